@@ -1,0 +1,38 @@
+// What became of one scheduled request (design §3 outcome classes).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace volley::engine {
+
+enum class Outcome : std::uint8_t {
+    ok,
+    http_4xx,
+    http_5xx,
+    timeout,
+    connect_error,
+    reset,
+    tls_error,
+    protocol_error,
+    not_found,
+    dropped,
+};
+inline constexpr std::size_t kOutcomeCount = 10;
+
+inline constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames = {
+    "ok",    "http_4xx",  "http_5xx",       "timeout",   "connect_error",
+    "reset", "tls_error", "protocol_error", "not_found", "dropped"};
+
+constexpr std::string_view outcome_name(Outcome outcome) {
+    return kOutcomeNames[static_cast<std::size_t>(outcome)];
+}
+
+// Which resolver tier answered: 0 = the target reports no tiers, 1..4 = L1..L4.
+using TierIndex = std::uint8_t;
+inline constexpr std::size_t kTierSlots = 5;
+
+using OutcomeCounts = std::array<std::uint64_t, kOutcomeCount>;
+
+}  // namespace volley::engine

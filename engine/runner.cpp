@@ -1,0 +1,353 @@
+#include "engine/runner.hpp"
+
+#include "engine/worker.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <sys/resource.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace volley::engine {
+namespace {
+
+double seconds(Nanos n) { return std::chrono::duration<double>(n).count(); }
+
+double process_cpu_seconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return tv(usage.ru_utime) + tv(usage.ru_stime);
+}
+
+// Splits `total` into `parts` shares that differ by at most one.
+std::size_t share_of(std::size_t total, std::size_t parts, std::size_t index) {
+    return total / parts + (index < total % parts ? 1 : 0);
+}
+
+// The open profile with the warm-up prepended as a constant stage at the starting rate.
+OpenProfile with_warmup(const OpenProfile& profile, Nanos warmup) {
+    if (warmup.count() <= 0 || profile.stages.empty()) return profile;
+    const double rate = profile.start_rps > 0 ? profile.start_rps : profile.stages.front().target_rps;
+    OpenProfile result = profile;
+    result.start_rps = rate;
+    result.stages.insert(result.stages.begin(), Stage{warmup, rate});
+    return result;
+}
+
+IntervalRow make_row(const IntervalStats& stats, Nanos start, Nanos end, double target_rps,
+                     double cpu_seconds) {
+    const RequestStats all = stats.combined();
+    IntervalRow row;
+    row.t_s = seconds(end);
+    row.length_s = seconds(end - start);
+    row.requests = all.completed();
+    row.errors = all.errors();
+    row.dropped = all.outcomes[static_cast<std::size_t>(Outcome::dropped)];
+    row.target_rps = target_rps;
+    row.cpu_seconds = cpu_seconds;
+    row.p50_ns = all.response_time.value_at_percentile(50);
+    row.p95_ns = all.response_time.value_at_percentile(95);
+    row.p99_ns = all.response_time.value_at_percentile(99);
+    row.max_ns = all.response_time.max();
+    row.lag_p99_ns = stats.schedule_lag.value_at_percentile(99);
+    row.served_by = all.served_by;
+    return row;
+}
+
+// Coordinates one run on the calling thread; workers run on their own threads.
+class Sequencer {
+public:
+    Sequencer(const RunSpec& spec, const RunInputs& inputs) : spec_(spec), inputs_(inputs) {}
+
+    RunResult run() {
+        // t0 slightly ahead so that worker threads are running when the first arrival is due.
+        clock_.emplace(SteadyClock::now() + std::chrono::milliseconds(20));
+        build_workers();
+        measure_start_ = spec_.warmup;
+        interval_start_ = measure_start_;
+        for (auto& worker : workers_) {
+            boost::asio::post(*worker.io, [w = worker.worker.get()] { w->start(); });
+        }
+        for (auto& worker : workers_) {
+            worker.thread = std::thread([io = worker.io.get()] { io->run(); });
+        }
+        if (spec_.handle_signals) {
+            signals_.emplace(control_, SIGINT, SIGTERM);
+            wait_for_signal();
+        }
+        arm_tick();
+        end_timer_.expires_at(clock_->at(spec_.warmup + scheduled_));
+        end_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) begin_stop(StopReason::completed, {});
+        });
+        // Workers post back to control_ from their threads: keep it alive until publish() stops it.
+        auto control_guard = boost::asio::make_work_guard(control_);
+        control_.run();
+        for (auto& worker : workers_) {
+            worker.guard.reset();
+            worker.io->stop();
+            worker.thread.join();
+        }
+        return finish();
+    }
+
+private:
+    struct WorkerSlot {
+        std::unique_ptr<boost::asio::io_context> io;
+        std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard;
+        std::unique_ptr<Worker> worker;
+        std::unique_ptr<IntervalStats> spare;
+        std::thread thread;
+    };
+
+    void build_workers() {
+        if (spec_.request_names.empty()) throw std::invalid_argument("no requests to send");
+        std::size_t threads = std::max<std::size_t>(1, spec_.threads);
+        const auto* closed = std::get_if<ClosedProfile>(&spec_.profile);
+        if (closed) {
+            if (closed->vus == 0) throw std::invalid_argument("vus must be at least 1");
+            if (closed->duration.count() <= 0) throw std::invalid_argument("duration must be positive");
+            threads = std::min(threads, closed->vus);
+            scheduled_ = closed->duration;
+            result_.closed_model = true;
+            result_.slots = closed->vus;
+        } else {
+            const auto& open = std::get<OpenProfile>(spec_.profile);
+            if (open.stages.empty()) throw std::invalid_argument("the load profile has no stages");
+            if (spec_.connections == 0) throw std::invalid_argument("connections must be at least 1");
+            threads = std::min(threads, spec_.connections);
+            scheduled_ = total_duration(open);
+            open_ = with_warmup(open, spec_.warmup);
+            result_.expected_requests = expected_requests(open);
+            result_.target_rps = result_.expected_requests / seconds(scheduled_);
+            result_.slots = spec_.connections;
+        }
+        const std::size_t max_in_flight =
+            spec_.max_in_flight > 0 ? spec_.max_in_flight : 10 * spec_.connections;
+        for (std::size_t i = 0; i < threads; ++i) {
+            WorkerSlot slot;
+            slot.io = std::make_unique<boost::asio::io_context>(1);
+            slot.guard.emplace(slot.io->get_executor());
+            WorkerConfig config;
+            config.index = i;
+            config.count = threads;
+            config.record_from = spec_.warmup;
+            config.seed = spec_.seed * 1000003 + i;
+            std::unique_ptr<Schedule> schedule;
+            if (closed) {
+                config.slots = share_of(closed->vus, threads, i);
+                config.closed = *closed;
+                config.closed = [&] {
+                    ClosedProfile c = *closed;
+                    c.duration += spec_.warmup;
+                    return c;
+                }();
+            } else {
+                config.slots = share_of(spec_.connections, threads, i);
+                const std::size_t in_flight_share = share_of(max_in_flight, threads, i);
+                config.queue_limit = in_flight_share > config.slots ? in_flight_share - config.slots : 0;
+                schedule = inputs_.make_schedule
+                               ? inputs_.make_schedule(i, threads)
+                               : std::make_unique<ProfileSchedule>(open_, i, threads, spec_.seed);
+            }
+            auto source = inputs_.make_source(i, threads);
+            slot.worker = std::make_unique<Worker>(config, *slot.io, clock_ref(), inputs_.target,
+                                                   std::move(source), std::move(schedule),
+                                                   spec_.request_names.size());
+            slot.worker->on_idle = [this] {
+                boost::asio::post(control_, [this] { check_idle(); });
+            };
+            slot.spare = std::make_unique<IntervalStats>(spec_.request_names.size());
+            workers_.push_back(std::move(slot));
+        }
+        result_.threads = threads;
+        result_.request_names = spec_.request_names;
+        result_.scheduled_duration = scheduled_;
+    }
+
+    // Workers keep a reference to the clock, which is set before any worker is built.
+    const RunClock& clock_ref() const { return *clock_; }
+
+    void wait_for_signal() {
+        signals_->async_wait([this](const boost::system::error_code& ec, int) {
+            if (ec) return;
+            if (stopping_) {
+                begin_abort(StopReason::interrupted_immediately);
+            } else {
+                begin_stop(StopReason::interrupted, "signal");
+                wait_for_signal();
+            }
+        });
+    }
+
+    void arm_tick() {
+        tick_timer_.expires_at(clock_->at(interval_start_ + spec_.interval));
+        tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            collect(false);
+        });
+    }
+
+    // Asks every worker for its interval; the last delivery merges and publishes them.
+    void collect(bool final_interval) {
+        if (collecting_) return;
+        collecting_ = true;
+        pending_ = workers_.size();
+        for (auto& slot : workers_) {
+            boost::asio::post(*slot.io, [this, &slot, final_interval] {
+                auto full = slot.worker->swap_interval(std::move(slot.spare));
+                boost::asio::post(control_, [this, &slot, final_interval, full = std::move(full)]() mutable {
+                    merged_.add(*full);
+                    full->reset();
+                    slot.spare = std::move(full);
+                    if (--pending_ == 0) publish(final_interval);
+                });
+            });
+        }
+    }
+
+    void publish(bool final_interval) {
+        collecting_ = false;
+        const Nanos now = clock_->now();
+        Nanos end = final_interval ? now : interval_start_ + spec_.interval;
+        if (end < interval_start_) end = interval_start_;
+        const bool in_measurement = end > measure_start_;
+        if (in_measurement) {
+            const double cpu = process_cpu_seconds();
+            const double cpu_used = cpu - last_cpu_;
+            last_cpu_ = cpu;
+            double target = 0;
+            if (!result_.closed_model) {
+                const Nanos mid = (interval_start_ + end) / 2;
+                target = target_rps_at(open_, mid);
+            }
+            const Nanos rel_start = interval_start_ - measure_start_;
+            const Nanos rel_end = end - measure_start_;
+            IntervalReport report{result_.intervals.size(), rel_start, rel_end, merged_, target, cpu_used};
+            result_.intervals.push_back(make_row(merged_, rel_start, rel_end, target, cpu_used));
+            result_.totals.add(merged_);
+            for (auto* listener : inputs_.listeners) {
+                if (auto reason = listener->on_interval(report); reason && !stopping_) {
+                    begin_stop(StopReason::aborted, *reason);
+                }
+            }
+        }
+        merged_.reset();
+        interval_start_ = end;
+        if (final_interval) {
+            control_.stop();
+            return;
+        }
+        if (finishing_) {
+            collect(true);
+            return;
+        }
+        arm_tick();
+    }
+
+    void begin_stop(StopReason reason, std::string detail) {
+        if (stopping_) return;
+        stopping_ = true;
+        result_.stop_reason = reason;
+        result_.stop_detail = std::move(detail);
+        for (auto& slot : workers_) {
+            boost::asio::post(*slot.io, [w = slot.worker.get()] { w->stop_scheduling(); });
+        }
+        drain_timer_.expires_after(spec_.drain);
+        drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) begin_abort(std::nullopt);
+        });
+        check_idle();
+    }
+
+    // Gives up on in-flight requests; a signal-driven abort also changes the stop reason.
+    void begin_abort(std::optional<StopReason> reason) {
+        if (reason) result_.stop_reason = *reason;
+        stopping_ = true;
+        pending_aborts_ = workers_.size();
+        for (auto& slot : workers_) {
+            boost::asio::post(*slot.io, [this, w = slot.worker.get()] {
+                w->abort();
+                boost::asio::post(control_, [this] {
+                    if (--pending_aborts_ == 0) finish_now();
+                });
+            });
+        }
+    }
+
+    void check_idle() {
+        if (finishing_) return;
+        // Each probe asks every worker; answers to an older probe are ignored.
+        const std::uint64_t probe = ++idle_probe_;
+        idle_answers_ = 0;
+        idle_count_ = 0;
+        for (auto& slot : workers_) {
+            boost::asio::post(*slot.io, [this, probe, w = slot.worker.get()] {
+                const bool idle = w->finished();
+                boost::asio::post(control_, [this, probe, idle] {
+                    if (probe != idle_probe_) return;
+                    idle_count_ += idle ? 1 : 0;
+                    if (++idle_answers_ == workers_.size() && idle_count_ == workers_.size()) finish_now();
+                });
+            });
+        }
+    }
+
+    void finish_now() {
+        if (finishing_) return;
+        finishing_ = true;
+        end_timer_.cancel();
+        drain_timer_.cancel();
+        tick_timer_.cancel();
+        if (signals_) signals_->cancel();
+        collect(true);  // if a collection is running, publish() continues with the final one
+    }
+
+    RunResult finish() {
+        result_.measured = std::max(Nanos{0}, interval_start_ - measure_start_);
+        const auto wall_now = std::chrono::system_clock::now();
+        result_.started_at = wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                            clock_->now() - measure_start_);
+        for (const auto& row : result_.intervals) result_.cpu_seconds += row.cpu_seconds;
+        return std::move(result_);
+    }
+
+    const RunSpec& spec_;
+    const RunInputs& inputs_;
+    boost::asio::io_context control_{1};
+    std::optional<RunClock> clock_;
+    std::optional<boost::asio::signal_set> signals_;
+    boost::asio::steady_timer tick_timer_{control_};
+    boost::asio::steady_timer end_timer_{control_};
+    boost::asio::steady_timer drain_timer_{control_};
+    std::vector<WorkerSlot> workers_;
+    OpenProfile open_;
+    Nanos scheduled_{0};
+    Nanos measure_start_{0};
+    Nanos interval_start_{0};
+    IntervalStats merged_{spec_.request_names.size()};
+    RunResult result_{.request_names = {}, .totals = IntervalStats{spec_.request_names.size()}};
+    double last_cpu_ = process_cpu_seconds();
+    std::size_t pending_ = 0;
+    std::size_t pending_aborts_ = 0;
+    std::uint64_t idle_probe_ = 0;
+    std::size_t idle_answers_ = 0;
+    std::size_t idle_count_ = 0;
+    bool collecting_ = false;
+    bool stopping_ = false;
+    bool finishing_ = false;
+};
+
+}  // namespace
+
+RunResult run(const RunSpec& spec, const RunInputs& inputs) {
+    Sequencer sequencer(spec, inputs);
+    return sequencer.run();
+}
+
+}  // namespace volley::engine

@@ -1,0 +1,96 @@
+// The run loop (design §3): starts one worker per thread, collects their intervals every
+// second without locks on the hot path, stops on schedule end or signal, drains, and returns
+// the merged result. It only coordinates; statistics live in recorder.hpp, formatting in reports/.
+#pragma once
+
+#include "engine/clock.hpp"
+#include "engine/recorder.hpp"
+#include "engine/schedule.hpp"
+#include "engine/target.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace volley::engine {
+
+struct RunSpec {
+    std::variant<OpenProfile, ClosedProfile> profile;
+    std::vector<std::string> request_names{"default"};
+    std::size_t threads = 1;
+    std::size_t connections = 64;     // open model: across all threads (closed model: = vus)
+    std::size_t max_in_flight = 0;    // open model: sent + queued limit; 0 = 10 x connections
+    Nanos warmup{0};                  // run, not recorded; precedes the profile
+    Nanos drain{std::chrono::seconds(10)};  // time in-flight requests get after the schedule ends
+    Nanos interval{std::chrono::seconds(1)};
+    std::uint64_t seed = 1;
+    bool handle_signals = true;       // SIGINT/SIGTERM: first graceful, second immediate
+};
+
+// Merged statistics of one interval, handed to listeners on the collector thread.
+struct IntervalReport {
+    std::size_t index = 0;
+    Nanos start{0};  // since the end of warm-up
+    Nanos end{0};
+    const IntervalStats& stats;
+    double target_rps = 0;       // profile's mean target over the interval (0 in closed model)
+    double cpu_seconds = 0;      // process CPU used in the interval (user + system)
+};
+
+class IntervalListener {
+public:
+    virtual ~IntervalListener() = default;
+    // Return a non-empty reason to stop the run (e.g. an abort_on_fail threshold).
+    virtual std::optional<std::string> on_interval(const IntervalReport& report) = 0;
+};
+
+// One small row per interval: what summary.json `intervals` holds.
+struct IntervalRow {
+    double t_s = 0;               // interval end, seconds since the end of warm-up
+    double length_s = 0;
+    std::uint64_t requests = 0;   // completed
+    std::uint64_t errors = 0;
+    std::uint64_t dropped = 0;
+    double target_rps = 0;
+    double cpu_seconds = 0;
+    std::int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0, max_ns = 0;
+    std::int64_t lag_p99_ns = 0;
+    std::array<std::uint64_t, kTierSlots> served_by{};
+};
+
+enum class StopReason { completed, interrupted, interrupted_immediately, aborted };
+
+struct RunResult {
+    std::vector<std::string> request_names;
+    IntervalStats totals;  // every recorded interval merged
+    std::vector<IntervalRow> intervals;
+    std::chrono::system_clock::time_point started_at;  // end of warm-up, wall clock
+    Nanos measured{0};          // from end of warm-up to end of drain
+    Nanos scheduled_duration{0};  // profile length (without warm-up)
+    double target_rps = 0;      // expected requests / profile length (0 in closed model)
+    double expected_requests = 0;
+    std::size_t threads = 1;
+    double cpu_seconds = 0;     // process CPU over the measured part
+    StopReason stop_reason = StopReason::completed;
+    std::string stop_detail;    // e.g. the aborting threshold
+    bool closed_model = false;
+    std::size_t slots = 0;      // connections (open) or VUs (closed)
+};
+
+struct RunInputs {
+    Target& target;
+    // One request source per worker: (worker index, worker count).
+    std::function<std::unique_ptr<RequestSource>(std::size_t, std::size_t)> make_source;
+    // Optional: one arrival schedule per worker, replacing the profile's (replay timelines).
+    std::function<std::unique_ptr<Schedule>(std::size_t, std::size_t)> make_schedule;
+    std::vector<IntervalListener*> listeners;
+};
+
+// Runs to the end. Throws std::invalid_argument for an unusable spec.
+RunResult run(const RunSpec& spec, const RunInputs& inputs);
+
+}  // namespace volley::engine

@@ -1,0 +1,105 @@
+#include "engine/schedule.hpp"
+
+#include <cmath>
+
+namespace volley::engine {
+namespace {
+
+double seconds(Nanos n) { return std::chrono::duration<double>(n).count(); }
+
+}  // namespace
+
+Nanos total_duration(const OpenProfile& profile) {
+    Nanos total{0};
+    for (const auto& stage : profile.stages) total += stage.duration;
+    return total;
+}
+
+double expected_requests(const OpenProfile& profile) {
+    double total = 0;
+    double from = profile.start_rps;
+    for (const auto& stage : profile.stages) {
+        total += (from + stage.target_rps) / 2.0 * seconds(stage.duration);
+        from = stage.target_rps;
+    }
+    return total;
+}
+
+double target_rps_at(const OpenProfile& profile, Nanos t) {
+    double from = profile.start_rps;
+    Nanos stage_start{0};
+    for (const auto& stage : profile.stages) {
+        if (t < stage_start + stage.duration) {
+            const double fraction = seconds(t - stage_start) / seconds(stage.duration);
+            return from + (stage.target_rps - from) * fraction;
+        }
+        stage_start += stage.duration;
+        from = stage.target_rps;
+    }
+    return 0;
+}
+
+ProfileSchedule::ProfileSchedule(OpenProfile profile, std::size_t share_index,
+                                 std::size_t share_count, std::uint64_t seed)
+    : arrival_(profile.arrival),
+      share_index_(share_index),
+      share_count_(share_count == 0 ? 1 : share_count),
+      rng_(seed ^ (0x9e3779b97f4a7c15ULL * (share_index + 1))) {
+    double start = 0;
+    double cumulative = 0;
+    double from = profile.start_rps;
+    for (const auto& stage : profile.stages) {
+        const double duration = seconds(stage.duration);
+        if (duration <= 0) continue;
+        segments_.push_back({start, duration, from, stage.target_rps, cumulative});
+        cumulative += (from + stage.target_rps) / 2.0 * duration;
+        start += duration;
+        from = stage.target_rps;
+    }
+    if (arrival_ == Arrival::uniform) {
+        next_arrival_ = static_cast<double>(share_index_);
+    } else {
+        next_arrival_ = unit_exponential_(rng_);
+    }
+}
+
+std::optional<Nanos> ProfileSchedule::time_of_cumulative(double arrivals) const {
+    for (const auto& seg : segments_) {
+        const double in_segment = (seg.from_rps + seg.to_rps) / 2.0 * seg.duration_s;
+        if (arrivals >= seg.cumulative_before + in_segment) continue;
+        const double a = arrivals - seg.cumulative_before;  // arrivals into this segment
+        // Solve from*t + (to-from)/(2*duration)*t^2 = a for t in [0, duration).
+        const double slope = (seg.to_rps - seg.from_rps) / seg.duration_s;
+        double t;
+        if (a <= 0) {
+            t = 0;
+        } else if (std::abs(slope) < 1e-12) {
+            t = a / seg.from_rps;
+        } else {
+            // Numerically stable root of (slope/2) t^2 + from t - a = 0.
+            const double disc = seg.from_rps * seg.from_rps + 2.0 * slope * a;
+            t = 2.0 * a / (seg.from_rps + std::sqrt(std::max(0.0, disc)));
+        }
+        if (!(t >= 0) || t >= seg.duration_s) t = std::min(std::max(t, 0.0), seg.duration_s);
+        return Nanos(static_cast<std::int64_t>(std::llround((seg.start_s + t) * 1e9)));
+    }
+    return std::nullopt;
+}
+
+std::optional<Nanos> ProfileSchedule::next() {
+    // Poisson shares run at 1/share_count of the rate: scale share arrivals to global ones.
+    const double global = arrival_ == Arrival::uniform
+                              ? next_arrival_
+                              : next_arrival_ * static_cast<double>(share_count_);
+    auto when = time_of_cumulative(global);
+    if (!when) return std::nullopt;
+    if (arrival_ == Arrival::uniform) {
+        next_arrival_ += static_cast<double>(share_count_);
+    } else {
+        next_arrival_ += unit_exponential_(rng_);
+    }
+    ++emitted_;
+    return when;
+}
+
+}  // namespace volley::engine

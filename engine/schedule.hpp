@@ -1,0 +1,89 @@
+// Load profiles and the arrival schedules derived from them (design §3).
+#pragma once
+
+#include "engine/clock.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <vector>
+
+namespace volley::engine {
+
+// One segment of a load profile: over `duration` the target moves linearly from the previous
+// stage's value (or the profile's start value) to `target`. Rates are requests/second.
+struct Stage {
+    Nanos duration{0};
+    double target_rps = 0;
+};
+
+enum class Arrival { uniform, poisson };
+
+// Open model: requests arrive at a rate that follows the stages.
+struct OpenProfile {
+    double start_rps = 0;
+    std::vector<Stage> stages;
+    Arrival arrival = Arrival::uniform;
+};
+
+enum class ThinkKind { none, constant, uniform, exponential };
+// Time a virtual user waits between a response and its next request.
+struct ThinkTime {
+    ThinkKind kind = ThinkKind::none;
+    Nanos min{0};   // constant: the value; uniform: lower bound
+    Nanos max{0};   // uniform: upper bound
+    Nanos mean{0};  // exponential: mean
+};
+
+// Closed model: `vus` users loop send -> response -> think. With pacing > 0 each user has
+// intended starts every `pacing` and response time is measured from them.
+struct ClosedProfile {
+    std::size_t vus = 1;
+    Nanos duration{0};
+    ThinkTime think;
+    Nanos pacing{0};
+};
+
+[[nodiscard]] Nanos total_duration(const OpenProfile& profile);
+// Expected number of arrivals in [0, duration) of the profile (the integral of the rate).
+[[nodiscard]] double expected_requests(const OpenProfile& profile);
+// Target rate at run time t (linear within a stage); 0 after the last stage.
+[[nodiscard]] double target_rps_at(const OpenProfile& profile, Nanos t);
+
+// Intended start times of one share of an open-model run, in increasing order. Shares split
+// the arrivals of the whole profile: with `uniform` share i of n takes arrivals i, i+n, i+2n…
+// of the global sequence (so n shares together send exactly what one would); with `poisson`
+// each share is an independent Poisson process at 1/n of the rate.
+class Schedule {
+public:
+    virtual ~Schedule() = default;
+    // The next intended start (run time), or nullopt when the schedule is exhausted.
+    virtual std::optional<Nanos> next() = 0;
+};
+
+class ProfileSchedule final : public Schedule {
+public:
+    ProfileSchedule(OpenProfile profile, std::size_t share_index, std::size_t share_count,
+                    std::uint64_t seed);
+    std::optional<Nanos> next() override;
+
+private:
+    // Run time at which the cumulative expected arrival count reaches `arrivals`, or nullopt
+    // past the end of the profile.
+    [[nodiscard]] std::optional<Nanos> time_of_cumulative(double arrivals) const;
+
+    struct Segment {
+        double start_s, duration_s, from_rps, to_rps, cumulative_before;
+    };
+    std::vector<Segment> segments_;
+    Arrival arrival_;
+    std::size_t share_index_;
+    std::size_t share_count_;
+    double next_arrival_ = 0;  // in units of global arrivals (uniform) or share arrivals (poisson)
+    std::uint64_t emitted_ = 0;
+    std::mt19937_64 rng_;
+    std::exponential_distribution<double> unit_exponential_{1.0};
+};
+
+}  // namespace volley::engine

@@ -1,0 +1,86 @@
+// The Target and RequestSource seams (design §2): the engine drives any target through these.
+#pragma once
+
+#include "engine/clock.hpp"
+#include "engine/outcome.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace volley::engine {
+
+// One request as a source hands it to a target. The views are valid until the source's next
+// call; a target that needs the bytes later copies or serialises them in send().
+struct PreparedRequest {
+    std::uint32_t name_index = 0;  // index into the run's request names (per-request stats)
+    std::string_view method;       // "GET"
+    std::string_view target;       // path and query, "/entities/x/ancestors?y=1"
+    std::string_view headers;      // zero or more "Name: value\r\n" lines
+    std::string_view body;
+    // Non-zero when this request's bytes never change: a target may cache its serialised form
+    // under this key for the whole run.
+    std::uint64_t static_key = 0;
+};
+
+// Produces the requests of one worker, in send order. Used only on that worker's thread.
+class RequestSource {
+public:
+    virtual ~RequestSource() = default;
+    // The next request, false when the source is exhausted (the worker stops sending). The
+    // engine also draws (and discards) the request of a dropped arrival, so timed sources such
+    // as replay stay in step with the schedule.
+    virtual bool next(PreparedRequest& out) = 0;
+};
+
+// Where a completed request ends up. Called on the worker's thread, exactly once per send().
+struct Completion {
+    Outcome outcome = Outcome::ok;
+    TierIndex served_by = 0;  // 0 when the target reports no tiers
+};
+
+class CompletionSink {
+public:
+    virtual ~CompletionSink() = default;
+    virtual void on_complete(std::size_t slot, const Completion& completion) = 0;
+};
+
+// A target's per-worker half: owns the connections (or other resources) of one worker.
+// slot_count() requests can be in flight at once, one per slot; the engine never calls send()
+// on a busy slot. All calls happen on the worker's io_context thread.
+class TargetSession {
+public:
+    virtual ~TargetSession() = default;
+    [[nodiscard]] virtual std::size_t slot_count() const = 0;
+    virtual void send(std::size_t slot, const PreparedRequest& request) = 0;
+    // Stop at once: in-flight requests complete (through the sink) as timeouts, connections close.
+    virtual void abort_all() = 0;
+};
+
+struct SessionContext {
+    boost::asio::io_context& io;
+    CompletionSink& sink;
+    std::size_t worker_index;
+    std::size_t worker_count;
+    std::size_t slots;  // this worker's share of connections / concurrency
+};
+
+// A target shared by all workers. Thread-safe: open_session is called once per worker.
+class Target {
+public:
+    virtual ~Target() = default;
+    [[nodiscard]] virtual std::unique_ptr<TargetSession> open_session(const SessionContext& context) = 0;
+    // True when completions carry served_by tiers (the report then shows the cache section).
+    [[nodiscard]] virtual bool reports_tiers() const { return false; }
+    // Free-text lines the report shows about the target (e.g. "TLS verification OFF").
+    [[nodiscard]] virtual std::vector<std::string> notices() const { return {}; }
+};
+
+}  // namespace volley::engine

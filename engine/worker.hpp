@@ -1,0 +1,93 @@
+// One load-generating thread: its own io_context, target session, request source, schedule
+// and recorder. Everything here runs on the worker's thread; the collector talks to it only
+// by posting handlers (design §3: nothing shared on the hot path).
+#pragma once
+
+#include "engine/clock.hpp"
+#include "engine/recorder.hpp"
+#include "engine/schedule.hpp"
+#include "engine/target.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <random>
+#include <variant>
+#include <vector>
+
+namespace volley::engine {
+
+struct WorkerConfig {
+    std::size_t index = 0;
+    std::size_t count = 1;
+    std::size_t slots = 1;          // connections (open) or VUs (closed)
+    std::size_t queue_limit = 0;    // open model: due requests that may wait for a free slot
+    Nanos record_from{0};           // warm-up end: earlier intended starts are not recorded
+    std::variant<std::monostate, ClosedProfile> closed;  // set for the closed model
+    std::uint64_t seed = 1;
+};
+
+class Worker final : private CompletionSink {
+public:
+    Worker(WorkerConfig config, boost::asio::io_context& io, const RunClock& clock,
+           Target& target, std::unique_ptr<RequestSource> source,
+           std::unique_ptr<Schedule> schedule, std::size_t request_count);
+    ~Worker() override;
+
+    // All of these must run on the worker's thread (post them to its io_context).
+    void start();
+    // Stop scheduling new requests; queued and in-flight ones continue (drain).
+    void stop_scheduling();
+    // Give up on everything still pending: in-flight complete as timeouts, queued are dropped.
+    void abort();
+    // True once scheduling ended and nothing is queued or in flight.
+    [[nodiscard]] bool finished() const { return scheduling_done_ && in_flight_ == 0 && queue_.empty(); }
+    // Swaps the active interval for `fresh` (already reset) and returns the filled one.
+    std::unique_ptr<IntervalStats> swap_interval(std::unique_ptr<IntervalStats> fresh);
+
+    // Called (on the worker thread) whenever finished() may have become true.
+    std::function<void()> on_idle;
+
+private:
+    struct SlotState {
+        Nanos intended{0};
+        Nanos sent{0};
+        std::uint32_t name_index = 0;
+        bool busy = false;
+        bool record = true;
+    };
+
+    void on_complete(std::size_t slot, const Completion& completion) override;
+    void arm_open_timer();
+    void dispatch_due();
+    void send_on(std::size_t slot, Nanos intended, Nanos now);
+    void closed_next(std::size_t slot, Nanos now);
+    void closed_arm(std::size_t slot, Nanos intended);
+    [[nodiscard]] Nanos think_time();
+    void end_scheduling();
+
+    WorkerConfig config_;
+    boost::asio::io_context& io_;
+    const RunClock& clock_;
+    std::unique_ptr<RequestSource> source_;
+    std::unique_ptr<Schedule> schedule_;
+    std::unique_ptr<TargetSession> session_;
+    std::unique_ptr<IntervalStats> active_;
+    Recorder recorder_;
+
+    boost::asio::steady_timer open_timer_;
+    std::optional<Nanos> next_due_;
+    std::deque<Nanos> queue_;            // intended starts waiting for a free slot (open model)
+    std::vector<std::size_t> free_slots_;
+    std::vector<SlotState> slots_;
+    std::vector<std::unique_ptr<boost::asio::steady_timer>> vu_timers_;  // closed model
+    std::size_t in_flight_ = 0;
+    bool scheduling_done_ = false;
+    bool source_exhausted_ = false;
+    std::mt19937_64 rng_;
+};
+
+}  // namespace volley::engine

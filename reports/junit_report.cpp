@@ -1,0 +1,128 @@
+#include "reports/junit_report.hpp"
+
+#include <vector>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "reports/number_format.hpp"
+#include "reports/report_tables.hpp"
+#include "reports/summary_access.hpp"
+#include "reports/text_escape.hpp"
+
+namespace volley::reports {
+namespace {
+
+using boost::json::object;
+
+struct TestCase {
+  std::string classname;
+  std::string name;
+  std::string time_s = "0";
+  std::string failure_type{};     // "" when the case passed
+  std::string failure_message{};  // one line
+  std::string failure_detail{};   // element text
+  std::string system_out{};
+};
+
+std::vector<TestCase> threshold_cases(const object& summary, bool& any_failed) {
+  std::vector<TestCase> cases;
+  const auto* thresholds = array_at(summary, "thresholds");
+  if (thresholds == nullptr) return cases;
+  for (const auto& item : *thresholds) {
+    const auto* threshold = item.if_object();
+    if (threshold == nullptr) continue;
+    TestCase test{"volley.thresholds", threshold_label(*threshold)};
+    const auto* actual_value = threshold->if_contains("actual");
+    const auto actual = actual_value != nullptr ? format_json_scalar(*actual_value)
+                                                : std::string(missing_value_text);
+    const auto limit = threshold_limit(string_at(*threshold, "expr"));
+    if (bool_at(*threshold, "pass").value_or(false)) {
+      test.system_out = fmt::format("actual {} (limit {})", actual, limit);
+    } else {
+      any_failed = true;
+      test.failure_type = "threshold";
+      test.failure_message = fmt::format("actual {} vs limit {}", actual, limit);
+      test.failure_detail = fmt::format("threshold {} failed: actual {}, limit {}",
+                                        test.name, actual, limit);
+    }
+    cases.push_back(std::move(test));
+  }
+  return cases;
+}
+
+TestCase run_case(const object& summary, bool any_threshold_failed) {
+  TestCase test{"volley.run", "run completed"};
+  if (const auto duration = number_at(summary, "duration_s")) test.time_s = format_seconds(*duration);
+  const auto requests = number_at(summary, "totals.requests");
+  const auto verdict = string_at(summary, "verdict");
+  if (!bool_at(summary, "completed").value_or(true)) {
+    const auto reason = string_at(summary, "stop_reason");
+    test.failure_type = "incomplete";
+    test.failure_message = "the run did not complete" + (reason.empty() ? "" : ": " + reason);
+  } else if (!requests || *requests <= 0) {
+    test.failure_type = "no_requests";
+    test.failure_message = "the run sent no requests, so nothing was measured";
+  } else if (verdict != "pass" && verdict != "fail") {
+    test.failure_type = "no_verdict";
+    test.failure_message = "summary.json has no verdict";
+  } else if (verdict == "fail" && !any_threshold_failed) {
+    test.failure_type = "verdict";
+    test.failure_message = "verdict is fail although no threshold failed";
+  }
+  test.failure_detail = test.failure_message;
+  test.system_out = fmt::format(
+      "requests {}, throughput {} rps (target {} rps), error rate {}, dropped {}, p99 {} ms. {}",
+      format_optional(requests, &format_count),
+      format_optional(number_at(summary, "totals.throughput_rps"), &format_rps),
+      format_optional(number_at(summary, "totals.target_rps"), &format_rps),
+      format_optional(number_at(summary, "totals.error_rate"), &format_percent),
+      format_optional(number_at(summary, "totals.dropped"), &format_count),
+      format_optional(number_at(summary, "latency_ms.p99"), &format_ms), generator_sentence(summary));
+  return test;
+}
+
+std::string property(std::string_view name, const std::string& value) {
+  return fmt::format("    <property name=\"{}\" value=\"{}\"/>\n", name, escape_markup(value));
+}
+
+}  // namespace
+
+std::string render_junit(const object& summary) {
+  bool any_threshold_failed = false;
+  auto cases = threshold_cases(summary, any_threshold_failed);
+  cases.push_back(run_case(summary, any_threshold_failed));
+  std::size_t failures = 0;
+  for (const auto& test : cases) failures += test.failure_type.empty() ? 0 : 1;
+
+  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  xml += fmt::format(
+      "<testsuite name=\"volley: {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" "
+      "time=\"{}\" timestamp=\"{}\">\n  <properties>\n",
+      escape_markup(scenario_title(summary)), cases.size(), failures,
+      format_optional(number_at(summary, "duration_s"), &format_seconds, "0"),
+      escape_markup(string_at(summary, "started_at")));
+  xml += property("scenario.type", string_at(summary, "scenario.type"));
+  xml += property("scenario.file", string_at(summary, "scenario.file"));
+  xml += property("target", string_at(summary, "target.url"));
+  xml += property("verdict", string_at(summary, "verdict"));
+  xml += property("volley_version", string_at(summary, "volley_version"));
+  xml += "  </properties>\n";
+  for (const auto& test : cases) {
+    xml += fmt::format("  <testcase classname=\"{}\" name=\"{}\" time=\"{}\">\n",
+                       escape_markup(test.classname), escape_markup(test.name), test.time_s);
+    if (!test.failure_type.empty()) {
+      xml += fmt::format("    <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                         escape_markup(test.failure_type), escape_markup(test.failure_message),
+                         escape_markup(test.failure_detail));
+    }
+    if (!test.system_out.empty()) {
+      xml += fmt::format("    <system-out>{}</system-out>\n", escape_markup(test.system_out));
+    }
+    xml += "  </testcase>\n";
+  }
+  xml += "</testsuite>\n";
+  return xml;
+}
+
+}  // namespace volley::reports

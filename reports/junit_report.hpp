@@ -1,0 +1,27 @@
+#pragma once
+// junit.xml: one <testsuite> so CI shows each threshold as a test (design §7).
+//
+// Test cases, in order:
+//  * one per entry of summary.thresholds (classname "volley.thresholds", name = the expression,
+//    prefixed by "[request] " when scoped). It fails when `pass` is not true; the failure
+//    message reads "actual <actual> vs limit <operator and limit>", e.g.
+//    "actual 48.30 vs limit < 40ms".
+//  * one for the run itself (classname "volley.run", name "run completed"). It fails when
+//      - `completed` is false (the run was interrupted or aborted; `stop_reason` is quoted), or
+//      - totals.requests is missing or 0 (nothing was measured, so no threshold means much), or
+//      - verdict is missing or not "pass"/"fail", or
+//      - verdict is "fail" while no threshold failed (the run failed for a reason no threshold
+//        case shows, so CI must still go red).
+//    A failed threshold alone does not fail the run case: it already has its own red case.
+//    Generator-bound runs pass but say so in <system-out>.
+// All text is XML-escaped; the document is well-formed XML 1.0 in UTF-8.
+
+#include <string>
+
+#include <boost/json/fwd.hpp>
+
+namespace volley::reports {
+
+std::string render_junit(const boost::json::object& summary);
+
+}  // namespace volley::reports

@@ -1,0 +1,86 @@
+#include "reports/markdown_report.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "reports/number_format.hpp"
+#include "reports/report_tables.hpp"
+#include "reports/summary_access.hpp"
+#include "reports/text_escape.hpp"
+
+namespace volley::reports {
+namespace {
+
+using boost::json::object;
+
+// A GFM table; an empty table renders as its note only.
+std::string markdown_table(const ReportTable& table) {
+  std::string md;
+  if (table.rows.empty()) return md;
+  md += "|";
+  for (const auto& column : table.columns) md += fmt::format(" {} |", escape_markdown(column.heading));
+  md += "\n|";
+  for (const auto& column : table.columns) md += column.numeric ? " ---: |" : " --- |";
+  md += "\n";
+  for (const auto& row : table.rows) {
+    md += "|";
+    for (const auto& cell : row) md += fmt::format(" {} |", escape_markdown(cell));
+    md += "\n";
+  }
+  return md;
+}
+
+std::string markdown_section(const ReportTable& table) {
+  std::string md = fmt::format("\n## {}\n\n", escape_markdown(table.title));
+  if (!table.note.empty()) md += escape_markdown(table.note) + "\n\n";
+  md += markdown_table(table);
+  return md;
+}
+
+std::string key_figures_table(const object& summary) {
+  ReportTable table{"key-figures", "Key figures", "", {{"Figure"}, {"Value", true}, {"Detail"}},
+                    {}, {}};
+  for (const auto& figure : key_figures(summary)) {
+    table.add_row({figure.label, figure.value, figure.detail});
+  }
+  return markdown_table(table);
+}
+
+}  // namespace
+
+std::string render_markdown(const object& summary) {
+  std::string md = fmt::format("# volley report: {}\n\n**Verdict: {}**",
+                               escape_markdown(scenario_title(summary)), verdict_text(summary));
+  const auto started = string_at(summary, "started_at");
+  const auto duration = number_at(summary, "duration_s");
+  if (!started.empty()) md += fmt::format(" · started {}", escape_markdown(started));
+  if (duration) md += fmt::format(" · {} s", format_seconds(*duration));
+  md += "\n\n";
+  md += key_figures_table(summary);
+  for (const auto& notice : target_notices(summary)) {
+    md += fmt::format("\n> **Notice:** {}\n", escape_markdown(notice));
+  }
+  md += markdown_section(run_table(summary));
+  md += markdown_section(thresholds_table(summary));
+  md += markdown_section(latency_table(summary));
+  md += markdown_section(spectrum_table(summary));
+  md += markdown_section(timeline_table(summary));
+  md += markdown_section(outcomes_table(summary));
+  if (const auto cache = cache_table(summary)) md += markdown_section(*cache);
+  md += markdown_section(requests_table(summary));
+
+  const auto generator = generator_table(summary);
+  md += markdown_section(generator);
+  const auto notes = generator_notes(summary);
+  if (!notes.empty()) {
+    md += "\n";
+    for (const auto& note : notes) md += fmt::format("- {}\n", escape_markdown(note));
+  }
+  if (const auto analysis = analysis_table(summary)) md += markdown_section(*analysis);
+  md += fmt::format("\n---\nRendered by volley {} from summary.json (schema {}).\n",
+                    escape_markdown(string_at(summary, "volley_version")),
+                    escape_markdown(string_at(summary, "schema")));
+  return md;
+}
+
+}  // namespace volley::reports

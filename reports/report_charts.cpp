@@ -1,0 +1,178 @@
+#include "reports/report_charts.hpp"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "reports/number_format.hpp"
+#include "reports/report_tables.hpp"
+#include "reports/summary_access.hpp"
+
+namespace volley::reports {
+namespace {
+
+using boost::json::object;
+
+constexpr double no_value = std::numeric_limits<double>::quiet_NaN();
+
+// Absent values become NaN so the line breaks there.
+double number_or_gap(const object& row, std::string_view path, double scale = 1.0) {
+  const auto value = number_at(row, path);
+  return value ? *value * scale : no_value;
+}
+
+std::string percent_tick(double percent) { return fmt::format("{}%", format_number(percent)); }
+
+// One series per (path, name) from the intervals: y = row[path] × scale, optionally divided by
+// the interval length (to turn counts into per-second rates).
+ChartSeries interval_series(const object& summary, std::string name, std::string_view path,
+                            int style, double scale = 1.0, bool per_second = false) {
+  ChartSeries series{std::move(name), {}, style};
+  const auto* intervals = array_at(summary, "intervals");
+  if (intervals == nullptr) return series;
+  for (const auto& item : *intervals) {
+    const auto* row = item.if_object();
+    if (row == nullptr) continue;
+    const double length = number_at(*row, "length_s").value_or(1.0);
+    const double start = number_at(*row, "t_s").value_or(no_value);
+    double y = number_or_gap(*row, path, scale);
+    if (per_second) y = length > 0 ? y / length : no_value;
+    series.points.push_back({start + length / 2, y});
+  }
+  return series;
+}
+
+LineChart time_chart(const object& summary, std::string title, std::string y_label) {
+  LineChart chart;
+  chart.title = std::move(title);
+  chart.x.label = "time since start (s)";
+  chart.x.min = 0.0;
+  const auto duration = number_at(summary, "duration_s");
+  if (duration && *duration > 0) chart.x.max = *duration;
+  chart.y.label = std::move(y_label);
+  chart.y.min = 0.0;
+  for (const auto& stage : stages(summary)) {
+    if (stage.number == 1 && stage.start_s <= 0) continue;
+    chart.markers.push_back(
+        {stage.start_s, stage.target_rps
+                            ? fmt::format("stage {} → {} rps", stage.number,
+                                          format_rps(*stage.target_rps))
+                            : fmt::format("stage {}", stage.number)});
+  }
+  return chart;
+}
+
+// x position of a percentile on the 1/(1−p) axis: log10(1/(1−p)). p = 1 has no finite
+// position; it is drawn one step past the finest resolvable level, 1/(1−p) = total count.
+double tail_position(double percentile, double total_count) {
+  if (percentile < 1.0) return std::log10(1.0 / (1.0 - percentile));
+  return std::log10(std::max(10.0, total_count));
+}
+
+// Tick label of decade d on the 1/(1−p) axis: the percentile 1 − 10^−d.
+std::string tail_label(int decade) {
+  if (decade == 0) return "0%";
+  if (decade == 1) return "90%";
+  return "99" + (decade > 2 ? "." + std::string(static_cast<std::size_t>(decade - 2), '9') : "") +
+         "%";
+}
+
+ChartSeries spectrum_series(const object& summary, const char* which, std::string name,
+                            int style, double& widest) {
+  ChartSeries series{std::move(name), {}, style};
+  const auto* rows = array_at(summary, std::string("latency_spectrum.") + which);
+  if (rows == nullptr) return series;
+  double total = 0;
+  for (const auto& item : *rows) {
+    if (const auto* row = item.if_array(); row != nullptr && row->size() >= 3) {
+      total = std::max(total, as_number(&(*row)[2]).value_or(0.0));
+    }
+  }
+  for (const auto& item : *rows) {
+    const auto* row = item.if_array();
+    if (row == nullptr || row->size() < 2) continue;
+    const auto value = as_number(&(*row)[0]);
+    const auto percentile = as_number(&(*row)[1]);
+    if (!value || !percentile || *percentile < 0 || *percentile > 1) continue;
+    const double x = tail_position(*percentile, total);
+    widest = std::max(widest, x);
+    series.points.push_back({x, *value});
+  }
+  return series;
+}
+
+}  // namespace
+
+LineChart latency_over_time_chart(const object& summary) {
+  auto chart = time_chart(summary, "Response time percentiles per interval", "response time (ms)");
+  chart.series = {interval_series(summary, "p50", "p50_ms", 0),
+                  interval_series(summary, "p95", "p95_ms", 2),
+                  interval_series(summary, "p99", "p99_ms", 1),
+                  interval_series(summary, "max", "max_ms", 5)};
+  return chart;
+}
+
+LineChart throughput_chart(const object& summary) {
+  auto chart = time_chart(summary, "Achieved and target throughput", "requests per second");
+  chart.series = {interval_series(summary, "achieved", "throughput_rps", 0),
+                  interval_series(summary, "target", "target_rps", 3)};
+  return chart;
+}
+
+LineChart outcomes_chart(const object& summary) {
+  auto chart = time_chart(summary, "Errors and dropped requests per second", "per second");
+  chart.series = {interval_series(summary, "errors/s", "errors", 1, 1.0, true),
+                  interval_series(summary, "dropped/s", "dropped", 3, 1.0, true)};
+  return chart;
+}
+
+LineChart cache_chart(const object& summary) {
+  auto chart = time_chart(summary, "Cache-hit rate and served-by share", "share of requests (%)");
+  chart.y.max = 100.0;
+  chart.y.tick_format = &percent_tick;
+  chart.series = {interval_series(summary, "hit rate", "hit_rate", 0, 100.0),
+                  interval_series(summary, "L1 memory", "served_by.L1", 2, 100.0),
+                  interval_series(summary, "L2 redis", "served_by.L2", 3, 100.0),
+                  interval_series(summary, "L3 view", "served_by.L3", 4, 100.0),
+                  interval_series(summary, "L4 live", "served_by.L4", 1, 100.0)};
+  return chart;
+}
+
+LineChart spectrum_chart(const object& summary) {
+  LineChart chart;
+  chart.title = "Latency by percentile (HdrHistogram percentile spectrum)";
+  chart.x.label = "percentile (log scale of 1/(1−p))";
+  chart.y.label = "latency (ms)";
+  chart.y.min = 0.0;
+  double widest = 1.0;
+  chart.series = {spectrum_series(summary, "response", "response time", 0, widest),
+                  spectrum_series(summary, "service", "service time", 1, widest)};
+  const int decades = std::max(1, static_cast<int>(std::ceil(widest - 1e-9)));
+  chart.x.min = 0.0;
+  chart.x.max = static_cast<double>(decades);
+  for (int decade = 0; decade <= decades; ++decade) {
+    chart.x.ticks.push_back({static_cast<double>(decade), tail_label(decade)});
+  }
+  return chart;
+}
+
+LineChart schedule_lag_chart(const object& summary) {
+  auto chart = time_chart(summary, "Schedule lag p99 per interval", "schedule lag p99 (ms)");
+  chart.height = 220;
+  chart.series = {interval_series(summary, "schedule lag p99", "lag_p99_ms", 0)};
+  return chart;
+}
+
+LineChart cpu_chart(const object& summary) {
+  auto chart = time_chart(summary, "Generator CPU per interval", "CPU utilisation (%)");
+  chart.height = 220;
+  chart.y.max = 100.0;
+  chart.y.tick_format = &percent_tick;
+  chart.series = {interval_series(summary, "CPU", "cpu_util", 3, 100.0)};
+  return chart;
+}
+
+}  // namespace volley::reports

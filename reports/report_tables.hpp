@@ -1,0 +1,82 @@
+#pragma once
+// The content of a human-facing report, built once from summary.json and shared by the HTML
+// and Markdown renderers, so both show the same figures with the same words. Cell text is raw
+// (unescaped); each renderer escapes for its own language. Numbers are already formatted by
+// number_format.hpp.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+namespace volley::reports {
+
+enum class RowMark { none, good, bad };  // how a renderer may highlight a row (pass / fail)
+
+struct TableColumn {
+  std::string heading;   // includes the unit, e.g. "p99 (ms)"
+  bool numeric = false;  // right-aligned
+};
+
+struct ReportTable {
+  std::string id;     // stable anchor, e.g. "thresholds"
+  std::string title;  // section heading
+  std::string note;   // one explanatory sentence under the heading, or ""
+  std::vector<TableColumn> columns;
+  std::vector<std::vector<std::string>> rows;  // each row has columns.size() cells
+  std::vector<RowMark> marks;                  // one per row
+
+  void add_row(std::vector<std::string> cells, RowMark mark = RowMark::none);
+};
+
+struct KeyFigure {
+  std::string label;  // "p99"
+  std::string value;  // "48.30 ms"
+  std::string detail; // "of 183.3 target" or ""
+  RowMark mark = RowMark::none;
+};
+
+// One stage of the load profile as summary.json's scenario.stages gives it.
+struct StageSpan {
+  int number = 0;  // 1-based
+  double start_s = 0;
+  double end_s = 0;
+  std::optional<double> target_rps;  // rate reached at the stage's end
+};
+
+// "PASS", "FAIL", or "UNKNOWN" when verdict is missing or another string.
+std::string verdict_text(const boost::json::object& summary);
+// scenario.name, or "(unnamed scenario)".
+std::string scenario_title(const boost::json::object& summary);
+std::vector<StageSpan> stages(const boost::json::object& summary);
+// target.notices[] (e.g. TLS verification disabled) as raw strings.
+std::vector<std::string> target_notices(const boost::json::object& summary);
+// generator.notes[] as raw strings.
+std::vector<std::string> generator_notes(const boost::json::object& summary);
+// A plain sentence saying whether the generator or the target limited the run.
+std::string generator_sentence(const boost::json::object& summary);
+
+// "[request] expr" for a scoped threshold, else expr.
+std::string threshold_label(const boost::json::object& threshold);
+// The limit side of a threshold expression: "p(95) < 200ms" → "< 200ms"; the whole expression
+// when no comparison operator is found.
+std::string threshold_limit(const std::string& expression);
+
+std::vector<KeyFigure> key_figures(const boost::json::object& summary);
+ReportTable run_table(const boost::json::object& summary);
+ReportTable thresholds_table(const boost::json::object& summary);
+ReportTable latency_table(const boost::json::object& summary);
+ReportTable outcomes_table(const boost::json::object& summary);
+std::optional<ReportTable> cache_table(const boost::json::object& summary);  // null cache → none
+ReportTable requests_table(const boost::json::object& summary);
+// The intervals grouped into at most `max_rows` consecutive windows; latency columns show the
+// highest interval value inside each window.
+ReportTable timeline_table(const boost::json::object& summary, int max_rows = 12);
+// Response and service time at 50, 75, 90, 95, 99, 99.9, 99.99 % and max, read from
+// latency_spectrum (value at the first level ≥ the percentile).
+ReportTable spectrum_table(const boost::json::object& summary);
+ReportTable generator_table(const boost::json::object& summary);
+std::optional<ReportTable> analysis_table(const boost::json::object& summary);  // empty → none
+
+}  // namespace volley::reports

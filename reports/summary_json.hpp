@@ -1,0 +1,51 @@
+// RunResult -> summary.json (schema volley.summary/v1, design §7). The canonical output: every
+// other report can be rendered from it (plus latency.hlog).
+#pragma once
+
+#include "engine/runner.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <vector>
+
+namespace volley::reports {
+
+inline constexpr const char* kSummarySchema = "volley.summary/v1";
+
+// Stage boundaries of the load profile, for charts (seconds since the end of warm-up).
+struct StageMark {
+    double start_s = 0, end_s = 0, target_rps = 0;
+};
+
+// What the summary says about the run beyond its measurements.
+struct RunMetadata {
+    std::string scenario_name;
+    std::string scenario_type = "custom";
+    std::string scenario_file;
+    std::string target_kind = "http";  // "http" or "resolver"
+    std::string target_url;
+    std::vector<std::string> target_notices;
+    std::vector<StageMark> stages;
+    bool reports_tiers = false;
+};
+
+std::vector<StageMark> stage_marks(const engine::OpenProfile& profile);
+
+// Latency statistics of one histogram in ms: {min, mean, stddev, p50, p90, p95, p99, p999, max}.
+boost::json::object latency_ms(const engine::HdrHistogram& histogram);
+
+// True when the generator, not the target, limited the run (design §3 self-health).
+bool generator_bound(const engine::RunResult& result);
+
+// Builds summary.json. `thresholds` holds {expr, actual, pass} objects and `analysis` the
+// type-specific analysis; the verdict is "fail" when a threshold failed or the run could not be
+// carried out.
+boost::json::object make_summary(const engine::RunResult& result, const RunMetadata& metadata,
+                                 boost::json::array thresholds, boost::json::object analysis);
+
+// Pretty-printed JSON text (2-space indent, one key per line) ending in a newline.
+std::string to_pretty_json(const boost::json::value& value);
+
+}  // namespace volley::reports

@@ -1,0 +1,25 @@
+#pragma once
+// Escaping of text taken from a summary (scenario, request and threshold names, URLs, notes)
+// before it goes into a rendered report. One function per output language; every renderer in
+// reports/ calls these and never escapes by hand.
+
+#include <string>
+#include <string_view>
+
+namespace volley::reports {
+
+// HTML and XML 1.0 text and attribute values: & < > " ' become entities. Control characters
+// that XML 1.0 forbids (U+0000..U+001F except tab, LF, CR) become U+FFFD, so the result is
+// always well-formed. Input is UTF-8; multi-byte sequences pass through unchanged.
+std::string escape_markup(std::string_view text);
+
+// One cell (or inline text) of a GitHub-flavoured Markdown table: \ ` * _ | become
+// backslash-escaped, < > & become HTML entities (so no tag is ever interpreted), and CR/LF
+// become spaces (a table row is one line).
+std::string escape_markdown(std::string_view text);
+
+// Text shown on a terminal line: control characters (C0, DEL, C1) are dropped, so a name cannot
+// move the cursor, ring the bell or inject escape sequences.
+std::string strip_control_characters(std::string_view text);
+
+}  // namespace volley::reports

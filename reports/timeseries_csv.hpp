@@ -1,0 +1,24 @@
+#pragma once
+// timeseries.csv: one header line, then one row per entry of summary.intervals, in order.
+// Comma-separated, LF line ends, no quoting needed (every cell is a number or empty).
+// An absent or null value is an empty cell. Columns (documented in docs/outputs.md):
+//   t_s, length_s, requests, errors, dropped, throughput_rps, target_rps, error_rate,
+//   p50_ms, p95_ms, p99_ms, max_ms, hit_rate, served_L1, served_L2, served_L3, served_L4,
+//   cpu_util, lag_p99_ms
+// Rates and shares are fractions 0..1 (error_rate = errors / requests, empty when no request
+// was sent in the interval).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+namespace volley::reports {
+
+// The column names in order, as in the header line.
+const std::vector<std::string_view>& timeseries_columns();
+
+std::string render_timeseries_csv(const boost::json::object& summary);
+
+}  // namespace volley::reports

@@ -1,0 +1,95 @@
+// The four-tier ancestor resolver (design.md §6). Lookup order: L1 memory (this instance's
+// sharded LRU), L2 shared cache (embedded map or Redis), L3 view (snapshot / materialized
+// view, only for entities unchanged since its refresh), L4 live (source of truth). A hit fills
+// the tiers above it. Unknown ids are negatively cached for negative_ttl. Concurrent misses for
+// the same (kind, id, generation) are coalesced into one backend fetch. Malformed ids are
+// rejected before any backend call.
+//
+// Thread-safe: one Resolver may be called from any number of threads. Calls block (backend
+// round trips) but are bounded: each lookup has a deadline of request_timeout, each backend
+// call its own timeout, and nothing sleeps.
+#pragma once
+
+#include "resolver/l1_cache.hpp"
+#include "resolver/metrics.hpp"
+#include "resolver/seams.hpp"
+#include "resolver/types.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace volley::resolver {
+
+struct ResolverOptions {
+    std::size_t l1_capacity = 1000;  // entries (ancestors and counts together); 0 = L1 off
+    std::size_t l1_shards = 8;
+    std::chrono::milliseconds l1_ttl{0};             // positive L1 entries; 0 = no expiry
+    std::chrono::milliseconds negative_ttl{5000};    // not_found entries, in L1 and L2
+    std::chrono::milliseconds l2_ttl{3'600'000};     // positive L2 entries ...
+    std::chrono::milliseconds l2_ttl_jitter{360'000};  // ... ± uniform jitter
+    std::chrono::milliseconds request_timeout{1000};   // deadline of one lookup
+    std::chrono::milliseconds write_timeout{10'000};   // deadline of one insert/move
+    std::chrono::milliseconds refresh_timeout{120'000};  // deadline of one view refresh
+    std::string l2_key_prefix = "volley:res:";         // namespaces L2 keys (tests, tenants)
+};
+
+// The backends one resolver instance uses. l2 and view may be null (tier off); live and clock
+// are required. Instances of one group share l2, view, live and clock.
+struct Backends {
+    std::shared_ptr<L2Cache> l2;
+    std::shared_ptr<ViewStore> view;
+    std::shared_ptr<LiveStore> live;
+    std::shared_ptr<GenerationClock> clock;
+};
+
+class Resolver {
+public:
+    // Throws std::invalid_argument when live or clock is missing.
+    Resolver(ResolverOptions options, Backends backends);
+    ~Resolver();
+    Resolver(const Resolver&) = delete;
+    Resolver& operator=(const Resolver&) = delete;
+
+    // Ancestors of id, root first, excluding id.
+    AncestorsResult ancestors(std::string_view id);
+    // Number of entities strictly below id.
+    CountResult descendant_count(std::string_view id);
+
+    // Insert or move (design §6 POST /entities); on success advances the shared generation, so
+    // the next lookup on any instance of the group sees the write.
+    WriteResult upsert_entity(const EntityWrite& write);
+    // Refreshes the L3 views, measures the wall-clock duration and advances the generation.
+    RefreshResult refresh_views();
+
+    // Counters of this instance plus gauges (L1 size, backend availability, generation).
+    [[nodiscard]] MetricsSnapshot metrics() const;
+    void clear_l1() { l1_.clear(); }
+    [[nodiscard]] const ResolverOptions& options() const { return options_; }
+    [[nodiscard]] const Backends& backends() const { return backends_; }
+
+    struct Fetched;  // internal, public for the coalescer in resolver.cpp
+
+private:
+    class Flights;
+    Fetched lookup(LookupKind kind, std::string_view id);
+    Fetched fetch_below_l1(LookupKind kind, std::string_view id, std::uint64_t generation,
+                           Deadline deadline);
+    void fill(LookupKind kind, std::string_view id, std::uint64_t generation,
+              const CachedAnswer& answer, const std::string* l2_key_or_null);
+    void fill_l1(LookupKind kind, std::string_view id, std::uint64_t generation,
+                 const CachedAnswer& answer);
+
+    ResolverOptions options_;
+    Backends backends_;
+    L1Cache l1_;
+    mutable ResolverCounters counters_;
+    std::unique_ptr<Flights> flights_;
+    std::atomic<std::int64_t> last_refresh_us_{0};       // duration, microseconds
+    std::atomic<std::int64_t> last_refresh_unix_ms_{0};  // wall-clock end, 0 = never
+};
+
+}  // namespace volley::resolver

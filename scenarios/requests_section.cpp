@@ -1,0 +1,319 @@
+// variables and requests (docs/scenarios.md "variables", "requests").
+#include "scenarios/loader_sections.hpp"
+
+#include "scenarios/csv.hpp"
+#include "scenarios/feeders.hpp"
+#include "scenarios/int_format.hpp"
+#include "scenarios/templates.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace volley::scenarios::detail {
+namespace {
+
+constexpr std::int64_t kIntMin = std::numeric_limits<std::int64_t>::min() / 4;
+constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max() / 4;
+
+std::optional<FeederMode> read_mode(const MapReader& map, bool allow_unique) {
+    const auto text = map.string("mode");
+    if (!text) return std::nullopt;
+    if (*text == "sequential") return FeederMode::sequential;
+    if (*text == "random") return FeederMode::random;
+    if (*text == "unique" && allow_unique) return FeederMode::unique;
+    map.sink().error(*map.get("mode"), map.path("mode"),
+                     allow_unique ? fmt::format("unknown mode '{}' (sequential, random or unique)", *text)
+                                  : fmt::format("unknown mode '{}' (sequential or random)", *text));
+    return std::nullopt;
+}
+
+void check_int_format(const MapReader& map, const std::string& format) {
+    try {
+        (void)IntFormat(format);
+    } catch (const std::invalid_argument& error) {
+        map.sink().error(*map.get("format"), map.path("format"), error.what());
+    }
+}
+
+std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const std::string& name,
+                                                 const YAML::Node& node, const std::string& path) {
+    DiagnosticSink& sink = context.sink;
+    if (!node.IsMap()) return std::nullopt;
+    const YAML::Node type_node = node["type"];
+    if (!type_node || !type_node.IsScalar()) {
+        sink.error(node, child_path(path, "type"),
+                   "missing key 'type' (range, list, csv, zipf, uuid or counter)");
+        return std::nullopt;
+    }
+    const std::string type = type_node.Scalar();
+    if (type == "range") {
+        const MapReader map(sink, node, path, {"type", "from", "to", "step", "mode"});
+        RangeFeeder range;
+        map.require("from");
+        map.require("to");
+        range.from = map.integer("from", kIntMin, kIntMax).value_or(0);
+        range.to = map.integer("to", kIntMin, kIntMax).value_or(0);
+        range.step = map.integer("step", kIntMin, kIntMax).value_or(1);
+        if (range.step == 0 || (range.to != range.from && (range.to > range.from) != (range.step > 0))) {
+            sink.error(map.get("step") ? *map.get("step") : node, map.path("step"),
+                       fmt::format("step {} never gets from {} to {}", range.step, range.from, range.to));
+        }
+        range.mode = read_mode(map, false).value_or(FeederMode::sequential);
+        return range;
+    }
+    if (type == "list") {
+        const MapReader map(sink, node, path, {"type", "values", "mode"});
+        ListFeeder list;
+        if (map.require("values")) {
+            list.values = map.string_list("values").value_or(std::vector<std::string>{});
+            if (list.values.empty() && map.get("values")->IsSequence()) {
+                sink.error(*map.get("values"), map.path("values"), "the list is empty");
+            }
+        }
+        list.mode = read_mode(map, false).value_or(FeederMode::sequential);
+        return list;
+    }
+    if (type == "csv") {
+        const MapReader map(sink, node, path, {"type", "file", "column", "mode"});
+        CsvFeeder csv;
+        if (map.require("file")) {
+            if (auto file = map.string("file")) {
+                csv.file = context.resolve_file(*file);
+                try {
+                    csv.table = std::make_shared<const CsvTable>(read_csv_file(csv.file));
+                } catch (const std::invalid_argument& error) {
+                    sink.error(*map.get("file"), map.path("file"),
+                               fmt::format("{}: {}", csv.file, error.what()));
+                }
+            }
+        }
+        csv.column = map.string("column").value_or("");
+        csv.mode = read_mode(map, true).value_or(FeederMode::sequential);
+        if (csv.table && !csv.column.empty()) {
+            const auto& columns = csv.table->columns;
+            if (std::find(columns.begin(), columns.end(), csv.column) == columns.end()) {
+                sink.error(*map.get("column"), map.path("column"),
+                           fmt::format("{} has no column '{}'", csv.file, csv.column));
+            }
+        }
+        if (!csv.table) return std::nullopt;
+        return csv;
+    }
+    if (type == "zipf") {
+        const MapReader map(sink, node, path, {"type", "n", "s", "first", "format"});
+        ZipfFeeder zipf;
+        if (map.require("n", "how many distinct values")) {
+            zipf.n = static_cast<std::uint64_t>(map.integer("n", 1, kIntMax).value_or(1));
+        }
+        zipf.s = map.number("s", 0, 20).value_or(1.0);
+        zipf.first = map.integer("first", kIntMin, kIntMax).value_or(0);
+        if (auto format = map.string("format")) {
+            check_int_format(map, *format);
+            zipf.format = *format;
+        }
+        return zipf;
+    }
+    if (type == "uuid") {
+        const MapReader map(sink, node, path, {"type"});
+        return UuidFeeder{};
+    }
+    if (type == "counter") {
+        const MapReader map(sink, node, path, {"type", "start", "step", "format"});
+        CounterFeeder counter;
+        counter.start = map.integer("start", kIntMin, kIntMax).value_or(0);
+        counter.step = map.integer("step", kIntMin, kIntMax).value_or(1);
+        if (counter.step == 0) sink.error(*map.get("step"), map.path("step"), "step must not be 0");
+        if (auto format = map.string("format")) {
+            check_int_format(map, *format);
+            counter.format = *format;
+        }
+        return counter;
+    }
+    sink.error(type_node, child_path(path, "type"),
+               fmt::format("unknown variable type '{}' (range, list, csv, zipf, uuid or counter)", type));
+    return std::nullopt;
+}
+
+// Checks every reference of `text` against the plan's variables and the environment.
+void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::string& path,
+                    const std::string& text, const Plan& plan, bool constants_only) {
+    std::vector<TemplateToken> tokens;
+    try {
+        tokens = tokenize_template(text);
+    } catch (const std::invalid_argument& error) {
+        sink.error(node, path, error.what());
+        return;
+    }
+    for (const auto& token : tokens) {
+        if (token.kind == TemplateToken::Kind::env) {
+            if (!resolve_env(token)) {
+                sink.error(node, path, fmt::format("environment variable {} is not set (give a "
+                                                   "default with ${{env:{}:-value}})",
+                                                   token.text, token.text));
+            }
+        } else if (token.kind == TemplateToken::Kind::variable) {
+            if (constants_only) {
+                sink.error(node, path, "a constant may only reference ${env:NAME}");
+                continue;
+            }
+            const auto found = std::find_if(plan.variables.begin(), plan.variables.end(),
+                                            [&](const auto& v) { return v.name == token.text; });
+            if (found == plan.variables.end()) {
+                std::string names;
+                for (const auto& v : plan.variables) names += (names.empty() ? "" : ", ") + v.name;
+                sink.error(node, path,
+                           fmt::format("undefined variable '{}' (defined: {})", token.text,
+                                       names.empty() ? "none; see variables:" : names));
+                continue;
+            }
+            try {
+                (void)column_index(*found, token.field);
+            } catch (const std::invalid_argument& error) {
+                sink.error(node, path, error.what());
+            }
+        }
+    }
+}
+
+const std::vector<std::string> kMethods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+
+}  // namespace
+
+void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan) {
+    DiagnosticSink& sink = context.sink;
+    if (!node.IsMap()) {
+        sink.error(node, "variables", fmt::format("expected a map of names to variables, got {}",
+                                                  describe_node(node)));
+        return;
+    }
+    std::vector<std::string> seen;
+    for (const auto& entry : node) {
+        const std::string name = entry.first.Scalar();
+        const std::string path = child_path("variables", name);
+        if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+            sink.error(entry.first, path, "duplicate variable");
+            continue;
+        }
+        seen.push_back(name);
+        if (!is_identifier(name) || name == "env") {
+            sink.error(entry.first, path,
+                       fmt::format("'{}' is not a variable name (letters, digits, _; not 'env')", name));
+            continue;
+        }
+        if (entry.second.IsScalar()) {
+            check_template(sink, entry.second, path, entry.second.Scalar(), plan, true);
+            plan.variables.push_back(VariableSpec{name, ConstantVariable{entry.second.Scalar()}});
+            continue;
+        }
+        if (!entry.second.IsMap()) {
+            sink.error(entry.second, path,
+                       fmt::format("expected a value or a map with a type, got {}", describe_node(entry.second)));
+            continue;
+        }
+        if (auto source = read_feeder(context, name, entry.second, path)) {
+            plan.variables.push_back(VariableSpec{name, std::move(*source)});
+        }
+    }
+}
+
+void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
+                   const YAML::Mark& root_mark, Plan& plan) {
+    DiagnosticSink& sink = context.sink;
+    if (!node) {
+        if (std::holds_alternative<ResolverTargetSpec>(plan.target)) {
+            sink.error_at(root_mark, "requests",
+                          "missing key 'requests' (e.g. GET /entities/${id}/ancestors)");
+            return;
+        }
+        plan.requests = {RequestSpec{.name = "default"}};  // GET /
+        return;
+    }
+    if (!node->IsSequence() || node->size() == 0) {
+        sink.error(*node, "requests", "expected a list of requests ({method, path, …})");
+        return;
+    }
+    for (std::size_t i = 0; i < node->size(); ++i) {
+        const std::string path = index_path("requests", i);
+        const MapReader map(sink, (*node)[i], path,
+                            {"name", "method", "path", "headers", "body", "weight", "expect"});
+        if (!map.is_map()) continue;
+        RequestSpec request;
+        if (auto method = map.string("method")) {
+            std::string upper = *method;
+            std::transform(upper.begin(), upper.end(), upper.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+            if (std::find(kMethods.begin(), kMethods.end(), upper) == kMethods.end()) {
+                sink.error(*map.get("method"), map.path("method"),
+                           fmt::format("unknown method '{}' (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)",
+                                       *method));
+            }
+            request.method = upper;
+        }
+        if (map.require("path", "e.g. /entities/${id}/ancestors")) {
+            if (auto target = map.string("path")) {
+                const YAML::Node& where = *map.get("path");
+                if (target->empty() || (target->front() != '/' && target->rfind("${", 0) != 0)) {
+                    sink.error(where, map.path("path"),
+                               fmt::format("'{}' must start with / (it is appended to the base URL)", *target));
+                } else if (target->find_first_of(" \t\r\n") != std::string::npos) {
+                    sink.error(where, map.path("path"), "spaces and line breaks must be percent-encoded (%20)");
+                } else {
+                    check_template(sink, where, map.path("path"), *target, plan, false);
+                }
+                request.path = *target;
+            }
+        }
+        if (auto headers_node = map.get("headers")) {
+            if (auto headers = read_string_map(sink, *headers_node, map.path("headers"))) {
+                if (check_headers(sink, *headers_node, map.path("headers"), *headers)) {
+                    for (const auto& [name, value] : *headers) {
+                        check_template(sink, (*headers_node)[name], child_path(map.path("headers"), name),
+                                       value, plan, false);
+                    }
+                }
+                request.headers = *headers;
+            }
+        }
+        if (auto body = map.string("body")) {
+            check_template(sink, *map.get("body"), map.path("body"), *body, plan, false);
+            request.body = *body;
+        }
+        request.weight = map.number("weight", 0, 1e9).value_or(1);
+        if (auto expect_node = map.get("expect")) {
+            const MapReader expect(sink, *expect_node, map.path("expect"), {"status"});
+            if (auto status = expect.get("status")) {
+                const std::string status_path = expect.path("status");
+                if (status->IsScalar()) {
+                    if (auto code = read_integer(sink, *status, status_path, 100, 599)) {
+                        request.expect_status.push_back(static_cast<int>(*code));
+                    }
+                } else if (status->IsSequence() && status->size() > 0) {
+                    for (std::size_t s = 0; s < status->size(); ++s) {
+                        if (auto code = read_integer(sink, (*status)[s], index_path(status_path, s), 100, 599)) {
+                            request.expect_status.push_back(static_cast<int>(*code));
+                        }
+                    }
+                } else {
+                    sink.error(*status, status_path, "expected a status code or a list of them, e.g. [200, 404]");
+                }
+            }
+        }
+        if (auto name = map.string("name")) {
+            if (name->empty()) sink.error(*map.get("name"), map.path("name"), "must not be empty");
+            request.name = *name;
+        } else {
+            request.name = request.method + " " + request.path;
+        }
+        const auto duplicate = std::find_if(plan.requests.begin(), plan.requests.end(),
+                                            [&](const auto& r) { return r.name == request.name; });
+        if (duplicate != plan.requests.end()) {
+            sink.error(map.get("name") ? *map.get("name") : (*node)[i], map.path("name"),
+                       fmt::format("another request is named '{}'; names must be unique", request.name));
+        }
+        plan.requests.push_back(std::move(request));
+    }
+}
+
+}  // namespace volley::scenarios::detail

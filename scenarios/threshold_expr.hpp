@@ -1,0 +1,61 @@
+// Threshold expressions (`p(95) < 200ms`, `error_rate < 1%`, `throughput >= 95% target`):
+// parsed and validated by the scenario loader, evaluated by reports/ (docs/scenarios.md).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace volley::scenarios {
+
+enum class ThresholdMetric {
+    percentile,      // p(N): response time at percentile N
+    avg,             // mean response time
+    min,             // fastest response time
+    max,             // slowest response time
+    error_rate,      // errors / completed requests
+    throughput,      // completed requests per second
+    dropped,         // requests the schedule asked for but never sent
+    cache_hit_rate,  // answers from L1..L3 / requests
+    served_by,       // share of requests answered by `tier`
+};
+
+enum class ThresholdComparator { less, less_equal, greater, greater_equal, equal };
+
+enum class ThresholdUnit {
+    ns,                  // a time, in nanoseconds (p, avg, min, max)
+    ratio,               // 0..1, written as a percentage (error_rate, cache_hit_rate, served_by,
+                         // dropped as a share of scheduled requests)
+    rps,                 // requests per second (throughput > 1000/s)
+    count,               // a plain count (dropped == 0)
+    fraction_of_target,  // share of the target rate (throughput >= 95% target -> 0.95)
+};
+
+struct ThresholdExpr {
+    ThresholdMetric metric = ThresholdMetric::percentile;
+    double percentile = 0;  // 0 < percentile <= 100 when metric == percentile
+    std::string tier;       // "L1".."L4" when metric == served_by
+    ThresholdComparator cmp = ThresholdComparator::less;
+    double value = 0;  // in `unit`
+    ThresholdUnit unit = ThresholdUnit::ns;
+};
+
+// Grammar: METRIC CMP VALUE, spaces optional between the parts.
+//   METRIC: p(N) | avg | min | max | error_rate | throughput | dropped | cache_hit_rate |
+//           served_by.L1..L4
+//   CMP:    < | <= | > | >= | ==
+//   VALUE:  times 200ms / 1.5s / 250us (p, avg, min, max); percentages 1% (error_rate,
+//           cache_hit_rate, served_by); throughput: 1000/s or 95% target; dropped: a count
+//           or a percentage of scheduled requests. A bare 0 is accepted wherever a unit is.
+// Throws std::invalid_argument naming what is wrong, e.g. "p(95) < 200: a time needs a unit".
+[[nodiscard]] ThresholdExpr parse_threshold_expr(std::string_view text);
+
+// Canonical text of an expression ("p(95) < 200ms"), parseable again.
+[[nodiscard]] std::string format_threshold_expr(const ThresholdExpr& expr);
+
+[[nodiscard]] std::string_view metric_name(ThresholdMetric metric);  // "p", "avg", …
+[[nodiscard]] std::string_view comparator_text(ThresholdComparator cmp);  // "<", "<=", …
+
+// True when `actual cmp limit` holds.
+[[nodiscard]] bool compare(double actual, ThresholdComparator cmp, double limit);
+
+}  // namespace volley::scenarios

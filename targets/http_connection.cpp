@@ -1,0 +1,480 @@
+#include "targets/http_connection.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_map>
+
+namespace volley::targets {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using engine::Outcome;
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// A response parser that keeps only what the engine needs: status, keep-alive and the cache
+// header. It stores no fields and discards the body, so parsing allocates nothing.
+class ResponseParser final : public http::basic_parser<false> {
+public:
+    explicit ResponseParser(const std::string* cache_header_lc, std::uint64_t body_limit)
+        : cache_header_lc_(cache_header_lc) {
+        this->body_limit(body_limit);
+    }
+    int status = 0;
+    std::string cache_value;  // value of the cache header, empty if absent
+
+private:
+    void on_request_impl(http::verb, boost::beast::string_view, boost::beast::string_view, int,
+                         error_code&) override {}
+    void on_response_impl(int code, boost::beast::string_view, int, error_code&) override { status = code; }
+    void on_field_impl(http::field, boost::beast::string_view name, boost::beast::string_view value,
+                       error_code&) override {
+        if (!cache_header_lc_->empty() && iequals(std::string_view(name.data(), name.size()), *cache_header_lc_))
+            cache_value.assign(value.data(), value.size());
+    }
+    void on_header_impl(error_code&) override {}
+    void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+    std::size_t on_body_impl(boost::beast::string_view body, error_code&) override { return body.size(); }
+    void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code&) override {
+        return body.size();
+    }
+    void on_finish_impl(error_code&) override {}
+
+    const std::string* cache_header_lc_;
+};
+
+Outcome classify_error(const error_code& ec, bool tls) {
+    if (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
+        return Outcome::tls_error;
+    if (ec.category() == http::error::get_error_category()) {
+        if (ec == http::error::end_of_stream || ec == http::error::partial_message) return Outcome::reset;
+        return Outcome::protocol_error;
+    }
+    if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+        ec == asio::error::connection_aborted)
+        return Outcome::reset;
+    return tls ? Outcome::tls_error : Outcome::reset;
+}
+
+class Session;
+
+// One keep-alive connection carrying at most one request at a time.
+template <class Stream>
+class Connection {
+public:
+    Connection(Session& session, std::size_t slot);
+    void send(std::string_view bytes, std::uint32_t name_index);
+    void expire_if_due(engine::SteadyClock::time_point now);
+    void abort();
+    [[nodiscard]] bool busy() const { return busy_; }
+
+private:
+    void connect();
+    void on_connected(const error_code& ec);
+    void write();
+    void read();
+    void on_read(const error_code& ec, std::size_t bytes);
+    void complete(Outcome outcome, engine::TierIndex tier = 0);
+    void fail(const error_code& ec, bool during_connect);
+    void close();
+    Stream& stream();
+
+    Session& session_;
+    std::size_t slot_;
+    std::optional<Stream> stream_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<ResponseParser> parser_;
+    std::string_view request_bytes_;
+    std::uint32_t name_index_ = 0;
+    engine::SteadyClock::time_point deadline_{};
+    std::uint64_t generation_ = 0;  // bumps when a request ends; stale handlers compare it
+    bool connected_ = false;
+    bool busy_ = false;
+    bool timed_out_ = false;
+    bool reused_ = false;      // the request went out on a connection that served another
+    bool retried_ = false;
+    bool got_bytes_ = false;
+};
+
+using PlainConnection = Connection<tcp::socket>;
+using TlsConnection = Connection<asio::ssl::stream<tcp::socket>>;
+
+class Session final : public engine::TargetSession {
+public:
+    Session(std::shared_ptr<HttpTarget::Shared> shared, const engine::SessionContext& context)
+        : shared_(std::move(shared)), io_(context.io), sink_(context.sink), sweep_(context.io) {
+        for (std::size_t i = 0; i < context.slots; ++i) {
+            if (shared_->url.tls) {
+                tls_.push_back(std::make_unique<TlsConnection>(*this, i));
+            } else {
+                plain_.push_back(std::make_unique<PlainConnection>(*this, i));
+            }
+        }
+        const auto shortest = std::min(shared_->config.connect_timeout, shared_->config.request_timeout);
+        sweep_every_ = std::clamp<engine::Nanos>(shortest / 10, std::chrono::milliseconds(1),
+                                                 std::chrono::milliseconds(100));
+        arm_sweep();
+    }
+
+    [[nodiscard]] std::size_t slot_count() const override { return plain_.size() + tls_.size(); }
+
+    void send(std::size_t slot, const engine::PreparedRequest& request) override {
+        const std::string_view bytes = serialise(slot, request);
+        if (shared_->url.tls) {
+            tls_[slot]->send(bytes, request.name_index);
+        } else {
+            plain_[slot]->send(bytes, request.name_index);
+        }
+    }
+
+    void abort_all() override {
+        stopped_ = true;
+        sweep_.cancel();
+        for (auto& c : plain_) c->abort();
+        for (auto& c : tls_) c->abort();
+    }
+
+    asio::io_context& io() { return io_; }
+    const HttpTarget::Shared& shared() const { return *shared_; }
+    void deliver(std::size_t slot, const engine::Completion& completion) { sink_.on_complete(slot, completion); }
+
+    Outcome classify_status(std::uint32_t name_index, int status) const {
+        const auto& expect = shared_->config.expect_status;
+        if (name_index < expect.size() && !expect[name_index].empty()) {
+            const auto& ok = expect[name_index];
+            if (std::find(ok.begin(), ok.end(), status) != ok.end()) return Outcome::ok;
+        } else if (status >= 200 && status < 400) {
+            return Outcome::ok;
+        }
+        if (status >= 400 && status < 500) return Outcome::http_4xx;
+        if (status >= 500 && status < 600) return Outcome::http_5xx;
+        return Outcome::protocol_error;
+    }
+
+    engine::TierIndex tier_of(std::string_view value) const {
+        const auto& cache = shared_->config.cache;
+        if (!cache) return 0;
+        if (cache->hit.empty()) {
+            if (value.size() == 2 && (value[0] == 'L' || value[0] == 'l') && value[1] >= '1' && value[1] <= '4')
+                return static_cast<engine::TierIndex>(value[1] - '0');
+            return 0;
+        }
+        // Hit/miss headers carry no tier: a hit counts as L1, a miss as L4 (the source).
+        for (const auto& hit : cache->hit)
+            if (iequals(value, hit)) return 1;
+        return 4;
+    }
+
+private:
+    // The request's bytes: cached for the run when the source marks it static, else rebuilt in
+    // this slot's buffer (reused, so steady state does not allocate).
+    std::string_view serialise(std::size_t slot, const engine::PreparedRequest& request) {
+        if (request.static_key != 0) {
+            auto [it, inserted] = static_requests_.try_emplace(request.static_key);
+            if (inserted) build(it->second, request);
+            return it->second;
+        }
+        if (scratch_.size() <= slot) scratch_.resize(slot + 1);
+        build(scratch_[slot], request);
+        return scratch_[slot];
+    }
+
+    void build(std::string& out, const engine::PreparedRequest& request) const {
+        out.clear();
+        out.append(request.method.empty() ? std::string_view("GET") : request.method);
+        out.push_back(' ');
+        out.append(shared_->url.path_prefix);
+        if (request.target.empty() || request.target.front() != '/') out.push_back('/');
+        out.append(request.target);
+        out.append(" HTTP/1.1\r\n");
+        out.append(shared_->host_header);
+        out.append(request.headers);
+        if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+            request.method == "PATCH") {
+            out.append("Content-Length: ");
+            out.append(std::to_string(request.body.size()));
+            out.append("\r\n");
+        }
+        out.append("\r\n");
+        out.append(request.body);
+    }
+
+    void arm_sweep() {
+        sweep_.expires_after(sweep_every_);
+        sweep_.async_wait([this](const error_code& ec) {
+            if (ec || stopped_) return;
+            const auto now = engine::SteadyClock::now();
+            for (auto& c : plain_) c->expire_if_due(now);
+            for (auto& c : tls_) c->expire_if_due(now);
+            arm_sweep();
+        });
+    }
+
+    std::shared_ptr<HttpTarget::Shared> shared_;
+    asio::io_context& io_;
+    engine::CompletionSink& sink_;
+    asio::steady_timer sweep_;
+    engine::Nanos sweep_every_{};
+    std::vector<std::unique_ptr<PlainConnection>> plain_;
+    std::vector<std::unique_ptr<TlsConnection>> tls_;
+    std::unordered_map<std::uint64_t, std::string> static_requests_;
+    std::vector<std::string> scratch_;
+    bool stopped_ = false;
+};
+
+template <class Stream>
+Connection<Stream>::Connection(Session& session, std::size_t slot) : session_(session), slot_(slot) {}
+
+template <class Stream>
+Stream& Connection<Stream>::stream() {
+    return *stream_;
+}
+
+template <class Stream>
+void Connection<Stream>::send(std::string_view bytes, std::uint32_t name_index) {
+    request_bytes_ = bytes;
+    name_index_ = name_index;
+    busy_ = true;
+    timed_out_ = false;
+    retried_ = false;
+    got_bytes_ = false;
+    if (connected_) {
+        reused_ = true;
+        deadline_ = engine::SteadyClock::now() + session_.shared().config.request_timeout;
+        write();
+    } else {
+        reused_ = false;
+        connect();
+    }
+}
+
+template <class Stream>
+void Connection<Stream>::connect() {
+    const auto& shared = session_.shared();
+    deadline_ = engine::SteadyClock::now() + shared.config.connect_timeout;
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+        stream_.emplace(session_.io());
+    } else {
+        stream_.emplace(session_.io(), const_cast<asio::ssl::context&>(*shared.tls));
+        const std::string& sni = shared.config.sni.empty() ? shared.url.host : shared.config.sni;
+        SSL_set_tlsext_host_name(stream_->native_handle(), sni.c_str());
+        if (!shared.config.insecure) stream_->set_verify_callback(asio::ssl::host_name_verification(sni));
+    }
+    auto& socket = [&]() -> tcp::socket& {
+        if constexpr (std::is_same_v<Stream, tcp::socket>) return *stream_;
+        else return stream_->next_layer();
+    }();
+    asio::async_connect(socket, shared.endpoints,
+                        [this, gen = generation_](const error_code& ec, const tcp::endpoint&) {
+                            if (gen != generation_) return;
+                            on_connected(ec);
+                        });
+}
+
+template <class Stream>
+void Connection<Stream>::on_connected(const error_code& ec) {
+    if (ec) return fail(ec, true);
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+        stream_->set_option(tcp::no_delay(true));
+        connected_ = true;
+        deadline_ = engine::SteadyClock::now() + session_.shared().config.request_timeout;
+        write();
+    } else {
+        stream_->next_layer().set_option(tcp::no_delay(true));
+        stream_->async_handshake(asio::ssl::stream_base::client, [this, gen = generation_](const error_code& hec) {
+            if (gen != generation_) return;
+            if (hec) return fail(hec, true);
+            connected_ = true;
+            deadline_ = engine::SteadyClock::now() + session_.shared().config.request_timeout;
+            write();
+        });
+    }
+}
+
+template <class Stream>
+void Connection<Stream>::write() {
+    asio::async_write(stream(), asio::buffer(request_bytes_.data(), request_bytes_.size()),
+                      [this, gen = generation_](const error_code& ec, std::size_t) {
+                          if (gen != generation_) return;
+                          if (ec) return fail(ec, false);
+                          parser_.emplace(&session_.shared().cache_header_lc,
+                                          session_.shared().config.max_body_bytes);
+                          read();
+                      });
+}
+
+template <class Stream>
+void Connection<Stream>::read() {
+    // Parse what is already buffered before reading more.
+    if (buffer_.size() > 0) {
+        error_code ec;
+        const std::size_t used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec && ec != http::error::need_more) return fail(ec, false);
+        if (parser_->is_done()) return on_read({}, 0);
+    }
+    auto space = buffer_.prepare(16 * 1024);
+    stream().async_read_some(space, [this, gen = generation_](const error_code& ec, std::size_t n) {
+        if (gen != generation_) return;
+        on_read(ec, n);
+    });
+}
+
+template <class Stream>
+void Connection<Stream>::on_read(const error_code& ec, std::size_t bytes) {
+    if (ec == asio::error::eof && got_bytes_ && parser_->need_eof()) {
+        error_code eof_ec;
+        parser_->put_eof(eof_ec);
+        if (eof_ec) return fail(eof_ec, false);
+    } else if (ec) {
+        return fail(ec, false);
+    }
+    if (bytes > 0) {
+        got_bytes_ = true;
+        buffer_.commit(bytes);
+    }
+    if (!parser_->is_done()) return read();
+    const auto status = parser_->status;
+    const bool keep_alive = parser_->keep_alive();
+    const engine::TierIndex tier = session_.tier_of(parser_->cache_value);
+    if (!keep_alive) close();
+    complete(session_.classify_status(name_index_, status), tier);
+}
+
+template <class Stream>
+void Connection<Stream>::complete(Outcome outcome, engine::TierIndex tier) {
+    ++generation_;
+    busy_ = false;
+    session_.deliver(slot_, engine::Completion{outcome, tier});
+}
+
+template <class Stream>
+void Connection<Stream>::fail(const error_code& ec, bool during_connect) {
+    const bool was_timeout = timed_out_;
+    close();
+    if (was_timeout) return complete(Outcome::timeout);
+    if (during_connect) return complete(std::is_same_v<Stream, tcp::socket> || ec.category() != asio::error::get_ssl_category()
+                                            ? Outcome::connect_error
+                                            : Outcome::tls_error);
+    // A server may close an idle keep-alive connection just as we reuse it: retry once on a
+    // fresh connection when nothing of the response had arrived.
+    if (reused_ && !retried_ && !got_bytes_ &&
+        (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe)) {
+        retried_ = true;
+        reused_ = false;
+        ++generation_;
+        connect();
+        return;
+    }
+    complete(classify_error(ec, !std::is_same_v<Stream, tcp::socket>));
+}
+
+template <class Stream>
+void Connection<Stream>::close() {
+    connected_ = false;
+    buffer_.clear();
+    if (!stream_) return;
+    error_code ignored;
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+        stream_->close(ignored);
+    } else {
+        stream_->next_layer().close(ignored);
+    }
+}
+
+template <class Stream>
+void Connection<Stream>::expire_if_due(engine::SteadyClock::time_point now) {
+    if (!busy_ || timed_out_ || now < deadline_) return;
+    timed_out_ = true;
+    // Closing makes the pending operation finish with an error; fail() reports the timeout.
+    ++generation_;
+    close();
+    complete(Outcome::timeout);
+}
+
+template <class Stream>
+void Connection<Stream>::abort() {
+    if (!busy_) {
+        close();
+        return;
+    }
+    ++generation_;
+    close();
+    complete(Outcome::timeout);
+}
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+std::shared_ptr<HttpTarget::Shared> make_http_shared(const HttpTargetConfig& config) {
+    auto shared = std::make_shared<HttpTarget::Shared>();
+    shared->config = config;
+    shared->url = parse_base_url(config.base_url);
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    error_code ec;
+    auto results = resolver.resolve(shared->url.host, shared->url.port, ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot resolve {}: {}", shared->url.host, ec.message()));
+    for (const auto& entry : results) shared->endpoints.push_back(entry.endpoint());
+    if (shared->url.tls) {
+        auto& ctx = shared->tls.emplace(asio::ssl::context::tls_client);
+        if (config.insecure) {
+            ctx.set_verify_mode(asio::ssl::verify_none);
+        } else {
+            ctx.set_verify_mode(asio::ssl::verify_peer);
+            if (!config.ca_file.empty()) {
+                ctx.load_verify_file(config.ca_file, ec);
+                if (ec) throw std::invalid_argument(fmt::format("cannot load ca_file {}: {}", config.ca_file, ec.message()));
+            } else {
+                ctx.set_default_verify_paths();
+            }
+        }
+        if (!config.client_cert.empty()) {
+            ctx.use_certificate_chain_file(config.client_cert, ec);
+            if (ec) throw std::invalid_argument(fmt::format("cannot load client_cert {}: {}", config.client_cert, ec.message()));
+            ctx.use_private_key_file(config.client_key.empty() ? config.client_cert : config.client_key,
+                                     asio::ssl::context::pem, ec);
+            if (ec) throw std::invalid_argument(fmt::format("cannot load client_key: {}", ec.message()));
+        }
+    }
+    const bool default_port = shared->url.port == (shared->url.tls ? "443" : "80");
+    const bool ipv6 = shared->url.host.find(':') != std::string::npos;
+    const std::string host = ipv6 ? "[" + shared->url.host + "]" : shared->url.host;
+    shared->host_header = "Host: " + host + (default_port ? "" : ":" + shared->url.port) + "\r\n";
+    for (const auto& [name, value] : config.headers) shared->host_header += name + ": " + value + "\r\n";
+    if (config.cache) shared->cache_header_lc = lower(config.cache->header);
+    return shared;
+}
+
+std::unique_ptr<engine::TargetSession> make_http_session(std::shared_ptr<HttpTarget::Shared> shared,
+                                                         const engine::SessionContext& context) {
+    return std::make_unique<Session>(std::move(shared), context);
+}
+
+}  // namespace volley::targets

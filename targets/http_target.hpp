@@ -1,0 +1,61 @@
+// HTTP/1.1 target on Beast's parser and Asio sockets (design §5): keep-alive connections, one
+// request in flight per connection, connect and request timeouts, TLS with verification on by
+// default, static requests serialised once per session.
+#pragma once
+
+#include "engine/target.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace volley::targets {
+
+struct HttpCacheHeader {
+    std::string header;            // e.g. "X-Cache-Tier"
+    std::vector<std::string> hit;  // empty: the value names the tier ("L1".."L4")
+};
+
+struct HttpTargetConfig {
+    std::string base_url;  // http[s]://host[:port][/prefix]
+    std::chrono::nanoseconds connect_timeout{std::chrono::seconds(5)};
+    std::chrono::nanoseconds request_timeout{std::chrono::seconds(10)};
+    std::vector<std::pair<std::string, std::string>> headers;  // sent with every request
+    // Per request name (engine name_index): status codes that count as ok; empty = 2xx/3xx.
+    std::vector<std::vector<int>> expect_status;
+    bool insecure = false;  // skip certificate verification
+    std::string ca_file, client_cert, client_key, sni;
+    std::optional<HttpCacheHeader> cache;
+    std::size_t max_body_bytes = 64 * 1024 * 1024;
+};
+
+struct ParsedUrl {
+    bool tls = false;
+    std::string host;
+    std::string port;
+    std::string path_prefix;  // without trailing '/', may be empty
+};
+// Throws std::invalid_argument naming what is wrong with the URL.
+ParsedUrl parse_base_url(const std::string& url);
+
+class HttpTarget final : public engine::Target {
+public:
+    // Resolves the host once; throws std::invalid_argument (bad URL, TLS files) or
+    // std::runtime_error (name resolution).
+    explicit HttpTarget(HttpTargetConfig config);
+    ~HttpTarget() override;
+    std::unique_ptr<engine::TargetSession> open_session(const engine::SessionContext& context) override;
+    [[nodiscard]] bool reports_tiers() const override { return config_.cache.has_value(); }
+    [[nodiscard]] std::vector<std::string> notices() const override;
+
+    struct Shared;  // resolved endpoints, TLS context, prebuilt header block
+
+private:
+    HttpTargetConfig config_;
+    std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace volley::targets

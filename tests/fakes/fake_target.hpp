@@ -1,0 +1,94 @@
+// A Target that answers after a programmable delay, for unit tests of the engine seam.
+#pragma once
+
+#include "engine/target.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace volley::testing {
+
+// Decides each response: how long it takes and how it ends. Called on worker threads.
+struct FakeResponse {
+    engine::Nanos delay{0};
+    engine::Outcome outcome = engine::Outcome::ok;
+    engine::TierIndex tier = 0;
+};
+using FakeBehaviour = std::function<FakeResponse(engine::Nanos now_since_start)>;
+
+class FakeTarget final : public engine::Target {
+public:
+    explicit FakeTarget(FakeBehaviour behaviour, bool tiers = false)
+        : behaviour_(std::move(behaviour)), tiers_(tiers), start_(engine::SteadyClock::now()) {}
+
+    std::unique_ptr<engine::TargetSession> open_session(const engine::SessionContext& context) override {
+        return std::make_unique<Session>(*this, context);
+    }
+    [[nodiscard]] bool reports_tiers() const override { return tiers_; }
+    std::atomic<std::uint64_t> sent{0};
+
+private:
+    class Session final : public engine::TargetSession {
+    public:
+        Session(FakeTarget& target, const engine::SessionContext& context)
+            : target_(target), sink_(context.sink) {
+            for (std::size_t i = 0; i < context.slots; ++i)
+                timers_.push_back(std::make_unique<boost::asio::steady_timer>(context.io));
+        }
+        [[nodiscard]] std::size_t slot_count() const override { return timers_.size(); }
+        void send(std::size_t slot, const engine::PreparedRequest&) override {
+            target_.sent.fetch_add(1, std::memory_order_relaxed);
+            const FakeResponse response = target_.behaviour_(engine::SteadyClock::now() - target_.start_);
+            auto& timer = *timers_[slot];
+            timer.expires_after(response.delay);
+            timer.async_wait([this, slot, response](const boost::system::error_code& ec) {
+                if (ec) return;
+                sink_.on_complete(slot, engine::Completion{response.outcome, response.tier});
+            });
+        }
+        void abort_all() override {
+            for (std::size_t slot = 0; slot < timers_.size(); ++slot) {
+                if (timers_[slot]->cancel() > 0)
+                    sink_.on_complete(slot, engine::Completion{engine::Outcome::timeout, 0});
+            }
+        }
+
+    private:
+        FakeTarget& target_;
+        engine::CompletionSink& sink_;
+        std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
+    };
+
+    FakeBehaviour behaviour_;
+    bool tiers_;
+    engine::SteadyClock::time_point start_;
+};
+
+// A RequestSource that sends the same request forever (or `limit` times), cycling names.
+class StaticSource final : public engine::RequestSource {
+public:
+    explicit StaticSource(std::uint32_t names = 1, std::uint64_t limit = UINT64_MAX)
+        : names_(names), limit_(limit) {}
+    bool next(engine::PreparedRequest& out) override {
+        if (produced_ >= limit_) return false;
+        out = engine::PreparedRequest{};
+        out.name_index = static_cast<std::uint32_t>(produced_ % names_);
+        out.method = "GET";
+        out.target = "/";
+        out.static_key = out.name_index + 1;
+        ++produced_;
+        return true;
+    }
+
+private:
+    std::uint32_t names_;
+    std::uint64_t limit_;
+    std::uint64_t produced_ = 0;
+};
+
+}  // namespace volley::testing

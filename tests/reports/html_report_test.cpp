@@ -1,0 +1,185 @@
+// report.html: self-contained, escaped, and showing the same figures as summary.json.
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+#include "report_test_support.hpp"
+#include "reports/html_report.hpp"
+#include "reports/summary_access.hpp"
+
+using namespace volley::reports;
+using namespace volley::reports::testing;
+
+namespace {
+
+// Every (latency key, column heading) pair the latency table shows.
+const std::vector<std::pair<std::string, std::string>> latency_columns{
+    {"min", "min"}, {"mean", "mean"}, {"p50", "p50"}, {"p90", "p90"}, {"p95", "p95"},
+    {"p99", "p99"}, {"p999", "p99.9"}, {"max", "max"}};
+
+// The value text of the key-figure card labelled `label`.
+std::string key_figure(const std::string& html, const std::string& label) {
+  const std::regex card("<div class=\"label\">" + label + "</div><div class=\"value\">([^<]*)</div>");
+  std::smatch match;
+  if (!std::regex_search(html, match, card)) return {};
+  return decode_entities(match[1].str());
+}
+
+}  // namespace
+
+TEST_CASE("report.html is self-contained: no script, no external reference", "[reports][html]") {
+  for (const auto* file : {"summary.json", "summary_nocache.json"}) {
+    const auto html = render_html(load_fixture(file));
+    INFO(file);
+    CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+    CHECK(html.find("</html>") != std::string::npos);
+    CHECK(html.find("<meta charset=\"utf-8\">") != std::string::npos);
+    CHECK(html.find("@media print") != std::string::npos);
+    CHECK_FALSE(std::regex_search(html, std::regex("<script", std::regex::icase)));
+    CHECK_FALSE(std::regex_search(html, std::regex("<(link|img|iframe|object|embed)\\b",
+                                                   std::regex::icase)));
+    CHECK_FALSE(std::regex_search(html, std::regex(R"(<[a-zA-Z][^>]*\s(src|href)\s*=)")));
+    CHECK_FALSE(std::regex_search(html, std::regex(R"(url\(|@import|@font-face)")));
+    CHECK(html.find("<svg") != std::string::npos);
+  }
+}
+
+TEST_CASE("report.html escapes every string taken from the summary", "[reports][html][escape]") {
+  const auto html = render_html(load_fixture("summary_nocache.json"));
+  CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(html.find("<title>volley · &lt;script&gt;alert(1)&lt;/script&gt; · PASS</title>") !=
+        std::string::npos);
+  CHECK(html.find("&lt;img src=x onerror=alert(2)&gt;") != std::string::npos);
+  CHECK(html.find("https://example.test/?a=1&amp;b=&lt;2&gt;") != std::string::npos);
+  CHECK(html.find("scenarios/&lt;evil&gt;.yaml") != std::string::npos);
+  CHECK(html.find("&lt;of capacity&gt;") != std::string::npos);  // generator note
+  CHECK(html.find("alert(1)</") == std::string::npos);
+  CHECK(html.find("<img") == std::string::npos);
+
+  const auto with_cache = render_html(load_fixture("summary.json"));
+  CHECK(with_cache.find("search `q` | &lt;b&gt;bold&lt;/b&gt; &amp; &#39;x&#39; &quot;y&quot;") !=
+        std::string::npos);
+  CHECK(with_cache.find("<b>bold") == std::string::npos);
+}
+
+TEST_CASE("report.html latency table equals summary.json", "[reports][html][figures]") {
+  const auto summary = load_fixture("summary.json");
+  const auto table = html_table(render_html(summary), "latency");
+  REQUIRE(table.size() == 4);  // header + response, service, schedule lag
+  for (const auto& [label, prefix] : std::vector<std::pair<std::string, std::string>>{
+           {"Response time", "latency_ms"}, {"Service time", "service_time_ms"}}) {
+    const auto* row = row_labelled(table, label);
+    REQUIRE(row != nullptr);
+    for (const auto& [key, heading] : latency_columns) {
+      INFO(label << " " << heading << " shows " << (*row)[column_index(table, heading)]);
+      CHECK(shows((*row)[column_index(table, heading)], *number_at(summary, prefix + "." + key)));
+    }
+  }
+  const auto* lag = row_labelled(table, "Schedule lag");
+  REQUIRE(lag != nullptr);
+  CHECK(shows((*lag)[column_index(table, "p99")], *number_at(summary, "schedule_lag_ms.p99")));
+  CHECK((*lag)[column_index(table, "mean")] == "—");
+}
+
+TEST_CASE("report.html key figures equal summary.json", "[reports][html][figures]") {
+  const auto summary = load_fixture("summary.json");
+  const auto html = render_html(summary);
+  CHECK(shows(key_figure(html, "Requests"), *number_at(summary, "totals.requests")));
+  CHECK(shows(key_figure(html, "Throughput"), *number_at(summary, "totals.throughput_rps")));
+  CHECK(shows(key_figure(html, "Error rate"), *number_at(summary, "totals.error_rate"), true));
+  CHECK(shows(key_figure(html, "Dropped"), *number_at(summary, "totals.dropped")));
+  for (const auto* p : {"p50", "p95", "p99", "max"}) {
+    INFO(p);
+    CHECK(shows(key_figure(html, p), *number_at(summary, std::string("latency_ms.") + p)));
+  }
+  CHECK(shows(key_figure(html, "Cache-hit rate"), *number_at(summary, "cache.hit_rate"), true));
+}
+
+TEST_CASE("report.html per-request table equals summary.json", "[reports][html][figures]") {
+  const auto summary = load_fixture("summary.json");
+  const auto table = html_table(render_html(summary), "requests");
+  const auto& requests = summary.at("requests").as_array();
+  REQUIRE(table.size() == requests.size() + 1);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& request = requests[i].as_object();
+    const auto& row = table[i + 1];
+    INFO(string_at(request, "name"));
+    CHECK(row[0] == string_at(request, "name"));
+    CHECK(shows(row[column_index(table, "Requests")], *number_at(request, "requests")));
+    CHECK(shows(row[column_index(table, "Errors")], *number_at(request, "errors")));
+    CHECK(shows(row[column_index(table, "Error rate")], *number_at(request, "error_rate"), true));
+    CHECK(shows(row[column_index(table, "Throughput (rps)")], *number_at(request, "throughput_rps")));
+    for (const auto* p : {"p50", "p95", "p99", "max"}) {
+      CHECK(shows(row[column_index(table, std::string(p) + " (ms)")],
+                  *number_at(request, std::string("latency_ms.") + p)));
+    }
+  }
+  // A request whose cache is null shows the missing mark, not a made-up 0%.
+  CHECK(table[2][column_index(table, "Hit rate")] == "—");
+}
+
+TEST_CASE("report.html thresholds, outcomes and cache tables equal summary.json",
+          "[reports][html][figures]") {
+  const auto summary = load_fixture("summary.json");
+  const auto html = render_html(summary);
+  const auto thresholds = html_table(html, "thresholds");
+  const auto& expected = summary.at("thresholds").as_array();
+  REQUIRE(thresholds.size() == expected.size() + 1);
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& threshold = expected[i].as_object();
+    CHECK(thresholds[i + 1][0].find(string_at(threshold, "expr")) != std::string::npos);
+    CHECK(shows(thresholds[i + 1][1], *number_at(threshold, "actual")));
+    CHECK(thresholds[i + 1][2] == (threshold.at("pass").as_bool() ? "pass" : "FAIL"));
+  }
+  CHECK(thresholds[5][0] == "[POST /entities] p(99) < 100ms");
+
+  const auto outcomes = html_table(html, "outcomes");
+  for (const auto* name : {"ok", "http_4xx", "http_5xx", "timeout", "reset", "dropped"}) {
+    const auto* row = row_labelled(outcomes, name);
+    REQUIRE(row != nullptr);
+    CHECK(shows((*row)[1], *number_at(summary, std::string("outcomes.") + name)));
+  }
+
+  const auto cache = html_table(html, "cache");
+  for (const auto* tier : {"L1", "L2", "L3", "L4"}) {
+    const auto* row = row_labelled(cache, tier);
+    REQUIRE(row != nullptr);
+    CHECK(shows((*row)[2], *number_at(summary, std::string("cache.served_by.") + tier), true));
+  }
+}
+
+TEST_CASE("report.html shows cache sections only when the target reports tiers",
+          "[reports][html]") {
+  const auto with_cache = render_html(load_fixture("summary.json"));
+  CHECK(with_cache.find("<section id=\"cache\">") != std::string::npos);
+  CHECK(with_cache.find("Cache-hit rate and served-by share per interval") != std::string::npos);
+  const auto without = render_html(load_fixture("summary_nocache.json"));
+  CHECK(without.find("<section id=\"cache\">") == std::string::npos);
+  CHECK(without.find("Cache-hit rate") == std::string::npos);
+  CHECK(html_table(without, "requests")[0].back() != "Hit rate");
+}
+
+TEST_CASE("report.html charts: stage boundaries, spectrum axis, generator sentence",
+          "[reports][html]") {
+  const auto html = render_html(load_fixture("summary.json"));
+  CHECK(html.find("stage 2 → 200.0 rps") != std::string::npos);
+  CHECK(html.find("stage 3 → 400.0 rps") != std::string::npos);
+  CHECK(html.find(">99.9%</text>") != std::string::npos);  // 1/(1-p) axis ticks
+  CHECK(html.find("response time</text>") != std::string::npos);
+  CHECK(html.find("service time</text>") != std::string::npos);
+  CHECK(html.find("kept up with the schedule") != std::string::npos);
+  CHECK(html.find("not the target, was the bottleneck") == std::string::npos);
+
+  const auto bound = render_html(load_fixture("summary_nocache.json"));
+  CHECK(bound.find("<p class=\"bottleneck\">The load generator, not the target, was the "
+                   "bottleneck: schedule lag p99 was 3.80 ms (limit 1 ms)") != std::string::npos);
+  CHECK(bound.find("TLS certificate verification is disabled") != std::string::npos);
+}
+
+TEST_CASE("report.html renders a summary with keys missing", "[reports][html]") {
+  const auto html = render_html(boost::json::object{{"schema", "volley.summary/v1"}});
+  CHECK(html.find("(unnamed scenario)") != std::string::npos);
+  CHECK(html.find("UNKNOWN") != std::string::npos);
+  CHECK(html.find("no data") != std::string::npos);
+  CHECK(html.find("</html>") != std::string::npos);
+}
