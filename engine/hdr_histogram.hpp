@@ -39,14 +39,20 @@ public:
     void record_values_corrected(std::int64_t value, std::int64_t count,
                                  std::int64_t expected_interval);
 
-    // §7. Throws std::out_of_range if other's max does not fit this layout.
+    // §7. Throws std::out_of_range if other's max does not fit this layout. Also adds
+    // out_of_range_count() and widens start/end_time_ms.
     void add(const HdrHistogram& other);
-    // §5.2.
+    // §5.2: same parameters and timestamps, every slot of this one re-recorded at its highest
+    // equivalent value with the §5.1 correction.
     [[nodiscard]] HdrHistogram copy_corrected(std::int64_t expected_interval) const;
+    // §5.2 into this histogram; values whose slot does not exist here are clamped and counted.
     void add_while_correcting(const HdrHistogram& other, std::int64_t expected_interval);
+    // Empties the histogram, including out_of_range_count() and the timestamps.
     void reset();
 
-    // §6 queries.
+    // §6 queries, Java semantics. With L > 1 values below 2^unit_magnitude share slot 0 with 0:
+    // they count as zero for min()/min_non_zero(), and max() is the top of their slot.
+    // min_non_zero() is INT64_MAX when no such value was recorded.
     [[nodiscard]] std::int64_t total_count() const { return total_count_; }
     [[nodiscard]] std::int64_t min() const;
     [[nodiscard]] std::int64_t min_non_zero() const;

@@ -26,7 +26,7 @@ struct RequestStats {
 
 // One interval of one worker (or, after merging, of the run).
 struct IntervalStats {
-    explicit IntervalStats(std::size_t request_count) : per_request(request_count) {}
+    explicit IntervalStats(std::size_t request_count = 0) : per_request(request_count) {}
 
     std::vector<RequestStats> per_request;
     HdrHistogram schedule_lag = HdrHistogram::latency_ns();  // actual send - intended start, ns

@@ -31,6 +31,9 @@ void put_u32(Bytes& out, std::uint32_t v) {
 void put_u64(Bytes& out, std::uint64_t v) {
     for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
 }
+void set_u32(std::uint8_t* p, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+}
 std::uint32_t get_u32(const std::uint8_t* p) {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
            std::uint32_t{p[3]};
@@ -213,8 +216,7 @@ Bytes encode_uncompressed(const HdrHistogram& histogram) {
         }
         put_zigzag(out, zeros > 1 ? -zeros : 0);
     }
-    const auto payload_length = static_cast<std::uint32_t>(out.size() - kHdrV2HeaderBytes);
-    for (int b = 0; b < 4; ++b) out[4 + b] = static_cast<std::uint8_t>(payload_length >> (24 - 8 * b));
+    set_u32(out.data() + 4, static_cast<std::uint32_t>(out.size() - kHdrV2HeaderBytes));
     return out;
 }
 
@@ -229,10 +231,8 @@ Bytes encode_compressed(const HdrHistogram& histogram, int zlib_level) {
                                  zError(rc));
     }
     out.resize(kHdrV2CompressedHeaderBytes + compressed_length);
-    Bytes header;
-    put_u32(header, kHdrV2CompressedEncodingCookie);
-    put_u32(header, static_cast<std::uint32_t>(compressed_length));
-    std::copy(header.begin(), header.end(), out.begin());
+    set_u32(out.data(), kHdrV2CompressedEncodingCookie);
+    set_u32(out.data() + 4, static_cast<std::uint32_t>(compressed_length));
     return out;
 }
 

@@ -105,13 +105,10 @@ std::vector<PercentileRow> percentile_rows(const HdrHistogram& histogram,
     const auto top = [&](std::size_t index) {
         return histogram.highest_equivalent_value(histogram.value_from_index(index));
     };
-    const auto last_row = [&](std::size_t index) {
-        // The final row is the last non-empty slot, at 100 %.
-        while (index + 1 < length && histogram.count_at_index(index) == 0) ++index;
-        for (std::size_t j = index + 1; j < length; ++j) {
-            if (histogram.count_at_index(j) != 0) index = j;
-        }
-        rows.push_back({top(index), 100.0, total});
+    const auto finish_at_last_slot = [&] {
+        std::size_t last = length - 1;
+        while (last > 0 && histogram.count_at_index(last) == 0) --last;
+        rows.push_back({top(last), 100.0, total});
     };
 
     double level = 0.0;
@@ -124,8 +121,8 @@ std::vector<PercentileRow> percentile_rows(const HdrHistogram& histogram,
         }
         while (!(histogram.count_at_index(index) != 0 &&
                  (100.0 * static_cast<double>(cumulative)) / static_cast<double>(total) >= level)) {
-            if (index + 1 >= length) {  // only reachable if counts changed under us
-                last_row(index);
+            if (index + 1 >= length) {  // unreachable for a consistent histogram
+                finish_at_last_slot();
                 return rows;
             }
             ++index;
@@ -133,17 +130,23 @@ std::vector<PercentileRow> percentile_rows(const HdrHistogram& histogram,
         }
         rows.push_back({top(index), level, cumulative});
         const double halvings = std::log(100.0 / (100.0 - level)) / std::log(2.0);
-        // Java's arithmetic (§10.1); a level at 100 (possible only through rounding with
-        // enormous counts) would make Java fail, so finish with the 100 % row instead.
+        // Java's arithmetic (§10.1). With enormous counts (> 2^53) rounding can push the level
+        // to 100 % or stall it, where Java fails or loops; finish with the 100 % row instead.
         if (!(halvings < 62.0)) {
-            last_row(index);
+            finish_at_last_slot();
             return rows;
         }
-        const std::int64_t ticks =
-            ticks_per_half_distance *
-            static_cast<std::int64_t>(std::pow(2.0, static_cast<double>(
-                                                        static_cast<std::int64_t>(halvings) + 1)));
-        level += 100.0 / static_cast<double>(ticks);
+        // Java multiplies in int64; in double the product is exact and cannot overflow.
+        const double ticks =
+            static_cast<double>(ticks_per_half_distance) *
+            static_cast<double>(static_cast<std::int64_t>(
+                std::pow(2.0, static_cast<double>(static_cast<std::int64_t>(halvings) + 1))));
+        const double next_level = level + 100.0 / ticks;
+        if (next_level == level) {  // stuck below 100 % (counts beyond 2^53): Java loops forever
+            finish_at_last_slot();
+            return rows;
+        }
+        level = next_level;
     }
 }
 

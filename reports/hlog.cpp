@@ -148,7 +148,8 @@ void HlogWriter::write_header(const std::vector<std::string>& comments) {
     for (const std::string& comment : comments) {
         require(comment.find_first_of("\r\n") == std::string::npos,
                 "comment lines must not contain line breaks");
-        std::string line = "#[" + comment + "]";
+        const bool bracketed = comment.starts_with('[') && comment.ends_with(']');
+        std::string line = bracketed ? "#" + comment : "#[" + comment + "]";
         require(line.size() <= kMaxHeaderLineLength,
                 "comment line longer than 126 characters: " + line);
         header += line + '\n';

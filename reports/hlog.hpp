@@ -21,8 +21,9 @@ namespace volley::reports {
 
 class HlogWriter {
 public:
-    // Writes the header at once: one "#[<comment>]" line per comment (put the value unit and the
-    // coordinated-omission policy there), the version line, "#[StartTime: ...]" and
+    // Writes the header at once: one "#[<comment>]" line per comment ("#<comment>" when it is
+    // already "[...]"; put the value unit and the coordinated-omission policy there), the
+    // version line, "#[StartTime: ...]" and
     // "#[BaseTime: ...]" (both start_time_s, seconds since the Unix epoch) and the legend.
     // Throws std::invalid_argument for a negative or non-finite start time or a comment that
     // holds '\r'/'\n' or makes a line longer than 126 characters; std::runtime_error when the
@@ -87,7 +88,8 @@ struct HlogContents {
 [[nodiscard]] HlogContents read_hlog(const std::filesystem::path& path);
 
 // Sum of every interval of `tag` (nullopt = the untagged lines) in the layout of the first such
-// interval, as HistogramLogProcessor accumulates them; nullopt when there is none.
+// interval, as HistogramLogProcessor accumulates them; nullopt when there is none. Throws
+// std::out_of_range when a later interval's max does not fit the first one's layout.
 [[nodiscard]] std::optional<engine::HdrHistogram> accumulate(const HlogContents& log,
                                                              std::optional<std::string_view> tag);
 

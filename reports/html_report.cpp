@@ -52,7 +52,6 @@ td { overflow-wrap: anywhere; }
 figure.chart { margin: 12px 0 20px; }
 figure.chart figcaption { font-weight: 600; margin-bottom: 4px; }
 figure.chart svg { display: block; width: 100%; height: auto; border: 1px solid #eaeef2; }
-details summary { cursor: pointer; color: #57606a; margin: 6px 0; }
 footer { margin-top: 36px; color: #57606a; font-size: 12px; border-top: 1px solid #d0d7de;
   padding-top: 8px; }
 @page { margin: 14mm; }
@@ -64,7 +63,6 @@ footer { margin-top: 36px; color: #57606a; font-size: 12px; border-top: 1px soli
   figure.chart svg { border: none; }
   tr.bad td { background: none; }
   .verdict, .figure { border-color: #000; }
-  details > :not(summary) { display: block; }
 }
 )css";
 
@@ -193,8 +191,7 @@ std::string render_html(const object& summary) {
                    "stage boundaries") +
           chart_figure(spectrum_chart(summary),
                        "Latency spectrum: response and service time by percentile") +
-          "<details><summary>Spectrum values</summary>\n" + html_table(spectrum_table(summary)) +
-          "</details>\n");
+          html_table(spectrum_table(summary)));
 
   html += "<section id=\"throughput\">\n<h2>Throughput</h2>\n";
   html += chart_figure(throughput_chart(summary), "Achieved vs target throughput (requests/s)");

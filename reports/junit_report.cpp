@@ -33,9 +33,7 @@ std::vector<TestCase> threshold_cases(const object& summary, bool& any_failed) {
     const auto* threshold = item.if_object();
     if (threshold == nullptr) continue;
     TestCase test{"volley.thresholds", threshold_label(*threshold)};
-    const auto* actual_value = threshold->if_contains("actual");
-    const auto actual = actual_value != nullptr ? format_json_scalar(*actual_value)
-                                                : std::string(missing_value_text);
+    const auto actual = threshold_actual(*threshold);
     const auto limit = threshold_limit(string_at(*threshold, "expr"));
     if (bool_at(*threshold, "pass").value_or(false)) {
       test.system_out = fmt::format("actual {} (limit {})", actual, limit);

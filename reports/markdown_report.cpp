@@ -55,7 +55,7 @@ std::string render_markdown(const object& summary) {
   const auto duration = number_at(summary, "duration_s");
   if (!started.empty()) md += fmt::format(" · started {}", escape_markdown(started));
   if (duration) md += fmt::format(" · {} s", format_seconds(*duration));
-  md += "\n\n";
+  md += "\n\n## Key figures\n\n";
   md += key_figures_table(summary);
   for (const auto& notice : target_notices(summary)) {
     md += fmt::format("\n> **Notice:** {}\n", escape_markdown(notice));

@@ -32,6 +32,13 @@ std::string percent_digits(double fraction) {
   return fmt::format("{:.{}f}", without_negative_zero(percent, decimals), decimals);
 }
 
+// "12.500" → "12.5", "3.000" → "3" (input has a decimal point).
+std::string without_trailing_zeros(std::string digits) {
+  digits.erase(digits.find_last_not_of('0') + 1);
+  if (!digits.empty() && digits.back() == '.') digits.pop_back();
+  return digits;
+}
+
 }  // namespace
 
 std::string format_number(double value) {
@@ -55,6 +62,16 @@ std::string format_percent(double fraction) {
 std::string format_percentage_points(double fraction_difference) {
   if (!std::isfinite(fraction_difference)) return "n/a";
   return percent_digits(fraction_difference) + " pp";
+}
+
+std::string format_percentile(double fraction) {
+  if (!std::isfinite(fraction)) return "n/a";
+  return without_trailing_zeros(fmt::format("{:.4f}", fraction * 100.0)) + "%";
+}
+
+std::string format_tick(double value) {
+  if (!std::isfinite(value)) return "n/a";
+  return without_trailing_zeros(fmt::format("{:.3f}", without_negative_zero(value, 3)));
 }
 
 std::string format_fraction(double fraction) {
@@ -97,11 +114,11 @@ std::string format_json_scalar(const boost::json::value& value) {
 }
 
 std::string format_signed(double value, std::string (*formatter)(double)) {
-  auto text = formatter(value);
-  if (value > 0 && std::isfinite(value) && text.find_first_of("123456789") != std::string::npos) {
-    text.insert(0, "+");
-  }
-  return text;
+  const auto text = formatter(value);
+  const bool shows_positive = value > 0 && std::isfinite(value) &&
+                              text.find_first_of("123456789") != std::string::npos;
+  // Built by append rather than insert(0, …): GCC 12 at -O2 reports a false -Wrestrict there.
+  return shows_positive ? std::string("+").append(text) : text;
 }
 
 std::string format_optional(std::optional<double> value, std::string (*formatter)(double),

@@ -34,6 +34,14 @@ std::string format_percent(double fraction);
 // " pp": 0.0042 → "0.42 pp". (The sign is the caller's: see format_signed.)
 std::string format_percentage_points(double fraction_difference);
 
+// A percentile level (a fraction 0..1) as a label: percent with up to four decimals, trailing
+// zeros dropped. 0.5 → "50%", 0.999 → "99.9%", 0.990625 → "99.0625%".
+std::string format_percentile(double fraction);
+
+// An axis tick label: integers without decimals, other values with at most three decimals and
+// no trailing zeros ("0", "250", "0.5", "0.125").
+std::string format_tick(double value);
+
 // A fraction for machine-read files (CSV): six decimals, no "%" ("0.978100").
 std::string format_fraction(double fraction);
 

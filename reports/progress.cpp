@@ -11,8 +11,6 @@
 namespace volley::reports {
 namespace {
 
-constexpr int bar_cells = 10;
-
 std::size_t code_points(const std::string& text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -36,11 +34,8 @@ std::string fit(const std::string& text, std::size_t columns) {
 std::string time_part(const ProgressState& state) {
   if (state.total_s <= 0) return format_clock(state.elapsed_s);
   const double done = std::clamp(state.elapsed_s / state.total_s, 0.0, 1.0);
-  const int filled = static_cast<int>(std::floor(done * bar_cells));
-  return fmt::format("{}/{} {:>3.0f}% [{}{}]", format_clock(state.elapsed_s),
-                     format_clock(state.total_s), std::floor(done * 100.0),
-                     std::string(static_cast<std::size_t>(filled), '#'),
-                     std::string(static_cast<std::size_t>(bar_cells - filled), '-'));
+  return fmt::format("{}/{} {:.0f}%", format_clock(state.elapsed_s), format_clock(state.total_s),
+                     std::floor(done * 100.0));
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ struct ProgressState {
 inline constexpr std::size_t progress_line_max_columns = 100;
 
 // One line, no newline, at most progress_line_max_columns columns (UTF-8 code points), e.g.
-// "0:12/0:30  40% [####------]  998.7/1000.0 rps  p99 12.35 ms  errors 3  dropped 0  stage 2/3"
+// "0:12/0:30 41%  998.7/1000.0 rps  p99 12.35 ms  errors 3  dropped 0  stage 2/3 hold"
 // The stage label is cut (ending in "…") to fit, and stripped of control characters.
 std::string format_progress_line(const ProgressState& state);
 

@@ -24,7 +24,7 @@ double number_or_gap(const object& row, std::string_view path, double scale = 1.
   return value ? *value * scale : no_value;
 }
 
-std::string percent_tick(double percent) { return fmt::format("{}%", format_number(percent)); }
+std::string percent_tick(double percent) { return fmt::format("{}%", format_tick(percent)); }
 
 // One series per (path, name) from the intervals: y = row[path] × scale, optionally divided by
 // the interval length (to turn counts into per-second rates).

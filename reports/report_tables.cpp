@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <regex>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -156,12 +157,25 @@ std::string threshold_label(const object& threshold) {
 
 std::string threshold_limit(const std::string& expression) {
   for (std::string_view op : {"<=", ">=", "==", "!=", "<", ">"}) {
-    if (const auto at = expression.find(op); at != std::string::npos) {
-      auto limit = expression.substr(at);
-      return limit;
-    }
+    if (const auto at = expression.find(op); at != std::string::npos) return expression.substr(at);
   }
   return expression;
+}
+
+std::string threshold_actual(const object& threshold) {
+  const auto* actual = threshold.if_contains("actual");
+  if (actual == nullptr) return std::string(missing_value_text);
+  auto text = format_json_scalar(*actual);
+  if (!as_number(actual)) return text;
+  // The unit right after the limit's number: "< 200ms" → "ms", ">= 95% target" → "%".
+  static const std::regex limit_unit(R"(^[<>=!]+\s*[-+]?[0-9.]+\s*([A-Za-z%]+|µs))");
+  std::smatch match;
+  const auto limit = threshold_limit(string_at(threshold, "expr"));
+  if (std::regex_search(limit, match, limit_unit)) {
+    const auto unit = match[1].str();
+    text += unit == "%" ? unit : " " + unit;
+  }
+  return text;
 }
 
 std::vector<KeyFigure> key_figures(const object& summary) {
@@ -205,7 +219,7 @@ ReportTable run_table(const object& summary) {
   table.add_row({"Type", text("scenario.type")});
   table.add_row({"Model", text("scenario.model")});
   table.add_row({"Scenario file", text("scenario.file")});
-  table.add_row({"Target", fmt::format("{} {}", text("target.kind"), text("target.url"))});
+  table.add_row({"Target", fmt::format("{} ({})", text("target.url"), text("target.kind"))});
   table.add_row({"Started (UTC)", text("started_at")});
   table.add_row({"Duration", with_unit(number_at(summary, "duration_s"), &format_seconds, "s")});
   table.add_row({"Stages", fmt::format("{}", stages(summary).size())});
@@ -227,10 +241,8 @@ ReportTable thresholds_table(const object& summary) {
   for (const auto& item : *thresholds) {
     const auto* threshold = item.if_object();
     if (threshold == nullptr) continue;
-    const auto* actual = threshold->if_contains("actual");
     const bool pass = bool_at(*threshold, "pass").value_or(false);
-    table.add_row({threshold_label(*threshold),
-                   actual != nullptr ? format_json_scalar(*actual) : std::string(missing_value_text),
+    table.add_row({threshold_label(*threshold), threshold_actual(*threshold),
                    pass ? "pass" : "FAIL"},
                   pass ? RowMark::good : RowMark::bad);
   }
@@ -390,26 +402,46 @@ ReportTable timeline_table(const object& summary, int max_rows) {
 
 ReportTable spectrum_table(const object& summary) {
   ReportTable table{"spectrum", "Latency spectrum",
-                    "Value at each percentile of the whole run's histograms.",
+                    "Rows of the whole run's percentile spectrum nearest above 50, 75, 90, 95, "
+                    "99, 99.9 and 99.99 %, labelled with their exact level.",
                     {{"Percentile"}, {"Response time (ms)", true}, {"Service time (ms)", true}},
                     {}, {}};
-  const auto value_at_level = [&](const char* which, double level) -> std::optional<double> {
-    const auto* rows = array_at(summary, std::string("latency_spectrum.") + which);
-    if (rows == nullptr) return std::nullopt;
-    for (const auto& item : *rows) {
+  // (level, value) rows of one spectrum, in order.
+  const auto rows_of = [&](const char* which) {
+    std::vector<std::pair<double, double>> rows;
+    const auto* array = array_at(summary, std::string("latency_spectrum.") + which);
+    if (array == nullptr) return rows;
+    for (const auto& item : *array) {
       const auto* row = item.if_array();
       if (row == nullptr || row->size() < 2) continue;
-      const auto percentile = as_number(&(*row)[1]);
-      if (percentile && *percentile >= level - 1e-9) return as_number(&(*row)[0]);
+      const auto value = as_number(&(*row)[0]);
+      const auto level = as_number(&(*row)[1]);
+      if (value && level) rows.emplace_back(*level, *value);
+    }
+    return rows;
+  };
+  // The first row at or above `level` (HdrHistogram: value at that percentile level).
+  const auto first_at_or_above = [](const std::vector<std::pair<double, double>>& rows,
+                                    double level) -> std::optional<std::pair<double, double>> {
+    for (const auto& row : rows) {
+      if (row.first >= level - 1e-12) return row;
     }
     return std::nullopt;
   };
-  constexpr std::array<std::pair<const char*, double>, 8> levels{{
-      {"50%", 0.5}, {"75%", 0.75}, {"90%", 0.9}, {"95%", 0.95}, {"99%", 0.99},
-      {"99.9%", 0.999}, {"99.99%", 0.9999}, {"max", 1.0}}};
-  for (const auto& [label, level] : levels) {
-    table.add_row({label, format_optional(value_at_level("response", level), &format_ms),
-                   format_optional(value_at_level("service", level), &format_ms)});
+  const auto response = rows_of("response");
+  const auto service = rows_of("service");
+  std::optional<double> previous_level;
+  for (double wanted : {0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0}) {
+    const auto row = first_at_or_above(response.empty() ? service : response, wanted);
+    if (!row || (previous_level && row->first <= *previous_level)) continue;
+    previous_level = row->first;
+    const auto value_in = [&](const std::vector<std::pair<double, double>>& rows) {
+      const auto match = first_at_or_above(rows, row->first);
+      return match ? std::optional(match->second) : std::nullopt;
+    };
+    table.add_row({row->first >= 1.0 ? "max" : format_percentile(row->first),
+                   format_optional(value_in(response), &format_ms),
+                   format_optional(value_in(service), &format_ms)});
   }
   return table;
 }

@@ -62,6 +62,10 @@ std::string threshold_label(const boost::json::object& threshold);
 // The limit side of a threshold expression: "p(95) < 200ms" → "< 200ms"; the whole expression
 // when no comparison operator is found.
 std::string threshold_limit(const std::string& expression);
+// The threshold's `actual` as text, with the unit of the expression's limit when actual is a
+// number ("48.30 ms" for "p(99) < 40ms", "97.81%" for "cache_hit_rate > 99%"); summary.json
+// gives `actual` in that unit.
+std::string threshold_actual(const boost::json::object& threshold);
 
 std::vector<KeyFigure> key_figures(const boost::json::object& summary);
 ReportTable run_table(const boost::json::object& summary);
@@ -73,8 +77,9 @@ ReportTable requests_table(const boost::json::object& summary);
 // The intervals grouped into at most `max_rows` consecutive windows; latency columns show the
 // highest interval value inside each window.
 ReportTable timeline_table(const boost::json::object& summary, int max_rows = 12);
-// Response and service time at 50, 75, 90, 95, 99, 99.9, 99.99 % and max, read from
-// latency_spectrum (value at the first level ≥ the percentile).
+// Response and service time from latency_spectrum: for 50, 75, 90, 95, 99, 99.9, 99.99 % and
+// max, the first spectrum row at or above that level, labelled with the row's exact level (so
+// the value is the histogram's, never interpolated). Duplicate rows are shown once.
 ReportTable spectrum_table(const boost::json::object& summary);
 ReportTable generator_table(const boost::json::object& summary);
 std::optional<ReportTable> analysis_table(const boost::json::object& summary);  // empty → none

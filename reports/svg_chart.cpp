@@ -39,7 +39,7 @@ struct Range {
 // The tick list for one axis: explicit ticks, or nice ticks spanning the data range.
 std::vector<AxisTick> axis_ticks(const ChartAxis& axis, Range& range) {
   if (!axis.ticks.empty()) return axis.ticks;
-  auto* format = axis.tick_format != nullptr ? axis.tick_format : &format_number;
+  auto* format = axis.tick_format != nullptr ? axis.tick_format : &format_tick;
   std::vector<AxisTick> ticks;
   for (double value : nice_ticks(range.low, range.high, 5)) {
     ticks.push_back({value, format(value)});
@@ -109,12 +109,11 @@ std::vector<double> nice_ticks(double low, double high, int approximate_count) {
     step = factor * magnitude;
     if (step >= raw_step) break;
   }
-  const double first = std::floor(low / step + 1e-9) * step;
-  const double last = std::ceil(high / step - 1e-9) * step;
+  // Multiples of step by integer index, so no rounding error accumulates.
+  const auto first = static_cast<long long>(std::floor(low / step + 1e-9));
+  const auto last = static_cast<long long>(std::ceil(high / step - 1e-9));
   std::vector<double> ticks;
-  for (double v = first; v <= last + step * 1e-6; v += step) {
-    ticks.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
-  }
+  for (long long i = first; i <= last; ++i) ticks.push_back(static_cast<double>(i) * step);
   return ticks;
 }
 

@@ -36,7 +36,7 @@ struct ChartAxis {
   std::optional<double> min;    // data minimum when absent
   std::optional<double> max;    // data maximum rounded up to a nice tick when absent
   std::vector<AxisTick> ticks;  // explicit ticks; when empty, 1-2-5 ticks are chosen
-  std::string (*tick_format)(double) = nullptr;  // label of automatic ticks (format_number if null)
+  std::string (*tick_format)(double) = nullptr;  // label of automatic ticks (format_tick if null)
 };
 
 struct LineChart {

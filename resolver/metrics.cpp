@@ -48,6 +48,7 @@ void MetricsSnapshot::merge(const MetricsSnapshot& o) {
         probes[t].skipped += o.probes[t].skipped;
     }
     coalesced += o.coalesced;
+    l2_fill_errors += o.l2_fill_errors;
     writes += o.writes;
     write_errors += o.write_errors;
     refreshes += o.refreshes;
@@ -82,6 +83,7 @@ void ResolverCounters::read_into(MetricsSnapshot& out) const {
         for (std::size_t i = 0; i < sum.size(); ++i)
             sum[i] += stripes_[s].v[i].load(std::memory_order_relaxed);
     out.coalesced = sum[coalesced];
+    out.l2_fill_errors = sum[l2_fill_errors];
     out.writes = sum[writes];
     out.write_errors = sum[write_errors];
     out.refreshes = sum[refreshes];
@@ -158,6 +160,8 @@ std::string to_prometheus(const MetricsSnapshot& m) {
     out += fmt::format("volley_resolver_cache_hit_ratio {:.6f}\n", m.hit_rate());
     header(out, "coalesced_total", "counter", "Requests that waited for a concurrent fetch.");
     out += fmt::format("volley_resolver_coalesced_total {}\n", m.coalesced);
+    header(out, "l2_fill_errors_total", "counter", "Failed L2 writes after an L3/L4 answer.");
+    out += fmt::format("volley_resolver_l2_fill_errors_total {}\n", m.l2_fill_errors);
     header(out, "l1_entries", "gauge", "Entries in the L1 memory caches.");
     out += fmt::format("volley_resolver_l1_entries {}\n", m.l1_size);
     header(out, "l1_capacity", "gauge", "Capacity of the L1 memory caches.");
@@ -243,7 +247,9 @@ std::string to_cache_performance_json(const MetricsSnapshot& m) {
 
     json::object root;
     root["l1_cache"] = std::move(l1);
-    root["l2_cache"] = tier(Tier::l2_redis, m.l2_configured && m.l2_available);
+    json::object l2 = tier(Tier::l2_redis, m.l2_configured && m.l2_available);
+    l2["fill_errors"] = m.l2_fill_errors;
+    root["l2_cache"] = std::move(l2);
     root["l3_cache"] = std::move(l3);
     root["l4_cache"] = std::move(l4);
     root["overall"] = json::object{

@@ -35,6 +35,7 @@ struct MetricsSnapshot {
     std::array<std::array<std::uint64_t, tier_count>, kind_count> served_by{};   // [kind][tier-1]
     std::array<TierProbes, tier_count> probes{};
     std::uint64_t coalesced = 0;  // requests that waited for another request's fetch
+    std::uint64_t l2_fill_errors = 0;  // failed L2 writes after an L3/L4 answer (best effort)
     std::uint64_t writes = 0, write_errors = 0;
     std::uint64_t refreshes = 0, refresh_errors = 0;
     double last_refresh_ms = 0;          // duration of the last successful refresh
@@ -66,7 +67,7 @@ std::string to_cache_performance_json(const MetricsSnapshot& m);
 class ResolverCounters {
 public:
     enum Id : int {
-        coalesced, writes, write_errors, refreshes, refresh_errors,
+        coalesced, writes, write_errors, refreshes, refresh_errors, l2_fill_errors,
         probe_base,                                    // 4 tiers x {hit, miss, error, skipped}
         outcome_base = probe_base + tier_count * 4,    // 2 kinds x 5 statuses
         served_base = outcome_base + kind_count * status_count,  // 2 kinds x 4 tiers

@@ -259,7 +259,8 @@ void Resolver::fill(LookupKind kind, std::string_view id, std::uint64_t generati
         try {
             backends_.l2->set(*key2, encode_l2_value(kind, answer), ttl);
         } catch (const std::exception&) {
-            // Best effort: a failed fill costs a later miss, never an error.
+            // Best effort: a failed fill costs a later miss, never a failed request.
+            counters_.add(ResolverCounters::l2_fill_errors);
         }
     }
     fill_l1(kind, id, generation, answer);

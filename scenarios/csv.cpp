@@ -35,8 +35,10 @@ CsvTable parse_csv(std::string_view text) {
                 }
                 table.columns = std::move(row);
             } else if (row.size() != table.columns.size()) {
-                throw std::invalid_argument(fmt::format("line {}: {} fields, the header has {}",
-                                                        row_line, row.size(), table.columns.size()));
+                throw std::invalid_argument(fmt::format("line {}: {} field{}, the header has {}",
+                                                        row_line, row.size(),
+                                                        row.size() == 1 ? "" : "s",
+                                                        table.columns.size()));
             } else {
                 table.rows.push_back(std::move(row));
             }

@@ -71,17 +71,16 @@ std::string render(const std::vector<Segment>& segments, std::size_t count) {
 }
 
 void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) {
-    const std::string origin = "--set " + text;
     const auto equals = text.find('=');
     if (equals == std::string::npos) {
-        sink.error_unlocated(origin, "expected key.path=value");
+        sink.override_error(text, "", "expected key.path=value");
         return;
     }
     const std::string path = text.substr(0, equals);
     const std::string value_text = text.substr(equals + 1);
     const auto segments = split_path(path);
     if (!segments || !std::holds_alternative<std::string>(segments->front())) {
-        sink.error_unlocated(origin, fmt::format("'{}' is not a key path (e.g. load.stages[1].rate)", path));
+        sink.override_error(text, path, fmt::format("'{}' is not a key path (e.g. load.stages[1].rate)", path));
         return;
     }
     const bool remove = value_text == "~" || value_text == "null";
@@ -104,7 +103,7 @@ void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) 
             next_is_index ? YAML::NodeType::Sequence : YAML::NodeType::Map;
         if (const auto* key = std::get_if<std::string>(&segment)) {
             if (!current.IsMap() && !current.IsNull()) {
-                sink.error_unlocated(origin, fmt::format("{} is not a map", render(*segments, i)));
+                sink.override_error(text, path, fmt::format("{} is not a map", render(*segments, i)));
                 return;
             }
             YAML::Node child = current[*key];
@@ -117,7 +116,7 @@ void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) 
         } else {
             const std::size_t index = std::get<std::size_t>(segment);
             if (!current.IsSequence() || index >= current.size()) {
-                sink.error_unlocated(origin, fmt::format("{} has no item [{}]",
+                sink.override_error(text, path, fmt::format("{} has no item [{}]",
                                                          render(*segments, i), index));
                 return;
             }
@@ -128,7 +127,7 @@ void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) 
     const Segment& last = segments->back();
     if (const auto* key = std::get_if<std::string>(&last)) {
         if (!current.IsMap() && !current.IsNull()) {
-            sink.error_unlocated(origin, fmt::format("{} is not a map",
+            sink.override_error(text, path, fmt::format("{} is not a map",
                                                      render(*segments, segments->size() - 1)));
             return;
         }
@@ -138,17 +137,17 @@ void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) 
         const std::size_t index = std::get<std::size_t>(last);
         const std::string parent = render(*segments, segments->size() - 1);
         if (!current.IsSequence() && !(current.IsNull() && index == 0)) {
-            sink.error_unlocated(origin, fmt::format("{} is not a list", parent));
+            sink.override_error(text, path, fmt::format("{} is not a list", parent));
             return;
         }
         if (remove) {
-            sink.error_unlocated(origin, "list items cannot be removed with --set");
+            sink.override_error(text, path, "list items cannot be removed with --set");
             return;
         }
         if (index < current.size()) current[index] = parse_value(value_text);
         else if (index == current.size()) current.push_back(parse_value(value_text));
         else {
-            sink.error_unlocated(origin, fmt::format("{} has {} items; [{}] would leave a gap",
+            sink.override_error(text, path, fmt::format("{} has {} items; [{}] would leave a gap",
                                                      parent, current.size(), index));
             return;
         }

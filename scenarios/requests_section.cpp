@@ -37,8 +37,8 @@ void check_int_format(const MapReader& map, const std::string& format) {
     }
 }
 
-std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const std::string& name,
-                                                 const YAML::Node& node, const std::string& path) {
+std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const YAML::Node& node,
+                                                 const std::string& path) {
     DiagnosticSink& sink = context.sink;
     if (!node.IsMap()) return std::nullopt;
     const YAML::Node type_node = node["type"];
@@ -212,7 +212,7 @@ void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan) {
                        fmt::format("expected a value or a map with a type, got {}", describe_node(entry.second)));
             continue;
         }
-        if (auto source = read_feeder(context, name, entry.second, path)) {
+        if (auto source = read_feeder(context, entry.second, path)) {
             plan.variables.push_back(VariableSpec{name, std::move(*source)});
         }
     }
@@ -227,7 +227,9 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
                           "missing key 'requests' (e.g. GET /entities/${id}/ancestors)");
             return;
         }
-        plan.requests = {RequestSpec{.name = "default"}};  // GET /
+        RequestSpec request;  // GET /
+        request.name = "default";
+        plan.requests = {request};
         return;
     }
     if (!node->IsSequence() || node->size() == 0) {
@@ -253,7 +255,7 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
         }
         if (map.require("path", "e.g. /entities/${id}/ancestors")) {
             if (auto target = map.string("path")) {
-                const YAML::Node& where = *map.get("path");
+                const YAML::Node where = *map.get("path");
                 if (target->empty() || (target->front() != '/' && target->rfind("${", 0) != 0)) {
                     sink.error(where, map.path("path"),
                                fmt::format("'{}' must start with / (it is appended to the base URL)", *target));

@@ -1,6 +1,8 @@
 // target: http or resolver (docs/scenarios.md "target").
 #include "scenarios/loader_sections.hpp"
 
+#include "scenarios/templates.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -123,6 +125,35 @@ std::optional<std::string> existing_file(LoadContext& context, const MapReader& 
     return resolved;
 }
 
+// Target-wide headers are sent unchanged by the target: ${env:NAME} is resolved here, request
+// variables are refused.
+std::string resolve_target_header(DiagnosticSink& sink, const YAML::Node& node,
+                                  const std::string& path, const std::string& value) {
+    std::string out;
+    try {
+        for (const auto& token : tokenize_template(value)) {
+            if (token.kind == TemplateToken::Kind::text) {
+                out += token.text;
+            } else if (token.kind == TemplateToken::Kind::env) {
+                if (auto resolved = resolve_env(token)) {
+                    out += *resolved;
+                } else {
+                    sink.error(node, path, fmt::format("environment variable {} is not set (give a "
+                                                       "default with ${{env:{}:-value}})",
+                                                       token.text, token.text));
+                }
+            } else {
+                sink.error(node, path, fmt::format("target headers cannot use variables ('${{{}}}'); "
+                                                   "put the header on the requests",
+                                                   token.text));
+            }
+        }
+    } catch (const std::invalid_argument& error) {
+        sink.error(node, path, error.what());
+    }
+    return out;
+}
+
 void read_tls(LoadContext& context, const YAML::Node& node, const std::string& path,
               HttpTargetSpec& http) {
     const MapReader tls(context.sink, node, path,
@@ -193,6 +224,10 @@ TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::s
     if (auto headers_node = map.get("headers")) {
         if (auto headers = read_string_map(context.sink, *headers_node, map.path("headers"))) {
             check_headers(context.sink, *headers_node, map.path("headers"), *headers);
+            for (auto& [name, value] : *headers) {
+                value = resolve_target_header(context.sink, (*headers_node)[name],
+                                              child_path(map.path("headers"), name), value);
+            }
             http.headers = *headers;
         }
     }

@@ -55,7 +55,7 @@ void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& o
         if (!(percentile > 0 && percentile <= 100)) {
             fail(expr, fmt::format("percentile {} is outside (0, 100]", number));
         }
-        out.metric = ThresholdMetric::percentile;
+        out.metric = ThresholdMetric::p;
         out.percentile = percentile;
         rest.remove_prefix(close + 1);
         return;
@@ -133,7 +133,16 @@ double ratio_value(std::string_view expr, std::string_view value) {
     try {
         ratio = parse_percent_ratio(value);
     } catch (const std::invalid_argument&) {
-        fail(expr, fmt::format("'{}' needs a percent sign (write e.g. {}%)", value, value));
+        bool numeric = true;
+        try {
+            (void)parse_number(value);
+        } catch (const std::invalid_argument&) {
+            numeric = false;
+        }
+        fail(expr, numeric ? fmt::format("'{}' needs a percent sign (ratios are percentages: "
+                                         "write e.g. 1% for one in a hundred)",
+                                         value)
+                           : fmt::format("'{}' is not a percentage (write e.g. 1%)", value));
     }
     if (ratio > 1) fail(expr, fmt::format("{} is more than 100%", value));
     return ratio;
@@ -142,7 +151,7 @@ double ratio_value(std::string_view expr, std::string_view value) {
 void take_value(std::string_view expr, std::string_view value, ThresholdExpr& out) {
     if (value.empty()) fail(expr, "missing value after the comparator");
     switch (out.metric) {
-        case ThresholdMetric::percentile:
+        case ThresholdMetric::p:
         case ThresholdMetric::avg:
         case ThresholdMetric::min:
         case ThresholdMetric::max:
@@ -228,7 +237,7 @@ ThresholdExpr parse_threshold_expr(std::string_view text) {
 
 std::string_view metric_name(ThresholdMetric metric) {
     switch (metric) {
-        case ThresholdMetric::percentile: return "p";
+        case ThresholdMetric::p: return "p";
         case ThresholdMetric::avg: return "avg";
         case ThresholdMetric::min: return "min";
         case ThresholdMetric::max: return "max";
@@ -265,7 +274,7 @@ bool compare(double actual, ThresholdComparator cmp, double limit) {
 
 std::string format_threshold_expr(const ThresholdExpr& expr) {
     std::string metric;
-    if (expr.metric == ThresholdMetric::percentile) {
+    if (expr.metric == ThresholdMetric::p) {
         metric = fmt::format("p({})", format_number(expr.percentile));
     } else if (expr.metric == ThresholdMetric::served_by) {
         metric = fmt::format("served_by.{}", expr.tier);

@@ -134,12 +134,15 @@ void read_output(LoadContext& context, const YAML::Node& node, Plan& plan) {
         plan.output.dir = *dir;
     }
     if (auto formats = output.string_list("formats")) {
-        for (const auto& format : *formats) {
-            if (std::find(kFormats.begin(), kFormats.end(), format) == kFormats.end()) {
-                context.sink.error(*output.get("formats"), output.path("formats"),
-                                   fmt::format("unknown format '{}' (json, md, html, hlog, junit, csv, hgrm)",
-                                               format));
-            }
+        const YAML::Node node_of_formats = *output.get("formats");
+        for (std::size_t i = 0; i < formats->size(); ++i) {
+            const std::string& format = (*formats)[i];
+            if (std::find(kFormats.begin(), kFormats.end(), format) != kFormats.end()) continue;
+            const bool listed = node_of_formats.IsSequence();
+            context.sink.error(listed ? node_of_formats[i] : node_of_formats,
+                               listed ? index_path(output.path("formats"), i) : output.path("formats"),
+                               fmt::format("unknown format '{}' (json, md, html, hlog, junit, csv, hgrm)",
+                                           format));
         }
         plan.output.formats = *formats;
     }

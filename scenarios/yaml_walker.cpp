@@ -78,6 +78,11 @@ void DiagnosticSink::error_unlocated(const std::string& key, std::string message
     error_at(YAML::Mark::null_mark(), key, std::move(message));
 }
 
+void DiagnosticSink::override_error(const std::string& override_text, const std::string& key,
+                                    std::string message) {
+    diagnostics_.push_back(Diagnostic{"--set " + override_text, 0, 0, key, std::move(message)});
+}
+
 void DiagnosticSink::note_override(std::string key_path, std::string override_text) {
     overrides_.emplace_back(std::move(key_path), std::move(override_text));
 }
@@ -170,7 +175,7 @@ std::optional<std::int64_t> read_integer(DiagnosticSink& sink, const YAML::Node&
         return std::nullopt;
     }
     if (value < min || value > max) {
-        if (max == std::numeric_limits<std::int64_t>::max()) {
+        if (max >= (std::int64_t{1} << 53)) {
             sink.error(node, path, fmt::format("must be at least {}, not {}", min, value));
         } else {
             sink.error(node, path, fmt::format("must be between {} and {}, not {}", min, max, value));

@@ -26,6 +26,8 @@ public:
     void error(const YAML::Node& node, const std::string& key, std::string message);
     void error_at(const YAML::Mark& mark, const std::string& key, std::string message);
     void error_unlocated(const std::string& key, std::string message);
+    // A problem with the override `override_text` itself (file "--set override_text").
+    void override_error(const std::string& override_text, const std::string& key, std::string message);
     // Records that `key_path` was set by the override text `override_text`.
     void note_override(std::string key_path, std::string override_text);
 

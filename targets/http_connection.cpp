@@ -2,6 +2,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -68,7 +69,7 @@ private:
 Outcome classify_error(const error_code& ec, bool tls) {
     if (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
         return Outcome::tls_error;
-    if (ec.category() == http::error::get_error_category()) {
+    if (ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
         if (ec == http::error::end_of_stream || ec == http::error::partial_message) return Outcome::reset;
         return Outcome::protocol_error;
     }
@@ -327,14 +328,17 @@ void Connection<Stream>::write() {
 
 template <class Stream>
 void Connection<Stream>::read() {
-    // Parse what is already buffered before reading more.
-    if (buffer_.size() > 0) {
+    // Parse what is already buffered before reading more; put() takes one step (header, then
+    // body pieces) per call.
+    while (buffer_.size() > 0 && !parser_->is_done()) {
         error_code ec;
         const std::size_t used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
-        if (ec && ec != http::error::need_more) return fail(ec, false);
-        if (parser_->is_done()) return on_read({}, 0);
+        if (ec == http::error::need_more) break;
+        if (ec) return fail(ec, false);
+        if (used == 0) break;
     }
+    if (parser_->is_done()) return on_read({}, 0);
     auto space = buffer_.prepare(16 * 1024);
     stream().async_read_some(space, [this, gen = generation_](const error_code& ec, std::size_t n) {
         if (gen != generation_) return;

@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 
 #include <cerrno>
+#include <csignal>
 #include <charconv>
 #include <stdexcept>
 
@@ -64,7 +65,13 @@ struct RedisL2::Reply {
 };
 
 RedisL2::RedisL2(RedisOptions options)
-    : options_(std::move(options)), breaker_(options_.backoff_base, options_.backoff_max) {}
+    : options_(std::move(options)), breaker_(options_.backoff_base, options_.backoff_max) {
+    // hiredis writes with write(2): a write to a connection the server has reset would raise
+    // SIGPIPE and kill the process. Ignore it unless the application installed a handler.
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+        ::signal(SIGPIPE, SIG_IGN);
+}
 
 RedisL2::~RedisL2() = default;
 

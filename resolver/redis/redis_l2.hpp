@@ -3,7 +3,8 @@
 // connection and retry once at once on a fresh one when the failed connection came from the
 // pool (it may predate a server restart); further failures open the circuit breaker, whose
 // exponential backoff spaces reconnect attempts while calls fail fast. Timeouts and server
-// error replies are not retried.
+// error replies are not retried. Constructing one sets SIGPIPE to SIG_IGN if it was SIG_DFL
+// (hiredis writes with write(2); a reset connection must not kill the process).
 #pragma once
 
 #include "resolver/breaker.hpp"

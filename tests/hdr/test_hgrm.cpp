@@ -86,6 +86,18 @@ TEST_CASE("percentile iteration rows", "[hdr][hgrm]") {
     CHECK(coarse[3].percentile_level == 87.5);
     CHECK_THROWS_AS(percentile_rows(h, 0), std::invalid_argument);
 
+    // Counts beyond double precision: the level cannot reach the last slot's percentage
+    // exactly; the iteration still ends with the 100 % row.
+    HdrHistogram enormous(1, 1000, 2);
+    enormous.set_count_at_index(1, std::int64_t{1} << 62);
+    enormous.set_count_at_index(2, 1);
+    const auto capped = percentile_rows(enormous);
+    REQUIRE(capped.size() > 2);
+    CHECK(capped.size() < 1000);
+    CHECK(capped.back().percentile_level == 100.0);
+    CHECK(capped.back().value == 2);
+    CHECK(capped.back().cumulative_count == (std::int64_t{1} << 62) + 1);
+
     HdrHistogram single(1, 1000, 2);
     single.record(7);
     const auto two = percentile_rows(single);

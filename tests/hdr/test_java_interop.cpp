@@ -2,6 +2,7 @@
 // no complaint on stderr, every interval counted, and the same numbers as ours (hdr-spec.md §12.7).
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>

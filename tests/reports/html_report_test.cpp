@@ -132,6 +132,8 @@ TEST_CASE("report.html thresholds, outcomes and cache tables equal summary.json"
     CHECK(thresholds[i + 1][2] == (threshold.at("pass").as_bool() ? "pass" : "FAIL"));
   }
   CHECK(thresholds[5][0] == "[POST /entities] p(99) < 100ms");
+  CHECK(thresholds[2][1] == "48.30 ms");  // actual carries the unit of the limit
+  CHECK(thresholds[4][1] == "97.81%");
 
   const auto outcomes = html_table(html, "outcomes");
   for (const auto* name : {"ok", "http_4xx", "http_5xx", "timeout", "reset", "dropped"}) {

@@ -1,9 +1,11 @@
 // junit.xml: well-formed, escaped, one case per threshold plus the run case.
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+
+#include <unistd.h>
 
 #include "report_test_support.hpp"
 #include "reports/junit_report.hpp"
@@ -49,7 +51,7 @@ TEST_CASE("junit.xml parses back with the expected passed and failed cases", "[r
   REQUIRE(p99 != nullptr);
   const auto failures = find_all(*p99, "failure");
   REQUIRE(failures.size() == 1);
-  CHECK(failures[0]->attributes.at("message") == "actual 48.30 vs limit < 40ms");
+  CHECK(failures[0]->attributes.at("message") == "actual 48.30 ms vs limit < 40ms");
   const auto* scoped = case_named(suite, "[POST /entities] p(99) < 100ms");
   REQUIRE(scoped != nullptr);
   CHECK(find_all(*scoped, "failure").empty());
@@ -113,10 +115,11 @@ TEST_CASE("junit.xml passes xmllint when it is installed", "[reports][junit]") {
     return;
   }
   for (const auto* fixture : {"summary.json", "summary_nocache.json"}) {
-    const std::string path = std::string(std::tmpnam(nullptr)) + "-junit.xml";
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("volley-junit-" + std::to_string(::getpid()) + "-" + fixture + ".xml");
     std::ofstream(path) << render_junit(load_fixture(fixture));
-    const int status = std::system(("xmllint --noout '" + path + "'").c_str());
-    std::remove(path.c_str());
+    const int status = std::system(("xmllint --noout '" + path.string() + "'").c_str());
+    std::filesystem::remove(path);
     INFO(fixture);
     CHECK(status == 0);
   }

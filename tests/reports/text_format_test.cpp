@@ -73,3 +73,18 @@ TEST_CASE("format_json_scalar renders each JSON kind", "[reports][format]") {
   CHECK(format_optional(std::nullopt, &format_ms) == std::string(missing_value_text));
   CHECK(format_optional(std::nullopt, &format_ms, "") == "");
 }
+
+TEST_CASE("format_percentile labels spectrum levels exactly", "[reports][format]") {
+  CHECK(format_percentile(0.5) == "50%");
+  CHECK(format_percentile(0.999) == "99.9%");
+  CHECK(format_percentile(0.990625) == "99.0625%");
+  CHECK(format_percentile(0.0) == "0%");
+}
+
+TEST_CASE("format_tick drops needless decimals", "[reports][format]") {
+  CHECK(format_tick(0) == "0");
+  CHECK(format_tick(250) == "250");
+  CHECK(format_tick(0.5) == "0.5");
+  CHECK(format_tick(0.125) == "0.125");
+  CHECK(format_tick(-0.0000001) == "0");
+}

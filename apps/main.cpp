@@ -1,0 +1,70 @@
+// The volley CLI (design §8): parse -> build -> run -> exit code. Thin by design.
+#include "apps/report_commands.hpp"
+#ifdef VOLLEY_HAVE_RESOLVER
+#include "apps/resolver_commands.hpp"
+#endif
+#include "apps/run_command.hpp"
+#include "scenarios/loader.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace {
+
+void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
+    cmd.add_option("-u,--url", o.url, "Target URL (http:// or https://), like wrk/vegeta");
+    cmd.add_option("-r,--rate", o.rate, "Open model: requests per second (e.g. 2000 or 2000/s, 6000/m)");
+    cmd.add_option("-d,--duration", o.duration, "How long to send (e.g. 30s, 2m, 1h30m); default 10s");
+    cmd.add_option("-c,--connections", o.connections, "Connections (open model), across all threads");
+    cmd.add_option("--vus", o.vus, "Closed model: virtual users, each one connection");
+    cmd.add_option("-t,--threads", o.threads, "Worker threads (default: number of cores)");
+    cmd.add_option("-w,--warmup", o.warmup, "Warm-up before measuring (run, not recorded)");
+    cmd.add_option("-m,--method", o.method, "HTTP method for -u runs (default GET)");
+    cmd.add_option("-H,--header", o.headers, "Request header 'Name: value' for -u runs (repeatable)");
+    cmd.add_option("--body", o.body, "Request body for -u runs");
+    cmd.add_option("--set", o.sets, "Override a scenario key: key.path=value (repeatable)");
+    cmd.add_option("-o,--out", o.out_dir, "Output directory (default results/<name>-<UTC time>)");
+    cmd.add_option("--format", o.formats, "Output formats: json,hlog,md,html,junit,csv (default all)")->delimiter(',');
+    cmd.add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");
+    cmd.add_flag("--latency", o.latency_spectrum, "Print the full latency percentile spectrum");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"volley: load testing and traffic replay with honest latency"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("volley ") + VOLLEY_VERSION);
+    int exit_code = 0;
+
+    volley::apps::RunOptions run_options;
+    auto* run = app.add_subcommand("run", "Run a scenario file, or a quick test with -u/-r/-d");
+    run->add_option("scenario", run_options.scenario_file, "Scenario YAML file");
+    add_run_options(*run, run_options);
+    run->callback([&] { exit_code = volley::apps::run_command(run_options); });
+
+    std::vector<std::string> validate_files;
+    auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
+    validate->add_option("files", validate_files, "Scenario YAML files")->required();
+    validate->callback([&] { exit_code = volley::scenarios::validate_files(validate_files, std::cerr); });
+
+    volley::apps::add_report_commands(app, exit_code);
+#ifdef VOLLEY_HAVE_RESOLVER
+    volley::apps::add_resolver_commands(app, exit_code);
+#endif
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return volley::apps::kExitUsage;
+    }
+    return exit_code;
+}

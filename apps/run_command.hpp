@@ -1,0 +1,38 @@
+// `volley run`: scenario (or command-line flags) -> plan -> engine run -> reports -> exit code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace volley::apps {
+
+// Exit codes (design §7).
+inline constexpr int kExitPass = 0;
+inline constexpr int kExitCannotRun = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitThresholdFailed = 99;
+inline constexpr int kExitInterrupted = 130;
+
+struct RunOptions {
+    std::optional<std::string> scenario_file;
+    std::optional<std::string> url;
+    std::optional<std::string> rate;         // "2000", "2000/s", "6000/m"
+    std::optional<std::string> duration;     // "30s"
+    std::optional<std::string> warmup;
+    std::optional<std::size_t> connections;
+    std::optional<std::size_t> vus;
+    std::optional<std::size_t> threads;
+    std::optional<std::string> method;
+    std::vector<std::string> headers;        // "Name: value"
+    std::optional<std::string> body;
+    std::vector<std::string> sets;           // key.path=value
+    std::optional<std::string> out_dir;
+    std::vector<std::string> formats;
+    bool quiet = false;
+    bool latency_spectrum = false;
+};
+
+int run_command(const RunOptions& options);
+
+}  // namespace volley::apps

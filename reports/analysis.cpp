@@ -1,0 +1,432 @@
+// Shapes of summary.json `analysis` (every type starts with the common keys):
+//   common  {type, target_rps (null in a closed model), achieved_rps, achieved_ratio (null
+//            without a target)}; load and soak add hold: {start_s, target_rps, achieved_rps}
+//   stress  capacity_rps, capacity_step, breaking_point_rps, breaking_point_step (null when
+//           none), breaking_point_failed: [expr], steps_planned, steps: [{step, start_s, end_s,
+//           target_rps, achieved_rps, p99_ms, error_rate, pass, complete, failed: [expr]}]
+//   spike   recovered, recovery_s (null when not recovered), spike_end_s, baseline: {rps,
+//           p99_ms, error_rate}, band: {p99_ms, error_rate, intervals}, peak: {rps,
+//           achieved_rps, p99_ms, error_rate}
+//   soak    drift: {window_s, windows, first, last: {start_s, end_s, p99_ms, error_rate,
+//           throughput_rps} | null, p99_change_ms, p99_change_pct, p99_ms_per_min,
+//           error_rate_change, generator_rss_mib: {first, last, change}}
+// A figure that cannot be measured is null; `note` explains a missing analysis.
+#include "reports/analysis.hpp"
+
+#include "scenarios/loader.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+
+namespace volley::reports {
+namespace json = boost::json;
+using scenarios::ScenarioType;
+
+namespace {
+
+// Interval bounds are exact multiples of the interval; this absorbs rounding only.
+constexpr double kSlack_s = 1e-6;
+
+double seconds(engine::Nanos n) { return std::chrono::duration<double>(n).count(); }
+double tidy(double value) { return std::round(value * 1e6) / 1e6; }
+json::value number_or_null(std::optional<double> value) {
+    return value ? json::value(tidy(*value)) : json::value(nullptr);
+}
+
+double parse_number(const std::string& key, std::string_view text) {
+    double value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
+        throw std::invalid_argument(fmt::format("analysis setting {}: '{}' is not a number", key, text));
+    }
+    return value;
+}
+
+// "start:end:rate;…" (Plan::analysis step_windows_s).
+std::vector<StepWindow> parse_steps(std::string_view text) {
+    std::vector<StepWindow> steps;
+    while (!text.empty()) {
+        const auto semicolon = text.find(';');
+        const std::string_view item = text.substr(0, semicolon);
+        text = semicolon == std::string_view::npos ? std::string_view{} : text.substr(semicolon + 1);
+        if (item.empty()) continue;
+        const auto first = item.find(':');
+        const auto second = first == std::string_view::npos ? first : item.find(':', first + 1);
+        if (second == std::string_view::npos) {
+            throw std::invalid_argument(
+                fmt::format("analysis setting step_windows_s: '{}' is not start:end:rate", item));
+        }
+        StepWindow step;
+        step.start_s = parse_number("step_windows_s", item.substr(0, first));
+        step.end_s = parse_number("step_windows_s", item.substr(first + 1, second - first - 1));
+        step.target_rps = parse_number("step_windows_s", item.substr(second + 1));
+        if (step.end_s <= step.start_s) {
+            throw std::invalid_argument(
+                fmt::format("analysis setting step_windows_s: '{}' ends before it starts", item));
+        }
+        steps.push_back(step);
+    }
+    return steps;
+}
+
+std::optional<double> p99_ms_of(const engine::HdrHistogram& h) {
+    if (h.empty()) return std::nullopt;
+    return static_cast<double>(h.value_at_percentile(99)) / 1e6;
+}
+
+std::optional<double> error_rate_of(const SpanStats& span) {
+    const auto completed = span.completed();
+    if (completed == 0) return std::nullopt;
+    const auto ok = span.outcomes[static_cast<std::size_t>(engine::Outcome::ok)];
+    return static_cast<double>(completed - ok) / static_cast<double>(completed);
+}
+
+std::optional<double> ratio_or_null(double numerator, double denominator) {
+    if (denominator <= 0) return std::nullopt;
+    return numerator / denominator;
+}
+
+// The run's length as thresholds see it: the schedule, or less when stopped early.
+double run_length_s(const engine::RunResult& result) {
+    const double measured = seconds(result.measured);
+    const double scheduled = seconds(result.scheduled_duration);
+    return scheduled > 0 ? std::min(measured, scheduled) : measured;
+}
+
+json::object window_json(const SpanStats& span) {
+    return json::object{{"start_s", tidy(span.start_s)},
+                        {"end_s", tidy(span.end_s)},
+                        {"p99_ms", number_or_null(p99_ms_of(span.response_time))},
+                        {"error_rate", number_or_null(error_rate_of(span))},
+                        {"throughput_rps", number_or_null(ratio_or_null(static_cast<double>(span.completed()),
+                                                                        span.length_s))}};
+}
+
+}  // namespace
+
+std::optional<double> resident_memory_kib() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) != 0) continue;
+        const auto digits = line.find_first_of("0123456789");
+        if (digits == std::string::npos) return std::nullopt;
+        const auto end = line.find_first_not_of("0123456789", digits);
+        return parse_number("VmRSS", std::string_view(line).substr(digits, end - digits));
+    }
+    return std::nullopt;
+}
+
+AnalysisSettings AnalysisSettings::from_map(ScenarioType type, const std::map<std::string, std::string>& values) {
+    AnalysisSettings settings;
+    settings.type = type;
+    const auto read = [&](const char* key, double& into) {
+        if (auto found = values.find(key); found != values.end()) into = parse_number(key, found->second);
+    };
+    read("hold_start_s", settings.hold_start_s);
+    read("drift_window_s", settings.drift_window_s);
+    read("baseline_rps", settings.baseline_rps);
+    read("spike_rps", settings.spike_rps);
+    read("spike_start_s", settings.spike_start_s);
+    read("spike_peak_start_s", settings.spike_peak_start_s);
+    read("spike_peak_end_s", settings.spike_peak_end_s);
+    read("spike_end_s", settings.spike_end_s);
+    if (auto found = values.find("step_windows_s"); found != values.end()) {
+        settings.steps = parse_steps(found->second);
+    }
+    if (settings.drift_window_s <= 0) {
+        throw std::invalid_argument("analysis setting drift_window_s must be positive");
+    }
+    return settings;
+}
+
+RunAnalyser::RunAnalyser(AnalysisSettings settings, const ThresholdEvaluator* thresholds)
+    : settings_(std::move(settings)), thresholds_(thresholds) {
+    if (settings_.type == ScenarioType::spike) {
+        baseline_.emplace();
+        peak_.emplace();
+    }
+    if (settings_.type == ScenarioType::soak) drift_current_.emplace();
+}
+
+std::optional<std::string> RunAnalyser::on_interval(const engine::IntervalReport& report) {
+    const double start_s = seconds(report.start), end_s = seconds(report.end);
+    switch (settings_.type) {
+        case ScenarioType::stress: feed_stress(report, start_s, end_s); break;
+        case ScenarioType::spike: feed_spike(report, start_s, end_s); break;
+        case ScenarioType::soak: feed_soak(report, start_s, end_s); break;
+        default: break;
+    }
+    return std::nullopt;
+}
+
+// ---- stress -------------------------------------------------------------------------------
+
+// An interval belongs to the step whose hold window contains its midpoint; intervals on a
+// ramp or after the last hold (the drain) belong to none.
+void RunAnalyser::feed_stress(const engine::IntervalReport& report, double start_s, double end_s) {
+    const double mid_s = (start_s + end_s) / 2;
+    if (step_ && mid_s >= settings_.steps[step_->index].end_s) {
+        step_rows_.push_back(evaluate_step(*step_));
+        step_.reset();
+    }
+    for (std::size_t i = 0; i < settings_.steps.size(); ++i) {
+        const StepWindow& window = settings_.steps[i];
+        if (mid_s < window.start_s || mid_s >= window.end_s) continue;
+        if (step_ && step_->index != i) {
+            step_rows_.push_back(evaluate_step(*step_));
+            step_.reset();
+        }
+        if (!step_) {
+            step_.emplace(StepAccumulator{i, engine::IntervalStats(report.stats.per_request.size()), 0, 0,
+                                          start_s, end_s});
+        }
+        step_->stats.add(report.stats);
+        step_->length_s += end_s - start_s;
+        step_->expected_requests += report.target_rps * (end_s - start_s);
+        step_->end_s = end_s;
+        return;
+    }
+}
+
+RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step) const {
+    StepRow row;
+    row.step = step.index + 1;
+    row.window = settings_.steps[step.index];
+    row.measured_s = step.length_s;
+    row.complete = step.length_s + kSlack_s >= row.window.end_s - row.window.start_s;
+    SpanStats all;
+    all.add_interval(step.stats, std::nullopt, step.start_s, step.end_s, step.expected_requests);
+    row.achieved_rps = all.length_s > 0 ? static_cast<double>(all.completed()) / all.length_s : 0;
+    row.p99_ms = p99_ms_of(all.response_time);
+    row.error_rate = error_rate_of(all);
+    if (thresholds_ != nullptr) {
+        const auto checks = thresholds_->check_all(step.stats, step.start_s, step.end_s, step.expected_requests);
+        for (std::size_t i = 0; i < checks.size(); ++i) {
+            if (checks[i].pass) continue;
+            const auto& spec = thresholds_->spec(i);
+            row.failed.push_back(spec.request ? fmt::format("[{}] {}", *spec.request, spec.expr) : spec.expr);
+        }
+    }
+    row.pass = row.failed.empty();
+    return row;
+}
+
+json::object RunAnalyser::stress_analysis() const {
+    std::vector<StepRow> rows = step_rows_;
+    if (step_) rows.push_back(evaluate_step(*step_));
+    const auto breaking = std::find_if(rows.begin(), rows.end(), [](const StepRow& r) { return !r.pass; });
+    const StepRow* capacity = nullptr;
+    if (breaking != rows.begin() && !rows.empty()) capacity = &*std::prev(breaking);
+
+    json::object out;
+    out["capacity_rps"] = capacity ? json::value(capacity->window.target_rps) : json::value(nullptr);
+    out["capacity_step"] = capacity ? json::value(capacity->step) : json::value(nullptr);
+    const bool broke = breaking != rows.end();
+    out["breaking_point_rps"] = broke ? json::value(breaking->window.target_rps) : json::value(nullptr);
+    out["breaking_point_step"] = broke ? json::value(breaking->step) : json::value(nullptr);
+    json::array failed;
+    if (broke) {
+        for (const auto& expr : breaking->failed) failed.push_back(json::string(expr));
+    }
+    out["breaking_point_failed"] = std::move(failed);
+    out["steps_planned"] = settings_.steps.size();
+    json::array steps;
+    for (const auto& row : rows) {
+        json::array row_failed;
+        for (const auto& expr : row.failed) row_failed.push_back(json::string(expr));
+        steps.push_back(json::object{{"step", row.step},
+                                     {"start_s", tidy(row.window.start_s)},
+                                     {"end_s", tidy(row.window.end_s)},
+                                     {"target_rps", row.window.target_rps},
+                                     {"achieved_rps", tidy(row.achieved_rps)},
+                                     {"p99_ms", number_or_null(row.p99_ms)},
+                                     {"error_rate", number_or_null(row.error_rate)},
+                                     {"pass", row.pass},
+                                     {"complete", row.complete},
+                                     {"failed", std::move(row_failed)}});
+    }
+    out["steps"] = std::move(steps);
+    if (rows.empty()) out["note"] = "no step hold window was measured";
+    else if (thresholds_ == nullptr || thresholds_->size() == 0)
+        out["note"] = "no thresholds: every measured step counts as met";
+    return out;
+}
+
+// ---- spike --------------------------------------------------------------------------------
+
+void RunAnalyser::feed_spike(const engine::IntervalReport& report, double start_s, double end_s) {
+    const double expected = report.target_rps * (end_s - start_s);
+    if (end_s <= settings_.spike_start_s + kSlack_s) {
+        baseline_->add_interval(report.stats, std::nullopt, start_s, end_s, expected);
+    }
+    const double mid_s = (start_s + end_s) / 2;
+    if (mid_s >= settings_.spike_peak_start_s && mid_s < settings_.spike_peak_end_s) {
+        peak_->add_interval(report.stats, std::nullopt, start_s, end_s, expected);
+    }
+}
+
+json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const {
+    json::object out;
+    out["spike_end_s"] = settings_.spike_end_s;
+    const auto baseline_p99 = p99_ms_of(baseline_->response_time);
+    const auto baseline_errors = error_rate_of(*baseline_);
+    out["baseline"] = json::object{{"rps", settings_.baseline_rps},
+                                   {"p99_ms", number_or_null(baseline_p99)},
+                                   {"error_rate", number_or_null(baseline_errors)}};
+    out["peak"] = json::object{
+        {"rps", settings_.spike_rps},
+        {"achieved_rps", number_or_null(ratio_or_null(static_cast<double>(peak_->completed()), peak_->length_s))},
+        {"p99_ms", number_or_null(p99_ms_of(peak_->response_time))},
+        {"error_rate", number_or_null(error_rate_of(*peak_))}};
+    if (!baseline_p99 || !baseline_errors) {
+        out["recovered"] = false;
+        out["recovery_s"] = nullptr;
+        out["band"] = nullptr;
+        out["note"] = "no request completed before the spike: no baseline to recover to";
+        return out;
+    }
+    const double band_p99_ms = settings_.recovery_p99_factor * *baseline_p99 + settings_.recovery_p99_slack_ms;
+    const double band_error_rate = *baseline_errors + settings_.recovery_error_points / 100;
+    out["band"] = json::object{{"p99_ms", tidy(band_p99_ms)},
+                               {"error_rate", tidy(band_error_rate)},
+                               {"intervals", settings_.recovery_intervals}};
+
+    // The first run of `recovery_intervals` consecutive in-band intervals after the spike;
+    // intervals after the schedule (the drain) are not part of the profile and do not count.
+    const double scheduled_end_s = seconds(result.scheduled_duration);
+    std::optional<double> streak_start_s;
+    std::size_t streak = 0;
+    bool recovered = false;
+    for (const auto& row : result.intervals) {
+        const double row_start_s = row.t_s - row.length_s;
+        if (row_start_s + kSlack_s < settings_.spike_end_s) continue;
+        if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) break;
+        const double p99_ms = static_cast<double>(row.p99_ns) / 1e6;
+        const double error_rate = row.requests > 0 ? static_cast<double>(row.errors) / static_cast<double>(row.requests) : 1;
+        const bool in_band = row.requests > 0 && p99_ms <= band_p99_ms && error_rate <= band_error_rate;
+        if (!in_band) {
+            streak = 0;
+            continue;
+        }
+        if (streak++ == 0) streak_start_s = row_start_s;
+        if (streak >= settings_.recovery_intervals) {
+            recovered = true;
+            break;
+        }
+    }
+    out["recovered"] = recovered;
+    out["recovery_s"] = recovered ? json::value(tidy(std::max(0.0, *streak_start_s - settings_.spike_end_s)))
+                                  : json::value(nullptr);
+    if (!recovered) {
+        out["note"] = fmt::format("p99 and error rate did not stay within the baseline band for {} "
+                                  "consecutive intervals after the spike",
+                                  settings_.recovery_intervals);
+    }
+    return out;
+}
+
+// ---- soak ---------------------------------------------------------------------------------
+
+void RunAnalyser::feed_soak(const engine::IntervalReport& report, double start_s, double end_s) {
+    if (const auto rss = resident_memory_kib()) {
+        if (!rss_first_kib_) rss_first_kib_ = rss;
+        rss_last_kib_ = rss;
+    }
+    if (start_s + kSlack_s < settings_.hold_start_s) return;
+    drift_current_->add_interval(report.stats, std::nullopt, start_s, end_s, report.target_rps * (end_s - start_s));
+    if (drift_current_->length_s + kSlack_s < settings_.drift_window_s) return;
+    ++drift_windows_;
+    auto& keep = drift_first_ ? drift_last_ : drift_first_;
+    if (!keep) keep.emplace();
+    std::swap(*keep, *drift_current_);
+    drift_current_->reset();
+}
+
+json::object RunAnalyser::soak_analysis() const {
+    json::object drift;
+    drift["window_s"] = settings_.drift_window_s;
+    drift["windows"] = drift_windows_;
+    drift["first"] = drift_first_ ? json::value(window_json(*drift_first_)) : json::value(nullptr);
+    drift["last"] = drift_last_ ? json::value(window_json(*drift_last_)) : json::value(nullptr);
+    std::optional<double> p99_change_ms, p99_change_pct, p99_ms_per_min, error_rate_change;
+    if (drift_first_ && drift_last_) {
+        const auto first_p99 = p99_ms_of(drift_first_->response_time);
+        const auto last_p99 = p99_ms_of(drift_last_->response_time);
+        if (first_p99 && last_p99) {
+            p99_change_ms = *last_p99 - *first_p99;
+            if (*first_p99 > 0) p99_change_pct = (*last_p99 / *first_p99 - 1) * 100;
+            const double minutes_apart = ((drift_last_->start_s + drift_last_->end_s) -
+                                          (drift_first_->start_s + drift_first_->end_s)) / 2 / 60;
+            if (minutes_apart > 0) p99_ms_per_min = *p99_change_ms / minutes_apart;
+        }
+        const auto first_errors = error_rate_of(*drift_first_);
+        const auto last_errors = error_rate_of(*drift_last_);
+        if (first_errors && last_errors) error_rate_change = *last_errors - *first_errors;
+    } else {
+        drift["note"] = fmt::format("fewer than two complete {:g} s drift windows", settings_.drift_window_s);
+    }
+    drift["p99_change_ms"] = number_or_null(p99_change_ms);
+    drift["p99_change_pct"] = number_or_null(p99_change_pct);
+    drift["p99_ms_per_min"] = number_or_null(p99_ms_per_min);
+    drift["error_rate_change"] = number_or_null(error_rate_change);
+    const auto mib = [](std::optional<double> kib) -> std::optional<double> {
+        if (!kib) return std::nullopt;
+        return *kib / 1024;
+    };
+    std::optional<double> rss_change;
+    if (rss_first_kib_ && rss_last_kib_) rss_change = (*rss_last_kib_ - *rss_first_kib_) / 1024;
+    drift["generator_rss_mib"] = json::object{{"first", number_or_null(mib(rss_first_kib_))},
+                                              {"last", number_or_null(mib(rss_last_kib_))},
+                                              {"change", number_or_null(rss_change)}};
+    return json::object{{"drift", std::move(drift)}};
+}
+
+// ---- all types ----------------------------------------------------------------------------
+
+json::object RunAnalyser::analyse(const engine::RunResult& result) const {
+    json::object out;
+    out["type"] = scenarios::scenario_type_name(settings_.type);
+    const double completed = static_cast<double>(result.totals.combined().completed());
+    const auto achieved = ratio_or_null(completed, run_length_s(result));
+    out["target_rps"] = result.target_rps > 0 ? json::value(tidy(result.target_rps)) : json::value(nullptr);
+    out["achieved_rps"] = number_or_null(achieved);
+    out["achieved_ratio"] =
+        number_or_null(achieved && result.target_rps > 0 ? std::optional<double>(*achieved / result.target_rps)
+                                                         : std::nullopt);
+    if (settings_.type == ScenarioType::load || settings_.type == ScenarioType::soak) {
+        // The hold: profile intervals from the end of the ramp-up to the end of the schedule.
+        const double scheduled_end_s = seconds(result.scheduled_duration);
+        double length_s = 0, requests = 0, expected = 0;
+        for (const auto& row : result.intervals) {
+            const double row_start_s = row.t_s - row.length_s;
+            if (row_start_s + kSlack_s < settings_.hold_start_s) continue;
+            if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) break;
+            length_s += row.length_s;
+            requests += static_cast<double>(row.requests);
+            expected += row.target_rps * row.length_s;
+        }
+        out["hold"] = json::object{{"start_s", settings_.hold_start_s},
+                                   {"target_rps", number_or_null(ratio_or_null(expected, length_s))},
+                                   {"achieved_rps", number_or_null(ratio_or_null(requests, length_s))}};
+    }
+    json::object specific;
+    switch (settings_.type) {
+        case ScenarioType::stress: specific = stress_analysis(); break;
+        case ScenarioType::spike: specific = spike_analysis(result); break;
+        case ScenarioType::soak: specific = soak_analysis(); break;
+        default: break;
+    }
+    for (auto& [key, value] : specific) out[key] = value;
+    return out;
+}
+
+}  // namespace volley::reports

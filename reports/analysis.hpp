@@ -1,0 +1,121 @@
+// Type-specific analysis of a run (design §7 `analysis`, docs/scenarios.md "Types"):
+//   stress  capacity and breaking point from the thresholds over each step's hold window
+//   spike   time to recover from the spike back into the baseline band
+//   soak    drift of p99, error rate and the generator's own memory, last window vs first
+//   all     achieved vs target rate
+// Phase windows (stress steps, the spike's peak) take the intervals whose midpoint they contain:
+// with windows on whole seconds that is exactly the intervals inside them; otherwise a window
+// includes up to half an interval of its neighbours. The baseline (before the spike), the
+// recovery and the soak windows take only intervals entirely after/before their bounds.
+// Units: times in seconds (`_s`) or ms (`_ms`), rates in rps (`_rps`), `error_rate` a fraction
+// 0..1 as in summary.json `totals.error_rate`, memory in MiB (`_mib`).
+#pragma once
+
+#include "engine/runner.hpp"
+#include "reports/thresholds.hpp"
+#include "scenarios/plan.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace volley::reports {
+
+// One hold of a stress staircase: seconds since the end of warm-up.
+struct StepWindow {
+    double start_s = 0, end_s = 0, target_rps = 0;
+};
+
+// What the analyses need to know about the plan (Plan::analysis, written by the loader).
+struct AnalysisSettings {
+    scenarios::ScenarioType type = scenarios::ScenarioType::custom;
+    // load, soak: end of the ramp-up (the hold starts here).
+    double hold_start_s = 0;
+    // soak: length of the drift windows, consecutive from hold_start_s.
+    double drift_window_s = 60;
+    // stress: the hold windows, in order.
+    std::vector<StepWindow> steps;
+    // spike: the phases. Baseline = [0, spike_start_s]; the spike ends at spike_end_s.
+    double baseline_rps = 0, spike_rps = 0;
+    double spike_start_s = 0, spike_peak_start_s = 0, spike_peak_end_s = 0, spike_end_s = 0;
+    // spike: the baseline band. Recovered once `recovery_intervals` consecutive intervals have
+    // p99 <= recovery_p99_factor x baseline p99 + recovery_p99_slack_ms and error rate <=
+    // baseline error rate + recovery_error_points percentage points.
+    double recovery_p99_factor = 1.5;
+    double recovery_p99_slack_ms = 1;
+    double recovery_error_points = 1;
+    std::size_t recovery_intervals = 3;
+
+    // Reads the keys documented at Plan::analysis; missing keys keep the defaults above.
+    // Throws std::invalid_argument naming the key of a malformed value.
+    static AnalysisSettings from_map(scenarios::ScenarioType type,
+                                     const std::map<std::string, std::string>& values);
+    static AnalysisSettings from_plan(const scenarios::Plan& plan) {
+        return from_map(plan.type, plan.analysis);
+    }
+};
+
+// Collects what the analyses need while the run goes (register it as an interval listener;
+// it never stops the run), then analyse() builds summary.json's `analysis` object. Memory:
+// stress keeps the current step's merged statistics and one small row per step; spike the
+// baseline's and the peak's histograms; soak three drift windows. Nothing grows with run
+// length.
+class RunAnalyser final : public engine::IntervalListener {
+public:
+    // `thresholds` (may be null: every step then passes) judges the stress steps; it must
+    // outlive the analyser.
+    explicit RunAnalyser(AnalysisSettings settings, const ThresholdEvaluator* thresholds = nullptr);
+
+    std::optional<std::string> on_interval(const engine::IntervalReport& report) override;
+
+    // {type, target_rps, achieved_rps, achieved_ratio, ...type-specific keys}; see
+    // docs in analysis.cpp for each type's shape.
+    [[nodiscard]] boost::json::object analyse(const engine::RunResult& result) const;
+
+private:
+    struct StepRow {
+        std::size_t step = 0;  // 1-based
+        StepWindow window;
+        double measured_s = 0;  // interval time inside the window
+        double achieved_rps = 0;
+        std::optional<double> p99_ms;
+        std::optional<double> error_rate;
+        bool pass = false;
+        bool complete = false;  // the whole window was measured
+        std::vector<std::string> failed;  // expressions that failed (with scope)
+    };
+    struct StepAccumulator {
+        std::size_t index = 0;  // into settings_.steps
+        engine::IntervalStats stats;
+        double length_s = 0, expected_requests = 0, start_s = 0, end_s = 0;
+    };
+
+    void feed_stress(const engine::IntervalReport& report, double start_s, double end_s);
+    void feed_spike(const engine::IntervalReport& report, double start_s, double end_s);
+    void feed_soak(const engine::IntervalReport& report, double start_s, double end_s);
+    [[nodiscard]] StepRow evaluate_step(const StepAccumulator& step) const;
+    [[nodiscard]] boost::json::object stress_analysis() const;
+    [[nodiscard]] boost::json::object spike_analysis(const engine::RunResult& result) const;
+    [[nodiscard]] boost::json::object soak_analysis() const;
+
+    AnalysisSettings settings_;
+    const ThresholdEvaluator* thresholds_;
+    // stress
+    std::vector<StepRow> step_rows_;
+    std::optional<StepAccumulator> step_;
+    // spike
+    std::optional<SpanStats> baseline_, peak_;
+    // soak
+    std::optional<SpanStats> drift_current_, drift_first_, drift_last_;
+    std::size_t drift_windows_ = 0;
+    std::optional<double> rss_first_kib_, rss_last_kib_;
+};
+
+// The resident set size of this process in KiB (VmRSS of /proc/self/status); nullopt where
+// /proc is not available.
+std::optional<double> resident_memory_kib();
+
+}  // namespace volley::reports

@@ -1,0 +1,55 @@
+// Files a run writes while it goes and at its end (design §7): latency.hlog streamed one
+// interval at a time, the other files rendered from summary.json and written atomically.
+#pragma once
+
+#include "engine/runner.hpp"
+#include "reports/hlog.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace volley::reports {
+
+// Writes `content` to a temporary file beside `path` and renames it over `path`, so a reader
+// never sees a half-written file. Throws std::runtime_error on I/O failure.
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+// A request name made usable as an hlog tag (no ',', space, CR or LF; never empty).
+std::string hlog_tag_for(std::string_view request_name);
+
+// Appends each interval to latency.hlog: one untagged line with every request's response
+// times, then one `Tag=<request name>` line per request, flushed every interval so a killed
+// run keeps its data. Values in ns; Interval_Max in ms.
+class HlogRecorder final : public engine::IntervalListener {
+public:
+    HlogRecorder(std::filesystem::path path, std::vector<std::string> request_names);
+    std::optional<std::string> on_interval(const engine::IntervalReport& report) override;
+
+private:
+    std::filesystem::path path_;
+    std::vector<std::string> tags_;
+    std::unique_ptr<HlogWriter> writer_;
+};
+
+// The output formats a run can write; "console" is the terminal summary.
+inline const std::vector<std::string> kAllFormats = {"json", "hlog", "md", "html", "junit", "csv"};
+
+// Renders every requested format of `summary` into `dir` (summary.json too unless
+// `rewrite_summary` is false, as when re-rendering a saved run). `formats` empty = all.
+// Returns the files written.
+std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,
+                                                 const boost::json::object& summary,
+                                                 const std::vector<std::string>& formats,
+                                                 bool rewrite_summary = true);
+
+// Reads DIR/summary.json. Throws std::runtime_error naming the file on a missing or invalid one.
+boost::json::object read_summary(const std::filesystem::path& dir);
+
+}  // namespace volley::reports

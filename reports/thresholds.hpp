@@ -1,0 +1,147 @@
+// Threshold evaluation (design §7 `thresholds`, docs/scenarios.md "thresholds"): the
+// expressions the scenario loader parsed (scenarios/threshold_expr.hpp) measured against a run.
+//
+// Units of `actual` and `limit` in every result (the unit of the expression as written):
+//   p(N), avg, min, max        ms (response time)
+//   error_rate                 percent, 0..100 (errors / completed requests)
+//   cache_hit_rate             percent, 0..100 ((L1 + L2 + L3) / requests that reported a tier)
+//   served_by.Lk               percent, 0..100 (Lk / requests that reported a tier)
+//   throughput > 1000/s        rps (completed requests / measured seconds)
+//   throughput >= 95% target   percent of the target, 0..100+ (completed / expected arrivals)
+//   dropped == 0               count
+//   dropped < 0.1%             percent, 0..100 (dropped / (completed + dropped))
+// The result's `unit` key names it: "ms", "%", "rps", "% target" or "count".
+//
+// Windows (`window: 10s`): the run's 1-second intervals are grouped into consecutive,
+// non-overlapping windows of the smallest number of intervals covering the window length,
+// starting at the first interval; each window's histograms are merged (percentiles are never
+// averaged) and the condition must hold in every complete window. A trailing partial window is
+// not judged. Memory is one window's statistics per windowed threshold, whatever the run length.
+#pragma once
+
+#include "engine/runner.hpp"
+#include "scenarios/plan.hpp"
+#include "scenarios/threshold_expr.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace volley::reports {
+
+// The statistics of one scope (one request, or all requests) over a span of consecutive
+// intervals, as far as thresholds need them.
+struct SpanStats {
+    engine::HdrHistogram response_time = engine::HdrHistogram::latency_ns();  // ns
+    engine::OutcomeCounts outcomes{};                                          // incl. dropped
+    std::array<std::uint64_t, engine::kTierSlots> served_by{};                // [0] = no tier
+    // Completed + dropped requests of every request name over the span: a request-scoped
+    // `% target` threshold expects this request's share of the target.
+    std::uint64_t all_scheduled = 0;
+    double length_s = 0;            // summed interval lengths
+    double expected_requests = 0;   // sum of interval target_rps x length (0 = no target)
+    double start_s = 0, end_s = 0;  // since the end of warm-up
+    std::size_t intervals = 0;
+
+    // Adds one request's (or the combined) statistics.
+    void add(const engine::RequestStats& stats);
+    // Adds the statistics of `request` (nullopt: every request) from a merged interval, and
+    // the interval's bounds, length and expected arrivals.
+    void add_interval(const engine::IntervalStats& stats, std::optional<std::size_t> request,
+                      double start_s, double end_s, double expected_requests);
+    void reset();
+    [[nodiscard]] std::uint64_t completed() const;
+    [[nodiscard]] std::uint64_t scheduled() const;  // completed + dropped
+};
+
+// One threshold measured once.
+struct ThresholdCheck {
+    std::optional<double> actual;  // in the result unit (see top); nullopt: nothing to measure
+    double limit = 0;              // in the result unit
+    bool pass = false;             // false when nothing could be measured
+    std::string detail;            // how `actual` was obtained, e.g. "p99 of 3000 requests"
+    // How far `actual` is on the failing side of the limit, in the result unit (negative when
+    // it passes); orders windows from best to worst.
+    double badness = 0;
+};
+
+// Measures `expr` over `span`. A time or a ratio over a span without completed requests (a
+// tier share without tier reports, a `% target` without a target) cannot be measured.
+ThresholdCheck check_threshold(const scenarios::ThresholdExpr& expr, const SpanStats& span);
+
+// "ms", "%", "rps", "% target" or "count".
+std::string_view result_unit(const scenarios::ThresholdExpr& expr);
+
+// Evaluates a plan's thresholds: during the run (as an interval listener: windows, and
+// abort_on_fail) and at the end (results()). Lives on the collector thread during the run;
+// results() is called after engine::run returned.
+class ThresholdEvaluator final : public engine::IntervalListener {
+public:
+    // `request_names` as in the RunSpec; `target_rps` the run's mean target rate, used only
+    // when the intervals carry none (0 = no target). Throws std::invalid_argument for an
+    // expression that does not parse or a request scope that names no request.
+    ThresholdEvaluator(std::vector<scenarios::ThresholdSpec> specs,
+                       std::vector<std::string> request_names, double target_rps);
+
+    // Feeds windows and abort_on_fail thresholds. Returns the reason of the first abort_on_fail
+    // threshold that fails: without a window, cumulatively over the run so far, at every
+    // interval that ends at or after delay_abort; with a window, each complete window ending at
+    // or after delay_abort. Returns a reason at most once per run.
+    std::optional<std::string> on_interval(const engine::IntervalReport& report) override;
+
+    // One object per threshold, in plan order (design §7):
+    //   {expr, request (string|null), window_s (number|null), actual (number|null), limit,
+    //    unit, pass, abort_on_fail, detail}
+    // plus, for a windowed threshold, windows: {length_s, evaluated, failed, worst_start_s,
+    // worst_end_s}. Without a window the threshold is measured over the whole run; with one,
+    // `actual` is the worst complete window (the run as a whole when no window completed).
+    // A threshold that aborted the run fails with the value that aborted it.
+    [[nodiscard]] boost::json::array results(const engine::RunResult& result) const;
+
+    // Every threshold's condition over one span of merged intervals (windows ignored: the span
+    // is the window), in plan order. For analyses (stress steps). `stats` covers every request.
+    [[nodiscard]] std::vector<ThresholdCheck> check_all(const engine::IntervalStats& stats,
+                                                        double start_s, double end_s,
+                                                        double expected_requests) const;
+
+    [[nodiscard]] std::size_t size() const { return thresholds_.size(); }
+    [[nodiscard]] const scenarios::ThresholdSpec& spec(std::size_t index) const {
+        return thresholds_[index].spec;
+    }
+
+private:
+    struct WindowRecord {
+        ThresholdCheck check;
+        double start_s = 0, end_s = 0;
+    };
+    struct Threshold {
+        scenarios::ThresholdSpec spec;
+        scenarios::ThresholdExpr expr;
+        std::optional<std::size_t> request;  // index into request_names_
+        double window_s = 0;                 // 0 = no window
+        double delay_abort_s = 0;
+        std::optional<SpanStats> window;      // the window being filled (windowed only)
+        std::optional<SpanStats> cumulative;  // abort_on_fail without a window
+        std::optional<WindowRecord> worst;    // worst complete window so far
+        std::size_t windows_evaluated = 0, windows_failed = 0;
+        std::optional<WindowRecord> abort;    // the check whose reason on_interval returned
+    };
+
+    // Adds the interval to the threshold's window or running total; returns the failing check
+    // when an abort_on_fail threshold fails (past its delay).
+    std::optional<WindowRecord> feed(Threshold& threshold, const engine::IntervalReport& report,
+                                     double expected_requests);
+    [[nodiscard]] boost::json::object result_of(const Threshold& threshold,
+                                                const engine::RunResult& result,
+                                                const SpanStats& whole_run) const;
+    [[nodiscard]] std::string abort_reason(const Threshold& threshold, const WindowRecord& at) const;
+
+    std::vector<Threshold> thresholds_;
+    std::vector<std::string> request_names_;
+    double target_rps_ = 0;
+    std::optional<std::string> abort_reason_;  // returned once
+};
+
+}  // namespace volley::reports

@@ -1,0 +1,318 @@
+#include "resolver/service/http_service.hpp"
+
+#include "resolver/id.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+namespace volley::resolver {
+namespace {
+
+namespace json = boost::json;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+ServiceResponse json_response(int status, const json::value& v) {
+    ServiceResponse r;
+    r.status = status;
+    r.body = json::serialize(v);
+    return r;
+}
+
+ServiceResponse error_response(int status, std::string_view code, std::string_view message) {
+    return json_response(status, json::object{{"error", code}, {"message", message}});
+}
+
+int http_status_of(Status s) {
+    switch (s) {
+        case Status::ok: return 200;
+        case Status::not_found: return 404;
+        case Status::invalid_id: return 400;
+        case Status::unavailable: return 503;
+        case Status::timeout: return 504;
+    }
+    return 500;
+}
+
+template <typename T>
+ServiceResponse lookup_response(std::string_view id, const Result<T>& r, std::string_view key,
+                                const json::value& value) {
+    ServiceResponse out;
+    if (r.status == Status::ok) {
+        out = json_response(200, json::object{{"entity_id", id},
+                                              {key, value},
+                                              {"served_by", tier_label(r.served_by)},
+                                              {"tier", tier_name(r.served_by)}});
+    } else if (r.status == Status::not_found) {
+        out = json_response(404, json::object{{"error", "not_found"},
+                                              {"entity_id", id},
+                                              {"served_by", tier_label(r.served_by)},
+                                              {"tier", tier_name(r.served_by)}});
+    } else {
+        out = error_response(http_status_of(r.status), status_name(r.status), r.error);
+    }
+    if (r.served_by != Tier::none) out.headers.emplace_back("X-Cache-Tier", tier_label(r.served_by));
+    return out;
+}
+
+ServiceResponse post_entity(ResolverGroup& group, std::size_t instance, std::string_view body) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec || !v.is_object()) return error_response(400, "bad_request", "body must be a JSON object");
+    const auto& o = v.as_object();
+    auto str = [&](const char* key) -> std::optional<std::string> {
+        auto it = o.find(key);
+        if (it == o.end() || it->value().is_null()) return std::string();
+        if (!it->value().is_string()) return std::nullopt;
+        return std::string(it->value().as_string());
+    };
+    auto id = str("entity_id");
+    auto name = str("name");
+    auto parent = str("parent_id");
+    if (!id || !name || !parent)
+        return error_response(400, "bad_request", "entity_id, name and parent_id must be strings");
+    if (!valid_id(*id) || (!parent->empty() && !valid_id(*parent)))
+        return error_response(400, "invalid_id", "ids must match [A-Za-z0-9_]{1,64}");
+    const WriteResult w =
+        group.instance(instance % group.size()).upsert_entity(EntityWrite{*id, *name, *parent});
+    switch (w.status) {
+        case WriteStatus::inserted:
+        case WriteStatus::moved:
+        case WriteStatus::updated:
+            return json_response(w.status == WriteStatus::inserted ? 201 : 200,
+                                 json::object{{"entity_id", *id},
+                                              {"status", write_status_name(w.status)},
+                                              {"path", w.path},
+                                              {"generation", w.generation}});
+        case WriteStatus::invalid_id: return error_response(400, "invalid_id", w.error);
+        case WriteStatus::parent_not_found: return error_response(404, "parent_not_found", w.error);
+        case WriteStatus::cycle: return error_response(409, "cycle", w.error);
+        case WriteStatus::timeout: return error_response(504, "timeout", w.error);
+        case WriteStatus::unavailable: break;
+    }
+    return error_response(503, "unavailable", w.error);
+}
+
+ServiceResponse healthz(ResolverGroup& group) {
+    const HealthReport h = group.health();
+    auto state = [](bool configured, bool up) { return !configured ? "off" : up ? "up" : "down"; };
+    const char* status = !h.ok ? "unavailable" : (h.l2_configured && !h.l2_up) ? "degraded" : "ok";
+    return json_response(h.ok ? 200 : 503,
+                         json::object{{"status", status},
+                                      {"l2", state(h.l2_configured, h.l2_up)},
+                                      {"l3", state(h.l3_configured, h.l3_up)},
+                                      {"l4", state(true, h.l4_up)},
+                                      {"detail", h.detail},
+                                      {"backend", group.describe()}});
+}
+
+}  // namespace
+
+ServiceResponse handle_request(ResolverGroup& group, std::size_t instance, std::string_view method,
+                               std::string_view target, std::string_view body) {
+    std::string_view path = target.substr(0, target.find('?'));
+    std::string_view query = target.size() > path.size() ? target.substr(path.size() + 1) : "";
+    Resolver& resolver = group.instance(instance % group.size());
+    const bool get = method == "GET";
+    const bool post = method == "POST";
+
+    constexpr std::string_view entities = "/entities/";
+    if (path.starts_with(entities)) {
+        std::string_view rest = path.substr(entities.size());
+        const auto slash = rest.find('/');
+        const std::string_view id = rest.substr(0, slash);
+        const std::string_view tail = slash == std::string_view::npos ? "" : rest.substr(slash);
+        if (tail != "/ancestors" && tail != "/descendants/count")
+            return error_response(404, "no_route", "no such route");
+        if (!get) return error_response(405, "method_not_allowed", "use GET");
+        if (!valid_id(id))  // never reaches the resolver's backends (nor its counters' L1 probe)
+            return lookup_response(id, resolver.ancestors(id), "ancestors", nullptr);
+        if (tail == "/ancestors") {
+            const AncestorsResult r = resolver.ancestors(id);
+            json::array ids;
+            if (r.ok())
+                for (const auto& a : r.value->ids) ids.emplace_back(a);
+            return lookup_response(id, r, "ancestors", ids);
+        }
+        const CountResult r = resolver.descendant_count(id);
+        return lookup_response(id, r, "descendant_count", r.value);
+    }
+    if (path == "/entities") {
+        if (!post) return error_response(405, "method_not_allowed", "use POST");
+        return post_entity(group, instance, body);
+    }
+    if (path == "/admin/refresh") {
+        if (!post) return error_response(405, "method_not_allowed", "use POST");
+        const RefreshResult r = group.refresh_views();
+        if (!r.ok())
+            return error_response(http_status_of(r.status), status_name(r.status), r.error);
+        return json_response(200, json::object{{"duration_ms", r.duration_ms},
+                                               {"generation", r.generation}});
+    }
+    if (path == "/healthz") {
+        if (!get) return error_response(405, "method_not_allowed", "use GET");
+        return healthz(group);
+    }
+    if (path == "/metrics" || path == "/metrics/cache") {
+        if (!get) return error_response(405, "method_not_allowed", "use GET");
+        const MetricsSnapshot m = group.metrics();
+        if (path == "/metrics/cache" || query == "format=json") {
+            ServiceResponse r;
+            r.body = to_cache_performance_json(m);
+            return r;
+        }
+        ServiceResponse r;
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        r.body = to_prometheus(m);
+        return r;
+    }
+    return error_response(404, "no_route", "no such route");
+}
+
+// --- HTTP server -------------------------------------------------------------------------
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, ResolverGroup& group, std::size_t instance)
+        : stream_(std::move(socket)), group_(group), instance_(instance) {}
+
+    void start() { read(); }
+
+private:
+    void read() {
+        parser_.emplace();
+        parser_->body_limit(1 << 20);
+        stream_.expires_after(std::chrono::seconds(60));
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_read(ec);
+                         });
+    }
+
+    void on_read(beast::error_code ec) {
+        if (ec) {
+            close();
+            return;
+        }
+        auto req = parser_->release();
+        ServiceResponse r;
+        try {
+            r = handle_request(group_, instance_, req.method_string(), req.target(), req.body());
+        } catch (const std::exception& e) {
+            r = error_response(500, "internal", e.what());
+        }
+        res_ = {};
+        res_.version(req.version());
+        res_.result(static_cast<http::status>(r.status));
+        res_.set(http::field::server, "volley-resolver");
+        res_.set(http::field::content_type, r.content_type);
+        for (const auto& [k, v] : r.headers) res_.set(k, v);
+        res_.keep_alive(req.keep_alive());
+        res_.body() = std::move(r.body);
+        res_.prepare_payload();
+        stream_.expires_after(std::chrono::seconds(60));
+        http::async_write(stream_, res_,
+                          [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                              if (wec || !self->res_.keep_alive()) {
+                                  self->close();
+                                  return;
+                              }
+                              self->read();
+                          });
+    }
+
+    void close() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.socket().close(ignored);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    http::response<http::string_body> res_;
+    ResolverGroup& group_;
+    std::size_t instance_;
+};
+
+}  // namespace
+
+struct HttpService::Impl {
+    Impl(ResolverGroup& g, ServiceOptions o) : group(g), options(std::move(o)), acceptor(ioc) {}
+
+    void accept() {
+        acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+            if (ec) {
+                if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+            } else {
+                std::make_shared<Session>(std::move(socket), group, next_instance++)->start();
+            }
+            accept();
+        });
+    }
+
+    ResolverGroup& group;
+    ServiceOptions options;
+    asio::io_context ioc;
+    tcp::acceptor acceptor;
+    std::vector<std::thread> threads;
+    std::atomic<std::size_t> next_instance{0};
+    unsigned short bound_port = 0;
+    bool running = false;
+};
+
+HttpService::HttpService(ResolverGroup& group, ServiceOptions options)
+    : impl_(std::make_unique<Impl>(group, std::move(options))) {}
+
+HttpService::~HttpService() { stop(); }
+
+void HttpService::start() {
+    if (impl_->running) return;
+    beast::error_code ec;
+    const auto address = asio::ip::make_address(impl_->options.address, ec);
+    if (ec) throw std::runtime_error("resolver service: bad address " + impl_->options.address);
+    const tcp::endpoint endpoint(address, impl_->options.port);
+    auto& acc = impl_->acceptor;
+    acc.open(endpoint.protocol(), ec);
+    if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acc.bind(endpoint, ec);
+    if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+        throw std::runtime_error("resolver service: cannot listen on " + impl_->options.address +
+                                 ":" + std::to_string(impl_->options.port) + ": " + ec.message());
+    impl_->bound_port = acc.local_endpoint().port();
+    impl_->accept();
+    int n = impl_->options.threads;
+    if (n <= 0) n = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+    for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->running = true;
+}
+
+unsigned short HttpService::port() const { return impl_->bound_port; }
+
+void HttpService::stop() {
+    if (!impl_->running) return;
+    asio::post(impl_->ioc, [this] {
+        beast::error_code ignored;
+        impl_->acceptor.close(ignored);
+    });
+    impl_->ioc.stop();
+    for (auto& t : impl_->threads) t.join();
+    impl_->threads.clear();
+    impl_->running = false;
+}
+
+}  // namespace volley::resolver

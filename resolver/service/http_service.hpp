@@ -1,0 +1,59 @@
+// The resolver over HTTP/1.1 (Beast), design.md §6:
+//   GET  /entities/{id}/ancestors           200 {"entity_id","ancestors":[...],"served_by","tier"}
+//   GET  /entities/{id}/descendants/count   200 {"entity_id","descendant_count","served_by","tier"}
+//   POST /entities  {"entity_id","name","parent_id"|null}   201 inserted, 200 moved/updated
+//   POST /admin/refresh                     200 {"duration_ms","generation"}
+//   GET  /healthz                           200 ok|degraded (L2 down), 503 when L4 is down
+//   GET  /metrics                           Prometheus text; /metrics/cache: the seed's JSON shape
+// Lookups carry X-Cache-Tier: L1..L4 (also on 404). Errors: 400 malformed id or body,
+// 404 unknown entity/parent or route, 405 wrong method, 409 move below itself, 503 a required
+// backend is down, 504 timeout. Error bodies are {"error": code, "message": text}.
+#pragma once
+
+#include "resolver/group.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace volley::resolver {
+
+struct ServiceResponse {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// Routes one request (no I/O besides the resolver's). `target` is the request target
+// (path and optional query). `instance` picks the resolver instance (modulo group size).
+ServiceResponse handle_request(ResolverGroup& group, std::size_t instance, std::string_view method,
+                               std::string_view target, std::string_view body);
+
+struct ServiceOptions {
+    std::string address = "127.0.0.1";
+    unsigned short port = 8080;  // 0 = an ephemeral port (see HttpService::port())
+    int threads = 0;             // I/O + handler threads; 0 = hardware concurrency (at least 2)
+};
+
+class HttpService {
+public:
+    HttpService(ResolverGroup& group, ServiceOptions options);
+    ~HttpService();  // stops and joins
+    HttpService(const HttpService&) = delete;
+    HttpService& operator=(const HttpService&) = delete;
+
+    // Binds and starts the threads. Throws std::runtime_error when the address cannot be bound.
+    void start();
+    [[nodiscard]] unsigned short port() const;
+    // Stops accepting, closes connections, joins the threads. Idempotent.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace volley::resolver

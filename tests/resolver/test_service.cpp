@@ -1,0 +1,137 @@
+// The HTTP service over a real socket (Beast client), embedded backend; and the guarantee that
+// malformed ids in URLs never reach a backend (counting fakes).
+#include "fakes/resolver_fakes.hpp"
+#include "resolver/group.hpp"
+#include "resolver/service/http_service.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+using namespace volley::resolver;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+struct Reply {
+    int status = 0;
+    std::string tier;
+    std::string content_type;
+    std::string body;
+};
+
+// One keep-alive connection to the service.
+class Client {
+public:
+    explicit Client(unsigned short port) : socket_(ioc_) {
+        boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port);
+        socket_.connect(ep);
+    }
+    Reply call(http::verb verb, const std::string& target, const std::string& body = "") {
+        http::request<http::string_body> req(verb, target, 11);
+        req.set(http::field::host, "127.0.0.1");
+        req.keep_alive(true);
+        if (!body.empty()) {
+            req.set(http::field::content_type, "application/json");
+            req.body() = body;
+        }
+        req.prepare_payload();
+        http::write(socket_, req);
+        http::response<http::string_body> res;
+        http::read(socket_, buffer_, res);
+        return Reply{static_cast<int>(res.result_int()), std::string(res["X-Cache-Tier"]),
+                     std::string(res[http::field::content_type]), res.body()};
+    }
+
+private:
+    boost::asio::io_context ioc_;
+    boost::asio::ip::tcp::socket socket_;
+    boost::beast::flat_buffer buffer_;
+};
+
+}  // namespace
+
+TEST_CASE("service: routes, status codes and X-Cache-Tier over HTTP", "[unit][service]") {
+    ResolverConfig cfg;
+    cfg.dataset = ResolverConfig::Dataset::geo_seed;
+    ResolverGroup group(cfg);
+    HttpService service(group, ServiceOptions{"127.0.0.1", 0, 2});
+    service.start();
+    REQUIRE(service.port() != 0);
+    Client c(service.port());
+
+    auto a = c.call(http::verb::get, "/entities/france/ancestors");
+    CHECK(a.status == 200);
+    CHECK(a.tier == "L3");
+    auto body = json::parse(a.body).as_object();
+    CHECK(body["ancestors"] == json::parse(R"(["world","europe"])"));
+    CHECK(body["served_by"] == "L3");
+    CHECK(c.call(http::verb::get, "/entities/france/ancestors").tier == "L1");
+
+    auto n = c.call(http::verb::get, "/entities/europe/descendants/count");
+    CHECK(n.status == 200);
+    CHECK(json::parse(n.body).as_object()["descendant_count"] == 2);
+
+    CHECK(c.call(http::verb::get, "/entities/bad.id/ancestors").status == 400);
+    CHECK(c.call(http::verb::get, "/entities/a%20b/ancestors").status == 400);
+    auto missing = c.call(http::verb::get, "/entities/atlantis/ancestors");
+    CHECK(missing.status == 404);
+    CHECK(missing.tier == "L4");
+    CHECK(c.call(http::verb::get, "/entities/atlantis/ancestors").tier == "L1");  // negative cache
+
+    auto ins = c.call(http::verb::post, "/entities",
+                      R"({"entity_id":"paris","name":"Paris","parent_id":"france"})");
+    CHECK(ins.status == 201);
+    CHECK(json::parse(ins.body).as_object()["path"] == "world.europe.western_europe.france.paris");
+    auto paris = c.call(http::verb::get, "/entities/paris/ancestors");
+    CHECK(paris.status == 200);
+    CHECK(json::parse(paris.body).as_object()["ancestors"] ==
+          json::parse(R"(["world","europe","france"])"));
+    CHECK(c.call(http::verb::get, "/entities/europe/descendants/count").body.find("\"descendant_count\":3") !=
+          std::string::npos);
+    CHECK(c.call(http::verb::post, "/entities", R"({"entity_id":"europe","parent_id":"paris"})").status == 409);
+    CHECK(c.call(http::verb::post, "/entities", R"({"entity_id":"x","parent_id":"nowhere"})").status == 404);
+    CHECK(c.call(http::verb::post, "/entities", "not json").status == 400);
+    CHECK(c.call(http::verb::post, "/entities", R"({"entity_id":"a.b"})").status == 400);
+
+    auto refresh = c.call(http::verb::post, "/admin/refresh");
+    CHECK(refresh.status == 200);
+    CHECK(json::parse(refresh.body).as_object().contains("duration_ms"));
+    CHECK(c.call(http::verb::get, "/healthz").status == 200);
+    auto prom = c.call(http::verb::get, "/metrics");
+    CHECK(prom.status == 200);
+    CHECK(prom.content_type.starts_with("text/plain; version=0.0.4"));
+    CHECK(prom.body.find("volley_resolver_requests_total{kind=\"ancestors\",status=\"invalid_id\"} 2") !=
+          std::string::npos);
+    auto perf = json::parse(c.call(http::verb::get, "/metrics/cache").body).as_object();
+    CHECK(perf.contains("l1_cache"));
+    CHECK(perf["overall"].as_object().contains("cache_efficiency"));
+    CHECK(c.call(http::verb::delete_, "/entities/france/ancestors").status == 405);
+    CHECK(c.call(http::verb::get, "/nope").status == 404);
+    CHECK(c.call(http::verb::get, "/entities/france/siblings").status == 404);
+    service.stop();
+}
+
+TEST_CASE("service: malformed ids never reach a backend", "[unit][service][fake]") {
+    auto store = std::make_shared<EmbeddedStore>();
+    store->load(geo_seed());
+    auto backend = std::make_shared<fakes::CountingStore>(store);
+    auto l2 = std::make_shared<fakes::CountingL2>();
+    Backends b{l2, backend, backend, std::make_shared<GenerationClock>()};
+    ResolverGroup group(ResolverOptions{}, b, 1);
+    for (const char* target :
+         {"/entities/a.b/ancestors", "/entities/a%2Eb/descendants/count", "/entities//ancestors",
+          "/entities/x;y/ancestors", "/entities/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/ancestors"}) {
+        INFO(target);
+        CHECK(handle_request(group, 0, "GET", target, "").status == 400);
+    }
+    CHECK(handle_request(group, 0, "POST", "/entities", R"({"entity_id":"bad id","parent_id":""})")
+              .status == 400);
+    CHECK(backend->calls() == 0);
+    CHECK(l2->calls() == 0);
+}

@@ -1,0 +1,187 @@
+#include "scenarios/loader.hpp"
+#include "scenarios/request_source.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <map>
+#include <new>
+#include <set>
+
+using namespace volley;
+using namespace volley::scenarios;
+
+// ---- allocation counting -------------------------------------------------------------------
+// This test binary replaces the global (non-aligned) operator new and delete so that a test can
+// count the allocations of the calling thread while `counting` is on.
+namespace {
+thread_local bool counting = false;
+thread_local std::size_t allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t size) {
+    if (counting) ++allocations;
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+    if (counting) ++allocations;
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    if (counting) ++allocations;
+    return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+    if (counting) ++allocations;
+    return std::malloc(size == 0 ? 1 : size);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+Plan plan_of(const std::string& yaml) {
+    return load_plan_from_string(yaml, std::string(VOLLEY_FIXTURES_DIR) + "/scenarios/valid/inline.yaml", {});
+}
+
+const std::string kHeader = R"(
+target: {http: {base_url: "http://127.0.0.1:8080"}}
+load: {rate: 10/s, duration: 10s}
+seed: 99
+)";
+
+}  // namespace
+
+TEST_CASE("templates render variables in path, headers and body", "[source]") {
+    const Plan plan = plan_of(kHeader + R"(
+variables:
+  id: {type: counter, start: 7, format: "entity_%06d"}
+  region: eu-west-1
+  token: ${env:VOLLEY_TEST_SURELY_UNSET_TOKEN:-dev-token}
+requests:
+  - name: put
+    method: PUT
+    path: /entities/${id}?again=${id}&r=${region}
+    headers: {X-Entity: "${id}", Authorization: "Bearer ${token}"}
+    body: '{"id": "${id}", "literal": "$${id}"}'
+)");
+    TemplatedRequestSource source(plan, 0, 1);
+    engine::PreparedRequest out;
+    REQUIRE(source.next(out));
+    CHECK(out.method == "PUT");
+    CHECK(out.target == "/entities/entity_000007?again=entity_000007&r=eu-west-1");
+    CHECK(out.headers == "X-Entity: entity_000007\r\nAuthorization: Bearer dev-token\r\n");
+    CHECK(out.body == R"({"id": "entity_000007", "literal": "${id}"})");
+    CHECK(out.static_key == 0);
+    CHECK(out.name_index == 0);
+    REQUIRE(source.next(out));
+    CHECK(out.target == "/entities/entity_000008?again=entity_000008&r=eu-west-1");
+}
+
+TEST_CASE("requests without templates are static and keyed", "[source]") {
+    const Plan plan = plan_of(kHeader + R"(
+variables:
+  id: {type: counter}
+  host: example
+requests:
+  - {name: templated, path: "/a/${id}", weight: 1}
+  - {name: constant_only, path: "/b/${host}", headers: {Accept: text/plain}, weight: 1}
+)");
+    TemplatedRequestSource source(plan, 0, 1);
+    engine::PreparedRequest out;
+    bool saw[2] = {false, false};
+    for (int i = 0; i < 200; ++i) {
+        REQUIRE(source.next(out));
+        saw[out.name_index] = true;
+        if (out.name_index == 1) {
+            CHECK(out.static_key == 2);
+            CHECK(out.target == "/b/example");
+            CHECK(out.headers == "Accept: text/plain\r\n");
+        } else {
+            CHECK(out.static_key == 0);
+        }
+    }
+    CHECK(saw[0]);
+    CHECK(saw[1]);
+}
+
+TEST_CASE("the weighted mix follows the weights and the seed", "[source]") {
+    const Plan plan = plan_of(kHeader + R"(
+requests:
+  - {name: a, path: /a, weight: 3}
+  - {name: b, path: /b, weight: 1}
+  - {name: c, path: /c, weight: 0.5}
+)");
+    auto sequence = [&](std::size_t worker) {
+        TemplatedRequestSource source(plan, worker, 2);
+        engine::PreparedRequest out;
+        std::vector<std::uint32_t> names;
+        for (int i = 0; i < 45000; ++i) {
+            REQUIRE(source.next(out));
+            names.push_back(out.name_index);
+        }
+        return names;
+    };
+    const auto worker0 = sequence(0);
+    CHECK(worker0 == sequence(0));  // deterministic per (seed, worker)
+    CHECK(worker0 != sequence(1));  // workers differ
+    std::map<std::uint32_t, double> counts;
+    for (const auto name : worker0) counts[name] += 1;
+    // Expected shares 3/4.5, 1/4.5, 0.5/4.5; 45000 draws: standard errors below 0.3%.
+    CHECK(counts[0] / 45000 == Approx(3 / 4.5).margin(0.01));
+    CHECK(counts[1] / 45000 == Approx(1 / 4.5).margin(0.01));
+    CHECK(counts[2] / 45000 == Approx(0.5 / 4.5).margin(0.01));
+}
+
+TEST_CASE("templating does not allocate per request once warmed up", "[source][alloc]") {
+    const Plan plan = plan_of(kHeader + R"(
+variables:
+  id: {type: zipf, n: 10000, format: "entity_%06d"}
+  n: {type: counter, start: 1000000}
+  page: {type: range, from: 1, to: 50}
+  color: {type: list, values: [red, green, blue], mode: random}
+  user: {type: csv, file: ../data/users.csv, mode: random}
+  trace: {type: uuid}
+requests:
+  - name: ancestors
+    path: /entities/${id}/ancestors?page=${page}
+    headers: {X-Trace: "${trace}", X-User: "${user.name}"}
+    weight: 5
+  - name: post
+    method: POST
+    path: /orders/${n}
+    headers: {Content-Type: application/json}
+    body: '{"user": "${user.name}", "password": "${user.password}", "color": "${color}"}'
+    weight: 2
+  - {name: static, path: /healthz, weight: 1}
+)");
+    TemplatedRequestSource source(plan, 0, 1);
+    engine::PreparedRequest out;
+    for (int i = 0; i < 1000; ++i) REQUIRE(source.next(out));  // warm-up
+
+    std::size_t bytes = 0;
+    counting = true;
+    allocations = 0;
+    for (int i = 0; i < 20000; ++i) {
+        if (!source.next(out)) break;
+        bytes += out.target.size() + out.headers.size() + out.body.size();
+    }
+    const std::size_t counted = allocations;
+    counting = false;
+    CHECK(counted == 0);
+    CHECK(bytes > 20000 * 10);
+
+    // The counter itself works: a fresh string allocates.
+    counting = true;
+    allocations = 0;
+    std::string probe(1000, 'x');
+    const std::size_t probe_allocations = allocations;
+    counting = false;
+    CHECK(probe_allocations >= 1);
+}

@@ -1,0 +1,98 @@
+// Helpers for the threshold and analysis tests: short runs of the real engine against the fake
+// target, and access to the JSON the reports produce.
+#pragma once
+
+#include "engine/runner.hpp"
+#include "fakes/fake_target.hpp"
+#include "scenarios/plan.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace volley::thresholds_test {
+
+using namespace std::chrono_literals;
+using engine::Nanos;
+
+// A constant-rate open-model run on one worker thread (so that the fake target sees requests in
+// the source's order), without signal handling.
+inline engine::RunSpec open_spec(double rate_rps, Nanos duration, std::size_t names = 1) {
+    engine::RunSpec spec;
+    spec.profile = engine::OpenProfile{rate_rps, {engine::Stage{duration, rate_rps}}, engine::Arrival::uniform};
+    spec.connections = 64;
+    spec.threads = 1;
+    spec.handle_signals = false;
+    spec.drain = 1s;
+    spec.request_names.clear();
+    for (std::size_t i = 0; i < names; ++i) spec.request_names.push_back("r" + std::to_string(i));
+    return spec;
+}
+
+inline engine::RunResult run_with(const engine::RunSpec& spec, testing::FakeTarget& target,
+                                  std::vector<engine::IntervalListener*> listeners = {}) {
+    const auto names = static_cast<std::uint32_t>(spec.request_names.size());
+    engine::RunInputs inputs{target,
+                             [names](std::size_t, std::size_t) {
+                                 return std::make_unique<testing::StaticSource>(names);
+                             },
+                             {},
+                             std::move(listeners)};
+    return engine::run(spec, inputs);
+}
+
+inline scenarios::ThresholdSpec threshold(std::string expr, std::optional<std::string> request = std::nullopt,
+                                          std::optional<Nanos> window = std::nullopt) {
+    scenarios::ThresholdSpec spec;
+    spec.expr = std::move(expr);
+    spec.request = std::move(request);
+    spec.window = window;
+    return spec;
+}
+
+inline scenarios::ThresholdSpec aborting(std::string expr, Nanos delay = Nanos{0},
+                                         std::optional<Nanos> window = std::nullopt) {
+    auto spec = threshold(std::move(expr), std::nullopt, window);
+    spec.abort_on_fail = true;
+    spec.delay_abort = delay;
+    return spec;
+}
+
+inline const boost::json::object& at(const boost::json::array& results, std::size_t index) {
+    return results.at(index).as_object();
+}
+inline double number(const boost::json::object& object, std::string_view key) {
+    return object.at(key).to_number<double>();
+}
+inline bool passed(const boost::json::array& results, std::size_t index) {
+    return at(results, index).at("pass").as_bool();
+}
+inline double actual(const boost::json::array& results, std::size_t index) {
+    return number(at(results, index), "actual");
+}
+
+// The arrival rate the fake target sees over the last `span` (its own clock), for fakes that
+// degrade above a known rate. Thread-safe.
+class RateSensor {
+public:
+    explicit RateSensor(Nanos span) : span_(span) {}
+    double note_and_rate(Nanos now) {
+        std::lock_guard lock(mutex_);
+        arrivals_.push_back(now);
+        while (!arrivals_.empty() && arrivals_.front() <= now - span_) arrivals_.pop_front();
+        return static_cast<double>(arrivals_.size()) / std::chrono::duration<double>(span_).count();
+    }
+
+private:
+    Nanos span_;
+    std::mutex mutex_;
+    std::deque<Nanos> arrivals_;
+};
+
+}  // namespace volley::thresholds_test

@@ -1,0 +1,200 @@
+// RunAnalyser: stress capacity and breaking point, spike recovery, soak drift, achieved vs
+// target; against runs of the real engine with fakes whose degradation is programmed.
+#include "reports/analysis.hpp"
+
+#include "run_support.hpp"
+#include "scenarios/loader.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace volley;
+using namespace volley::thresholds_test;
+using reports::AnalysisSettings;
+using reports::RunAnalyser;
+using reports::ThresholdEvaluator;
+using scenarios::ScenarioType;
+using testing::FakeResponse;
+using testing::FakeTarget;
+
+namespace {
+
+// Loads a scenario whose target is never contacted (the tests run it against a fake) and makes
+// it a short, single-threaded, signal-free run.
+scenarios::Plan load_test_plan(const std::string& type_and_load) {
+    auto plan = scenarios::load_plan_from_string(
+        "name: analysis-test\n"
+        "target: {http: {base_url: 'http://127.0.0.1:9/', connections: 64}}\n"
+        "requests: [{name: ping, path: /ping}]\n" +
+            type_and_load,
+        "analysis-test.yaml", {});
+    plan.run.threads = 1;
+    plan.run.handle_signals = false;
+    plan.run.drain = 1s;
+    return plan;
+}
+
+struct Analysed {
+    engine::RunResult result;
+    boost::json::object analysis;
+    boost::json::array thresholds;
+};
+
+Analysed run_plan(const scenarios::Plan& plan, FakeTarget& target,
+                  AnalysisSettings settings) {
+    ThresholdEvaluator thresholds(plan.thresholds, plan.run.request_names, 0);
+    RunAnalyser analyser(std::move(settings), &thresholds);
+    auto result = run_with(plan.run, target, {&thresholds, &analyser});
+    auto analysis = analyser.analyse(result);
+    auto results = thresholds.results(result);
+    return {std::move(result), std::move(analysis), std::move(results)};
+}
+
+const boost::json::object& object_at(const boost::json::object& object, std::string_view key) {
+    return object.at(key).as_object();
+}
+
+}  // namespace
+
+TEST_CASE("stress: the first step above the rate where the target degrades is the breaking point") {
+    // Steps of a 1 s ramp and a 1 s hold at 100, 200, 300, 400/s. The fake answers in 2 ms
+    // while the arrival rate it sees over the last 250 ms is at most 350/s, in 40 ms above.
+    const auto plan = load_test_plan(
+        "type: stress\n"
+        "load: {max_rate: 400/s, steps: 4, step_duration: 1s, step_ramp: 1s}\n"
+        "thresholds: ['p(99) < 20ms']\n");
+    REQUIRE(plan.analysis.at("step_windows_s") == "1:2:100;3:4:200;5:6:300;7:8:400");
+    RateSensor sensor(250ms);
+    FakeTarget target([&](Nanos now) {
+        return FakeResponse{sensor.note_and_rate(now) > 350 ? 40ms : 2ms};
+    });
+    const auto run = run_plan(plan, target, AnalysisSettings::from_plan(plan));
+    const auto& analysis = run.analysis;
+    CHECK(analysis.at("type").as_string() == "stress");
+    CHECK(number(analysis, "breaking_point_rps") == 400);
+    CHECK(number(analysis, "breaking_point_step") == 4);
+    CHECK(number(analysis, "capacity_rps") == 300);
+    CHECK(number(analysis, "capacity_step") == 3);
+    const auto& failed = analysis.at("breaking_point_failed").as_array();
+    REQUIRE(failed.size() == 1);
+    CHECK(failed[0].as_string() == "p(99) < 20ms");
+
+    const auto& steps = analysis.at("steps").as_array();
+    REQUIRE(steps.size() == 4);
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const auto& step = steps[i].as_object();
+        CHECK(number(step, "step") == static_cast<double>(i + 1));
+        CHECK(number(step, "target_rps") == 100.0 * static_cast<double>(i + 1));
+        CHECK(number(step, "achieved_rps") == Approx(100.0 * static_cast<double>(i + 1)).epsilon(0.1));
+        CHECK(step.at("complete").as_bool());
+        CHECK(step.at("pass").as_bool() == (i < 3));
+        CHECK(number(step, "error_rate") == 0);
+    }
+    CHECK(number(steps[2].as_object(), "p99_ms") < 20);
+    CHECK(number(steps[3].as_object(), "p99_ms") >= 39.9);
+    // The run as a whole fails the threshold too (its worst requests are the slow ones).
+    CHECK_FALSE(passed(run.thresholds, 0));
+}
+
+TEST_CASE("stress without a breaking point: capacity is the last step") {
+    // The step labels are what the analysis reports; the fake never degrades.
+    AnalysisSettings settings = AnalysisSettings::from_map(
+        ScenarioType::stress, {{"step_windows_s", "0:1:100;1:2:200"}, {"max_rate_rps", "200"}, {"steps", "2"}});
+    const auto spec = open_spec(100, 2s);
+    FakeTarget target([](Nanos) { return FakeResponse{2ms}; });
+    ThresholdEvaluator thresholds({threshold("error_rate < 1%")}, spec.request_names, 0);
+    RunAnalyser analyser(settings, &thresholds);
+    const auto result = run_with(spec, target, {&thresholds, &analyser});
+    const auto analysis = analyser.analyse(result);
+    CHECK(analysis.at("breaking_point_rps").is_null());
+    CHECK(number(analysis, "capacity_rps") == 200);
+    CHECK(analysis.at("steps").as_array().size() == 2);
+}
+
+TEST_CASE("spike: recovery_s is the time from the spike's end until p99 is back in the baseline band") {
+    // Baseline 100/s for 1 s, ramp to 400/s over 1 s, 1 s at 400/s, back over 1 s (the spike
+    // ends at 4 s), then 4 s at 100/s. The fake answers in 2 ms, but in 40 ms from 1 s until
+    // 5.5 s: it recovers 1.5 s after the spike's end.
+    const auto plan = load_test_plan(
+        "type: spike\n"
+        "load: {baseline: 100/s, factor: 4, baseline_before: 1s, spike_ramp: 1s, "
+        "spike_duration: 1s, baseline_after: 4s}\n");
+    REQUIRE(plan.analysis.at("spike_end_s") == "4");
+    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s && now < 5500ms ? 40ms : 2ms}; });
+    auto settings = AnalysisSettings::from_plan(plan);
+    settings.recovery_intervals = 2;
+    const auto run = run_plan(plan, target, settings);
+    const auto& analysis = run.analysis;
+    CHECK(analysis.at("type").as_string() == "spike");
+    REQUIRE(analysis.at("recovered").as_bool());
+    CHECK(number(analysis, "recovery_s") == Approx(1.5).margin(1.0));
+    CHECK(number(object_at(analysis, "baseline"), "p99_ms") < 10);
+    CHECK(number(object_at(analysis, "peak"), "p99_ms") >= 39.9);
+    CHECK(number(object_at(analysis, "peak"), "achieved_rps") == Approx(400).epsilon(0.1));
+    CHECK(number(object_at(analysis, "band"), "intervals") == 2);
+}
+
+TEST_CASE("spike: a target that never recovers has no recovery_s") {
+    const auto plan = load_test_plan(
+        "type: spike\n"
+        "load: {baseline: 100/s, factor: 4, baseline_before: 1s, spike_ramp: 500ms, "
+        "spike_duration: 500ms, baseline_after: 2s}\n");
+    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s ? 40ms : 2ms}; });
+    auto settings = AnalysisSettings::from_plan(plan);
+    settings.recovery_intervals = 2;
+    const auto analysis = run_plan(plan, target, settings).analysis;
+    CHECK_FALSE(analysis.at("recovered").as_bool());
+    CHECK(analysis.at("recovery_s").is_null());
+}
+
+TEST_CASE("soak: drift reports the p99 increase of a target that slows down over time") {
+    // 100/s for 6 s; responses take 2 ms + 2 ms per second of run: drift windows of 2 s have
+    // p99 ~6 ms (first) and ~14 ms (last).
+    const auto settings = AnalysisSettings::from_map(ScenarioType::soak, {{"hold_start_s", "0"}, {"drift_window_s", "2"}});
+    const auto spec = open_spec(100, 6s);
+    FakeTarget target([](Nanos now) {
+        const double t_s = std::chrono::duration<double>(now).count();
+        return FakeResponse{std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::milli>(2 + 2 * t_s))};
+    });
+    RunAnalyser analyser(settings);
+    const auto result = run_with(spec, target, {&analyser});
+    const auto analysis = analyser.analyse(result);
+    const auto& drift = object_at(analysis, "drift");
+    CHECK(number(drift, "windows") == 3);
+    const double first_p99 = number(object_at(drift, "first"), "p99_ms");
+    const double last_p99 = number(object_at(drift, "last"), "p99_ms");
+    CHECK(first_p99 == Approx(6).margin(1.5));
+    CHECK(last_p99 == Approx(14).margin(1.5));
+    CHECK(number(drift, "p99_change_ms") == Approx(last_p99 - first_p99));
+    CHECK(number(drift, "p99_change_ms") > 5);
+    CHECK(number(drift, "p99_ms_per_min") > 0);
+    CHECK(number(drift, "error_rate_change") == 0);
+    const auto& rss = object_at(drift, "generator_rss_mib");
+    CHECK(number(rss, "first") > 0);
+    CHECK(number(rss, "last") > 0);
+    CHECK(number(object_at(analysis, "hold"), "achieved_rps") == Approx(100).epsilon(0.05));
+}
+
+TEST_CASE("load: achieved vs target") {
+    const auto spec = open_spec(200, 1s);
+    FakeTarget target([](Nanos) { return FakeResponse{1ms}; });
+    RunAnalyser analyser(AnalysisSettings::from_map(ScenarioType::load, {{"hold_start_s", "0"}}));
+    const auto result = run_with(spec, target, {&analyser});
+    const auto analysis = analyser.analyse(result);
+    CHECK(analysis.at("type").as_string() == "load");
+    CHECK(number(analysis, "target_rps") == Approx(200));
+    CHECK(number(analysis, "achieved_rps") == Approx(200).epsilon(0.02));
+    CHECK(number(analysis, "achieved_ratio") == Approx(1).epsilon(0.02));
+    CHECK(number(object_at(analysis, "hold"), "target_rps") == Approx(200).epsilon(0.02));
+}
+
+TEST_CASE("analysis settings reject malformed values") {
+    CHECK_THROWS_AS(AnalysisSettings::from_map(ScenarioType::stress, {{"step_windows_s", "0:1"}}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(AnalysisSettings::from_map(ScenarioType::spike, {{"spike_end_s", "soon"}}),
+                    std::invalid_argument);
+    const auto settings = AnalysisSettings::from_map(ScenarioType::stress, {{"step_windows_s", "10:70:500;82:142:1000"}});
+    REQUIRE(settings.steps.size() == 2);
+    CHECK(settings.steps[1].start_s == 82);
+    CHECK(settings.steps[1].end_s == 142);
+    CHECK(settings.steps[1].target_rps == 1000);
+}
