@@ -121,8 +121,7 @@ Plan load_plan_from_string(std::string_view yaml, std::string file_name,
         throw_collected(sink);
     }
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-    apply_overrides(root, set_overrides, sink);
-    if (!sink.empty()) throw_collected(sink);
+    apply_overrides(root, set_overrides, sink);  // a malformed override is reported with the rest
     return build_plan(root, sink, file_name);
 }
 

@@ -8,7 +8,7 @@
 namespace volley::scenarios {
 
 enum class ThresholdMetric {
-    percentile,      // p(N): response time at percentile N
+    p,               // p(N): response time at percentile N
     avg,             // mean response time
     min,             // fastest response time
     max,             // slowest response time
@@ -31,12 +31,16 @@ enum class ThresholdUnit {
 };
 
 struct ThresholdExpr {
-    ThresholdMetric metric = ThresholdMetric::percentile;
-    double percentile = 0;  // 0 < percentile <= 100 when metric == percentile
+    using Metric = ThresholdMetric;
+    using Comparator = ThresholdComparator;
+    using Unit = ThresholdUnit;
+
+    Metric metric = Metric::p;
+    double percentile = 0;  // 0 < percentile <= 100 when metric == p
     std::string tier;       // "L1".."L4" when metric == served_by
-    ThresholdComparator cmp = ThresholdComparator::less;
+    Comparator cmp = Comparator::less;
     double value = 0;  // in `unit`
-    ThresholdUnit unit = ThresholdUnit::ns;
+    Unit unit = Unit::ns;
 };
 
 // Grammar: METRIC CMP VALUE, spaces optional between the parts.

@@ -1,0 +1,46 @@
+# shellcheck shell=bash
+# Shared set-up for scripts/run, scripts/test and bench/*: install what is missing, then build.
+# Source it; it defines functions only.
+
+VOLLEY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Debian packages the build needs.
+VOLLEY_BUILD_PACKAGES=(
+  cmake ninja-build g++ pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libyaml-cpp-dev libpqxx-dev libhiredis-dev libssl-dev zlib1g-dev
+  libcli11-dev libfmt-dev catch2 libbenchmark-dev
+)
+
+# Installs the given Debian packages that are not installed yet (nothing when all are).
+volley_ensure_packages() {
+  local missing=()
+  local pkg
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "volley: installing ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  if [ -z "${VOLLEY_APT_UPDATED:-}" ]; then
+    "${sudo[@]}" apt-get update -qq >&2 || return 1
+    export VOLLEY_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# volley_build DIR [cmake options...] -- [ninja targets...]: configures once, builds incrementally.
+volley_build() {
+  local dir="$1"; shift
+  local options=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do options+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  targets=("$@")
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -G Ninja -S "$VOLLEY_ROOT" -B "$dir" "${options[@]}" >&2 || return 1
+  fi
+  ninja -C "$dir" -j"${VOLLEY_JOBS:-$(nproc)}" "${targets[@]}" >&2
+}
