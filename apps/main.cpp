@@ -1,8 +1,6 @@
 // The volley CLI (design §8): parse -> build -> run -> exit code. Thin by design.
 #include "apps/report_commands.hpp"
-#ifdef VOLLEY_HAVE_RESOLVER
 #include "apps/resolver_commands.hpp"
-#endif
 #include "apps/run_command.hpp"
 #include "scenarios/loader.hpp"
 
@@ -50,9 +48,7 @@ int main(int argc, char** argv) {
     validate->callback([&] { exit_code = volley::scenarios::validate_files(validate_files, std::cerr); });
 
     volley::apps::add_report_commands(app, exit_code);
-#ifdef VOLLEY_HAVE_RESOLVER
     volley::apps::add_resolver_commands(app, exit_code);
-#endif
 
     try {
         app.parse(argc, argv);

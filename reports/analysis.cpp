@@ -23,6 +23,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 
 namespace volley::reports {
@@ -33,6 +34,7 @@ namespace {
 
 // Interval bounds are exact multiples of the interval; this absorbs rounding only.
 constexpr double kSlack_s = 1e-6;
+constexpr double kRunning = std::numeric_limits<double>::infinity();
 
 double seconds(engine::Nanos n) { return std::chrono::duration<double>(n).count(); }
 double tidy(double value) { return std::round(value * 1e6) / 1e6; }
@@ -92,6 +94,13 @@ std::optional<double> error_rate_of(const SpanStats& span) {
 std::optional<double> ratio_or_null(double numerator, double denominator) {
     if (denominator <= 0) return std::nullopt;
     return numerator / denominator;
+}
+
+// The end of the schedule when the run completed it; infinity otherwise (nothing after the
+// last interval counts as complete then).
+double schedule_end_s(const engine::RunResult& result) {
+    const double scheduled = seconds(result.scheduled_duration);
+    return result.stop_reason == engine::StopReason::completed && scheduled > 0 ? scheduled : kRunning;
 }
 
 // The run's length as thresholds see it: the schedule, or less when stopped early.
@@ -175,14 +184,14 @@ std::optional<std::string> RunAnalyser::on_interval(const engine::IntervalReport
 void RunAnalyser::feed_stress(const engine::IntervalReport& report, double start_s, double end_s) {
     const double mid_s = (start_s + end_s) / 2;
     if (step_ && mid_s >= settings_.steps[step_->index].end_s) {
-        step_rows_.push_back(evaluate_step(*step_));
+        step_rows_.push_back(evaluate_step(*step_, kRunning));
         step_.reset();
     }
     for (std::size_t i = 0; i < settings_.steps.size(); ++i) {
         const StepWindow& window = settings_.steps[i];
         if (mid_s < window.start_s || mid_s >= window.end_s) continue;
         if (step_ && step_->index != i) {
-            step_rows_.push_back(evaluate_step(*step_));
+            step_rows_.push_back(evaluate_step(*step_, kRunning));
             step_.reset();
         }
         if (!step_) {
@@ -197,12 +206,13 @@ void RunAnalyser::feed_stress(const engine::IntervalReport& report, double start
     }
 }
 
-RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step) const {
+RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step, double schedule_end_s) const {
     StepRow row;
     row.step = step.index + 1;
     row.window = settings_.steps[step.index];
     row.measured_s = step.length_s;
-    row.complete = step.length_s + kSlack_s >= row.window.end_s - row.window.start_s;
+    row.complete = step.length_s + kSlack_s >= row.window.end_s - row.window.start_s ||
+                   (step.start_s <= row.window.start_s + kSlack_s && row.window.end_s <= schedule_end_s + kSlack_s);
     SpanStats all;
     all.add_interval(step.stats, std::nullopt, step.start_s, step.end_s, step.expected_requests);
     row.achieved_rps = all.length_s > 0 ? static_cast<double>(all.completed()) / all.length_s : 0;
@@ -220,9 +230,9 @@ RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step) con
     return row;
 }
 
-json::object RunAnalyser::stress_analysis() const {
+json::object RunAnalyser::stress_analysis(double schedule_end_s) const {
     std::vector<StepRow> rows = step_rows_;
-    if (step_) rows.push_back(evaluate_step(*step_));
+    if (step_) rows.push_back(evaluate_step(*step_, schedule_end_s));
     const auto breaking = std::find_if(rows.begin(), rows.end(), [](const StepRow& r) { return !r.pass; });
     const StepRow* capacity = nullptr;
     if (breaking != rows.begin() && !rows.empty()) capacity = &*std::prev(breaking);
@@ -351,25 +361,33 @@ void RunAnalyser::feed_soak(const engine::IntervalReport& report, double start_s
     drift_current_->reset();
 }
 
-json::object RunAnalyser::soak_analysis() const {
+json::object RunAnalyser::soak_analysis(double schedule_end_s) const {
+    // The window being filled counts when the schedule covered all of it.
+    const SpanStats* first = drift_first_ ? &*drift_first_ : nullptr;
+    const SpanStats* last = drift_last_ ? &*drift_last_ : nullptr;
+    std::size_t windows = drift_windows_;
+    if (drift_current_ && drift_current_->intervals > 0 &&
+        drift_current_->start_s + settings_.drift_window_s <= schedule_end_s + kSlack_s) {
+        (first ? last : first) = &*drift_current_;
+        ++windows;
+    }
     json::object drift;
     drift["window_s"] = settings_.drift_window_s;
-    drift["windows"] = drift_windows_;
-    drift["first"] = drift_first_ ? json::value(window_json(*drift_first_)) : json::value(nullptr);
-    drift["last"] = drift_last_ ? json::value(window_json(*drift_last_)) : json::value(nullptr);
+    drift["windows"] = windows;
+    drift["first"] = first ? json::value(window_json(*first)) : json::value(nullptr);
+    drift["last"] = last ? json::value(window_json(*last)) : json::value(nullptr);
     std::optional<double> p99_change_ms, p99_change_pct, p99_ms_per_min, error_rate_change;
-    if (drift_first_ && drift_last_) {
-        const auto first_p99 = p99_ms_of(drift_first_->response_time);
-        const auto last_p99 = p99_ms_of(drift_last_->response_time);
+    if (first && last) {
+        const auto first_p99 = p99_ms_of(first->response_time);
+        const auto last_p99 = p99_ms_of(last->response_time);
         if (first_p99 && last_p99) {
             p99_change_ms = *last_p99 - *first_p99;
             if (*first_p99 > 0) p99_change_pct = (*last_p99 / *first_p99 - 1) * 100;
-            const double minutes_apart = ((drift_last_->start_s + drift_last_->end_s) -
-                                          (drift_first_->start_s + drift_first_->end_s)) / 2 / 60;
+            const double minutes_apart = ((last->start_s + last->end_s) - (first->start_s + first->end_s)) / 2 / 60;
             if (minutes_apart > 0) p99_ms_per_min = *p99_change_ms / minutes_apart;
         }
-        const auto first_errors = error_rate_of(*drift_first_);
-        const auto last_errors = error_rate_of(*drift_last_);
+        const auto first_errors = error_rate_of(*first);
+        const auto last_errors = error_rate_of(*last);
         if (first_errors && last_errors) error_rate_change = *last_errors - *first_errors;
     } else {
         drift["note"] = fmt::format("fewer than two complete {:g} s drift windows", settings_.drift_window_s);
@@ -420,9 +438,9 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
     }
     json::object specific;
     switch (settings_.type) {
-        case ScenarioType::stress: specific = stress_analysis(); break;
+        case ScenarioType::stress: specific = stress_analysis(schedule_end_s(result)); break;
         case ScenarioType::spike: specific = spike_analysis(result); break;
-        case ScenarioType::soak: specific = soak_analysis(); break;
+        case ScenarioType::soak: specific = soak_analysis(schedule_end_s(result)); break;
         default: break;
     }
     for (auto& [key, value] : specific) out[key] = value;

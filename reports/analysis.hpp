@@ -96,10 +96,13 @@ private:
     void feed_stress(const engine::IntervalReport& report, double start_s, double end_s);
     void feed_spike(const engine::IntervalReport& report, double start_s, double end_s);
     void feed_soak(const engine::IntervalReport& report, double start_s, double end_s);
-    [[nodiscard]] StepRow evaluate_step(const StepAccumulator& step) const;
-    [[nodiscard]] boost::json::object stress_analysis() const;
+    // `schedule_end_s`: where a run that completed its schedule ended it (a run may end at its
+    // last completion, a little before), so that a window up to there counts as complete;
+    // infinity while the run goes on.
+    [[nodiscard]] StepRow evaluate_step(const StepAccumulator& step, double schedule_end_s) const;
+    [[nodiscard]] boost::json::object stress_analysis(double schedule_end_s) const;
     [[nodiscard]] boost::json::object spike_analysis(const engine::RunResult& result) const;
-    [[nodiscard]] boost::json::object soak_analysis() const;
+    [[nodiscard]] boost::json::object soak_analysis(double schedule_end_s) const;
 
     AnalysisSettings settings_;
     const ThresholdEvaluator* thresholds_;

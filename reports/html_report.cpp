@@ -47,6 +47,7 @@ th, td { padding: 4px 10px; border-bottom: 1px solid #e5e8eb; text-align: left; 
 th { background: #f6f8fa; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr.good td:last-child { color: #116329; font-weight: 600; }
+#table-thresholds tr.bad td:last-child { color: #a40e26; font-weight: 700; }
 tr.bad td { background: #fff5f5; }
 td { overflow-wrap: anywhere; }
 figure.chart { margin: 12px 0 20px; }
@@ -145,7 +146,7 @@ std::string figures_html(const object& summary) {
 
 std::string notices_html(const object& summary) {
   std::string html;
-  for (const auto& notice : target_notices(summary)) {
+  for (const auto& notice : notices(summary)) {
     html += fmt::format("<p class=\"notice\"><strong>Notice:</strong> {}</p>\n", escape_markup(notice));
   }
   return html;

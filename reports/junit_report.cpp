@@ -41,8 +41,11 @@ std::vector<TestCase> threshold_cases(const object& summary, bool& any_failed) {
       any_failed = true;
       test.failure_type = "threshold";
       test.failure_message = fmt::format("actual {} vs limit {}", actual, limit);
-      test.failure_detail = fmt::format("threshold {} failed: actual {}, limit {}",
-                                        test.name, actual, limit);
+      test.failure_detail = fmt::format("threshold {} failed: actual {}, limit {}", test.name,
+                                        actual, limit);
+      if (const auto detail = string_at(*threshold, "detail"); !detail.empty()) {
+        test.failure_detail += "\n" + detail;
+      }
     }
     cases.push_back(std::move(test));
   }
@@ -54,10 +57,10 @@ TestCase run_case(const object& summary, bool any_threshold_failed) {
   if (const auto duration = number_at(summary, "duration_s")) test.time_s = format_seconds(*duration);
   const auto requests = number_at(summary, "totals.requests");
   const auto verdict = string_at(summary, "verdict");
-  if (!bool_at(summary, "completed").value_or(true)) {
-    const auto reason = string_at(summary, "stop_reason");
+  const auto stop_reason = string_at(summary, "stop.reason");
+  if (!stop_reason.empty() && stop_reason != "completed") {
     test.failure_type = "incomplete";
-    test.failure_message = "the run did not complete" + (reason.empty() ? "" : ": " + reason);
+    test.failure_message = "the run did not complete: " + stop_text(summary);
   } else if (!requests || *requests <= 0) {
     test.failure_type = "no_requests";
     test.failure_message = "the run sent no requests, so nothing was measured";

@@ -5,9 +5,10 @@
 //  * one per entry of summary.thresholds (classname "volley.thresholds", name = the expression,
 //    prefixed by "[request] " when scoped). It fails when `pass` is not true; the failure
 //    message reads "actual <actual> vs limit <operator and limit>", e.g.
-//    "actual 48.30 ms vs limit < 40ms".
+//    "actual 48.30 ms vs limit < 40ms"; the element text adds the threshold's `detail`.
 //  * one for the run itself (classname "volley.run", name "run completed"). It fails when
-//      - `completed` is false (the run was interrupted or aborted; `stop_reason` is quoted), or
+//      - stop.reason is present and not "completed" (interrupted or aborted; stop.detail is
+//        quoted), or
 //      - totals.requests is missing or 0 (nothing was measured, so no threshold means much), or
 //      - verdict is missing or not "pass"/"fail", or
 //      - verdict is "fail" while no threshold failed (the run failed for a reason no threshold

@@ -57,7 +57,7 @@ std::string render_markdown(const object& summary) {
   if (duration) md += fmt::format(" · {} s", format_seconds(*duration));
   md += "\n\n## Key figures\n\n";
   md += key_figures_table(summary);
-  for (const auto& notice : target_notices(summary)) {
+  for (const auto& notice : notices(summary)) {
     md += fmt::format("\n> **Notice:** {}\n", escape_markdown(notice));
   }
   md += markdown_section(run_table(summary));

@@ -1,5 +1,6 @@
 #include "reports/report_charts.hpp"
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -133,11 +134,13 @@ LineChart cache_chart(const object& summary) {
   auto chart = time_chart(summary, "Cache-hit rate and served-by share", "share of requests (%)");
   chart.y.max = 100.0;
   chart.y.tick_format = &percent_tick;
-  chart.series = {interval_series(summary, "hit rate", "hit_rate", 0, 100.0),
-                  interval_series(summary, "L1 memory", "served_by.L1", 2, 100.0),
-                  interval_series(summary, "L2 redis", "served_by.L2", 3, 100.0),
-                  interval_series(summary, "L3 view", "served_by.L3", 4, 100.0),
-                  interval_series(summary, "L4 live", "served_by.L4", 1, 100.0)};
+  chart.series = {interval_series(summary, "hit rate", "hit_rate", 0, 100.0)};
+  constexpr std::array<int, 4> tier_styles{2, 3, 4, 1};
+  for (std::size_t i = 0; i < cache_tiers.size(); ++i) {
+    chart.series.push_back(interval_series(
+        summary, fmt::format("{} {}", cache_tiers[i].tier, cache_tiers[i].name),
+        fmt::format("served_by.{}", cache_tiers[i].tier), tier_styles[i], 100.0));
+  }
   return chart;
 }
 

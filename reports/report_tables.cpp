@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <regex>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -16,9 +15,6 @@ namespace volley::reports {
 namespace {
 
 using boost::json::object;
-
-constexpr std::array<std::pair<const char*, const char*>, 4> tiers{{
-    {"L1", "memory"}, {"L2", "redis"}, {"L3", "view"}, {"L4", "live"}}};
 
 constexpr std::array<std::pair<const char*, const char*>, 10> outcome_classes{{
     {"ok", "answered as expected (expect.status)"},
@@ -110,8 +106,22 @@ std::vector<StageSpan> stages(const object& summary) {
   return out;
 }
 
-std::vector<std::string> target_notices(const object& summary) {
-  return strings_of(array_at(summary, "target.notices"));
+std::string stop_text(const object& summary) {
+  const auto reason = string_at(summary, "stop.reason");
+  const auto detail = string_at(summary, "stop.detail");
+  if (reason.empty()) return std::string(missing_value_text);
+  return detail.empty() ? reason : fmt::format("{}: {}", reason, detail);
+}
+
+std::vector<std::string> notices(const object& summary) {
+  std::vector<std::string> out;
+  const auto reason = string_at(summary, "stop.reason");
+  if (!reason.empty() && reason != "completed") {
+    out.push_back(fmt::format("The run did not complete ({}); the figures cover only what was "
+                              "collected before it stopped.", stop_text(summary)));
+  }
+  for (auto& notice : strings_of(array_at(summary, "target.notices"))) out.push_back(std::move(notice));
+  return out;
 }
 
 std::vector<std::string> generator_notes(const object& summary) {
@@ -164,18 +174,13 @@ std::string threshold_limit(const std::string& expression) {
 
 std::string threshold_actual(const object& threshold) {
   const auto* actual = threshold.if_contains("actual");
-  if (actual == nullptr) return std::string(missing_value_text);
-  auto text = format_json_scalar(*actual);
-  if (!as_number(actual)) return text;
-  // The unit right after the limit's number: "< 200ms" → "ms", ">= 95% target" → "%".
-  static const std::regex limit_unit(R"(^[<>=!]+\s*[-+]?[0-9.]+\s*([A-Za-z%]+|µs))");
-  std::smatch match;
-  const auto limit = threshold_limit(string_at(threshold, "expr"));
-  if (std::regex_search(limit, match, limit_unit)) {
-    const auto unit = match[1].str();
-    text += unit == "%" ? unit : " " + unit;
-  }
-  return text;
+  const auto number = as_number(actual);
+  if (!number) return actual != nullptr ? format_json_scalar(*actual) : std::string(missing_value_text);
+  const auto unit = string_at(threshold, "unit");
+  if (unit == "count") return format_count(*number);
+  if (unit == "%") return format_number(*number) + "%";
+  if (unit == "% target") return format_number(*number) + "% of target";
+  return unit.empty() ? format_number(*number) : fmt::format("{} {}", format_number(*number), unit);
 }
 
 std::vector<KeyFigure> key_figures(const object& summary) {
@@ -222,6 +227,9 @@ ReportTable run_table(const object& summary) {
   table.add_row({"Target", fmt::format("{} ({})", text("target.url"), text("target.kind"))});
   table.add_row({"Started (UTC)", text("started_at")});
   table.add_row({"Duration", with_unit(number_at(summary, "duration_s"), &format_seconds, "s")});
+  const auto reason = string_at(summary, "stop.reason");
+  table.add_row({"Stopped", stop_text(summary)},
+                reason.empty() || reason == "completed" ? RowMark::none : RowMark::bad);
   table.add_row({"Stages", fmt::format("{}", stages(summary).size())});
   table.add_row({"Verdict", verdict_text(summary)},
                 verdict_text(summary) == "PASS" ? RowMark::good : RowMark::bad);
@@ -232,7 +240,7 @@ ReportTable run_table(const object& summary) {
 
 ReportTable thresholds_table(const object& summary) {
   ReportTable table{"thresholds", "Thresholds", "", {{"Threshold"}, {"Actual", true},
-                    {"Result"}}, {}, {}};
+                    {"Result"}, {"Detail"}}, {}, {}};
   const auto* thresholds = array_at(summary, "thresholds");
   if (thresholds == nullptr || thresholds->empty()) {
     table.note = "No thresholds were set; the verdict rests on the run alone.";
@@ -243,7 +251,7 @@ ReportTable thresholds_table(const object& summary) {
     if (threshold == nullptr) continue;
     const bool pass = bool_at(*threshold, "pass").value_or(false);
     table.add_row({threshold_label(*threshold), threshold_actual(*threshold),
-                   pass ? "pass" : "FAIL"},
+                   pass ? "pass" : "FAIL", string_at(*threshold, "detail")},
                   pass ? RowMark::good : RowMark::bad);
   }
   return table;
@@ -296,7 +304,7 @@ std::optional<ReportTable> cache_table(const object& summary) {
                                 format_optional(number_at(summary, "cache.hit_rate"),
                                                 &format_percent)),
                     {{"Tier"}, {"Name"}, {"Served share", true}}, {}, {}};
-  for (const auto& [tier, name] : tiers) {
+  for (const auto& [tier, name] : cache_tiers) {
     table.add_row({tier, name, format_optional(number_at(summary,
                                    std::string("cache.served_by.") + tier), &format_percent)});
   }

@@ -4,6 +4,7 @@
 // (unescaped); each renderer escapes for its own language. Numbers are already formatted by
 // number_format.hpp.
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,14 @@
 #include <boost/json/fwd.hpp>
 
 namespace volley::reports {
+
+// The resolver tiers in lookup order, with the names reports show beside the numbers.
+struct CacheTier {
+  const char* tier;  // key in served_by: "L1".."L4"
+  const char* name;  // "memory", "redis", "view", "live"
+};
+inline constexpr std::array<CacheTier, 4> cache_tiers{{
+    {"L1", "memory"}, {"L2", "redis"}, {"L3", "view"}, {"L4", "live"}}};
 
 enum class RowMark { none, good, bad };  // how a renderer may highlight a row (pass / fail)
 
@@ -50,8 +59,11 @@ std::string verdict_text(const boost::json::object& summary);
 // scenario.name, or "(unnamed scenario)".
 std::string scenario_title(const boost::json::object& summary);
 std::vector<StageSpan> stages(const boost::json::object& summary);
-// target.notices[] (e.g. TLS verification disabled) as raw strings.
-std::vector<std::string> target_notices(const boost::json::object& summary);
+// What the reader must see before the figures, as raw strings: that the run did not complete
+// (stop.reason other than "completed"), then target.notices[] (e.g. TLS verification disabled).
+std::vector<std::string> notices(const boost::json::object& summary);
+// stop.reason with stop.detail ("interrupted: SIGINT"), or missing_value_text.
+std::string stop_text(const boost::json::object& summary);
 // generator.notes[] as raw strings.
 std::vector<std::string> generator_notes(const boost::json::object& summary);
 // A plain sentence saying whether the generator or the target limited the run.
@@ -62,9 +74,8 @@ std::string threshold_label(const boost::json::object& threshold);
 // The limit side of a threshold expression: "p(95) < 200ms" → "< 200ms"; the whole expression
 // when no comparison operator is found.
 std::string threshold_limit(const std::string& expression);
-// The threshold's `actual` as text, with the unit of the expression's limit when actual is a
-// number ("48.30 ms" for "p(99) < 40ms", "97.81%" for "cache_hit_rate > 99%"); summary.json
-// gives `actual` in that unit.
+// The threshold's `actual` with its `unit` ("ms", "%", "rps", "count", "% target"):
+// "48.30 ms", "97.81%", "99.10% of target", "12"; null → missing_value_text.
 std::string threshold_actual(const boost::json::object& threshold);
 
 std::vector<KeyFigure> key_figures(const boost::json::object& summary);

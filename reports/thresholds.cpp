@@ -273,11 +273,7 @@ std::optional<ThresholdEvaluator::WindowRecord> ThresholdEvaluator::feed(
             WindowRecord record{check_threshold(threshold.expr, window), window.start_s, window.end_s};
             window.reset();
             if (record.check.actual) {
-                ++threshold.windows_evaluated;
-                if (!record.check.pass) ++threshold.windows_failed;
-                if (!threshold.worst || record.check.badness > threshold.worst->check.badness) {
-                    threshold.worst = record;
-                }
+                threshold.windows.note(record);
                 if (may_abort && !record.check.pass) failed = std::move(record);
             }
         }
@@ -330,17 +326,33 @@ json::array ThresholdEvaluator::results(const engine::RunResult& result) const {
     }
     if (expected <= 0) expected = target_rps_ * length_s;
 
+    // A run that completed its schedule may end a little before the schedule's end: its last
+    // window is complete when the schedule covered all of it.
+    const bool schedule_done = result.stop_reason == engine::StopReason::completed && scheduled_s > 0;
     json::array out;
     for (const auto& threshold : thresholds_) {
         SpanStats whole_run;
         whole_run.add_interval(result.totals, threshold.request, 0, length_s, expected);
-        out.push_back(result_of(threshold, result, whole_run));
+        WindowTally windows = threshold.windows;
+        if (threshold.window && threshold.window->intervals > 0 && schedule_done &&
+            threshold.window->start_s + threshold.window_s <= scheduled_s + kTimeSlack_s) {
+            const SpanStats& last = *threshold.window;
+            WindowRecord record{check_threshold(threshold.expr, last), last.start_s, last.end_s};
+            if (record.check.actual) windows.note(record);
+        }
+        out.push_back(result_of(threshold, result, whole_run, windows));
     }
     return out;
 }
 
+void ThresholdEvaluator::WindowTally::note(const WindowRecord& record) {
+    ++evaluated;
+    if (!record.check.pass) ++failed;
+    if (!worst || record.check.badness > worst->check.badness) worst = record;
+}
+
 json::object ThresholdEvaluator::result_of(const Threshold& threshold, const engine::RunResult& result,
-                                           const SpanStats& whole_run) const {
+                                           const SpanStats& whole_run, const WindowTally& windows) const {
     const auto unit = result_unit(threshold.expr);
     const bool aborted_run = threshold.abort && abort_reason_ &&
                              result.stop_reason == engine::StopReason::aborted &&
@@ -351,12 +363,12 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold, const eng
         check = threshold.abort->check;
         check.pass = false;
         detail = fmt::format("aborted the run after {:g} s: {}", tidy(threshold.abort->end_s), check.detail);
-    } else if (threshold.window && threshold.windows_evaluated > 0) {
-        check = threshold.worst->check;
-        check.pass = threshold.windows_failed == 0;
-        detail = fmt::format("{} of {} windows of {:g} s failed; worst {:g}-{:g} s: {}",
-                             threshold.windows_failed, threshold.windows_evaluated, threshold.window_s,
-                             tidy(threshold.worst->start_s), tidy(threshold.worst->end_s), check.detail);
+    } else if (threshold.window && windows.evaluated > 0) {
+        check = windows.worst->check;
+        check.pass = windows.failed == 0;
+        detail = fmt::format("{} of {} windows of {:g} s failed; worst {:g}-{:g} s: {}", windows.failed,
+                             windows.evaluated, threshold.window_s, tidy(windows.worst->start_s),
+                             tidy(windows.worst->end_s), check.detail);
     } else {
         check = check_threshold(threshold.expr, whole_run);
         detail = threshold.window
@@ -376,12 +388,12 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold, const eng
     object["abort_on_fail"] = threshold.spec.abort_on_fail;
     object["detail"] = detail;
     if (threshold.window) {
-        json::object windows{{"length_s", threshold.window_s},
-                             {"evaluated", threshold.windows_evaluated},
-                             {"failed", threshold.windows_failed}};
-        windows["worst_start_s"] = threshold.worst ? json::value(tidy(threshold.worst->start_s)) : json::value(nullptr);
-        windows["worst_end_s"] = threshold.worst ? json::value(tidy(threshold.worst->end_s)) : json::value(nullptr);
-        object["windows"] = std::move(windows);
+        json::object tally{{"length_s", threshold.window_s},
+                           {"evaluated", windows.evaluated},
+                           {"failed", windows.failed}};
+        tally["worst_start_s"] = windows.worst ? json::value(tidy(windows.worst->start_s)) : json::value(nullptr);
+        tally["worst_end_s"] = windows.worst ? json::value(tidy(windows.worst->end_s)) : json::value(nullptr);
+        object["windows"] = std::move(tally);
     }
     return object;
 }

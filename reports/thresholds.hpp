@@ -15,8 +15,10 @@
 // Windows (`window: 10s`): the run's 1-second intervals are grouped into consecutive,
 // non-overlapping windows of the smallest number of intervals covering the window length,
 // starting at the first interval; each window's histograms are merged (percentiles are never
-// averaged) and the condition must hold in every complete window. A trailing partial window is
-// not judged. Memory is one window's statistics per windowed threshold, whatever the run length.
+// averaged) and the condition must hold in every complete window. The last window counts as
+// complete when the schedule covered all of it (the engine ends a run at its last completion,
+// which may be a little before the schedule's end); any other trailing partial window is not
+// judged. Memory is one window's statistics per windowed threshold, whatever the run length.
 #pragma once
 
 #include "engine/runner.hpp"
@@ -116,6 +118,12 @@ private:
         ThresholdCheck check;
         double start_s = 0, end_s = 0;
     };
+    // The complete windows judged so far.
+    struct WindowTally {
+        std::optional<WindowRecord> worst;
+        std::size_t evaluated = 0, failed = 0;
+        void note(const WindowRecord& record);
+    };
     struct Threshold {
         scenarios::ThresholdSpec spec;
         scenarios::ThresholdExpr expr;
@@ -124,8 +132,7 @@ private:
         double delay_abort_s = 0;
         std::optional<SpanStats> window;      // the window being filled (windowed only)
         std::optional<SpanStats> cumulative;  // abort_on_fail without a window
-        std::optional<WindowRecord> worst;    // worst complete window so far
-        std::size_t windows_evaluated = 0, windows_failed = 0;
+        WindowTally windows;
         std::optional<WindowRecord> abort;    // the check whose reason on_interval returned
     };
 
@@ -135,7 +142,8 @@ private:
                                      double expected_requests);
     [[nodiscard]] boost::json::object result_of(const Threshold& threshold,
                                                 const engine::RunResult& result,
-                                                const SpanStats& whole_run) const;
+                                                const SpanStats& whole_run,
+                                                const WindowTally& windows) const;
     [[nodiscard]] std::string abort_reason(const Threshold& threshold, const WindowRecord& at) const;
 
     std::vector<Threshold> thresholds_;

@@ -3,6 +3,7 @@
 #include "resolver/id.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <list>
 #include <mutex>
@@ -75,8 +76,15 @@ std::optional<CachedAnswer> L1Cache::get(LookupKind kind, std::string_view id,
     auto it = s.index.find(key.view());
     if (it == s.index.end()) return std::nullopt;
     auto entry = it->second;
-    if (entry->generation != generation ||
-        (entry->expires_ns != 0 && now_ns >= entry->expires_ns)) {
+    bool expired = false;
+    if (entry->expires_ns != 0) {
+        if (now_ns < 0)
+            now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+        expired = now_ns >= entry->expires_ns;
+    }
+    if (entry->generation != generation || expired) {
         s.index.erase(it);
         s.lru.erase(entry);
         return std::nullopt;

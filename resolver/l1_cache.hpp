@@ -34,9 +34,10 @@ public:
     L1Cache& operator=(const L1Cache&) = delete;
 
     // The entry for (kind, id) if it was stored at `generation` and has not expired at now_ns
-    // (steady-clock nanoseconds). Refreshes its LRU position.
+    // (steady-clock nanoseconds; -1 = read the clock, only for entries that can expire).
+    // Refreshes its LRU position.
     std::optional<CachedAnswer> get(LookupKind kind, std::string_view id,
-                                    std::uint64_t generation, std::int64_t now_ns);
+                                    std::uint64_t generation, std::int64_t now_ns = -1);
     // Stores (or replaces) the entry; expires_ns == 0 means no expiry. Evicts the shard's
     // least recently used entry when full.
     void put(LookupKind kind, std::string_view id, std::uint64_t generation, CachedAnswer value,

@@ -98,6 +98,8 @@ void ResolverCounters::read_into(MetricsSnapshot& out) const {
         for (int t = 0; t < tier_count; ++t)
             out.served_by[k][t] = sum[static_cast<std::size_t>(served_base + k * tier_count + t)];
     }
+    // L1 probe hits are exactly the answers served by L1 (the hot path counts them once).
+    out.probes[0].hits = out.served_by[0][0] + out.served_by[1][0];
 }
 
 namespace {

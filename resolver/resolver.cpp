@@ -133,17 +133,15 @@ Resolver::Fetched Resolver::lookup(LookupKind kind, std::string_view id) {
         counters_.outcome(k, Status::invalid_id, Tier::none);
         return Fetched{Status::invalid_id, Tier::none, {}, "malformed entity id", false};
     }
-    const auto start = Clock::now();
-    const Deadline deadline = start + options_.request_timeout;
     const std::uint64_t generation = backends_.clock->current();
-
-    if (auto hit = l1_.get(kind, id, generation, to_ns(start))) {
-        counters_.probe(Tier::l1_memory, ResolverCounters::hit);
+    if (auto hit = l1_.get(kind, id, generation)) {
+        // L1 probe hits are not counted separately: they equal the answers served by L1.
         const Status s = hit->not_found ? Status::not_found : Status::ok;
         counters_.outcome(k, s, Tier::l1_memory);
         return Fetched{s, Tier::l1_memory, std::move(*hit), {}, false};
     }
     counters_.probe(Tier::l1_memory, ResolverCounters::miss);
+    const Deadline deadline = Clock::now() + options_.request_timeout;
 
     std::string flight_key;
     flight_key.reserve(id.size() + 24);
@@ -258,8 +256,11 @@ void Resolver::fill(LookupKind kind, std::string_view id, std::uint64_t generati
                                           : jittered(options_.l2_ttl, options_.l2_ttl_jitter);
         try {
             backends_.l2->set(*key2, encode_l2_value(kind, answer), ttl);
+        } catch (const BackendError& e) {
+            // Best effort: a failed fill costs a later miss, never a failed request. Fills
+            // refused by an open breaker are not errors (the outage is already counted).
+            if (!e.fast_fail()) counters_.add(ResolverCounters::l2_fill_errors);
         } catch (const std::exception&) {
-            // Best effort: a failed fill costs a later miss, never a failed request.
             counters_.add(ResolverCounters::l2_fill_errors);
         }
     }

@@ -47,8 +47,10 @@ struct ResolverTargetSpec {
     std::string postgres_url, redis_url;
     std::size_t instances = 1;
     std::size_t l1_capacity = 1000;
-    std::size_t entities = 10000, fanout = 10, depth = 6;
-    std::map<std::string, std::string> extra;  // further keys the resolver target understands
+    std::size_t entities = 10000, fanout = 10, depth = 6;  // depth: levels, root = level 1
+    // Further keys the resolver target understands, as written (e.g. "l2_ttl" -> "10m");
+    // "dataset" -> "generated" | "geo_seed" | "none" when the scenario names a dataset.
+    std::map<std::string, std::string> extra;
 };
 
 struct RequestSpec {

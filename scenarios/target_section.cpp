@@ -271,7 +271,17 @@ TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const st
     if (auto connections = map.integer("connections", 1, kMaxConnections)) {
         facts.connections = static_cast<std::size_t>(*connections);
     }
-    if (auto dataset_node = map.get("dataset")) {
+    if (auto dataset_node = map.get("dataset"); dataset_node && dataset_node->IsScalar()) {
+        // A named dataset instead of a generated tree.
+        const std::string kind = dataset_node->Scalar();
+        if (kind != "generated" && kind != "geo_seed" && kind != "none") {
+            context.sink.error(*dataset_node, map.path("dataset"),
+                               fmt::format("unknown dataset '{}' (generated, geo_seed, none, or a "
+                                           "map {{entities, fanout, depth}})",
+                                           kind));
+        }
+        resolver.extra["dataset"] = kind;
+    } else if (dataset_node) {
         const MapReader dataset(context.sink, *dataset_node, map.path("dataset"),
                                 {"entities", "fanout", "depth"});
         if (auto entities = dataset.integer("entities", 1, 100'000'000)) {
@@ -281,10 +291,10 @@ TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const st
             resolver.fanout = static_cast<std::size_t>(*fanout);
         }
         if (auto depth = dataset.integer("depth", 1, 64)) resolver.depth = static_cast<std::size_t>(*depth);
-        // A tree of this fan-out and depth holds 1 + F + F² + … + F^D entities.
+        // depth counts levels, the root being level 1: the tree holds 1 + F + … + F^(D-1).
         double capacity = 0;
         double level = 1;
-        for (std::size_t d = 0; d <= resolver.depth && capacity < 1e12; ++d) {
+        for (std::size_t d = 0; d < resolver.depth && capacity < 1e12; ++d) {
             capacity += level;
             level *= static_cast<double>(resolver.fanout);
         }

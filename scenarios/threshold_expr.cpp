@@ -55,7 +55,7 @@ void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& o
         if (!(percentile > 0 && percentile <= 100)) {
             fail(expr, fmt::format("percentile {} is outside (0, 100]", number));
         }
-        out.metric = ThresholdMetric::p;
+        out.metric = ThresholdMetric::percentile;
         out.percentile = percentile;
         rest.remove_prefix(close + 1);
         return;
@@ -151,7 +151,7 @@ double ratio_value(std::string_view expr, std::string_view value) {
 void take_value(std::string_view expr, std::string_view value, ThresholdExpr& out) {
     if (value.empty()) fail(expr, "missing value after the comparator");
     switch (out.metric) {
-        case ThresholdMetric::p:
+        case ThresholdMetric::percentile:
         case ThresholdMetric::avg:
         case ThresholdMetric::min:
         case ThresholdMetric::max:
@@ -237,7 +237,7 @@ ThresholdExpr parse_threshold_expr(std::string_view text) {
 
 std::string_view metric_name(ThresholdMetric metric) {
     switch (metric) {
-        case ThresholdMetric::p: return "p";
+        case ThresholdMetric::percentile: return "p";
         case ThresholdMetric::avg: return "avg";
         case ThresholdMetric::min: return "min";
         case ThresholdMetric::max: return "max";
@@ -274,7 +274,7 @@ bool compare(double actual, ThresholdComparator cmp, double limit) {
 
 std::string format_threshold_expr(const ThresholdExpr& expr) {
     std::string metric;
-    if (expr.metric == ThresholdMetric::p) {
+    if (expr.metric == ThresholdMetric::percentile) {
         metric = fmt::format("p({})", format_number(expr.percentile));
     } else if (expr.metric == ThresholdMetric::served_by) {
         metric = fmt::format("served_by.{}", expr.tier);

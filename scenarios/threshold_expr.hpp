@@ -8,7 +8,7 @@
 namespace volley::scenarios {
 
 enum class ThresholdMetric {
-    p,               // p(N): response time at percentile N
+    percentile,      // p(N): response time at percentile N
     avg,             // mean response time
     min,             // fastest response time
     max,             // slowest response time
@@ -35,8 +35,8 @@ struct ThresholdExpr {
     using Comparator = ThresholdComparator;
     using Unit = ThresholdUnit;
 
-    Metric metric = Metric::p;
-    double percentile = 0;  // 0 < percentile <= 100 when metric == p
+    Metric metric = Metric::percentile;
+    double percentile = 0;  // 0 < percentile <= 100 when metric == percentile (p(N))
     std::string tier;       // "L1".."L4" when metric == served_by
     Comparator cmp = Comparator::less;
     double value = 0;  // in `unit`

@@ -81,8 +81,9 @@ void pg_load_rows(const PgOptions& options, const std::vector<EntityRow>& rows) 
         }
         out.complete();
     }
-    tx.exec("ANALYZE entities");
     tx.commit();
+    pqxx::nontransaction maintenance(c);
+    maintenance.exec("VACUUM ANALYZE entities");
 }
 
 std::uint64_t pg_refresh_views(const PgOptions& options) {
@@ -90,6 +91,8 @@ std::uint64_t pg_refresh_views(const PgOptions& options) {
     pqxx::work tx(c);
     auto r = tx.exec1("SELECT refresh_hierarchy_views()");
     tx.commit();
+    pqxx::nontransaction maintenance(c);
+    maintenance.exec("VACUUM ANALYZE hierarchy_changes");
     return r[0].as<std::uint64_t>();
 }
 

@@ -26,12 +26,13 @@ const std::vector<Migration>& pg_migrations();
 // callers are safe. Returns the number of migrations applied.
 int pg_migrate(const PgOptions& options);
 
-// Replaces every entity with `rows` in one transaction (DELETE, then COPY). Rows must list
-// parents before children. The triggers log the change, so the views stop answering until
-// the next refresh.
+// Replaces every entity with `rows` in one transaction (DELETE, then COPY; VACUUM ANALYZE
+// after). Rows must list parents before children. The triggers log the change, so the views
+// stop answering until the next refresh.
 void pg_load_rows(const PgOptions& options, const std::vector<EntityRow>& rows);
 
-// SELECT refresh_hierarchy_views(); returns the data generation after the refresh.
+// SELECT refresh_hierarchy_views() (then VACUUM of the change log); returns the data generation
+// after the refresh.
 std::uint64_t pg_refresh_views(const PgOptions& options);
 
 // Drops options.schema and everything in it (tests). No-op for an empty schema name.

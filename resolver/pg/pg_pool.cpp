@@ -31,7 +31,10 @@ constexpr auto watchdog_grace = std::chrono::milliseconds(100);
 }  // namespace
 
 std::string pg_conninfo(const PgOptions& o) {
-    std::string server_options = fmt::format("-c statement_timeout={}", o.query_timeout.count());
+    // jit=off: JIT compilation costs hundreds of ms on the first execution of a costly plan,
+    // which is pure latency for a point-lookup workload.
+    std::string server_options =
+        fmt::format("-c statement_timeout={} -c jit=off", o.query_timeout.count());
     if (!o.schema.empty()) server_options += fmt::format(" -c search_path={},public", o.schema);
     const bool uri = o.url.find("://") != std::string::npos;
     if (uri) {

@@ -10,18 +10,30 @@
 namespace volley::resolver {
 namespace {
 
+// L3 answers only when no change since the last refresh lies at or above the entity's current
+// path (and, for counts, none below it). The current path is the right key: a write logs the
+// old and new path of every row whose path it changed (a move rewrites the whole subtree), so
+// any write that changed the entity's answer left a change at, above or below that path.
+// An entity written since the refresh but absent from `entities` (deleted) gets no answer.
 constexpr const char* view_ancestors_sql = R"(
-SELECT v.ancestor_ids FROM mv_entity_ancestors v
+SELECT v.ancestor_ids FROM mv_entity_ancestors v JOIN entities e USING (entity_id)
  WHERE v.entity_id = $1
    AND NOT EXISTS (SELECT 1 FROM hierarchy_changes c
-                    WHERE c.path @> v.path
+                    WHERE c.path @> e.path
                       AND c.generation > (SELECT view_generation FROM hierarchy_state)))";
 
+// mv_descendant_counts holds entities with descendants; present in mv_entity_ancestors but
+// absent there means 0.
 constexpr const char* view_count_sql = R"(
-SELECT v.descendant_count FROM mv_descendant_counts v
+SELECT COALESCE(d.descendant_count, 0)
+  FROM mv_entity_ancestors v JOIN entities e USING (entity_id)
+  LEFT JOIN mv_descendant_counts d USING (entity_id)
  WHERE v.entity_id = $1
    AND NOT EXISTS (SELECT 1 FROM hierarchy_changes c
-                    WHERE (c.path @> v.path OR c.path <@ v.path)
+                    WHERE c.path @> e.path
+                      AND c.generation > (SELECT view_generation FROM hierarchy_state))
+   AND NOT EXISTS (SELECT 1 FROM hierarchy_changes c
+                    WHERE c.path <@ e.path
                       AND c.generation > (SELECT view_generation FROM hierarchy_state)))";
 
 constexpr const char* live_ancestors_sql = R"(
@@ -137,6 +149,15 @@ std::uint64_t PgStore::refresh_views(Deadline deadline) {
             tx.commit();
         },
         /*idempotent=*/true);
+    // The refresh deleted the changes it absorbed; reclaim them so the L3 checks stay cheap.
+    try {
+        pool_->run(deadline, [](pqxx::connection& c) {
+            pqxx::nontransaction tx(c);
+            tx.exec("VACUUM hierarchy_changes");
+        });
+    } catch (const std::exception&) {
+        // Best effort; autovacuum gets there too.
+    }
     return g;
 }
 

@@ -31,7 +31,7 @@ inline double at(const boost::json::object& o, std::initializer_list<const char*
     return number(*v);
 }
 
-inline ProcessResult volley(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(120),
+inline ProcessResult run_volley(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(120),
                             const std::vector<SignalCue>& signals = {}) {
     args.insert(args.begin(), volley_binary());
     return run_process(args, timeout, signals);

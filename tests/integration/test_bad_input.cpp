@@ -18,14 +18,14 @@ std::string write_scenario(const std::string& text) {
 }  // namespace
 
 TEST_CASE("an invalid URL is a usage error") {
-    const auto run = volley({"run", "-u", "htp://127.0.0.1:1/", "-r", "10", "-d", "1s"});
+    const auto run = run_volley({"run", "-u", "htp://127.0.0.1:1/", "-r", "10", "-d", "1s"});
     CHECK(run.exit_code == 2);
     CHECK(run.err.find("base_url") != std::string::npos);
     CHECK(run.err.find("http://") != std::string::npos);
 }
 
 TEST_CASE("a negative rate is a usage error naming the key") {
-    const auto run = volley({"run", "-u", "http://127.0.0.1:1/", "-r", "-5", "-d", "1s"});
+    const auto run = run_volley({"run", "-u", "http://127.0.0.1:1/", "-r", "-5", "-d", "1s"});
     CHECK(run.exit_code == 2);
     CHECK(run.err.find("load.rate") != std::string::npos);
     CHECK(run.err.find("negative") != std::string::npos);
@@ -43,7 +43,7 @@ TEST_CASE("an unknown YAML key names file:line:column and the key") {
         "  bogus: 3\n"
         "requests:\n"
         "  - {name: a, path: /}\n");
-    const auto run = volley({"run", path});
+    const auto run = run_volley({"run", path});
     CHECK(run.exit_code == 2);
     INFO(run.err);
     CHECK(run.err.find(path + ":8:3") != std::string::npos);
@@ -52,7 +52,7 @@ TEST_CASE("an unknown YAML key names file:line:column and the key") {
 
 TEST_CASE("a YAML syntax error names file:line:column") {
     const auto path = write_scenario("name: bad\nload: {rate: 10/s, duration: [1s\n");
-    const auto run = volley({"run", path});
+    const auto run = run_volley({"run", path});
     CHECK(run.exit_code == 2);
     INFO(run.err);
     CHECK(run.err.find(path + ":") != std::string::npos);
@@ -65,7 +65,7 @@ TEST_CASE("validate reports every error of a file at once and exits 2") {
         "target: {http: {base_url: 'http://127.0.0.1:1', connections: 0}}\n"
         "load: {rate: -3/s, duration: 1s}\n"
         "requests: [{name: a, path: /, weight: 0}]\n");
-    const auto run = volley({"validate", path});
+    const auto run = run_volley({"validate", path});
     CHECK(run.exit_code == 2);
     INFO(run.err);
     CHECK(run.err.find("target.http.connections") != std::string::npos);
@@ -74,7 +74,7 @@ TEST_CASE("validate reports every error of a file at once and exits 2") {
 }
 
 TEST_CASE("a missing scenario file is a usage error") {
-    const auto run = volley({"run", "/nonexistent/volley.yaml"});
+    const auto run = run_volley({"run", "/nonexistent/volley.yaml"});
     CHECK(run.exit_code == 2);
     CHECK(run.err.find("/nonexistent/volley.yaml") != std::string::npos);
 }

@@ -61,7 +61,7 @@ std::uint16_t unused_port() {
 TEST_CASE("open model: the sent count and every interval's rate match the target; the hlog reads back in Java") {
     LoopbackServer server({});
     const std::string dir = make_temp_dir("volley-rate-");
-    const auto run = volley({"run", "-u", server.url() + "/hello", "-r", "2000", "-d", "5s", "-c", "20", "-t", "2",
+    const auto run = run_volley({"run", "-u", server.url() + "/hello", "-r", "2000", "-d", "5s", "-c", "20", "-t", "2",
                              "-q", "-o", dir});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
@@ -95,7 +95,7 @@ TEST_CASE("a server stall shows in response time, not in service time (no coordi
     LoopbackServer server({.stall_at = 2000ms, .stall_for = stall});
     const std::string dir = make_temp_dir("volley-co-");
     const double rate = 1000, duration_s = 5, connections = 10;
-    const auto run = volley({"run", "-u", server.url(), "-r", "1000", "-d", "5s", "-c", "10", "-t", "1", "-q", "-o", dir});
+    const auto run = run_volley({"run", "-u", server.url(), "-r", "1000", "-d", "5s", "-c", "10", "-t", "1", "-q", "-o", dir});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const auto summary = read_summary(dir);
@@ -119,7 +119,7 @@ TEST_CASE("a server stall shows in response time, not in service time (no coordi
 TEST_CASE("closed model with virtual users") {
     LoopbackServer server({});
     const std::string dir = make_temp_dir("volley-vus-");
-    const auto run = volley({"run", "-u", server.url(), "--vus", "8", "-d", "2s", "-t", "2", "-q", "-o", dir});
+    const auto run = run_volley({"run", "-u", server.url(), "--vus", "8", "-d", "2s", "-t", "2", "-q", "-o", dir});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const auto summary = read_summary(dir);
@@ -131,7 +131,7 @@ TEST_CASE("closed model with virtual users") {
 TEST_CASE("connection refused: the run completes, errors are connect_error, the report is written") {
     const auto port = unused_port();
     const std::string dir = make_temp_dir("volley-refused-");
-    const auto run = volley({"run", "-u", "http://127.0.0.1:" + std::to_string(port) + "/", "-r", "100", "-d", "1s",
+    const auto run = run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(port) + "/", "-r", "100", "-d", "1s",
                              "-q", "-o", dir});
     INFO(run.err);
     CHECK(run.exit_code == 0);
@@ -145,7 +145,7 @@ TEST_CASE("SIGINT stops gracefully with a report and exit 130; a second one stop
     // Every request after 0.5 s stalls for 60 s, so only the second signal can end the run.
     LoopbackServer server({.stall_at = 500ms, .stall_for = 60000ms});
     const std::string dir = make_temp_dir("volley-int-");
-    const auto run = volley({"run", "-u", server.url(), "-r", "200", "-d", "60s", "-c", "10", "-q", "-o", dir},
+    const auto run = run_volley({"run", "-u", server.url(), "-r", "200", "-d", "60s", "-c", "10", "-q", "-o", dir},
                             40s, {{1500ms, SIGINT}, {2500ms, SIGINT}});
     INFO(run.err);
     CHECK_FALSE(run.timed_out);
@@ -160,7 +160,7 @@ TEST_CASE("SIGINT stops gracefully with a report and exit 130; a second one stop
 TEST_CASE("a single SIGINT drains and exits 130 with the report") {
     LoopbackServer server({});
     const std::string dir = make_temp_dir("volley-int1-");
-    const auto run = volley({"run", "-u", server.url(), "-r", "200", "-d", "60s", "-q", "-o", dir}, 40s, {{1500ms, SIGINT}});
+    const auto run = run_volley({"run", "-u", server.url(), "-r", "200", "-d", "60s", "-q", "-o", dir}, 40s, {{1500ms, SIGINT}});
     CHECK(run.exit_code == 130);
     const auto summary = read_summary(dir);
     CHECK(summary.at("stop").as_object().at("reason").as_string() == "interrupted");

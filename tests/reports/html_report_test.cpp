@@ -5,6 +5,7 @@
 
 #include "report_test_support.hpp"
 #include "reports/html_report.hpp"
+#include "reports/report_tables.hpp"
 #include "reports/summary_access.hpp"
 
 using namespace volley::reports;
@@ -184,4 +185,31 @@ TEST_CASE("report.html renders a summary with keys missing", "[reports][html]") 
   CHECK(html.find("UNKNOWN") != std::string::npos);
   CHECK(html.find("no data") != std::string::npos);
   CHECK(html.find("</html>") != std::string::npos);
+}
+
+TEST_CASE("threshold actual values carry their unit and detail", "[reports][html]") {
+  const auto summary = load_fixture("summary.json");
+  const auto thresholds = html_table(render_html(summary), "thresholds");
+  CHECK(thresholds[2][column_index(thresholds, "Detail")] ==
+        "3 of 6 windows of 5 s failed; worst 25-30 s: p99 over 1068 requests");
+  const auto actual_of = [](const char* unit, double value) {
+    return threshold_actual(boost::json::object{{"expr", "x"}, {"actual", value}, {"unit", unit}});
+  };
+  CHECK(actual_of("% target", 99.1) == "99.10% of target");
+  CHECK(actual_of("count", 12.0) == "12");
+  CHECK(actual_of("rps", 998.66) == "998.7 rps");
+  CHECK(threshold_actual(boost::json::object{{"actual", nullptr}, {"unit", "ms"}}) == "—");
+}
+
+TEST_CASE("report.html says when the run did not complete", "[reports][html]") {
+  auto summary = load_fixture("summary.json");
+  CHECK(render_html(summary).find("did not complete") == std::string::npos);
+  summary["stop"] = {{"reason", "interrupted"}, {"detail", "SIGINT"}};
+  const auto html = render_html(summary);
+  CHECK(html.find("<strong>Notice:</strong> The run did not complete (interrupted: SIGINT)") !=
+        std::string::npos);
+  const auto run = html_table(html, "run");
+  const auto* stopped = row_labelled(run, "Stopped");
+  REQUIRE(stopped != nullptr);
+  CHECK((*stopped)[1] == "interrupted: SIGINT");
 }

@@ -95,10 +95,10 @@ TEST_CASE("the run case fails when the run itself is not trustworthy", "[reports
   CHECK(run_failure(failed_without_threshold) == "verdict");
 
   auto interrupted = summary;
-  interrupted["completed"] = false;
-  interrupted["stop_reason"] = "interrupted by SIGINT <ctrl-c>";
+  interrupted["stop"] = {{"reason", "interrupted"}, {"detail", "SIGINT <ctrl-c>"}};
   CHECK(run_failure(interrupted) == "incomplete");
-  CHECK(render_junit(interrupted).find("interrupted by SIGINT &lt;ctrl-c&gt;") != std::string::npos);
+  CHECK(render_junit(interrupted).find("the run did not complete: interrupted: SIGINT &lt;ctrl-c&gt;") !=
+        std::string::npos);
 
   auto empty = summary;
   empty["totals"].as_object()["requests"] = 0;

@@ -27,6 +27,9 @@ std::vector<std::vector<std::string>> markdown_table(const std::string& markdown
 // The row whose first cell equals `label` (nullptr when none).
 const std::vector<std::string>* row_labelled(const std::vector<std::vector<std::string>>& rows,
                                              std::string_view label);
+// A temporary table would leave the returned pointer dangling.
+const std::vector<std::string>* row_labelled(std::vector<std::vector<std::string>>&&,
+                                             std::string_view) = delete;
 // Index of the header cell equal to `heading` in rows[0]; throws when absent.
 std::size_t column_index(const std::vector<std::vector<std::string>>& rows,
                          std::string_view heading);

@@ -141,8 +141,22 @@ thresholds: [served_by.L1 > 50%]
     CHECK(resolver.fanout == 5);
     CHECK(resolver.depth == 8);
     CHECK(resolver.extra.at("l2_ttl") == "10m");
+    CHECK(resolver.extra.count("dataset") == 0);
     CHECK(plan.run.connections == 8);
     CHECK(plan.requests[0].name == "GET /entities/entity_000001/ancestors");
+}
+
+TEST_CASE("the resolver dataset can be named, and typos of known keys are refused", "[loader]") {
+    const std::string base = "load: {rate: 1/s, duration: 1s}\nrequests: [{path: /x}]\n";
+    const Plan plan = load(base + "target: {resolver: {dataset: geo_seed}}\n");
+    CHECK(std::get<ResolverTargetSpec>(plan.target).extra.at("dataset") == "geo_seed");
+    const auto typo = errors_of(base + "target: {resolver: {instance: 2}}\n");
+    REQUIRE(typo.size() == 1);
+    CHECK(typo[0].key == "target.resolver.instance");
+    CHECK_THAT(typo[0].message, Catch::Contains("did you mean 'instances'"));
+    const auto nested = errors_of(base + "target: {resolver: {pool: {size: 2}}}\n");
+    REQUIRE(nested.size() == 1);
+    CHECK_THAT(nested[0].message, Catch::Contains("expected a value, got a map"));
 }
 
 TEST_CASE("stages ramp from start_rate", "[loader]") {

@@ -9,7 +9,7 @@ using namespace volley::scenarios;
 TEST_CASE("threshold expressions parse into metric, comparator, value and unit", "[thresholds]") {
     SECTION("percentile with a time") {
         const auto expr = parse_threshold_expr("p(95) < 200ms");
-        CHECK(expr.metric == ThresholdMetric::p);
+        CHECK(expr.metric == ThresholdMetric::percentile);
         CHECK(expr.percentile == 95);
         CHECK(expr.cmp == ThresholdComparator::less);
         CHECK(expr.unit == ThresholdUnit::ns);

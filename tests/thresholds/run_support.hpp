@@ -8,10 +8,9 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <chrono>
-#include <mutex>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +25,7 @@ using engine::Nanos;
 inline engine::RunSpec open_spec(double rate_rps, Nanos duration, std::size_t names = 1) {
     engine::RunSpec spec;
     spec.profile = engine::OpenProfile{rate_rps, {engine::Stage{duration, rate_rps}}, engine::Arrival::uniform};
-    spec.connections = 64;
+    spec.connections = 256;
     spec.threads = 1;
     spec.handle_signals = false;
     spec.drain = 1s;
@@ -77,22 +76,15 @@ inline double actual(const boost::json::array& results, std::size_t index) {
     return number(at(results, index), "actual");
 }
 
-// The arrival rate the fake target sees over the last `span` (its own clock), for fakes that
-// degrade above a known rate. Thread-safe.
-class RateSensor {
-public:
-    explicit RateSensor(Nanos span) : span_(span) {}
-    double note_and_rate(Nanos now) {
-        std::lock_guard lock(mutex_);
-        arrivals_.push_back(now);
-        while (!arrivals_.empty() && arrivals_.front() <= now - span_) arrivals_.pop_front();
-        return static_cast<double>(arrivals_.size()) / std::chrono::duration<double>(span_).count();
+// The run's intervals as text, for failure messages: "t_s requests errors p99_ms; …".
+inline std::string describe_intervals(const engine::RunResult& result) {
+    std::string text;
+    for (const auto& row : result.intervals) {
+        text += std::to_string(row.t_s) + "s n=" + std::to_string(row.requests) + " err=" +
+                std::to_string(row.errors) + " p99=" + std::to_string(static_cast<double>(row.p99_ns) / 1e6) +
+                "ms; ";
     }
-
-private:
-    Nanos span_;
-    std::mutex mutex_;
-    std::deque<Nanos> arrivals_;
-};
+    return text;
+}
 
 }  // namespace volley::thresholds_test

@@ -23,7 +23,7 @@ namespace {
 scenarios::Plan load_test_plan(const std::string& type_and_load) {
     auto plan = scenarios::load_plan_from_string(
         "name: analysis-test\n"
-        "target: {http: {base_url: 'http://127.0.0.1:9/', connections: 64}}\n"
+        "target: {http: {base_url: 'http://127.0.0.1:9/', connections: 256}}\n"
         "requests: [{name: ping, path: /ping}]\n" +
             type_and_load,
         "analysis-test.yaml", {});
@@ -56,19 +56,21 @@ const boost::json::object& object_at(const boost::json::object& object, std::str
 }  // namespace
 
 TEST_CASE("stress: the first step above the rate where the target degrades is the breaking point") {
-    // Steps of a 1 s ramp and a 1 s hold at 100, 200, 300, 400/s. The fake answers in 2 ms
-    // while the arrival rate it sees over the last 250 ms is at most 350/s, in 40 ms above.
+    // Steps of a 1 s ramp and a 1 s hold at 100, 200, 300, 400/s. The fake answers in 1 ms
+    // while the offered load is at most 350/s, in 300 ms above (from 6.5 s, on the last ramp).
     const auto plan = load_test_plan(
         "type: stress\n"
         "load: {max_rate: 400/s, steps: 4, step_duration: 1s, step_ramp: 1s}\n"
-        "thresholds: ['p(99) < 20ms']\n");
+        "thresholds: ['p(99) < 150ms']\n");
     REQUIRE(plan.analysis.at("step_windows_s") == "1:2:100;3:4:200;5:6:300;7:8:400");
-    RateSensor sensor(250ms);
+    const auto& profile = std::get<engine::OpenProfile>(plan.run.profile);
     FakeTarget target([&](Nanos now) {
-        return FakeResponse{sensor.note_and_rate(now) > 350 ? 40ms : 2ms};
+        return FakeResponse{engine::target_rps_at(profile, now) > 350 ? 300ms : 1ms};
     });
     const auto run = run_plan(plan, target, AnalysisSettings::from_plan(plan));
     const auto& analysis = run.analysis;
+    INFO(describe_intervals(run.result));
+    INFO(boost::json::serialize(analysis));
     CHECK(analysis.at("type").as_string() == "stress");
     CHECK(number(analysis, "breaking_point_rps") == 400);
     CHECK(number(analysis, "breaking_point_step") == 4);
@@ -76,7 +78,7 @@ TEST_CASE("stress: the first step above the rate where the target degrades is th
     CHECK(number(analysis, "capacity_step") == 3);
     const auto& failed = analysis.at("breaking_point_failed").as_array();
     REQUIRE(failed.size() == 1);
-    CHECK(failed[0].as_string() == "p(99) < 20ms");
+    CHECK(failed[0].as_string() == "p(99) < 150ms");
 
     const auto& steps = analysis.at("steps").as_array();
     REQUIRE(steps.size() == 4);
@@ -89,10 +91,15 @@ TEST_CASE("stress: the first step above the rate where the target degrades is th
         CHECK(step.at("pass").as_bool() == (i < 3));
         CHECK(number(step, "error_rate") == 0);
     }
-    CHECK(number(steps[2].as_object(), "p99_ms") < 20);
-    CHECK(number(steps[3].as_object(), "p99_ms") >= 39.9);
-    // The run as a whole fails the threshold too (its worst requests are the slow ones).
-    CHECK_FALSE(passed(run.thresholds, 0));
+    CHECK(number(steps[2].as_object(), "p99_ms") < 150);
+    CHECK(number(steps[3].as_object(), "p99_ms") >= 299.9);
+    // The run as a whole fails the threshold too (its worst requests are the slow ones). The
+    // type's default `error_rate < 5%` comes first and passes.
+    REQUIRE(run.thresholds.size() == 2);
+    CHECK(at(run.thresholds, 0).at("expr").as_string() == "error_rate < 5%");
+    CHECK(passed(run.thresholds, 0));
+    CHECK(at(run.thresholds, 1).at("expr").as_string() == "p(99) < 150ms");
+    CHECK_FALSE(passed(run.thresholds, 1));
 }
 
 TEST_CASE("stress without a breaking point: capacity is the last step") {
@@ -112,23 +119,27 @@ TEST_CASE("stress without a breaking point: capacity is the last step") {
 
 TEST_CASE("spike: recovery_s is the time from the spike's end until p99 is back in the baseline band") {
     // Baseline 100/s for 1 s, ramp to 400/s over 1 s, 1 s at 400/s, back over 1 s (the spike
-    // ends at 4 s), then 4 s at 100/s. The fake answers in 2 ms, but in 40 ms from 1 s until
-    // 5.5 s: it recovers 1.5 s after the spike's end.
+    // ends at 4 s), then 4 s at 100/s. The fake answers in 100 ms (so that the baseline band,
+    // 1.5 x p99 + 1 ms, is wide compared with the timing noise of a busy machine), but in
+    // 500 ms from 1 s until 5.5 s: it recovers 1.5 s after the spike's end.
     const auto plan = load_test_plan(
         "type: spike\n"
         "load: {baseline: 100/s, factor: 4, baseline_before: 1s, spike_ramp: 1s, "
         "spike_duration: 1s, baseline_after: 4s}\n");
     REQUIRE(plan.analysis.at("spike_end_s") == "4");
-    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s && now < 5500ms ? 40ms : 2ms}; });
+    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s && now < 5500ms ? 500ms : 100ms}; });
     auto settings = AnalysisSettings::from_plan(plan);
     settings.recovery_intervals = 2;
     const auto run = run_plan(plan, target, settings);
     const auto& analysis = run.analysis;
+    INFO(describe_intervals(run.result));
+    INFO(boost::json::serialize(analysis));
     CHECK(analysis.at("type").as_string() == "spike");
     REQUIRE(analysis.at("recovered").as_bool());
     CHECK(number(analysis, "recovery_s") == Approx(1.5).margin(1.0));
-    CHECK(number(object_at(analysis, "baseline"), "p99_ms") < 10);
-    CHECK(number(object_at(analysis, "peak"), "p99_ms") >= 39.9);
+    CHECK(number(object_at(analysis, "baseline"), "p99_ms") >= 99.9);
+    CHECK(number(object_at(analysis, "baseline"), "p99_ms") < 500);
+    CHECK(number(object_at(analysis, "peak"), "p99_ms") >= 499.9);
     CHECK(number(object_at(analysis, "peak"), "achieved_rps") == Approx(400).epsilon(0.1));
     CHECK(number(object_at(analysis, "band"), "intervals") == 2);
 }
@@ -138,7 +149,7 @@ TEST_CASE("spike: a target that never recovers has no recovery_s") {
         "type: spike\n"
         "load: {baseline: 100/s, factor: 4, baseline_before: 1s, spike_ramp: 500ms, "
         "spike_duration: 500ms, baseline_after: 2s}\n");
-    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s ? 40ms : 2ms}; });
+    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s ? 500ms : 100ms}; });
     auto settings = AnalysisSettings::from_plan(plan);
     settings.recovery_intervals = 2;
     const auto analysis = run_plan(plan, target, settings).analysis;
@@ -147,25 +158,28 @@ TEST_CASE("spike: a target that never recovers has no recovery_s") {
 }
 
 TEST_CASE("soak: drift reports the p99 increase of a target that slows down over time") {
-    // 100/s for 6 s; responses take 2 ms + 2 ms per second of run: drift windows of 2 s have
-    // p99 ~6 ms (first) and ~14 ms (last).
+    // 100/s for 6 s; responses take 10 ms + 40 ms per second of run: drift windows of 2 s have
+    // p99 ~90 ms (first) and ~250 ms (last).
     const auto settings = AnalysisSettings::from_map(ScenarioType::soak, {{"hold_start_s", "0"}, {"drift_window_s", "2"}});
     const auto spec = open_spec(100, 6s);
     FakeTarget target([](Nanos now) {
         const double t_s = std::chrono::duration<double>(now).count();
-        return FakeResponse{std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::milli>(2 + 2 * t_s))};
+        return FakeResponse{std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::milli>(10 + 40 * t_s))};
     });
     RunAnalyser analyser(settings);
     const auto result = run_with(spec, target, {&analyser});
     const auto analysis = analyser.analyse(result);
+    INFO(describe_intervals(result));
+    INFO(boost::json::serialize(analysis));
     const auto& drift = object_at(analysis, "drift");
     CHECK(number(drift, "windows") == 3);
     const double first_p99 = number(object_at(drift, "first"), "p99_ms");
     const double last_p99 = number(object_at(drift, "last"), "p99_ms");
-    CHECK(first_p99 == Approx(6).margin(1.5));
-    CHECK(last_p99 == Approx(14).margin(1.5));
+    CHECK(first_p99 >= 85);
+    CHECK(first_p99 < 200);
+    CHECK(last_p99 >= 240);
     CHECK(number(drift, "p99_change_ms") == Approx(last_p99 - first_p99));
-    CHECK(number(drift, "p99_change_ms") > 5);
+    CHECK(number(drift, "p99_change_ms") > 100);
     CHECK(number(drift, "p99_ms_per_min") > 0);
     CHECK(number(drift, "error_rate_change") == 0);
     const auto& rss = object_at(drift, "generator_rss_mib");
