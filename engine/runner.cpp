@@ -128,7 +128,7 @@ private:
             result_.slots = spec_.connections;
         }
         const std::size_t max_in_flight =
-            spec_.max_in_flight > 0 ? spec_.max_in_flight : 10 * spec_.connections;
+            spec_.max_in_flight > 0 ? spec_.max_in_flight : std::max<std::size_t>(10000, 10 * spec_.connections);
         for (std::size_t i = 0; i < threads; ++i) {
             WorkerSlot slot;
             slot.io = std::make_unique<boost::asio::io_context>(1);

@@ -23,7 +23,9 @@ struct RunSpec {
     std::vector<std::string> request_names{"default"};
     std::size_t threads = 1;
     std::size_t connections = 64;     // open model: across all threads (closed model: = vus)
-    std::size_t max_in_flight = 0;    // open model: sent + queued limit; 0 = 10 x connections
+    // Open model: sent + queued limit; 0 = the larger of 10000 and 10 x connections. Generous
+    // by default: a dropped request leaves the percentiles, so drops must be rare and visible.
+    std::size_t max_in_flight = 0;
     Nanos warmup{0};                  // run, not recorded; precedes the profile
     Nanos drain{std::chrono::seconds(10)};  // time in-flight requests get after the schedule ends
     Nanos interval{std::chrono::seconds(1)};

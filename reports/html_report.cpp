@@ -46,8 +46,10 @@ table { border-collapse: collapse; margin: 6px 0 12px; font-variant-numeric: tab
 th, td { padding: 4px 10px; border-bottom: 1px solid #e5e8eb; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
-tr.good td:last-child { color: #116329; font-weight: 600; }
-#table-thresholds tr.bad td:last-child { color: #a40e26; font-weight: 700; }
+#table-run tr.good td:last-child, #table-thresholds tr.good td:nth-child(3) {
+  color: #116329; font-weight: 600; }
+#table-run tr.bad td:last-child, #table-thresholds tr.bad td:nth-child(3) {
+  color: #a40e26; font-weight: 700; }
 tr.bad td { background: #fff5f5; }
 td { overflow-wrap: anywhere; }
 figure.chart { margin: 12px 0 20px; }
@@ -166,7 +168,7 @@ std::string generator_html(const object& summary) {
   }
   html += html_table(table);
   html += chart_figure(schedule_lag_chart(summary), "Schedule lag p99 per interval (ms)");
-  html += chart_figure(cpu_chart(summary), "Generator CPU utilisation per interval");
+  html += chart_figure(cpu_chart(summary), "Generator CPU per interval (% of one core)");
   html += "</section>\n";
   return html;
 }

@@ -66,8 +66,8 @@ LineChart time_chart(const object& summary, std::string title, std::string y_lab
   return chart;
 }
 
-// x position of a percentile on the 1/(1−p) axis: log10(1/(1−p)). p = 1 has no finite
-// position; it is drawn one step past the finest resolvable level, 1/(1−p) = total count.
+// x position of a percentile level p (0..1) on the 1/(1−p) axis: log10(1/(1−p)). p = 1 has no
+// finite position; it is drawn where 1/(1−p) = total count, past the finest resolvable level.
 double tail_position(double percentile, double total_count) {
   if (percentile < 1.0) return std::log10(1.0 / (1.0 - percentile));
   return std::log10(std::max(10.0, total_count));
@@ -84,23 +84,13 @@ std::string tail_label(int decade) {
 ChartSeries spectrum_series(const object& summary, const char* which, std::string name,
                             int style, double& widest) {
   ChartSeries series{std::move(name), {}, style};
-  const auto* rows = array_at(summary, std::string("latency_spectrum.") + which);
-  if (rows == nullptr) return series;
+  const auto rows = spectrum_rows(summary, which);
   double total = 0;
-  for (const auto& item : *rows) {
-    if (const auto* row = item.if_array(); row != nullptr && row->size() >= 3) {
-      total = std::max(total, as_number(&(*row)[2]).value_or(0.0));
-    }
-  }
-  for (const auto& item : *rows) {
-    const auto* row = item.if_array();
-    if (row == nullptr || row->size() < 2) continue;
-    const auto value = as_number(&(*row)[0]);
-    const auto percentile = as_number(&(*row)[1]);
-    if (!value || !percentile || *percentile < 0 || *percentile > 1) continue;
-    const double x = tail_position(*percentile, total);
+  for (const auto& row : rows) total = std::max(total, row.count);
+  for (const auto& row : rows) {
+    const double x = tail_position(row.fraction, total);
     widest = std::max(widest, x);
-    series.points.push_back({x, *value});
+    series.points.push_back({x, row.value_ms});
   }
   return series;
 }
@@ -170,9 +160,9 @@ LineChart schedule_lag_chart(const object& summary) {
 }
 
 LineChart cpu_chart(const object& summary) {
-  auto chart = time_chart(summary, "Generator CPU per interval", "CPU utilisation (%)");
+  // cpu_util is CPU time / wall time: 100% = one core busy, more with several threads.
+  auto chart = time_chart(summary, "Generator CPU per interval", "CPU (% of one core)");
   chart.height = 220;
-  chart.y.max = 100.0;
   chart.y.tick_format = &percent_tick;
   chart.series = {interval_series(summary, "CPU", "cpu_util", 3, 100.0)};
   return chart;

@@ -23,7 +23,7 @@ LineChart cache_chart(const boost::json::object& summary);
 LineChart spectrum_chart(const boost::json::object& summary);
 // Schedule lag p99 (ms) per interval.
 LineChart schedule_lag_chart(const boost::json::object& summary);
-// Generator CPU utilisation (%) per interval.
+// Generator CPU per interval, in % of one core (cpu_util × 100; may exceed 100).
 LineChart cpu_chart(const boost::json::object& summary);
 
 }  // namespace volley::reports

@@ -77,6 +77,22 @@ void ReportTable::add_row(std::vector<std::string> cells, RowMark mark) {
   marks.push_back(mark);
 }
 
+std::vector<SpectrumRow> spectrum_rows(const object& summary, std::string_view which) {
+  std::vector<SpectrumRow> rows;
+  const auto* array = array_at(summary, std::string("latency_spectrum.") + std::string(which));
+  if (array == nullptr) return rows;
+  for (const auto& item : *array) {
+    const auto* row = item.if_array();
+    if (row == nullptr || row->size() < 3) continue;
+    const auto value = as_number(&(*row)[0]);
+    const auto percentile = as_number(&(*row)[1]);
+    const auto count = as_number(&(*row)[2]);
+    if (!value || !percentile || !count || *percentile < 0 || *percentile > 100) continue;
+    rows.push_back({*value, *percentile / 100.0, *count});
+  }
+  return rows;
+}
+
 std::string verdict_text(const object& summary) {
   const auto verdict = string_at(summary, "verdict");
   if (verdict == "pass") return "PASS";
@@ -136,7 +152,8 @@ std::string generator_sentence(const object& summary) {
   if (!bound) return "The summary does not say whether the load generator kept up.";
   if (!*bound) {
     return fmt::format(
-        "The load generator kept up with the schedule (schedule lag p99 {} ms, CPU {}), so "
+        "The load generator kept up with the schedule (schedule lag p99 {} ms, CPU {} of one "
+        "core), so "
         "these figures describe the target.",
         format_optional(lag_p99, &format_ms), format_optional(number_at(summary,
         "generator.cpu_util"), &format_percent));
@@ -414,42 +431,28 @@ ReportTable spectrum_table(const object& summary) {
                     "99, 99.9 and 99.99 %, labelled with their exact level.",
                     {{"Percentile"}, {"Response time (ms)", true}, {"Service time (ms)", true}},
                     {}, {}};
-  // (level, value) rows of one spectrum, in order.
-  const auto rows_of = [&](const char* which) {
-    std::vector<std::pair<double, double>> rows;
-    const auto* array = array_at(summary, std::string("latency_spectrum.") + which);
-    if (array == nullptr) return rows;
-    for (const auto& item : *array) {
-      const auto* row = item.if_array();
-      if (row == nullptr || row->size() < 2) continue;
-      const auto value = as_number(&(*row)[0]);
-      const auto level = as_number(&(*row)[1]);
-      if (value && level) rows.emplace_back(*level, *value);
-    }
-    return rows;
-  };
-  // The first row at or above `level` (HdrHistogram: value at that percentile level).
-  const auto first_at_or_above = [](const std::vector<std::pair<double, double>>& rows,
-                                    double level) -> std::optional<std::pair<double, double>> {
+  // The first row at or above `fraction` (HdrHistogram: the value at that percentile level).
+  const auto first_at_or_above = [](const std::vector<SpectrumRow>& rows,
+                                    double fraction) -> std::optional<SpectrumRow> {
     for (const auto& row : rows) {
-      if (row.first >= level - 1e-12) return row;
+      if (row.fraction >= fraction - 1e-12) return row;
     }
     return std::nullopt;
   };
-  const auto response = rows_of("response");
-  const auto service = rows_of("service");
+  const auto value_in = [&](const std::vector<SpectrumRow>& rows, double fraction) {
+    const auto match = first_at_or_above(rows, fraction);
+    return match ? std::optional(match->value_ms) : std::nullopt;
+  };
+  const auto response = spectrum_rows(summary, "response");
+  const auto service = spectrum_rows(summary, "service");
   std::optional<double> previous_level;
   for (double wanted : {0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0}) {
     const auto row = first_at_or_above(response.empty() ? service : response, wanted);
-    if (!row || (previous_level && row->first <= *previous_level)) continue;
-    previous_level = row->first;
-    const auto value_in = [&](const std::vector<std::pair<double, double>>& rows) {
-      const auto match = first_at_or_above(rows, row->first);
-      return match ? std::optional(match->second) : std::nullopt;
-    };
-    table.add_row({row->first >= 1.0 ? "max" : format_percentile(row->first),
-                   format_optional(value_in(response), &format_ms),
-                   format_optional(value_in(service), &format_ms)});
+    if (!row || (previous_level && row->fraction <= *previous_level)) continue;
+    previous_level = row->fraction;
+    table.add_row({row->fraction >= 1.0 ? "max" : format_percentile(row->fraction),
+                   format_optional(value_in(response, row->fraction), &format_ms),
+                   format_optional(value_in(service, row->fraction), &format_ms)});
   }
   return table;
 }
@@ -459,8 +462,8 @@ ReportTable generator_table(const object& summary) {
                     {{"Measure"}, {"Value", true}}, {}, {}};
   table.add_row({"Worker threads", format_optional(number_at(summary, "generator.threads"),
                                                    &format_count)});
-  table.add_row({"CPU utilisation", format_optional(number_at(summary, "generator.cpu_util"),
-                                                    &format_percent)});
+  table.add_row({"CPU (% of one core)", format_optional(number_at(summary, "generator.cpu_util"),
+                                                        &format_percent)});
   table.add_row({"Schedule lag p50 (ms)", ms_or_missing(summary, "schedule_lag_ms.p50")});
   table.add_row({"Schedule lag p99 (ms)", ms_or_missing(summary, "schedule_lag_ms.p99")});
   table.add_row({"Schedule lag max (ms)", ms_or_missing(summary, "schedule_lag_ms.max")});

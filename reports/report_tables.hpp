@@ -7,6 +7,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/fwd.hpp>
@@ -53,6 +54,17 @@ struct StageSpan {
   double end_s = 0;
   std::optional<double> target_rps;  // rate reached at the stage's end
 };
+
+// One row of latency_spectrum.response / .service: summary.json stores
+// [value_ms, percentile (0..100, last row 100), cumulative count].
+struct SpectrumRow {
+  double value_ms = 0;
+  double fraction = 0;  // percentile / 100, 0..1
+  double count = 0;     // values at or below value_ms
+};
+// The rows of latency_spectrum.<which> ("response" or "service") in order; malformed rows and
+// percentiles outside 0..100 are skipped.
+std::vector<SpectrumRow> spectrum_rows(const boost::json::object& summary, std::string_view which);
 
 // "PASS", "FAIL", or "UNKNOWN" when verdict is missing or another string.
 std::string verdict_text(const boost::json::object& summary);

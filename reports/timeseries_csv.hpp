@@ -6,7 +6,7 @@
 //   p50_ms, p95_ms, p99_ms, max_ms, hit_rate, served_L1, served_L2, served_L3, served_L4,
 //   cpu_util, lag_p99_ms
 // Rates and shares are fractions 0..1 (error_rate = errors / requests, empty when no request
-// was sent in the interval).
+// was sent in the interval); cpu_util is CPU time / interval length (1.0 = one core busy).
 
 #include <string>
 #include <string_view>

@@ -136,8 +136,7 @@ ServiceResponse handle_request(ResolverGroup& group, std::size_t instance, std::
         if (tail != "/ancestors" && tail != "/descendants/count")
             return error_response(404, "no_route", "no such route");
         if (!get) return error_response(405, "method_not_allowed", "use GET");
-        if (!valid_id(id))  // never reaches the resolver's backends (nor its counters' L1 probe)
-            return lookup_response(id, resolver.ancestors(id), "ancestors", nullptr);
+        // Malformed ids are answered 400 by the resolver before any backend call.
         if (tail == "/ancestors") {
             const AncestorsResult r = resolver.ancestors(id);
             json::array ids;

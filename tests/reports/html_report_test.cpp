@@ -213,3 +213,24 @@ TEST_CASE("report.html says when the run did not complete", "[reports][html]") {
   REQUIRE(stopped != nullptr);
   CHECK((*stopped)[1] == "interrupted: SIGINT");
 }
+
+TEST_CASE("the spectrum chart plots both histograms from percent levels", "[reports][html]") {
+  const auto summary = load_fixture("summary.json");
+  const auto rows = spectrum_rows(summary, "response");
+  REQUIRE(rows.size() == summary.at("latency_spectrum").at("response").as_array().size());
+  CHECK(rows.front().fraction == 0.0);
+  CHECK(rows[1].fraction == Approx(0.1));  // stored as 10.0 (percent)
+  CHECK(rows.back().fraction == 1.0);
+  CHECK(rows.back().value_ms == *number_at(summary, "latency_ms.max"));
+
+  const auto html = render_html(summary);
+  const auto start = html.find("Latency spectrum: response and service time by percentile");
+  REQUIRE(start != std::string::npos);
+  const auto figure = html.substr(start, html.find("</figure>", start) - start);
+  CHECK(figure.find("no data") == std::string::npos);
+  std::size_t lines = 0;
+  for (auto at = figure.find("<path d=\"M"); at != std::string::npos; at = figure.find("<path d=\"M", at + 1)) {
+    ++lines;
+  }
+  CHECK(lines == 3);  // the axis frame and the two series
+}
