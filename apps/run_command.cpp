@@ -32,7 +32,7 @@ std::string scenario_from_flags(const RunOptions& o) {
     if (!parsed) throw std::invalid_argument(fmt::format("-u/--url: invalid URL '{}': {}", *o.url, parsed.error().message()));
     std::string base = fmt::format("{}://{}", std::string(parsed->scheme()), std::string(parsed->encoded_authority()));
     std::string path = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
-    if (parsed->has_query()) path += "?" + std::string(parsed->encoded_query());
+    if (parsed->has_query()) path = fmt::format("{}?{}", path, std::string(parsed->encoded_query()));
     json::object request{{"name", "default"}, {"method", o.method.value_or("GET")}, {"path", path}};
     if (!o.headers.empty()) {
         json::object headers;
@@ -54,7 +54,8 @@ std::string scenario_from_flags(const RunOptions& o) {
     }
     load["duration"] = o.duration.value_or("10s");
     json::object http{{"base_url", base}};
-    json::object scenario{{"name", std::string(parsed->host())},
+    const std::string host(parsed->host());
+    json::object scenario{{"name", host.empty() ? std::string("volley") : host},
                           {"target", json::object{{"http", std::move(http)}}},
                           {"load", std::move(load)},
                           {"requests", json::array{std::move(request)}}};
@@ -89,9 +90,9 @@ std::filesystem::path output_dir(const scenarios::Plan& plan) {
 // Redraws one progress line on a terminal each interval.
 class ProgressLine final : public engine::IntervalListener {
 public:
-    ProgressLine(double total_s) : total_s_(total_s) {}
+    ProgressLine(double total_s, std::vector<reports::StageMark> stages) : total_s_(total_s), stages_(std::move(stages)) {}
     ~ProgressLine() override {
-        if (drawn_) std::cerr << "\r" << std::string(reports::progress_line_max_columns, ' ') << "\r" << std::flush;
+        if (drawn_) std::cerr << "\r\x1b[K" << std::flush;
     }
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override {
         const auto all = report.stats.combined();
@@ -106,13 +107,21 @@ public:
         if (!all.response_time.empty()) state.p99_ms = static_cast<double>(all.response_time.value_at_percentile(99)) / 1e6;
         state.errors = errors_;
         state.dropped = dropped_;
-        std::cerr << "\r" << reports::format_progress_line(state) << std::flush;
+        for (std::size_t i = 0; i < stages_.size(); ++i) {
+            if (state.elapsed_s <= stages_[i].end_s || i + 1 == stages_.size()) {
+                state.stage_label = fmt::format("stage {}/{} -> {:.0f}/s", i + 1, stages_.size(), stages_[i].target_rps);
+                break;
+            }
+        }
+        // "\x1b[K" clears what a longer previous line left behind.
+        std::cerr << "\r" << reports::format_progress_line(state) << "\x1b[K" << std::flush;
         drawn_ = true;
         return std::nullopt;
     }
 
 private:
     double total_s_;
+    std::vector<reports::StageMark> stages_;
     std::uint64_t errors_ = 0, dropped_ = 0;
     bool drawn_ = false;
 };
@@ -186,11 +195,14 @@ int run_command(const RunOptions& options) {
     std::optional<ProgressLine> progress;
     if (!options.quiet && ::isatty(STDERR_FILENO)) {
         double total_s = 0;
-        if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile))
+        std::vector<reports::StageMark> stages;
+        if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile)) {
             total_s = std::chrono::duration<double>(engine::total_duration(*open)).count();
-        else
+            if (open->stages.size() > 1) stages = reports::stage_marks(*open);
+        } else {
             total_s = std::chrono::duration<double>(std::get<engine::ClosedProfile>(plan.run.profile).duration).count();
-        listeners.push_back(&progress.emplace(total_s));
+        }
+        listeners.push_back(&progress.emplace(total_s, std::move(stages)));
     }
 
     engine::RunInputs inputs{*target.target,

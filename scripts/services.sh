@@ -135,14 +135,14 @@ volley_stop_redis() {
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.05
   done
-  kill -9 "$pid" 2>/dev/null
+  kill -9 "$pid" 2>/dev/null || true
   return 0
 }
 
 # Starts Redis again on the same port (empty).
 volley_restart_redis() {
   [ -n "${VOLLEY_REDIS_DIR:-}" ] || { echo "volley: Redis was not started" >&2; return 1; }
-  volley_stop_redis
+  volley_stop_redis || return 1
   _volley_redis_start
 }
 
@@ -150,12 +150,12 @@ volley_restart_redis() {
 volley_stop_services() {
   if [ -n "${VOLLEY_PG_DIR:-}" ] && [ -d "$VOLLEY_PG_DIR" ]; then
     _volley_as_postgres "$VOLLEY_PG_BIN/pg_ctl" -D "$VOLLEY_PG_DIR/data" -m immediate -w -t 30 stop \
-      >/dev/null 2>&1
-    rm -rf "$VOLLEY_PG_DIR"
+      >/dev/null 2>&1 || true
+    rm -rf "$VOLLEY_PG_DIR" || true
   fi
   if [ -n "${VOLLEY_REDIS_DIR:-}" ] && [ -d "$VOLLEY_REDIS_DIR" ]; then
-    volley_stop_redis
-    rm -rf "$VOLLEY_REDIS_DIR"
+    volley_stop_redis || true
+    rm -rf "$VOLLEY_REDIS_DIR" || true
   fi
   unset VOLLEY_PG_DIR VOLLEY_PG_PORT VOLLEY_PG_URL VOLLEY_REDIS_DIR VOLLEY_REDIS_PORT VOLLEY_REDIS_URL
 }

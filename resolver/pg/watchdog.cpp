@@ -43,8 +43,9 @@ void Watchdog::run() {
             continue;
         }
         auto first = timers_.begin();
-        if (Clock::now() < first->first.first) {
-            cv_.wait_until(lock, first->first.first);
+        const Clock::time_point when = first->first.first;  // the node may go while we wait
+        if (Clock::now() < when) {
+            cv_.wait_until(lock, when);
             continue;
         }
         auto fn = std::move(first->second);

@@ -21,14 +21,18 @@ using namespace std::chrono_literals;
 using engine::Nanos;
 
 // A constant-rate open-model run on one worker thread (so that the fake target sees requests in
-// the source's order), without signal handling.
+// the source's order), without signal handling. Fakes answer slowly (up to 1 s): connections
+// and drain leave room for that.
+//
+// Timing on a busy machine adds noise (tens of ms) to every response time; the fakes therefore
+// program contrasts of hundreds of ms, and limits sit far from both sides.
 inline engine::RunSpec open_spec(double rate_rps, Nanos duration, std::size_t names = 1) {
     engine::RunSpec spec;
     spec.profile = engine::OpenProfile{rate_rps, {engine::Stage{duration, rate_rps}}, engine::Arrival::uniform};
-    spec.connections = 256;
+    spec.connections = 1024;
     spec.threads = 1;
     spec.handle_signals = false;
-    spec.drain = 1s;
+    spec.drain = 3s;
     spec.request_names.clear();
     for (std::size_t i = 0; i < names; ++i) spec.request_names.push_back("r" + std::to_string(i));
     return spec;

@@ -23,13 +23,13 @@ namespace {
 scenarios::Plan load_test_plan(const std::string& type_and_load) {
     auto plan = scenarios::load_plan_from_string(
         "name: analysis-test\n"
-        "target: {http: {base_url: 'http://127.0.0.1:9/', connections: 256}}\n"
+        "target: {http: {base_url: 'http://127.0.0.1:9/', connections: 1024}}\n"
         "requests: [{name: ping, path: /ping}]\n" +
             type_and_load,
         "analysis-test.yaml", {});
     plan.run.threads = 1;
     plan.run.handle_signals = false;
-    plan.run.drain = 1s;
+    plan.run.drain = 3s;
     return plan;
 }
 
@@ -57,15 +57,15 @@ const boost::json::object& object_at(const boost::json::object& object, std::str
 
 TEST_CASE("stress: the first step above the rate where the target degrades is the breaking point") {
     // Steps of a 1 s ramp and a 1 s hold at 100, 200, 300, 400/s. The fake answers in 1 ms
-    // while the offered load is at most 350/s, in 300 ms above (from 6.5 s, on the last ramp).
+    // while the offered load is at most 350/s, in 1 s above (from 6.5 s, on the last ramp).
     const auto plan = load_test_plan(
         "type: stress\n"
         "load: {max_rate: 400/s, steps: 4, step_duration: 1s, step_ramp: 1s}\n"
-        "thresholds: ['p(99) < 150ms']\n");
+        "thresholds: ['p(99) < 500ms']\n");
     REQUIRE(plan.analysis.at("step_windows_s") == "1:2:100;3:4:200;5:6:300;7:8:400");
     const auto& profile = std::get<engine::OpenProfile>(plan.run.profile);
     FakeTarget target([&](Nanos now) {
-        return FakeResponse{engine::target_rps_at(profile, now) > 350 ? 300ms : 1ms};
+        return FakeResponse{engine::target_rps_at(profile, now) > 350 ? 1s : 1ms};
     });
     const auto run = run_plan(plan, target, AnalysisSettings::from_plan(plan));
     const auto& analysis = run.analysis;
@@ -78,7 +78,7 @@ TEST_CASE("stress: the first step above the rate where the target degrades is th
     CHECK(number(analysis, "capacity_step") == 3);
     const auto& failed = analysis.at("breaking_point_failed").as_array();
     REQUIRE(failed.size() == 1);
-    CHECK(failed[0].as_string() == "p(99) < 150ms");
+    CHECK(failed[0].as_string() == "p(99) < 500ms");
 
     const auto& steps = analysis.at("steps").as_array();
     REQUIRE(steps.size() == 4);
@@ -86,19 +86,20 @@ TEST_CASE("stress: the first step above the rate where the target degrades is th
         const auto& step = steps[i].as_object();
         CHECK(number(step, "step") == static_cast<double>(i + 1));
         CHECK(number(step, "target_rps") == 100.0 * static_cast<double>(i + 1));
-        CHECK(number(step, "achieved_rps") == Approx(100.0 * static_cast<double>(i + 1)).epsilon(0.1));
+        // Completions per second; at the last step they lag the arrivals by the slow responses.
+        if (i < 3) CHECK(number(step, "achieved_rps") == Approx(100.0 * static_cast<double>(i + 1)).epsilon(0.1));
         CHECK(step.at("complete").as_bool());
         CHECK(step.at("pass").as_bool() == (i < 3));
         CHECK(number(step, "error_rate") == 0);
     }
-    CHECK(number(steps[2].as_object(), "p99_ms") < 150);
-    CHECK(number(steps[3].as_object(), "p99_ms") >= 299.9);
+    CHECK(number(steps[2].as_object(), "p99_ms") < 500);
+    CHECK(number(steps[3].as_object(), "p99_ms") >= 999.9);
     // The run as a whole fails the threshold too (its worst requests are the slow ones). The
     // type's default `error_rate < 5%` comes first and passes.
     REQUIRE(run.thresholds.size() == 2);
     CHECK(at(run.thresholds, 0).at("expr").as_string() == "error_rate < 5%");
     CHECK(passed(run.thresholds, 0));
-    CHECK(at(run.thresholds, 1).at("expr").as_string() == "p(99) < 150ms");
+    CHECK(at(run.thresholds, 1).at("expr").as_string() == "p(99) < 500ms");
     CHECK_FALSE(passed(run.thresholds, 1));
 }
 
@@ -119,15 +120,16 @@ TEST_CASE("stress without a breaking point: capacity is the last step") {
 
 TEST_CASE("spike: recovery_s is the time from the spike's end until p99 is back in the baseline band") {
     // Baseline 100/s for 1 s, ramp to 400/s over 1 s, 1 s at 400/s, back over 1 s (the spike
-    // ends at 4 s), then 4 s at 100/s. The fake answers in 100 ms (so that the baseline band,
+    // ends at 4 s), then 4 s at 100/s. The fake answers in 200 ms (so that the baseline band,
     // 1.5 x p99 + 1 ms, is wide compared with the timing noise of a busy machine), but in
-    // 500 ms from 1 s until 5.5 s: it recovers 1.5 s after the spike's end.
+    // 600 ms to requests it receives from 1 s until 5.4 s: response times are back to normal
+    // from 6.0 s, 2 s after the spike's end.
     const auto plan = load_test_plan(
         "type: spike\n"
         "load: {baseline: 100/s, factor: 4, baseline_before: 1s, spike_ramp: 1s, "
         "spike_duration: 1s, baseline_after: 4s}\n");
     REQUIRE(plan.analysis.at("spike_end_s") == "4");
-    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s && now < 5500ms ? 500ms : 100ms}; });
+    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s && now < 5400ms ? 600ms : 200ms}; });
     auto settings = AnalysisSettings::from_plan(plan);
     settings.recovery_intervals = 2;
     const auto run = run_plan(plan, target, settings);
@@ -136,10 +138,10 @@ TEST_CASE("spike: recovery_s is the time from the spike's end until p99 is back 
     INFO(boost::json::serialize(analysis));
     CHECK(analysis.at("type").as_string() == "spike");
     REQUIRE(analysis.at("recovered").as_bool());
-    CHECK(number(analysis, "recovery_s") == Approx(1.5).margin(1.0));
-    CHECK(number(object_at(analysis, "baseline"), "p99_ms") >= 99.9);
-    CHECK(number(object_at(analysis, "baseline"), "p99_ms") < 500);
-    CHECK(number(object_at(analysis, "peak"), "p99_ms") >= 499.9);
+    CHECK(number(analysis, "recovery_s") == Approx(2.0).margin(1.0));
+    CHECK(number(object_at(analysis, "baseline"), "p99_ms") >= 199.9);
+    CHECK(number(object_at(analysis, "baseline"), "p99_ms") < 600);
+    CHECK(number(object_at(analysis, "peak"), "p99_ms") >= 599.9);
     CHECK(number(object_at(analysis, "peak"), "achieved_rps") == Approx(400).epsilon(0.1));
     CHECK(number(object_at(analysis, "band"), "intervals") == 2);
 }
@@ -149,7 +151,7 @@ TEST_CASE("spike: a target that never recovers has no recovery_s") {
         "type: spike\n"
         "load: {baseline: 100/s, factor: 4, baseline_before: 1s, spike_ramp: 500ms, "
         "spike_duration: 500ms, baseline_after: 2s}\n");
-    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s ? 500ms : 100ms}; });
+    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s ? 600ms : 200ms}; });
     auto settings = AnalysisSettings::from_plan(plan);
     settings.recovery_intervals = 2;
     const auto analysis = run_plan(plan, target, settings).analysis;
@@ -158,13 +160,13 @@ TEST_CASE("spike: a target that never recovers has no recovery_s") {
 }
 
 TEST_CASE("soak: drift reports the p99 increase of a target that slows down over time") {
-    // 100/s for 6 s; responses take 10 ms + 40 ms per second of run: drift windows of 2 s have
-    // p99 ~90 ms (first) and ~250 ms (last).
+    // 100/s for 6 s; responses take 10 ms + 80 ms per second of run: drift windows of 2 s have
+    // p99 ~170 ms (first) and ~490 ms (last).
     const auto settings = AnalysisSettings::from_map(ScenarioType::soak, {{"hold_start_s", "0"}, {"drift_window_s", "2"}});
     const auto spec = open_spec(100, 6s);
     FakeTarget target([](Nanos now) {
         const double t_s = std::chrono::duration<double>(now).count();
-        return FakeResponse{std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::milli>(10 + 40 * t_s))};
+        return FakeResponse{std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::milli>(10 + 80 * t_s))};
     });
     RunAnalyser analyser(settings);
     const auto result = run_with(spec, target, {&analyser});
@@ -175,11 +177,10 @@ TEST_CASE("soak: drift reports the p99 increase of a target that slows down over
     CHECK(number(drift, "windows") == 3);
     const double first_p99 = number(object_at(drift, "first"), "p99_ms");
     const double last_p99 = number(object_at(drift, "last"), "p99_ms");
-    CHECK(first_p99 >= 85);
-    CHECK(first_p99 < 200);
-    CHECK(last_p99 >= 240);
+    CHECK(first_p99 >= 165);
+    CHECK(last_p99 >= 480);
     CHECK(number(drift, "p99_change_ms") == Approx(last_p99 - first_p99));
-    CHECK(number(drift, "p99_change_ms") > 100);
+    CHECK(number(drift, "p99_change_ms") > 150);
     CHECK(number(drift, "p99_ms_per_min") > 0);
     CHECK(number(drift, "error_rate_change") == 0);
     const auto& rss = object_at(drift, "generator_rss_mib");
