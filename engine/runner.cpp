@@ -81,10 +81,13 @@ public:
             wait_for_signal();
         }
         arm_tick();
-        end_timer_.expires_at(clock_->at(spec_.warmup + scheduled_));
-        end_timer_.async_wait([this](const boost::system::error_code& ec) {
-            if (!ec) begin_stop(StopReason::completed, {});
-        });
+        // A profile of known length ends on time; a custom schedule ends when it is exhausted.
+        if (scheduled_.count() > 0) {
+            end_timer_.expires_at(clock_->at(spec_.warmup + scheduled_));
+            end_timer_.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec) begin_stop(StopReason::completed, {});
+            });
+        }
         // Workers post back to control_ from their threads: keep it alive until publish() stops it.
         auto control_guard = boost::asio::make_work_guard(control_);
         control_.run();
@@ -118,13 +121,15 @@ private:
             result_.slots = closed->vus;
         } else {
             const auto& open = std::get<OpenProfile>(spec_.profile);
-            if (open.stages.empty()) throw std::invalid_argument("the load profile has no stages");
+            // A custom schedule (replay) brings its own timeline and may have no profile.
+            if (open.stages.empty() && !inputs_.make_schedule)
+                throw std::invalid_argument("the load profile has no stages");
             if (spec_.connections == 0) throw std::invalid_argument("connections must be at least 1");
             threads = std::min(threads, spec_.connections);
             scheduled_ = total_duration(open);
             open_ = with_warmup(open, spec_.warmup);
             result_.expected_requests = expected_requests(open);
-            result_.target_rps = result_.expected_requests / seconds(scheduled_);
+            result_.target_rps = scheduled_.count() > 0 ? result_.expected_requests / seconds(scheduled_) : 0.0;
             result_.slots = spec_.connections;
         }
         const std::size_t max_in_flight =
