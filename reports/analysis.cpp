@@ -11,6 +11,19 @@
 //           throughput_rps} | null, p99_change_ms, p99_change_pct, p99_ms_per_min,
 //           error_rate_change, generator_rss_mib: {first, last, change}}
 // A figure that cannot be measured is null; `note` explains a missing analysis.
+//
+// Definitions:
+//   achieved_rps   completed requests per second (of the run: over the schedule, or less when
+//                  stopped early; of a window: completions in it, which lag its arrivals by the
+//                  response time)
+//   step pass      every threshold of the plan holds over the step's hold window (its `window`
+//                  setting ignored: the step is the window); a step without completed requests
+//                  fails the thresholds that need them
+//   breaking point the first step that did not pass; capacity: the step before it (the last
+//                  step when none failed; null when the first failed)
+//   recovery_s     from the spike's end to the start of the first run of `intervals`
+//                  consecutive intervals whose p99 and error rate are inside the band;
+//                  intervals after the schedule (the drain) do not count
 #include "reports/analysis.hpp"
 
 #include "scenarios/loader.hpp"
@@ -422,14 +435,16 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
                                                          : std::nullopt);
     if (settings_.type == ScenarioType::load || settings_.type == ScenarioType::soak) {
         // The hold: profile intervals from the end of the ramp-up to the end of the schedule.
+        // Completions in the drain after it belong to requests sent in the hold: they count,
+        // the drain's time does not.
         const double scheduled_end_s = seconds(result.scheduled_duration);
         double length_s = 0, requests = 0, expected = 0;
         for (const auto& row : result.intervals) {
             const double row_start_s = row.t_s - row.length_s;
             if (row_start_s + kSlack_s < settings_.hold_start_s) continue;
-            if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) break;
-            length_s += row.length_s;
             requests += static_cast<double>(row.requests);
+            if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) continue;
+            length_s += row.length_s;
             expected += row.target_rps * row.length_s;
         }
         out["hold"] = json::object{{"start_s", settings_.hold_start_s},

@@ -142,7 +142,9 @@ TEST_CASE("spike: recovery_s is the time from the spike's end until p99 is back 
     CHECK(number(object_at(analysis, "baseline"), "p99_ms") >= 199.9);
     CHECK(number(object_at(analysis, "baseline"), "p99_ms") < 600);
     CHECK(number(object_at(analysis, "peak"), "p99_ms") >= 599.9);
-    CHECK(number(object_at(analysis, "peak"), "achieved_rps") == Approx(400).epsilon(0.1));
+    // Completions per second over the peak window; they lag the arrivals (which ramp up just
+    // before it) by the 600 ms responses.
+    CHECK(number(object_at(analysis, "peak"), "achieved_rps") == Approx(350).epsilon(0.1));
     CHECK(number(object_at(analysis, "band"), "intervals") == 2);
 }
 
@@ -160,8 +162,9 @@ TEST_CASE("spike: a target that never recovers has no recovery_s") {
 }
 
 TEST_CASE("soak: drift reports the p99 increase of a target that slows down over time") {
-    // 100/s for 6 s; responses take 10 ms + 80 ms per second of run: drift windows of 2 s have
-    // p99 ~170 ms (first) and ~490 ms (last).
+    // 100/s for 6 s; a request sent at t s takes 10 ms + 80 ms x t. Drift windows of 2 s hold
+    // the requests that complete in them: the slowest of [0, 2] was sent at 1.84 s (158 ms), of
+    // [4, 6] at 5.55 s (454 ms).
     const auto settings = AnalysisSettings::from_map(ScenarioType::soak, {{"hold_start_s", "0"}, {"drift_window_s", "2"}});
     const auto spec = open_spec(100, 6s);
     FakeTarget target([](Nanos now) {
@@ -177,8 +180,8 @@ TEST_CASE("soak: drift reports the p99 increase of a target that slows down over
     CHECK(number(drift, "windows") == 3);
     const double first_p99 = number(object_at(drift, "first"), "p99_ms");
     const double last_p99 = number(object_at(drift, "last"), "p99_ms");
-    CHECK(first_p99 >= 165);
-    CHECK(last_p99 >= 480);
+    CHECK(first_p99 >= 150);
+    CHECK(last_p99 >= 445);
     CHECK(number(drift, "p99_change_ms") == Approx(last_p99 - first_p99));
     CHECK(number(drift, "p99_change_ms") > 150);
     CHECK(number(drift, "p99_ms_per_min") > 0);
