@@ -2,10 +2,12 @@
 
 #include "apps/target_factory.hpp"
 #include "engine/runner.hpp"
+#include "reports/analysis.hpp"
 #include "reports/console.hpp"
 #include "reports/progress.hpp"
 #include "reports/run_outputs.hpp"
 #include "reports/summary_json.hpp"
+#include "reports/thresholds.hpp"
 #include "scenarios/loader.hpp"
 #include "scenarios/request_source.hpp"
 #include "targets/http_target.hpp"
@@ -189,7 +191,14 @@ int run_command(const RunOptions& options) {
     for (const auto& r : plan.requests) names.push_back(r.name);
     plan.run.request_names = names;
 
-    std::vector<engine::IntervalListener*> listeners;
+    double target_rps = 0;
+    if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile); open && !open->stages.empty())
+        target_rps = engine::expected_requests(*open) /
+                     std::chrono::duration<double>(engine::total_duration(*open)).count();
+    reports::ThresholdEvaluator thresholds(plan.thresholds, names, target_rps);
+    reports::RunAnalyser analyser(reports::AnalysisSettings::from_plan(plan), &thresholds);
+    // Thresholds first: an abort_on_fail decision is taken before anything else looks.
+    std::vector<engine::IntervalListener*> listeners{&thresholds, &analyser};
     std::optional<reports::HlogRecorder> hlog;
     if (want_hlog) listeners.push_back(&hlog.emplace(dir / "latency.hlog", names));
     std::optional<ProgressLine> progress;
@@ -223,7 +232,8 @@ int run_command(const RunOptions& options) {
     }
     progress.reset();
 
-    const auto summary = reports::make_summary(result, metadata_for(plan, target), {}, {});
+    const auto summary =
+        reports::make_summary(result, metadata_for(plan, target), thresholds.results(result), analyser.analyse(result));
     try {
         const auto files = reports::write_reports(dir, summary, formats);
         if (!options.quiet) {
