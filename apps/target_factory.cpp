@@ -1,6 +1,11 @@
 #include "apps/target_factory.hpp"
 
+#include "resolver/config.hpp"
+#include "resolver/group.hpp"
 #include "targets/http_target.hpp"
+#include "targets/resolver_target.hpp"
+
+#include <fmt/format.h>
 
 #include <stdexcept>
 
@@ -24,11 +29,42 @@ BuiltTarget make_http(const scenarios::Plan& plan, const scenarios::HttpTargetSp
     return BuiltTarget{std::make_unique<targets::HttpTarget>(std::move(config)), "http", spec.base_url};
 }
 
+resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& spec) {
+    using Config = resolver::ResolverConfig;
+    Config config;
+    config.backend = spec.backend == "postgres" ? Config::Backend::postgres : Config::Backend::embedded;
+    config.instances = static_cast<int>(spec.instances);
+    config.resolver.l1_capacity = spec.l1_capacity;
+    config.tree = {static_cast<std::int64_t>(spec.entities), static_cast<int>(spec.fanout), static_cast<int>(spec.depth)};
+    if (const auto it = spec.extra.find("dataset"); it != spec.extra.end()) {
+        if (it->second == "geo_seed") config.dataset = Config::Dataset::geo_seed;
+        else if (it->second == "none") config.dataset = Config::Dataset::none;
+    }
+    config.postgres_url = spec.postgres_url;
+    config.redis_url = spec.redis_url;
+    if (!spec.redis_url.empty()) config.l2 = Config::L2Mode::redis;
+    // A scenario against real servers loads its dataset into them unless told otherwise.
+    config.pg_load = config.backend == Config::Backend::postgres && config.dataset != Config::Dataset::none;
+    return config;
+}
+
+BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::ResolverTargetSpec& spec) {
+    const auto config = resolver_config(spec);
+    auto group = std::make_shared<resolver::ResolverGroup>(config);
+    const bool blocking = config.backend == resolver::ResolverConfig::Backend::postgres || !config.redis_url.empty();
+    // Blocking lookups get a pool as wide as the run's concurrency, capped by the DB pool.
+    const std::size_t pool_threads =
+        blocking ? std::clamp<std::size_t>(plan.run.connections, 2, config.pg_pool_size + config.redis_pool_size) : 0;
+    const std::string url = fmt::format("resolver:{} ({} instance{})", spec.backend, spec.instances,
+                                        spec.instances == 1 ? "" : "s");
+    return BuiltTarget{std::make_unique<targets::ResolverTarget>(std::move(group), pool_threads), "resolver", url};
+}
+
 }  // namespace
 
 BuiltTarget make_target(const scenarios::Plan& plan) {
     if (const auto* http = std::get_if<scenarios::HttpTargetSpec>(&plan.target)) return make_http(plan, *http);
-    throw std::invalid_argument("the resolver target is not available in this build");
+    return make_resolver(plan, std::get<scenarios::ResolverTargetSpec>(plan.target));
 }
 
 }  // namespace volley::apps

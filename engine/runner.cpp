@@ -62,19 +62,23 @@ IntervalRow make_row(const IntervalStats& stats, Nanos start, Nanos end, double 
 // Coordinates one run on the calling thread; workers run on their own threads.
 class Sequencer {
 public:
-    Sequencer(const RunSpec& spec, const RunInputs& inputs) : spec_(spec), inputs_(inputs) {}
+    Sequencer(const RunSpec& spec, const RunInputs& inputs) : spec_(spec), inputs_(inputs) {
+        result_.totals = IntervalStats{spec_.request_names.size()};
+    }
 
     RunResult run() {
-        // t0 slightly ahead so that worker threads are running when the first arrival is due.
-        clock_.emplace(SteadyClock::now() + std::chrono::milliseconds(20));
-        build_workers();
+        clock_.emplace(SteadyClock::now());
+        build_workers();  // sessions and sources may take a while to set up
         measure_start_ = spec_.warmup;
         interval_start_ = measure_start_;
         for (auto& worker : workers_) {
-            boost::asio::post(*worker.io, [w = worker.worker.get()] { w->start(); });
-        }
-        for (auto& worker : workers_) {
             worker.thread = std::thread([io = worker.io.get()] { io->run(); });
+        }
+        // t0 slightly ahead so that every worker is running when the first arrival is due.
+        // Workers read the clock only from start(), which the post below orders after this.
+        *clock_ = RunClock(SteadyClock::now() + std::chrono::milliseconds(20));
+        for (auto& worker : workers_) {
+            boost::asio::post(*worker.io, [w = worker.worker.get()] { w->start(); });
         }
         if (spec_.handle_signals) {
             signals_.emplace(control_, SIGINT, SIGTERM);
@@ -336,7 +340,7 @@ private:
     Nanos measure_start_{0};
     Nanos interval_start_{0};
     IntervalStats merged_{spec_.request_names.size()};
-    RunResult result_{.request_names = {}, .totals = IntervalStats{spec_.request_names.size()}};
+    RunResult result_;
     double last_cpu_ = process_cpu_seconds();
     std::size_t pending_ = 0;
     std::size_t pending_aborts_ = 0;
