@@ -19,6 +19,10 @@ thread_local bool counting = false;
 thread_local std::size_t allocations = 0;
 }  // namespace
 
+// GCC 12 at -O2 inlines these replacements and then mistakes the malloc/free pair for a
+// new/free mismatch; the pairing is correct (every operator new here is malloc).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(std::size_t size) {
     if (counting) ++allocations;
     if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
