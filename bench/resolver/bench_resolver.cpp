@@ -3,7 +3,8 @@
 //   L1 hit, 1 and 2 threads          peer: a mutex-guarded std::unordered_map lookup
 //   warm embedded throughput, 2 thr. peer: the same workload with every cache off (L4 only)
 //   per-tier p50/p99, 100,000 entities in PostgreSQL + Redis (VOLLEY_PG_URL, VOLLEY_REDIS_URL)
-//                                    peers: raw hiredis GET, raw prepared `SELECT 1` (libpqxx)
+//                                    peers, interleaved call by call: raw hiredis GET (L2), raw
+//                                    prepared `SELECT 1` on libpqxx (L3, L4)
 //   view refresh, 100,000 entities   peer: the same views refreshed without CONCURRENTLY
 // Server benchmarks report an error (not a number) when the URLs are unset; bench/resolver/run.sh
 // starts the servers.
@@ -22,6 +23,8 @@
 #include <mutex>
 #include <random>
 #include <unordered_map>
+
+#include <unistd.h>
 
 using namespace volley::resolver;
 using namespace std::chrono_literals;
@@ -51,7 +54,8 @@ void BM_L1Hit(benchmark::State& state) {
 }
 BENCHMARK(BM_L1Hit)->Threads(1)->Threads(2)->UseRealTime();
 
-// Peer: the naive cache, one mutex around an unordered_map of shared pointers.
+// Peer: the naive cache, one mutex around an unordered_map of shared pointers, returning a
+// copy of the value (as any cache of shared immutable values must).
 void BM_PeerMutexMapHit(benchmark::State& state) {
     static std::mutex mu;
     static std::unordered_map<std::string, AncestorsPtr> map = [] {
@@ -62,8 +66,12 @@ void BM_PeerMutexMapHit(benchmark::State& state) {
     }();
     const std::string id = "entity_000" + std::to_string(100 + state.thread_index());
     for (auto _ : state) {
-        std::lock_guard lock(mu);
-        benchmark::DoNotOptimize(map.find(id)->second);
+        AncestorsPtr value;
+        {
+            std::lock_guard lock(mu);
+            value = map.find(id)->second;
+        }
+        benchmark::DoNotOptimize(value);
     }
     state.SetItemsProcessed(state.iterations());
 }
@@ -173,21 +181,53 @@ std::unique_ptr<ResolverGroup> pg_group(Tier tier) {
     return std::make_unique<ResolverGroup>(c);
 }
 
-void report_percentiles(benchmark::State& state, std::vector<double>& us) {
-    if (us.empty()) return;
+double percentile(std::vector<double>& us, double p) {
     std::sort(us.begin(), us.end());
-    auto at = [&](double p) { return us[std::min(us.size() - 1, static_cast<std::size_t>(p * static_cast<double>(us.size())))]; };
-    state.counters["p50_us"] = at(0.50);
-    state.counters["p99_us"] = at(0.99);
-    state.counters["samples"] = static_cast<double>(us.size());
+    return us[std::min(us.size() - 1, static_cast<std::size_t>(p * static_cast<double>(us.size())))];
 }
 
-// Args: tier number (1..4), kind (0 ancestors, 1 descendant count).
+// Raw round trips with no resolver in between: hiredis GET on one connection (peer of L2) and a
+// prepared `SELECT 1` on one libpqxx connection (peer of L3 and L4).
+class RawPeer {
+public:
+    explicit RawPeer(Tier tier) : tier_(tier) {
+        if (tier == Tier::l2_redis) {
+            const std::string url = env("VOLLEY_REDIS_URL");
+            const auto colon = url.rfind(':');
+            redis_ = redisConnect(url.substr(8, colon - 8).c_str(), std::stoi(url.substr(colon + 1)));
+        } else if (tier != Tier::l1_memory) {
+            pg_ = std::make_unique<pqxx::connection>(pg_conninfo(bench_pg()));
+            pg_->prepare("one", "SELECT 1");
+        }
+    }
+    ~RawPeer() {
+        if (redis_ != nullptr) redisFree(redis_);
+    }
+    [[nodiscard]] bool present() const { return redis_ != nullptr || pg_ != nullptr; }
+    void call() {
+        if (redis_ != nullptr) {
+            freeReplyObject(redisCommand(redis_, "GET volley_bench:peer"));
+        } else if (pg_) {
+            pqxx::nontransaction tx(*pg_);
+            benchmark::DoNotOptimize(tx.exec_prepared("one"));
+        }
+    }
+
+private:
+    Tier tier_;
+    redisContext* redis_ = nullptr;
+    std::unique_ptr<pqxx::connection> pg_;
+};
+
+// Args: tier number (1..4), kind (0 ancestors, 1 descendant count). Each iteration makes one
+// resolver call served by that tier and, for L2..L4, one raw round trip to the same server
+// right after it, so both see the same machine load; p50/p99 are reported for each.
 void BM_Tier(benchmark::State& state) {
     if (!ensure_pg_data(state)) return;
     const Tier tier = tier_from_number(static_cast<int>(state.range(0)));
     const bool count = state.range(1) == 1;
     auto g = pg_group(tier);
+    RawPeer peer(tier);
     std::mt19937 rng(7);
     // Leaves (depth 6) and inner nodes alike; L1 gets a small set it can hold.
     std::vector<std::string> ids;
@@ -199,18 +239,30 @@ void BM_Tier(benchmark::State& state) {
                      : g->instance(0).ancestors(id).served_by;
     };
     for (const auto& id : ids) call(id);  // warm L1/L2; L3/L4 see the same ids
-    std::vector<double> us;
-    us.reserve(100'000);
+    std::vector<double> us, peer_us;
+    us.reserve(10'000);
+    peer_us.reserve(10'000);
     std::size_t i = 0;
     std::int64_t wrong_tier = 0;
+    using micro = std::chrono::duration<double, std::micro>;
     for (auto _ : state) {
         const auto& id = ids[i++ % ids.size()];
         const auto t0 = std::chrono::steady_clock::now();
         const Tier served = call(id);
-        us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        const auto t1 = std::chrono::steady_clock::now();
+        us.push_back(micro(t1 - t0).count());
         wrong_tier += served == tier ? 0 : 1;
+        if (peer.present()) {
+            peer.call();
+            peer_us.push_back(micro(std::chrono::steady_clock::now() - t1).count());
+        }
     }
-    report_percentiles(state, us);
+    state.counters["p50_us"] = percentile(us, 0.50);
+    state.counters["p99_us"] = percentile(us, 0.99);
+    if (!peer_us.empty()) {
+        state.counters["peer_p50_us"] = percentile(peer_us, 0.50);
+        state.counters["peer_p99_us"] = percentile(peer_us, 0.99);
+    }
     state.counters["wrong_tier"] = static_cast<double>(wrong_tier);
 }
 BENCHMARK(BM_Tier)
@@ -218,44 +270,6 @@ BENCHMARK(BM_Tier)
     ->Args({1, 0})->Args({2, 0})->Args({3, 0})->Args({4, 0})
     ->Args({1, 1})->Args({2, 1})->Args({3, 1})->Args({4, 1})
     ->Iterations(3000)->UseRealTime()->Unit(benchmark::kMicrosecond);
-
-// Peer: one raw GET on a fresh hiredis connection, no pool, no codec.
-void BM_PeerRedisGet(benchmark::State& state) {
-    if (!ensure_pg_data(state)) return;
-    const std::string url = env("VOLLEY_REDIS_URL");
-    const auto colon = url.rfind(':');
-    redisContext* c = redisConnect(url.substr(8, colon - 8).c_str(), std::stoi(url.substr(colon + 1)));
-    if (c == nullptr || c->err != 0) {
-        state.SkipWithError("redis connect failed");
-        return;
-    }
-    std::vector<double> us;
-    for (auto _ : state) {
-        const auto t0 = std::chrono::steady_clock::now();
-        auto* r = static_cast<redisReply*>(redisCommand(c, "GET volley_bench:peer"));
-        us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-        freeReplyObject(r);
-    }
-    redisFree(c);
-    report_percentiles(state, us);
-}
-BENCHMARK(BM_PeerRedisGet)->Iterations(3000)->UseRealTime()->Unit(benchmark::kMicrosecond);
-
-// Peer: one raw prepared `SELECT 1` round trip on one libpqxx connection.
-void BM_PeerPgSelect1(benchmark::State& state) {
-    if (!ensure_pg_data(state)) return;
-    pqxx::connection c(pg_conninfo(bench_pg()));
-    c.prepare("one", "SELECT 1");
-    std::vector<double> us;
-    for (auto _ : state) {
-        const auto t0 = std::chrono::steady_clock::now();
-        pqxx::nontransaction tx(c);
-        benchmark::DoNotOptimize(tx.exec_prepared("one"));
-        us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-    }
-    report_percentiles(state, us);
-}
-BENCHMARK(BM_PeerPgSelect1)->Iterations(3000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // refresh_hierarchy_views() on 100,000 entities (both views, CONCURRENTLY), wall clock.
 void BM_ViewRefresh(benchmark::State& state) {
@@ -302,6 +316,7 @@ BENCHMARK(BM_EmbeddedRefresh)->Iterations(5)->UseManualTime()->Unit(benchmark::k
 // Console output plus, at the end, each benchmark against its peer.
 class RatioReporter : public benchmark::ConsoleReporter {
 public:
+    explicit RatioReporter(OutputOptions options) : ConsoleReporter(options) {}
     void ReportRuns(const std::vector<Run>& runs) override {
         ConsoleReporter::ReportRuns(runs);
         for (const auto& r : runs) {
@@ -311,6 +326,8 @@ public:
             row.items = r.counters.count("items_per_second") ? double(r.counters.at("items_per_second")) : 0;
             if (r.counters.count("p50_us")) row.p50 = r.counters.at("p50_us");
             if (r.counters.count("p99_us")) row.p99 = r.counters.at("p99_us");
+            if (r.counters.count("peer_p50_us")) row.peer_p50 = r.counters.at("peer_p50_us");
+            if (r.counters.count("peer_p99_us")) row.peer_p99 = r.counters.at("peer_p99_us");
             rows_[r.benchmark_name()] = row;
         }
     }
@@ -322,19 +339,16 @@ public:
         ratio_time(out, "BM_L1Hit/real_time/threads:2", "BM_PeerMutexMapHit/real_time/threads:2");
         ratio_rate(out, "BM_EmbeddedWarm/min_time:2.000/real_time/threads:2",
                    "BM_PeerEmbeddedNoCache/min_time:2.000/real_time/threads:2");
-        for (int kind = 0; kind < 2; ++kind) {
-            ratio_pct(out, fmt::format("BM_Tier/tier:2/count:{}/iterations:3000/real_time", kind),
-                      "BM_PeerRedisGet/iterations:3000/real_time");
-            for (int t = 3; t <= 4; ++t)
-                ratio_pct(out, fmt::format("BM_Tier/tier:{}/count:{}/iterations:3000/real_time", t, kind),
-                          "BM_PeerPgSelect1/iterations:3000/real_time");
-        }
+        for (int kind = 0; kind < 2; ++kind)
+            for (int t = 2; t <= 4; ++t)
+                ratio_peer(out, fmt::format("BM_Tier/tier:{}/count:{}/iterations:3000/real_time", t, kind),
+                           t == 2 ? "raw hiredis GET" : "raw SELECT 1");
         ratio_time(out, "BM_ViewRefresh/iterations:5/manual_time", "BM_PeerPlainRefresh/iterations:5/manual_time");
     }
 
 private:
     struct Row {
-        double ns = 0, items = 0, p50 = 0, p99 = 0;
+        double ns = 0, items = 0, p50 = 0, p99 = 0, peer_p50 = 0, peer_p99 = 0;
     };
     static double to_ns(benchmark::TimeUnit u) {
         switch (u) {
@@ -346,21 +360,25 @@ private:
         return 1;
     }
     bool have(const std::string& a, const std::string& b) const { return rows_.count(a) && rows_.count(b); }
+    static std::string human(double ns) {
+        return ns >= 1e6 ? fmt::format("{:.1f} ms", ns / 1e6) : fmt::format("{:.1f} ns", ns);
+    }
     void ratio_time(std::ostream& out, const std::string& a, const std::string& b) {
         if (!have(a, b)) return;
-        out << fmt::format("  {:<58} {:>10.1f} ns  vs {:<40} {:>10.1f} ns  ratio {:.2f}\n", a, rows_[a].ns, b,
-                           rows_[b].ns, rows_[a].ns / rows_[b].ns);
+        out << fmt::format("  {:<58} {:>12}  vs {:<40} {:>12}  ratio {:.2f}\n", a, human(rows_[a].ns), b,
+                           human(rows_[b].ns), rows_[a].ns / rows_[b].ns);
     }
     void ratio_rate(std::ostream& out, const std::string& a, const std::string& b) {
         if (!have(a, b)) return;
         out << fmt::format("  {:<58} {:>10.0f} /s  vs {:<40} {:>10.0f} /s  ratio {:.2f}\n", a, rows_[a].items, b,
                            rows_[b].items, rows_[a].items / rows_[b].items);
     }
-    void ratio_pct(std::ostream& out, const std::string& a, const std::string& b) {
-        if (!have(a, b)) return;
-        out << fmt::format("  {:<58} p50 {:>8.1f} us p99 {:>8.1f} us  vs {:<28} p50 {:>7.1f} us p99 {:>7.1f} us  "
+    void ratio_peer(std::ostream& out, const std::string& a, const char* peer) {
+        if (!rows_.count(a) || rows_[a].peer_p50 == 0) return;
+        const Row& r = rows_[a];
+        out << fmt::format("  {:<58} p50 {:>8.1f} us p99 {:>8.1f} us  vs {:<16} p50 {:>7.1f} us p99 {:>8.1f} us  "
                            "p50 ratio {:.2f}\n",
-                           a, rows_[a].p50, rows_[a].p99, b, rows_[b].p50, rows_[b].p99, rows_[a].p50 / rows_[b].p50);
+                           a, r.p50, r.p99, peer, r.peer_p50, r.peer_p99, r.p50 / r.peer_p50);
     }
     std::map<std::string, Row> rows_;
 };
@@ -370,7 +388,9 @@ private:
 int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    RatioReporter reporter;
+    // Tabular counters; colours only on a terminal.
+    RatioReporter reporter(::isatty(STDOUT_FILENO) != 0 ? benchmark::ConsoleReporter::OO_ColorTabular
+                                                        : benchmark::ConsoleReporter::OO_Tabular);
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
     return 0;

@@ -23,4 +23,4 @@ volley_start_postgres
 volley_start_redis
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-"$binary" --benchmark_counters_tabular=true "$@"
+"$binary" "$@"
