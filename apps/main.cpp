@@ -1,7 +1,9 @@
 // The volley CLI (design §8): parse -> build -> run -> exit code. Thin by design.
+#include "apps/replay_command.hpp"
 #include "apps/report_commands.hpp"
 #include "apps/resolver_commands.hpp"
 #include "apps/run_command.hpp"
+#include "apps/slo_command.hpp"
 #include "scenarios/loader.hpp"
 
 #include <CLI/CLI.hpp>
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
 
     volley::apps::add_report_commands(app, exit_code);
     volley::apps::add_resolver_commands(app, exit_code);
+    volley::apps::add_replay_commands(app, exit_code);
+    volley::apps::add_slo_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -29,6 +29,17 @@ BuiltTarget make_http(const scenarios::Plan& plan, const scenarios::HttpTargetSp
     return BuiltTarget{std::make_unique<targets::HttpTarget>(std::move(config)), "http", spec.base_url};
 }
 
+BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::ResolverTargetSpec& spec) {
+    const auto config = resolver_config(spec);
+    auto group = std::make_shared<resolver::ResolverGroup>(config);
+    const std::size_t pool_threads = resolver_lookup_threads(config, plan.run.connections);
+    const std::string url = fmt::format("resolver:{} ({} instance{})", spec.backend, spec.instances,
+                                        spec.instances == 1 ? "" : "s");
+    return BuiltTarget{std::make_unique<targets::ResolverTarget>(std::move(group), pool_threads), "resolver", url};
+}
+
+}  // namespace
+
 resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& spec) {
     using Config = resolver::ResolverConfig;
     Config config;
@@ -48,19 +59,10 @@ resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& sp
     return config;
 }
 
-BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::ResolverTargetSpec& spec) {
-    const auto config = resolver_config(spec);
-    auto group = std::make_shared<resolver::ResolverGroup>(config);
+std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config, std::size_t connections) {
     const bool blocking = config.backend == resolver::ResolverConfig::Backend::postgres || !config.redis_url.empty();
-    // Blocking lookups get a pool as wide as the run's concurrency, capped by the DB pool.
-    const std::size_t pool_threads =
-        blocking ? std::clamp<std::size_t>(plan.run.connections, 2, config.pg_pool_size + config.redis_pool_size) : 0;
-    const std::string url = fmt::format("resolver:{} ({} instance{})", spec.backend, spec.instances,
-                                        spec.instances == 1 ? "" : "s");
-    return BuiltTarget{std::make_unique<targets::ResolverTarget>(std::move(group), pool_threads), "resolver", url};
+    return blocking ? std::clamp<std::size_t>(connections, 2, config.pg_pool_size + config.redis_pool_size) : 0;
 }
-
-}  // namespace
 
 BuiltTarget make_target(const scenarios::Plan& plan) {
     if (const auto* http = std::get_if<scenarios::HttpTargetSpec>(&plan.target)) return make_http(plan, *http);

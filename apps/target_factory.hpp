@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/target.hpp"
+#include "resolver/config.hpp"
 #include "scenarios/plan.hpp"
 
 #include <memory>
@@ -17,5 +18,12 @@ struct BuiltTarget {
 
 // Throws std::invalid_argument for a spec the target refuses (bad URL, unreadable TLS files).
 BuiltTarget make_target(const scenarios::Plan& plan);
+
+// The resolver a `target.resolver` spec describes.
+resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& spec);
+
+// Threads for resolver lookups that may block (real backends): as wide as the run's
+// concurrency, capped by the database + Redis pools; 0 (run on the workers) for in-memory ones.
+std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config, std::size_t connections);
 
 }  // namespace volley::apps

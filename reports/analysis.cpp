@@ -299,7 +299,8 @@ void RunAnalyser::feed_spike(const engine::IntervalReport& report, double start_
 
 json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const {
     json::object out;
-    out["spike_end_s"] = settings_.spike_end_s;
+    const bool spike_ended = std::isfinite(settings_.spike_end_s);
+    out["spike_end_s"] = spike_ended ? json::value(settings_.spike_end_s) : json::value(nullptr);
     const auto baseline_p99 = p99_ms_of(baseline_->response_time);
     const auto baseline_errors = error_rate_of(*baseline_);
     out["baseline"] = json::object{{"rps", settings_.baseline_rps},
@@ -349,7 +350,9 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
     out["recovered"] = recovered;
     out["recovery_s"] = recovered ? json::value(tidy(std::max(0.0, *streak_start_s - settings_.spike_end_s)))
                                   : json::value(nullptr);
-    if (!recovered) {
+    if (!spike_ended) {
+        out["note"] = "the profile does not come back to the baseline after the spike";
+    } else if (!recovered) {
         out["note"] = fmt::format("p99 and error rate did not stay within the baseline band for {} "
                                   "consecutive intervals after the spike",
                                   settings_.recovery_intervals);

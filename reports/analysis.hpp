@@ -5,8 +5,9 @@
 //   all     achieved vs target rate
 // Phase windows (stress steps, the spike's peak) take the intervals whose midpoint they contain:
 // with windows on whole seconds that is exactly the intervals inside them; otherwise a window
-// includes up to half an interval of its neighbours. The baseline (before the spike), the
-// recovery and the soak windows take only intervals entirely after/before their bounds.
+// includes up to half an interval of its neighbours. The spike's baseline takes the intervals
+// that end by the spike's start; recovery and the soak's drift windows the intervals that start
+// at or after the spike's end / the hold's start.
 // Units: times in seconds (`_s`) or ms (`_ms`), rates in rps (`_rps`), `error_rate` a fraction
 // 0..1 as in summary.json `totals.error_rate`, memory in MiB (`_mib`).
 #pragma once
@@ -17,6 +18,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,9 +40,11 @@ struct AnalysisSettings {
     double drift_window_s = 60;
     // stress: the hold windows, in order.
     std::vector<StepWindow> steps;
-    // spike: the phases. Baseline = [0, spike_start_s]; the spike ends at spike_end_s.
+    // spike: the phases. Baseline = [0, spike_start_s]; the spike ends at spike_end_s
+    // (infinity when the profile never comes back to the baseline: nothing recovers then).
     double baseline_rps = 0, spike_rps = 0;
-    double spike_start_s = 0, spike_peak_start_s = 0, spike_peak_end_s = 0, spike_end_s = 0;
+    double spike_start_s = 0, spike_peak_start_s = 0, spike_peak_end_s = 0;
+    double spike_end_s = std::numeric_limits<double>::infinity();
     // spike: the baseline band. Recovered once `recovery_intervals` consecutive intervals have
     // p99 <= recovery_p99_factor x baseline p99 + recovery_p99_slack_ms and error rate <=
     // baseline error rate + recovery_error_points percentage points.

@@ -6,8 +6,12 @@
 //   error_rate                 percent, 0..100 (errors / completed requests)
 //   cache_hit_rate             percent, 0..100 ((L1 + L2 + L3) / requests that reported a tier)
 //   served_by.Lk               percent, 0..100 (Lk / requests that reported a tier)
-//   throughput > 1000/s        rps (completed requests / measured seconds)
-//   throughput >= 95% target   percent of the target, 0..100+ (completed / expected arrivals)
+//   throughput > 1000/s        rps (completed requests / seconds: the schedule's length, or
+//                              less when the run stopped early; the drain after the schedule
+//                              adds completions, not time)
+//   throughput >= 95% target   percent of the target, 0..100+ (completed requests / arrivals
+//                              the schedule expected; a request scope expects the request's
+//                              share of the scheduled requests)
 //   dropped == 0               count
 //   dropped < 0.1%             percent, 0..100 (dropped / (completed + dropped))
 // The result's `unit` key names it: "ms", "%", "rps", "% target" or "count".
@@ -26,9 +30,13 @@
 #include "scenarios/threshold_expr.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace volley::reports {
@@ -63,9 +71,9 @@ struct ThresholdCheck {
     std::optional<double> actual;  // in the result unit (see top); nullopt: nothing to measure
     double limit = 0;              // in the result unit
     bool pass = false;             // false when nothing could be measured
-    std::string detail;            // how `actual` was obtained, e.g. "p99 of 3000 requests"
-    // How far `actual` is on the failing side of the limit, in the result unit (negative when
-    // it passes); orders windows from best to worst.
+    std::string detail;  // how `actual` was obtained, e.g. "p99 response time of 3000 requests"
+    // How far `actual` is on the failing side of the limit, in the result unit (<= 0 when it
+    // passes); orders windows from best to worst.
     double badness = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include "scenarios/loader_sections.hpp"
 #include "scenarios/overrides.hpp"
+#include "scenarios/replay/replay_section.hpp"
 #include "scenarios/templates.hpp"
 #include "scenarios/units.hpp"
 
@@ -42,7 +43,7 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     detail::LoadContext context{sink, std::filesystem::path(file_name).parent_path().string()};
     const MapReader top(sink, root, "",
                         {"name", "description", "type", "seed", "target", "load", "requests",
-                         "variables", "thresholds", "default_thresholds", "output"});
+                         "variables", "thresholds", "default_thresholds", "output", "replay"});
     if (!top.is_map()) throw_collected(sink);
     const YAML::Mark root_mark = root.Mark();
 
@@ -62,7 +63,7 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
         bool found = false;
         for (const auto& candidate : kTypes) {
             if (candidate.name == *type && candidate.type != ScenarioType::custom &&
-                candidate.type != ScenarioType::replay) {
+                (candidate.type != ScenarioType::replay || top.has("replay"))) {
                 plan.type = candidate.type;
                 found = true;
             }
@@ -82,8 +83,12 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     if (top.require("target", "http: {base_url: …} or resolver: {backend: embedded}")) {
         target = detail::read_target(context, *top.get("target"), plan);
     }
-    detail::read_load(context, top.get("load"), root_mark, target, plan);
-    detail::read_requests(context, top.get("requests"), root_mark, plan);
+    if (auto replay = top.get("replay")) {
+        detail::read_replay(context, *replay, top.get("load"), top.get("requests"), target, plan);
+    } else {
+        detail::read_load(context, top.get("load"), root_mark, target, plan);
+        detail::read_requests(context, top.get("requests"), root_mark, plan);
+    }
     const bool default_thresholds = top.boolean("default_thresholds").value_or(true);
     detail::read_thresholds(context, top.get("thresholds"), default_thresholds, target, plan);
     if (auto output = top.get("output")) detail::read_output(context, *output, plan);

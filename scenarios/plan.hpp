@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/runner.hpp"
+#include "scenarios/replay/replay_spec.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -142,6 +143,9 @@ struct Plan {
     std::vector<VariableSpec> variables;
     std::vector<ThresholdSpec> thresholds;
     OutputSpec output;
+    // `replay:` (type replay): the capture whose timeline is the load; plan.requests then
+    // holds one request per route and the catch-all, for their names and expected statuses.
+    std::optional<ReplaySpec> replay;
     // Type-specific analysis settings, times in seconds since the end of warm-up:
     //   load/soak: hold_start_s (end of the ramp-up); soak: drift_window_s
     //   stress: max_rate_rps, steps, step_windows_s = "start:end:rate_rps;…" (the holds)

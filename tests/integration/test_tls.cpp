@@ -4,28 +4,13 @@
 
 #include <catch2/catch.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
-#include <csignal>
-#include <fcntl.h>
 #include <fstream>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <thread>
-
-extern char** environ;
+#include <optional>
 
 using namespace volley::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::uint16_t free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return acceptor.local_endpoint().port();
-}
 
 // A self-signed certificate for 127.0.0.1 and an `openssl s_server -www` using it.
 class TlsServer {
@@ -36,32 +21,10 @@ public:
                                       "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
                                      60s);
         REQUIRE(gen.exit_code == 0);
-        const std::string accept = "127.0.0.1:" + std::to_string(port_);
-        std::vector<std::string> argv{"/usr/bin/openssl", "s_server", "-quiet", "-accept", accept, "-cert",
-                                      dir_ + "/cert.pem", "-key", dir_ + "/key.pem", "-www"};
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
-        args.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-        REQUIRE(posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) == 0);
-        posix_spawn_file_actions_destroy(&actions);
-        // Wait until it accepts connections.
-        for (int i = 0; i < 100; ++i) {
-            boost::asio::io_context io;
-            boost::asio::ip::tcp::socket socket(io);
-            boost::system::error_code ec;
-            socket.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
-            if (!ec) return;
-            std::this_thread::sleep_for(50ms);
-        }
-        FAIL("openssl s_server did not start");
-    }
-    ~TlsServer() {
-        kill(pid_, SIGTERM);
-        waitpid(pid_, nullptr, 0);
+        server_.emplace(std::vector<std::string>{"/usr/bin/openssl", "s_server", "-quiet", "-accept",
+                                                 "127.0.0.1:" + std::to_string(port_), "-cert", dir_ + "/cert.pem",
+                                                 "-key", dir_ + "/key.pem", "-www"});
+        REQUIRE(wait_for_port(port_, 10s));
     }
     std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
     std::string ca_file() const { return dir_ + "/cert.pem"; }
@@ -70,7 +33,7 @@ public:
 private:
     std::string dir_;
     std::uint16_t port_;
-    pid_t pid_ = 0;
+    std::optional<BackgroundProcess> server_;
 };
 
 std::string scenario(const TlsServer& server, const std::string& tls) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,25 @@ struct SignalCue {
 
 ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::seconds timeout,
                           const std::vector<SignalCue>& signals = {});
+
+// A program running in the background for the length of a test (a server), killed with
+// SIGTERM (then SIGKILL) when the object goes. Output goes to /dev/null.
+class BackgroundProcess {
+public:
+    explicit BackgroundProcess(const std::vector<std::string>& argv);
+    ~BackgroundProcess();
+    BackgroundProcess(const BackgroundProcess&) = delete;
+    BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+private:
+    int pid_ = 0;
+};
+
+// Waits until something accepts TCP connections on 127.0.0.1:port; false after `timeout`.
+bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+std::uint16_t free_port();
 
 // The volley binary under test (VOLLEY_BINARY env, else the build's).
 std::string volley_binary();

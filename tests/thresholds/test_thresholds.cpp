@@ -152,10 +152,11 @@ TEST_CASE("an expression or scope that cannot be evaluated is rejected at constr
 }
 
 TEST_CASE("a windowed threshold fails when one window is bad although the whole run passes") {
-    // 200/s for 4 s; from 1.0 s to 1.6 s (the fake's clock, a few ms ahead of the run's)
-    // responses take 400 ms and fail. Window [1 s, 2 s]: ~60% bad; the run: ~15% bad.
+    // 200/s for 4 s; to requests it receives from 1.1 s to 1.6 s (its clock, 20 ms or more
+    // ahead of the run's) the fake answers in 400 ms with a 5xx. Window [1 s, 2 s]: about half bad (less
+    // when the machine stalls and completions slip into the next window); the run: 12.5% bad.
     FakeTarget target([](Nanos now) {
-        if (now >= 1000ms && now < 1600ms) return FakeResponse{400ms, Outcome::http_5xx};
+        if (now >= 1100ms && now < 1600ms) return FakeResponse{400ms, Outcome::http_5xx};
         return FakeResponse{1ms};
     });
     const auto spec = open_spec(200, 4s);
@@ -168,7 +169,7 @@ TEST_CASE("a windowed threshold fails when one window is bad although the whole 
     INFO(describe_intervals(result));
     INFO(boost::json::serialize(results));
     CHECK_FALSE(passed(results, 0));
-    CHECK(actual(results, 0) == Approx(60).margin(5));
+    CHECK(actual(results, 0) > 30);
     CHECK(number(at(results, 0), "window_s") == 1);
     const auto& windows = at(results, 0).at("windows").as_object();
     CHECK(number(windows, "evaluated") == 4);
@@ -176,13 +177,13 @@ TEST_CASE("a windowed threshold fails when one window is bad although the whole 
     CHECK(number(windows, "worst_start_s") == 1);
     CHECK(number(windows, "worst_end_s") == 2);
     CHECK(passed(results, 1));
-    CHECK(actual(results, 1) == Approx(15).margin(3));
+    CHECK(actual(results, 1) == Approx(12.5).margin(2));
 
     // Percentiles of the merged window histogram, not an average of per-interval values.
     CHECK_FALSE(passed(results, 2));
     CHECK(actual(results, 2) >= 399.9);
     CHECK(passed(results, 3));
-    // Windows of 2 s: [0, 2] holds the bad 0.6 s (30% bad: p30 still fast), [2, 4] is clean.
+    // Windows of 2 s: [0, 2] holds the bad 0.5 s (25% bad: p30 still fast), [2, 4] is clean.
     CHECK(passed(results, 4));
     CHECK(number(at(results, 4).at("windows").as_object(), "evaluated") == 2);
 }
@@ -258,9 +259,10 @@ TEST_CASE("an abort_on_fail threshold that holds lets the run complete") {
 }
 
 TEST_CASE("a windowed abort_on_fail threshold aborts when a window fails") {
-    // Everything fails from 1.0 s on (the fake's clock): window [1 s, 2 s] fails.
+    // Everything fails from 1.5 s on (the fake's clock, a little ahead of the run's): window
+    // [0 s, 1 s] holds, window [1 s, 2 s] fails.
     FakeTarget target([](Nanos now) {
-        return FakeResponse{1ms, now >= 1000ms ? Outcome::http_5xx : Outcome::ok};
+        return FakeResponse{1ms, now >= 1500ms ? Outcome::http_5xx : Outcome::ok};
     });
     const auto spec = open_spec(200, 10s);
     ThresholdEvaluator evaluator({aborting("error_rate < 10%", 0s, 1s)}, spec.request_names, 200);

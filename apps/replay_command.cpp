@@ -1,0 +1,136 @@
+#include "apps/replay_command.hpp"
+
+#include "apps/record_command.hpp"
+#include "apps/run_command.hpp"
+#include "apps/run_pipeline.hpp"
+#include "scenarios/loader.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace volley::apps {
+namespace json = boost::json;
+
+namespace {
+
+bool is_scenario_file(const std::string& file) {
+    const auto extension = std::filesystem::path(file).extension().string();
+    return extension == ".yaml" || extension == ".yml";
+}
+
+// "capture.gor.gz" -> "capture".
+std::string run_name(const std::string& file) {
+    std::filesystem::path path(file);
+    if (path.extension() == ".gz") path = path.stem();
+    const std::string stem = path.stem().string();
+    return stem.empty() ? std::string("replay") : stem;
+}
+
+// The flags as `--set` overrides, applied to a scenario file or to the generated one.
+std::vector<std::string> overrides_from_flags(const ReplayOptions& o) {
+    std::vector<std::string> sets;
+    if (o.url) sets.push_back("target.http.base_url=" + *o.url);
+    if (o.format) sets.push_back("replay.format=" + *o.format);
+    if (o.speed) sets.push_back(fmt::format("replay.speed={}", *o.speed));
+    if (o.loop) sets.push_back(fmt::format("replay.loop={}", *o.loop));
+    if (o.from) sets.push_back("replay.from=" + *o.from);
+    if (o.to) sets.push_back("replay.to=" + *o.to);
+    if (o.max_gap) sets.push_back("replay.max_gap=" + *o.max_gap);
+    if (o.sample) sets.push_back("replay.sample=" + *o.sample);
+    if (o.strict) sets.push_back("replay.strict=true");
+    if (o.connections) sets.push_back(fmt::format("target.http.connections={}", *o.connections));
+    if (o.threads) sets.push_back(fmt::format("load.threads={}", *o.threads));
+    if (o.out_dir) sets.push_back("output.dir=" + *o.out_dir);
+    sets.insert(sets.end(), o.sets.begin(), o.sets.end());
+    return sets;
+}
+
+// `volley replay FILE -u URL`: the scenario the flags describe (JSON is YAML).
+std::string scenario_from_flags(const ReplayOptions& o) {
+    json::object replay{{"file", o.file}};
+    if (!o.routes.empty()) {
+        json::array routes;
+        for (const auto& route : o.routes) routes.push_back(json::string(route));
+        replay["routes"] = std::move(routes);
+    }
+    json::object scenario{{"name", run_name(o.file)},
+                          {"target", json::object{{"http", json::object{{"base_url", o.url.value_or("")}}}}},
+                          {"replay", std::move(replay)}};
+    return json::serialize(scenario);
+}
+
+}  // namespace
+
+int replay_command(const ReplayOptions& options) {
+    scenarios::Plan plan;
+    try {
+        const bool scenario = is_scenario_file(options.file);
+        if (!scenario && !options.url) {
+            std::cerr << "error: volley replay needs -u URL: where to send the capture (see volley replay --help)\n";
+            return kExitUsage;
+        }
+        if (scenario && !options.routes.empty()) {
+            std::cerr << "error: --route applies to a capture file; write routes in the scenario's replay section\n";
+            return kExitUsage;
+        }
+        const auto sets = overrides_from_flags(options);
+        plan = scenario ? scenarios::load_plan(options.file, sets)
+                        : scenarios::load_plan_from_string(scenario_from_flags(options), "command line", sets);
+        if (!plan.replay) {
+            std::cerr << "error: " << options.file << ": the scenario has no replay section (run it with volley run)\n";
+            return kExitUsage;
+        }
+    } catch (const scenarios::ScenarioError& e) {
+        return report_scenario_error(e);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitUsage;
+    }
+    return execute_plan(std::move(plan), ReportOptions{options.output_formats, options.quiet, options.latency_spectrum});
+}
+
+void add_replay_commands(CLI::App& app, int& exit_code) {
+    auto replay_options = std::make_shared<ReplayOptions>();
+    auto& o = *replay_options;
+    auto* replay = app.add_subcommand(
+        "replay", "Replay a capture (GoReplay .gor, HAR, access log, JSONL; .gz too) on its own timeline");
+    replay->add_option("file", o.file, "Capture file, or a scenario YAML with a replay section")->required();
+    replay->add_option("-u,--url", o.url, "Where to send the requests (replaces each record's scheme and host)");
+    replay->add_option("--format", o.format, "Capture format (default: from the extension)")
+        ->check(CLI::IsMember({"gor", "har", "combined", "jsonl"}));
+    replay->add_option("--speed", o.speed, "Timeline speed factor (2 = twice as fast; default 1)");
+    replay->add_option("--loop", o.loop, "Play the capture N times, each pass one span later (default 1)");
+    replay->add_option("--from", o.from, "Start at this capture time (e.g. 10m)");
+    replay->add_option("--to", o.to, "Stop at this capture time (e.g. 20m)");
+    replay->add_option("--max-gap", o.max_gap, "Shorten idle gaps longer than this (e.g. 5s)");
+    replay->add_option("--sample", o.sample, "Replay this share of the records (e.g. 10%), the same ones each run");
+    replay->add_option("--route", o.routes, "Name requests by path pattern, e.g. '/entities/*/ancestors' (repeatable)");
+    replay->add_flag("--strict", o.strict, "Fail (exit 2) on the first malformed record instead of skipping it");
+    replay->add_option("-t,--threads", o.threads, "Worker threads (default: number of cores)");
+    replay->add_option("-c,--connections", o.connections, "Connections across all threads (default 64)");
+    replay->add_option("--set", o.sets, "Override a scenario key: key.path=value (repeatable)");
+    replay->add_option("-o,--out", o.out_dir, "Output directory (default results/<name>-<UTC time>)");
+    replay->add_option("--output-format", o.output_formats, "Report files: json,hlog,md,html,junit,csv (default all)")
+        ->delimiter(',');
+    replay->add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");
+    replay->add_flag("--latency", o.latency_spectrum, "Print the full latency percentile spectrum");
+    replay->callback([&exit_code, replay_options] { exit_code = replay_command(*replay_options); });
+
+    auto record_options = std::make_shared<RecordOptions>();
+    auto* record = app.add_subcommand(
+        "record", "Record traffic as a reverse proxy into a GoReplay capture, until SIGINT/SIGTERM");
+    record->add_option("--listen", record_options->listen, "HOST:PORT to listen on (default 127.0.0.1:8079)");
+    record->add_option("--upstream", record_options->upstream, "http://host:port the requests are forwarded to")
+        ->required();
+    record->add_option("-o,--out", record_options->output, "Capture file (.gor, or .gor.gz for gzip)")->required();
+    record->add_flag("-q,--quiet", record_options->quiet, "No start and stop messages");
+    record->callback([&exit_code, record_options] { exit_code = record_command(*record_options); });
+}
+
+}  // namespace volley::apps

@@ -1,0 +1,269 @@
+#include "apps/run_pipeline.hpp"
+
+#include "apps/run_command.hpp"
+#include "apps/target_factory.hpp"
+#include "engine/runner.hpp"
+#include "reports/analysis.hpp"
+#include "reports/console.hpp"
+#include "reports/progress.hpp"
+#include "reports/run_outputs.hpp"
+#include "reports/summary_json.hpp"
+#include "reports/thresholds.hpp"
+#include "scenarios/loader.hpp"
+#include "scenarios/replay/replay_run.hpp"
+#include "scenarios/request_source.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+
+namespace volley::apps {
+namespace json = boost::json;
+
+namespace {
+
+// Redraws one progress line on a terminal each interval.
+class ProgressLine final : public engine::IntervalListener {
+public:
+    ProgressLine(double total_s, std::vector<reports::StageMark> stages) : total_s_(total_s), stages_(std::move(stages)) {}
+    ~ProgressLine() override {
+        if (drawn_) std::cerr << "\r\x1b[K" << std::flush;
+    }
+    std::optional<std::string> on_interval(const engine::IntervalReport& report) override {
+        const auto all = report.stats.combined();
+        errors_ += all.errors();
+        dropped_ += all.outcomes[static_cast<std::size_t>(engine::Outcome::dropped)];
+        const double length_s = std::chrono::duration<double>(report.end - report.start).count();
+        reports::ProgressState state;
+        state.elapsed_s = std::chrono::duration<double>(report.end).count();
+        state.total_s = total_s_;
+        state.achieved_rps = length_s > 0 ? static_cast<double>(all.completed()) / length_s : 0;
+        state.target_rps = report.target_rps;
+        if (!all.response_time.empty()) state.p99_ms = static_cast<double>(all.response_time.value_at_percentile(99)) / 1e6;
+        state.errors = errors_;
+        state.dropped = dropped_;
+        for (std::size_t i = 0; i < stages_.size(); ++i) {
+            if (state.elapsed_s <= stages_[i].end_s || i + 1 == stages_.size()) {
+                state.stage_label = fmt::format("stage {}/{} -> {:.0f}/s", i + 1, stages_.size(), stages_[i].target_rps);
+                break;
+            }
+        }
+        // "\x1b[K" clears what a longer previous line left behind.
+        std::cerr << "\r" << reports::format_progress_line(state) << "\x1b[K" << std::flush;
+        drawn_ = true;
+        return std::nullopt;
+    }
+
+private:
+    double total_s_;
+    std::vector<reports::StageMark> stages_;
+    std::uint64_t errors_ = 0, dropped_ = 0;
+    bool drawn_ = false;
+};
+
+reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget& target) {
+    reports::RunMetadata m;
+    m.scenario_name = plan.name;
+    m.scenario_type = std::string(scenarios::scenario_type_name(plan.type));
+    m.scenario_file = plan.file;
+    m.target_kind = target.kind;
+    m.target_url = target.url;
+    m.target_notices = target.target->notices();
+    m.reports_tiers = target.target->reports_tiers();
+    if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile)) m.stages = reports::stage_marks(*open);
+    return m;
+}
+
+// The worker count the engine will use (runner.cpp): at least 1, at most one per connection.
+std::size_t engine_threads(const engine::RunSpec& run) {
+    const std::size_t threads = std::max<std::size_t>(1, run.threads);
+    if (const auto* closed = std::get_if<engine::ClosedProfile>(&run.profile)) return std::min(threads, closed->vus);
+    return std::min(threads, std::max<std::size_t>(1, run.connections));
+}
+
+// summary.json analysis.replay: what the replay read, skipped and sent.
+json::object replay_analysis(const scenarios::ReplaySpec& spec, const scenarios::ReplaySummary& summary) {
+    const auto& capture = summary.capture;
+    json::array malformed;
+    for (const auto& m : capture.reader.first_malformed) {
+        malformed.push_back(json::object{{"location", m.location}, {"reason", m.reason}});
+    }
+    return json::object{{"file", spec.file},
+                        {"format", std::string(scenarios::replay_format_name(spec.format))},
+                        {"speed", spec.speed},
+                        {"loop", spec.loop},
+                        {"passes", summary.passes},
+                        {"records", capture.reader.requests},
+                        {"non_requests", capture.reader.non_requests},
+                        {"malformed", capture.reader.malformed},
+                        {"malformed_first", std::move(malformed)},
+                        {"late", capture.late},
+                        {"before_from", capture.before_from},
+                        {"stopped_at_to", capture.stopped_at_to},
+                        {"filtered", capture.filtered},
+                        {"sampled_out", capture.sampled_out},
+                        {"kept_per_pass", capture.kept},
+                        {"scheduled", summary.scheduled},
+                        {"capture_span_s", static_cast<double>(capture.span_ns) / 1e9},
+                        {"failure", summary.failure}};
+}
+
+// Lines the reports show under the target: skipped and late records.
+std::vector<std::string> replay_notices(const scenarios::ReplaySpec& spec, const scenarios::ReplaySummary& summary) {
+    std::vector<std::string> out;
+    const auto& capture = summary.capture;
+    if (capture.reader.malformed > 0) {
+        std::string where;
+        for (const auto& m : capture.reader.first_malformed) where += (where.empty() ? "" : ", ") + m.location;
+        if (capture.reader.malformed > capture.reader.first_malformed.size()) where += ", …";
+        out.push_back(fmt::format("replay: {} malformed record(s) skipped in {} ({}); first: {}", capture.reader.malformed,
+                                  spec.file, where, capture.reader.first_malformed.front().reason));
+    }
+    if (capture.late > 0) {
+        out.push_back(fmt::format("replay: {} record(s) arrived later than the reorder window ({}) and were sent at once",
+                                  capture.late, fmt::format("{:.3g}s", std::chrono::duration<double>(spec.reorder_window).count())));
+    }
+    if (!summary.failure.empty()) out.push_back("replay stopped early: " + summary.failure);
+    return out;
+}
+
+}  // namespace
+
+int report_scenario_error(const scenarios::ScenarioError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << "error: " << scenarios::format_diagnostic(d) << "\n";
+    return kExitUsage;
+}
+
+std::filesystem::path output_dir(const scenarios::Plan& plan) {
+    if (!plan.output.dir.empty()) return plan.output.dir;
+    std::string safe;
+    for (char c : plan.name) safe.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_');
+    return std::filesystem::path("results") /
+           fmt::format("{}-{:%Y%m%dT%H%M%SZ}", safe, fmt::gmtime(std::time(nullptr)));
+}
+
+int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
+    std::optional<scenarios::ReplayRun> replay;
+    if (plan.replay) {
+        try {
+            replay.emplace(*plan.replay, plan.run.seed);
+            if (plan.replay->strict) replay->check_every_record();
+        } catch (const std::exception& e) {  // ReplayInputError, std::invalid_argument
+            std::cerr << "error: replay: " << e.what() << "\n";
+            return kExitUsage;
+        }
+    }
+
+    BuiltTarget target;
+    try {
+        target = make_target(plan);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: target: " << e.what() << "\n";
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "error: target: " << e.what() << "\n";
+        return kExitCannotRun;
+    }
+
+    const auto dir = output_dir(plan);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        std::cerr << "error: cannot create output directory " << dir.string() << ": " << ec.message() << "\n";
+        return kExitCannotRun;
+    }
+    const auto& formats = options.formats.empty() ? plan.output.formats : options.formats;
+    const bool want_hlog = formats.empty() || std::find(formats.begin(), formats.end(), "hlog") != formats.end();
+
+    std::vector<std::string> names;
+    for (const auto& r : plan.requests) names.push_back(r.name);
+    plan.run.request_names = names;
+
+    double target_rps = 0;
+    if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile); open && !open->stages.empty()) {
+        target_rps = engine::expected_requests(*open) / std::chrono::duration<double>(engine::total_duration(*open)).count();
+    }
+    std::vector<engine::IntervalListener*> listeners;
+    std::optional<reports::ThresholdEvaluator> thresholds;
+    std::optional<reports::RunAnalyser> analyser;
+    try {
+        thresholds.emplace(plan.thresholds, names, target_rps);
+        analyser.emplace(reports::AnalysisSettings::from_plan(plan), &*thresholds);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitUsage;
+    }
+    listeners.push_back(&*thresholds);
+    listeners.push_back(&*analyser);
+    std::optional<reports::HlogRecorder> hlog;
+    if (want_hlog) listeners.push_back(&hlog.emplace(dir / "latency.hlog", names));
+    std::optional<ProgressLine> progress;
+    if (!options.quiet && ::isatty(STDERR_FILENO)) {
+        double total_s = 0;
+        std::vector<reports::StageMark> stages;
+        if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile)) {
+            total_s = std::chrono::duration<double>(engine::total_duration(*open)).count();
+            if (open->stages.size() > 1) stages = reports::stage_marks(*open);
+        } else {
+            total_s = std::chrono::duration<double>(std::get<engine::ClosedProfile>(plan.run.profile).duration).count();
+        }
+        listeners.push_back(&progress.emplace(total_s, std::move(stages)));
+    }
+
+    engine::RunInputs inputs{*target.target,
+                             [&plan](std::size_t worker, std::size_t workers) {
+                                 return scenarios::make_request_source(plan, worker, workers);
+                             },
+                             {},
+                             listeners};
+    if (replay) {
+        replay->prepare(engine_threads(plan.run));
+        inputs.make_source = [&replay](std::size_t worker, std::size_t workers) {
+            return replay->make_source(worker, workers);
+        };
+        inputs.make_schedule = [&replay](std::size_t worker, std::size_t workers) {
+            return replay->make_schedule(worker, workers);
+        };
+    }
+    engine::RunResult result;
+    try {
+        result = engine::run(plan.run, inputs);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "error: the run could not be carried out: " << e.what() << "\n";
+        return kExitCannotRun;
+    }
+    progress.reset();
+
+    auto metadata = metadata_for(plan, target);
+    json::object analysis = analyser->analyse(result);
+    if (replay) {
+        const auto summary = replay->summary();
+        for (auto& notice : replay_notices(*plan.replay, summary)) metadata.target_notices.push_back(std::move(notice));
+        analysis["replay"] = replay_analysis(*plan.replay, summary);
+    }
+    const auto summary = reports::make_summary(result, metadata, thresholds->results(result), std::move(analysis));
+    try {
+        reports::write_reports(dir, summary, formats);
+        if (!options.quiet) {
+            std::cout << reports::render_console(summary, options.latency_spectrum);
+            std::cout << "\n  results in " << dir.string() << "/\n";
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "error: writing reports: " << e.what() << "\n";
+        return kExitCannotRun;
+    }
+
+    if (result.stop_reason == engine::StopReason::interrupted ||
+        result.stop_reason == engine::StopReason::interrupted_immediately)
+        return kExitInterrupted;
+    const auto* verdict = summary.if_contains("verdict");
+    if (verdict && verdict->is_string() && verdict->get_string() == "fail") return kExitThresholdFailed;
+    return kExitPass;
+}
+
+}  // namespace volley::apps

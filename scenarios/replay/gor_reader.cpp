@@ -1,0 +1,102 @@
+// GoReplay capture files (docs/replay.md "GoReplay").
+#include "scenarios/replay/http_message.hpp"
+#include "scenarios/replay/input_file.hpp"
+#include "scenarios/replay/readers.hpp"
+
+#include <charconv>
+#include <optional>
+
+namespace volley::scenarios {
+namespace {
+
+struct GorHeader {
+    int type = 0;
+    std::int64_t timestamp_ns = 0;
+};
+
+// "1 8a3f…c2 1700000000123456789 0" (the latency field is missing in old captures).
+std::optional<GorHeader> parse_header(std::string_view line) {
+    GorHeader header;
+    std::string_view fields[4];
+    std::size_t count = 0;
+    while (!line.empty() && count < 4) {
+        const auto space = line.find(' ');
+        fields[count++] = line.substr(0, space);
+        line = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+    }
+    if (count < 3 || !line.empty() || fields[1].empty()) return std::nullopt;
+    if (fields[0].size() != 1 || fields[0][0] < '1' || fields[0][0] > '3') return std::nullopt;
+    header.type = fields[0][0] - '0';
+    const auto ts = fields[2];
+    const auto [end, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), header.timestamp_ns);
+    if (ec != std::errc() || end != ts.data() + ts.size() || header.timestamp_ns < 0) return std::nullopt;
+    return header;
+}
+
+bool blank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
+class GorReader final : public RecordReader {
+public:
+    GorReader(const std::string& path, bool strict) : RecordReader(path, strict), in_(path) {}
+
+    bool next(ReplayRecord& out) override {
+        while (true) {
+            const std::uint64_t line = in_.line();
+            const auto read = in_.read_until(kGorSeparator, raw_, kMaxRecordBytes);
+            if (read == InputFile::Read::end) {
+                if (in_.failed() && !reported_failure_) {
+                    reported_failure_ = true;
+                    malformed(location(line), in_.error());
+                }
+                return false;
+            }
+            if (blank(raw_)) continue;
+            if (read == InputFile::Read::too_long) {
+                malformed(location(line), "the record is longer than 64 MiB");
+                continue;
+            }
+            const auto newline = raw_.find('\n');
+            const auto header = parse_header(std::string_view(raw_).substr(0, newline));
+            if (newline == std::string::npos || !header) {
+                malformed(location(line), "the header line is not '<type> <id> <timestamp_ns> <latency_ns>'");
+                continue;
+            }
+            const std::string_view payload = std::string_view(raw_).substr(newline + 1);
+            const bool truncated = read == InputFile::Read::partial;
+            if (truncated && in_.failed()) {
+                reported_failure_ = true;
+                malformed(location(line), "the record is truncated (" + in_.error() + ")");
+                continue;
+            }
+            if (header->type != 1) {
+                non_request();
+                continue;
+            }
+            const std::string error = parse_http_request(payload, out);
+            if (!error.empty()) {
+                malformed(location(line), truncated ? "the record is truncated: " + error : error);
+                continue;
+            }
+            out.ts_ns = header->timestamp_ns;
+            out.line = line;
+            out.late = false;
+            yielded(out);
+            return true;
+        }
+    }
+
+private:
+    static std::string location(std::uint64_t line) { return "line " + std::to_string(line); }
+
+    InputFile in_;
+    std::string raw_;
+    bool reported_failure_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordReader> make_gor_reader(const std::string& path, bool strict) {
+    return std::make_unique<GorReader>(path, strict);
+}
+
+}  // namespace volley::scenarios

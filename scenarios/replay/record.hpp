@@ -1,0 +1,71 @@
+// One recorded request as every replay reader yields it, and the reader seam (docs/replay.md).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace volley::scenarios {
+
+struct ReplayRecord {
+    std::int64_t ts_ns = 0;   // capture time, ns since the Unix epoch
+    std::string method;       // "GET"
+    std::string target;       // origin form: path and query ("/a?b=1"), never empty
+    std::vector<std::pair<std::string, std::string>> headers;  // as recorded, in order
+    std::string body;
+    std::uint64_t ordinal = 0;  // 0-based position among the file's requests (sampling key)
+    std::uint64_t line = 0;     // 1-based line where the record starts (HAR: entry index)
+    bool late = false;          // arrived behind the reorder window; ts_ns was moved forward
+};
+
+// Where a skipped record was, and why it was skipped.
+struct MalformedRecord {
+    std::string location;  // "line 17" or "log.entries[3]"
+    std::string reason;
+};
+
+// A capture that cannot be read (missing file, invalid HAR) or, with `strict`, a malformed
+// record. Apps exit 2 with what().
+class ReplayInputError : public std::runtime_error {
+public:
+    ReplayInputError(const std::string& file, const std::string& location, const std::string& reason)
+        : std::runtime_error(file + (location.empty() ? "" : ": " + location) + ": " + reason) {}
+};
+
+// What a reader saw besides the records it yielded.
+struct ReaderCounts {
+    std::uint64_t requests = 0;      // records yielded
+    std::uint64_t non_requests = 0;  // well-formed records that are not requests (GoReplay responses)
+    std::uint64_t malformed = 0;     // skipped
+    std::vector<MalformedRecord> first_malformed;  // at most kMaxListed
+    static constexpr std::size_t kMaxListed = 20;
+};
+
+// Streams one capture file's requests in file order. Not thread-safe.
+class RecordReader {
+public:
+    RecordReader(std::string file, bool strict) : file_(std::move(file)), strict_(strict) {}
+    virtual ~RecordReader() = default;
+    // The next request (ordinal and line set); false at the end of the file.
+    virtual bool next(ReplayRecord& out) = 0;
+    [[nodiscard]] const ReaderCounts& counts() const { return counts_; }
+
+protected:
+    // Counts a skipped record; throws ReplayInputError instead when strict.
+    void malformed(std::string location, std::string reason);
+    // Sets ordinal, counts the request.
+    void yielded(ReplayRecord& record) { record.ordinal = counts_.requests++; }
+    void non_request() { ++counts_.non_requests; }
+    [[nodiscard]] const std::string& file() const { return file_; }
+    [[nodiscard]] bool strict() const { return strict_; }
+    ReaderCounts& mutable_counts() { return counts_; }
+
+private:
+    std::string file_;
+    bool strict_;
+    ReaderCounts counts_;
+};
+
+}  // namespace volley::scenarios
