@@ -1,0 +1,72 @@
+// `volley report` re-renders a saved run byte for byte; `volley compare` flags a slower run;
+// the console summary shows the figures of summary.json.
+#include "integration/support.hpp"
+#include "support/loopback_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+using namespace volley::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string run_once(const LoopbackServer& server, const std::string& tag) {
+    const std::string dir = make_temp_dir("volley-" + tag + "-");
+    const auto run = run_volley({"run", "-u", server.url(), "-r", "200", "-d", "2s", "-c", "4", "-q", "-o", dir});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    return dir;
+}
+
+}  // namespace
+
+TEST_CASE("volley report re-renders every file of a run byte for byte") {
+    LoopbackServer server({});
+    const std::string dir = run_once(server, "report");
+    const std::vector<std::string> files{"report.html", "report.md", "junit.xml", "timeseries.csv"};
+    std::map<std::string, std::string> original;
+    for (const auto& f : files) {
+        original[f] = read_file(dir + "/" + f);
+        REQUIRE(!original[f].empty());
+        fs::remove(dir + "/" + f);
+    }
+    const std::string summary_before = read_file(dir + "/summary.json");
+    const auto report = run_volley({"report", dir});
+    INFO(report.err);
+    REQUIRE(report.exit_code == 0);
+    for (const auto& f : files) CHECK(read_file(dir + "/" + f) == original[f]);
+    CHECK(read_file(dir + "/summary.json") == summary_before);
+
+    // The console shows summary.json's figures, formatted as every report formats them.
+    const auto summary = read_summary(dir);
+    CHECK(report.out.find(fmt::format("{:.0f} completed", at(summary, {"totals", "requests"}))) != std::string::npos);
+    CHECK(report.out.find(fmt::format("{:.1f}/s achieved", at(summary, {"totals", "throughput_rps"}))) != std::string::npos);
+}
+
+TEST_CASE("volley compare: 0 for two runs of the same scenario, 99 for a run made slower on purpose") {
+    LoopbackServer fast({});
+    const std::string base = run_once(fast, "base");
+    const std::string same = run_once(fast, "same");
+    // The slow server holds every response past the 100 ms request timeout.
+    const std::string slow_dir = make_temp_dir("volley-slow-");
+    {
+        LoopbackServer slowed({.stall_at = 0ms, .stall_for = 60000ms});
+        const auto run = run_volley({"run", "-u", slowed.url(), "-r", "200", "-d", "2s", "-c", "4", "-q", "-o", slow_dir,
+                                     "--set", "target.http.timeout=100ms"});
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+    }
+    const auto same_compare = run_volley({"compare", base, same, "--max-regression", "1000%"});
+    INFO(same_compare.out << same_compare.err);
+    CHECK(same_compare.exit_code == 0);
+    // Same limit for both: loopback noise stays far below it, a 100 ms timeout far above.
+    const auto slow_compare = run_volley({"compare", base, slow_dir, "--max-regression", "1000%"});
+    INFO(slow_compare.out << slow_compare.err);
+    CHECK(slow_compare.exit_code == 99);
+}
