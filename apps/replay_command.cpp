@@ -110,11 +110,12 @@ void add_replay_commands(CLI::App& app, int& exit_code) {
     replay->add_option("--to", o.to, "Stop at this capture time (e.g. 20m)");
     replay->add_option("--max-gap", o.max_gap, "Shorten idle gaps longer than this (e.g. 5s)");
     replay->add_option("--sample", o.sample, "Replay this share of the records (e.g. 10%), the same ones each run");
-    replay->add_option("--route", o.routes, "Name requests by path pattern, e.g. '/entities/*/ancestors' (repeatable)");
+    replay->add_option("--route", o.routes, "Name requests by path pattern, e.g. '/entities/*/ancestors' (repeatable)")
+        ->allow_extra_args(false);
     replay->add_flag("--strict", o.strict, "Fail (exit 2) on the first malformed record instead of skipping it");
     replay->add_option("-t,--threads", o.threads, "Worker threads (default: number of cores)");
     replay->add_option("-c,--connections", o.connections, "Connections across all threads (default 64)");
-    replay->add_option("--set", o.sets, "Override a scenario key: key.path=value (repeatable)");
+    replay->add_option("--set", o.sets, "Override a scenario key: key.path=value (repeatable)")->allow_extra_args(false);
     replay->add_option("-o,--out", o.out_dir, "Output directory (default results/<name>-<UTC time>)");
     replay->add_option("--output-format", o.output_formats, "Report files: json,hlog,md,html,junit,csv (default all)")
         ->delimiter(',');

@@ -15,6 +15,14 @@ ReplayStream::ReplayStream(const ReplaySpec& spec, ReaderFactory open_reader, st
       selector_(spec, seed),
       rewriter_(spec) {}
 
+bool ReplayStream::mine(std::uint64_t ordinal) const {
+    if (worker_count_ == 1) return true;
+    std::uint64_t x = ordinal + 0x9E3779B97F4A7C15ULL;  // splitmix64: neighbours land anywhere
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return (x ^ (x >> 31)) % worker_count_ == worker_index_;
+}
+
 bool ReplayStream::next_sorted(ReplayRecord& out) {
     if (pass_ended_) return false;
     while (true) {
@@ -26,6 +34,10 @@ bool ReplayStream::next_sorted(ReplayRecord& out) {
         }
         ReplayRecord record;
         if (reader_->next(record)) {
+            if (!mine(record.ordinal)) {  // only its timestamp, method and target matter here
+                std::vector<std::pair<std::string, std::string>>().swap(record.headers);
+                std::string().swap(record.body);
+            }
             reorder_.push(std::move(record));
         } else {
             reader_done_ = true;
@@ -105,8 +117,7 @@ std::optional<engine::Nanos> ReplayStream::compute_next_start() {
         previous_kept_ns_ = record.ts_ns;
         ++kept_in_pass_;
         if (first_pass) ++counts_.kept;
-        const std::uint64_t index = kept_total_++;
-        if (index % worker_count_ != worker_index_) continue;
+        if (!mine(record.ordinal)) continue;
         const std::int64_t offset =
             pass_offset_ns_ + std::llround(static_cast<double>(compressed_ns_) / spec_.speed);
         pending_.push_back(std::move(record));

@@ -2,7 +2,10 @@
 // -> timeline (max_gap, speed, loop) -> this worker's share -> rewrite (docs/replay.md).
 //
 // Every worker reads the whole capture and runs the timeline over every kept record, so all
-// workers agree on the timeline; worker w of n then takes kept records w, w+n, w+2n…
+// workers agree on the timeline. Each record belongs to one worker, chosen by a hash of its
+// position in the file (balanced whatever the filters keep, the same on every loop pass);
+// records of other workers are stripped to timestamp, method and target as soon as they are
+// read, so a worker's reorder window holds whole records only for its own share.
 #pragma once
 
 #include "engine/schedule.hpp"
@@ -58,6 +61,7 @@ public:
 
 private:
     bool next_sorted(ReplayRecord& out);  // false at the end of the pass
+    [[nodiscard]] bool mine(std::uint64_t ordinal) const;
     bool start_next_pass();               // false when every pass is done
     std::optional<engine::Nanos> compute_next_start();
 
@@ -76,7 +80,6 @@ private:
     std::optional<std::int64_t> capture_start_ns_, previous_kept_ns_;
     std::int64_t compressed_ns_ = 0;  // capture time of the last kept record after max_gap
     std::uint64_t kept_in_pass_ = 0;
-    std::uint64_t kept_total_ = 0;    // across passes: decides the worker share
     std::uint64_t pass_ = 0;
     std::int64_t pass_offset_ns_ = 0;  // replay time at which the current pass starts
     std::int64_t period_ns_ = 0;       // replay time between passes

@@ -205,3 +205,24 @@ TEST_CASE("volley record stops on SIGTERM with a complete gzip capture") {
     CHECK(read_all(*reader).size() == kTraffic.size());
     CHECK(reader->counts().non_requests == kTraffic.size());
 }
+
+TEST_CASE("volley replay --strict exits 2 naming the malformed record; without it the run goes on") {
+    CaptureServer server;
+    const std::string dir = testing::make_temp_dir("volley-strict-");
+    const auto strict = run_process({volley_binary(), "replay", fixture("capture.gor"), "-u", server.url(), "--strict",
+                                     "-q", "-o", dir + "/strict"},
+                                    60s);
+    CHECK(strict.exit_code == 2);
+    CHECK(strict.err.find("capture.gor: line 58:") != std::string::npos);
+    CHECK(server.requests().empty());  // nothing was sent
+
+    const auto lenient = run_process({volley_binary(), "replay", fixture("capture.gor"), "-u", server.url(), "--speed",
+                                      "20", "-q", "-o", dir + "/lenient"},
+                                     60s);
+    INFO(lenient.err);
+    CHECK(lenient.exit_code == 0);
+    CHECK(server.requests().size() == 6);
+    const auto summary = testing::read_file(dir + "/lenient/summary.json");
+    CHECK(summary.find("\"malformed\": 1") != std::string::npos);
+    CHECK(summary.find("line 58") != std::string::npos);
+}
