@@ -181,10 +181,8 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
     for (const auto& r : plan.requests) names.push_back(r.name);
     plan.run.request_names = names;
 
-    double target_rps = 0;
-    if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile); open && !open->stages.empty()) {
-        target_rps = engine::expected_requests(*open) / std::chrono::duration<double>(engine::total_duration(*open)).count();
-    }
+    const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile);
+    const double target_rps = open ? engine::mean_target_rps(*open) : 0.0;
     std::vector<engine::IntervalListener*> listeners;
     std::optional<reports::ThresholdEvaluator> thresholds;
     std::optional<reports::RunAnalyser> analyser;

@@ -350,10 +350,8 @@ PhaseResult run_phase(scenarios::Plan plan, std::shared_ptr<resolver::ResolverGr
     std::vector<std::string> names;
     for (const auto& r : plan.requests) names.push_back(r.name);
     plan.run.request_names = names;
-    double target_rps = 0;
-    if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile); open && !open->stages.empty()) {
-        target_rps = engine::expected_requests(*open) / std::chrono::duration<double>(engine::total_duration(*open)).count();
-    }
+    const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile);
+    const double target_rps = open ? engine::mean_target_rps(*open) : 0.0;
     reports::ThresholdEvaluator thresholds(plan.thresholds, names, target_rps);
     reports::RunAnalyser analyser(reports::AnalysisSettings::from_plan(plan), &thresholds);
     reports::HlogRecorder hlog(dir / "latency.hlog", names);

@@ -133,7 +133,7 @@ private:
             scheduled_ = total_duration(open);
             open_ = with_warmup(open, spec_.warmup);
             result_.expected_requests = expected_requests(open);
-            result_.target_rps = scheduled_.count() > 0 ? result_.expected_requests / seconds(scheduled_) : 0.0;
+            result_.target_rps = mean_target_rps(open);
             result_.slots = spec_.connections;
         }
         const std::size_t max_in_flight =

@@ -25,6 +25,11 @@ double expected_requests(const OpenProfile& profile) {
     return total;
 }
 
+double mean_target_rps(const OpenProfile& profile) {
+    const double length_s = seconds(total_duration(profile));
+    return length_s > 0 ? expected_requests(profile) / length_s : 0.0;
+}
+
 double target_rps_at(const OpenProfile& profile, Nanos t) {
     double from = profile.start_rps;
     Nanos stage_start{0};

@@ -48,6 +48,8 @@ struct ClosedProfile {
 [[nodiscard]] Nanos total_duration(const OpenProfile& profile);
 // Expected number of arrivals in [0, duration) of the profile (the integral of the rate).
 [[nodiscard]] double expected_requests(const OpenProfile& profile);
+// Expected requests / profile length: the run's mean target rate; 0 without stages.
+[[nodiscard]] double mean_target_rps(const OpenProfile& profile);
 // Target rate at run time t (linear within a stage); 0 after the last stage.
 [[nodiscard]] double target_rps_at(const OpenProfile& profile, Nanos t);
 
