@@ -62,6 +62,9 @@ public:
     virtual ~Schedule() = default;
     // The next intended start (run time), or nullopt when the schedule is exhausted.
     virtual std::optional<Nanos> next() = 0;
+    // The lane of the arrival next() returned last. Arrivals of one non-zero lane are sent in
+    // order, one at a time, on one slot (a replayed client connection); 0 = any free slot.
+    [[nodiscard]] virtual std::uint64_t lane() const { return 0; }
 };
 
 class ProfileSchedule final : public Schedule {

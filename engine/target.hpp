@@ -38,6 +38,12 @@ public:
     // engine also draws (and discards) the request of a dropped arrival, so timed sources such
     // as replay stay in step with the schedule.
     virtual bool next(PreparedRequest& out) = 0;
+    // The request of the oldest arrival of `lane` (Schedule::lane) not drawn yet; next() then
+    // draws only lane-0 arrivals. Sources whose schedules use no lanes need not override it.
+    virtual bool next_in_lane(std::uint64_t lane, PreparedRequest& out) {
+        (void)lane;
+        return next(out);
+    }
 };
 
 // Where a completed request ends up. Called on the worker's thread, exactly once per send().

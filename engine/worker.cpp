@@ -41,6 +41,7 @@ void Worker::start() {
         return;
     }
     next_due_ = schedule_ ? schedule_->next() : std::nullopt;
+    next_lane_ = schedule_ ? schedule_->lane() : 0;
     arm_open_timer();
 }
 
@@ -65,36 +66,135 @@ void Worker::dispatch_due() {
     const Nanos now = clock_.now();
     while (next_due_ && *next_due_ <= now && !scheduling_done_) {
         const Nanos intended = *next_due_;
-        if (!free_slots_.empty()) {
-            const std::size_t slot = free_slots_.back();
-            free_slots_.pop_back();
-            send_on(slot, intended, now);
-        } else if (queue_.size() < config_.queue_limit) {
-            queue_.push_back(intended);
+        if (next_lane_ != 0) {
+            dispatch_lane(next_lane_, intended, now);
+        } else if (const auto slot = acquire_slot()) {
+            send_on(*slot, intended, now);
+        } else if (waiting_ < config_.queue_limit) {
+            queue_.push_back(Queued{intended, 0});
+            ++waiting_;
         } else {
-            PreparedRequest discarded;
-            if (!source_->next(discarded)) {
-                source_exhausted_ = true;
-                end_scheduling();
-                return;
-            }
-            if (intended >= config_.record_from) recorder_.record_dropped(discarded.name_index);
+            drop(0, intended);
         }
+        if (source_exhausted_) return;
         next_due_ = schedule_->next();
+        next_lane_ = schedule_->lane();
     }
 }
 
-void Worker::send_on(std::size_t slot, Nanos intended, Nanos now) {
-    PreparedRequest request;
-    if (source_exhausted_ || !source_->next(request)) {
+// A lane's arrival goes out on the lane's slot once its earlier arrivals are done; a lane
+// without a slot takes any free one.
+void Worker::dispatch_lane(std::uint64_t lane_id, Nanos intended, Nanos now) {
+    auto& lane = lanes_[lane_id];
+    if (lane.slot && !slots_[*lane.slot].busy) {  // idle and bound: its idle_bound_ entry goes stale
+        send_on(*lane.slot, intended, now, lane_id);
+        return;
+    }
+    if (!lane.slot && lane.waiting.empty()) {
+        if (const auto slot = acquire_slot()) {
+            lane.slot = *slot;
+            slots_[*slot].lane = lane_id;
+            send_on(*slot, intended, now, lane_id);
+            return;
+        }
+    }
+    if (waiting_ >= config_.queue_limit) {
+        drop(lane_id, intended);
+        return;
+    }
+    if (!lane.slot && lane.waiting.empty()) queue_.push_back(Queued{intended, lane_id});
+    lane.waiting.push_back(intended);
+    ++waiting_;
+}
+
+// The queue is full. Lane 0: the arrival is dropped. A lane drops its oldest waiting arrival
+// (whose request the source hands out next) and keeps the new one in its place.
+void Worker::drop(std::uint64_t lane_id, Nanos intended) {
+    PreparedRequest discarded;
+    if (lane_id != 0) {
+        auto found = lanes_.find(lane_id);
+        if (found != lanes_.end() && !found->second.waiting.empty()) {
+            found->second.waiting.push_back(intended);
+            intended = found->second.waiting.front();
+            found->second.waiting.pop_front();
+        } else if (found != lanes_.end() && !found->second.slot) {
+            lanes_.erase(found);
+        }
+    }
+    if (!(lane_id != 0 ? source_->next_in_lane(lane_id, discarded) : source_->next(discarded))) {
         source_exhausted_ = true;
+        end_scheduling();
+        return;
+    }
+    if (intended >= config_.record_from) recorder_.record_dropped(discarded.name_index);
+}
+
+// A free slot, else the slot that has been idle longest while bound to a lane (that lane's
+// connection is then given up).
+std::optional<std::size_t> Worker::acquire_slot() {
+    if (!free_slots_.empty()) {
+        const std::size_t slot = free_slots_.back();
+        free_slots_.pop_back();
+        return slot;
+    }
+    while (!idle_bound_.empty()) {
+        const IdleBound entry = idle_bound_.front();
+        idle_bound_.pop_front();
+        if (!still_idle(entry)) continue;
+        unbind(entry.slot);
+        return entry.slot;
+    }
+    return std::nullopt;
+}
+
+// False for an entry gone stale: its slot was used again (or unbound) since it was listed.
+bool Worker::still_idle(const IdleBound& entry) const {
+    const auto& state = slots_[entry.slot];
+    return !state.busy && state.lane != 0 && state.idle_since == entry.since;
+}
+
+void Worker::unbind(std::size_t slot) {
+    auto& state = slots_[slot];
+    if (state.lane == 0) return;
+    if (auto found = lanes_.find(state.lane); found != lanes_.end()) {
+        found->second.slot.reset();
+        if (found->second.waiting.empty()) lanes_.erase(found);
+    }
+    state.lane = 0;
+}
+
+// Gives the free `slot` to the oldest arrival waiting for one.
+void Worker::serve_queue(std::size_t slot, Nanos now) {
+    const Queued queued = queue_.front();
+    queue_.pop_front();
+    --waiting_;
+    if (queued.lane == 0) {
+        send_on(slot, queued.intended, now);
+        return;
+    }
+    auto& lane = lanes_[queued.lane];
+    lane.slot = slot;
+    slots_[slot].lane = queued.lane;
+    const Nanos intended = lane.waiting.front();
+    lane.waiting.pop_front();
+    send_on(slot, intended, now, queued.lane);
+}
+
+void Worker::send_on(std::size_t slot, Nanos intended, Nanos now, std::uint64_t lane) {
+    PreparedRequest request;
+    if (source_exhausted_ || !(lane != 0 ? source_->next_in_lane(lane, request) : source_->next(request))) {
+        source_exhausted_ = true;
+        forget_waiting();
         free_slots_.push_back(slot);
-        queue_.clear();
         end_scheduling();
         return;
     }
     auto& state = slots_[slot];
-    state = SlotState{intended, now, request.name_index, true, intended >= config_.record_from};
+    state.intended = intended;
+    state.sent = now;
+    state.name_index = request.name_index;
+    state.busy = true;
+    state.record = intended >= config_.record_from;
     ++in_flight_;
     if (state.record) recorder_.record_sent(now - intended);
     session_->send(slot, request);
@@ -155,14 +255,38 @@ void Worker::on_complete(std::size_t slot, const Completion& completion) {
     }
     if (std::holds_alternative<ClosedProfile>(config_.closed)) {
         closed_next(slot, now);
+    } else if (state.lane != 0) {
+        auto& lane = lanes_[state.lane];
+        if (!lane.waiting.empty()) {  // the lane's next arrival, on the same slot
+            const Nanos intended = lane.waiting.front();
+            lane.waiting.pop_front();
+            --waiting_;
+            send_on(slot, intended, now, state.lane);
+        } else if (!queue_.empty()) {
+            unbind(slot);
+            serve_queue(slot, now);
+        } else {  // kept for the lane's next arrival until another needs the slot
+            state.idle_since = ++idle_sequence_;
+            idle_bound_.push_back(IdleBound{slot, state.idle_since});
+            if (idle_bound_.size() > 2 * slots_.size() + 16) {  // stale entries: keep memory bounded
+                std::erase_if(idle_bound_, [this](const IdleBound& entry) { return !still_idle(entry); });
+            }
+        }
     } else if (!queue_.empty()) {
-        const Nanos intended = queue_.front();
-        queue_.pop_front();
-        send_on(slot, intended, now);
+        serve_queue(slot, now);
     } else {
         free_slots_.push_back(slot);
     }
     if (finished() && on_idle) on_idle();
+}
+
+// The run is ending: arrivals not sent yet are forgotten and slots leave their lanes.
+void Worker::forget_waiting() {
+    queue_.clear();
+    lanes_.clear();
+    idle_bound_.clear();
+    waiting_ = 0;
+    for (auto& state : slots_) state.lane = 0;
 }
 
 void Worker::end_scheduling() {
@@ -182,15 +306,19 @@ void Worker::stop_scheduling() {
 
 void Worker::abort() {
     end_scheduling();
-    // Queued arrivals were scheduled but never sent: they count as dropped.
-    while (!queue_.empty()) {
-        const Nanos intended = queue_.front();
-        queue_.pop_front();
-        PreparedRequest discarded;
-        if (!source_->next(discarded)) break;
-        if (intended >= config_.record_from) recorder_.record_dropped(discarded.name_index);
+    // Waiting arrivals were scheduled but never sent: they count as dropped.
+    PreparedRequest discarded;
+    for (const Queued& queued : queue_) {
+        if (queued.lane == 0 && source_->next(discarded) && queued.intended >= config_.record_from)
+            recorder_.record_dropped(discarded.name_index);
     }
-    queue_.clear();
+    for (const auto& [lane_id, lane] : lanes_) {
+        for (const Nanos intended : lane.waiting) {
+            if (source_->next_in_lane(lane_id, discarded) && intended >= config_.record_from)
+                recorder_.record_dropped(discarded.name_index);
+        }
+    }
+    forget_waiting();
     session_->abort_all();
 }
 

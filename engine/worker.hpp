@@ -14,7 +14,9 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -44,7 +46,7 @@ public:
     // Give up on everything still pending: in-flight complete as timeouts, queued are dropped.
     void abort();
     // True once scheduling ended and nothing is queued or in flight.
-    [[nodiscard]] bool finished() const { return scheduling_done_ && in_flight_ == 0 && queue_.empty(); }
+    [[nodiscard]] bool finished() const { return scheduling_done_ && in_flight_ == 0 && waiting_ == 0; }
     // Swaps the active interval for `fresh` (already reset) and returns the filled one.
     std::unique_ptr<IntervalStats> swap_interval(std::unique_ptr<IntervalStats> fresh);
 
@@ -58,12 +60,36 @@ private:
         std::uint32_t name_index = 0;
         bool busy = false;
         bool record = true;
+        std::uint64_t lane = 0;        // the lane bound to this slot, 0 none
+        std::uint64_t idle_since = 0;  // idle_bound_ entry that is current for this slot
+    };
+    // An arrival waiting for a slot: a lane-0 arrival, or (lane != 0) a lane without a slot,
+    // whose arrivals wait in its Lane::waiting.
+    struct Queued {
+        Nanos intended{0};
+        std::uint64_t lane = 0;
+    };
+    // A lane with a bound slot or waiting arrivals; erased when it has neither.
+    struct Lane {
+        std::optional<std::size_t> slot;
+        std::deque<Nanos> waiting;  // intended starts not sent yet, oldest first
+    };
+    struct IdleBound {
+        std::size_t slot;
+        std::uint64_t since;
     };
 
     void on_complete(std::size_t slot, const Completion& completion) override;
     void arm_open_timer();
     void dispatch_due();
-    void send_on(std::size_t slot, Nanos intended, Nanos now);
+    void dispatch_lane(std::uint64_t lane, Nanos intended, Nanos now);
+    void drop(std::uint64_t lane, Nanos intended);
+    [[nodiscard]] std::optional<std::size_t> acquire_slot();
+    void unbind(std::size_t slot);
+    [[nodiscard]] bool still_idle(const IdleBound& entry) const;
+    void serve_queue(std::size_t slot, Nanos now);
+    void forget_waiting();
+    void send_on(std::size_t slot, Nanos intended, Nanos now, std::uint64_t lane = 0);
     void closed_next(std::size_t slot, Nanos now);
     void closed_arm(std::size_t slot, Nanos intended);
     [[nodiscard]] Nanos think_time();
@@ -80,7 +106,12 @@ private:
 
     boost::asio::steady_timer open_timer_;
     std::optional<Nanos> next_due_;
-    std::deque<Nanos> queue_;            // intended starts waiting for a free slot (open model)
+    std::uint64_t next_lane_ = 0;
+    std::deque<Queued> queue_;           // arrivals waiting for a free slot (open model)
+    std::size_t waiting_ = 0;            // arrivals not sent yet: lane 0 in queue_ and every Lane::waiting
+    std::unordered_map<std::uint64_t, Lane> lanes_;
+    std::deque<IdleBound> idle_bound_;   // idle slots still bound to their lane, oldest first
+    std::uint64_t idle_sequence_ = 0;
     std::vector<std::size_t> free_slots_;
     std::vector<SlotState> slots_;
     std::vector<std::unique_ptr<boost::asio::steady_timer>> vu_timers_;  // closed model

@@ -208,7 +208,7 @@ void read_replay(LoadContext& context, const YAML::Node& node, const std::option
     read_run_settings(context, load, target, plan);
     const MapReader replay(sink, node, "replay",
                            {"file", "format", "log_format", "speed", "loop", "from", "to", "max_gap",
-                            "reorder_window", "reorder_max_records", "sample", "strict", "filters", "rewrite",
+                            "reorder_window", "reorder_max_records", "sample", "strict", "per_connection", "filters", "rewrite",
                             "routes", "catch_all", "expect"});
     ReplaySpec spec;
     if (!replay.is_map()) return;
@@ -263,6 +263,7 @@ void read_replay(LoadContext& context, const YAML::Node& node, const std::option
         }
     }
     spec.strict = replay.boolean("strict").value_or(false);
+    spec.per_connection = replay.boolean("per_connection").value_or(false);
     read_filters(replay, spec);
     read_rewrite(replay, spec);
     read_routes(replay, spec, plan);

@@ -242,6 +242,7 @@ private:
         out.headers.clear();
         out.body.clear();
         std::string uri, args;
+        std::string_view connection, remote_addr, remote_port;
         for (std::size_t i = 0; i < format_.tokens.size(); ++i) {
             const auto& token = format_.tokens[i];
             if (!token.variable) continue;
@@ -266,11 +267,26 @@ private:
                 uri = unescape(value);
             } else if (name == "args" || name == "query_string") {
                 if (value != "-") args = unescape(value);
+            } else if (name == "connection") {
+                connection = value;
+            } else if (name == "remote_addr") {
+                remote_addr = value;
+            } else if (name == "remote_port") {
+                remote_port = value;
             } else if (name == "request_body") {
                 if (value != "-") out.body = unescape(value);
             } else if (name.rfind("http_", 0) == 0 && value != "-" && !value.empty()) {
                 out.headers.emplace_back(header_name(std::string_view(name).substr(5)), unescape(value));
             }
+        }
+        // nginx's $connection is the connection's serial number; the client's address and port
+        // name a connection too (the address alone names a client, not a connection).
+        if (!connection.empty() && connection != "-") {
+            out.connection = connection_id(connection);
+        } else if (!remote_port.empty() && remote_port != "-") {
+            out.connection = connection_id(std::string(remote_addr) + ":" + std::string(remote_port));
+        } else {
+            out.connection = 0;
         }
         if (out.target.empty()) {
             if (uri.empty() || out.method.empty()) return "no request method and path in the line";

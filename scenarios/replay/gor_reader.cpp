@@ -12,14 +12,16 @@ namespace {
 struct GorHeader {
     int type = 0;
     std::int64_t timestamp_ns = 0;
+    std::string_view connection;  // the optional fifth field, "" when absent
 };
 
-// "1 8a3f…c2 1700000000123456789 0" (the latency field is missing in old captures).
+// "1 8a3f…c2 1700000000123456789 0" (the latency field is missing in old captures), or with
+// a fifth field naming the client connection, as `volley record` writes it: "… 0 17".
 std::optional<GorHeader> parse_header(std::string_view line) {
     GorHeader header;
-    std::string_view fields[4];
+    std::string_view fields[5];
     std::size_t count = 0;
-    while (!line.empty() && count < 4) {
+    while (!line.empty() && count < 5) {
         const auto space = line.find(' ');
         fields[count++] = line.substr(0, space);
         line = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
@@ -27,6 +29,7 @@ std::optional<GorHeader> parse_header(std::string_view line) {
     if (count < 3 || !line.empty() || fields[1].empty()) return std::nullopt;
     if (fields[0].size() != 1 || fields[0][0] < '1' || fields[0][0] > '3') return std::nullopt;
     header.type = fields[0][0] - '0';
+    if (count == 5) header.connection = fields[4];
     const auto ts = fields[2];
     const auto [end, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), header.timestamp_ns);
     if (ec != std::errc() || end != ts.data() + ts.size() || header.timestamp_ns < 0) return std::nullopt;
@@ -58,7 +61,7 @@ public:
             const auto newline = raw_.find('\n');
             const auto header = parse_header(std::string_view(raw_).substr(0, newline));
             if (newline == std::string::npos || !header) {
-                malformed(location(line), "the header line is not '<type> <id> <timestamp_ns> <latency_ns>'");
+                malformed(location(line), "the header line is not '<type> <id> <timestamp_ns> <latency_ns> [<connection>]'");
                 continue;
             }
             const std::string_view payload = std::string_view(raw_).substr(newline + 1);
@@ -78,6 +81,7 @@ public:
                 continue;
             }
             out.ts_ns = header->timestamp_ns;
+            out.connection = connection_id(header->connection);
             out.line = line;
             out.late = false;
             yielded(out);

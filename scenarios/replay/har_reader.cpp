@@ -55,6 +55,9 @@ EntryKind read_entry(const json::value& entry, ReplayRecord& out, std::string& e
     const std::string_view url_text = *url;
     if (url_text.substr(0, 7) != "http://" && url_text.substr(0, 8) != "https://") return EntryKind::not_http;
     out.ts_ns = *when;
+    // HAR 1.2 `connection`: the id of the TCP/IP connection the entry went over (optional).
+    const auto* connection = text_at(*object, "connection");
+    out.connection = connection ? connection_id(*connection) : 0;
     out.method.assign(*method);
     out.target = origin_form(url_text);
     out.headers.clear();

@@ -6,6 +6,7 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <cmath>
@@ -82,6 +83,16 @@ std::string record_from(const json::value& value, ReplayRecord& out) {
     if (const auto* body = object->if_contains("body"); body && !body->is_null()) {
         if (!body->is_string()) return "\"body\" is not a text";
         out.body.assign(body->get_string());
+    }
+    out.connection = 0;
+    if (const auto* connection = object->if_contains("connection"); connection && !connection->is_null()) {
+        if (const auto* text = connection->if_string()) {
+            out.connection = connection_id(*text);
+        } else if (connection->is_int64() || connection->is_uint64()) {
+            out.connection = connection_id(json::serialize(*connection));
+        } else {
+            return "\"connection\" is not a text or an integer";
+        }
     }
     return "";
 }

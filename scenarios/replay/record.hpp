@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,7 +19,19 @@ struct ReplayRecord {
     std::uint64_t ordinal = 0;  // 0-based position among the file's requests (sampling key)
     std::uint64_t line = 0;     // 1-based line where the record starts (HAR: entry index)
     bool late = false;          // arrived behind the reorder window; ts_ns was moved forward
+    // The recorded client connection, as connection_id() of the capture's connection key;
+    // 0 when the capture does not say (docs/replay.md "Per-connection ordering").
+    std::uint64_t connection = 0;
 };
+
+// A connection key as the capture writes it ("17", "10.0.0.5:51234") -> a non-zero id.
+// FNV-1a: two keys sharing an id only serialise their requests, they are not mixed up otherwise.
+[[nodiscard]] inline std::uint64_t connection_id(std::string_view key) {
+    if (key.empty()) return 0;
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const unsigned char c : key) hash = (hash ^ c) * 0x100000001b3ULL;
+    return hash == 0 ? 1 : hash;
+}
 
 // Where a skipped record was, and why it was skipped.
 struct MalformedRecord {

@@ -52,6 +52,9 @@ struct ReplaySpec {
     std::optional<engine::Nanos> max_gap; // capture-time gaps longer than this are shortened to it
     engine::Nanos reorder_window{std::chrono::seconds(5)};  // out-of-order tolerance
     std::size_t reorder_max_records = 100'000;               // memory bound of the window
+    // Each recorded client connection's requests are sent in order, one at a time, on one
+    // connection (records without a connection id go out on any free connection).
+    bool per_connection = false;
 
     // Selection.
     double sample_ratio = 1.0;                 // 0 < ratio <= 1, deterministic per record

@@ -15,9 +15,10 @@ ReplayStream::ReplayStream(const ReplaySpec& spec, ReaderFactory open_reader, st
       selector_(spec, seed),
       rewriter_(spec) {}
 
-bool ReplayStream::mine(std::uint64_t ordinal) const {
+bool ReplayStream::mine(const ReplayRecord& record) const {
     if (worker_count_ == 1) return true;
-    std::uint64_t x = ordinal + 0x9E3779B97F4A7C15ULL;  // splitmix64: neighbours land anywhere
+    std::uint64_t x = (spec_.per_connection && record.connection != 0 ? record.connection : record.ordinal) +
+                      0x9E3779B97F4A7C15ULL;  // splitmix64: neighbours land anywhere
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
     return (x ^ (x >> 31)) % worker_count_ == worker_index_;
@@ -34,7 +35,7 @@ bool ReplayStream::next_sorted(ReplayRecord& out) {
         }
         ReplayRecord record;
         if (reader_->next(record)) {
-            if (!mine(record.ordinal)) {  // only its timestamp, method and target matter here
+            if (!mine(record)) {  // only its timestamp, method and target matter here
                 std::vector<std::pair<std::string, std::string>>().swap(record.headers);
                 std::string().swap(record.body);
             }
@@ -116,11 +117,15 @@ std::optional<engine::Nanos> ReplayStream::compute_next_start() {
         }
         previous_kept_ns_ = record.ts_ns;
         ++kept_in_pass_;
-        if (first_pass) ++counts_.kept;
-        if (!mine(record.ordinal)) continue;
+        if (first_pass) {
+            ++counts_.kept;
+            if (record.connection != 0) ++counts_.with_connection;
+        }
+        if (!mine(record)) continue;
         const std::int64_t offset =
             pass_offset_ns_ + std::llround(static_cast<double>(compressed_ns_) / spec_.speed);
-        pending_.push_back(std::move(record));
+        lane_ = spec_.per_connection ? record.connection : 0;
+        (lane_ == 0 ? pending_ : pending_in_lane_[lane_]).push_back(std::move(record));
         ++scheduled_;
         return engine::Nanos{offset};
     }
@@ -148,10 +153,18 @@ std::optional<engine::Nanos> ReplayStream::next_start() {
     return compute_next_start();
 }
 
-bool ReplayStream::next_request(engine::PreparedRequest& out) {
-    if (pending_.empty()) return false;
-    rewriter_.render(pending_.front(), rendered_);
-    pending_.pop_front();
+bool ReplayStream::next_request(std::uint64_t lane, engine::PreparedRequest& out) {
+    if (lane == 0) {
+        if (pending_.empty()) return false;
+        rewriter_.render(pending_.front(), rendered_);
+        pending_.pop_front();
+    } else {
+        const auto found = pending_in_lane_.find(lane);
+        if (found == pending_in_lane_.end()) return false;
+        rewriter_.render(found->second.front(), rendered_);
+        found->second.pop_front();
+        if (found->second.empty()) pending_in_lane_.erase(found);
+    }
     out.name_index = rendered_.name_index;
     out.method = rendered_.method;
     out.target = rendered_.target;
@@ -167,6 +180,7 @@ class ReplaySchedule final : public engine::Schedule {
 public:
     explicit ReplaySchedule(std::shared_ptr<ReplayStream> stream) : stream_(std::move(stream)) {}
     std::optional<engine::Nanos> next() override { return stream_->next_start(); }
+    [[nodiscard]] std::uint64_t lane() const override { return stream_->lane(); }
 
 private:
     std::shared_ptr<ReplayStream> stream_;
@@ -175,7 +189,10 @@ private:
 class ReplaySource final : public engine::RequestSource {
 public:
     explicit ReplaySource(std::shared_ptr<ReplayStream> stream) : stream_(std::move(stream)) {}
-    bool next(engine::PreparedRequest& out) override { return stream_->next_request(out); }
+    bool next(engine::PreparedRequest& out) override { return stream_->next_request(0, out); }
+    bool next_in_lane(std::uint64_t lane, engine::PreparedRequest& out) override {
+        return stream_->next_request(lane, out);
+    }
 
 private:
     std::shared_ptr<ReplayStream> stream_;

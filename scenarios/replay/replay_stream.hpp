@@ -4,7 +4,8 @@
 // Every worker reads the whole capture and runs the timeline over every kept record, so all
 // workers agree on the timeline. Each record belongs to one worker, chosen by a hash of its
 // position in the file (balanced whatever the filters keep, the same on every loop pass);
-// records of other workers are stripped to timestamp, method and target as soon as they are
+// with `per_connection`, records naming a client connection are placed by a hash of the
+// connection instead, so that one worker sends all of a connection's requests. Records of other workers are stripped to timestamp, method and target as soon as they are
 // read, so a worker's reorder window holds whole records only for its own share.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 namespace volley::scenarios {
 
@@ -31,6 +33,7 @@ struct CaptureCounts {
     std::uint64_t filtered = 0;     // method or path filters
     std::uint64_t sampled_out = 0;
     std::uint64_t kept = 0;         // replayed per pass, across all workers
+    std::uint64_t with_connection = 0;  // kept records that name their client connection
     std::int64_t span_ns = 0;       // first to last kept record, capture time after max_gap
 };
 
@@ -46,9 +49,12 @@ public:
     // Schedule side: this worker's next intended start, run time since the replay's start
     // (its first kept record is at 0), non-decreasing; nullopt when every pass is done.
     std::optional<engine::Nanos> next_start();
-    // Source side: the request of the oldest start handed out and not drawn yet. The views
-    // are valid until the next call. False when none is waiting.
-    bool next_request(engine::PreparedRequest& out);
+    // The lane of the start next_start() returned last: with `per_connection`, the record's
+    // connection id (0 when it has none), else 0.
+    [[nodiscard]] std::uint64_t lane() const { return lane_; }
+    // Source side: the request of the oldest start of `lane` handed out and not drawn yet. The
+    // views are valid until the next call. False when none is waiting.
+    bool next_request(std::uint64_t lane, engine::PreparedRequest& out);
     // Reads ahead to the first start, so that the run's first request is not late.
     void prefetch();
 
@@ -61,7 +67,7 @@ public:
 
 private:
     bool next_sorted(ReplayRecord& out);  // false at the end of the pass
-    [[nodiscard]] bool mine(std::uint64_t ordinal) const;
+    [[nodiscard]] bool mine(const ReplayRecord& record) const;
     bool start_next_pass();               // false when every pass is done
     std::optional<engine::Nanos> compute_next_start();
 
@@ -72,7 +78,10 @@ private:
     ReorderBuffer reorder_;
     RecordSelector selector_;
     RequestRewriter rewriter_;
-    std::deque<ReplayRecord> pending_;  // scheduled, request not drawn yet
+    // Scheduled, request not drawn yet, oldest first: lane 0, and each lane with any waiting.
+    std::deque<ReplayRecord> pending_;
+    std::unordered_map<std::uint64_t, std::deque<ReplayRecord>> pending_in_lane_;
+    std::uint64_t lane_ = 0;
     RenderedRequest rendered_;
     std::optional<std::optional<engine::Nanos>> prefetched_;
 

@@ -118,6 +118,7 @@ TEST_CASE("HAR: a browser recording, sorted by start; pseudo-headers dropped; fo
         for (const auto& [name, value] : record.headers) CHECK(name.front() != ':');
         CHECK(header(record, "cookie") == "sid=abc");
     }
+    for (const auto& record : records) CHECK(record.connection == connection_id("443"));  // entries[].connection
     CHECK(reader->counts().non_requests == 1);  // the data: URL
     REQUIRE(reader->counts().malformed == 1);
     CHECK(reader->counts().first_malformed[0].location == "log.entries[5]");
@@ -185,6 +186,49 @@ TEST_CASE("JSONL: seconds, ns and ISO 8601 times; url or path; headers as object
     CHECK(reader->counts().first_malformed[0].location == "line 4");
     CHECK(reader->counts().first_malformed[1].location == "line 6");
     CHECK(reader->counts().first_malformed[1].reason == "missing \"ts\"");
+}
+
+TEST_CASE("connection ids: GoReplay's fifth field, JSONL, HAR, $connection or client address and port") {
+    const std::string sep = std::string(kGorSeparator);
+    TempFile gor("c.gor", "1 aa01 1760104536000000000 0 7\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n" + sep +
+                              "2 aa01 1760104536001000000 1000000 7\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" + sep +
+                              "1 aa02 1760104536002000000 0\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n" + sep +
+                              "1 aa03 1760104536003000000 0 8\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n" + sep +
+                              "1 aa04 1760104536004000000 0 8 9\nGET /d HTTP/1.1\r\nHost: x\r\n\r\n" + sep);
+    auto gor_reader = make_gor_reader(gor.path(), false);
+    const auto gor_records = read_all(*gor_reader);
+    REQUIRE(gor_records.size() == 3);
+    CHECK(gor_records[0].connection == connection_id("7"));
+    CHECK(gor_records[1].connection == 0);  // four fields: GoReplay's own format names none
+    CHECK(gor_records[2].connection == connection_id("8"));
+    CHECK(gor_records[0].connection != gor_records[2].connection);
+    CHECK(gor_reader->counts().malformed == 1);  // six fields
+
+    TempFile jsonl("c.jsonl", R"({"ts": 1, "path": "/a", "connection": "10.0.0.1:5000"}
+{"ts": 2, "path": "/b", "connection": 42}
+{"ts": 3, "path": "/c"}
+{"ts": 4, "path": "/d", "connection": [1]}
+)");
+    auto jsonl_reader = make_jsonl_reader(jsonl.path(), false);
+    const auto jsonl_records = read_all(*jsonl_reader);
+    REQUIRE(jsonl_records.size() == 3);
+    CHECK(jsonl_records[0].connection == connection_id("10.0.0.1:5000"));
+    CHECK(jsonl_records[1].connection == connection_id("42"));
+    CHECK(jsonl_records[2].connection == 0);
+    REQUIRE(jsonl_reader->counts().malformed == 1);
+    CHECK(jsonl_reader->counts().first_malformed[0].reason == "\"connection\" is not a text or an integer");
+
+    TempFile log("c.log", "1760104536.125 10.0.0.1 51000 17 \"GET /a HTTP/1.1\"\n"
+                          "1760104536.250 10.0.0.1 51002 - \"GET /b HTTP/1.1\"\n");
+    auto by_serial = make_access_log_reader(log.path(), R"($msec $remote_addr $remote_port $connection "$request")", false);
+    const auto serial_records = read_all(*by_serial);
+    REQUIRE(serial_records.size() == 2);
+    CHECK(serial_records[0].connection == connection_id("17"));
+    CHECK(serial_records[1].connection == connection_id("10.0.0.1:51002"));  // no serial: address and port
+    auto by_address = make_access_log_reader(log.path(), R"($msec $remote_addr $bytes $status "$request")", false);
+    const auto address_records = read_all(*by_address);
+    REQUIRE(address_records.size() == 2);
+    CHECK(address_records[0].connection == 0);  // an address alone names a client, not a connection
 }
 
 TEST_CASE("formats are guessed from the extension") {

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
 
 using namespace std::chrono_literals;
@@ -26,6 +27,7 @@ struct Placed {
     Nanos start{0};
     std::uint32_t name = 0;
     std::string method, target, headers, body;
+    std::uint64_t lane = 0;
 };
 
 // Plays a stream to its end: every start with the request drawn for it.
@@ -35,12 +37,12 @@ std::vector<Placed> play(const ReplaySpec& spec, std::size_t worker = 0, std::si
     std::vector<Placed> out;
     while (const auto start = stream.next_start()) {
         engine::PreparedRequest request;
-        REQUIRE(stream.next_request(request));
+        REQUIRE(stream.next_request(stream.lane(), request));
         out.push_back({*start, request.name_index, std::string(request.method), std::string(request.target),
-                       std::string(request.headers), std::string(request.body)});
+                       std::string(request.headers), std::string(request.body), stream.lane()});
     }
     engine::PreparedRequest none;
-    CHECK_FALSE(stream.next_request(none));
+    CHECK_FALSE(stream.next_request(0, none));
     if (counts) *counts = stream.first_pass();
     return out;
 }
@@ -168,6 +170,42 @@ TEST_CASE("workers share the records, each sent once, on one common timeline") {
     }
     CHECK(shared == expected);
     CHECK(smallest >= 20);  // 40 each on average; a hash of the position, not chance per run
+}
+
+TEST_CASE("per_connection: a connection's records stay with one worker and carry its lane") {
+    std::string text;
+    for (int i = 0; i < 40; ++i) {
+        const std::string key = "10.0.0.1:" + std::to_string(5000 + i % 5);
+        text += "{\"ts\": " + std::to_string(kT0 + i * 10 * kMs) + ", \"path\": \"/k" + std::to_string(i % 5) +
+                "/" + std::to_string(i) + "\", \"connection\": \"" + key + "\"}\n";
+    }
+    text += jsonl_line(kT0 + 400 * kMs, "/none");
+    TempFile file("c.jsonl", text);
+    ReplaySpec spec;
+    spec.file = file.path();
+    spec.per_connection = true;
+    std::map<std::string, std::set<std::size_t>> workers_of;  // "/k3" -> workers that sent it
+    std::size_t total = 0;
+    for (std::size_t worker = 0; worker < 3; ++worker) {
+        for (const auto& p : play(spec, worker, 3)) {
+            ++total;
+            const std::string connection = p.target.substr(0, p.target.find('/', 1));
+            workers_of[connection].insert(worker);
+            const int k = connection == "/none" ? -1 : connection[2] - '0';
+            CHECK(p.lane == (k < 0 ? 0 : connection_id("10.0.0.1:" + std::to_string(5000 + k))));
+        }
+    }
+    CHECK(total == 41);
+    for (const auto& [connection, workers] : workers_of) CHECK(workers.size() == 1);
+    spec.per_connection = false;  // without it the lanes are 0 and a connection is shared out
+    std::set<std::size_t> workers_of_k0;
+    for (std::size_t worker = 0; worker < 3; ++worker) {
+        for (const auto& p : play(spec, worker, 3)) {
+            CHECK(p.lane == 0);
+            if (p.target.rfind("/k0/", 0) == 0) workers_of_k0.insert(worker);
+        }
+    }
+    CHECK(workers_of_k0.size() > 1);
 }
 
 TEST_CASE("sampling keeps the same share of records on every run, and others with another seed") {

@@ -20,6 +20,7 @@ struct LoopbackServer::Impl {
     asio::io_context io{1};
     tcp::acceptor acceptor{io};
     std::string response;
+    std::uint64_t accepted = 0;
 
     Impl(LoopbackServer& o, LoopbackServerOptions opts) : owner(o), options(std::move(opts)) {
         const char* reason = options.status < 300 ? "OK" : options.status < 500 ? "Client Error" : "Server Error";
@@ -38,7 +39,9 @@ struct LoopbackServer::Impl {
         tcp::socket socket;
         asio::streambuf buffer;
         asio::steady_timer timer;
-        Connection(Impl& s, tcp::socket sock) : server(s), socket(std::move(sock)), timer(s.io) {}
+        std::uint64_t serial;
+        Connection(Impl& s, tcp::socket sock, std::uint64_t number)
+            : server(s), socket(std::move(sock)), timer(s.io), serial(number) {}
 
         void read() {
             asio::async_read_until(socket, buffer, "\r\n\r\n",
@@ -59,7 +62,7 @@ struct LoopbackServer::Impl {
             server.owner.requests_.fetch_add(1);
             if (server.options.record_arrivals) {
                 std::lock_guard lock(server.owner.arrivals_mutex_);
-                server.owner.arrivals_.push_back({now, header.substr(0, header.find("\r\n"))});
+                server.owner.arrivals_.push_back({now, header.substr(0, header.find("\r\n")), serial});
             }
             auto after_body = [self = shared_from_this(), now] { self->respond(now); };
             if (content_length > buffer.size()) {
@@ -81,6 +84,9 @@ struct LoopbackServer::Impl {
             if (server.options.stall_for.count() > 0 && since >= stall_start && since < stall_end) {
                 timer.expires_at(server.owner.started_ + stall_end);
                 timer.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->write(); });
+            } else if (server.options.response_delay.count() > 0) {
+                timer.expires_at(arrived + server.options.response_delay);
+                timer.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->write(); });
             } else {
                 write();
             }
@@ -97,7 +103,7 @@ struct LoopbackServer::Impl {
         acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
             if (ec) return;
             socket.set_option(tcp::no_delay(true));
-            std::make_shared<Connection>(*this, std::move(socket))->read();
+            std::make_shared<Connection>(*this, std::move(socket), ++accepted)->read();
             accept();
         });
     }

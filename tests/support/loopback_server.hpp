@@ -22,12 +22,15 @@ struct LoopbackServerOptions {
     // stall_at + stall_for: the server stalls once.
     std::chrono::milliseconds stall_at{0};
     std::chrono::milliseconds stall_for{0};
-    bool record_arrivals = false;  // keep every request's arrival time and request line
+    // Every response is written this long after its request arrived (outside a stall).
+    std::chrono::milliseconds response_delay{0};
+    bool record_arrivals = false;  // keep every request's arrival time, request line and connection
 };
 
 struct Arrival {
     std::chrono::steady_clock::time_point at;
     std::string request_line;
+    std::uint64_t connection = 0;  // the server-side connection it came on: 1, 2, … in accept order
 };
 
 class LoopbackServer {
