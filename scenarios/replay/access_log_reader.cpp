@@ -173,24 +173,17 @@ public:
 private:
     // Reads one line into the spreading buffer (or ready_); false at the end of the file.
     bool read_one() {
-        const std::uint64_t line = in_.line();
-        const auto read = in_.read_line(line_, kMaxRecordBytes);
-        if (read == InputFile::Read::end) {
-            if (in_.failed() && !reported_failure_) {
-                reported_failure_ = true;
-                malformed("line " + std::to_string(line), in_.error());
-            }
-            return false;
-        }
-        if (line_.find_first_not_of(" \t") == std::string::npos) return true;
+        std::uint64_t line = 0;
+        bool cut_by_error = false;
+        if (!next_line(in_, kMaxRecordBytes, line_, line, cut_by_error)) return false;
         ReplayRecord record;
-        std::string error = read == InputFile::Read::too_long ? "the line is longer than 64 MiB" : parse(record);
-        if (error.empty() && read == InputFile::Read::partial && in_.failed()) {
-            reported_failure_ = true;
-            error = "the line is truncated (" + in_.error() + ")";
+        std::string error = parse(record);
+        if (error.empty() && cut_by_error) {
+            read_failed(in_, line, "the line is truncated");
+            return true;
         }
         if (!error.empty()) {
-            malformed("line " + std::to_string(line), error);
+            malformed(line_location(line), error);
             return true;
         }
         record.line = line;
@@ -328,7 +321,6 @@ private:
     std::map<std::int64_t, std::vector<ReplayRecord>> pending_;  // whole second (ns) -> its records
     std::size_t pending_records_ = 0;
     std::deque<ReplayRecord> ready_;
-    bool reported_failure_ = false;
 };
 
 }  // namespace

@@ -47,28 +47,24 @@ public:
             const std::uint64_t line = in_.line();
             const auto read = in_.read_until(kGorSeparator, raw_, kMaxRecordBytes);
             if (read == InputFile::Read::end) {
-                if (in_.failed() && !reported_failure_) {
-                    reported_failure_ = true;
-                    malformed(location(line), in_.error());
-                }
+                read_failed(in_, line);
                 return false;
             }
             if (blank(raw_)) continue;
             if (read == InputFile::Read::too_long) {
-                malformed(location(line), "the record is longer than 64 MiB");
+                malformed(line_location(line), "the record is longer than 64 MiB");
                 continue;
             }
             const auto newline = raw_.find('\n');
             const auto header = parse_header(std::string_view(raw_).substr(0, newline));
             if (newline == std::string::npos || !header) {
-                malformed(location(line), "the header line is not '<type> <id> <timestamp_ns> <latency_ns> [<connection>]'");
+                malformed(line_location(line), "the header line is not '<type> <id> <timestamp_ns> <latency_ns> [<connection>]'");
                 continue;
             }
             const std::string_view payload = std::string_view(raw_).substr(newline + 1);
             const bool truncated = read == InputFile::Read::partial;
             if (truncated && in_.failed()) {
-                reported_failure_ = true;
-                malformed(location(line), "the record is truncated (" + in_.error() + ")");
+                read_failed(in_, line, "the record is truncated");
                 continue;
             }
             if (header->type != 1) {
@@ -77,7 +73,7 @@ public:
             }
             const std::string error = parse_http_request(payload, out);
             if (!error.empty()) {
-                malformed(location(line), truncated ? "the record is truncated: " + error : error);
+                malformed(line_location(line), truncated ? "the record is truncated: " + error : error);
                 continue;
             }
             out.ts_ns = header->timestamp_ns;
@@ -90,11 +86,8 @@ public:
     }
 
 private:
-    static std::string location(std::uint64_t line) { return "line " + std::to_string(line); }
-
     InputFile in_;
     std::string raw_;
-    bool reported_failure_ = false;
 };
 
 }  // namespace

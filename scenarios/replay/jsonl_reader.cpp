@@ -39,8 +39,6 @@ std::optional<std::int64_t> epoch_ns(const json::value& ts) {
     return std::nullopt;
 }
 
-bool blank(std::string_view text) { return text.find_first_not_of(" \t\r") == std::string_view::npos; }
-
 // Fills `out` from one parsed line; returns why it cannot, or "".
 std::string record_from(const json::value& value, ReplayRecord& out) {
     const auto* object = value.if_object();
@@ -103,34 +101,24 @@ public:
         : RecordReader(path, strict), in_(path), scratch_(std::make_unique<unsigned char[]>(kScratchBytes)) {}
 
     bool next(ReplayRecord& out) override {
-        while (true) {
-            const std::uint64_t line = in_.line();
-            const auto read = in_.read_line(line_, kMaxRecordBytes);
-            if (read == InputFile::Read::end) {
-                if (in_.failed() && !reported_failure_) {
-                    reported_failure_ = true;
-                    malformed("line " + std::to_string(line), in_.error());
-                }
-                return false;
-            }
-            if (read == InputFile::Read::too_long) {
-                malformed("line " + std::to_string(line), "the line is longer than 64 MiB");
-                continue;
-            }
-            if (blank(line_)) continue;
+        std::uint64_t line = 0;
+        bool cut_by_error = false;
+        while (next_line(in_, kMaxRecordBytes, line_, line, cut_by_error)) {
             json::monotonic_resource memory(scratch_.get(), kScratchBytes);
             boost::system::error_code ec;
             const json::value value = json::parse(line_, ec, &memory);
             std::string error;
+            if (ec && cut_by_error) {
+                read_failed(in_, line, "the line is truncated");
+                continue;
+            }
             if (ec) {
-                error = read == InputFile::Read::partial && in_.failed() ? "the line is truncated (" + in_.error() + ")"
-                                                                         : "not JSON: " + ec.message();
-                if (in_.failed()) reported_failure_ = true;
+                error = "not JSON: " + ec.message();
             } else {
                 error = record_from(value, out);
             }
             if (!error.empty()) {
-                malformed("line " + std::to_string(line), error);
+                malformed(line_location(line), error);
                 continue;
             }
             out.line = line;
@@ -138,6 +126,7 @@ public:
             yielded(out);
             return true;
         }
+        return false;
     }
 
 private:
@@ -145,7 +134,6 @@ private:
     InputFile in_;
     std::string line_;
     std::unique_ptr<unsigned char[]> scratch_;
-    bool reported_failure_ = false;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The reader seam's shared parts and the replay format names.
 #include "scenarios/replay/record.hpp"
+#include "scenarios/replay/input_file.hpp"
 #include "scenarios/replay/replay_spec.hpp"
 
 namespace volley::scenarios {
@@ -30,6 +31,31 @@ std::string printable(const std::string& text) {
 }
 
 }  // namespace
+
+void RecordReader::read_failed(const InputFile& in, std::uint64_t number, std::string_view what) {
+    if (!in.failed() || reported_read_failure_) return;
+    reported_read_failure_ = true;
+    malformed(line_location(number), what.empty() ? in.error() : std::string(what) + " (" + in.error() + ")");
+}
+
+bool RecordReader::next_line(InputFile& in, std::size_t max_bytes, std::string& line, std::uint64_t& number,
+                             bool& cut_by_error) {
+    while (true) {
+        number = in.line();
+        const auto read = in.read_line(line, max_bytes);
+        if (read == InputFile::Read::end) {
+            read_failed(in, number);
+            return false;
+        }
+        if (read == InputFile::Read::too_long) {
+            malformed(line_location(number), "the line is longer than " + std::to_string(max_bytes >> 20) + " MiB");
+            continue;
+        }
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        cut_by_error = read == InputFile::Read::partial && in.failed();
+        return true;
+    }
+}
 
 void RecordReader::malformed(std::string location, std::string reason) {
     reason = printable(reason);

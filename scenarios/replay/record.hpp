@@ -56,6 +56,8 @@ struct ReaderCounts {
     static constexpr std::size_t kMaxListed = 20;
 };
 
+class InputFile;
+
 // Streams one capture file's requests in file order. Not thread-safe.
 class RecordReader {
 public:
@@ -68,6 +70,15 @@ public:
 protected:
     // Counts a skipped record; throws ReplayInputError instead when strict.
     void malformed(std::string location, std::string reason);
+    // Line-based formats (access logs, JSONL): the next line that is not blank, into `line`,
+    // its 1-based number into `number`; false at the end of the file. Lines longer than
+    // `max_bytes` and a read error at the end are counted malformed here. `cut_by_error`: the
+    // file ends inside this line because reading failed (the caller says why it is malformed).
+    bool next_line(InputFile& in, std::size_t max_bytes, std::string& line, std::uint64_t& number, bool& cut_by_error);
+    // A read error that ended the file (a cut gzip stream), counted malformed once, at line
+    // `number`: the reason is the error, after `what` when given ("the line is truncated").
+    void read_failed(const InputFile& in, std::uint64_t number, std::string_view what = {});
+    [[nodiscard]] static std::string line_location(std::uint64_t number) { return "line " + std::to_string(number); }
     // Sets ordinal, counts the request.
     void yielded(ReplayRecord& record) { record.ordinal = counts_.requests++; }
     void non_request() { ++counts_.non_requests; }
@@ -79,6 +90,7 @@ private:
     std::string file_;
     bool strict_;
     ReaderCounts counts_;
+    bool reported_read_failure_ = false;
 };
 
 }  // namespace volley::scenarios
