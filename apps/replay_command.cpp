@@ -44,6 +44,7 @@ std::vector<std::string> overrides_from_flags(const ReplayOptions& o) {
     if (o.max_gap) sets.push_back("replay.max_gap=" + *o.max_gap);
     if (o.sample) sets.push_back("replay.sample=" + *o.sample);
     if (o.strict) sets.push_back("replay.strict=true");
+    if (o.per_connection) sets.push_back("replay.per_connection=true");
     if (o.connections) sets.push_back(fmt::format("target.http.connections={}", *o.connections));
     if (o.threads) sets.push_back(fmt::format("load.threads={}", *o.threads));
     if (o.out_dir) sets.push_back("output.dir=" + *o.out_dir);
@@ -113,6 +114,8 @@ void add_replay_commands(CLI::App& app, int& exit_code) {
     replay->add_option("--route", o.routes, "Name requests by path pattern, e.g. '/entities/*/ancestors' (repeatable)")
         ->allow_extra_args(false);
     replay->add_flag("--strict", o.strict, "Fail (exit 2) on the first malformed record instead of skipping it");
+    replay->add_flag("--per-connection", o.per_connection,
+                     "Send each recorded client connection's requests in order on one connection");
     replay->add_option("-t,--threads", o.threads, "Worker threads (default: number of cores)");
     replay->add_option("-c,--connections", o.connections, "Connections across all threads (default 64)");
     replay->add_option("--set", o.sets, "Override a scenario key: key.path=value (repeatable)")->allow_extra_args(false);
@@ -127,9 +130,16 @@ void add_replay_commands(CLI::App& app, int& exit_code) {
     auto* record = app.add_subcommand(
         "record", "Record traffic as a reverse proxy into a GoReplay capture, until SIGINT/SIGTERM");
     record->add_option("--listen", record_options->listen, "HOST:PORT to listen on (default 127.0.0.1:8079)");
-    record->add_option("--upstream", record_options->upstream, "http://host:port the requests are forwarded to")
+    record->add_option("--upstream", record_options->upstream,
+                       "http[s]://host:port[/prefix] the requests are forwarded to (https: certificate verified)")
         ->required();
     record->add_option("-o,--out", record_options->output, "Capture file (.gor, or .gor.gz for gzip)")->required();
+    record->add_option("--tls-cert", record_options->tls_cert, "PEM certificate chain: listen with TLS (needs --tls-key)");
+    record->add_option("--tls-key", record_options->tls_key, "PEM private key of --tls-cert");
+    record->add_option("--ca-file", record_options->ca_file,
+                       "https upstream: trust this PEM CA or certificate instead of the system's");
+    record->add_flag("--insecure", record_options->insecure,
+                     "https upstream: do not verify its certificate (a warning is printed)");
     record->add_flag("-q,--quiet", record_options->quiet, "No start and stop messages");
     record->callback([&exit_code, record_options] { exit_code = record_command(*record_options); });
 }

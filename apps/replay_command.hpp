@@ -24,6 +24,7 @@ struct ReplayOptions {
     std::optional<std::string> from, to, max_gap, sample;
     std::vector<std::string> routes;  // path patterns, each names its requests
     bool strict = false;
+    bool per_connection = false;
     std::vector<std::string> sets;    // key.path=value
     std::optional<std::string> out_dir;
     std::vector<std::string> output_formats;

@@ -1,9 +1,9 @@
 #include "targets/http_connection.hpp"
+#include "targets/tls_context.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -12,7 +12,6 @@
 #include <boost/beast/http/error.hpp>
 
 #include <fmt/format.h>
-#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -280,8 +279,7 @@ void Connection<Stream>::connect() {
     } else {
         stream_.emplace(session_.io(), const_cast<asio::ssl::context&>(*shared.tls));
         const std::string& sni = shared.config.sni.empty() ? shared.url.host : shared.config.sni;
-        SSL_set_tlsext_host_name(stream_->native_handle(), sni.c_str());
-        if (!shared.config.insecure) stream_->set_verify_callback(asio::ssl::host_name_verification(sni));
+        prepare_tls_client_stream(*stream_, sni, !shared.config.insecure);
     }
     auto& socket = [&]() -> tcp::socket& {
         if constexpr (std::is_same_v<Stream, tcp::socket>) return *stream_;
@@ -447,25 +445,12 @@ std::shared_ptr<HttpTarget::Shared> make_http_shared(const HttpTargetConfig& con
     if (ec) throw std::runtime_error(fmt::format("cannot resolve {}: {}", shared->url.host, ec.message()));
     for (const auto& entry : results) shared->endpoints.push_back(entry.endpoint());
     if (shared->url.tls) {
-        auto& ctx = shared->tls.emplace(asio::ssl::context::tls_client);
-        if (config.insecure) {
-            ctx.set_verify_mode(asio::ssl::verify_none);
-        } else {
-            ctx.set_verify_mode(asio::ssl::verify_peer);
-            if (!config.ca_file.empty()) {
-                ctx.load_verify_file(config.ca_file, ec);
-                if (ec) throw std::invalid_argument(fmt::format("cannot load ca_file {}: {}", config.ca_file, ec.message()));
-            } else {
-                ctx.set_default_verify_paths();
-            }
-        }
-        if (!config.client_cert.empty()) {
-            ctx.use_certificate_chain_file(config.client_cert, ec);
-            if (ec) throw std::invalid_argument(fmt::format("cannot load client_cert {}: {}", config.client_cert, ec.message()));
-            ctx.use_private_key_file(config.client_key.empty() ? config.client_cert : config.client_key,
-                                     asio::ssl::context::pem, ec);
-            if (ec) throw std::invalid_argument(fmt::format("cannot load client_key: {}", ec.message()));
-        }
+        TlsClientOptions tls;
+        tls.insecure = config.insecure;
+        tls.ca_file = config.ca_file;
+        tls.client_cert = config.client_cert;
+        tls.client_key = config.client_key;
+        shared->tls.emplace(make_tls_client_context(tls));
     }
     const bool default_port = shared->url.port == (shared->url.tls ? "443" : "80");
     const bool ipv6 = shared->url.host.find(':') != std::string::npos;
