@@ -105,6 +105,8 @@ json::object replay_analysis(const scenarios::ReplaySpec& spec, const scenarios:
                         {"filtered", capture.filtered},
                         {"sampled_out", capture.sampled_out},
                         {"kept_per_pass", capture.kept},
+                        {"per_connection", spec.per_connection},
+                        {"with_connection", capture.with_connection},
                         {"scheduled", summary.scheduled},
                         {"capture_span_s", static_cast<double>(capture.span_ns) / 1e9},
                         {"failure", summary.failure}};
@@ -124,6 +126,9 @@ std::vector<std::string> replay_notices(const scenarios::ReplaySpec& spec, const
     if (capture.late > 0) {
         out.push_back(fmt::format("replay: {} record(s) arrived later than the reorder window ({}) and were sent at once",
                                   capture.late, fmt::format("{:.3g}s", std::chrono::duration<double>(spec.reorder_window).count())));
+    }
+    if (spec.per_connection && capture.kept > 0 && capture.with_connection == 0) {
+        out.push_back("replay: per_connection had nothing to order: no replayed record names its client connection");
     }
     if (!summary.failure.empty()) out.push_back("replay stopped early: " + summary.failure);
     return out;
@@ -157,22 +162,22 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
     }
 
     BuiltTarget target;
-    try {
-        target = make_target(plan);
-    } catch (const std::invalid_argument& e) {
-        std::cerr << "error: target: " << e.what() << "\n";
-        return kExitUsage;
-    } catch (const std::exception& e) {
-        std::cerr << "error: target: " << e.what() << "\n";
-        return kExitCannotRun;
-    }
+    if (const int code = build_target_or_report([&] { target = make_target(plan); }); code != kExitPass) return code;
+    PlanRunExtras extras;
+    if (replay) extras.replay = &*replay;
+    return execute_plan(std::move(plan), target, options, extras).exit_code;
+}
 
+PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, const ReportOptions& options,
+                            const PlanRunExtras& extras) {
+    const auto failed = [](int exit_code) { return PlanRunOutcome{exit_code, {}}; };
+    scenarios::ReplayRun* const replay = extras.replay;
     const auto dir = output_dir(plan);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
         std::cerr << "error: cannot create output directory " << dir.string() << ": " << ec.message() << "\n";
-        return kExitCannotRun;
+        return failed(kExitCannotRun);
     }
     const auto& formats = options.formats.empty() ? plan.output.formats : options.formats;
     const bool want_hlog = formats.empty() || std::find(formats.begin(), formats.end(), "hlog") != formats.end();
@@ -191,14 +196,14 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
         analyser.emplace(reports::AnalysisSettings::from_plan(plan), &*thresholds);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
-        return kExitUsage;
+        return failed(kExitUsage);
     }
     listeners.push_back(&*thresholds);
     listeners.push_back(&*analyser);
     std::optional<reports::HlogRecorder> hlog;
     if (want_hlog) listeners.push_back(&hlog.emplace(dir / "latency.hlog", names));
     std::optional<ProgressLine> progress;
-    if (!options.quiet && ::isatty(STDERR_FILENO)) {
+    if (extras.progress_line && !options.quiet && ::isatty(STDERR_FILENO)) {
         double total_s = 0;
         std::vector<reports::StageMark> stages;
         if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile)) {
@@ -209,6 +214,7 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
         }
         listeners.push_back(&progress.emplace(total_s, std::move(stages)));
     }
+    listeners.insert(listeners.end(), extras.listeners.begin(), extras.listeners.end());
 
     engine::RunInputs inputs{*target.target,
                              [&plan](std::size_t worker, std::size_t workers) {
@@ -218,23 +224,25 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
                              listeners};
     if (replay) {
         replay->prepare(engine_threads(plan.run));
-        inputs.make_source = [&replay](std::size_t worker, std::size_t workers) {
+        inputs.make_source = [replay](std::size_t worker, std::size_t workers) {
             return replay->make_source(worker, workers);
         };
-        inputs.make_schedule = [&replay](std::size_t worker, std::size_t workers) {
+        inputs.make_schedule = [replay](std::size_t worker, std::size_t workers) {
             return replay->make_schedule(worker, workers);
         };
     }
+    if (extras.before_load) extras.before_load();
     engine::RunResult result;
     try {
         result = engine::run(plan.run, inputs);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
-        return kExitUsage;
+        return failed(kExitUsage);
     } catch (const std::exception& e) {
         std::cerr << "error: the run could not be carried out: " << e.what() << "\n";
-        return kExitCannotRun;
+        return failed(kExitCannotRun);
     }
+    if (extras.after_load) extras.after_load();
     progress.reset();
 
     auto metadata = metadata_for(plan, target);
@@ -244,7 +252,7 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
         for (auto& notice : replay_notices(*plan.replay, summary)) metadata.target_notices.push_back(std::move(notice));
         analysis["replay"] = replay_analysis(*plan.replay, summary);
     }
-    const auto summary = reports::make_summary(result, metadata, thresholds->results(result), std::move(analysis));
+    auto summary = reports::make_summary(result, metadata, thresholds->results(result), std::move(analysis));
     try {
         reports::write_reports(dir, summary, formats);
         if (!options.quiet) {
@@ -253,15 +261,17 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
         }
     } catch (const std::exception& e) {
         std::cerr << "error: writing reports: " << e.what() << "\n";
-        return kExitCannotRun;
+        return failed(kExitCannotRun);
     }
 
+    PlanRunOutcome outcome{kExitPass, std::move(summary)};
+    const auto* verdict = outcome.summary.if_contains("verdict");
     if (result.stop_reason == engine::StopReason::interrupted ||
         result.stop_reason == engine::StopReason::interrupted_immediately)
-        return kExitInterrupted;
-    const auto* verdict = summary.if_contains("verdict");
-    if (verdict && verdict->is_string() && verdict->get_string() == "fail") return kExitThresholdFailed;
-    return kExitPass;
+        outcome.exit_code = kExitInterrupted;
+    else if (verdict && verdict->is_string() && verdict->get_string() == "fail")
+        outcome.exit_code = kExitThresholdFailed;
+    return outcome;
 }
 
 }  // namespace volley::apps

@@ -1,5 +1,6 @@
 #include "apps/target_factory.hpp"
 
+#include "apps/run_command.hpp"
 #include "resolver/config.hpp"
 #include "resolver/group.hpp"
 #include "targets/http_target.hpp"
@@ -7,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <iostream>
 #include <stdexcept>
 
 namespace volley::apps {
@@ -62,6 +64,19 @@ resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& sp
 std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config, std::size_t connections) {
     const bool blocking = config.backend == resolver::ResolverConfig::Backend::postgres || !config.redis_url.empty();
     return blocking ? std::clamp<std::size_t>(connections, 2, config.pg_pool_size + config.redis_pool_size) : 0;
+}
+
+int build_target_or_report(const std::function<void()>& build) {
+    try {
+        build();
+        return kExitPass;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: target: " << e.what() << "\n";
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "error: target: " << e.what() << "\n";
+        return kExitCannotRun;
+    }
 }
 
 BuiltTarget make_target(const scenarios::Plan& plan) {

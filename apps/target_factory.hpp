@@ -5,6 +5,7 @@
 #include "resolver/config.hpp"
 #include "scenarios/plan.hpp"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,12 @@ struct BuiltTarget {
 
 // Throws std::invalid_argument for a spec the target refuses (bad URL, unreadable TLS files).
 BuiltTarget make_target(const scenarios::Plan& plan);
+
+// Calls `build`, which constructs a target (make_target, a shared ResolverGroup, ...). When it
+// throws, prints "error: target: <what>" and returns the exit code (design §7): kExitUsage for
+// std::invalid_argument (a spec the target refuses), kExitCannotRun for anything else (e.g. a
+// server that does not answer). kExitPass when it built.
+int build_target_or_report(const std::function<void()>& build);
 
 // The resolver a `target.resolver` spec describes.
 resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& spec);
