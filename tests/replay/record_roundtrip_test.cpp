@@ -1,6 +1,7 @@
 // `volley record` as a reverse proxy writes a GoReplay capture; `volley replay` of that capture
 // sends the same requests (method, path, headers, body). Both run as child processes.
 #include "replay/capture_server.hpp"
+#include "replay/connect.hpp"
 #include "replay/support.hpp"
 #include "scenarios/replay/http_message.hpp"
 #include "scenarios/replay/readers.hpp"
@@ -40,15 +41,7 @@ class Client {
 public:
     // Connects, retrying while the proxy starts (up to `patience`).
     Client(std::uint16_t port, std::chrono::milliseconds patience) : socket_(io_) {
-        const auto deadline = std::chrono::steady_clock::now() + patience;
-        while (true) {
-            boost::system::error_code ec;
-            socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-            if (!ec) return;
-            socket_.close();
-            if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the proxy did not start");
-            std::this_thread::sleep_for(20ms);
-        }
+        connect_when_listening(socket_, port, patience);
     }
     // Sends raw bytes and returns the response's status line.
     std::string exchange(const std::string& request) {

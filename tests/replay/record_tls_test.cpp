@@ -3,6 +3,7 @@
 // (the capture holds the plaintext), the client connection's serial in every record header,
 // and the options' errors. volley and `openssl s_server` run as child processes.
 #include "replay/capture_server.hpp"
+#include "replay/connect.hpp"
 #include "replay/support.hpp"
 #include "scenarios/replay/readers.hpp"
 #include "support/process.hpp"
@@ -104,15 +105,7 @@ public:
     // never accepted, so it takes no connection number.
     Client(std::uint16_t port, const std::string& tls_ca_file = "", std::chrono::milliseconds patience = 3000ms)
         : socket_(io_) {
-        const auto deadline = std::chrono::steady_clock::now() + patience;
-        while (true) {
-            boost::system::error_code ec;
-            socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-            if (!ec) break;
-            socket_.close();
-            if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the proxy did not start");
-            std::this_thread::sleep_for(20ms);
-        }
+        connect_when_listening(socket_, port, patience);
         if (tls_ca_file.empty()) return;
         tls_context_.emplace(asio::ssl::context::tls_client);
         tls_context_->load_verify_file(tls_ca_file);
