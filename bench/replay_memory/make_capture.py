@@ -2,7 +2,8 @@
 """make_capture.py OUT.gor SIZE_MB [GAP_US]: a GoReplay capture of about SIZE_MB megabytes.
 
 Requests (type 1) with their responses (type 2), like gor writes them: GETs on a few routes and
-POSTs with 1-4 KiB JSON bodies, one request every GAP_US microseconds (default 1000).
+POSTs with 1-4 KiB JSON bodies, one request every GAP_US microseconds (default 1000), over 200
+client connections taken in turn (the optional fifth header field, as `volley record` writes it).
 """
 import sys
 
@@ -32,8 +33,9 @@ def main():
                 else:
                     payload = (f"GET /entities/{n % 100000}/ancestors?depth={n % 7} HTTP/1.1\r\nHost: api.example.com\r\n"
                                f"User-Agent: bench/1.0\r\nAccept: application/json\r\nX-Request-Id: {n}\r\n\r\n").encode()
-                chunk.append(b"1 " + rid + f" {ts} 0\n".encode() + payload + SEP)
-                chunk.append(b"2 " + rid + f" {ts + 900_000} 900000\n".encode() + response + SEP)
+                connection = 1 + n % 200
+                chunk.append(b"1 " + rid + f" {ts} 0 {connection}\n".encode() + payload + SEP)
+                chunk.append(b"2 " + rid + f" {ts + 900_000} 900000 {connection}\n".encode() + response + SEP)
                 n += 1
             data = b"".join(chunk)
             out.write(data)

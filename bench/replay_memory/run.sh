@@ -4,6 +4,7 @@
 # capture is never held in memory (design §3: memory does not grow with run length).
 #
 #   bench/replay_memory/run.sh [BUILD_DIR]      (default: build)
+#   VOLLEY_BENCH_REPLAY_FLAGS=--per-connection bench/replay_memory/run.sh   (extra replay flags)
 #
 # Needs the volley and volley_test_server targets built, python3 and /usr/bin/time. Writes the
 # captures under ${TMPDIR:-/tmp} (about 1.1 GB) and removes them afterwards.
@@ -40,7 +41,7 @@ for size_mb in 100 1024; do
   python3 "$here/make_capture.py" "$capture" "$size_mb" 1000 > "$work/make.out"
   start=$(date +%s.%N)
   /usr/bin/time -f %M -o "$work/rss" "$volley" replay "$capture" -u "http://127.0.0.1:$port" \
-    --speed "$speed" -c 64 -t 2 -q -o "$work/out-$size_mb" --output-format json
+    --speed "$speed" -c 64 -t 2 -q -o "$work/out-$size_mb" --output-format json ${VOLLEY_BENCH_REPLAY_FLAGS:-}
   end=$(date +%s.%N)
   read -r requests sent dropped lag < <(python3 - "$work/out-$size_mb/summary.json" <<'PY'
 import json, sys
