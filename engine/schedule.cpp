@@ -55,7 +55,10 @@ ProfileSchedule::ProfileSchedule(OpenProfile profile, std::size_t share_index,
     double from = profile.start_rps;
     for (const auto& stage : profile.stages) {
         const double duration = seconds(stage.duration);
-        if (duration <= 0) continue;
+        if (duration <= 0) {  // a step: the next stage starts from this rate
+            from = stage.target_rps;
+            continue;
+        }
         segments_.push_back({start, duration, from, stage.target_rps, cumulative});
         cumulative += (from + stage.target_rps) / 2.0 * duration;
         start += duration;

@@ -13,6 +13,8 @@ namespace volley::engine {
 
 // One segment of a load profile: over `duration` the target moves linearly from the previous
 // stage's value (or the profile's start value) to `target`. Rates are requests/second.
+// Rates change linearly over a stage from the previous stage's target; a stage of zero
+// duration is a step (the next stage starts at its target).
 struct Stage {
     Nanos duration{0};
     double target_rps = 0;

@@ -113,7 +113,7 @@ void stress_profile(const MapReader& load, engine::OpenProfile& profile, Plan& p
     for (std::size_t step = 1; step <= steps; ++step) {
         const double rate = start_rate + (max_rate - start_rate) * static_cast<double>(step) /
                                              static_cast<double>(steps);
-        if (step_ramp.count() > 0) profile.stages.push_back({step_ramp, rate});
+        profile.stages.push_back({step_ramp, rate});  // 0s: a step, so the hold is a hold
         t += step_ramp;
         profile.stages.push_back({step_duration, rate});
         windows += fmt::format("{}{}:{}:{}", windows.empty() ? "" : ";", number_text(seconds(t)),

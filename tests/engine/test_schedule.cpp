@@ -61,6 +61,18 @@ TEST_CASE("stages ramp from the previous stage's rate") {
     CHECK(target_rps_at(profile, 4s) == 0);
 }
 
+TEST_CASE("a stage of zero duration is a step: the next stage holds its rate") {
+    OpenProfile profile{0, {Stage{0s, 100}, Stage{1s, 100}, Stage{0s, 300}, Stage{1s, 300}}, Arrival::uniform};
+    CHECK(expected_requests(profile) == Approx(400));
+    ProfileSchedule schedule(profile, 0, 1, 1);
+    const auto times = drain(schedule);
+    REQUIRE(times.size() == 400);
+    CHECK(times[1] - times[0] == 10ms);        // 100/s from the start, not a ramp from 0
+    CHECK(times[101] - times[100] == Nanos(3333333));  // 300/s right after the step
+    CHECK(target_rps_at(profile, 500ms) == Approx(100));
+    CHECK(target_rps_at(profile, 1500ms) == Approx(300));
+}
+
 TEST_CASE("poisson arrivals have the requested mean rate and exponential gaps") {
     OpenProfile profile{5000, {Stage{20s, 5000}}, Arrival::poisson};
     ProfileSchedule schedule(profile, 0, 1, 42);

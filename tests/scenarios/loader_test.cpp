@@ -237,6 +237,17 @@ load: {max_rate: 300/s, steps: 3, step_ramp: 5s, step_duration: 20s}
         CHECK(plan.analysis.at("step_windows_s") == "5:25:100;30:50:200;55:75:300");
         CHECK(plan.analysis.at("steps") == "3");
         CHECK(plan.analysis.at("max_rate_rps") == "300");
+        // step_ramp 0s: each step is a jump and its hold holds (a zero stage is a step).
+        const Plan steps = load(kHttpTarget + R"(
+type: stress
+load: {max_rate: 300/s, steps: 3, step_ramp: 0s, step_duration: 20s}
+)");
+        const auto& stepped = open_profile(steps);
+        REQUIRE(stepped.stages.size() == 6);
+        CHECK(stepped.stages[0].duration == 0s);
+        CHECK(stepped.stages[2].target_rps == 200);
+        CHECK(engine::target_rps_at(stepped, 20s + 1ms) == Approx(200));
+        CHECK(steps.analysis.at("step_windows_s") == "0:20:100;20:40:200;40:60:300");
     }
     SECTION("spike: baseline, x factor within spike_ramp, baseline") {
         const Plan plan = load(kHttpTarget + R"(
