@@ -98,6 +98,7 @@ int record_command(const RecordOptions& options) {
     std::optional<asio::ssl::context> client_tls;
     try {
         upstream.url = targets::parse_base_url(options.upstream);
+        upstream.host_header = targets::host_header_value(upstream.url);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: --upstream: " << e.what() << "\n";
         return kExitUsage;

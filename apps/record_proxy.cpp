@@ -262,12 +262,9 @@ void RecordProxy::Exchange::on_header(std::int64_t timestamp_ns) {
             self->proxy_.writer_.write(1, self->id_, self->request_ns_, 0, self->connection_, serialise(request));
             self->forwarded_ = std::move(request);
             // The upstream sees its own host; everything else goes as received.
-            const auto& url = self->proxy_.upstream_.url;
-            const bool default_port = url.port == (url.tls ? "443" : "80");
-            const bool ipv6 = url.host.find(':') != std::string::npos;
-            const std::string host = ipv6 ? "[" + url.host + "]" : url.host;
-            self->forwarded_.set(http::field::host, default_port ? host : host + ":" + url.port);
-            self->forwarded_.target(url.path_prefix + std::string(self->forwarded_.target()));
+            const auto& upstream = self->proxy_.upstream_;
+            self->forwarded_.set(http::field::host, upstream.host_header);
+            self->forwarded_.target(upstream.url.path_prefix + std::string(self->forwarded_.target()));
             // The body was read whole: forward it with a Content-Length whatever its framing was.
             self->forwarded_.prepare_payload();
             self->forward(false);

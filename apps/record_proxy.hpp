@@ -50,6 +50,7 @@ private:
 
 struct RecordUpstream {
     targets::ParsedUrl url;
+    std::string host_header;  // targets::host_header_value(url)
     boost::asio::ip::tcp::resolver::results_type endpoints;
     std::optional<boost::asio::ssl::context> tls;  // set for https upstreams
     bool verify_name = true;                       // the certificate must name url.host (off with --insecure)

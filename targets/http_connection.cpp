@@ -452,10 +452,7 @@ std::shared_ptr<HttpTarget::Shared> make_http_shared(const HttpTargetConfig& con
         tls.client_key = config.client_key;
         shared->tls.emplace(make_tls_client_context(tls));
     }
-    const bool default_port = shared->url.port == (shared->url.tls ? "443" : "80");
-    const bool ipv6 = shared->url.host.find(':') != std::string::npos;
-    const std::string host = ipv6 ? "[" + shared->url.host + "]" : shared->url.host;
-    shared->host_header = "Host: " + host + (default_port ? "" : ":" + shared->url.port) + "\r\n";
+    shared->host_header = "Host: " + host_header_value(shared->url) + "\r\n";
     for (const auto& [name, value] : config.headers) shared->host_header += name + ": " + value + "\r\n";
     if (config.cache) shared->cache_header_lc = lower(config.cache->header);
     return shared;

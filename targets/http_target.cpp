@@ -21,11 +21,8 @@ ParsedUrl parse_base_url(const std::string& url) {
     } else if (scheme != "http") {
         throw std::invalid_argument(fmt::format("invalid URL '{}': scheme must be http or https", url));
     }
-    out.host = std::string(parsed->host_address());
+    out.host = std::string(parsed->host_address());  // "[::1]" gives "::1": bare, for the resolver
     if (out.host.empty()) throw std::invalid_argument(fmt::format("invalid URL '{}': no host", url));
-    if (parsed->host_type() == boost::urls::host_type::ipv6) {
-        // host_address() of "[::1]" is "::1"; keep it bare for the resolver.
-    }
     out.port = parsed->has_port() ? std::string(parsed->port()) : (out.tls ? "443" : "80");
     if (parsed->has_port() && (parsed->port_number() == 0))
         throw std::invalid_argument(fmt::format("invalid URL '{}': bad port", url));
@@ -34,6 +31,13 @@ ParsedUrl parse_base_url(const std::string& url) {
     if (parsed->has_query() || parsed->has_fragment())
         throw std::invalid_argument(fmt::format("invalid URL '{}': a base URL takes no query or fragment", url));
     return out;
+}
+
+std::string host_header_value(const ParsedUrl& url) {
+    const bool default_port = url.port == (url.tls ? "443" : "80");
+    const bool ipv6 = url.host.find(':') != std::string::npos;
+    const std::string host = ipv6 ? "[" + url.host + "]" : url.host;
+    return default_port ? host : host + ":" + url.port;
 }
 
 HttpTarget::HttpTarget(HttpTargetConfig config)

@@ -40,6 +40,9 @@ struct ParsedUrl {
 };
 // Throws std::invalid_argument naming what is wrong with the URL.
 ParsedUrl parse_base_url(const std::string& url);
+// The Host header's value for `url`: "host", "host:port" off the scheme's default port, an
+// IPv6 address in brackets.
+std::string host_header_value(const ParsedUrl& url);
 
 class HttpTarget final : public engine::Target {
 public:
