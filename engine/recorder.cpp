@@ -19,7 +19,7 @@ void RequestStats::reset() {
 std::uint64_t RequestStats::completed() const {
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
-        if (i != static_cast<std::size_t>(Outcome::dropped)) total += outcomes[i];
+        if (is_answered(static_cast<Outcome>(i))) total += outcomes[i];
     }
     return total;
 }
@@ -32,13 +32,29 @@ void IntervalStats::add(const IntervalStats& other) {
     if (per_request.size() < other.per_request.size()) per_request.resize(other.per_request.size());
     for (std::size_t i = 0; i < other.per_request.size(); ++i) per_request[i].add(other.per_request[i]);
     schedule_lag.add(other.schedule_lag);
+    connection_wait.add(other.connection_wait);
     sent += other.sent;
+    for (std::size_t i = 0; i < status_counts.size(); ++i) status_counts[i] += other.status_counts[i];
+    for (const auto& sample : other.error_samples) note_error(sample.outcome, sample.detail, sample.count);
+}
+
+void IntervalStats::note_error(Outcome outcome, std::string_view detail, std::uint64_t count) {
+    for (auto& sample : error_samples) {
+        if (sample.outcome == outcome && sample.detail == detail) {
+            sample.count += count;
+            return;
+        }
+    }
+    if (error_samples.size() < kErrorSampleLimit) error_samples.push_back({outcome, std::string(detail), count});
 }
 
 void IntervalStats::reset() {
     for (auto& stats : per_request) stats.reset();
     schedule_lag.reset();
+    connection_wait.reset();
     sent = 0;
+    status_counts.fill(0);
+    error_samples.clear();
 }
 
 RequestStats IntervalStats::combined() const {

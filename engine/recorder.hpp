@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace volley::engine {
@@ -20,20 +22,41 @@ struct RequestStats {
 
     void add(const RequestStats& other);
     void reset();
-    [[nodiscard]] std::uint64_t completed() const;  // every outcome but dropped
+    [[nodiscard]] std::uint64_t completed() const;  // answered: every outcome but dropped and cancelled
     [[nodiscard]] std::uint64_t errors() const;     // completed minus ok
 };
+
+// One distinct error message and how often it was seen (IntervalStats::error_samples).
+struct ErrorSample {
+    Outcome outcome = Outcome::ok;
+    std::string detail;
+    std::uint64_t count = 0;
+};
+
+// Statuses 100..599 are counted one by one; anything else lands in slot 0.
+inline constexpr std::size_t kStatusSlots = 600;
+// How many distinct error messages an interval (and the run) keeps; later ones are only counted.
+inline constexpr std::size_t kErrorSampleLimit = 8;
 
 // One interval of one worker (or, after merging, of the run).
 struct IntervalStats {
     explicit IntervalStats(std::size_t request_count = 0) : per_request(request_count) {}
 
     std::vector<RequestStats> per_request;
-    HdrHistogram schedule_lag = HdrHistogram::latency_ns();  // actual send - intended start, ns
+    // The generator's own lateness: when the worker got to the arrival - intended start, ns.
+    HdrHistogram schedule_lag = HdrHistogram::latency_ns();
+    // Time a sent request waited for a free connection (slot): actual send - when the worker got
+    // to it, ns; 0 for a request that found a free slot at once. One value per sent request.
+    HdrHistogram connection_wait = HdrHistogram::latency_ns();
     std::uint64_t sent = 0;                                  // requests handed to the target
+    std::array<std::uint64_t, kStatusSlots> status_counts{};  // answered requests by HTTP status
+    std::vector<ErrorSample> error_samples;                   // first distinct error messages
 
     void add(const IntervalStats& other);
     void reset();
+    // Counts `count` errors with this message: a new distinct (outcome, detail) is kept while
+    // fewer than kErrorSampleLimit are. Allocates only for a new message.
+    void note_error(Outcome outcome, std::string_view detail, std::uint64_t count);
     // All requests together.
     [[nodiscard]] RequestStats combined() const;
 };
@@ -45,17 +68,26 @@ public:
     void switch_to(IntervalStats& active) { active_ = &active; }
     [[nodiscard]] IntervalStats& active() { return *active_; }
 
-    void record_sent(Nanos schedule_lag) {
+    void record_sent(Nanos schedule_lag, Nanos connection_wait) {
         active_->schedule_lag.record(schedule_lag.count());
+        active_->connection_wait.record(connection_wait.count());
         ++active_->sent;
     }
+    // An answered request (or an error such as a timeout): in the histograms and the counts.
     void record_completion(std::uint32_t name_index, Outcome outcome, TierIndex tier,
-                           Nanos response_time, Nanos service_time) {
+                           Nanos response_time, Nanos service_time, std::uint16_t status = 0,
+                           std::string_view error_detail = {}) {
         auto& stats = active_->per_request[name_index];
         stats.response_time.record(response_time.count());
         stats.service_time.record(service_time.count());
         ++stats.outcomes[static_cast<std::size_t>(outcome)];
         ++stats.served_by[tier < kTierSlots ? tier : 0];
+        ++active_->status_counts[status < kStatusSlots ? status : 0];
+        if (outcome != Outcome::ok) active_->note_error(outcome, error_detail, 1);
+    }
+    // A request abandoned unanswered (stopped at once): counted, in no histogram.
+    void record_cancelled(std::uint32_t name_index) {
+        ++active_->per_request[name_index].outcomes[static_cast<std::size_t>(Outcome::cancelled)];
     }
     void record_dropped(std::uint32_t name_index) {
         ++active_->per_request[name_index].outcomes[static_cast<std::size_t>(Outcome::dropped)];

@@ -50,6 +50,11 @@ public:
 struct Completion {
     Outcome outcome = Outcome::ok;
     TierIndex served_by = 0;  // 0 when the target reports no tiers
+    std::uint16_t status = 0;  // HTTP status code of the response, 0 when there was none
+    // For errors: why, in a few words a user can act on ("connection refused", "certificate
+    // verify failed (self-signed certificate)", "read timeout after 10s"). Valid only during
+    // on_complete; the engine copies the first few distinct ones. Empty for successes.
+    std::string_view error_detail;
 };
 
 class CompletionSink {
@@ -66,7 +71,7 @@ public:
     virtual ~TargetSession() = default;
     [[nodiscard]] virtual std::size_t slot_count() const = 0;
     virtual void send(std::size_t slot, const PreparedRequest& request) = 0;
-    // Stop at once: in-flight requests complete (through the sink) as timeouts, connections close.
+    // Stop at once: in-flight requests complete (through the sink) as `cancelled`, connections close.
     virtual void abort_all() = 0;
 };
 

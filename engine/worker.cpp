@@ -36,7 +36,9 @@ void Worker::start() {
         free_slots_.clear();
         for (std::size_t slot = 0; slot < config_.slots; ++slot) {
             vu_timers_.push_back(std::make_unique<boost::asio::steady_timer>(io_));
-            closed_arm(slot, clock_.now());
+            // The run's t0 lies a little ahead of start(): every VU's first request is due at t0
+            // (never before it, where it would fall outside the recorded run).
+            closed_arm(slot, std::max(clock_.now(), Nanos{0}));
         }
         return;
     }
@@ -65,16 +67,16 @@ void Worker::arm_open_timer() {
 void Worker::dispatch_due() {
     const Nanos now = clock_.now();
     while (next_due_ && *next_due_ <= now && !scheduling_done_) {
-        const Nanos intended = *next_due_;
+        const Arrival arrival{*next_due_, now};
         if (next_lane_ != 0) {
-            dispatch_lane(next_lane_, intended, now);
+            dispatch_lane(next_lane_, arrival, now);
         } else if (const auto slot = acquire_slot()) {
-            send_on(*slot, intended, now);
+            send_on(*slot, arrival, now);
         } else if (waiting_ < config_.queue_limit) {
-            queue_.push_back(Queued{intended, 0});
+            queue_.push_back(Queued{arrival, 0});
             ++waiting_;
         } else {
-            drop(0, intended);
+            drop(0, arrival);
         }
         if (source_exhausted_) return;
         next_due_ = schedule_->next();
@@ -84,38 +86,39 @@ void Worker::dispatch_due() {
 
 // A lane's arrival goes out on the lane's slot once its earlier arrivals are done; a lane
 // without a slot takes any free one.
-void Worker::dispatch_lane(std::uint64_t lane_id, Nanos intended, Nanos now) {
+void Worker::dispatch_lane(std::uint64_t lane_id, Arrival arrival, Nanos now) {
     auto& lane = lanes_[lane_id];
     if (lane.slot && !slots_[*lane.slot].busy) {  // idle and bound: its idle_bound_ entry goes stale
-        send_on(*lane.slot, intended, now, lane_id);
+        send_on(*lane.slot, arrival, now, lane_id);
         return;
     }
     if (!lane.slot && lane.waiting.empty()) {
         if (const auto slot = acquire_slot()) {
             lane.slot = *slot;
             slots_[*slot].lane = lane_id;
-            send_on(*slot, intended, now, lane_id);
+            send_on(*slot, arrival, now, lane_id);
             return;
         }
     }
     if (waiting_ >= config_.queue_limit) {
-        drop(lane_id, intended);
+        drop(lane_id, arrival);
         return;
     }
-    if (!lane.slot && lane.waiting.empty()) queue_.push_back(Queued{intended, lane_id});
-    lane.waiting.push_back(intended);
+    if (!lane.slot && lane.waiting.empty()) queue_.push_back(Queued{arrival, lane_id});
+    lane.waiting.push_back(arrival);
     ++waiting_;
 }
 
 // The queue is full. Lane 0: the arrival is dropped. A lane drops its oldest waiting arrival
 // (whose request the source hands out next) and keeps the new one in its place.
-void Worker::drop(std::uint64_t lane_id, Nanos intended) {
+void Worker::drop(std::uint64_t lane_id, Arrival arrival) {
+    Nanos intended = arrival.intended;
     PreparedRequest discarded;
     if (lane_id != 0) {
         auto found = lanes_.find(lane_id);
         if (found != lanes_.end() && !found->second.waiting.empty()) {
-            found->second.waiting.push_back(intended);
-            intended = found->second.waiting.front();
+            found->second.waiting.push_back(arrival);
+            intended = found->second.waiting.front().intended;
             found->second.waiting.pop_front();
         } else if (found != lanes_.end() && !found->second.slot) {
             lanes_.erase(found);
@@ -169,18 +172,18 @@ void Worker::serve_queue(std::size_t slot, Nanos now) {
     queue_.pop_front();
     --waiting_;
     if (queued.lane == 0) {
-        send_on(slot, queued.intended, now);
+        send_on(slot, queued.arrival, now);
         return;
     }
     auto& lane = lanes_[queued.lane];
     lane.slot = slot;
     slots_[slot].lane = queued.lane;
-    const Nanos intended = lane.waiting.front();
+    const Arrival arrival = lane.waiting.front();
     lane.waiting.pop_front();
-    send_on(slot, intended, now, queued.lane);
+    send_on(slot, arrival, now, queued.lane);
 }
 
-void Worker::send_on(std::size_t slot, Nanos intended, Nanos now, std::uint64_t lane) {
+void Worker::send_on(std::size_t slot, Arrival arrival, Nanos now, std::uint64_t lane) {
     PreparedRequest request;
     if (source_exhausted_ || !(lane != 0 ? source_->next_in_lane(lane, request) : source_->next(request))) {
         source_exhausted_ = true;
@@ -190,13 +193,16 @@ void Worker::send_on(std::size_t slot, Nanos intended, Nanos now, std::uint64_t 
         return;
     }
     auto& state = slots_[slot];
-    state.intended = intended;
+    state.intended = arrival.intended;
     state.sent = now;
     state.name_index = request.name_index;
     state.busy = true;
-    state.record = intended >= config_.record_from;
+    state.record = arrival.intended >= config_.record_from;
     ++in_flight_;
-    if (state.record) recorder_.record_sent(now - intended);
+    if (state.record) {
+        recorder_.record_sent(std::max(Nanos{0}, arrival.reached - arrival.intended),
+                              std::max(Nanos{0}, now - arrival.reached));
+    }
     session_->send(slot, request);
 }
 
@@ -227,7 +233,8 @@ void Worker::closed_arm(std::size_t slot, Nanos intended) {
     timer.expires_at(clock_.at(intended));
     timer.async_wait([this, slot](const boost::system::error_code& ec) {
         if (ec || scheduling_done_) return;
-        send_on(slot, slots_[slot].intended, clock_.now());
+        const Nanos now = clock_.now();
+        send_on(slot, Arrival{slots_[slot].intended, now}, now);
     });
 }
 
@@ -249,19 +256,23 @@ void Worker::on_complete(std::size_t slot, const Completion& completion) {
     auto& state = slots_[slot];
     state.busy = false;
     --in_flight_;
-    if (state.record) {
+    if (!state.record) {
+    } else if (completion.outcome == Outcome::cancelled) {
+        recorder_.record_cancelled(state.name_index);
+    } else {
         recorder_.record_completion(state.name_index, completion.outcome, completion.served_by,
-                                    now - state.intended, now - state.sent);
+                                    now - state.intended, now - state.sent, completion.status,
+                                    completion.error_detail);
     }
     if (std::holds_alternative<ClosedProfile>(config_.closed)) {
         closed_next(slot, now);
     } else if (state.lane != 0) {
         auto& lane = lanes_[state.lane];
         if (!lane.waiting.empty()) {  // the lane's next arrival, on the same slot
-            const Nanos intended = lane.waiting.front();
+            const Arrival arrival = lane.waiting.front();
             lane.waiting.pop_front();
             --waiting_;
-            send_on(slot, intended, now, state.lane);
+            send_on(slot, arrival, now, state.lane);
         } else if (!queue_.empty()) {
             unbind(slot);
             serve_queue(slot, now);
@@ -309,12 +320,12 @@ void Worker::abort() {
     // Waiting arrivals were scheduled but never sent: they count as dropped.
     PreparedRequest discarded;
     for (const Queued& queued : queue_) {
-        if (queued.lane == 0 && source_->next(discarded) && queued.intended >= config_.record_from)
+        if (queued.lane == 0 && source_->next(discarded) && queued.arrival.intended >= config_.record_from)
             recorder_.record_dropped(discarded.name_index);
     }
     for (const auto& [lane_id, lane] : lanes_) {
-        for (const Nanos intended : lane.waiting) {
-            if (source_->next_in_lane(lane_id, discarded) && intended >= config_.record_from)
+        for (const Arrival& arrival : lane.waiting) {
+            if (source_->next_in_lane(lane_id, discarded) && arrival.intended >= config_.record_from)
                 recorder_.record_dropped(discarded.name_index);
         }
     }

@@ -63,16 +63,22 @@ private:
         std::uint64_t lane = 0;        // the lane bound to this slot, 0 none
         std::uint64_t idle_since = 0;  // idle_bound_ entry that is current for this slot
     };
+    // One arrival: when it was due, and when the worker got to it (reached - intended is the
+    // schedule lag; the send time - reached is the wait for a free connection).
+    struct Arrival {
+        Nanos intended{0};
+        Nanos reached{0};
+    };
     // An arrival waiting for a slot: a lane-0 arrival, or (lane != 0) a lane without a slot,
     // whose arrivals wait in its Lane::waiting.
     struct Queued {
-        Nanos intended{0};
+        Arrival arrival;
         std::uint64_t lane = 0;
     };
     // A lane with a bound slot or waiting arrivals; erased when it has neither.
     struct Lane {
         std::optional<std::size_t> slot;
-        std::deque<Nanos> waiting;  // intended starts not sent yet, oldest first
+        std::deque<Arrival> waiting;  // arrivals not sent yet, oldest first
     };
     struct IdleBound {
         std::size_t slot;
@@ -82,14 +88,14 @@ private:
     void on_complete(std::size_t slot, const Completion& completion) override;
     void arm_open_timer();
     void dispatch_due();
-    void dispatch_lane(std::uint64_t lane, Nanos intended, Nanos now);
-    void drop(std::uint64_t lane, Nanos intended);
+    void dispatch_lane(std::uint64_t lane, Arrival arrival, Nanos now);
+    void drop(std::uint64_t lane, Arrival arrival);
     [[nodiscard]] std::optional<std::size_t> acquire_slot();
     void unbind(std::size_t slot);
     [[nodiscard]] bool still_idle(const IdleBound& entry) const;
     void serve_queue(std::size_t slot, Nanos now);
     void forget_waiting();
-    void send_on(std::size_t slot, Nanos intended, Nanos now, std::uint64_t lane = 0);
+    void send_on(std::size_t slot, Arrival arrival, Nanos now, std::uint64_t lane = 0);
     void closed_next(std::size_t slot, Nanos now);
     void closed_arm(std::size_t slot, Nanos intended);
     [[nodiscard]] Nanos think_time();

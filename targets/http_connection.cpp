@@ -424,7 +424,7 @@ void Connection<Stream>::abort() {
     }
     ++generation_;
     close();
-    complete(Outcome::timeout);
+    complete(Outcome::cancelled);
 }
 
 std::string lower(std::string s) {

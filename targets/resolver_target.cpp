@@ -106,14 +106,14 @@ public:
         }
     }
 
-    // Lookups cannot be cancelled: pending ones complete now as timeouts and their late
+    // Lookups cannot be cancelled: pending ones complete now as `cancelled` and their late
     // answers are ignored.
     void abort_all() override {
         aborted_ = true;
         for (std::size_t slot = 0; slot < slots_; ++slot) {
             if (!busy_[slot]) continue;
             busy_[slot] = false;
-            sink_.on_complete(slot, engine::Completion{Outcome::timeout, 0});
+            sink_.on_complete(slot, engine::Completion{Outcome::cancelled, 0});
         }
     }
 

@@ -54,7 +54,7 @@ private:
         void abort_all() override {
             for (std::size_t slot = 0; slot < timers_.size(); ++slot) {
                 if (timers_[slot]->cancel() > 0)
-                    sink_.on_complete(slot, engine::Completion{engine::Outcome::timeout, 0});
+                    sink_.on_complete(slot, engine::Completion{engine::Outcome::cancelled, 0});
             }
         }
 
