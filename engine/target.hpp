@@ -44,10 +44,18 @@ public:
         (void)lane;
         return next(out);
     }
+    // Once next() returned false: why, in a sentence for the report ("variable 'user': users.csv
+    // (unique mode) has no rows left ..."). Empty when the source gives no reason.
+    [[nodiscard]] virtual std::string why_exhausted() const { return {}; }
 };
 
 // Where a completed request ends up. Called on the worker's thread, exactly once per send().
 struct Completion {
+    Completion() = default;
+    Completion(Outcome outcome_, TierIndex served_by_ = 0, std::uint16_t status_ = 0,
+               std::string_view error_detail_ = {})
+        : outcome(outcome_), served_by(served_by_), status(status_), error_detail(error_detail_) {}
+
     Outcome outcome = Outcome::ok;
     TierIndex served_by = 0;  // 0 when the target reports no tiers
     std::uint16_t status = 0;  // HTTP status code of the response, 0 when there was none
