@@ -6,6 +6,7 @@
 #include "reports/analysis.hpp"
 #include "reports/console.hpp"
 #include "reports/progress.hpp"
+#include "reports/run_checks.hpp"
 #include "reports/run_outputs.hpp"
 #include "reports/summary_json.hpp"
 #include "reports/thresholds.hpp"
@@ -50,6 +51,7 @@ public:
                 break;
             }
         }
+        if (report.draining) state.stage_label = "draining in-flight requests (Ctrl-C again stops at once)";
         // "\x1b[K" clears what a longer previous line left behind.
         std::cerr << "\r" << reports::format_progress_line(state) << "\x1b[K" << std::flush;
         drawn_ = true;
@@ -62,6 +64,15 @@ private:
     std::uint64_t errors_ = 0, dropped_ = 0;
     bool drawn_ = false;
 };
+
+// True when the plan ends the run on purpose once a request source runs out.
+bool source_end_expected(const scenarios::Plan& plan) {
+    for (const auto& variable : plan.variables) {
+        if (const auto* csv = std::get_if<scenarios::CsvFeeder>(&variable.source); csv && csv->end_run_when_exhausted)
+            return true;
+    }
+    return false;
+}
 
 reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget& target) {
     reports::RunMetadata m;
@@ -187,7 +198,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, con
     plan.run.request_names = names;
 
     const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile);
-    const double target_rps = open ? engine::mean_target_rps(*open) : 0.0;
+    const double target_rps = open ? engine::recorded_target_rps(*open, plan.run.warmup) : 0.0;
     std::vector<engine::IntervalListener*> listeners;
     std::optional<reports::ThresholdEvaluator> thresholds;
     std::optional<reports::RunAnalyser> analyser;
@@ -247,12 +258,24 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, con
 
     auto metadata = metadata_for(plan, target);
     json::object analysis = analyser->analyse(result);
+    reports::RunExpectations expectations;
+    expectations.source_end_expected = source_end_expected(plan);
     if (replay) {
         const auto summary = replay->summary();
         for (auto& notice : replay_notices(*plan.replay, summary)) metadata.target_notices.push_back(std::move(notice));
         analysis["replay"] = replay_analysis(*plan.replay, summary);
+        expectations.replay_failure = summary.failure;
     }
-    auto summary = reports::make_summary(result, metadata, thresholds->results(result), std::move(analysis));
+    auto checks = thresholds->results(result);
+    for (auto& check : reports::run_checks(result, expectations)) checks.push_back(std::move(check));
+    auto summary = reports::make_summary(result, metadata, std::move(checks), std::move(analysis));
+    // How the run ended, judged against the plan: `expected` false fails the verdict (above).
+    auto& stop = summary["stop"].as_object();
+    if (!expectations.replay_failure.empty() && result.stop_reason == engine::StopReason::completed) {
+        stop["reason"] = "source_exhausted";
+        stop["detail"] = "replay input ended early: " + expectations.replay_failure;
+    }
+    stop["expected"] = !reports::ended_early(result, expectations);
     try {
         reports::write_reports(dir, summary, formats);
         if (!options.quiet) {

@@ -30,21 +30,11 @@ std::size_t share_of(std::size_t total, std::size_t parts, std::size_t index) {
     return total / parts + (index < total % parts ? 1 : 0);
 }
 
-// The open profile with the warm-up prepended as a constant stage at the starting rate.
-OpenProfile with_warmup(const OpenProfile& profile, Nanos warmup) {
-    if (warmup.count() <= 0 || profile.stages.empty()) return profile;
-    const double rate = profile.start_rps > 0 ? profile.start_rps : profile.stages.front().target_rps;
-    OpenProfile result = profile;
-    result.start_rps = rate;
-    result.stages.insert(result.stages.begin(), Stage{warmup, rate});
-    return result;
-}
-
 IntervalRow make_row(const IntervalStats& stats, Nanos start, Nanos end, double target_rps,
                      double cpu_seconds) {
     const RequestStats all = stats.combined();
     IntervalRow row;
-    row.t_s = seconds(end);
+    row.t_s = seconds(start);
     row.length_s = seconds(end - start);
     row.requests = all.completed();
     row.errors = all.errors();
@@ -96,7 +86,7 @@ public:
         if (scheduled_.count() > 0) {
             end_timer_.expires_at(clock_->at(spec_.warmup + scheduled_));
             end_timer_.async_wait([this](const boost::system::error_code& ec) {
-                if (!ec) begin_stop(StopReason::completed, {});
+                if (!ec) begin_stop(StopReason::completed, {}, spec_.warmup + scheduled_);
             });
         }
         // Workers post back to control_ from their threads: keep it alive until publish() stops it.
@@ -139,8 +129,6 @@ private:
             threads = std::min(threads, spec_.connections);
             scheduled_ = total_duration(open);
             open_ = with_warmup(open, spec_.warmup);
-            result_.expected_requests = expected_requests(open);
-            result_.target_rps = mean_target_rps(open);
             result_.slots = spec_.connections;
         }
         const std::size_t max_in_flight =
@@ -177,6 +165,14 @@ private:
                                                    spec_.request_names.size());
             slot.worker->on_idle = [this] {
                 boost::asio::post(control_, [this] { check_idle(); });
+            };
+            // The run ends with the first source that runs out: the others' share of the plan
+            // would be missing too, so the run cannot reach its planned end.
+            slot.worker->on_source_exhausted = [this](std::string reason) {
+                boost::asio::post(control_, [this, reason = std::move(reason)]() mutable {
+                    if (reason.empty()) reason = "the request source ran out";
+                    begin_stop(StopReason::source_exhausted, std::move(reason));
+                });
             };
             slot.spare = std::make_unique<IntervalStats>(spec_.request_names.size());
             workers_.push_back(std::move(slot));
@@ -227,6 +223,12 @@ private:
         }
     }
 
+    // The profile's mean target rate over [start, end) (run time); 0 in the closed model.
+    double target_between(Nanos start, Nanos end) const {
+        if (result_.closed_model || end <= start) return 0;
+        return expected_requests_between(open_, start, end) / seconds(end - start);
+    }
+
     void publish(bool final_interval) {
         collecting_ = false;
         const Nanos now = clock_->now();
@@ -237,15 +239,24 @@ private:
             const double cpu = process_cpu_seconds();
             const double cpu_used = cpu - last_cpu_;
             last_cpu_ = cpu;
-            double target = 0;
-            if (!result_.closed_model) {
-                const Nanos mid = (interval_start_ + end) / 2;
-                target = target_rps_at(open_, mid);
-            }
+            const double target = target_between(interval_start_, end);
             const Nanos rel_start = interval_start_ - measure_start_;
             const Nanos rel_end = end - measure_start_;
-            IntervalReport report{result_.intervals.size(), rel_start, rel_end, merged_, target, cpu_used};
-            result_.intervals.push_back(make_row(merged_, rel_start, rel_end, target, cpu_used));
+            const bool draining = stop_at_.has_value() && *stop_at_ < end;
+            IntervalReport report{result_.intervals.size(), rel_start, rel_end, merged_, target, cpu_used, draining};
+            // A last interval shorter than half an interval joins the one before: a few
+            // completions over a few milliseconds would read as a rate spike.
+            const bool merge_into_previous = final_interval && !result_.intervals.empty() &&
+                                             previous_start_ >= measure_start_ &&
+                                             end - interval_start_ < spec_.interval / 2;
+            if (merge_into_previous) {
+                previous_.add(merged_);
+                const double cpu_total = result_.intervals.back().cpu_seconds + cpu_used;
+                result_.intervals.back() = make_row(previous_, previous_start_ - measure_start_, rel_end,
+                                                    target_between(previous_start_, end), cpu_total);
+            } else {
+                result_.intervals.push_back(make_row(merged_, rel_start, rel_end, target, cpu_used));
+            }
             result_.totals.add(merged_);
             for (auto* listener : inputs_.listeners) {
                 if (auto reason = listener->on_interval(report); reason && !stopping_) {
@@ -253,7 +264,10 @@ private:
                 }
             }
         }
+        // The interval just published stays at hand (previous_) for a short last one to join.
+        std::swap(merged_, previous_);
         merged_.reset();
+        previous_start_ = interval_start_;
         interval_start_ = end;
         if (final_interval) {
             control_.stop();
@@ -266,9 +280,11 @@ private:
         arm_tick();
     }
 
-    void begin_stop(StopReason reason, std::string detail) {
+    // `at`: when scheduling stopped (run time); now unless given (the planned end).
+    void begin_stop(StopReason reason, std::string detail, std::optional<Nanos> at = std::nullopt) {
         if (stopping_) return;
         stopping_ = true;
+        stop_at_ = at ? std::min(*at, clock_->now()) : clock_->now();
         result_.stop_reason = reason;
         result_.stop_detail = std::move(detail);
         for (auto& slot : workers_) {
@@ -285,6 +301,7 @@ private:
     void begin_abort(std::optional<StopReason> reason) {
         if (reason) result_.stop_reason = *reason;
         stopping_ = true;
+        if (!stop_at_) stop_at_ = clock_->now();
         pending_aborts_ = workers_.size();
         for (auto& slot : workers_) {
             boost::asio::post(*slot.io, [this, w = slot.worker.get()] {
@@ -325,7 +342,18 @@ private:
     }
 
     RunResult finish() {
-        result_.measured = std::max(Nanos{0}, interval_start_ - measure_start_);
+        // Scheduling stopped at stop_at_; what followed was the drain. A profile whose workers
+        // all finished before its end timer ran its whole schedule: it measured the planned
+        // length. A custom schedule (replay) that ran out ends with its last completion.
+        Nanos stopped = interval_start_;
+        if (stop_at_) stopped = std::min(*stop_at_, interval_start_);
+        else if (scheduled_.count() > 0) stopped = spec_.warmup + scheduled_;
+        result_.measured = std::max(Nanos{0}, stopped - measure_start_);
+        result_.drain = std::max(Nanos{0}, interval_start_ - std::max(stopped, measure_start_));
+        if (!result_.closed_model && result_.measured.count() > 0) {
+            result_.expected_requests = expected_requests_between(open_, measure_start_, measure_start_ + result_.measured);
+            result_.target_rps = result_.expected_requests / seconds(result_.measured);
+        }
         const auto wall_now = std::chrono::system_clock::now();
         result_.started_at = wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
                                             clock_->now() - measure_start_);
@@ -347,6 +375,9 @@ private:
     Nanos measure_start_{0};
     Nanos interval_start_{0};
     IntervalStats merged_{spec_.request_names.size()};
+    IntervalStats previous_{spec_.request_names.size()};  // the last interval published
+    Nanos previous_start_{-1};
+    std::optional<Nanos> stop_at_;  // run time scheduling stopped
     RunResult result_;
     double last_cpu_ = process_cpu_seconds();
     std::size_t pending_ = 0;

@@ -41,6 +41,7 @@ struct IntervalReport {
     const IntervalStats& stats;
     double target_rps = 0;       // profile's mean target over the interval (0 in closed model)
     double cpu_seconds = 0;      // process CPU used in the interval (user + system)
+    bool draining = false;       // the run stopped scheduling before this interval ended
 };
 
 class IntervalListener {
@@ -52,7 +53,7 @@ public:
 
 // One small row per interval: what summary.json `intervals` holds.
 struct IntervalRow {
-    double t_s = 0;               // interval end, seconds since the end of warm-up
+    double t_s = 0;               // interval START, seconds since the end of warm-up
     double length_s = 0;
     std::uint64_t requests = 0;   // completed
     std::uint64_t errors = 0;
@@ -64,16 +65,24 @@ struct IntervalRow {
     std::array<std::uint64_t, kTierSlots> served_by{};
 };
 
-enum class StopReason { completed, interrupted, interrupted_immediately, aborted };
+// Why the run stopped scheduling. `source_exhausted`: a request source ran out (a csv feeder in
+// unique mode, a replay input that ended early) before the planned end; RunResult::stop_detail
+// holds the source's reason.
+enum class StopReason { completed, interrupted, interrupted_immediately, aborted, source_exhausted };
 
 struct RunResult {
     std::vector<std::string> request_names;
     IntervalStats totals;  // every recorded interval merged
     std::vector<IntervalRow> intervals;
     std::chrono::system_clock::time_point started_at;  // end of warm-up, wall clock
-    Nanos measured{0};          // from end of warm-up to end of drain
+    // From the end of warm-up to when scheduling stopped (the planned end, the signal, the abort
+    // or the source running out); the wait for in-flight requests after that is `drain`.
+    Nanos measured{0};
+    Nanos drain{0};
     Nanos scheduled_duration{0};  // profile length (without warm-up)
-    double target_rps = 0;      // expected requests / profile length (0 in closed model)
+    // Open model: expected arrivals in the measured window and their mean rate (the schedule's
+    // own over that window); 0 in the closed model.
+    double target_rps = 0;
     double expected_requests = 0;
     std::size_t threads = 1;
     double cpu_seconds = 0;     // process CPU over the measured part

@@ -52,6 +52,14 @@ struct ClosedProfile {
 [[nodiscard]] double expected_requests(const OpenProfile& profile);
 // Expected requests / profile length: the run's mean target rate; 0 without stages.
 [[nodiscard]] double mean_target_rps(const OpenProfile& profile);
+// Expected number of arrivals in [from, to) of the profile (run time; the integral of the rate).
+[[nodiscard]] double expected_requests_between(const OpenProfile& profile, Nanos from, Nanos to);
+// The profile a run with a warm-up plays: the warm-up first, as a constant stage at the starting
+// rate (the first stage's target when the profile starts from 0), then the profile's stages.
+[[nodiscard]] OpenProfile with_warmup(const OpenProfile& profile, Nanos warmup);
+// Mean target rate of the recorded window [warmup, warmup + total_duration) of the played
+// profile: what the run's "% of target" compares with.
+[[nodiscard]] double recorded_target_rps(const OpenProfile& profile, Nanos warmup);
 // Target rate at run time t (linear within a stage); 0 after the last stage.
 [[nodiscard]] double target_rps_at(const OpenProfile& profile, Nanos t);
 

@@ -125,7 +125,7 @@ void Worker::drop(std::uint64_t lane_id, Arrival arrival) {
         }
     }
     if (!(lane_id != 0 ? source_->next_in_lane(lane_id, discarded) : source_->next(discarded))) {
-        source_exhausted_ = true;
+        source_ran_out();
         end_scheduling();
         return;
     }
@@ -186,7 +186,7 @@ void Worker::serve_queue(std::size_t slot, Nanos now) {
 void Worker::send_on(std::size_t slot, Arrival arrival, Nanos now, std::uint64_t lane) {
     PreparedRequest request;
     if (source_exhausted_ || !(lane != 0 ? source_->next_in_lane(lane, request) : source_->next(request))) {
-        source_exhausted_ = true;
+        source_ran_out();
         forget_waiting();
         free_slots_.push_back(slot);
         end_scheduling();
@@ -298,6 +298,12 @@ void Worker::forget_waiting() {
     idle_bound_.clear();
     waiting_ = 0;
     for (auto& state : slots_) state.lane = 0;
+}
+
+void Worker::source_ran_out() {
+    if (source_exhausted_) return;
+    source_exhausted_ = true;
+    if (on_source_exhausted) on_source_exhausted(source_->why_exhausted());
 }
 
 void Worker::end_scheduling() {

@@ -52,6 +52,8 @@ public:
 
     // Called (on the worker thread) whenever finished() may have become true.
     std::function<void()> on_idle;
+    // Called once (on the worker thread) when the request source runs out, with its reason.
+    std::function<void(std::string)> on_source_exhausted;
 
 private:
     struct SlotState {
@@ -100,6 +102,7 @@ private:
     void closed_arm(std::size_t slot, Nanos intended);
     [[nodiscard]] Nanos think_time();
     void end_scheduling();
+    void source_ran_out();
 
     WorkerConfig config_;
     boost::asio::io_context& io_;

@@ -331,7 +331,7 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
     std::size_t streak = 0;
     bool recovered = false;
     for (const auto& row : result.intervals) {
-        const double row_start_s = row.t_s - row.length_s;
+        const double row_start_s = row.t_s;  // intervals' t_s is their start
         if (row_start_s + kSlack_s < settings_.spike_end_s) continue;
         if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) break;
         const double p99_ms = static_cast<double>(row.p99_ns) / 1e6;
@@ -443,11 +443,14 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
         const double scheduled_end_s = seconds(result.scheduled_duration);
         double length_s = 0, requests = 0, expected = 0;
         for (const auto& row : result.intervals) {
-            const double row_start_s = row.t_s - row.length_s;
+            const double row_start_s = row.t_s;  // intervals' t_s is their start
             if (row_start_s + kSlack_s < settings_.hold_start_s) continue;
             requests += static_cast<double>(row.requests);
             if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) continue;
-            length_s += row.length_s;
+            // The last interval may reach into the drain (a short tail joins it): only its
+            // time up to the schedule's end counts; its expected arrivals all lie before.
+            const double row_end_s = row.t_s + row.length_s;
+            length_s += (scheduled_end_s > 0 ? std::min(row_end_s, scheduled_end_s) : row_end_s) - row_start_s;
             expected += row.target_rps * row.length_s;
         }
         out["hold"] = json::object{{"start_s", settings_.hold_start_s},

@@ -65,6 +65,7 @@ const char* stop_reason_name(engine::StopReason reason) {
         case engine::StopReason::interrupted: return "interrupted";
         case engine::StopReason::interrupted_immediately: return "interrupted_immediately";
         case engine::StopReason::aborted: return "aborted";
+        case engine::StopReason::source_exhausted: return "source_exhausted";
     }
     return "completed";
 }
@@ -116,6 +117,7 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
     summary["volley_version"] = VOLLEY_VERSION;
     summary["started_at"] = iso8601(result.started_at);
     summary["duration_s"] = duration_s;
+    summary["drain_s"] = seconds(result.drain);
 
     json::array stages;
     for (const auto& s : metadata.stages)

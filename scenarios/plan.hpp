@@ -104,6 +104,9 @@ struct CsvFeeder {
     std::shared_ptr<const CsvTable> table;
     std::string column;  // default column for `${var}`
     FeederMode mode = FeederMode::sequential;
+    // unique mode: when the rows run out the run ends; true (`on_exhausted: end_run`) means that
+    // is the plan (the verdict is unaffected), false (`fail`, the default) fails the run.
+    bool end_run_when_exhausted = false;
 };
 // Zipf-distributed ranks 1..n with P(k) ∝ 1/k^s, rendered as format(first + k - 1).
 // `format` holds exactly one integer conversion (%d, %6d, %06d, %-6d), `%%` for a percent sign.

@@ -76,7 +76,7 @@ std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const YAML
         return list;
     }
     if (type == "csv") {
-        const MapReader map(sink, node, path, {"type", "file", "column", "mode"});
+        const MapReader map(sink, node, path, {"type", "file", "column", "mode", "on_exhausted"});
         CsvFeeder csv;
         if (map.require("file")) {
             if (auto file = map.string("file")) {
@@ -91,6 +91,17 @@ std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const YAML
         }
         csv.column = map.string("column").value_or("");
         csv.mode = read_mode(map, true).value_or(FeederMode::sequential);
+        if (const auto on_exhausted = map.string("on_exhausted")) {
+            if (*on_exhausted == "end_run" || *on_exhausted == "fail") {
+                csv.end_run_when_exhausted = *on_exhausted == "end_run";
+                if (csv.mode != FeederMode::unique)
+                    sink.error(*map.get("on_exhausted"), map.path("on_exhausted"),
+                               "on_exhausted applies to mode: unique only (other modes never run out)");
+            } else {
+                sink.error(*map.get("on_exhausted"), map.path("on_exhausted"),
+                           fmt::format("unknown value '{}' (end_run or fail)", *on_exhausted));
+            }
+        }
         if (csv.table && !csv.column.empty()) {
             const auto& columns = csv.table->columns;
             if (std::find(columns.begin(), columns.end(), csv.column) == columns.end()) {
