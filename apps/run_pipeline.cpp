@@ -65,6 +65,38 @@ private:
     bool drawn_ = false;
 };
 
+// Stops a run whose target cannot be reached at all: when the first kUnreachableAfter of the
+// recorded run brought no answer but connection-level failures (refused, DNS, TLS handshake),
+// going on for the rest of a long soak would only repeat them. One success disarms it for good.
+class UnreachableGuard final : public engine::IntervalListener {
+public:
+    static constexpr std::chrono::seconds kUnreachableAfter{5};
+
+    std::optional<std::string> on_interval(const engine::IntervalReport& report) override {
+        if (disarmed_) return std::nullopt;
+        const auto all = report.stats.combined();
+        const auto count = [&](engine::Outcome o) { return all.outcomes[static_cast<std::size_t>(o)]; };
+        unreachable_ += count(engine::Outcome::connect_error) + count(engine::Outcome::tls_error);
+        if (all.completed() > count(engine::Outcome::connect_error) + count(engine::Outcome::tls_error)) {
+            disarmed_ = true;  // something answered (even an error status): the target is there
+            return std::nullopt;
+        }
+        for (const auto& sample : report.stats.error_samples) {
+            if (first_reason_.empty() && !sample.detail.empty()) first_reason_ = sample.detail;
+        }
+        if (report.end < kUnreachableAfter || unreachable_ == 0) return std::nullopt;
+        disarmed_ = true;
+        return fmt::format("target unreachable: {} connection attempts failed and nothing answered in the first {} s{}",
+                           unreachable_, kUnreachableAfter.count(),
+                           first_reason_.empty() ? "" : " (" + first_reason_ + ")");
+    }
+
+private:
+    std::uint64_t unreachable_ = 0;
+    std::string first_reason_;
+    bool disarmed_ = false;
+};
+
 // True when the plan ends the run on purpose once a request source runs out.
 bool source_end_expected(const scenarios::Plan& plan) {
     for (const auto& variable : plan.variables) {
@@ -211,6 +243,8 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, con
     }
     listeners.push_back(&*thresholds);
     listeners.push_back(&*analyser);
+    UnreachableGuard unreachable;
+    listeners.push_back(&unreachable);
     std::optional<reports::HlogRecorder> hlog;
     if (want_hlog) listeners.push_back(&hlog.emplace(dir / "latency.hlog", names));
     std::optional<ProgressLine> progress;

@@ -195,3 +195,18 @@ TEST_CASE("Ctrl-C: the drain is apart from the measured time; a second Ctrl-C ca
         CHECK(at(summary, {"totals", "error_rate"}) == 0);
     }
 }
+
+TEST_CASE("a target that cannot be reached stops a long run early, with the reason") {
+    const std::uint16_t closed_port = free_port();
+    const std::string dir = make_temp_dir("volley-unreachable-");
+    const auto run = run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(closed_port) + "/", "-r", "20",
+                                 "-d", "60s", "-q", "-o", dir},
+                                40s);
+    INFO(run.err);
+    CHECK_FALSE(run.timed_out);
+    CHECK(run.exit_code == 99);
+    const auto summary = read_summary(dir);
+    CHECK(stop_of(summary).at("reason").as_string() == "aborted");
+    CHECK_THAT(std::string(stop_of(summary).at("detail").as_string()), Catch::Contains("target unreachable"));
+    CHECK(at(summary, {"duration_s"}) < 10);
+}
