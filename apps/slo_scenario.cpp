@@ -2,6 +2,7 @@
 
 #include "apps/run_pipeline.hpp"
 #include "apps/target_factory.hpp"
+#include "reports/run_outputs.hpp"
 #include "scenarios/loader.hpp"
 #include "scenarios/overrides.hpp"
 #include "scenarios/units.hpp"
@@ -229,6 +230,7 @@ SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args) {
                                               phase->zipf_s, settings.id_format)));
         }
         *plan = scenarios::load_plan_from_string(split.scenario, args.file, sets);
+        plan->output.formats = reports::formats_to_write(plan->output.formats);
     }
     return setup;
 }
