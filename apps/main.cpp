@@ -29,7 +29,7 @@ void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
         ->delimiter(',');
     cmd.add_flag("-k,--insecure", o.insecure, "https: do not verify the server's certificate (said in the report)");
     cmd.add_flag("--no-thresholds", o.no_thresholds,
-                 "-u runs: no default threshold (error_rate < 1%); the verdict is then always pass");
+                 "-u runs without a file: drop the default threshold error_rate < 1%");
     cmd.add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");
     cmd.add_flag("--latency", o.latency_spectrum, "Print the full latency percentile spectrum");
 }
