@@ -4,7 +4,7 @@
 #include "apps/resolver_commands.hpp"
 #include "apps/run_command.hpp"
 #include "apps/slo_command.hpp"
-#include "scenarios/loader.hpp"
+#include "apps/validate_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -25,7 +25,11 @@ void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
     cmd.add_option("--body", o.body, "Request body for -u runs");
     cmd.add_option("--set", o.sets, "Override a scenario key: key.path=value (repeatable)");
     cmd.add_option("-o,--out", o.out_dir, "Output directory (default results/<name>-<UTC time>)");
-    cmd.add_option("--format", o.formats, "Output formats: json,hlog,md,html,junit,csv (default all)")->delimiter(',');
+    cmd.add_option("--format", o.formats, "Output formats: json,hlog,md,html,junit,csv,hgrm (default all)")
+        ->delimiter(',');
+    cmd.add_flag("-k,--insecure", o.insecure, "https: do not verify the server's certificate (said in the report)");
+    cmd.add_flag("--no-thresholds", o.no_thresholds,
+                 "-u runs without a file: drop the default threshold error_rate < 1%");
     cmd.add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");
     cmd.add_flag("--latency", o.latency_spectrum, "Print the full latency percentile spectrum");
 }
@@ -45,9 +49,9 @@ int main(int argc, char** argv) {
     run->callback([&] { exit_code = volley::apps::run_command(run_options); });
 
     std::vector<std::string> validate_files;
-    auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
-    validate->add_option("files", validate_files, "Scenario YAML files")->required();
-    validate->callback([&] { exit_code = volley::scenarios::validate_files(validate_files, std::cerr); });
+    auto* validate = app.add_subcommand("validate", "Check scenario files (and SLO scenarios) without running them");
+    validate->add_option("files", validate_files, "Scenario YAML files (SLO scenarios of volley slo too)")->required();
+    validate->callback([&] { exit_code = volley::apps::validate_command(validate_files, std::cerr); });
 
     volley::apps::add_report_commands(app, exit_code);
     volley::apps::add_resolver_commands(app, exit_code);

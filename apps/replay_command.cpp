@@ -1,9 +1,12 @@
 #include "apps/replay_command.hpp"
 
+#include "apps/cli_checks.hpp"
 #include "apps/record_command.hpp"
 #include "apps/run_command.hpp"
 #include "apps/run_pipeline.hpp"
+#include "reports/run_outputs.hpp"
 #include "scenarios/loader.hpp"
+#include "scenarios/overrides.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -32,27 +35,32 @@ std::string run_name(const std::string& file) {
     return stem.empty() ? std::string("replay") : stem;
 }
 
-// The flags as `--set` overrides, applied to a scenario file or to the generated one.
+// The flags as overrides (each named by its flag in diagnostics), applied to a scenario file or
+// to the generated one, then the --set texts (last: they win).
 std::vector<std::string> overrides_from_flags(const ReplayOptions& o) {
+    using scenarios::flag_override;
     std::vector<std::string> sets;
-    if (o.url) sets.push_back("target.http.base_url=" + *o.url);
-    if (o.format) sets.push_back("replay.format=" + *o.format);
-    if (o.speed) sets.push_back(fmt::format("replay.speed={}", *o.speed));
-    if (o.loop) sets.push_back(fmt::format("replay.loop={}", *o.loop));
-    if (o.from) sets.push_back("replay.from=" + *o.from);
-    if (o.to) sets.push_back("replay.to=" + *o.to);
-    if (o.max_gap) sets.push_back("replay.max_gap=" + *o.max_gap);
-    if (o.sample) sets.push_back("replay.sample=" + *o.sample);
-    if (o.strict) sets.push_back("replay.strict=true");
-    if (o.per_connection) sets.push_back("replay.per_connection=true");
-    if (o.connections) sets.push_back(fmt::format("target.http.connections={}", *o.connections));
-    if (o.threads) sets.push_back(fmt::format("load.threads={}", *o.threads));
-    if (o.out_dir) sets.push_back("output.dir=" + *o.out_dir);
+    if (o.url) sets.push_back(flag_override("-u/--url", "target.http.base_url", *o.url));
+    if (o.format) sets.push_back(flag_override("--format", "replay.format", *o.format));
+    if (o.speed) sets.push_back(flag_override("--speed", "replay.speed", fmt::format("{}", *o.speed)));
+    if (o.loop) sets.push_back(flag_override("--loop", "replay.loop", std::to_string(*o.loop)));
+    if (o.from) sets.push_back(flag_override("--from", "replay.from", *o.from));
+    if (o.to) sets.push_back(flag_override("--to", "replay.to", *o.to));
+    if (o.max_gap) sets.push_back(flag_override("--max-gap", "replay.max_gap", *o.max_gap));
+    if (o.sample) sets.push_back(flag_override("--sample", "replay.sample", *o.sample));
+    if (o.strict) sets.push_back(flag_override("--strict", "replay.strict", "true"));
+    if (o.per_connection) sets.push_back(flag_override("--per-connection", "replay.per_connection", "true"));
+    if (o.connections)
+        sets.push_back(flag_override("-c/--connections", "target.http.connections", std::to_string(*o.connections)));
+    if (o.threads) sets.push_back(flag_override("-t/--threads", "load.threads", std::to_string(*o.threads)));
+    if (o.out_dir) sets.push_back(flag_override("-o/--out", "output.dir", *o.out_dir));
+    if (o.insecure) sets.push_back(flag_override("-k/--insecure", "target.http.tls.insecure", "true"));
     sets.insert(sets.end(), o.sets.begin(), o.sets.end());
     return sets;
 }
 
-// `volley replay FILE -u URL`: the scenario the flags describe (JSON is YAML).
+// `volley replay FILE -u URL`: the scenario the flags describe (JSON is YAML); the URL comes
+// from the -u override.
 std::string scenario_from_flags(const ReplayOptions& o) {
     json::object replay{{"file", o.file}};
     if (!o.routes.empty()) {
@@ -61,7 +69,7 @@ std::string scenario_from_flags(const ReplayOptions& o) {
         replay["routes"] = std::move(routes);
     }
     json::object scenario{{"name", run_name(o.file)},
-                          {"target", json::object{{"http", json::object{{"base_url", o.url.value_or("")}}}}},
+                          {"target", json::object{{"http", json::object{}}}},
                           {"replay", std::move(replay)}};
     return json::serialize(scenario);
 }
@@ -80,6 +88,8 @@ int replay_command(const ReplayOptions& options) {
             std::cerr << "error: --route applies to a capture file; write routes in the scenario's replay section\n";
             return kExitUsage;
         }
+        if (options.url) check_url_has_scheme("-u/--url", *options.url);
+        check_formats("--output-format", options.output_formats, reports::kAllFormats);
         const auto sets = overrides_from_flags(options);
         plan = scenario ? scenarios::load_plan(options.file, sets)
                         : scenarios::load_plan_from_string(scenario_from_flags(options), "command line", sets);
@@ -93,7 +103,9 @@ int replay_command(const ReplayOptions& options) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitUsage;
     }
-    return execute_plan(std::move(plan), ReportOptions{options.output_formats, options.quiet, options.latency_spectrum});
+    plan.output.formats = reports::formats_to_write(plan.output.formats);
+    return execute_plan(std::move(plan), ReportOptions{reports::formats_to_write(options.output_formats), options.quiet,
+                                                       options.latency_spectrum});
 }
 
 void add_replay_commands(CLI::App& app, int& exit_code) {
@@ -120,8 +132,9 @@ void add_replay_commands(CLI::App& app, int& exit_code) {
     replay->add_option("-c,--connections", o.connections, "Connections across all threads (default 64)");
     replay->add_option("--set", o.sets, "Override a scenario key: key.path=value (repeatable)")->allow_extra_args(false);
     replay->add_option("-o,--out", o.out_dir, "Output directory (default results/<name>-<UTC time>)");
-    replay->add_option("--output-format", o.output_formats, "Report files: json,hlog,md,html,junit,csv (default all)")
+    replay->add_option("--output-format", o.output_formats, "Report files: json,hlog,md,html,junit,csv,hgrm (default all)")
         ->delimiter(',');
+    replay->add_flag("-k,--insecure", o.insecure, "https: do not verify the server's certificate (said in the report)");
     replay->add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");
     replay->add_flag("--latency", o.latency_spectrum, "Print the full latency percentile spectrum");
     replay->callback([&exit_code, replay_options] { exit_code = replay_command(*replay_options); });

@@ -25,6 +25,7 @@ struct ReplayOptions {
     std::vector<std::string> routes;  // path patterns, each names its requests
     bool strict = false;
     bool per_connection = false;
+    bool insecure = false;            // -k: TLS certificate verification off
     std::vector<std::string> sets;    // key.path=value
     std::optional<std::string> out_dir;
     std::vector<std::string> output_formats;

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <pthread.h>
@@ -128,7 +129,7 @@ int run_refresh(const std::string& url, const std::string& schema) {
 
 struct ServeOptions {
     std::string listen = "127.0.0.1:8080";
-    std::string backend = "embedded";
+    std::optional<std::string> backend;  // embedded | postgres; default: postgres with --postgres
     std::string postgres;
     std::string schema;
     std::string redis;
@@ -139,6 +140,22 @@ struct ServeOptions {
     bool no_l3 = false;
     bool migrate = true;
 };
+
+// --backend, or what the other flags imply: --postgres (and --schema) mean postgres. A flag
+// the backend cannot honour is an error (std::invalid_argument naming both flags).
+resolver::ResolverConfig::Backend serve_backend(const ServeOptions& s) {
+    const bool postgres_flags = !s.postgres.empty() || !s.schema.empty();
+    const std::string backend = s.backend.value_or(postgres_flags ? "postgres" : "embedded");
+    if (backend == "embedded") {
+        if (!s.postgres.empty())
+            throw std::invalid_argument("--backend embedded and --postgres contradict each other: the embedded backend "
+                                        "generates its tree in memory; drop --backend embedded to serve from PostgreSQL");
+        if (!s.schema.empty()) throw std::invalid_argument("--schema applies to --backend postgres");
+        return resolver::ResolverConfig::Backend::embedded;
+    }
+    if (s.postgres.empty()) throw std::invalid_argument("--backend postgres needs --postgres postgresql://…");
+    return resolver::ResolverConfig::Backend::postgres;
+}
 
 int run_serve(const ServeOptions& s, const DataOptions& d) {
     resolver::ResolverConfig cfg;
@@ -151,8 +168,7 @@ int run_serve(const ServeOptions& s, const DataOptions& d) {
         if (port < 0 || port > 65535) throw std::invalid_argument("--listen: port out of range");
         so.port = static_cast<unsigned short>(port);
         so.threads = s.threads;
-        cfg.backend = s.backend == "postgres" ? resolver::ResolverConfig::Backend::postgres
-                                              : resolver::ResolverConfig::Backend::embedded;
+        cfg.backend = serve_backend(s);
         cfg.postgres_url = s.postgres;
         cfg.postgres_schema = s.schema;
         cfg.redis_url = s.redis;
@@ -235,9 +251,9 @@ void add_resolver_commands(CLI::App& app, int& exit_code) {
     auto serve_data = std::make_shared<DataOptions>();
     auto* serve = resolver_cmd->add_subcommand("serve", "Serve the resolver over HTTP until SIGINT/SIGTERM");
     serve->add_option("--listen", serve_opts->listen, "HOST:PORT (default 127.0.0.1:8080)");
-    serve->add_option("--backend", serve_opts->backend, "embedded (default) or postgres")
+    serve->add_option("--backend", serve_opts->backend, "embedded or postgres (default: postgres with --postgres, else embedded)")
         ->check(CLI::IsMember({"embedded", "postgres"}));
-    serve->add_option("--postgres", serve_opts->postgres, "postgresql://... (backend postgres)");
+    serve->add_option("--postgres", serve_opts->postgres, "postgresql://...: serve from PostgreSQL (implies --backend postgres)");
     serve->add_option("--schema", serve_opts->schema, "PostgreSQL schema (default: search_path)");
     serve->add_option("--redis", serve_opts->redis, "redis://host:port: L2 on Redis");
     serve->add_option("--l2", serve_opts->l2, "auto (Redis if --redis, else embedded map), embedded, redis, off")

@@ -1,7 +1,10 @@
 #include "apps/run_command.hpp"
 
+#include "apps/cli_checks.hpp"
 #include "apps/run_pipeline.hpp"
+#include "reports/run_outputs.hpp"
 #include "scenarios/loader.hpp"
+#include "scenarios/overrides.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -15,58 +18,126 @@ namespace json = boost::json;
 
 namespace {
 
-// `volley run -u URL …` without a file: the flags become a scenario, so that one loader
-// validates both and the run is described the same way in the report.
-std::string scenario_from_flags(const RunOptions& o) {
+using scenarios::flag_override;
+
+constexpr std::string_view kUrlFlag = "-u/--url";
+constexpr std::string_view kRateFlag = "-r/--rate";
+constexpr std::string_view kVusFlag = "--vus";
+
+// Flags that cannot go together, before anything is loaded.
+void check_flag_combinations(const RunOptions& o) {
+    if (o.rate && o.vus) {
+        throw std::invalid_argument(
+            "-r/--rate and --vus are alternatives: -r sets an open model (requests per second), --vus a closed "
+            "one (virtual users); keep one");
+    }
+    if (o.vus) {
+        if (const auto set = find_set(o.sets, {"load.rate", "load.stages"})) {
+            throw std::invalid_argument(fmt::format(
+                "--vus and --set {} are alternatives: --vus sets a closed model, load.rate and load.stages an open "
+                "one; keep one",
+                *set));
+        }
+    }
+    if (o.rate) {
+        if (const auto set = find_set(o.sets, {"load.vus", "load.stages"})) {
+            throw std::invalid_argument(fmt::format(
+                "-r/--rate and --set {} are alternatives: -r sets one constant rate; keep one", *set));
+        }
+    }
+    if (o.no_thresholds && o.scenario_file) {
+        throw std::invalid_argument(
+            "--no-thresholds: applies to quick runs (-u without a scenario file); a scenario file's thresholds are "
+            "its own (edit them there)");
+    }
+    if (!o.scenario_file) {
+        for (const auto& h : o.headers) {
+            if (h.find(':') == std::string::npos)
+                throw std::invalid_argument(fmt::format("-H/--header: \"{}\": expected 'Name: value'", h));
+        }
+    }
+    if (o.url) check_url_has_scheme(kUrlFlag, *o.url);
+    check_formats("--format", o.formats, reports::kAllFormats);
+}
+
+// `volley run -u URL …` without a file: a skeleton scenario that the flags complete as
+// overrides (quick_run_overrides), so that one loader validates both, every problem names its
+// flag, and the run is described the same way in the report. JSON is YAML.
+std::string quick_run_skeleton(const RunOptions& o, const std::string& host) {
+    json::object load{{"duration", "10s"}};
+    if (!o.vus) load["rate"] = "100/s";
+    json::object scenario{{"name", host.empty() ? std::string("volley") : host},
+                          {"target", json::object{{"http", json::object{}}}},
+                          {"load", std::move(load)},
+                          {"requests", json::array{json::object{{"name", "default"}, {"method", "GET"}, {"path", "/"}}}}};
+    // The default gate of a quick run (README, docs/scenarios.md): errors fail it.
+    if (!o.no_thresholds && !find_set(o.sets, {"thresholds"})) {
+        scenario["thresholds"] = json::array{json::string(kQuickRunThreshold)};
+    }
+    return json::serialize(scenario);
+}
+
+std::vector<std::string> quick_run_overrides(const RunOptions& o, std::string& host) {
+    std::vector<std::string> sets;
     const auto parsed = boost::urls::parse_uri(*o.url);
-    if (!parsed) throw std::invalid_argument(fmt::format("-u/--url: invalid URL '{}': {}", *o.url, parsed.error().message()));
-    std::string base = fmt::format("{}://{}", std::string(parsed->scheme()), std::string(parsed->encoded_authority()));
+    if (!parsed) {
+        throw std::invalid_argument(
+            fmt::format("{}: \"{}\" is not a URL ({})", kUrlFlag, *o.url, parsed.error().message()));
+    }
+    host = std::string(parsed->host());
+    sets.push_back(flag_override(kUrlFlag, "target.http.base_url",
+                                 fmt::format("{}://{}", std::string(parsed->scheme()),
+                                             std::string(parsed->encoded_authority()))));
     std::string path = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
     if (parsed->has_query()) path = fmt::format("{}?{}", path, std::string(parsed->encoded_query()));
-    json::object request{{"name", "default"}, {"method", o.method.value_or("GET")}, {"path", path}};
+    sets.push_back(flag_override(kUrlFlag, "requests[0].path", path));
+    if (o.method) sets.push_back(flag_override("-m/--method", "requests[0].method", *o.method));
     if (!o.headers.empty()) {
         json::object headers;
         for (const auto& h : o.headers) {
             const auto colon = h.find(':');
-            if (colon == std::string::npos) throw std::invalid_argument(fmt::format("-H/--header '{}': expected 'Name: value'", h));
             std::string value = h.substr(colon + 1);
             value.erase(0, value.find_first_not_of(' '));
             headers[h.substr(0, colon)] = value;
         }
-        request["headers"] = std::move(headers);
+        sets.push_back(flag_override("-H/--header", "requests[0].headers", json::serialize(headers), false));
     }
-    if (o.body) request["body"] = *o.body;
-    json::object load;
-    if (o.vus) {
-        load["vus"] = *o.vus;
-    } else {
-        load["rate"] = o.rate.value_or("100/s");
-    }
-    load["duration"] = o.duration.value_or("10s");
-    json::object http{{"base_url", base}};
-    const std::string host(parsed->host());
-    json::object scenario{{"name", host.empty() ? std::string("volley") : host},
-                          {"target", json::object{{"http", std::move(http)}}},
-                          {"load", std::move(load)},
-                          {"requests", json::array{std::move(request)}}};
-    return json::serialize(scenario);  // JSON is YAML
+    if (o.body) sets.push_back(flag_override("--body", "requests[0].body", *o.body));
+    if (o.rate) sets.push_back(flag_override(kRateFlag, "load.rate", *o.rate));
+    if (o.vus) sets.push_back(flag_override(kVusFlag, "load.vus", std::to_string(*o.vus)));
+    return sets;
 }
 
-// Flags given with a scenario file override its keys, as --set does.
-std::vector<std::string> overrides_from_flags(const RunOptions& o, bool with_file) {
+// Flags given with a scenario file override its keys, as --set does; -r and --vus replace the
+// file's model (rate, stages or vus).
+std::vector<std::string> file_run_overrides(const RunOptions& o) {
     std::vector<std::string> sets;
-    if (with_file) {
-        if (o.url) sets.push_back("target.http.base_url=" + *o.url);
-        if (o.rate) sets.push_back("load.rate=" + *o.rate);
-        if (o.duration) sets.push_back("load.duration=" + *o.duration);
-        if (o.vus) sets.push_back(fmt::format("load.vus={}", *o.vus));
+    if (o.url) sets.push_back(flag_override(kUrlFlag, "target.http.base_url", *o.url));
+    if (o.rate) {
+        sets.push_back("load.vus=~");
+        sets.push_back("load.stages=~");
+        sets.push_back(flag_override(kRateFlag, "load.rate", *o.rate));
     }
-    if (o.connections) sets.push_back(fmt::format("target.http.connections={}", *o.connections));
-    if (o.threads) sets.push_back(fmt::format("load.threads={}", *o.threads));
-    if (o.warmup) sets.push_back("load.warmup=" + *o.warmup);
-    if (o.out_dir) sets.push_back("output.dir=" + *o.out_dir);
+    if (o.vus) {
+        sets.push_back("load.rate=~");
+        sets.push_back("load.stages=~");
+        sets.push_back(flag_override(kVusFlag, "load.vus", std::to_string(*o.vus)));
+    }
+    if (!o.method && o.headers.empty() && !o.body) return sets;
+    throw std::invalid_argument("-m/--method, -H/--header and --body describe the request of a -u run; a scenario "
+                                "file's requests are in the file (or use --set requests[0].method=…)");
+}
+
+// Flags that mean the same with or without a file, then the user's --set texts (last: they win).
+void add_common_overrides(const RunOptions& o, std::vector<std::string>& sets) {
+    if (o.duration) sets.push_back(flag_override("-d/--duration", "load.duration", *o.duration));
+    if (o.connections)
+        sets.push_back(flag_override("-c/--connections", "target.http.connections", std::to_string(*o.connections)));
+    if (o.threads) sets.push_back(flag_override("-t/--threads", "load.threads", std::to_string(*o.threads)));
+    if (o.warmup) sets.push_back(flag_override("-w/--warmup", "load.warmup", *o.warmup));
+    if (o.out_dir) sets.push_back(flag_override("-o/--out", "output.dir", *o.out_dir));
+    if (o.insecure) sets.push_back(flag_override("-k/--insecure", "target.http.tls.insecure", "true"));
     sets.insert(sets.end(), o.sets.begin(), o.sets.end());
-    return sets;
 }
 
 }  // namespace
@@ -79,17 +150,26 @@ int run_command(const RunOptions& options) {
             std::cerr << "error: volley run needs a scenario file or -u URL (see volley run --help)\n";
             return kExitUsage;
         }
-        const auto sets = overrides_from_flags(options, with_file);
-        plan = with_file ? scenarios::load_plan(*options.scenario_file, sets)
-                         : scenarios::load_plan_from_string(scenario_from_flags(options), "command line", sets);
+        check_flag_combinations(options);
+        if (with_file) {
+            auto sets = file_run_overrides(options);
+            add_common_overrides(options, sets);
+            plan = scenarios::load_plan(*options.scenario_file, sets);
+        } else {
+            std::string host;
+            auto sets = quick_run_overrides(options, host);
+            add_common_overrides(options, sets);
+            plan = scenarios::load_plan_from_string(quick_run_skeleton(options, host), "command line", sets);
+        }
     } catch (const scenarios::ScenarioError& e) {
         return report_scenario_error(e);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitUsage;
     }
-
-    return execute_plan(std::move(plan), ReportOptions{options.formats, options.quiet, options.latency_spectrum});
+    plan.output.formats = reports::formats_to_write(plan.output.formats);
+    return execute_plan(std::move(plan), ReportOptions{reports::formats_to_write(options.formats), options.quiet,
+                                                       options.latency_spectrum});
 }
 
 }  // namespace volley::apps

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace volley::apps {
@@ -31,7 +32,13 @@ struct RunOptions {
     std::vector<std::string> formats;
     bool quiet = false;
     bool latency_spectrum = false;
+    bool insecure = false;        // -k: TLS certificate verification off
+    bool no_thresholds = false;   // a quick run without its default threshold
 };
+
+// The threshold a quick run (-u without a scenario file) gets unless --no-thresholds or a
+// --set thresholds… is given.
+inline constexpr std::string_view kQuickRunThreshold = "error_rate < 1%";
 
 int run_command(const RunOptions& options);
 

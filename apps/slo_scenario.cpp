@@ -2,12 +2,17 @@
 
 #include "apps/run_pipeline.hpp"
 #include "apps/target_factory.hpp"
+#include "reports/run_outputs.hpp"
 #include "scenarios/loader.hpp"
+#include "scenarios/overrides.hpp"
+#include "scenarios/units.hpp"
+#include "scenarios/yaml_walker.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -23,11 +28,13 @@ namespace {
 
 struct SplitScenario {
     std::string scenario;  // the file with the slo: block blanked (line numbers kept)
-    std::string slo;       // the slo: block (empty when absent)
+    std::string slo;       // the slo: block, every other line blank
+    bool has_slo = false;  // a top-level slo: key was found
 };
 
 // The scenario loader knows no `slo:` key, so the block is cut out textually: the line
-// `slo:` and every following line that is indented, blank or a comment.
+// `slo:` and every following line that is indented, blank or a comment. Both parts keep every
+// line (the other part's lines blank), so that YAML marks are the file's lines.
 SplitScenario split_scenario(const std::string& text) {
     SplitScenario out;
     std::istringstream in(text);
@@ -36,103 +43,93 @@ SplitScenario split_scenario(const std::string& text) {
     while (std::getline(in, line)) {
         const bool top_level = !line.empty() && line[0] != ' ' && line[0] != '\t' && line[0] != '#';
         if (top_level) inside = line.rfind("slo:", 0) == 0;
-        if (inside) {
-            out.slo += line + "\n";
-            out.scenario += "\n";
-        } else {
-            out.scenario += line + "\n";
-        }
+        (inside ? out.slo : out.scenario) += line + "\n";
+        (inside ? out.scenario : out.slo) += "\n";
+        if (inside) out.has_slo = true;
     }
     return out;
 }
 
-// `--set slo.mixed.duration=5s`: walks/creates maps below the slo node and sets a scalar.
-void apply_slo_override(YAML::Node& root, const std::string& set) {
-    const auto eq = set.find('=');
-    if (eq == std::string::npos) throw std::invalid_argument(fmt::format("--set '{}': expected key.path=value", set));
-    std::vector<std::string> keys;
-    std::string path = set.substr(0, eq);
-    for (std::size_t start = 0;;) {
-        const auto dot = path.find('.', start);
-        keys.push_back(path.substr(start, dot - start));
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    std::vector<YAML::Node> chain{root};
-    for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
-        YAML::Node next = chain.back()[keys[i]];
-        if (!next.IsMap()) {
-            chain.back()[keys[i]] = YAML::Node(YAML::NodeType::Map);
-            next = chain.back()[keys[i]];
-        }
-        chain.push_back(next);
-    }
-    chain.back()[keys.back()] = set.substr(eq + 1);
+[[noreturn]] void throw_diagnostics(scenarios::DiagnosticSink& sink) {
+    throw scenarios::ScenarioError(std::move(sink.diagnostics()));
 }
 
-double seconds_of(const std::string& text, const std::string& key) {
-    std::size_t used = 0;
-    double value = 0;
+// slo.<phase>: the keys that phase knows (docs/scenarios.md "SLO scenario").
+void read_phase(scenarios::DiagnosticSink& sink, const YAML::Node& node, SloPhaseSettings& phase) {
+    const std::string path = "slo." + phase.name;
+    const auto reader = phase.name == "cold"
+                            ? scenarios::MapReader(sink, node, path, {"rate", "duration"})
+                        : phase.name == "warm"
+                            ? scenarios::MapReader(sink, node, path, {"vus", "duration", "working_set", "zipf_s"})
+                            : scenarios::MapReader(sink, node, path,
+                                                   {"vus", "duration", "working_set", "zipf_s", "refresh_at"});
+    if (!reader.is_map()) return;
+    if (const auto duration = reader.duration("duration")) phase.duration = scenarios::format_duration(*duration);
+    if (reader.has("rate") && reader.rate("rate")) phase.rate = reader.string("rate");
+    if (const auto vus = reader.integer("vus", 1, 1'000'000)) phase.vus = static_cast<std::size_t>(*vus);
+    if (const auto set = reader.integer("working_set", 1, 1'000'000'000)) phase.working_set = static_cast<std::size_t>(*set);
+    if (const auto s = reader.number("zipf_s", 0.0, 100.0)) phase.zipf_s = *s;
+    if (const auto at = reader.duration("refresh_at")) phase.refresh_at_s = std::chrono::duration<double>(*at).count();
+}
+
+// id_format: printf-like with exactly one integer conversion (%d, %6d, %06d, %-6d; %% a
+// percent sign), as the feeders' `format`.
+bool valid_id_format(const std::string& format) {
+    int conversions = 0;
+    for (std::size_t i = 0; i < format.size(); ++i) {
+        if (format[i] != '%') continue;
+        if (i + 1 < format.size() && format[i + 1] == '%') {
+            ++i;
+            continue;
+        }
+        std::size_t j = i + 1;
+        while (j < format.size() && (std::isdigit(static_cast<unsigned char>(format[j])) || format[j] == '-')) ++j;
+        if (j >= format.size() || format[j] != 'd') return false;
+        ++conversions;
+        i = j;
+    }
+    return conversions == 1;
+}
+
+// The slo: block with the slo.* --set texts applied. `slo` is kept for the locations of the
+// checks that need the scenario too.
+struct SloBlock {
+    SloSettings settings;
+    YAML::Node slo;
+};
+
+SloBlock read_slo_block(scenarios::DiagnosticSink& sink, const std::string& block,
+                        const std::vector<std::string>& slo_sets) {
+    YAML::Node root;
     try {
-        value = std::stod(text, &used);
-    } catch (const std::exception&) {
-        throw std::invalid_argument(fmt::format("{}: '{}' is not a duration (e.g. 5s, 500ms)", key, text));
+        root = YAML::Load(block);
+    } catch (const YAML::Exception& error) {
+        sink.error_at(error.mark, "", fmt::format("YAML syntax error: {}", error.msg));
+        throw_diagnostics(sink);
     }
-    const std::string unit = text.substr(used);
-    if (unit == "s" || unit.empty()) return value;
-    if (unit == "ms") return value / 1000;
-    if (unit == "m") return value * 60;
-    throw std::invalid_argument(fmt::format("{}: '{}' is not a duration (e.g. 5s, 500ms)", key, text));
-}
-
-void read_phase(const YAML::Node& node, SloPhaseSettings& phase) {
-    if (!node) return;
-    if (!node.IsMap()) throw std::invalid_argument(fmt::format("slo.{}: expected a map", phase.name));
-    for (const auto& kv : node) {
-        const auto key = kv.first.as<std::string>();
-        const auto where = fmt::format("slo.{}.{}", phase.name, key);
-        const auto value = kv.second.as<std::string>();
-        try {
-            if (key == "duration") {
-                seconds_of(value, where);
-                phase.duration = value;
-            } else if (key == "rate" && phase.name == "cold") {
-                phase.rate = value;
-            } else if (key == "vus" && phase.name != "cold") {
-                phase.vus = std::stoul(value);
-            } else if (key == "working_set" && phase.name != "cold") {
-                phase.working_set = std::stoul(value);
-            } else if (key == "zipf_s" && phase.name != "cold") {
-                phase.zipf_s = std::stod(value);
-            } else if (key == "refresh_at" && phase.name == "mixed") {
-                phase.refresh_at_s = seconds_of(value, where);
-            } else {
-                throw std::invalid_argument(fmt::format("{}: unknown key (see docs/scenarios.md, SLO scenario)", where));
-            }
-        } catch (const std::invalid_argument& e) {
-            if (std::string_view(e.what()).find(where) != std::string_view::npos) throw;
-            throw std::invalid_argument(fmt::format("{}: invalid value '{}'", where, value));
-        } catch (const std::out_of_range&) {
-            throw std::invalid_argument(fmt::format("{}: invalid value '{}'", where, value));
-        }
-    }
-}
-
-SloSettings read_slo_settings(const std::string& block, const std::vector<std::string>& slo_sets) {
-    YAML::Node root = block.empty() ? YAML::Node(YAML::NodeType::Map) : YAML::Load(block);
+    if (!root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
     if (!root["slo"] || root["slo"].IsNull()) root["slo"] = YAML::Node(YAML::NodeType::Map);
-    for (const auto& set : slo_sets) apply_slo_override(root, set);
-    SloSettings s;
-    const YAML::Node slo = root["slo"];
-    for (const auto& kv : slo) {
-        const auto key = kv.first.as<std::string>();
-        if (key == "cold") read_phase(kv.second, s.cold);
-        else if (key == "warm") read_phase(kv.second, s.warm);
-        else if (key == "mixed") read_phase(kv.second, s.mixed);
-        else if (key == "id_format") s.id_format = kv.second.as<std::string>();
-        else throw std::invalid_argument(fmt::format("slo.{}: unknown key (cold, warm, mixed, id_format)", key));
+    scenarios::apply_overrides(root, slo_sets, sink);
+    SloBlock out;
+    out.slo = root["slo"];
+    const scenarios::MapReader slo(sink, out.slo, "slo", {"cold", "warm", "mixed", "id_format"});
+    if (!slo.is_map()) throw_diagnostics(sink);
+    SloSettings& s = out.settings;
+    if (const auto node = slo.get("cold")) read_phase(sink, *node, s.cold);
+    if (const auto node = slo.get("warm")) read_phase(sink, *node, s.warm);
+    if (const auto node = slo.get("mixed")) read_phase(sink, *node, s.mixed);
+    if (const auto format = slo.string("id_format")) {
+        if (valid_id_format(*format)) s.id_format = *format;
+        else sink.error(*slo.get("id_format"), slo.path("id_format"), fmt::format("'{}' needs exactly one %d", *format));
     }
-    return s;
+    return out;
+}
+
+// Where a check of slo.<phase>.<key> is reported: the key, else the phase, else slo.
+YAML::Node node_for(const YAML::Node& slo, const std::string& phase, const std::string& key) {
+    if (slo[phase] && slo[phase].IsMap() && slo[phase][key]) return slo[phase][key];
+    if (slo[phase]) return slo[phase];
+    return slo;
 }
 
 // `${env:NAME}` / `${env:NAME:-default}` in the postgres/redis keys (the loader keeps them as
@@ -162,43 +159,39 @@ resolver::ResolverConfig slo_resolver_config(const scenarios::ResolverTargetSpec
     return config;
 }
 
-// id_format: printf-like with exactly one integer conversion (%d, %6d, %06d, %-6d; %% a
-// percent sign), as the feeders' `format`.
-void check_id_format(const std::string& format) {
-    int conversions = 0;
-    for (std::size_t i = 0; i < format.size(); ++i) {
-        if (format[i] != '%') continue;
-        if (i + 1 < format.size() && format[i + 1] == '%') {
-            ++i;
-            continue;
-        }
-        std::size_t j = i + 1;
-        while (j < format.size() && (std::isdigit(static_cast<unsigned char>(format[j])) || format[j] == '-')) ++j;
-        if (j >= format.size() || format[j] != 'd') break;
-        ++conversions;
-        i = j;
-    }
-    if (conversions != 1) throw std::invalid_argument(fmt::format("slo.id_format '{}': needs exactly one %d", format));
-}
-
 }  // namespace
 
-SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args, const std::string& l2_key_prefix) {
+bool is_slo_scenario(const std::string& text) { return split_scenario(text).has_slo; }
+
+SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args) {
     const auto split = split_scenario(text);
     std::vector<std::string> base_sets, slo_sets;
     for (const auto& set : args.sets) (set.rfind("slo.", 0) == 0 ? slo_sets : base_sets).push_back(set);
-    if (args.postgres) base_sets.push_back("target.resolver.postgres=" + *args.postgres);
-    if (args.redis) base_sets.push_back("target.resolver.redis=" + *args.redis);
+    if (args.postgres) base_sets.push_back(scenarios::flag_override("--postgres", "target.resolver.postgres", *args.postgres));
+    if (args.redis) base_sets.push_back(scenarios::flag_override("--redis", "target.resolver.redis", *args.redis));
+
+    scenarios::DiagnosticSink sink(args.file);
+    auto block = read_slo_block(sink, split.slo, slo_sets);
+    // The scenario's own problems and the slo block's are reported together.
+    scenarios::Plan base;
+    try {
+        base = scenarios::load_plan_from_string(split.scenario, args.file, base_sets);
+    } catch (const scenarios::ScenarioError& e) {
+        auto diagnostics = e.diagnostics();
+        diagnostics.insert(diagnostics.end(), sink.diagnostics().begin(), sink.diagnostics().end());
+        throw scenarios::ScenarioError(std::move(diagnostics));
+    }
+    if (!sink.empty()) throw_diagnostics(sink);
 
     SloSetup setup;
     auto& settings = setup.settings;
-    settings = read_slo_settings(split.slo, slo_sets);
-    check_id_format(settings.id_format);
-    const auto base = scenarios::load_plan_from_string(split.scenario, args.file, base_sets);
+    settings = std::move(block.settings);
     const auto* spec = std::get_if<scenarios::ResolverTargetSpec>(&base.target);
-    if (!spec) throw std::invalid_argument("volley slo needs a target.resolver scenario");
+    if (!spec) {
+        sink.error_unlocated("target", "volley slo needs a target.resolver scenario");
+        throw_diagnostics(sink);
+    }
     if (settings.mixed.working_set == 0) settings.mixed.working_set = spec->entities;
-    if (settings.warm.working_set == 0) throw std::invalid_argument("slo.warm.working_set must be at least 1");
     if (settings.warm.working_set * 2 > spec->l1_capacity * spec->instances) {
         std::cerr << fmt::format("warning: slo.warm.working_set {} x 2 lookups per id exceeds L1 ({} entries)\n",
                                  settings.warm.working_set, spec->l1_capacity);
@@ -207,13 +200,14 @@ SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args, co
         std::cerr << fmt::format("warning: slo.mixed.working_set {} fits in L1 ({} entries)\n",
                                  settings.mixed.working_set, spec->l1_capacity);
     }
-    const double cold_rate = std::stod(settings.cold.rate.value_or("0"));
-    const double cold_requests = cold_rate * seconds_of(settings.cold.duration, "slo.cold.duration");
-    if (cold_requests > static_cast<double>(spec->entities)) {
-        throw std::invalid_argument(fmt::format(
-            "slo.cold: rate x duration = {} requests exceeds the {} entities; every cold lookup must be a distinct "
-            "id (lower slo.cold.rate or slo.cold.duration)",
-            cold_requests, spec->entities));
+    const double cold_rate = scenarios::parse_rate_rps(settings.cold.rate.value_or("0"));
+    const double cold_s = std::chrono::duration<double>(scenarios::parse_duration(settings.cold.duration)).count();
+    if (cold_rate * cold_s > static_cast<double>(spec->entities)) {
+        sink.error(node_for(block.slo, "cold", "rate"), "slo.cold",
+                   fmt::format("rate x duration = {} requests exceeds the {} entities; every cold lookup must be a "
+                               "distinct id (lower slo.cold.rate or slo.cold.duration)",
+                               cold_rate * cold_s, spec->entities));
+        throw_diagnostics(sink);
     }
     setup.dir = args.out_dir ? std::filesystem::path(*args.out_dir) : output_dir(base);
 
@@ -236,8 +230,15 @@ SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args, co
                                               phase->zipf_s, settings.id_format)));
         }
         *plan = scenarios::load_plan_from_string(split.scenario, args.file, sets);
+        plan->output.formats = reports::formats_to_write(plan->output.formats);
     }
-    setup.resolver = slo_resolver_config(*spec, l2_key_prefix);
+    return setup;
+}
+
+SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args, const std::string& l2_key_prefix) {
+    SloSetup setup = plan_slo_phases(text, args);
+    const auto& spec = std::get<scenarios::ResolverTargetSpec>(setup.cold.target);
+    setup.resolver = slo_resolver_config(spec, l2_key_prefix);
     return setup;
 }
 

@@ -47,10 +47,19 @@ struct SloSetup {
     std::filesystem::path dir;          // -o, or the scenario's output dir
 };
 
-// `text`: the scenario file's content. `l2_key_prefix`: the shared resolver's own L2 namespace
+// Whether `text` is an SLO scenario: it has a top-level `slo:` key.
+bool is_slo_scenario(const std::string& text);
+
+// The phases' plans of the scenario `text`, checked (every problem of the scenario and of its
+// slo: block at once, as file:line:col or the --set/flag that caused it: a
+// scenarios::ScenarioError), without the resolver's connections (${env:…} URLs stay as
+// they are). `volley validate` uses it. Prints warnings to stderr.
+SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args);
+
+// plan_slo_phases, then the resolver the phases share. `text`: the scenario file's content. `l2_key_prefix`: the shared resolver's own L2 namespace
 // (a fresh one per execution, so the cold phase starts with an empty L2 on a shared Redis).
-// Prints warnings to stderr. Throws scenarios::ScenarioError, YAML::Exception or
-// std::invalid_argument for a scenario the phases cannot run (exit 2).
+// Prints warnings to stderr. Throws scenarios::ScenarioError, or std::invalid_argument for an
+// ${env:…} that is not set (exit 2).
 SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args, const std::string& l2_key_prefix);
 
 // The id `format` (SloSettings::id_format) gives index i.

@@ -1,5 +1,6 @@
 #include "reports/run_outputs.hpp"
 
+#include "reports/hgrm.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/markdown_report.hpp"
@@ -64,6 +65,19 @@ std::optional<std::string> HlogRecorder::on_interval(const engine::IntervalRepor
     return std::nullopt;
 }
 
+std::vector<std::string> formats_to_write(std::vector<std::string> formats) {
+    const auto has = [&](std::string_view f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
+    if (has("hgrm") && !has("hlog")) formats.emplace_back("hlog");
+    return formats;
+}
+
+std::string render_hgrm_from_hlog(const std::filesystem::path& hlog) {
+    const auto log = read_hlog(hlog);
+    const auto all = accumulate(log, std::nullopt);
+    if (!all) return percentile_distribution(engine::HdrHistogram::latency_ns(), 5, 1e6);  // no interval logged
+    return percentile_distribution(*all, 5, 1e6);
+}
+
 std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,
                                                  const boost::json::object& summary,
                                                  const std::vector<std::string>& formats,
@@ -81,6 +95,14 @@ std::vector<std::filesystem::path> write_reports(const std::filesystem::path& di
     if (wanted("html")) write("report.html", render_html(summary));
     if (wanted("junit")) write("junit.xml", render_junit(summary));
     if (wanted("csv")) write("timeseries.csv", render_timeseries_csv(summary));
+    const auto hlog = dir / "latency.hlog";
+    const bool hgrm_asked = std::find(formats.begin(), formats.end(), "hgrm") != formats.end();
+    if (hgrm_asked && !std::filesystem::exists(hlog)) {
+        throw std::runtime_error(fmt::format("hgrm is made from latency.hlog, which {} does not hold (the run was "
+                                             "made without hlog)", dir.string()));
+    }
+    if (hgrm_asked || (formats.empty() && std::filesystem::exists(hlog)))
+        write("latency.hgrm", render_hgrm_from_hlog(hlog));
     return written;
 }
 

@@ -38,12 +38,26 @@ private:
     std::unique_ptr<HlogWriter> writer_;
 };
 
-// The output formats a run can write; "console" is the terminal summary.
-inline const std::vector<std::string> kAllFormats = {"json", "hlog", "md", "html", "junit", "csv"};
+// The output formats a run can write (docs/outputs.md): json summary.json, hlog latency.hlog,
+// md report.md, html report.html, junit junit.xml, csv timeseries.csv, hgrm latency.hgrm.
+inline const std::vector<std::string> kAllFormats = {"json", "hlog", "md", "html", "junit", "csv", "hgrm"};
+// What `volley report` renders again from a saved run (summary.json and latency.hlog are the
+// run's own records).
+inline const std::vector<std::string> kRerenderFormats = {"md", "html", "junit", "csv", "hgrm"};
+
+// The formats a run records for `formats` to be honoured: hgrm is made from latency.hlog, so it
+// brings hlog along. Empty (every format) stays empty.
+[[nodiscard]] std::vector<std::string> formats_to_write(std::vector<std::string> formats);
+
+// latency.hgrm: the percentile distribution of every response time in `hlog` (the untagged
+// lines summed), in milliseconds, as HistogramLogProcessor writes it (5 ticks per half
+// distance, value unit ratio 1e6). Throws std::runtime_error when the log cannot be read.
+[[nodiscard]] std::string render_hgrm_from_hlog(const std::filesystem::path& hlog);
 
 // Renders every requested format of `summary` into `dir` (summary.json too unless
-// `rewrite_summary` is false, as when re-rendering a saved run). `formats` empty = all.
-// Returns the files written.
+// `rewrite_summary` is false, as when re-rendering a saved run). `formats` empty = all; hgrm
+// is then written only when dir/latency.hlog exists (asked for explicitly, a missing log is an
+// error). Returns the files written.
 std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,
                                                  const boost::json::object& summary,
                                                  const std::vector<std::string>& formats,

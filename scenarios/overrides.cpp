@@ -47,6 +47,26 @@ std::optional<std::vector<Segment>> split_path(std::string_view path) {
     return segments;
 }
 
+// flag_override()'s text: kFlagMark flag kFlagMark ('L' literal | 'Y' YAML) key.path=value.
+constexpr char kFlagMark = '\x1e';
+
+struct OverrideText {
+    std::string source;         // "--set text" or the flag
+    bool names_key = false;     // a flag: its own key is not repeated in diagnostics
+    bool literal = false;
+    std::string assignment;     // key.path=value
+};
+
+OverrideText decode(const std::string& text) {
+    if (text.size() > 2 && text.front() == kFlagMark) {
+        const auto close = text.find(kFlagMark, 1);
+        if (close != std::string::npos && close + 1 < text.size()) {
+            return OverrideText{text.substr(1, close - 1), true, text[close + 1] == 'L', text.substr(close + 2)};
+        }
+    }
+    return OverrideText{"--set " + text, false, false, text};
+}
+
 YAML::Node parse_value(const std::string& text) {
     try {
         YAML::Node parsed = YAML::Load(text);
@@ -70,20 +90,24 @@ std::string render(const std::vector<Segment>& segments, std::size_t count) {
     return out;
 }
 
-void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) {
+void apply_one(YAML::Node& root, const std::string& encoded, DiagnosticSink& sink) {
+    const OverrideText decoded = decode(encoded);
+    const std::string& text = decoded.assignment;
+    const std::string& source = decoded.source;
     const auto equals = text.find('=');
     if (equals == std::string::npos) {
-        sink.override_error(text, "", "expected key.path=value");
+        sink.override_error(source, "", "expected key.path=value");
         return;
     }
     const std::string path = text.substr(0, equals);
     const std::string value_text = text.substr(equals + 1);
     const auto segments = split_path(path);
     if (!segments || !std::holds_alternative<std::string>(segments->front())) {
-        sink.override_error(text, path, fmt::format("'{}' is not a key path (e.g. load.stages[1].rate)", path));
+        sink.override_error(source, path, fmt::format("'{}' is not a key path (e.g. load.stages[1].rate)", path));
         return;
     }
-    const bool remove = value_text == "~" || value_text == "null";
+    const bool remove = !decoded.literal && (value_text == "~" || value_text == "null");
+    const auto value = [&] { return decoded.literal ? YAML::Node(value_text) : parse_value(value_text); };
 
     // target.http and target.resolver are alternatives: setting one drops the other.
     if (segments->size() >= 2 && std::get<std::string>((*segments)[0]) == "target" &&
@@ -103,7 +127,7 @@ void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) 
             next_is_index ? YAML::NodeType::Sequence : YAML::NodeType::Map;
         if (const auto* key = std::get_if<std::string>(&segment)) {
             if (!current.IsMap() && !current.IsNull()) {
-                sink.override_error(text, path, fmt::format("{} is not a map", render(*segments, i)));
+                sink.override_error(source, path, fmt::format("{} is not a map", render(*segments, i)));
                 return;
             }
             YAML::Node child = current[*key];
@@ -116,7 +140,7 @@ void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) 
         } else {
             const std::size_t index = std::get<std::size_t>(segment);
             if (!current.IsSequence() || index >= current.size()) {
-                sink.override_error(text, path, fmt::format("{} has no item [{}]",
+                sink.override_error(source, path, fmt::format("{} has no item [{}]",
                                                          render(*segments, i), index));
                 return;
             }
@@ -127,32 +151,32 @@ void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) 
     const Segment& last = segments->back();
     if (const auto* key = std::get_if<std::string>(&last)) {
         if (!current.IsMap() && !current.IsNull()) {
-            sink.override_error(text, path, fmt::format("{} is not a map",
+            sink.override_error(source, path, fmt::format("{} is not a map",
                                                      render(*segments, segments->size() - 1)));
             return;
         }
         if (remove) current.remove(*key);
-        else current[*key] = parse_value(value_text);
+        else current[*key] = value();
     } else {
         const std::size_t index = std::get<std::size_t>(last);
         const std::string parent = render(*segments, segments->size() - 1);
         if (!current.IsSequence() && !(current.IsNull() && index == 0)) {
-            sink.override_error(text, path, fmt::format("{} is not a list", parent));
+            sink.override_error(source, path, fmt::format("{} is not a list", parent));
             return;
         }
         if (remove) {
-            sink.override_error(text, path, "list items cannot be removed with --set");
+            sink.override_error(source, path, "list items cannot be removed with --set");
             return;
         }
-        if (index < current.size()) current[index] = parse_value(value_text);
-        else if (index == current.size()) current.push_back(parse_value(value_text));
+        if (index < current.size()) current[index] = value();
+        else if (index == current.size()) current.push_back(value());
         else {
-            sink.override_error(text, path, fmt::format("{} has {} items; [{}] would leave a gap",
+            sink.override_error(source, path, fmt::format("{} has {} items; [{}] would leave a gap",
                                                      parent, current.size(), index));
             return;
         }
     }
-    sink.note_override(render(*segments, segments->size()), text);
+    sink.note_override(render(*segments, segments->size()), source, decoded.names_key);
 }
 
 }  // namespace
@@ -160,6 +184,16 @@ void apply_one(YAML::Node& root, const std::string& text, DiagnosticSink& sink) 
 void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides,
                      DiagnosticSink& sink) {
     for (const auto& text : overrides) apply_one(root, text, sink);
+}
+
+std::string flag_override(std::string_view flag, std::string_view key_path, std::string_view value,
+                          bool literal) {
+    return fmt::format("{}{}{}{}{}={}", kFlagMark, flag, kFlagMark, literal ? 'L' : 'Y', key_path, value);
+}
+
+std::string override_key_path(std::string_view text) {
+    const std::string assignment = decode(std::string(text)).assignment;
+    return assignment.substr(0, assignment.find('='));
 }
 
 }  // namespace volley::scenarios

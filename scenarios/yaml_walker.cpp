@@ -57,8 +57,12 @@ std::optional<std::string> scalar(DiagnosticSink& sink, const YAML::Node& node,
 // ---- DiagnosticSink ------------------------------------------------------------------------
 
 Diagnostic DiagnosticSink::locate(const YAML::Mark& mark, const std::string& key) const {
-    for (const auto& [override_path, text] : overrides_) {
-        if (covers(override_path, key)) return Diagnostic{"--set " + text, 0, 0, key, {}};
+    // The latest override wins: it replaced what earlier ones set.
+    for (auto it = overrides_.rbegin(); it != overrides_.rend(); ++it) {
+        const NotedOverride& noted = *it;
+        if (!covers(noted.key_path, key)) continue;
+        const bool own_key = noted.source_names_key && key == noted.key_path;
+        return Diagnostic{noted.source, 0, 0, own_key ? std::string() : key, {}};
     }
     if (mark.is_null()) return Diagnostic{file_, 0, 0, key, {}};
     return Diagnostic{file_, mark.line + 1, mark.column + 1, key, {}};
@@ -78,13 +82,13 @@ void DiagnosticSink::error_unlocated(const std::string& key, std::string message
     error_at(YAML::Mark::null_mark(), key, std::move(message));
 }
 
-void DiagnosticSink::override_error(const std::string& override_text, const std::string& key,
+void DiagnosticSink::override_error(const std::string& source, const std::string& key,
                                     std::string message) {
-    diagnostics_.push_back(Diagnostic{"--set " + override_text, 0, 0, key, std::move(message)});
+    diagnostics_.push_back(Diagnostic{source, 0, 0, key, std::move(message)});
 }
 
-void DiagnosticSink::note_override(std::string key_path, std::string override_text) {
-    overrides_.emplace_back(std::move(key_path), std::move(override_text));
+void DiagnosticSink::note_override(std::string key_path, std::string source, bool source_names_key) {
+    overrides_.push_back(NotedOverride{std::move(key_path), std::move(source), source_names_key});
 }
 
 // ---- helpers -------------------------------------------------------------------------------

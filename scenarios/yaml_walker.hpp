@@ -26,10 +26,13 @@ public:
     void error(const YAML::Node& node, const std::string& key, std::string message);
     void error_at(const YAML::Mark& mark, const std::string& key, std::string message);
     void error_unlocated(const std::string& key, std::string message);
-    // A problem with the override `override_text` itself (file "--set override_text").
-    void override_error(const std::string& override_text, const std::string& key, std::string message);
-    // Records that `key_path` was set by the override text `override_text`.
-    void note_override(std::string key_path, std::string override_text);
+    // A problem with an override itself; `source` names it as the user gave it ("--set a.b=1",
+    // or a command-line flag such as "-r/--rate") and becomes the diagnostic's file.
+    void override_error(const std::string& source, const std::string& key, std::string message);
+    // Records that `key_path` was set by `source` ("--set a.b=1", "-r/--rate"): problems at or
+    // below key_path are reported there. With `source_names_key` (a flag stands for the key), a
+    // problem at exactly key_path is reported without the key.
+    void note_override(std::string key_path, std::string source, bool source_names_key = false);
 
     [[nodiscard]] const std::string& file() const { return file_; }
     [[nodiscard]] bool empty() const { return diagnostics_.empty(); }
@@ -40,7 +43,11 @@ public:
 private:
     std::string file_;
     std::vector<Diagnostic> diagnostics_;
-    std::vector<std::pair<std::string, std::string>> overrides_;  // key path, override text
+    struct NotedOverride {
+        std::string key_path, source;
+        bool source_names_key = false;
+    };
+    std::vector<NotedOverride> overrides_;
 };
 
 // "load" + "rate" -> "load.rate"; "" + "name" -> "name".

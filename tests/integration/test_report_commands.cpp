@@ -58,7 +58,7 @@ TEST_CASE("volley compare: 0 for two runs of the same scenario, 99 for a run mad
     {
         LoopbackServer slowed({.stall_at = 0ms, .stall_for = 60000ms});
         const auto run = run_volley({"run", "-u", slowed.url(), "-r", "200", "-d", "2s", "-c", "4", "-q", "-o", slow_dir,
-                                     "--set", "target.http.timeout=100ms"});
+                                     "--set", "target.http.timeout=100ms", "--no-thresholds"});
         INFO(run.err);
         REQUIRE(run.exit_code == 99);  // every request timed out: the run itself fails
     }
@@ -69,4 +69,23 @@ TEST_CASE("volley compare: 0 for two runs of the same scenario, 99 for a run mad
     const auto slow_compare = run_volley({"compare", base, slow_dir, "--max-regression", "1000%"});
     INFO(slow_compare.out << slow_compare.err);
     CHECK(slow_compare.exit_code == 99);
+
+    // The limit is a percentage: "10" would have meant 1000 % and is refused, naming the flag.
+    const auto bare = run_volley({"compare", base, slow_dir, "--max-regression", "10"});
+    CHECK(bare.exit_code == 2);
+    CHECK(bare.err.find("error: --max-regression: \"10\" needs a percent sign; did you mean 10%?") != std::string::npos);
+    CHECK(bare.out.empty());
+    // The default (10%) gates too; --markdown prints the same verdict as a table.
+    const auto by_default = run_volley({"compare", base, slow_dir, "--markdown"});
+    INFO(by_default.out << by_default.err);
+    CHECK(by_default.exit_code == 99);
+    CHECK(by_default.out.find("| p99 |") != std::string::npos);
+    // A baseline compared with itself never regresses, whatever the limit.
+    const auto itself = run_volley({"compare", base, base, "--max-regression", "0%"});
+    INFO(itself.out << itself.err);
+    CHECK(itself.exit_code == 0);
+    // A missing run directory is bad input.
+    const auto missing = run_volley({"compare", base, base + "/nonexistent"});
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.err.find("nonexistent") != std::string::npos);
 }

@@ -1,0 +1,64 @@
+#include "apps/cli_checks.hpp"
+
+#include "scenarios/overrides.hpp"
+#include "scenarios/units.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace volley::apps {
+
+void check_url_has_scheme(std::string_view flag, const std::string& url) {
+    if (url.find("://") != std::string::npos) return;
+    std::string rest = url;
+    if (rest.rfind("//", 0) == 0) rest.erase(0, 2);
+    throw std::invalid_argument(
+        fmt::format("{}: \"{}\" has no scheme; did you mean http://{} ?", flag, url, rest));
+}
+
+void check_formats(std::string_view flag, const std::vector<std::string>& formats,
+                   const std::vector<std::string>& valid) {
+    for (const auto& format : formats) {
+        if (std::find(valid.begin(), valid.end(), format) != valid.end()) continue;
+        throw std::invalid_argument(fmt::format("{}: unknown format \"{}\" (valid: {})", flag, format,
+                                                fmt::join(valid, ", ")));
+    }
+}
+
+std::optional<std::string> find_set(const std::vector<std::string>& sets,
+                                    std::initializer_list<std::string_view> keys) {
+    for (const auto& set : sets) {
+        const std::string path = scenarios::override_key_path(set);
+        for (std::string_view key : keys) {
+            if (path.rfind(key, 0) != 0) continue;
+            if (path.size() == key.size() || path[key.size()] == '.' || path[key.size()] == '[') return set;
+        }
+    }
+    return std::nullopt;
+}
+
+double parse_percent_flag(std::string_view flag, const std::string& text) {
+    const std::string_view trimmed = scenarios::trim(text);
+    if (!trimmed.empty() && trimmed.back() != '%' && trimmed != "0" && trimmed.front() != '-') {
+        bool numeric = true;
+        try {
+            (void)scenarios::parse_number(trimmed);
+        } catch (const std::invalid_argument&) {
+            numeric = false;
+        }
+        if (numeric) {
+            throw std::invalid_argument(
+                fmt::format("{}: \"{}\" needs a percent sign; did you mean {}%?", flag, text, trimmed));
+        }
+    }
+    try {
+        return scenarios::parse_percent_ratio(text);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(fmt::format("{}: {}", flag, e.what()));
+    }
+}
+
+}  // namespace volley::apps

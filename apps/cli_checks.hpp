@@ -1,0 +1,30 @@
+// Checks of command-line values that the subcommands share: each failure is a
+// std::invalid_argument whose message starts with the flag it is about ("-u/--url: …"), so that
+// the caller prints "error: <message>" and exits 2.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace volley::apps {
+
+// A URL flag's value must say its scheme: "127.0.0.1:8080/" -> `-u/--url: "127.0.0.1:8080/"
+// has no scheme; did you mean http://127.0.0.1:8080/ ?`. Other problems are the loader's.
+void check_url_has_scheme(std::string_view flag, const std::string& url);
+
+// Every entry of `formats` must be one of `valid`; the message names the flag and lists them.
+void check_formats(std::string_view flag, const std::vector<std::string>& formats,
+                   const std::vector<std::string>& valid);
+
+// The first of `sets` (key.path=value texts) that sets one of `keys` or something below it
+// ("load.stages[0].rate" sets "load.stages"); nullopt when none does.
+[[nodiscard]] std::optional<std::string> find_set(const std::vector<std::string>& sets,
+                                                  std::initializer_list<std::string_view> keys);
+
+// "--max-regression 10%" -> 0.10. The value must carry '%' ("0" alone is 0); a bare number is
+// refused with a suggestion ("did you mean 10%?"), as is a negative one.
+[[nodiscard]] double parse_percent_flag(std::string_view flag, const std::string& text);
+
+}  // namespace volley::apps
