@@ -279,6 +279,9 @@ TEST_CASE("a bad flag value names the flag, never a line and column of generated
 
 TEST_CASE("a quick run gets the default threshold error_rate < 1%; --no-thresholds removes it") {
     LoopbackServer failing({.status = 500});
+    // Healthy where exit 0 is expected: a run without a single success fails on its own
+    // (the built-in check), whatever its thresholds.
+    LoopbackServer healthy({});
     SECTION("default: a server answering 500 fails the run (exit 99)") {
         const std::string dir = make_temp_dir("volley-default-thr-");
         const auto run = run_volley({"run", "-u", failing.url(), "-r", "50", "-d", "1s", "-q", "-o", dir});
@@ -286,21 +289,23 @@ TEST_CASE("a quick run gets the default threshold error_rate < 1%; --no-threshol
         CHECK(run.exit_code == 99);
         const auto summary = read_summary(dir);
         const auto& thresholds = thresholds_of(summary);
-        REQUIRE(thresholds.size() == 1);
+        // The default threshold first; after it the built-in check that every request failed.
+        REQUIRE(thresholds.size() == 2);
+        CHECK(thresholds[1].as_object().at("builtin").as_bool());
         CHECK(thresholds[0].as_object().at("expr").as_string() == "error_rate < 1%");
         CHECK(thresholds[0].as_object().at("pass").as_bool() == false);
         CHECK(summary.at("verdict").as_string() == "fail");
     }
     SECTION("--no-thresholds: no threshold, exit 0") {
         const std::string dir = make_temp_dir("volley-no-thr-");
-        const auto run = run_volley({"run", "-u", failing.url(), "-r", "50", "-d", "1s", "-q", "-o", dir, "--no-thresholds"});
+        const auto run = run_volley({"run", "-u", healthy.url(), "-r", "50", "-d", "1s", "-q", "-o", dir, "--no-thresholds"});
         INFO(run.err);
         CHECK(run.exit_code == 0);
         CHECK(thresholds_of(read_summary(dir)).empty());
     }
     SECTION("thresholds given with --set replace the default") {
         const std::string dir = make_temp_dir("volley-set-thr-");
-        const auto run = run_volley({"run", "-u", failing.url(), "-r", "50", "-d", "1s", "-q", "-o", dir, "--set",
+        const auto run = run_volley({"run", "-u", healthy.url(), "-r", "50", "-d", "1s", "-q", "-o", dir, "--set",
                                      "thresholds=[p(99) < 10s]"});
         INFO(run.err);
         CHECK(run.exit_code == 0);
@@ -310,7 +315,7 @@ TEST_CASE("a quick run gets the default threshold error_rate < 1%; --no-threshol
     }
     SECTION("a scenario file's thresholds are its own: none added, and --no-thresholds is refused") {
         const auto path = write_file("plain.yaml", "name: plain\n"
-                                                   "target: {http: {base_url: '" + failing.url() + "'}}\n"
+                                                   "target: {http: {base_url: '" + healthy.url() + "'}}\n"
                                                    "load: {rate: 50/s, duration: 1s}\n"
                                                    "requests: [{name: a, path: /}]\n");
         const std::string dir = make_temp_dir("volley-file-thr-");
