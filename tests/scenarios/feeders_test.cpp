@@ -46,6 +46,15 @@ TEST_CASE("csv files parse with RFC 4180 quoting", "[feeders][csv]") {
     CHECK_THROWS_WITH(parse_csv(""), Catch::Contains("empty file"));
 }
 
+TEST_CASE("csv files may start with a UTF-8 byte-order mark (Excel's CSV UTF-8)", "[feeders][csv]") {
+    const CsvTable table = parse_csv("\xEF\xBB\xBFname,note\r\nalice,caf\xC3\xA9\r\nbob,\"two\nlines\"\r\ncarol,c\r\n");
+    CHECK(table.columns == std::vector<std::string>{"name", "note"});
+    REQUIRE(table.rows.size() == 3);
+    CHECK(table.rows[0][1] == "caf\xC3\xA9");
+    // Each row knows the line it starts on (for messages about its values).
+    CHECK(table.row_lines == std::vector<std::size_t>{2, 3, 5});
+}
+
 TEST_CASE("integer formats render like printf without printf", "[feeders]") {
     std::string out;
     IntFormat("entity_%06d").append(out, 42);
