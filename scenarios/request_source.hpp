@@ -33,6 +33,7 @@ public:
 
     // Why next() returned false (a csv `unique` feeder ran out), empty until then.
     [[nodiscard]] const std::string& exhausted_reason() const { return exhausted_reason_; }
+    [[nodiscard]] std::string why_exhausted() const override { return exhausted_reason_; }
 
 private:
     struct Part {

@@ -125,9 +125,11 @@ std::string duration_text(engine::Nanos duration) {
 
 void describe_timeout(std::string& out, engine::Nanos limit, bool connecting) {
     out.clear();
-    fmt::format_to(std::back_inserter(out), connecting ? "no connection within {} (connect timeout)"
-                                                       : "no response within {} (timeout)",
-                   duration_text(limit));
+    if (connecting) {
+        fmt::format_to(std::back_inserter(out), "no connection within {} (connect timeout)", duration_text(limit));
+    } else {
+        fmt::format_to(std::back_inserter(out), "no response within {} (timeout)", duration_text(limit));
+    }
 }
 
 void describe_status(std::string& out, int status, const std::vector<int>& expected) {

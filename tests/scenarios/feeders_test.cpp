@@ -193,8 +193,8 @@ requests: [{path: "/u/${user.name}/${user}"}]
         REQUIRE(source.next(out));
         targets.emplace_back(out.target);
     }
-    CHECK(targets[0] == "/u/alice/se,cret");
-    CHECK(targets[2] == "/u/carol/say \"hi\"");
+    CHECK(targets[0] == "/u/alice/se%2Ccret");  // values are percent-encoded in the path
+    CHECK(targets[2] == "/u/carol/say%20%22hi%22");
     CHECK(targets[6] == targets[0]);  // 6 rows, then again
 }
 

@@ -40,7 +40,7 @@ Recorded send(engine::TargetSession& session, boost::asio::io_context& io, Recor
 
 TEST_CASE("resolver target: an error says why, a success says nothing") {
     resolver::ResolverConfig config;
-    config.tree = {200, 5, 4};
+    config.tree = {150, 5, 4};
     auto group = std::make_shared<resolver::ResolverGroup>(config);
     targets::ResolverTarget target(group, 0);
     boost::asio::io_context io;
