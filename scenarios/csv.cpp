@@ -10,6 +10,9 @@
 namespace volley::scenarios {
 
 CsvTable parse_csv(std::string_view text) {
+    // Excel's "CSV UTF-8" starts with a byte-order mark; it is not part of the first column name.
+    constexpr std::string_view kBom = "\xEF\xBB\xBF";
+    if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
     CsvTable table;
     std::vector<std::string> row;
     std::string field;
@@ -41,6 +44,7 @@ CsvTable parse_csv(std::string_view text) {
                                                         table.columns.size()));
             } else {
                 table.rows.push_back(std::move(row));
+                table.row_lines.push_back(row_line);
             }
         }
         row.clear();

@@ -1,5 +1,6 @@
 // CSV files for the csv feeder: RFC 4180 (comma separator, double-quoted fields with "" for a
-// quote, CRLF or LF line ends), first row = column names.
+// quote, CRLF or LF line ends), first row = column names. A UTF-8 byte-order mark at the start
+// is skipped.
 #pragma once
 
 #include "scenarios/plan.hpp"

@@ -98,6 +98,7 @@ struct ListFeeder {
 struct CsvTable {
     std::vector<std::string> columns;
     std::vector<std::vector<std::string>> rows;  // every row has columns.size() cells
+    std::vector<std::size_t> row_lines;          // per row: the 1-based line where it starts
 };
 struct CsvFeeder {
     std::string file;  // as resolved (relative to the scenario's directory)

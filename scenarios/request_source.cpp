@@ -19,6 +19,12 @@ std::uint64_t feeder_seed(std::uint64_t run_seed, std::size_t worker_index, std:
 
 constexpr std::size_t kInitialBufferBytes = 512;
 
+const std::vector<Header>& target_headers(const Plan& plan) {
+    static const std::vector<Header> none;
+    const auto* http = std::get_if<HttpTargetSpec>(&plan.target);
+    return http ? http->headers : none;
+}
+
 }  // namespace
 
 TemplatedRequestSource::TemplatedRequestSource(const Plan& plan, std::size_t worker_index,
@@ -36,15 +42,15 @@ TemplatedRequestSource::TemplatedRequestSource(const Plan& plan, std::size_t wor
         CompiledRequest request;
         request.method = spec.method;
         bool uses_variables = false;
-        request.path = compile(plan, spec.path, uses_variables, request.variables);
-        std::string header_lines;
+        const BodyKind body_kind = body_kind_of(spec.headers, target_headers(plan));
+        request.path = compile(plan, spec.path, Field::path, body_kind, uses_variables, request.variables);
         for (const auto& [name, value] : spec.headers) {
             request.headers.push_back(Part{name + ": ", kNoVariable, 0});
-            Template value_parts = compile(plan, value, uses_variables, request.variables);
+            Template value_parts = compile(plan, value, Field::header, body_kind, uses_variables, request.variables);
             request.headers.insert(request.headers.end(), value_parts.begin(), value_parts.end());
             request.headers.push_back(Part{"\r\n", kNoVariable, 0});
         }
-        request.body = compile(plan, spec.body, uses_variables, request.variables);
+        request.body = compile(plan, spec.body, Field::body, body_kind, uses_variables, request.variables);
         std::sort(request.variables.begin(), request.variables.end());
         request.variables.erase(std::unique(request.variables.begin(), request.variables.end()),
                                 request.variables.end());
@@ -66,14 +72,27 @@ TemplatedRequestSource::TemplatedRequestSource(const Plan& plan, std::size_t wor
 TemplatedRequestSource::~TemplatedRequestSource() = default;
 
 TemplatedRequestSource::Template TemplatedRequestSource::compile(
-    const Plan& plan, const std::string& text, bool& uses_variables,
+    const Plan& plan, const std::string& text, Field field, BodyKind body_kind, bool& uses_variables,
     std::vector<std::size_t>& variables) const {
     Template parts;
     auto add_literal = [&](std::string_view literal) {
         if (!parts.empty() && parts.back().variable == kNoVariable) parts.back().literal += literal;
         else parts.push_back(Part{std::string(literal), kNoVariable, 0});
     };
-    for (const auto& token : tokenize_template(text)) {
+    // A value known now (constant, environment) is encoded once, here.
+    auto add_value = [&](std::string_view value, Position position, Encoding encoding, std::string_view what) {
+        if (auto problem = placement_problem(value, position, encoding); !problem.empty()) {
+            throw std::invalid_argument(fmt::format("{}: the value {}", what, problem));
+        }
+        std::string encoded;
+        append_encoded(encoded, value, encoding);
+        add_literal(encoded);
+    };
+    const auto tokens = tokenize_template(text);
+    const auto positions = token_positions(tokens, field, body_kind);
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const TemplateToken& token = tokens[i];
+        const Encoding encoding = encoding_for(positions[i], token.filter);
         switch (token.kind) {
             case TemplateToken::Kind::text: add_literal(token.text); break;
             case TemplateToken::Kind::env: {
@@ -82,7 +101,7 @@ TemplatedRequestSource::Template TemplatedRequestSource::compile(
                     throw std::invalid_argument(
                         fmt::format("environment variable {} is not set", token.text));
                 }
-                add_literal(*value);
+                add_value(*value, positions[i], encoding, "environment variable " + token.text);
                 break;
             }
             case TemplateToken::Kind::variable: {
@@ -94,9 +113,10 @@ TemplatedRequestSource::Template TemplatedRequestSource::compile(
                 const auto variable = static_cast<std::size_t>(found - plan.variables.begin());
                 const std::size_t column = column_index(*found, token.field);
                 if (std::holds_alternative<ConstantVariable>(found->source)) {
-                    add_literal(feeders_[variable]->value(0));  // constants render once
+                    // constants render once
+                    add_value(feeders_[variable]->value(0), positions[i], encoding, "variable '" + token.text + "'");
                 } else {
-                    parts.push_back(Part{{}, variable, column});
+                    parts.push_back(Part{{}, variable, column, encoding});
                     variables.push_back(variable);
                     uses_variables = true;
                 }
@@ -113,7 +133,7 @@ void TemplatedRequestSource::render(const Template& parts,
     out.clear();
     for (const Part& part : parts) {
         if (part.variable == kNoVariable) out += part.literal;
-        else out += feeders[part.variable]->value(part.column);
+        else append_encoded(out, feeders[part.variable]->value(part.column), part.encoding);
     }
 }
 

@@ -6,6 +6,7 @@
 #include "scenarios/feeders.hpp"
 #include "scenarios/plan.hpp"
 #include "scenarios/random.hpp"
+#include "scenarios/templates.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -18,8 +19,9 @@ namespace volley::scenarios {
 // One worker's source. Requests are drawn by weight from a stream seeded with
 // plan.run.seed ^ worker_index; each request draws every variable it uses once (a variable used
 // twice in one request renders the same value). Requests without templates get
-// static_key = request index + 1 and views into bytes that never change. After warm-up, next()
-// does not allocate unless a value is longer than every earlier one.
+// static_key = request index + 1 and views into bytes that never change. Every value is encoded
+// for its position (templates.hpp Position) as it is rendered. After warm-up, next() does not
+// allocate unless a value is longer than every earlier one.
 class TemplatedRequestSource final : public engine::RequestSource {
 public:
     // Throws std::invalid_argument for templates the plan's validation would have refused and
@@ -38,6 +40,7 @@ private:
         std::string literal;             // copied as is when variable == kNoVariable
         std::size_t variable = kNoVariable;
         std::size_t column = 0;
+        Encoding encoding = Encoding::raw;  // how the variable's value is written
     };
     static constexpr std::size_t kNoVariable = static_cast<std::size_t>(-1);
     using Template = std::vector<Part>;
@@ -50,8 +53,8 @@ private:
         std::string static_path, static_headers, static_body;
     };
 
-    Template compile(const Plan& plan, const std::string& text, bool& uses_variables,
-                     std::vector<std::size_t>& variables) const;
+    Template compile(const Plan& plan, const std::string& text, Field field, BodyKind body_kind,
+                     bool& uses_variables, std::vector<std::size_t>& variables) const;
     static void render(const Template& parts, const std::vector<std::unique_ptr<Feeder>>& feeders,
                        std::string& out);
     std::size_t pick_request();

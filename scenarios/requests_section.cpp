@@ -147,9 +147,73 @@ std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const YAML
     return std::nullopt;
 }
 
-// Checks every reference of `text` against the plan's variables and the environment.
+// How to fix a value that cannot be placed raw.
+std::string placement_hint(const TemplateToken& token, Position position) {
+    const std::string reference = token.kind == TemplateToken::Kind::env ? "env:" + token.text
+                                  : token.field.empty()                   ? token.text
+                                                                          : token.text + "." + token.field;
+    if (position == Position::header) return fmt::format(" (write ${{{}|url}} to percent-encode it)", reference);
+    return fmt::format(" (write ${{{}}} without |raw to percent-encode it)", reference);
+}
+
+// The first value `variable` can render (for `column`) that cannot be placed as `encoding` at
+// `position`, described with where it comes from (list item, CSV file and line), or "".
+// Values drawn at run time from ranges, counters and UUIDs are digits, letters and '-'; a
+// format's literal text is checked through one sample.
+std::string unplaceable_value(const VariableSpec& variable, std::size_t column, Position position,
+                              Encoding encoding) {
+    const auto problem = [&](std::string_view value) { return placement_problem(value, position, encoding); };
+    if (std::holds_alternative<ConstantVariable>(variable.source)) {
+        std::string value;
+        try {
+            value = resolve_constant(variable);
+        } catch (const std::invalid_argument&) {
+            return "";  // reported where the constant is defined
+        }
+        if (auto why = problem(value); !why.empty()) return fmt::format("variable '{}': the value {}", variable.name, why);
+    } else if (const auto* list = std::get_if<ListFeeder>(&variable.source)) {
+        for (std::size_t i = 0; i < list->values.size(); ++i) {
+            if (auto why = problem(list->values[i]); !why.empty())
+                return fmt::format("variable '{}': values[{}] {}", variable.name, i, why);
+        }
+    } else if (const auto* csv = std::get_if<CsvFeeder>(&variable.source)) {
+        if (!csv->table || column >= csv->table->columns.size()) return "";
+        const auto& table = *csv->table;
+        for (std::size_t row = 0; row < table.rows.size(); ++row) {
+            if (auto why = problem(table.rows[row][column]); !why.empty()) {
+                const std::string where = row < table.row_lines.size()
+                                              ? fmt::format("{}:{} (row {})", csv->file, table.row_lines[row], row + 1)
+                                              : fmt::format("{} row {}", csv->file, row + 1);
+                return fmt::format("variable '{}': {}, column '{}', {}", variable.name, where,
+                                   table.columns[column], why);
+            }
+        }
+    } else {
+        std::string sample;
+        if (const auto* zipf = std::get_if<ZipfFeeder>(&variable.source)) {
+            try {
+                IntFormat(zipf->format).append(sample, zipf->first);
+            } catch (const std::invalid_argument&) {
+                return "";  // reported at `format`
+            }
+        } else if (const auto* counter = std::get_if<CounterFeeder>(&variable.source)) {
+            try {
+                IntFormat(counter->format).append(sample, counter->start);
+            } catch (const std::invalid_argument&) {
+                return "";
+            }
+        }
+        if (auto why = problem(sample); !why.empty())
+            return fmt::format("variable '{}': a value like '{}' {}", variable.name, sample, why);
+    }
+    return "";
+}
+
+// Checks every reference of `text` against the plan's variables and the environment, and every
+// value known at load time against where it lands (`field`, `body_kind`).
 void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::string& path,
-                    const std::string& text, const Plan& plan, bool constants_only) {
+                    const std::string& text, const Plan& plan, bool constants_only,
+                    Field field = Field::body, BodyKind body_kind = BodyKind::text) {
     std::vector<TemplateToken> tokens;
     try {
         tokens = tokenize_template(text);
@@ -157,12 +221,28 @@ void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::str
         sink.error(node, path, error.what());
         return;
     }
-    for (const auto& token : tokens) {
+    const auto positions = token_positions(tokens, field, body_kind);
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const TemplateToken& token = tokens[i];
+        const Encoding encoding = encoding_for(positions[i], token.filter);
+        if (token.kind != TemplateToken::Kind::text && constants_only && token.filter != Filter::none) {
+            sink.error(node, path,
+                       fmt::format("a constant takes no |{} filter; put it where the constant is used "
+                                   "(${{name|{}}})",
+                                   filter_name(token.filter), filter_name(token.filter)));
+            continue;
+        }
         if (token.kind == TemplateToken::Kind::env) {
-            if (!resolve_env(token)) {
+            const auto value = resolve_env(token);
+            if (!value) {
                 sink.error(node, path, fmt::format("environment variable {} is not set (give a "
                                                    "default with ${{env:{}:-value}})",
                                                    token.text, token.text));
+            } else if (!constants_only) {
+                if (auto why = placement_problem(*value, positions[i], encoding); !why.empty()) {
+                    sink.error(node, path, fmt::format("environment variable {}: the value {}{}", token.text, why,
+                                                       placement_hint(token, positions[i])));
+                }
             }
         } else if (token.kind == TemplateToken::Kind::variable) {
             if (constants_only) {
@@ -179,10 +259,15 @@ void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::str
                                        names.empty() ? "none; see variables:" : names));
                 continue;
             }
+            std::size_t column = 0;
             try {
-                (void)column_index(*found, token.field);
+                column = column_index(*found, token.field);
             } catch (const std::invalid_argument& error) {
                 sink.error(node, path, error.what());
+                continue;
+            }
+            if (auto why = unplaceable_value(*found, column, positions[i], encoding); !why.empty()) {
+                sink.error(node, path, why + placement_hint(token, positions[i]));
             }
         }
     }
@@ -273,7 +358,7 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
                 } else if (target->find_first_of(" \t\r\n") != std::string::npos) {
                     sink.error(where, map.path("path"), "spaces and line breaks must be percent-encoded (%20)");
                 } else {
-                    check_template(sink, where, map.path("path"), *target, plan, false);
+                    check_template(sink, where, map.path("path"), *target, plan, false, Field::path);
                 }
                 request.path = *target;
             }
@@ -283,14 +368,16 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
                 if (check_headers(sink, *headers_node, map.path("headers"), *headers)) {
                     for (const auto& [name, value] : *headers) {
                         check_template(sink, (*headers_node)[name], child_path(map.path("headers"), name),
-                                       value, plan, false);
+                                       value, plan, false, Field::header);
                     }
                 }
                 request.headers = *headers;
             }
         }
         if (auto body = map.string("body")) {
-            check_template(sink, *map.get("body"), map.path("body"), *body, plan, false);
+            const auto* http = std::get_if<HttpTargetSpec>(&plan.target);
+            const BodyKind body_kind = body_kind_of(request.headers, http ? http->headers : std::vector<Header>{});
+            check_template(sink, *map.get("body"), map.path("body"), *body, plan, false, Field::body, body_kind);
             request.body = *body;
         }
         request.weight = map.number("weight", 0, 1e9).value_or(1);

@@ -1,4 +1,5 @@
 #include "targets/http_connection.hpp"
+#include "targets/http_errors.hpp"
 #include "targets/tls_context.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -12,6 +13,9 @@
 #include <boost/beast/http/error.hpp>
 
 #include <fmt/format.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <cctype>
@@ -65,19 +69,6 @@ private:
     const std::string* cache_header_lc_;
 };
 
-Outcome classify_error(const error_code& ec, bool tls) {
-    if (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
-        return Outcome::tls_error;
-    if (ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
-        if (ec == http::error::end_of_stream || ec == http::error::partial_message) return Outcome::reset;
-        return Outcome::protocol_error;
-    }
-    if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-        ec == asio::error::connection_aborted)
-        return Outcome::reset;
-    return tls ? Outcome::tls_error : Outcome::reset;
-}
-
 class Session;
 
 // One keep-alive connection carrying at most one request at a time.
@@ -85,7 +76,8 @@ template <class Stream>
 class Connection {
 public:
     Connection(Session& session, std::size_t slot);
-    void send(std::string_view bytes, std::uint32_t name_index);
+    // `head`: the request is HEAD, so its response has no body whatever its headers say.
+    void send(std::string_view bytes, std::uint32_t name_index, bool head);
     void expire_if_due(engine::SteadyClock::time_point now);
     void abort();
     [[nodiscard]] bool busy() const { return busy_; }
@@ -96,8 +88,10 @@ private:
     void write();
     void read();
     void on_read(const error_code& ec, std::size_t bytes);
-    void complete(Outcome outcome, engine::TierIndex tier = 0);
-    void fail(const error_code& ec, bool during_connect);
+    void start_response();
+    // Delivers the completion; `detail` (empty for a success) is a view into detail_ or static.
+    void complete(Outcome outcome, std::string_view detail, int status = 0, engine::TierIndex tier = 0);
+    void fail(const error_code& ec, ErrorStage stage);
     void close();
     Stream& stream();
 
@@ -108,9 +102,12 @@ private:
     std::optional<ResponseParser> parser_;
     std::string_view request_bytes_;
     std::uint32_t name_index_ = 0;
+    std::string detail_;  // the last error's text, reused (built on the error path only)
     engine::SteadyClock::time_point deadline_{};
     std::uint64_t generation_ = 0;  // bumps when a request ends; stale handlers compare it
     bool connected_ = false;
+    bool connecting_ = false;  // the deadline is the connect timeout (TCP connect and TLS handshake)
+    bool head_ = false;
     bool busy_ = false;
     bool timed_out_ = false;
     bool reused_ = false;      // the request went out on a connection that served another
@@ -143,9 +140,9 @@ public:
     void send(std::size_t slot, const engine::PreparedRequest& request) override {
         const std::string_view bytes = serialise(slot, request);
         if (shared_->url.tls) {
-            tls_[slot]->send(bytes, request.name_index);
+            tls_[slot]->send(bytes, request.name_index, request.method == "HEAD");
         } else {
-            plain_[slot]->send(bytes, request.name_index);
+            plain_[slot]->send(bytes, request.name_index, request.method == "HEAD");
         }
     }
 
@@ -159,6 +156,12 @@ public:
     asio::io_context& io() { return io_; }
     const HttpTarget::Shared& shared() const { return *shared_; }
     void deliver(std::size_t slot, const engine::Completion& completion) { sink_.on_complete(slot, completion); }
+
+    const std::vector<int>& expected_status(std::uint32_t name_index) const {
+        static const std::vector<int> none;
+        const auto& expect = shared_->config.expect_status;
+        return name_index < expect.size() ? expect[name_index] : none;
+    }
 
     Outcome classify_status(std::uint32_t name_index, int status) const {
         const auto& expect = shared_->config.expect_status;
@@ -253,9 +256,10 @@ Stream& Connection<Stream>::stream() {
 }
 
 template <class Stream>
-void Connection<Stream>::send(std::string_view bytes, std::uint32_t name_index) {
+void Connection<Stream>::send(std::string_view bytes, std::uint32_t name_index, bool head) {
     request_bytes_ = bytes;
     name_index_ = name_index;
+    head_ = head;
     busy_ = true;
     timed_out_ = false;
     retried_ = false;
@@ -274,6 +278,7 @@ template <class Stream>
 void Connection<Stream>::connect() {
     const auto& shared = session_.shared();
     deadline_ = engine::SteadyClock::now() + shared.config.connect_timeout;
+    connecting_ = true;
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
         stream_.emplace(session_.io());
     } else {
@@ -294,18 +299,30 @@ void Connection<Stream>::connect() {
 
 template <class Stream>
 void Connection<Stream>::on_connected(const error_code& ec) {
-    if (ec) return fail(ec, true);
+    if (ec) return fail(ec, ErrorStage::connect);
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
         stream_->set_option(tcp::no_delay(true));
         connected_ = true;
+        connecting_ = false;
         deadline_ = engine::SteadyClock::now() + session_.shared().config.request_timeout;
         write();
     } else {
         stream_->next_layer().set_option(tcp::no_delay(true));
         stream_->async_handshake(asio::ssl::stream_base::client, [this, gen = generation_](const error_code& hec) {
             if (gen != generation_) return;
-            if (hec) return fail(hec, true);
+            if (hec) {
+                // A refused certificate fails the handshake with a generic SSL error: name the
+                // verification failure instead.
+                const long verify = SSL_get_verify_result(stream_->native_handle());
+                if (verify != X509_V_OK) {
+                    describe_verify_failure(detail_, verify);
+                    close();
+                    return complete(Outcome::tls_error, detail_);
+                }
+                return fail(hec, ErrorStage::handshake);
+            }
             connected_ = true;
+            connecting_ = false;
             deadline_ = engine::SteadyClock::now() + session_.shared().config.request_timeout;
             write();
         });
@@ -317,9 +334,8 @@ void Connection<Stream>::write() {
     asio::async_write(stream(), asio::buffer(request_bytes_.data(), request_bytes_.size()),
                       [this, gen = generation_](const error_code& ec, std::size_t) {
                           if (gen != generation_) return;
-                          if (ec) return fail(ec, false);
-                          parser_.emplace(&session_.shared().cache_header_lc,
-                                          session_.shared().config.max_body_bytes);
+                          if (ec) return fail(ec, ErrorStage::write);
+                          start_response();
                           read();
                       });
 }
@@ -333,7 +349,7 @@ void Connection<Stream>::read() {
         const std::size_t used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
         if (ec == http::error::need_more) break;
-        if (ec) return fail(ec, false);
+        if (ec) return fail(ec, ErrorStage::read);
         if (used == 0) break;
     }
     if (parser_->is_done()) return on_read({}, 0);
@@ -349,9 +365,9 @@ void Connection<Stream>::on_read(const error_code& ec, std::size_t bytes) {
     if (ec == asio::error::eof && got_bytes_ && parser_->need_eof()) {
         error_code eof_ec;
         parser_->put_eof(eof_ec);
-        if (eof_ec) return fail(eof_ec, false);
+        if (eof_ec) return fail(eof_ec, ErrorStage::read);
     } else if (ec) {
-        return fail(ec, false);
+        return fail(ec, ErrorStage::read);
     }
     if (bytes > 0) {
         got_bytes_ = true;
@@ -359,27 +375,56 @@ void Connection<Stream>::on_read(const error_code& ec, std::size_t bytes) {
     }
     if (!parser_->is_done()) return read();
     const auto status = parser_->status;
-    const bool keep_alive = parser_->keep_alive();
+    // An interim response (100 Continue, 103 Early Hints) precedes the final one: read on.
+    // 101 Switching Protocols ends HTTP on this connection; it is final (and unexpected).
+    if (status >= 100 && status < 200 && status != 101) {
+        start_response();
+        return read();
+    }
+    const bool keep_alive = parser_->keep_alive() && status != 101;
     const engine::TierIndex tier = session_.tier_of(parser_->cache_value);
     if (!keep_alive) close();
-    complete(session_.classify_status(name_index_, status), tier);
+    const Outcome outcome = session_.classify_status(name_index_, status);
+    if (outcome == Outcome::ok) return complete(outcome, {}, status, tier);
+    describe_status(detail_, status, session_.expected_status(name_index_));
+    complete(outcome, detail_, status, tier);
 }
 
 template <class Stream>
-void Connection<Stream>::complete(Outcome outcome, engine::TierIndex tier) {
+void Connection<Stream>::start_response() {
+    parser_.emplace(&session_.shared().cache_header_lc, session_.shared().config.max_body_bytes);
+    // A response to HEAD has no body even when it announces one (Content-Length, chunked).
+    // 1xx, 204 and 304 responses have none either; the parser knows those by their status.
+    if (head_) parser_->skip(true);
+}
+
+template <class Stream>
+void Connection<Stream>::complete(Outcome outcome, std::string_view detail, int status, engine::TierIndex tier) {
     ++generation_;
     busy_ = false;
-    session_.deliver(slot_, engine::Completion{outcome, tier});
+    engine::Completion completion;
+    completion.outcome = outcome;
+    completion.served_by = tier;
+    completion.status = static_cast<std::uint16_t>(status);
+    completion.error_detail = detail;
+    session_.deliver(slot_, completion);
 }
 
 template <class Stream>
-void Connection<Stream>::fail(const error_code& ec, bool during_connect) {
+void Connection<Stream>::fail(const error_code& ec, ErrorStage stage) {
     const bool was_timeout = timed_out_;
+    const bool was_connecting = connecting_;
     close();
-    if (was_timeout) return complete(Outcome::timeout);
-    if (during_connect) return complete(std::is_same_v<Stream, tcp::socket> || ec.category() != asio::error::get_ssl_category()
-                                            ? Outcome::connect_error
-                                            : Outcome::tls_error);
+    if (was_timeout) {
+        const auto& config = session_.shared().config;
+        describe_timeout(detail_, was_connecting ? config.connect_timeout : config.request_timeout, was_connecting);
+        return complete(Outcome::timeout, detail_);
+    }
+    const std::uint64_t body_limit = session_.shared().config.max_body_bytes;
+    if (stage == ErrorStage::connect || stage == ErrorStage::handshake) {
+        describe_error(detail_, ec, stage, false, body_limit);
+        return complete(classify_error(ec, stage, !std::is_same_v<Stream, tcp::socket>), detail_);
+    }
     // A server may close an idle keep-alive connection just as we reuse it: retry once on a
     // fresh connection when nothing of the response had arrived.
     if (reused_ && !retried_ && !got_bytes_ &&
@@ -390,12 +435,14 @@ void Connection<Stream>::fail(const error_code& ec, bool during_connect) {
         connect();
         return;
     }
-    complete(classify_error(ec, !std::is_same_v<Stream, tcp::socket>));
+    describe_error(detail_, ec, stage, got_bytes_, body_limit);
+    complete(classify_error(ec, stage, !std::is_same_v<Stream, tcp::socket>), detail_);
 }
 
 template <class Stream>
 void Connection<Stream>::close() {
     connected_ = false;
+    connecting_ = false;
     buffer_.clear();
     if (!stream_) return;
     error_code ignored;
@@ -410,10 +457,13 @@ template <class Stream>
 void Connection<Stream>::expire_if_due(engine::SteadyClock::time_point now) {
     if (!busy_ || timed_out_ || now < deadline_) return;
     timed_out_ = true;
+    const bool was_connecting = connecting_;
     // Closing makes the pending operation finish with an error; fail() reports the timeout.
     ++generation_;
     close();
-    complete(Outcome::timeout);
+    const auto& config = session_.shared().config;
+    describe_timeout(detail_, was_connecting ? config.connect_timeout : config.request_timeout, was_connecting);
+    complete(Outcome::timeout, detail_);
 }
 
 template <class Stream>
@@ -424,7 +474,7 @@ void Connection<Stream>::abort() {
     }
     ++generation_;
     close();
-    complete(Outcome::cancelled);
+    complete(Outcome::cancelled, "abandoned unanswered when the run stopped");
 }
 
 std::string lower(std::string s) {
@@ -442,7 +492,7 @@ std::shared_ptr<HttpTarget::Shared> make_http_shared(const HttpTargetConfig& con
     tcp::resolver resolver(io);
     error_code ec;
     auto results = resolver.resolve(shared->url.host, shared->url.port, ec);
-    if (ec) throw std::runtime_error(fmt::format("cannot resolve {}: {}", shared->url.host, ec.message()));
+    if (ec) throw std::runtime_error(fmt::format("DNS: {}: {}", shared->url.host, ec.message()));
     for (const auto& entry : results) shared->endpoints.push_back(entry.endpoint());
     if (shared->url.tls) {
         TlsClientOptions tls;

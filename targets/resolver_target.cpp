@@ -51,6 +51,22 @@ Outcome outcome_of(resolver::Status status) {
     return Outcome::protocol_error;
 }
 
+constexpr std::string_view kUnknownCall =
+    "no resolver call at this path (GET /entities/{id}/ancestors or /entities/{id}/descendants/count)";
+
+// Why a lookup did not succeed, into `out` (reused): the resolver's own cause when it gives one.
+void describe(std::string& out, resolver::Status status, const std::string& cause) {
+    out.clear();
+    switch (status) {
+        case resolver::Status::ok: return;
+        case resolver::Status::not_found: out = "entity not found"; break;
+        case resolver::Status::invalid_id: out = "invalid entity id"; break;
+        case resolver::Status::unavailable: out = "resolver unavailable"; break;
+        case resolver::Status::timeout: out = "resolver lookup timed out"; break;
+    }
+    if (!cause.empty()) out.append(": ").append(cause);
+}
+
 class Session final : public engine::TargetSession {
 public:
     Session(resolver::ResolverGroup& group, asio::thread_pool* pool, const engine::SessionContext& context)
@@ -60,6 +76,7 @@ public:
           sink_(context.sink),
           slots_(context.slots),
           ids_(context.slots),
+          details_(context.slots),
           busy_(context.slots, false),
           next_instance_(context.worker_index) {}
 
@@ -71,6 +88,7 @@ public:
         // Instances take turns, as a load balancer in front of N resolver processes would.
         resolver::Resolver& instance = group_.instance(next_instance_++ % group_.size());
         if (call == Call::unknown) {
+            details_[slot].assign(kUnknownCall);
             complete_later(slot, engine::Completion{Outcome::http_4xx, 0});
             return;
         }
@@ -78,13 +96,17 @@ public:
         busy_[slot] = true;
         auto lookup = [this, slot, call, &instance] {
             const auto& key = ids_[slot];
+            // details_[slot] belongs to this lookup until its completion is delivered.
             engine::Completion completion;
+            auto fill = [&](const auto& result) {
+                completion.outcome = outcome_of(result.status);
+                completion.served_by = static_cast<engine::TierIndex>(result.served_by);
+                if (!result.ok()) describe(details_[slot], result.status, result.error);
+            };
             if (call == Call::ancestors) {
-                const auto result = instance.ancestors(key);
-                completion = {outcome_of(result.status), static_cast<engine::TierIndex>(result.served_by)};
+                fill(instance.ancestors(key));
             } else {
-                const auto result = instance.descendant_count(key);
-                completion = {outcome_of(result.status), static_cast<engine::TierIndex>(result.served_by)};
+                fill(instance.descendant_count(key));
             }
             return completion;
         };
@@ -126,9 +148,10 @@ public:
     }
 
 private:
-    void finish(std::size_t slot, const engine::Completion& completion) {
+    void finish(std::size_t slot, engine::Completion completion) {
         if (aborted_ || !busy_[slot]) return;
         busy_[slot] = false;
+        if (completion.outcome != Outcome::ok) completion.error_detail = details_[slot];
         sink_.on_complete(slot, completion);
     }
 
@@ -143,6 +166,7 @@ private:
     engine::CompletionSink& sink_;
     std::size_t slots_;
     std::vector<std::string> ids_;  // one per slot, reused
+    std::vector<std::string> details_;  // per slot: why its last lookup failed, reused
     std::vector<bool> busy_;
     std::size_t next_instance_;
     std::atomic<std::size_t> in_pool_{0};

@@ -269,7 +269,10 @@ private:
             } else if (name == "request_body") {
                 if (value != "-") out.body = unescape(value);
             } else if (name.rfind("http_", 0) == 0 && value != "-" && !value.empty()) {
-                out.headers.emplace_back(header_name(std::string_view(name).substr(5)), unescape(value));
+                std::string header = header_name(std::string_view(name).substr(5));
+                std::string header_value = unescape(value);
+                if (auto why = check_header_field(header, header_value); !why.empty()) return why;
+                out.headers.emplace_back(std::move(header), std::move(header_value));
             }
         }
         // nginx's $connection is the connection's serial number; the client's address and port

@@ -1,6 +1,7 @@
 // HAR 1.2 recordings (docs/replay.md "HAR"): parsed whole, then streamed from memory.
 #include "scenarios/replay/http_message.hpp"
 #include "scenarios/replay/input_file.hpp"
+#include "scenarios/replay/json_text.hpp"
 #include "scenarios/replay/readers.hpp"
 #include "scenarios/replay/time_text.hpp"
 
@@ -70,6 +71,7 @@ EntryKind read_entry(const json::value& entry, ReplayRecord& out, std::string& e
             const auto* value = header ? text_at(*header, "value") : nullptr;
             if (!name || !value) return error = "a header has no name or value", EntryKind::malformed;
             if (!name->empty() && name->front() == ':') continue;  // HTTP/2 pseudo-headers
+            if (auto why = check_header_field(*name, *value); !why.empty()) return error = why, EntryKind::malformed;
             out.headers.emplace_back(std::string(*name), std::string(*value));
         }
     }
@@ -126,9 +128,12 @@ std::shared_ptr<const HarCapture> read_har(const std::string& path, bool strict)
         throw ReplayInputError(path, "", "a HAR file is parsed whole and may be at most 512 MiB; convert it to "
                                          "JSONL to replay it streaming");
     }
+    // InputFile has skipped a byte-order mark; the position counts from after it.
     boost::system::error_code ec;
-    const json::value root = json::parse(text, ec);
-    if (ec) throw ReplayInputError(path, "", "not valid JSON: " + ec.message());
+    std::size_t error_offset = 0;
+    json::parser parser;
+    const json::value root = parse_json_at(parser, text, {}, ec, error_offset);
+    if (ec) throw ReplayInputError(path, text_position(text, error_offset), "not valid JSON: " + ec.message());
     text.clear();
     text.shrink_to_fit();
     const auto* log = root.is_object() ? root.as_object().if_contains("log") : nullptr;

@@ -58,6 +58,16 @@ std::string decode_chunked(std::string_view rest, std::string& body) {
 
 }  // namespace
 
+std::string check_header_field(std::string_view name, std::string_view value) {
+    if (name.empty()) return "a header has an empty name";
+    for (const char c : name) {
+        if (!is_token_char(c)) return "the header name '" + std::string(name) + "' is not a token";
+    }
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+        return "the value of header '" + std::string(name) + "' holds a line break or NUL";
+    return "";
+}
+
 bool same_header_name(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -113,10 +123,8 @@ std::string parse_http_request(std::string_view raw, ReplayRecord& out) {
         const auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) return "a header line has no 'Name:'";
         const std::string_view name = line.substr(0, colon);
-        for (const char c : name) {
-            if (!is_token_char(c)) return "a header name is not a token";
-        }
         const std::string_view value = trim_spaces(line.substr(colon + 1));
+        if (auto why = check_header_field(name, value); !why.empty()) return why;
         if (same_header_name(name, "content-length")) {
             std::size_t length = 0;
             const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);

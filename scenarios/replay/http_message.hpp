@@ -20,6 +20,10 @@ bool looks_like_http_response(std::string_view raw);
 // "http://host:8080/a?b" -> "/a?b"; "/a" -> "/a"; "" or "*" -> "/".
 std::string origin_form(std::string_view url);
 
+// Why a recorded header cannot be sent as is, or "": the name must be a token (RFC 9110
+// field-name: letters, digits and !#$%&'*+-.^_`|~), the value must hold no CR, LF or NUL.
+std::string check_header_field(std::string_view name, std::string_view value);
+
 // ASCII case-insensitive equality of header names.
 bool same_header_name(std::string_view a, std::string_view b);
 

@@ -50,6 +50,14 @@ bool InputFile::fill() {
         return false;
     }
     end_ += static_cast<std::size_t>(got);
+    if (!started_) {
+        // A UTF-8 byte-order mark (editors and Windows tools write one) is not part of the
+        // content. Lines count as if it were not there.
+        started_ = true;
+        constexpr std::string_view kBom = "\xEF\xBB\xBF";
+        if (std::string_view(buffer_.data() + begin_, end_ - begin_).substr(0, kBom.size()) == kBom)
+            begin_ += kBom.size();
+    }
     return true;
 }
 

@@ -1,4 +1,5 @@
-// Buffered, constant-memory reading of a capture file, plain or gzip (zlib reads both).
+// Buffered, constant-memory reading of a capture file, plain or gzip (zlib reads both). A
+// UTF-8 byte-order mark at the start of the (decompressed) content is skipped.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +48,7 @@ private:
     std::vector<char> buffer_;
     std::size_t begin_ = 0, end_ = 0;  // unread bytes
     bool eof_ = false;
+    bool started_ = false;  // the first bytes were read (and a byte-order mark skipped)
     std::uint64_t line_ = 1;
     std::string error_;
 };

@@ -1,6 +1,7 @@
 // Our JSONL capture format (docs/replay.md "JSONL").
 #include "scenarios/replay/http_message.hpp"
 #include "scenarios/replay/input_file.hpp"
+#include "scenarios/replay/json_text.hpp"
 #include "scenarios/replay/readers.hpp"
 #include "scenarios/replay/time_text.hpp"
 
@@ -64,6 +65,7 @@ std::string record_from(const json::value& value, ReplayRecord& out) {
         if (const auto* map = headers->if_object()) {
             for (const auto& [name, header_value] : *map) {
                 if (!header_value.is_string()) return "header '" + std::string(name) + "' is not a text";
+                if (auto why = check_header_field(name, header_value.get_string()); !why.empty()) return why;
                 out.headers.emplace_back(std::string(name), std::string(header_value.get_string()));
             }
         } else if (const auto* list = headers->if_array()) {  // [["Name", "value"], …]
@@ -71,6 +73,8 @@ std::string record_from(const json::value& value, ReplayRecord& out) {
                 const auto* pair = item.if_array();
                 if (!pair || pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_string())
                     return "\"headers\" items must be [name, value] texts";
+                if (auto why = check_header_field((*pair)[0].get_string(), (*pair)[1].get_string()); !why.empty())
+                    return why;
                 out.headers.emplace_back(std::string((*pair)[0].get_string()), std::string((*pair)[1].get_string()));
             }
         } else {
@@ -106,14 +110,15 @@ public:
         while (next_line(in_, kMaxRecordBytes, line_, line, cut_by_error)) {
             json::monotonic_resource memory(scratch_.get(), kScratchBytes);
             boost::system::error_code ec;
-            const json::value value = json::parse(line_, ec, &memory);
+            std::size_t error_offset = 0;
+            const json::value value = parse_json_at(parser_, line_, &memory, ec, error_offset);
             std::string error;
             if (ec && cut_by_error) {
                 read_failed(in_, line, "the line is truncated");
                 continue;
             }
             if (ec) {
-                error = "not JSON: " + ec.message();
+                error = "not JSON: " + ec.message() + " at column " + std::to_string(error_offset + 1);
             } else {
                 error = record_from(value, out);
             }
@@ -134,6 +139,7 @@ private:
     InputFile in_;
     std::string line_;
     std::unique_ptr<unsigned char[]> scratch_;
+    json::parser parser_;  // reused: its stack grows once
 };
 
 }  // namespace

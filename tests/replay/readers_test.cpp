@@ -238,3 +238,107 @@ TEST_CASE("formats are guessed from the extension") {
     CHECK(guess_replay_format("x.ndjson") == ReplayFormat::jsonl);
     CHECK_FALSE(guess_replay_format("capture.bin"));
 }
+
+TEST_CASE("recorded headers: a name that is not a token, or a value with a line break, makes the record malformed") {
+    SECTION("JSONL, headers as an object and as pairs") {
+        TempFile file("h.jsonl", "{\"ts\": 1, \"path\": \"/ok1\", \"headers\": {\"X-Fine\": \"1\"}}\n"
+                                 "{\"ts\": 2, \"path\": \"/a\", \"headers\": {\"Bad Name\": \"x\"}}\n"
+                                 "{\"ts\": 3, \"path\": \"/b\", \"headers\": [[\"X(y)\", \"v\"]]}\n"
+                                 "{\"ts\": 4, \"path\": \"/c\", \"headers\": {\"X-Note\": \"a\\r\\nInjected: 1\"}}\n"
+                                 "{\"ts\": 5, \"path\": \"/ok2\"}\n");
+        auto reader = make_jsonl_reader(file.path(), false);
+        const auto records = read_all(*reader);
+        REQUIRE(records.size() == 2);
+        CHECK(records[0].target == "/ok1");
+        CHECK(records[1].target == "/ok2");
+        const auto& counts = reader->counts();
+        REQUIRE(counts.malformed == 3);
+        CHECK(counts.first_malformed[0].location == "line 2");
+        CHECK(counts.first_malformed[0].reason == "the header name 'Bad Name' is not a token");
+        CHECK(counts.first_malformed[1].location == "line 3");
+        CHECK(counts.first_malformed[1].reason == "the header name 'X(y)' is not a token");
+        CHECK(counts.first_malformed[2].location == "line 4");
+        CHECK(counts.first_malformed[2].reason == "the value of header 'X-Note' holds a line break or NUL");
+    }
+    SECTION("HAR: the entry is named") {
+        TempFile file("h.har", R"({"log": {"entries": [
+  {"startedDateTime": "2025-10-10T13:55:36Z", "request": {"method": "GET", "url": "http://h/a", "headers": []}},
+  {"startedDateTime": "2025-10-10T13:55:37Z", "request": {"method": "GET", "url": "http://h/b",
+   "headers": [{"name": "X:Y", "value": "1"}]}}]}})");
+        const auto capture = read_har(file.path(), false);
+        CHECK(capture->records.size() == 1);
+        REQUIRE(capture->counts.malformed == 1);
+        CHECK(capture->counts.first_malformed[0].location == "log.entries[1]");
+        CHECK(capture->counts.first_malformed[0].reason == "the header name 'X:Y' is not a token");
+    }
+    SECTION("GoReplay raw requests") {
+        ReplayRecord record;
+        CHECK(parse_http_request("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", record) ==
+              "the header name 'Bad Name' is not a token");
+        CHECK(parse_http_request("GET / HTTP/1.1\r\nX-A: a\rb\r\n\r\n", record) ==
+              "the value of header 'X-A' holds a line break or NUL");
+    }
+    SECTION("access logs: an escaped line break in a logged header value") {
+        TempFile file("h.log", "1760104536.125 \"GET /a HTTP/1.1\" \"fine\"\n"
+                               "1760104536.250 \"GET /b HTTP/1.1\" \"a\\x0D\\x0AInjected: 1\"\n");
+        auto reader = make_access_log_reader(file.path(), R"($msec "$request" "$http_x_note")", false);
+        const auto records = read_all(*reader);
+        REQUIRE(records.size() == 1);
+        CHECK(header(records[0], "X-Note") == "fine");
+        REQUIRE(reader->counts().malformed == 1);
+        CHECK(reader->counts().first_malformed[0].location == "line 2");
+        CHECK(reader->counts().first_malformed[0].reason == "the value of header 'X-Note' holds a line break or NUL");
+    }
+}
+
+TEST_CASE("byte-order marks at the start of JSONL, HAR and access log files are skipped") {
+    const std::string bom = "\xEF\xBB\xBF";
+    SECTION("JSONL") {
+        TempFile file("bom.jsonl", bom + jsonl_line(1760104536'000'000'000, "/first") + jsonl_line(1760104537'000'000'000, "/second"));
+        auto reader = make_jsonl_reader(file.path(), true);
+        const auto records = read_all(*reader);
+        REQUIRE(records.size() == 2);
+        CHECK(records[0].target == "/first");
+        CHECK(records[0].line == 1);
+        CHECK(records[1].line == 2);
+    }
+    SECTION("HAR") {
+        TempFile file("bom.har", bom + R"({"log": {"entries": [
+  {"startedDateTime": "2025-10-10T13:55:36Z", "request": {"method": "GET", "url": "http://h/a", "headers": []}}]}})");
+        const auto capture = read_har(file.path(), true);
+        REQUIRE(capture->records.size() == 1);
+        CHECK(capture->records[0].target == "/a");
+    }
+    SECTION("access log") {
+        TempFile file("bom.log", bom + "1760104536.125 \"GET /a HTTP/1.1\"\n");
+        auto reader = make_access_log_reader(file.path(), R"($msec "$request")", true);
+        const auto records = read_all(*reader);
+        REQUIRE(records.size() == 1);
+        CHECK(records[0].target == "/a");
+    }
+}
+
+TEST_CASE("JSON syntax errors say where: HAR line and column, JSONL column") {
+    SECTION("HAR") {
+        TempFile file("bad.har", "\xEF\xBB\xBF{\"log\": {\n  \"entries\": [\n    {\"startedDateTime\": oops}\n]}}");
+        try {
+            (void)read_har(file.path(), false);
+            FAIL("expected a ReplayInputError");
+        } catch (const ReplayInputError& error) {
+            const std::string message = error.what();
+            INFO(message);
+            CHECK(message.find("bad.har: line 3, column 25: not valid JSON: ") != std::string::npos);
+        }
+    }
+    SECTION("JSONL") {
+        TempFile file("bad.jsonl", "{\"ts\": 1, \"path\": \"/a\",}\n");
+        auto reader = make_jsonl_reader(file.path(), false);
+        CHECK(read_all(*reader).empty());
+        REQUIRE(reader->counts().malformed == 1);
+        CHECK(reader->counts().first_malformed[0].location == "line 1");
+        const std::string reason = reader->counts().first_malformed[0].reason;
+        INFO(reason);
+        CHECK(reason.rfind("not JSON: ", 0) == 0);
+        CHECK(reason.find(" at column 24") != std::string::npos);
+    }
+}

@@ -46,6 +46,15 @@ TEST_CASE("csv files parse with RFC 4180 quoting", "[feeders][csv]") {
     CHECK_THROWS_WITH(parse_csv(""), Catch::Contains("empty file"));
 }
 
+TEST_CASE("csv files may start with a UTF-8 byte-order mark (Excel's CSV UTF-8)", "[feeders][csv]") {
+    const CsvTable table = parse_csv("\xEF\xBB\xBFname,note\r\nalice,caf\xC3\xA9\r\nbob,\"two\nlines\"\r\ncarol,c\r\n");
+    CHECK(table.columns == std::vector<std::string>{"name", "note"});
+    REQUIRE(table.rows.size() == 3);
+    CHECK(table.rows[0][1] == "caf\xC3\xA9");
+    // Each row knows the line it starts on (for messages about its values).
+    CHECK(table.row_lines == std::vector<std::size_t>{2, 3, 5});
+}
+
 TEST_CASE("integer formats render like printf without printf", "[feeders]") {
     std::string out;
     IntFormat("entity_%06d").append(out, 42);
@@ -184,8 +193,8 @@ requests: [{path: "/u/${user.name}/${user}"}]
         REQUIRE(source.next(out));
         targets.emplace_back(out.target);
     }
-    CHECK(targets[0] == "/u/alice/se,cret");
-    CHECK(targets[2] == "/u/carol/say \"hi\"");
+    CHECK(targets[0] == "/u/alice/se%2Ccret");  // values are percent-encoded in the path
+    CHECK(targets[2] == "/u/carol/say%20%22hi%22");
     CHECK(targets[6] == targets[0]);  // 6 rows, then again
 }
 

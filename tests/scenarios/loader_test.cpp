@@ -413,6 +413,23 @@ requests:
     CHECK(has(8, 24, "requests[0].weight", "more than 0"));
 }
 
+TEST_CASE("a UTF-8 byte-order mark before the YAML is accepted; positions stay right", "[loader]") {
+    const std::string bom = "\xEF\xBB\xBF";
+    const Plan plan = load(bom + "name: with-bom" + kHttpTarget + "load: {rate: 10/s, duration: 5s}\n");
+    CHECK(plan.name == "with-bom");
+    const auto errors = errors_of(bom + "name: x" + kHttpTarget + "load: {rate: -3/s, duration: 5s}\n");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].key == "load.rate");
+    CHECK(errors[0].line == 4);
+    CHECK(errors[0].column == 14);
+    // The first line's columns do not count the mark either.
+    const auto first_line = errors_of(bom + "type: nope" + kHttpTarget + "load: {rate: 10/s, duration: 5s}\n");
+    REQUIRE(first_line.size() == 1);
+    CHECK(first_line[0].key == "type");
+    CHECK(first_line[0].line == 1);
+    CHECK(first_line[0].column == 7);
+}
+
 TEST_CASE("YAML syntax errors become one located diagnostic", "[loader]") {
     const auto errors = errors_of("name: x\nload: {rate: 10/s\n");
     REQUIRE(errors.size() == 1);

@@ -1,5 +1,6 @@
 #include "scenarios/loader.hpp"
 #include "scenarios/request_source.hpp"
+#include "scenarios/templates.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -86,6 +87,86 @@ requests:
     CHECK(out.name_index == 0);
     REQUIRE(source.next(out));
     CHECK(out.target == "/entities/entity_000008?again=entity_000008&r=eu-west-1");
+}
+
+TEST_CASE("values are encoded for where they land; filters override", "[source][encoding]") {
+    const Plan plan = plan_of(kHeader + R"(
+variables:
+  q: {type: list, values: ["red socks"]}
+  amp: {type: list, values: ["a&b=c"]}
+  quote: {type: list, values: ['say "hi"\']}
+  cafe: {type: list, values: ["café"]}
+  slash: {type: list, values: [a/b]}
+  n: {type: range, from: 5, to: 5}
+  region: eu west
+requests:
+  - name: json
+    method: POST
+    path: /items/${slash}/${q}?q=${q}&x=${amp}&raw=${slash|raw}&c=${cafe}&r=${region}&e=${env:VOLLEY_TEST_SURELY_UNSET:-a+b}
+    headers: {Content-Type: application/json; charset=utf-8, X-Q: "${q}", X-Enc: "${amp|url}"}
+    body: '{"q": "${quote}", "n": ${n}, "c": "${cafe}", "raw": "${q|raw}", "u": "${amp|url}", "e": "x\"${quote}"}'
+)");
+    TemplatedRequestSource source(plan, 0, 1);
+    engine::PreparedRequest out;
+    REQUIRE(source.next(out));
+    CHECK(out.target ==
+          "/items/a%2Fb/red%20socks?q=red%20socks&x=a%26b%3Dc&raw=a/b&c=caf%C3%A9&r=eu%20west&e=a%2Bb");
+    CHECK(out.headers == "Content-Type: application/json; charset=utf-8\r\nX-Q: red socks\r\nX-Enc: a%26b%3Dc\r\n");
+    CHECK(out.body == R"({"q": "say \"hi\"\\", "n": 5, "c": "café", "raw": "red socks", "u": "a%26b%3Dc", "e": "x\"say \"hi\"\\"})");
+}
+
+TEST_CASE("bodies: text is raw, forms are percent-encoded, the target's Content-Type counts", "[source][encoding]") {
+    const Plan plan = plan_of(R"(
+target: {http: {base_url: "http://127.0.0.1:8080", headers: {Content-Type: application/problem+json}}}
+load: {rate: 10/s, duration: 10s}
+variables:
+  q: {type: list, values: ['red "socks"']}
+requests:
+  - {name: inherited, method: POST, path: /a, body: '{"q": "${q}"}'}
+  - {name: text, method: POST, path: /b, headers: {Content-Type: text/plain}, body: 'q=${q}'}
+  - {name: form, method: POST, path: /c, headers: {content-type: application/x-www-form-urlencoded}, body: 'q=${q}&j=${q|json}'}
+)");
+    // The body of request `index` alone (the mix draws by weight).
+    const auto body_of = [&](std::size_t index) {
+        Plan single = plan;
+        single.requests = {plan.requests[index]};
+        TemplatedRequestSource source(single, 0, 1);
+        engine::PreparedRequest out;
+        REQUIRE(source.next(out));
+        return std::string(out.body);
+    };
+    CHECK(body_of(0) == R"({"q": "red \"socks\""})");
+    CHECK(body_of(1) == R"(q=red "socks")");
+    CHECK(body_of(2) == R"(q=red%20%22socks%22&j=red \"socks\")");
+}
+
+TEST_CASE("template positions: path then query; JSON string literals across literal parts", "[encoding]") {
+    const auto path = tokenize_template("/a/${x}?b=${y}&c=${z|raw}");
+    const auto path_positions = token_positions(path, Field::path, BodyKind::text);
+    REQUIRE(path_positions.size() == 6);
+    CHECK(path_positions[1] == Position::path);
+    CHECK(path_positions[3] == Position::query);
+    CHECK(path[5].filter == Filter::raw);
+    CHECK(encoding_for(path_positions[5], path[5].filter) == Encoding::raw);
+    const auto body = tokenize_template(R"({"a": "\"${x}", "b": ${y}, "c": "${z}"})");
+    const auto body_positions = token_positions(body, Field::body, BodyKind::json);
+    REQUIRE(body_positions.size() == 7);
+    CHECK(body_positions[1] == Position::json_string);
+    CHECK(body_positions[3] == Position::json_value);
+    CHECK(body_positions[5] == Position::json_string);
+    CHECK(token_positions(body, Field::body, BodyKind::text)[1] == Position::body);
+    CHECK(token_positions(body, Field::header, BodyKind::json)[1] == Position::header);
+    CHECK_THROWS_WITH(tokenize_template("${x|upper}"), Catch::Contains("unknown filter 'upper'"));
+    const auto env = tokenize_template("${env:X:-a|b}");  // '|b' belongs to the default
+    CHECK(env[0].env_default == "a|b");
+    CHECK(tokenize_template("${env:X:-a|b|url}")[0].filter == Filter::url);
+    std::string out;
+    append_encoded(out, std::string("\x01\t\xC3\xA9", 4), Encoding::json);
+    CHECK(out == "\\u0001\\t\xC3\xA9");
+    CHECK(placement_problem("a\r\nb", Position::header, Encoding::raw) != "");
+    CHECK(placement_problem("a\r\nb", Position::header, Encoding::url) == "");
+    CHECK(placement_problem("a b", Position::path, Encoding::raw) != "");
+    CHECK(placement_problem("a b", Position::body, Encoding::raw) == "");
 }
 
 TEST_CASE("requests without templates are static and keyed", "[source]") {

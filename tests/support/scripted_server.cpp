@@ -1,0 +1,122 @@
+#include "support/scripted_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <optional>
+
+namespace volley::testing {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct ScriptedServer::Impl {
+    explicit Impl(Responder r) : responder(std::move(r)) {
+        const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+        acceptor.open(endpoint.protocol());
+        acceptor.set_option(tcp::acceptor::reuse_address(true));
+        acceptor.bind(endpoint);
+        acceptor.listen();
+    }
+
+    struct Connection : std::enable_shared_from_this<Connection> {
+        Connection(Impl& s, tcp::socket sock, std::uint64_t number)
+            : server(s), socket(std::move(sock)), serial(number) {}
+        Impl& server;
+        tcp::socket socket;
+        boost::beast::flat_buffer buffer;
+        std::optional<http::request_parser<http::string_body>> parser;
+        std::uint64_t serial;
+        std::string reply;
+
+        void read() {
+            parser.emplace();
+            parser->body_limit(64 * 1024 * 1024);
+            http::async_read(socket, buffer, *parser,
+                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                                 if (!ec) self->on_request();
+                             });
+        }
+        void on_request() {
+            const auto& message = parser->get();
+            ScriptedRequest request;
+            request.method = std::string(message.method_string());
+            request.target = std::string(message.target());
+            for (const auto& field : message) {
+                request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+            }
+            request.body = message.body();
+            request.connection = serial;
+            {
+                std::lock_guard lock(server.mutex);
+                server.received.push_back(request);
+            }
+            const ScriptedReply answer = server.responder(request);
+            if (answer.hold) return;  // the server's `held` list keeps the socket open
+            reply = answer.bytes;
+            asio::async_write(socket, asio::buffer(reply),
+                              [self = shared_from_this(), close = answer.close, reset = answer.reset](
+                                  const boost::system::error_code& ec, std::size_t) {
+                                  if (ec) return;
+                                  if (reset) {
+                                      boost::system::error_code ignored;
+                                      self->socket.set_option(asio::socket_base::linger(true, 0), ignored);
+                                      self->socket.close(ignored);
+                                      return;
+                                  }
+                                  if (close) {
+                                      boost::system::error_code ignored;
+                                      self->socket.shutdown(tcp::socket::shutdown_both, ignored);
+                                      self->socket.close(ignored);
+                                      return;
+                                  }
+                                  self->read();
+                              });
+        }
+    };
+
+    void accept() {
+        acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+            if (ec) return;
+            auto connection = std::make_shared<Connection>(*this, std::move(socket), ++accepted);
+            held.push_back(connection);  // held replies keep their socket open until the server stops
+            connection->read();
+            accept();
+        });
+    }
+
+    Responder responder;
+    asio::io_context io{1};
+    tcp::acceptor acceptor{io};
+    std::uint64_t accepted = 0;
+    std::vector<std::shared_ptr<Connection>> held;
+    mutable std::mutex mutex;
+    std::vector<ScriptedRequest> received;
+};
+
+ScriptedServer::ScriptedServer(Responder responder) : impl_(std::make_unique<Impl>(std::move(responder))) {
+    port_ = impl_->acceptor.local_endpoint().port();
+    impl_->accept();
+    thread_ = std::thread([this] { impl_->io.run(); });
+}
+
+ScriptedServer::~ScriptedServer() {
+    impl_->io.stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::vector<ScriptedRequest> ScriptedServer::requests() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->received;
+}
+
+std::string http_response(int status, const std::string& body, const std::string& extra_headers) {
+    return "HTTP/1.1 " + std::to_string(status) + " Scripted\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n" + extra_headers + "\r\n" + body;
+}
+
+}  // namespace volley::testing
