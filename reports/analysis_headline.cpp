@@ -51,9 +51,8 @@ void stress_items(const json::object& analysis, json::array& out) {
 
     std::string capacity_text;
     if (capacity) {
-        capacity_text = fmt::format("{}/s: step {} of {:g}, the highest step that met every threshold",
-                                    format_rps(*capacity), format_count(number_of(analysis, "capacity_step").value_or(0)),
-                                    planned);
+        capacity_text = fmt::format("step {} of {:g}, the highest step that met every threshold",
+                                    format_count(number_of(analysis, "capacity_step").value_or(0)), planned);
     } else if (breaking) {
         capacity_text = fmt::format("none: the first step ({}/s) already failed", format_rps(*breaking));
     } else {
@@ -69,7 +68,7 @@ void stress_items(const json::object& analysis, json::array& out) {
                 if (e.is_string()) failed += (failed.empty() ? "" : "; ") + std::string(e.get_string());
             }
         }
-        breaking_text = fmt::format("{}/s: step {} failed {}", format_rps(*breaking),
+        breaking_text = fmt::format("step {} failed {}",
                                     format_count(number_of(analysis, "breaking_point_step").value_or(0)),
                                     failed.empty() ? std::string("a threshold") : failed);
     } else if (measured > 0 && static_cast<double>(measured) >= planned && last_complete && last_rps) {
@@ -86,8 +85,8 @@ void spike_items(const json::object& analysis, json::array& out) {
     if (recovery) {
         const auto* band = analysis.if_contains("band");
         const auto band_p99 = band && band->is_object() ? number_of(band->get_object(), "p99_ms") : std::nullopt;
-        text = fmt::format("{} s after the spike's end{}", format_seconds(*recovery),
-                           band_p99 ? fmt::format(" (p99 back within {} ms)", format_ms(*band_p99)) : "");
+        text = fmt::format("after the spike's end{}",
+                           band_p99 ? fmt::format(", p99 back within {} ms", format_ms(*band_p99)) : "");
     } else {
         const auto note = string_of(analysis, "note");
         text = note.empty() ? "not recovered" : "not recovered: " + note;
@@ -108,9 +107,8 @@ void soak_items(const json::object& analysis, json::array& out) {
         const auto first_p99 = first && first->is_object() ? number_of(first->get_object(), "p99_ms") : std::nullopt;
         const auto last_p99 = last && last->is_object() ? number_of(last->get_object(), "p99_ms") : std::nullopt;
         if (pct && first_p99 && last_p99) {
-            text = fmt::format("{}{}% ({} → {} ms) from the first to the last {} s window", *pct >= 0 ? "+" : "",
-                               format_number(*pct), format_ms(*first_p99), format_ms(*last_p99),
-                               format_seconds(window_s));
+            text = fmt::format("p99 {} → {} ms from the first to the last {} s window", format_ms(*first_p99),
+                               format_ms(*last_p99), format_seconds(window_s));
         } else {
             const auto note = string_of(*drift, "note");
             text = note.empty() ? "not measured" : "not measured: " + note;

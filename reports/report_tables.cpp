@@ -16,7 +16,7 @@ namespace {
 
 using boost::json::object;
 
-constexpr std::array<std::pair<const char*, const char*>, 10> outcome_classes{{
+constexpr std::array<std::pair<const char*, const char*>, 11> outcome_classes{{
     {"ok", "answered as expected (expect.status)"},
     {"http_4xx", "HTTP 4xx not accepted as ok"},
     {"http_5xx", "HTTP 5xx"},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<const char*, const char*>, 10> outcome_classes{{
     {"protocol_error", "malformed or unexpected response"},
     {"not_found", "resolver: unknown entity id"},
     {"dropped", "never sent: in-flight limit reached"},
+    {"cancelled", "sent, abandoned unanswered when the run was stopped at once"},
 }};
 
 std::string ms_or_missing(const object& o, std::string_view path) {
@@ -138,6 +139,7 @@ std::vector<StageSpan> stages(const object& summary) {
     span.start_s = number_at(*stage, "start_s").value_or(0.0);
     span.end_s = number_at(*stage, "end_s").value_or(span.start_s);
     span.target_rps = number_at(*stage, "target_rps");
+    if (span.end_s <= span.start_s) continue;  // a jump (zero-length stage): nothing runs in it
     out.push_back(span);
   }
   return out;
@@ -456,10 +458,17 @@ ReportTable generator_table(const object& summary) {
   } else {
     auto lag_p99 = number_at(summary, "generator.lag_p99_ms");
     if (!lag_p99) lag_p99 = number_at(summary, "schedule_lag_ms.p99");
-    note = fmt::format("The load generator kept up with the schedule (schedule lag p99 {} ms, CPU {} of "
-                       "one core).",
-                       format_optional(lag_p99, &format_ms),
-                       format_optional(number_at(summary, "generator.cpu_util"), &format_percent));
+    const auto cpu = format_optional(number_at(summary, "generator.cpu_util"), &format_percent);
+    if (bool_at(summary, "analysis.bottleneck.evidence.late_generator").value_or(false)) {
+      note = fmt::format("The load generator was a little late (schedule lag p99 {} ms, CPU {} of one core) "
+                         "but did not limit the run: the {} added more delay.",
+                         format_optional(lag_p99, &format_ms), cpu,
+                         found.kind == "connections" ? "connections" : "target");
+    } else {
+      note = fmt::format("The load generator kept up with the schedule (schedule lag p99 {} ms, CPU {} of "
+                         "one core).",
+                         format_optional(lag_p99, &format_ms), cpu);
+    }
   }
   ReportTable table{"generator", "Generator health", note, {{"Measure"}, {"Value", true}}, {}, {}};
   table.add_row({"Worker threads", format_optional(number_at(summary, "generator.threads"),

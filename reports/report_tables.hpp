@@ -47,7 +47,8 @@ struct KeyFigure {
   RowMark mark = RowMark::none;
 };
 
-// One stage of the load profile as summary.json's scenario.stages gives it.
+// One stage of the load profile as summary.json's scenario.stages gives it. Zero-length stages
+// (a jump to the next rate, e.g. stress with step_ramp 0s) are left out and not numbered.
 struct StageSpan {
   int number = 0;  // 1-based
   double start_s = 0;

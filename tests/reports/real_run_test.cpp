@@ -158,6 +158,12 @@ TEST_CASE("stress: capacity and breaking point come first in every format", "[re
   CHECK(steps[3][column_index(steps, "Result")] == "FAIL");
   CHECK(steps[3][column_index(steps, "Failed thresholds")] == "p(99) < 100ms");
   CHECK(html.find("start_s") == std::string::npos);  // no raw JSON
+  // The jumps between steps (zero-length stages) are no stages of their own.
+  const auto run_rows = html_table(html, "run");
+  REQUIRE(row_labelled(run_rows, "Stages") != nullptr);
+  CHECK((*row_labelled(run_rows, "Stages"))[1] == "3");
+  CHECK(html.find("stage 2 → 40.0 rps") != std::string::npos);
+  CHECK(html.find("stage 4") == std::string::npos);
 
   // report.md: the headline right after the verdict.
   const auto md = render_markdown(summary);
