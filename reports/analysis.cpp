@@ -3,13 +3,16 @@
 //            without a target)}; load and soak add hold: {start_s, target_rps, achieved_rps}
 //   stress  capacity_rps, capacity_step, breaking_point_rps, breaking_point_step (null when
 //           none), breaking_point_failed: [expr], steps_planned, steps: [{step, start_s, end_s,
-//           target_rps, achieved_rps, p99_ms, error_rate, pass, complete, failed: [expr]}]
+//           target_rps, achieved_rps, p99_ms, error_rate, service_p50_ms, service_p99_ms, pass,
+//           complete, failed: [expr]}]
 //   spike   recovered, recovery_s (null when not recovered), spike_end_s, baseline: {rps,
 //           p99_ms, error_rate}, band: {p99_ms, error_rate, intervals}, peak: {rps,
 //           achieved_rps, p99_ms, error_rate}
 //   soak    drift: {window_s, windows, first, last: {start_s, end_s, p99_ms, error_rate,
 //           throughput_rps} | null, p99_change_ms, p99_change_pct, p99_ms_per_min,
 //           error_rate_change, generator_rss_mib: {first, last, change}}
+//   all     headline: [{key, label, value, unit, text}] (analysis_headline), bottleneck:
+//           {kind, text, suggestion, evidence} (reports/bottleneck.hpp)
 // A figure that cannot be measured is null; `note` explains a missing analysis.
 //
 // Definitions:
@@ -181,6 +184,7 @@ RunAnalyser::RunAnalyser(AnalysisSettings settings, const ThresholdEvaluator* th
 
 std::optional<std::string> RunAnalyser::on_interval(const engine::IntervalReport& report) {
     const double start_s = seconds(report.start), end_s = seconds(report.end);
+    rate_points_.note(rate_point(report.stats, report.target_rps, start_s));
     switch (settings_.type) {
         case ScenarioType::stress: feed_stress(report, start_s, end_s); break;
         case ScenarioType::spike: feed_spike(report, start_s, end_s); break;
@@ -231,6 +235,7 @@ RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step, dou
     row.achieved_rps = all.length_s > 0 ? static_cast<double>(all.completed()) / all.length_s : 0;
     row.p99_ms = p99_ms_of(all.response_time);
     row.error_rate = error_rate_of(all);
+    row.service = rate_point(step.stats, row.window.target_rps, step.start_s);
     if (thresholds_ != nullptr) {
         const auto checks = thresholds_->check_all(step.stats, step.start_s, step.end_s, step.expected_requests);
         for (std::size_t i = 0; i < checks.size(); ++i) {
@@ -273,6 +278,8 @@ json::object RunAnalyser::stress_analysis(double schedule_end_s) const {
                                      {"achieved_rps", tidy(row.achieved_rps)},
                                      {"p99_ms", number_or_null(row.p99_ms)},
                                      {"error_rate", number_or_null(row.error_rate)},
+                                     {"service_p50_ms", row.service.responses > 0 ? json::value(tidy(row.service.p50_ms)) : json::value(nullptr)},
+                                     {"service_p99_ms", row.service.responses > 0 ? json::value(tidy(row.service.p99_ms)) : json::value(nullptr)},
                                      {"pass", row.pass},
                                      {"complete", row.complete},
                                      {"failed", std::move(row_failed)}});
@@ -465,6 +472,28 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
         default: break;
     }
     for (auto& [key, value] : specific) out[key] = value;
+    out["headline"] = analysis_headline(out);
+
+    BottleneckInputs inputs;
+    inputs.connections_key = settings_.connections_key;
+    inputs.low = rate_points_.lowest();
+    inputs.high = rate_points_.highest();
+    if (settings_.type == ScenarioType::stress) {
+        // The steps hold their rates: compare the first and the last measured step.
+        std::vector<StepRow> rows = step_rows_;
+        if (step_) rows.push_back(evaluate_step(*step_, schedule_end_s(result)));
+        std::optional<RatePoint> first, last;
+        for (const auto& row : rows) {
+            if (row.service.responses < RatePoints::kMinResponses) continue;
+            if (!first) first = row.service;
+            last = row.service;
+        }
+        if (first) {
+            inputs.low = first;
+            inputs.high = last;
+        }
+    }
+    out["bottleneck"] = bottleneck_analysis(result, inputs);
     return out;
 }
 

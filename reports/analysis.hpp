@@ -13,6 +13,7 @@
 #pragma once
 
 #include "engine/runner.hpp"
+#include "reports/bottleneck.hpp"
 #include "reports/thresholds.hpp"
 #include "scenarios/plan.hpp"
 
@@ -52,13 +53,18 @@ struct AnalysisSettings {
     double recovery_p99_slack_ms = 1;
     double recovery_error_points = 1;
     std::size_t recovery_intervals = 3;
+    // bottleneck: how the suggestion names the connections setting in YAML.
+    std::string connections_key = "target.http.connections";
 
     // Reads the keys documented at Plan::analysis; missing keys keep the defaults above.
     // Throws std::invalid_argument naming the key of a malformed value.
     static AnalysisSettings from_map(scenarios::ScenarioType type,
                                      const std::map<std::string, std::string>& values);
     static AnalysisSettings from_plan(const scenarios::Plan& plan) {
-        return from_map(plan.type, plan.analysis);
+        auto settings = from_map(plan.type, plan.analysis);
+        if (std::holds_alternative<scenarios::ResolverTargetSpec>(plan.target))
+            settings.connections_key = "target.resolver.connections";
+        return settings;
     }
 };
 
@@ -75,8 +81,8 @@ public:
 
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override;
 
-    // {type, target_rps, achieved_rps, achieved_ratio, ...type-specific keys}; see
-    // docs in analysis.cpp for each type's shape.
+    // {type, target_rps, achieved_rps, achieved_ratio, ...type-specific keys, headline,
+    // bottleneck}; see docs in analysis.cpp for each type's shape.
     [[nodiscard]] boost::json::object analyse(const engine::RunResult& result) const;
 
 private:
@@ -89,6 +95,7 @@ private:
         std::optional<double> error_rate;
         bool pass = false;
         bool complete = false;  // the whole window was measured
+        RatePoint service;      // service time over the window
         std::vector<std::string> failed;  // expressions that failed (with scope)
     };
     struct StepAccumulator {
@@ -110,6 +117,8 @@ private:
 
     AnalysisSettings settings_;
     const ThresholdEvaluator* thresholds_;
+    // bottleneck: the lowest- and highest-rate intervals
+    RatePoints rate_points_;
     // stress
     std::vector<StepRow> step_rows_;
     std::optional<StepAccumulator> step_;
@@ -120,6 +129,14 @@ private:
     std::size_t drift_windows_ = 0;
     std::optional<double> rss_first_kib_, rss_last_kib_;
 };
+
+// summary.json `analysis.headline`: the type's answer, in the order renderers show it first:
+//   stress  capacity, breaking_point (with the thresholds that broke it)
+//   spike   recovery
+//   soak    drift_p99
+// Each item {key, label, value (number|null), unit ("rps", "s", "%"), text}; `key` is the
+// metric name an analysis threshold on it carries (thresholds[].analysis). Empty for other types.
+boost::json::array analysis_headline(const boost::json::object& analysis);
 
 // The resident set size of this process in KiB (VmRSS of /proc/self/status); nullopt where
 // /proc is not available.

@@ -1,6 +1,7 @@
 #include "reports/console.hpp"
 
 #include "reports/number_format.hpp"
+#include "reports/report_tables.hpp"
 #include "reports/text_escape.hpp"
 
 #include <boost/json/value.hpp>
@@ -60,6 +61,19 @@ std::string render_console(const json::object& summary, bool full_spectrum) {
     if (str(stop, "reason") != "completed" && !str(stop, "reason").empty())
         out += fmt::format("  STOPPED EARLY: {} {}\n", str(stop, "reason"), str(stop, "detail"));
 
+    // The answer first: the verdict, the type's headline figures, what limited the run.
+    out += fmt::format("\n  verdict: {}\n", str(summary, "verdict") == "pass" ? "PASS" : "FAIL");
+    for (const auto& item : headline_items(summary)) {
+        out += fmt::format("  {:<15} {} ({})\n", item.label, item.value, strip_control_characters(item.text));
+        for (const auto& threshold : item.thresholds)
+            out += fmt::format("  {:<15} threshold {}\n", "", strip_control_characters(threshold));
+    }
+    if (const auto found = bottleneck(summary); !found.kind.empty()) {
+        out += fmt::format("  {:<15} {}: {}\n", "bottleneck", found.kind, strip_control_characters(found.text));
+        if (!found.suggestion.empty())
+            out += fmt::format("  {:<15} {}\n", "", strip_control_characters(found.suggestion));
+    }
+
     const double target_rps = num(totals, "target_rps");
     out += fmt::format("\n  requests      {} completed, {} ok, {} errors ({}), {} dropped\n",
                        format_count(num(totals, "requests")), format_count(num(totals, "ok")),
@@ -78,6 +92,11 @@ std::string render_console(const json::object& summary, bool full_spectrum) {
             outcome_line += fmt::format(" {} {}", std::string_view(kv.key()), format_count(num(kv.value())));
     }
     out += fmt::format("  outcomes     {}\n", outcome_line.empty() ? " none" : outcome_line);
+    if (const auto statuses = status_breakdown(summary); !statuses.empty())
+        out += fmt::format("  statuses      {}\n", strip_control_characters(statuses));
+    const auto messages = error_messages(summary);
+    for (std::size_t i = 0; i < messages.size(); ++i)
+        out += fmt::format("  {:<14}{}\n", i == 0 ? "errors" : "", strip_control_characters(messages[i]));
 
     out += fmt::format("\n  latency (ms) {:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", "min", "p50", "p90", "p95",
                        "p99", "p99.9", "max", "mean");
@@ -86,7 +105,13 @@ std::string render_console(const json::object& summary, bool full_spectrum) {
     const auto& lag = obj(summary, "schedule_lag_ms");
     out += fmt::format("  schedule lag  p50 {} ms, p99 {} ms, max {} ms\n", format_ms(num(lag, "p50")),
                        format_ms(num(lag, "p99")), format_ms(num(lag, "max")));
-    out += "  (response time counts from the intended start; service time from the actual send)\n";
+    if (const auto* wait = summary.if_contains("connection_wait_ms"); wait && wait->is_object()) {
+        const auto& w = wait->get_object();
+        out += fmt::format("  connection wait p50 {} ms, p90 {} ms, p99 {} ms, max {} ms\n", format_ms(num(w, "p50")),
+                           format_ms(num(w, "p90")), format_ms(num(w, "p99")), format_ms(num(w, "max")));
+    }
+    out += "  (response time counts from the intended start; service time from the actual send; schedule lag is\n"
+           "   how late the generator got to a request, connection wait how long it then waited for a connection)\n";
 
     if (const auto* cache = summary.if_contains("cache"); cache && cache->is_object()) {
         const auto& shares = obj(cache->get_object(), "served_by");
@@ -143,9 +168,6 @@ std::string render_console(const json::object& summary, bool full_spectrum) {
     if (const auto* notes = generator.if_contains("notes"); notes && notes->is_array())
         for (const auto& n : notes->get_array())
             if (n.is_string()) out += fmt::format("\n  GENERATOR: {}", strip_control_characters(n.get_string()));
-    if (generator.contains("generator_bound") && generator.at("generator_bound").is_bool() &&
-        generator.at("generator_bound").get_bool())
-        out += "\n  The generator, not the target, limited this run: its figures understate the target.";
     out += fmt::format("\n  verdict: {}\n", str(summary, "verdict") == "pass" ? "PASS" : "FAIL");
     return out;
 }

@@ -41,6 +41,15 @@ p.note { color: #57606a; margin: 4px 0 8px; }
 .figure.bad { border-color: #cf222e; }
 .notice { border-left: 4px solid #bf8700; background: #fff8c5; padding: 8px 12px; margin: 8px 0; }
 .bottleneck { border-left: 4px solid #cf222e; background: #ffebe9; padding: 8px 12px; }
+.finding { border-left: 4px solid #bf8700; background: #fff8c5; padding: 8px 12px; }
+.finding.none { border-left-color: #2da44e; background: #f6f8fa; }
+.headline { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
+  gap: 12px; margin: 16px 0 8px; }
+.headline .figure { border-width: 2px; padding: 10px 14px; }
+.headline .figure .value { font-size: 30px; }
+.headline .figure .detail { font-size: 13px; color: #1b1f24; }
+.headline .figure .threshold { font-size: 12px; color: #57606a; margin-top: 4px; }
+.headline .figure.bad .threshold { color: #a40e26; font-weight: 600; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e5e8eb; text-align: left; vertical-align: top; }
@@ -62,7 +71,7 @@ footer { margin-top: 36px; color: #57606a; font-size: 12px; border-top: 1px soli
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   header { border-bottom-color: #000; }
   h2 { break-after: avoid; }
-  figure.chart, table, .figures, .notice, .bottleneck { break-inside: avoid; }
+  figure.chart, table, .figures, .headline, .notice, .bottleneck, .finding { break-inside: avoid; }
   figure.chart svg { border: none; }
   tr.bad td { background: none; }
   .verdict, .figure { border-color: #000; }
@@ -146,6 +155,43 @@ std::string figures_html(const object& summary) {
   return html;
 }
 
+// The type's answer (analysis.headline), what limited the run, and for stress the steps: the
+// first thing under the verdict.
+std::string headline_html(const object& summary) {
+  const auto items = headline_items(summary);
+  const auto found = bottleneck(summary);
+  const auto steps = stress_steps_table(summary);
+  if (items.empty() && found.kind.empty() && !steps) return "";
+  std::string html = "<section id=\"headline\">\n";
+  if (!items.empty()) {
+    html += "<div class=\"headline\">\n";
+    for (const auto& item : items) {
+      html += fmt::format("<div class=\"figure{}\" id=\"headline-{}\"><div class=\"label\">{}</div>"
+                          "<div class=\"value\">{}</div><div class=\"detail\">{}</div>",
+                          item.failed ? " bad" : "", escape_markup(item.key), escape_markup(item.label),
+                          escape_markup(item.value), escape_markup(item.text));
+      for (const auto& threshold : item.thresholds) {
+        html += fmt::format("<div class=\"threshold\">threshold {}</div>", escape_markup(threshold));
+      }
+      html += "</div>\n";
+    }
+    html += "</div>\n";
+  }
+  if (!found.kind.empty()) {
+    const char* css = found.kind == "generator" ? "bottleneck" : found.kind == "none" ? "finding none" : "finding";
+    html += fmt::format("<p class=\"{}\" id=\"bottleneck\"><strong>Bottleneck: {}.</strong> {}{}</p>\n", css,
+                        escape_markup(found.kind), escape_markup(found.text),
+                        found.suggestion.empty() ? "" : " <strong>" + escape_markup(found.suggestion) + "</strong>");
+  }
+  if (steps) {
+    html += fmt::format("<h2>{}</h2>\n<p class=\"note\">{}</p>\n", escape_markup(steps->title),
+                        escape_markup(steps->note));
+    html += html_table(*steps);
+  }
+  html += "</section>\n";
+  return html;
+}
+
 std::string notices_html(const object& summary) {
   std::string html;
   for (const auto& notice : notices(summary)) {
@@ -156,7 +202,7 @@ std::string notices_html(const object& summary) {
 
 std::string generator_html(const object& summary) {
   const auto table = generator_table(summary);
-  const bool bound = bool_at(summary, "generator.generator_bound").value_or(false);
+  const bool bound = bottleneck(summary).kind == "generator";
   std::string html = fmt::format("<section id=\"{}\">\n<h2>{}</h2>\n<p class=\"{}\">{}</p>\n",
                                  table.id, escape_markup(table.title), bound ? "bottleneck" : "note",
                                  escape_markup(table.note));
@@ -182,6 +228,7 @@ std::string render_html(const object& summary) {
       "<title>volley · {} · {}</title>\n<style>{}</style>\n</head>\n<body>\n",
       escape_markup(scenario_title(summary)), verdict_text(summary), stylesheet);
   html += header_html(summary);
+  html += headline_html(summary);
   html += figures_html(summary);
   html += notices_html(summary);
   html += table_section(run_table(summary));
@@ -200,9 +247,18 @@ std::string render_html(const object& summary) {
   html += chart_figure(throughput_chart(summary), "Achieved vs target throughput (requests/s)");
   html += "</section>\n";
 
+  std::string errors_html;
+  if (const auto statuses = status_table(summary)) {
+    errors_html += fmt::format("<h3>{}</h3>\n", escape_markup(statuses->title)) + html_table(*statuses);
+  }
+  if (const auto messages = error_messages_table(summary)) {
+    errors_html += fmt::format("<h3>{}</h3>\n<p class=\"note\">{}</p>\n", escape_markup(messages->title),
+                               escape_markup(messages->note)) +
+                   html_table(*messages);
+  }
   html += table_section(outcomes_table(summary),
-                        chart_figure(outcomes_chart(summary),
-                                     "Errors and dropped requests per second, per interval"));
+                        errors_html + chart_figure(outcomes_chart(summary),
+                                                   "Errors and dropped requests per second, per interval"));
 
   if (const auto cache = cache_table(summary)) {
     html += table_section(*cache, chart_figure(cache_chart(summary),

@@ -25,6 +25,34 @@ struct TestCase {
   std::string system_out{};
 };
 
+// One case per analysis finding (analysis.headline), failing when a threshold on it failed.
+std::vector<TestCase> analysis_cases(const object& summary, bool& any_failed) {
+  std::vector<TestCase> cases;
+  for (const auto& item : headline_items(summary)) {
+    TestCase test{"volley.analysis", item.label};
+    test.system_out = fmt::format("{}: {}", item.value, item.text);
+    std::string thresholds;
+    for (const auto& t : item.thresholds) thresholds += (thresholds.empty() ? "" : "; ") + t;
+    if (!thresholds.empty()) test.system_out += "\nthresholds: " + thresholds;
+    if (item.failed) {
+      any_failed = true;
+      test.failure_type = "threshold";
+      test.failure_message = fmt::format("{} {}: {}", item.label, item.value, thresholds);
+      test.failure_detail = fmt::format("{} {} ({})\n{}", item.label, item.value, item.text, thresholds);
+    }
+    cases.push_back(std::move(test));
+  }
+  return cases;
+}
+
+// True when analysis.headline has an item with this key (its thresholds show there).
+bool in_headline(const object& summary, const std::string& key) {
+  for (const auto& item : headline_items(summary)) {
+    if (item.key == key) return true;
+  }
+  return false;
+}
+
 std::vector<TestCase> threshold_cases(const object& summary, bool& any_failed) {
   std::vector<TestCase> cases;
   const auto* thresholds = array_at(summary, "thresholds");
@@ -32,6 +60,7 @@ std::vector<TestCase> threshold_cases(const object& summary, bool& any_failed) {
   for (const auto& item : *thresholds) {
     const auto* threshold = item.if_object();
     if (threshold == nullptr) continue;
+    if (is_analysis_threshold(*threshold) && in_headline(summary, string_at(*threshold, "analysis"))) continue;
     TestCase test{"volley.thresholds", threshold_label(*threshold)};
     const auto actual = threshold_actual(*threshold);
     const auto limit = threshold_limit(string_at(*threshold, "expr"));
@@ -79,7 +108,11 @@ TestCase run_case(const object& summary, bool any_threshold_failed) {
       format_optional(number_at(summary, "totals.target_rps"), &format_rps),
       format_optional(number_at(summary, "totals.error_rate"), &format_percent),
       format_optional(number_at(summary, "totals.dropped"), &format_count),
-      format_optional(number_at(summary, "latency_ms.p99"), &format_ms), generator_sentence(summary));
+      format_optional(number_at(summary, "latency_ms.p99"), &format_ms), bottleneck_sentence(summary));
+  if (const auto statuses = status_breakdown(summary); !statuses.empty()) {
+    test.system_out += "\nHTTP statuses: " + statuses;
+  }
+  for (const auto& message : error_messages(summary)) test.system_out += "\nerror: " + message;
   return test;
 }
 
@@ -91,7 +124,8 @@ std::string property(std::string_view name, const std::string& value) {
 
 std::string render_junit(const object& summary) {
   bool any_threshold_failed = false;
-  auto cases = threshold_cases(summary, any_threshold_failed);
+  auto cases = analysis_cases(summary, any_threshold_failed);
+  for (auto& test : threshold_cases(summary, any_threshold_failed)) cases.push_back(std::move(test));
   cases.push_back(run_case(summary, any_threshold_failed));
   std::size_t failures = 0;
   for (const auto& test : cases) failures += test.failure_type.empty() ? 0 : 1;

@@ -55,7 +55,25 @@ std::string render_markdown(const object& summary) {
   const auto duration = number_at(summary, "duration_s");
   if (!started.empty()) md += fmt::format(" · started {}", escape_markdown(started));
   if (duration) md += fmt::format(" · {} s", format_seconds(*duration));
-  md += "\n\n## Key figures\n\n";
+  md += "\n";
+  const auto items = headline_items(summary);
+  const auto found = bottleneck(summary);
+  if (!items.empty()) {
+    ReportTable headline{"headline", "Headline", "", {{"Finding"}, {"Value", true}, {"Detail"}, {"Threshold"}},
+                         {}, {}};
+    for (const auto& item : items) {
+      std::string thresholds;
+      for (const auto& t : item.thresholds) thresholds += (thresholds.empty() ? "" : "; ") + t;
+      headline.add_row({item.label, item.value, item.text, thresholds});
+    }
+    md += markdown_section(headline);
+  }
+  if (!found.kind.empty()) {
+    md += fmt::format("\n**Bottleneck: {}.** {}\n", escape_markdown(found.kind), escape_markdown(found.text));
+    if (!found.suggestion.empty()) md += fmt::format("\n{}\n", escape_markdown(found.suggestion));
+  }
+  if (const auto steps = stress_steps_table(summary)) md += markdown_section(*steps);
+  md += "\n## Key figures\n\n";
   md += key_figures_table(summary);
   for (const auto& notice : notices(summary)) {
     md += fmt::format("\n> **Notice:** {}\n", escape_markdown(notice));
@@ -66,6 +84,8 @@ std::string render_markdown(const object& summary) {
   md += markdown_section(spectrum_table(summary));
   md += markdown_section(timeline_table(summary));
   md += markdown_section(outcomes_table(summary));
+  if (const auto statuses = status_table(summary)) md += markdown_section(*statuses);
+  if (const auto messages = error_messages_table(summary)) md += markdown_section(*messages);
   if (const auto cache = cache_table(summary)) md += markdown_section(*cache);
   md += markdown_section(requests_table(summary));
 

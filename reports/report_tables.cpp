@@ -16,7 +16,7 @@ namespace {
 
 using boost::json::object;
 
-constexpr std::array<std::pair<const char*, const char*>, 10> outcome_classes{{
+constexpr std::array<std::pair<const char*, const char*>, 11> outcome_classes{{
     {"ok", "answered as expected (expect.status)"},
     {"http_4xx", "HTTP 4xx not accepted as ok"},
     {"http_5xx", "HTTP 5xx"},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<const char*, const char*>, 10> outcome_classes{{
     {"protocol_error", "malformed or unexpected response"},
     {"not_found", "resolver: unknown entity id"},
     {"dropped", "never sent: in-flight limit reached"},
+    {"cancelled", "sent, abandoned unanswered when the run was stopped at once"},
 }};
 
 std::string ms_or_missing(const object& o, std::string_view path) {
@@ -58,14 +59,35 @@ std::optional<double> achieved_fraction(const object& summary) {
   return *achieved / *target;
 }
 
+void flatten_value(const boost::json::value& value, const std::string& path, ReportTable& table);
+
+// Every leaf as "path.to.key" → value; arrays of scalars joined with ", ", arrays of objects
+// as path[i].key.
 void flatten(const object& o, const std::string& prefix, ReportTable& table) {
   for (const auto& [key, value] : o) {
-    const std::string path = prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
-    if (const auto* nested = value.if_object(); nested != nullptr && !nested->empty()) {
-      flatten(*nested, path, table);
-    } else {
-      table.add_row({path, format_json_scalar(value)});
+    flatten_value(value, prefix.empty() ? std::string(key) : prefix + "." + std::string(key), table);
+  }
+}
+
+void flatten_value(const boost::json::value& value, const std::string& path, ReportTable& table) {
+  if (const auto* nested = value.if_object(); nested != nullptr && !nested->empty()) {
+    flatten(*nested, path, table);
+  } else if (const auto* array = value.if_array(); array != nullptr && !array->empty()) {
+    const bool scalars = std::all_of(array->begin(), array->end(),
+                                     [](const auto& v) { return !v.is_object() && !v.is_array(); });
+    if (scalars) {
+      std::string joined;
+      for (const auto& v : *array) joined += (joined.empty() ? "" : ", ") + format_json_scalar(v);
+      table.add_row({path, joined});
+      return;
     }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      flatten_value((*array)[i], fmt::format("{}[{}]", path, i), table);
+    }
+  } else if (value.is_array()) {
+    table.add_row({path, "none"});
+  } else {
+    table.add_row({path, format_json_scalar(value)});
   }
 }
 
@@ -117,6 +139,7 @@ std::vector<StageSpan> stages(const object& summary) {
     span.start_s = number_at(*stage, "start_s").value_or(0.0);
     span.end_s = number_at(*stage, "end_s").value_or(span.start_s);
     span.target_rps = number_at(*stage, "target_rps");
+    if (span.end_s <= span.start_s) continue;  // a jump (zero-length stage): nothing runs in it
     out.push_back(span);
   }
   return out;
@@ -142,38 +165,6 @@ std::vector<std::string> notices(const object& summary) {
 
 std::vector<std::string> generator_notes(const object& summary) {
   return strings_of(array_at(summary, "generator.notes"));
-}
-
-std::string generator_sentence(const object& summary) {
-  const auto bound = bool_at(summary, "generator.generator_bound");
-  auto lag_p99 = number_at(summary, "generator.lag_p99_ms");
-  if (!lag_p99) lag_p99 = number_at(summary, "schedule_lag_ms.p99");
-  const auto fraction = achieved_fraction(summary);
-  if (!bound) return "The summary does not say whether the load generator kept up.";
-  if (!*bound) {
-    return fmt::format(
-        "The load generator kept up with the schedule (schedule lag p99 {} ms, CPU {} of one "
-        "core), so "
-        "these figures describe the target.",
-        format_optional(lag_p99, &format_ms), format_optional(number_at(summary,
-        "generator.cpu_util"), &format_percent));
-  }
-  std::vector<std::string> reasons;
-  if (lag_p99 && *lag_p99 > 1.0) {
-    reasons.push_back(fmt::format("schedule lag p99 was {} ms (limit 1 ms)", format_ms(*lag_p99)));
-  }
-  if (fraction && *fraction < 0.99) {
-    reasons.push_back(fmt::format("it achieved only {} of the target rate", format_percent(*fraction)));
-  }
-  std::string because;
-  for (std::size_t i = 0; i < reasons.size(); ++i) {
-    because += (i == 0 ? ": " : " and ") + reasons[i];
-  }
-  return fmt::format(
-      "The load generator, not the target, was the bottleneck{}. These figures show the "
-      "generator's limit, not the target's; rerun with more threads (-t) or split the run "
-      "across machines (--segment i/n).",
-      because);
 }
 
 std::string threshold_label(const object& threshold) {
@@ -277,15 +268,17 @@ ReportTable thresholds_table(const object& summary) {
 ReportTable latency_table(const object& summary) {
   ReportTable table{"latency", "Latency (ms)",
                     "Response time counts from the intended start (includes queueing); service "
-                    "time from the actual send; schedule lag = actual send − intended start.",
+                    "time from the actual send; schedule lag is how late the generator got to a "
+                    "request; connection wait is how long a request then waited for a free "
+                    "connection.",
                     {{"Measure"}}, {}, {}};
   constexpr std::array<std::pair<const char*, const char*>, 9> columns{{
       {"min", "min"}, {"mean", "mean"}, {"stddev", "stddev"}, {"p50", "p50"}, {"p90", "p90"},
       {"p95", "p95"}, {"p99", "p99"}, {"p99.9", "p999"}, {"max", "max"}}};
   for (const auto& column : columns) table.columns.push_back({column.first, true});
-  for (const auto& [label, prefix] : std::array<std::pair<const char*, const char*>, 3>{
+  for (const auto& [label, prefix] : std::array<std::pair<const char*, const char*>, 4>{
            {{"Response time", "latency_ms"}, {"Service time", "service_time_ms"},
-            {"Schedule lag", "schedule_lag_ms"}}}) {
+            {"Schedule lag", "schedule_lag_ms"}, {"Connection wait", "connection_wait_ms"}}}) {
     std::vector<std::string> row{label};
     for (const auto& column : columns) {
       row.push_back(ms_or_missing(summary, std::string(prefix) + "." + column.second));
@@ -458,8 +451,26 @@ ReportTable spectrum_table(const object& summary) {
 }
 
 ReportTable generator_table(const object& summary) {
-  ReportTable table{"generator", "Generator health", generator_sentence(summary),
-                    {{"Measure"}, {"Value", true}}, {}, {}};
+  const auto found = bottleneck(summary);
+  std::string note;
+  if (found.kind == "generator") {
+    note = bottleneck_sentence(summary);
+  } else {
+    auto lag_p99 = number_at(summary, "generator.lag_p99_ms");
+    if (!lag_p99) lag_p99 = number_at(summary, "schedule_lag_ms.p99");
+    const auto cpu = format_optional(number_at(summary, "generator.cpu_util"), &format_percent);
+    if (bool_at(summary, "analysis.bottleneck.evidence.late_generator").value_or(false)) {
+      note = fmt::format("The load generator was a little late (schedule lag p99 {} ms, CPU {} of one core) "
+                         "but did not limit the run: the {} added more delay.",
+                         format_optional(lag_p99, &format_ms), cpu,
+                         found.kind == "connections" ? "connections" : "target");
+    } else {
+      note = fmt::format("The load generator kept up with the schedule (schedule lag p99 {} ms, CPU {} of "
+                         "one core).",
+                         format_optional(lag_p99, &format_ms), cpu);
+    }
+  }
+  ReportTable table{"generator", "Generator health", note, {{"Measure"}, {"Value", true}}, {}, {}};
   table.add_row({"Worker threads", format_optional(number_at(summary, "generator.threads"),
                                                    &format_count)});
   table.add_row({"CPU (% of one core)", format_optional(number_at(summary, "generator.cpu_util"),
@@ -469,9 +480,8 @@ ReportTable generator_table(const object& summary) {
   table.add_row({"Schedule lag max (ms)", ms_or_missing(summary, "schedule_lag_ms.max")});
   table.add_row({"Achieved / target rate", format_optional(achieved_fraction(summary),
                                                            &format_percent)});
-  const auto bound = bool_at(summary, "generator.generator_bound");
-  table.add_row({"Generator-bound", bound ? (*bound ? "yes" : "no") : std::string(missing_value_text)},
-                bound && *bound ? RowMark::bad : RowMark::none);
+  table.add_row({"Bottleneck", found.kind.empty() ? std::string(missing_value_text) : found.kind},
+                found.kind == "generator" ? RowMark::bad : RowMark::none);
   return table;
 }
 
@@ -479,7 +489,14 @@ std::optional<ReportTable> analysis_table(const object& summary) {
   const auto* analysis = object_at(summary, "analysis");
   if (analysis == nullptr || analysis->empty()) return std::nullopt;
   ReportTable table{"analysis", "Analysis", "", {{"Finding"}, {"Value", true}}, {}, {}};
-  flatten(*analysis, "", table);
+  // The headline, the bottleneck and the stress steps have their own sections.
+  object rest;
+  for (const auto& [key, value] : *analysis) {
+    if (key == "headline" || key == "bottleneck") continue;
+    if (key == "steps" && stress_steps_table(summary)) continue;
+    rest[key] = value;
+  }
+  flatten(rest, "", table);
   return table;
 }
 

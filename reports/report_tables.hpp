@@ -47,7 +47,8 @@ struct KeyFigure {
   RowMark mark = RowMark::none;
 };
 
-// One stage of the load profile as summary.json's scenario.stages gives it.
+// One stage of the load profile as summary.json's scenario.stages gives it. Zero-length stages
+// (a jump to the next rate, e.g. stress with step_ramp 0s) are left out and not numbered.
 struct StageSpan {
   int number = 0;  // 1-based
   double start_s = 0;
@@ -78,8 +79,45 @@ std::vector<std::string> notices(const boost::json::object& summary);
 std::string stop_text(const boost::json::object& summary);
 // generator.notes[] as raw strings.
 std::vector<std::string> generator_notes(const boost::json::object& summary);
-// A plain sentence saying whether the generator or the target limited the run.
-std::string generator_sentence(const boost::json::object& summary);
+
+// ---- findings (report_findings.cpp) ----
+
+// One item of analysis.headline, ready to show, with the analysis thresholds on it.
+struct HeadlineItem {
+  std::string key;    // "capacity", "breaking_point", "recovery", "drift_p99"
+  std::string label;  // "Capacity"
+  std::string value;  // "400.0/s", "2.0 s", "+12.30%", or missing_value_text
+  std::string text;   // the sentence from summary.json
+  std::vector<std::string> thresholds;  // "capacity >= 500/s: FAIL (actual 400 rps)"
+  bool failed = false;                  // a threshold on it failed
+};
+// analysis.headline in order; empty when the summary has none.
+std::vector<HeadlineItem> headline_items(const boost::json::object& summary);
+// True for a threshold object judged from the analysis (it carries `analysis: <key>`).
+bool is_analysis_threshold(const boost::json::object& threshold);
+
+// analysis.bottleneck: kind ("none", "generator", "connections", "target"; "" when absent),
+// its sentence and suggestion.
+struct Bottleneck {
+  std::string kind;
+  std::string text;
+  std::string suggestion;
+};
+Bottleneck bottleneck(const boost::json::object& summary);
+// One plain paragraph: the bottleneck's sentence and suggestion; a fallback sentence for a
+// summary without one.
+std::string bottleneck_sentence(const boost::json::object& summary);
+
+// errors.by_status as "200 950, 404 50" ("" when none) and errors.first as
+// "connect_error 60: connection refused" lines (without detail: "timeout 3").
+std::string status_breakdown(const boost::json::object& summary);
+std::vector<std::string> error_messages(const boost::json::object& summary);
+// HTTP statuses of the answered requests; none when errors.by_status is absent or empty.
+std::optional<ReportTable> status_table(const boost::json::object& summary);
+// The first distinct error messages; none when errors.first is absent or empty.
+std::optional<ReportTable> error_messages_table(const boost::json::object& summary);
+// The stress steps (analysis.steps) as a table; none for other types.
+std::optional<ReportTable> stress_steps_table(const boost::json::object& summary);
 
 // "[request] expr" for a scoped threshold, else expr.
 std::string threshold_label(const boost::json::object& threshold);

@@ -1,6 +1,7 @@
 #include "reports/summary_json.hpp"
 
 #include "reports/hgrm.hpp"
+#include "reports/thresholds.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -59,6 +60,31 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
     return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(secs)), millis);
 }
 
+// summary.json `errors`: answered requests by HTTP status, errors by outcome class, and the first
+// distinct error messages the target gave.
+json::object errors_section(const engine::IntervalStats& totals) {
+    json::object by_status;
+    for (std::size_t status = 100; status < engine::kStatusSlots; ++status) {
+        if (totals.status_counts[status] > 0) by_status[std::to_string(status)] = totals.status_counts[status];
+    }
+    const auto all = totals.combined();
+    json::object by_class;
+    for (std::size_t i = 0; i < engine::kOutcomeCount; ++i) {
+        const auto o = static_cast<Outcome>(i);
+        if (o == Outcome::ok || !engine::is_answered(o) || all.outcomes[i] == 0) continue;
+        by_class[engine::kOutcomeNames[i]] = all.outcomes[i];
+    }
+    json::array first;
+    for (const auto& sample : totals.error_samples) {
+        first.push_back(json::object{{"class", engine::outcome_name(sample.outcome)},
+                                     {"detail", sample.detail},
+                                     {"count", sample.count}});
+    }
+    return json::object{{"by_status", std::move(by_status)},
+                        {"by_class", std::move(by_class)},
+                        {"first", std::move(first)}};
+}
+
 const char* stop_reason_name(engine::StopReason reason) {
     switch (reason) {
         case engine::StopReason::completed: return "completed";
@@ -93,16 +119,6 @@ json::object latency_ms(const engine::HdrHistogram& h) {
                         {"p99", ms(h.value_at_percentile(99))},
                         {"p999", ms(h.value_at_percentile(99.9))},
                         {"max", ms(h.max())}};
-}
-
-bool generator_bound(const engine::RunResult& result) {
-    if (result.totals.schedule_lag.value_at_percentile(99) > 1'000'000) return true;
-    if (result.closed_model || result.target_rps <= 0) return false;
-    const auto all = result.totals.combined();
-    const bool in_flight_limited = outcome(all, Outcome::dropped) > 0;
-    const double achieved = ratio(static_cast<double>(result.totals.sent), seconds(result.scheduled_duration));
-    return !in_flight_limited && achieved < 0.99 * result.target_rps &&
-           result.stop_reason == engine::StopReason::completed;
 }
 
 json::object make_summary(const engine::RunResult& result, const RunMetadata& metadata,
@@ -147,7 +163,13 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
     summary["schedule_lag_ms"] = json::object{{"p50", ms(lag.value_at_percentile(50))},
                                               {"p99", ms(lag.value_at_percentile(99))},
                                               {"max", ms(lag.max())}};
+    const auto& wait = result.totals.connection_wait;
+    summary["connection_wait_ms"] = json::object{{"p50", ms(wait.value_at_percentile(50))},
+                                                 {"p90", ms(wait.value_at_percentile(90))},
+                                                 {"p99", ms(wait.value_at_percentile(99))},
+                                                 {"max", ms(wait.max())}};
     summary["outcomes"] = outcomes_object(all);
+    summary["errors"] = errors_section(result.totals);
     summary["cache"] = cache_section(all.served_by, metadata.reports_tiers);
 
     json::array requests;
@@ -190,6 +212,7 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
     }
     summary["intervals"] = std::move(intervals);
 
+    evaluate_analysis_thresholds(thresholds, analysis);
     bool any_failed = false;
     for (const auto& t : thresholds) {
         if (const auto* obj = t.if_object(); obj && obj->contains("pass") && !obj->at("pass").as_bool())
@@ -198,20 +221,16 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
     summary["thresholds"] = std::move(thresholds);
     summary["analysis"] = std::move(analysis);
 
-    const bool bound = generator_bound(result);
     json::array notes;
     if (lag.value_at_percentile(99) > 1'000'000)
         notes.push_back(json::string(fmt::format("schedule lag p99 is {:.2f} ms (> 1 ms): the generator sent late",
                                                  ms(lag.value_at_percentile(99)))));
-    if (bound && lag.value_at_percentile(99) <= 1'000'000)
-        notes.push_back(json::string("achieved rate below 99% of target without reaching the in-flight limit"));
     if (all.response_time.out_of_range_count() > 0)
         notes.push_back(json::string(fmt::format("{} latencies above 1 h were clamped", all.response_time.out_of_range_count())));
     summary["generator"] = json::object{{"threads", result.threads},
                                         {"slots", result.slots},
                                         {"cpu_util", ratio(result.cpu_seconds, duration_s)},
                                         {"cpu_seconds", result.cpu_seconds},
-                                        {"generator_bound", bound},
                                         {"lag_p99_ms", ms(lag.value_at_percentile(99))},
                                         {"notes", std::move(notes)}};
     summary["latency_spectrum"] = json::object{{"response", spectrum(all.response_time)},

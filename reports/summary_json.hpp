@@ -36,12 +36,11 @@ std::vector<StageMark> stage_marks(const engine::OpenProfile& profile);
 // Latency statistics of one histogram in ms: {min, mean, stddev, p50, p90, p95, p99, p999, max}.
 boost::json::object latency_ms(const engine::HdrHistogram& histogram);
 
-// True when the generator, not the target, limited the run (design §3 self-health).
-bool generator_bound(const engine::RunResult& result);
-
 // Builds summary.json. `thresholds` holds {expr, actual, pass} objects and `analysis` the
-// type-specific analysis; the verdict is "fail" when a threshold failed or the run could not be
-// carried out.
+// type-specific analysis (RunAnalyser::analyse); thresholds on analysis findings (capacity,
+// breaking_point, recovery, drift) are evaluated here from `analysis`
+// (evaluate_analysis_thresholds). The verdict is "fail" when a threshold failed or the run could
+// not be carried out.
 boost::json::object make_summary(const engine::RunResult& result, const RunMetadata& metadata,
                                  boost::json::array thresholds, boost::json::object analysis);
 

@@ -35,6 +35,7 @@ double result_scale(const ThresholdExpr& expr) {
     switch (expr.unit) {
         case ThresholdUnit::ns: return 1e-6;
         case ThresholdUnit::ratio:
+        case ThresholdUnit::change_ratio:
         case ThresholdUnit::fraction_of_target: return 100;
         case ThresholdUnit::rps:
         case ThresholdUnit::count: return 1;
@@ -117,6 +118,11 @@ NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
             return {static_cast<double>(completed) / span.length_s,
                     fmt::format("{} completed in {:g} s", completed, tidy(span.length_s))};
         }
+        case ThresholdMetric::capacity:
+        case ThresholdMetric::breaking_point:
+        case ThresholdMetric::recovery:
+        case ThresholdMetric::drift_p99:
+            return {std::nullopt, "judged from the analysis at the end of the run"};
         case ThresholdMetric::dropped: {
             const std::uint64_t dropped = outcome(span.outcomes, Outcome::dropped);
             if (expr.unit == ThresholdUnit::count) {
@@ -194,7 +200,8 @@ std::uint64_t SpanStats::scheduled() const { return completed() + outcome(outcom
 std::string_view result_unit(const ThresholdExpr& expr) {
     switch (expr.unit) {
         case ThresholdUnit::ns: return "ms";
-        case ThresholdUnit::ratio: return "%";
+        case ThresholdUnit::ratio:
+        case ThresholdUnit::change_ratio: return "%";
         case ThresholdUnit::rps: return "rps";
         case ThresholdUnit::count: return "count";
         case ThresholdUnit::fraction_of_target: return "% target";
@@ -225,6 +232,12 @@ ThresholdEvaluator::ThresholdEvaluator(std::vector<scenarios::ThresholdSpec> spe
     for (auto& spec : specs) {
         Threshold threshold;
         threshold.expr = scenarios::parse_threshold_expr(spec.expr);
+        if (scenarios::is_analysis_metric(threshold.expr.metric) &&
+            (spec.request || spec.window || spec.abort_on_fail)) {
+            throw std::invalid_argument(fmt::format(
+                "threshold '{}': judged from the analysis at the end, it takes no request, window or abort_on_fail",
+                spec.expr));
+        }
         if (spec.request) {
             const auto found = std::find(request_names_.begin(), request_names_.end(), *spec.request);
             if (found == request_names_.end()) {
@@ -305,6 +318,14 @@ std::vector<ThresholdCheck> ThresholdEvaluator::check_all(const engine::Interval
     std::vector<ThresholdCheck> checks;
     checks.reserve(thresholds_.size());
     for (const auto& threshold : thresholds_) {
+        if (scenarios::is_analysis_metric(threshold.expr.metric)) {
+            // A finding about the whole analysis (capacity, …) says nothing about one span.
+            ThresholdCheck check;
+            check.pass = true;
+            check.detail = "not judged per span";
+            checks.push_back(std::move(check));
+            continue;
+        }
         SpanStats span;
         span.add_interval(stats, threshold.request, start_s, end_s, expected_requests);
         checks.push_back(check_threshold(threshold.expr, span));
@@ -359,7 +380,10 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold, const eng
                              result.stop_detail == *abort_reason_;
     ThresholdCheck check;
     std::string detail;
-    if (aborted_run) {
+    if (scenarios::is_analysis_metric(threshold.expr.metric)) {
+        check.limit = tidy(threshold.expr.value * result_scale(threshold.expr));
+        detail = "not judged yet: evaluate_analysis_thresholds fills this from the analysis";
+    } else if (aborted_run) {
         check = threshold.abort->check;
         check.pass = false;
         detail = fmt::format("aborted the run after {:g} s: {}", tidy(threshold.abort->end_s), check.detail);
@@ -387,6 +411,9 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold, const eng
     object["pass"] = check.pass;
     object["abort_on_fail"] = threshold.spec.abort_on_fail;
     object["detail"] = detail;
+    if (scenarios::is_analysis_metric(threshold.expr.metric)) {
+        object["analysis"] = scenarios::metric_name(threshold.expr.metric);
+    }
     if (threshold.window) {
         json::object tally{{"length_s", threshold.window_s},
                            {"evaluated", windows.evaluated},

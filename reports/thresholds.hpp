@@ -14,7 +14,15 @@
 //                              share of the scheduled requests)
 //   dropped == 0               count
 //   dropped < 0.1%             percent, 0..100 (dropped / (completed + dropped))
+//   capacity, breaking_point   rps (a stress step's target rate)
+//   recovery                   ms (spike: from the spike's end until back in the baseline band)
+//   drift(p99) < 20%           percent change, may exceed 100 or be negative (soak: last drift
+//                              window's p99 vs the first's); drift(p99) < 50ms: ms change
 // The result's `unit` key names it: "ms", "%", "rps", "% target" or "count".
+//
+// Analysis thresholds (capacity, breaking_point, recovery, drift(p99)) are judged once, from
+// summary.json's `analysis` at the end of the run: results() leaves them unjudged (marked with
+// `analysis: <metric>`), evaluate_analysis_thresholds() judges them.
 //
 // Windows (`window: 10s`): the run's 1-second intervals are grouped into consecutive,
 // non-overlapping windows of the smallest number of intervals covering the window length,
@@ -159,5 +167,16 @@ private:
     double target_rps_ = 0;
     std::optional<std::string> abort_reason_;  // returned once
 };
+
+// Judges the analysis thresholds in `thresholds` (results() objects carrying an `analysis` key)
+// from `analysis` (RunAnalyser::analyse): sets actual, pass and detail. How each is read:
+//   capacity        analysis.capacity_rps; 0 when the first step already failed
+//   breaking_point  analysis.breaking_point_rps; when every planned step was measured and
+//                   passed, the breaking point lies above the last step: actual null, and the
+//                   threshold passes when it asks for more (> or >=)
+//   recovery        analysis.recovery_s (fails when the target did not recover)
+//   drift(p99)      analysis.drift.p99_change_pct or p99_change_ms
+// A figure the analysis could not measure (or an analysis of another type) fails.
+void evaluate_analysis_thresholds(boost::json::array& thresholds, const boost::json::object& analysis);
 
 }  // namespace volley::reports

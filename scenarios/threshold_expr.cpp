@@ -35,10 +35,14 @@ constexpr MetricName kMetricWords[] = {
     {"throughput", ThresholdMetric::throughput},
     {"dropped", ThresholdMetric::dropped},
     {"cache_hit_rate", ThresholdMetric::cache_hit_rate},
+    {"capacity", ThresholdMetric::capacity},
+    {"breaking_point", ThresholdMetric::breaking_point},
+    {"recovery", ThresholdMetric::recovery},
 };
 
 constexpr std::string_view kMetricList =
-    "p(N), avg, min, max, error_rate, throughput, dropped, cache_hit_rate, served_by.L1..L4";
+    "p(N), avg, min, max, error_rate, throughput, dropped, cache_hit_rate, served_by.L1..L4, "
+    "capacity, breaking_point, recovery, drift(p99)";
 
 // Parses the metric at the front of `rest` and removes it.
 void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& out) {
@@ -57,6 +61,15 @@ void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& o
         }
         out.metric = ThresholdMetric::percentile;
         out.percentile = percentile;
+        rest.remove_prefix(close + 1);
+        return;
+    }
+    if (starts_with(rest, "drift(")) {
+        const auto close = rest.find(')');
+        if (close == std::string_view::npos) fail(expr, "drift( needs a closing parenthesis");
+        const std::string_view of = trim(rest.substr(6, close - 6));
+        if (of != "p99") fail(expr, fmt::format("drift of '{}' is not measured (write drift(p99))", of));
+        out.metric = ThresholdMetric::drift_p99;
         rest.remove_prefix(close + 1);
         return;
     }
@@ -82,6 +95,7 @@ void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& o
         }
     }
     if (word == "served_by") fail(expr, "served_by needs a tier: served_by.L1 .. served_by.L4");
+    if (word == "drift") fail(expr, "drift needs what drifts: drift(p99)");
     if (word.size() >= 2 && word[0] == 'p' && word[1] >= '0' && word[1] <= '9') {
         fail(expr, fmt::format("unknown metric '{}' (write percentiles as p({}))", word,
                                word.substr(1)));
@@ -155,9 +169,39 @@ void take_value(std::string_view expr, std::string_view value, ThresholdExpr& ou
         case ThresholdMetric::avg:
         case ThresholdMetric::min:
         case ThresholdMetric::max:
+        case ThresholdMetric::recovery:
             out.unit = ThresholdUnit::ns;
             out.value = time_value_ns(expr, value);
             return;
+        case ThresholdMetric::capacity:
+        case ThresholdMetric::breaking_point:
+            if (value.find('/') == std::string_view::npos && value != "0") {
+                fail(expr, fmt::format("{} is a rate: write e.g. {}/s", metric_name(out.metric), value));
+            }
+            try {
+                out.value = parse_rate_rps(value);
+            } catch (const std::invalid_argument& error) {
+                fail(expr, error.what());
+            }
+            out.unit = ThresholdUnit::rps;
+            return;
+        case ThresholdMetric::drift_p99: {
+            if (value.back() != '%') {
+                out.unit = ThresholdUnit::ns;
+                out.value = time_value_ns(expr, value);
+                return;
+            }
+            std::string_view number = trim(value.substr(0, value.size() - 1));
+            const bool negative = !number.empty() && number.front() == '-';
+            if (negative) number.remove_prefix(1);
+            try {
+                out.value = parse_percent_ratio(std::string(number) + "%") * (negative ? -1 : 1);
+            } catch (const std::invalid_argument&) {
+                fail(expr, fmt::format("'{}' is not a percentage (write e.g. 20%)", value));
+            }
+            out.unit = ThresholdUnit::change_ratio;
+            return;
+        }
         case ThresholdMetric::error_rate:
         case ThresholdMetric::cache_hit_rate:
         case ThresholdMetric::served_by:
@@ -246,8 +290,24 @@ std::string_view metric_name(ThresholdMetric metric) {
         case ThresholdMetric::dropped: return "dropped";
         case ThresholdMetric::cache_hit_rate: return "cache_hit_rate";
         case ThresholdMetric::served_by: return "served_by";
+        case ThresholdMetric::capacity: return "capacity";
+        case ThresholdMetric::breaking_point: return "breaking_point";
+        case ThresholdMetric::recovery: return "recovery";
+        case ThresholdMetric::drift_p99: return "drift_p99";
     }
     return "?";
+}
+
+bool is_analysis_metric(ThresholdMetric metric) { return !analysis_metric_type(metric).empty(); }
+
+std::string_view analysis_metric_type(ThresholdMetric metric) {
+    switch (metric) {
+        case ThresholdMetric::capacity:
+        case ThresholdMetric::breaking_point: return "stress";
+        case ThresholdMetric::recovery: return "spike";
+        case ThresholdMetric::drift_p99: return "soak";
+        default: return "";
+    }
 }
 
 std::string_view comparator_text(ThresholdComparator cmp) {
@@ -278,6 +338,8 @@ std::string format_threshold_expr(const ThresholdExpr& expr) {
         metric = fmt::format("p({})", format_number(expr.percentile));
     } else if (expr.metric == ThresholdMetric::served_by) {
         metric = fmt::format("served_by.{}", expr.tier);
+    } else if (expr.metric == ThresholdMetric::drift_p99) {
+        metric = "drift(p99)";
     } else {
         metric = std::string(metric_name(expr.metric));
     }
@@ -292,6 +354,7 @@ std::string format_threshold_expr(const ThresholdExpr& expr) {
         case ThresholdUnit::fraction_of_target:
             value = format_number(expr.value * 100) + "% target";
             break;
+        case ThresholdUnit::change_ratio: value = format_number(expr.value * 100) + "%"; break;
     }
     return fmt::format("{} {} {}", metric, comparator_text(expr.cmp), value);
 }

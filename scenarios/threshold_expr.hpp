@@ -17,6 +17,11 @@ enum class ThresholdMetric {
     dropped,         // requests the schedule asked for but never sent
     cache_hit_rate,  // answers from L1..L3 / requests
     served_by,       // share of requests answered by `tier`
+    // Findings of the run's analysis, judged once at the end (reports/analysis.hpp):
+    capacity,        // stress: the highest step rate that met every threshold
+    breaking_point,  // stress: the first step rate that did not
+    recovery,        // spike: time from the spike's end until back in the baseline band
+    drift_p99,       // soak: change of p99 from the first to the last drift window
 };
 
 enum class ThresholdComparator { less, less_equal, greater, greater_equal, equal };
@@ -28,6 +33,8 @@ enum class ThresholdUnit {
     rps,                 // requests per second (throughput > 1000/s)
     count,               // a plain count (dropped == 0)
     fraction_of_target,  // share of the target rate (throughput >= 95% target -> 0.95)
+    change_ratio,        // a relative change, written as a percentage that may exceed 100%
+                         // (drift(p99) < 20% -> 0.2)
 };
 
 struct ThresholdExpr {
@@ -45,11 +52,13 @@ struct ThresholdExpr {
 
 // Grammar: METRIC CMP VALUE, spaces optional between the parts.
 //   METRIC: p(N) | avg | min | max | error_rate | throughput | dropped | cache_hit_rate |
-//           served_by.L1..L4
+//           served_by.L1..L4 | capacity | breaking_point | recovery | drift(p99)
 //   CMP:    < | <= | > | >= | ==
-//   VALUE:  times 200ms / 1.5s / 250us (p, avg, min, max); percentages 1% (error_rate,
-//           cache_hit_rate, served_by); throughput: 1000/s or 95% target; dropped: a count
-//           or a percentage of scheduled requests. A bare 0 is accepted wherever a unit is.
+//   VALUE:  times 200ms / 1.5s / 250us (p, avg, min, max, recovery); percentages 1%
+//           (error_rate, cache_hit_rate, served_by); throughput: 1000/s or 95% target; dropped:
+//           a count or a percentage of scheduled requests; capacity, breaking_point: a rate
+//           (500/s); drift(p99): a percentage change (20%, may exceed 100%) or a time (50ms).
+//           A bare 0 is accepted wherever a unit is.
 // Throws std::invalid_argument naming what is wrong, e.g. "p(95) < 200: a time needs a unit".
 [[nodiscard]] ThresholdExpr parse_threshold_expr(std::string_view text);
 
@@ -58,6 +67,13 @@ struct ThresholdExpr {
 
 [[nodiscard]] std::string_view metric_name(ThresholdMetric metric);  // "p", "avg", …
 [[nodiscard]] std::string_view comparator_text(ThresholdComparator cmp);  // "<", "<=", …
+
+// True for the metrics measured from the run's analysis at its end (capacity, breaking_point,
+// recovery, drift_p99): no request scope, window or abort_on_fail.
+[[nodiscard]] bool is_analysis_metric(ThresholdMetric metric);
+// The scenario type whose analysis measures an analysis metric ("stress", "spike", "soak");
+// empty for the other metrics.
+[[nodiscard]] std::string_view analysis_metric_type(ThresholdMetric metric);
 
 // True when `actual cmp limit` holds.
 [[nodiscard]] bool compare(double actual, ThresholdComparator cmp, double limit);

@@ -30,6 +30,14 @@ void check_measurable(DiagnosticSink& sink, const YAML::Node& node, const std::s
     if (expr.metric == ThresholdMetric::cache_hit_rate && !target.has_cache_signal) {
         sink.error(node, path, "the target reports no cache hits; set target.http.cache.header");
     }
+    if (const auto type = analysis_metric_type(expr.metric);
+        !type.empty() && scenario_type_name(plan.type) != type) {
+        sink.error(node, path, fmt::format("{} is measured by the analysis of type: {} scenarios; this scenario is "
+                                           "type: {}",
+                                           expr.metric == ThresholdMetric::drift_p99 ? "drift(p99)"
+                                                                                     : metric_name(expr.metric),
+                                           type, scenario_type_name(plan.type)));
+    }
     if (expr.metric == ThresholdMetric::served_by && !target.has_tiers) {
         sink.error(node, path, "the target reports no tiers; set target.http.cache.header (without hit:) "
                                "to a header carrying L1..L4");
@@ -64,10 +72,16 @@ void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node
             ThresholdSpec spec;
             YAML::Node expr_node = item;
             std::string expr_path = path;
+            // The options written, for the check of analysis thresholds (read before expr_node
+            // is assigned: YAML::Node assignment rewrites the node it refers to).
+            std::vector<std::pair<std::string, YAML::Node>> options_written;
             if (item.IsMap()) {
                 const MapReader map(sink, item, path,
                                     {"expr", "request", "window", "abort_on_fail", "delay_abort"});
                 if (!map.require("expr", "e.g. p(95) < 200ms")) continue;
+                for (const char* key : {"request", "window", "abort_on_fail", "delay_abort"}) {
+                    if (auto value = map.get(key)) options_written.emplace_back(map.path(key), *value);
+                }
                 expr_node = *map.get("expr");
                 expr_path = map.path("expr");
                 if (auto request = map.string("request")) {
@@ -100,6 +114,15 @@ void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node
             try {
                 const ThresholdExpr expr = parse_threshold_expr(*text);
                 check_measurable(sink, expr_node, expr_path, expr, target, plan);
+                if (is_analysis_metric(expr.metric)) {
+                    // Judged once from the analysis at the end: nothing to scope, window or abort.
+                    for (const auto& [option_path, value] : options_written) {
+                        sink.error(value, option_path,
+                                   fmt::format("does not apply to '{}': it is judged once, from the run's "
+                                               "analysis at its end",
+                                               *text));
+                    }
+                }
                 spec.expr = *text;
                 const Diagnostic where = sink.locate(expr_node.Mark(), expr_path);
                 spec.file = where.file;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace volley::testing {
@@ -18,6 +19,8 @@ struct FakeResponse {
     engine::Nanos delay{0};
     engine::Outcome outcome = engine::Outcome::ok;
     engine::TierIndex tier = 0;
+    std::uint16_t status = 0;  // HTTP status the completion carries (0: none)
+    std::string detail{};      // error detail the completion carries
 };
 using FakeBehaviour = std::function<FakeResponse(engine::Nanos now_since_start)>;
 
@@ -48,7 +51,8 @@ private:
             timer.expires_after(response.delay);
             timer.async_wait([this, slot, response](const boost::system::error_code& ec) {
                 if (ec) return;
-                sink_.on_complete(slot, engine::Completion{response.outcome, response.tier});
+                sink_.on_complete(slot, engine::Completion{response.outcome, response.tier, response.status,
+                                                           response.detail});
             });
         }
         void abort_all() override {

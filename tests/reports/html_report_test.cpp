@@ -4,7 +4,9 @@
 #include <regex>
 
 #include "report_test_support.hpp"
+#include "run_fixture.hpp"
 #include "reports/html_report.hpp"
+#include "reports/number_format.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/summary_access.hpp"
 
@@ -29,9 +31,9 @@ std::string key_figure(const std::string& html, const std::string& label) {
 }  // namespace
 
 TEST_CASE("report.html is self-contained: no script, no external reference", "[reports][html]") {
-  for (const auto* file : {"summary.json", "summary_nocache.json"}) {
-    const auto html = render_html(load_fixture(file));
-    INFO(file);
+  for (const auto fixture : {RunFixture::with_cache, RunFixture::no_cache, RunFixture::stress}) {
+    const auto html = render_html(run_summary(fixture));
+    INFO(static_cast<int>(fixture));
     CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
     CHECK(html.find("</html>") != std::string::npos);
     CHECK(html.find("<meta charset=\"utf-8\">") != std::string::npos);
@@ -46,27 +48,26 @@ TEST_CASE("report.html is self-contained: no script, no external reference", "[r
 }
 
 TEST_CASE("report.html escapes every string taken from the summary", "[reports][html][escape]") {
-  const auto html = render_html(load_fixture("summary_nocache.json"));
+  const auto html = render_html(run_summary(RunFixture::no_cache));
   CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
   CHECK(html.find("<title>volley · &lt;script&gt;alert(1)&lt;/script&gt; · PASS</title>") !=
         std::string::npos);
   CHECK(html.find("&lt;img src=x onerror=alert(2)&gt;") != std::string::npos);
   CHECK(html.find("https://example.test/?a=1&amp;b=&lt;2&gt;") != std::string::npos);
   CHECK(html.find("scenarios/&lt;evil&gt;.yaml") != std::string::npos);
-  CHECK(html.find("&lt;of capacity&gt;") != std::string::npos);  // generator note
   CHECK(html.find("alert(1)</") == std::string::npos);
   CHECK(html.find("<img") == std::string::npos);
 
-  const auto with_cache = render_html(load_fixture("summary.json"));
+  const auto with_cache = render_html(run_summary(RunFixture::with_cache));
   CHECK(with_cache.find("search `q` | &lt;b&gt;bold&lt;/b&gt; &amp; &#39;x&#39; &quot;y&quot;") !=
         std::string::npos);
   CHECK(with_cache.find("<b>bold") == std::string::npos);
 }
 
 TEST_CASE("report.html latency table equals summary.json", "[reports][html][figures]") {
-  const auto summary = load_fixture("summary.json");
+  const auto summary = run_summary(RunFixture::with_cache);
   const auto table = html_table(render_html(summary), "latency");
-  REQUIRE(table.size() == 4);  // header + response, service, schedule lag
+  REQUIRE(table.size() == 5);  // header + response, service, schedule lag, connection wait
   for (const auto& [label, prefix] : std::vector<std::pair<std::string, std::string>>{
            {"Response time", "latency_ms"}, {"Service time", "service_time_ms"}}) {
     const auto* row = row_labelled(table, label);
@@ -80,10 +81,16 @@ TEST_CASE("report.html latency table equals summary.json", "[reports][html][figu
   REQUIRE(lag != nullptr);
   CHECK(shows((*lag)[column_index(table, "p99")], *number_at(summary, "schedule_lag_ms.p99")));
   CHECK((*lag)[column_index(table, "mean")] == "—");
+  const auto* wait = row_labelled(table, "Connection wait");
+  REQUIRE(wait != nullptr);
+  for (const auto* key : {"p50", "p90", "p99", "max"}) {
+    INFO(key);
+    CHECK(shows((*wait)[column_index(table, key)], *number_at(summary, std::string("connection_wait_ms.") + key)));
+  }
 }
 
 TEST_CASE("report.html key figures equal summary.json", "[reports][html][figures]") {
-  const auto summary = load_fixture("summary.json");
+  const auto summary = run_summary(RunFixture::with_cache);
   const auto html = render_html(summary);
   CHECK(shows(key_figure(html, "Requests"), *number_at(summary, "totals.requests")));
   CHECK(shows(key_figure(html, "Throughput"), *number_at(summary, "totals.throughput_rps")));
@@ -97,7 +104,7 @@ TEST_CASE("report.html key figures equal summary.json", "[reports][html][figures
 }
 
 TEST_CASE("report.html per-request table equals summary.json", "[reports][html][figures]") {
-  const auto summary = load_fixture("summary.json");
+  const auto summary = run_summary(RunFixture::with_cache);
   const auto table = html_table(render_html(summary), "requests");
   const auto& requests = summary.at("requests").as_array();
   REQUIRE(table.size() == requests.size() + 1);
@@ -115,13 +122,15 @@ TEST_CASE("report.html per-request table equals summary.json", "[reports][html][
                   *number_at(request, std::string("latency_ms.") + p)));
     }
   }
-  // A request whose cache is null shows the missing mark, not a made-up 0%.
-  CHECK(table[2][column_index(table, "Hit rate")] == "—");
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    CHECK(shows(table[i + 1][column_index(table, "Hit rate")],
+                *number_at(requests[i].as_object(), "cache.hit_rate"), true));
+  }
 }
 
 TEST_CASE("report.html thresholds, outcomes and cache tables equal summary.json",
           "[reports][html][figures]") {
-  const auto summary = load_fixture("summary.json");
+  const auto summary = run_summary(RunFixture::with_cache);
   const auto html = render_html(summary);
   const auto thresholds = html_table(html, "thresholds");
   const auto& expected = summary.at("thresholds").as_array();
@@ -131,10 +140,15 @@ TEST_CASE("report.html thresholds, outcomes and cache tables equal summary.json"
     CHECK(thresholds[i + 1][0].find(string_at(threshold, "expr")) != std::string::npos);
     CHECK(shows(thresholds[i + 1][1], *number_at(threshold, "actual")));
     CHECK(thresholds[i + 1][2] == (threshold.at("pass").as_bool() ? "pass" : "FAIL"));
+    // The actual carries the unit of the limit.
+    const auto unit = string_at(threshold, "unit");
+    const auto actual = format_number(*number_at(threshold, "actual"));
+    CHECK(thresholds[i + 1][1] == (unit == "%" ? actual + "%" : actual + " " + unit));
+    const auto request = string_at(threshold, "request");
+    CHECK(thresholds[i + 1][0] ==
+          (request.empty() ? string_at(threshold, "expr") : "[" + request + "] " + string_at(threshold, "expr")));
   }
-  CHECK(thresholds[5][0] == "[POST /entities] p(99) < 100ms");
-  CHECK(thresholds[2][1] == "48.30 ms");  // actual carries the unit of the limit
-  CHECK(thresholds[4][1] == "97.81%");
+  CHECK(row_labelled(thresholds, "[POST /entities] p(99) < 1s") != nullptr);
 
   const auto outcomes = html_table(html, "outcomes");
   for (const auto* name : {"ok", "http_4xx", "http_5xx", "timeout", "reset", "dropped"}) {
@@ -153,10 +167,10 @@ TEST_CASE("report.html thresholds, outcomes and cache tables equal summary.json"
 
 TEST_CASE("report.html shows cache sections only when the target reports tiers",
           "[reports][html]") {
-  const auto with_cache = render_html(load_fixture("summary.json"));
+  const auto with_cache = render_html(run_summary(RunFixture::with_cache));
   CHECK(with_cache.find("<section id=\"cache\">") != std::string::npos);
   CHECK(with_cache.find("Cache-hit rate and served-by share per interval") != std::string::npos);
-  const auto without = render_html(load_fixture("summary_nocache.json"));
+  const auto without = render_html(run_summary(RunFixture::no_cache));
   CHECK(without.find("<section id=\"cache\">") == std::string::npos);
   CHECK(without.find("Cache-hit rate") == std::string::npos);
   CHECK(html_table(without, "requests")[0].back() != "Hit rate");
@@ -164,19 +178,44 @@ TEST_CASE("report.html shows cache sections only when the target reports tiers",
 
 TEST_CASE("report.html charts: stage boundaries, spectrum axis, generator sentence",
           "[reports][html]") {
-  const auto html = render_html(load_fixture("summary.json"));
-  CHECK(html.find("stage 2 → 200.0 rps") != std::string::npos);
-  CHECK(html.find("stage 3 → 400.0 rps") != std::string::npos);
+  const auto html = render_html(run_summary(RunFixture::with_cache));
+  CHECK(html.find("stage 2 → 120.0 rps") != std::string::npos);
+  CHECK(html.find("stage 3 → 180.0 rps") != std::string::npos);
   CHECK(html.find(">99.9%</text>") != std::string::npos);  // 1/(1-p) axis ticks
   CHECK(html.find("response time</text>") != std::string::npos);
   CHECK(html.find("service time</text>") != std::string::npos);
-  CHECK(html.find("kept up with the schedule") != std::string::npos);
-  CHECK(html.find("not the target, was the bottleneck") == std::string::npos);
+  const auto& summary = run_summary(RunFixture::with_cache);
+  const bool late = bool_at(summary, "analysis.bottleneck.evidence.late_generator").value_or(true);
+  const auto kind = string_at(summary, "analysis.bottleneck.kind");
+  if (kind != "generator") {
+    // The generator section says whether the generator was late, from the bottleneck evidence.
+    CHECK(html.find(late ? "was a little late" : "kept up with the schedule") != std::string::npos);
+    CHECK(html.find("class=\"bottleneck\"") == std::string::npos);
+  }
+  CHECK(render_html(run_summary(RunFixture::no_cache)).find("TLS certificate verification is disabled") !=
+        std::string::npos);
+}
 
-  const auto bound = render_html(load_fixture("summary_nocache.json"));
-  CHECK(bound.find("<p class=\"bottleneck\">The load generator, not the target, was the "
-                   "bottleneck: schedule lag p99 was 3.80 ms (limit 1 ms)") != std::string::npos);
-  CHECK(bound.find("TLS certificate verification is disabled") != std::string::npos);
+TEST_CASE("report.html shows the red generator banner only when the generator was the bottleneck",
+          "[reports][html]") {
+  for (const auto fixture : {RunFixture::with_cache, RunFixture::no_cache, RunFixture::stress}) {
+    const auto& summary = run_summary(fixture);
+    const auto kind = string_at(summary, "analysis.bottleneck.kind");
+    INFO(kind);
+    REQUIRE(kind != "");
+    const auto html = render_html(summary);
+    CHECK((html.find("class=\"bottleneck\"") != std::string::npos) == (kind == "generator"));
+    CHECK(html.find("<strong>Bottleneck: " + kind + ".</strong>") != std::string::npos);
+    CHECK(html.find("--segment") == std::string::npos);
+  }
+  auto bound = run_summary(RunFixture::no_cache);
+  bound["analysis"].as_object()["bottleneck"] = {
+      {"kind", "generator"}, {"text", "The load generator was the bottleneck: <lag>."}, {"suggestion", "More -t."}};
+  const auto html = render_html(bound);
+  CHECK(html.find("<p class=\"bottleneck\" id=\"bottleneck\"><strong>Bottleneck: generator.</strong> The load "
+                  "generator was the bottleneck: &lt;lag&gt;.") != std::string::npos);
+  const auto generator = html.substr(html.find("<section id=\"generator\">"));
+  CHECK(generator.find("<p class=\"bottleneck\">") != std::string::npos);
 }
 
 TEST_CASE("report.html renders a summary with keys missing", "[reports][html]") {
@@ -188,10 +227,14 @@ TEST_CASE("report.html renders a summary with keys missing", "[reports][html]") 
 }
 
 TEST_CASE("threshold actual values carry their unit and detail", "[reports][html]") {
-  const auto summary = load_fixture("summary.json");
+  const auto summary = run_summary(RunFixture::with_cache);
   const auto thresholds = html_table(render_html(summary), "thresholds");
-  CHECK(thresholds[2][column_index(thresholds, "Detail")] ==
-        "3 of 6 windows of 5 s failed; worst 25-30 s: p99 over 1068 requests");
+  const auto& expected = summary.at("thresholds").as_array();
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CHECK(thresholds[i + 1][column_index(thresholds, "Detail")] == string_at(expected[i].as_object(), "detail"));
+  }
+  // The windowed threshold says how many windows it judged.
+  CHECK(string_at(expected[2].as_object(), "detail").find("windows of 1 s failed") != std::string::npos);
   const auto actual_of = [](const char* unit, double value) {
     return threshold_actual(boost::json::object{{"expr", "x"}, {"actual", value}, {"unit", unit}});
   };
@@ -202,8 +245,12 @@ TEST_CASE("threshold actual values carry their unit and detail", "[reports][html
 }
 
 TEST_CASE("report.html says when the run did not complete", "[reports][html]") {
-  auto summary = load_fixture("summary.json");
+  auto summary = run_summary(RunFixture::with_cache);
   CHECK(render_html(summary).find("did not complete") == std::string::npos);
+  // Stop reasons render generically, whatever the engine calls them.
+  summary["stop"] = {{"reason", "target_unreachable"}, {"detail", "connection refused"}};
+  CHECK(render_html(summary).find("The run did not complete (target_unreachable: connection refused)") !=
+        std::string::npos);
   summary["stop"] = {{"reason", "interrupted"}, {"detail", "SIGINT"}};
   const auto html = render_html(summary);
   CHECK(html.find("<strong>Notice:</strong> The run did not complete (interrupted: SIGINT)") !=
@@ -215,7 +262,7 @@ TEST_CASE("report.html says when the run did not complete", "[reports][html]") {
 }
 
 TEST_CASE("the spectrum chart plots both histograms from percent levels", "[reports][html]") {
-  const auto summary = load_fixture("summary.json");
+  const auto summary = run_summary(RunFixture::with_cache);
   const auto rows = spectrum_rows(summary, "response");
   REQUIRE(rows.size() == summary.at("latency_spectrum").at("response").as_array().size());
   CHECK(rows.front().fraction == 0.0);

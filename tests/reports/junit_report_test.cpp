@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include "report_test_support.hpp"
+#include "run_fixture.hpp"
 #include "reports/junit_report.hpp"
+#include "reports/number_format.hpp"
+#include "reports/summary_access.hpp"
 
 using namespace volley::reports;
 using namespace volley::reports::testing;
@@ -38,32 +41,45 @@ const XmlElement* case_named(const XmlElement& suite, const std::string& name) {
 }  // namespace
 
 TEST_CASE("junit.xml parses back with the expected passed and failed cases", "[reports][junit]") {
-  const auto suite = parse_xml(render_junit(load_fixture("summary.json")));
+  const auto& summary = run_summary(RunFixture::with_cache);
+  const auto suite = parse_xml(render_junit(summary));
   REQUIRE(suite.name == "testsuite");
+  const auto& thresholds = summary.at("thresholds").as_array();
+  std::size_t failing = 0;
+  for (const auto& t : thresholds) failing += t.at("pass").as_bool() ? 0 : 1;
+  REQUIRE(failing >= 2);  // error_rate < 1% and cache_hit_rate > 99%
   const auto counts = count_cases(suite);
-  CHECK(counts.cases == 6);   // 5 thresholds + the run
-  CHECK(counts.failed == 2);  // p(99) < 40ms and cache_hit_rate > 99%
-  CHECK(suite.attributes.at("tests") == "6");
-  CHECK(suite.attributes.at("failures") == "2");
+  CHECK(counts.cases == thresholds.size() + 1);  // the thresholds + the run
+  CHECK(counts.failed == failing);
+  CHECK(suite.attributes.at("tests") == std::to_string(thresholds.size() + 1));
+  CHECK(suite.attributes.at("failures") == std::to_string(failing));
   CHECK(suite.attributes.at("errors") == "0");
 
-  const auto* p99 = case_named(suite, "p(99) < 40ms");
-  REQUIRE(p99 != nullptr);
-  const auto failures = find_all(*p99, "failure");
+  const auto* errors = case_named(suite, "error_rate < 1%");
+  REQUIRE(errors != nullptr);
+  const auto failures = find_all(*errors, "failure");
   REQUIRE(failures.size() == 1);
-  CHECK(failures[0]->attributes.at("message") == "actual 48.30 ms vs limit < 40ms");
-  const auto* scoped = case_named(suite, "[POST /entities] p(99) < 100ms");
+  CHECK(failures[0]->attributes.at("message") ==
+        "actual " + format_number(*number_at(thresholds[1].as_object(), "actual")) + "% vs limit < 1%");
+  const auto* scoped = case_named(suite, "[POST /entities] p(99) < 1s");
   REQUIRE(scoped != nullptr);
   CHECK(find_all(*scoped, "failure").empty());
   // The verdict is fail because thresholds failed: the run case itself passes.
   const auto* run = case_named(suite, "run completed");
   REQUIRE(run != nullptr);
   CHECK(find_all(*run, "failure").empty());
-  CHECK(run->attributes.at("time") == "30.0");
+  CHECK(run->attributes.at("time") == format_seconds(*number_at(summary, "duration_s")));
+  // Its output explains the errors: statuses and the first messages.
+  const auto out = find_all(*run, "system-out");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0]->text.find("HTTP statuses: 200 ") != std::string::npos);
+  CHECK(out[0]->text.find("error: http_5xx ") != std::string::npos);
+  CHECK(out[0]->text.find(": HTTP 503 Service Unavailable") != std::string::npos);
+  CHECK(out[0]->text.find("error: timeout ") != std::string::npos);
 }
 
 TEST_CASE("junit.xml escapes names and stays well-formed", "[reports][junit][escape]") {
-  const auto xml = render_junit(load_fixture("summary_nocache.json"));
+  const auto xml = render_junit(run_summary(RunFixture::no_cache));
   CHECK(xml.find("<script") == std::string::npos);
   const auto suite = parse_xml(xml);
   CHECK(suite.attributes.at("name") == "volley: <script>alert(1)</script>");
@@ -80,7 +96,7 @@ TEST_CASE("junit.xml escapes names and stays well-formed", "[reports][junit][esc
 }
 
 TEST_CASE("the run case fails when the run itself is not trustworthy", "[reports][junit]") {
-  auto summary = load_fixture("summary_nocache.json");
+  auto summary = run_summary(RunFixture::no_cache);
   const auto run_failure = [](const boost::json::object& s) -> std::string {
     const auto suite = parse_xml(render_junit(s));
     const auto* run = case_named(suite, "run completed");
@@ -114,13 +130,14 @@ TEST_CASE("junit.xml passes xmllint when it is installed", "[reports][junit]") {
     WARN("xmllint not installed; the in-process XML check above still ran");
     return;
   }
-  for (const auto* fixture : {"summary.json", "summary_nocache.json"}) {
+  for (const auto fixture : {RunFixture::with_cache, RunFixture::no_cache, RunFixture::stress}) {
     const auto path = std::filesystem::temp_directory_path() /
-                      ("volley-junit-" + std::to_string(::getpid()) + "-" + fixture + ".xml");
-    std::ofstream(path) << render_junit(load_fixture(fixture));
+                      ("volley-junit-" + std::to_string(::getpid()) + "-" +
+                       std::to_string(static_cast<int>(fixture)) + ".xml");
+    std::ofstream(path) << render_junit(run_summary(fixture));
     const int status = std::system(("xmllint --noout '" + path.string() + "'").c_str());
     std::filesystem::remove(path);
-    INFO(fixture);
+    INFO(static_cast<int>(fixture));
     CHECK(status == 0);
   }
 }

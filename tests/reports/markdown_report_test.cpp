@@ -4,19 +4,21 @@
 #include <sstream>
 
 #include "report_test_support.hpp"
+#include "run_fixture.hpp"
 #include "reports/markdown_report.hpp"
+#include "reports/number_format.hpp"
 #include "reports/summary_access.hpp"
 
 using namespace volley::reports;
 using namespace volley::reports::testing;
 
 TEST_CASE("report.md escapes names so tables and markup stay intact", "[reports][markdown][escape]") {
-  const auto md = render_markdown(load_fixture("summary_nocache.json"));
+  const auto md = render_markdown(run_summary(RunFixture::no_cache));
   CHECK(md.find("# volley report: &lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
   CHECK(md.find("<script") == std::string::npos);
   CHECK(md.find("<img") == std::string::npos);
 
-  const auto with_cache = render_markdown(load_fixture("summary.json"));
+  const auto with_cache = render_markdown(run_summary(RunFixture::with_cache));
   CHECK(with_cache.find("search \\`q\\` \\| &lt;b&gt;bold&lt;/b&gt; &amp; 'x' \"y\"") !=
         std::string::npos);
   // Every table row has as many cells as its header: no stray "|" split a row.
@@ -26,11 +28,11 @@ TEST_CASE("report.md escapes names so tables and markup stay intact", "[reports]
     REQUIRE(table.size() > 1);
     for (const auto& row : table) CHECK(row.size() == table[0].size());
   }
-  CHECK(markdown_table(with_cache, "Requests")[3][0] == "search `q` | <b>bold</b> & 'x' \"y\"");
+  CHECK(markdown_table(with_cache, "Requests")[2][0] == "search `q` | <b>bold</b> & 'x' \"y\"");
 }
 
 TEST_CASE("report.md figures equal summary.json", "[reports][markdown][figures]") {
-  const auto summary = load_fixture("summary.json");
+  const auto summary = run_summary(RunFixture::with_cache);
   const auto md = render_markdown(summary);
 
   const auto figures = markdown_table(md, "Key figures");
@@ -76,9 +78,11 @@ TEST_CASE("report.md figures equal summary.json", "[reports][markdown][figures]"
 }
 
 TEST_CASE("report.md timeline sums the intervals", "[reports][markdown][figures]") {
-  const auto summary = load_fixture("summary.json");
+  const auto summary = run_summary(RunFixture::with_cache);
   const auto timeline = markdown_table(render_markdown(summary), "Timeline");
-  REQUIRE(timeline.size() == 11);  // 30 intervals in windows of 3 → 10 rows + header
+  const auto& intervals = summary.at("intervals").as_array();
+  REQUIRE(intervals.size() <= 12);  // one row per interval
+  REQUIRE(timeline.size() == intervals.size() + 1);
   double requests = 0, dropped = 0;
   for (std::size_t i = 1; i < timeline.size(); ++i) {
     requests += read_number(timeline[i][column_index(timeline, "Requests")])->value;
@@ -86,17 +90,40 @@ TEST_CASE("report.md timeline sums the intervals", "[reports][markdown][figures]
   }
   CHECK(requests == *number_at(summary, "totals.requests"));
   CHECK(dropped == *number_at(summary, "totals.dropped"));
+  const auto& first = intervals[0].as_object();
+  CHECK(timeline[1][0] == format_clock(*number_at(first, "t_s")) + "–" +
+                              format_clock(*number_at(first, "t_s") + *number_at(first, "length_s")));
+  CHECK(timeline[3][column_index(timeline, "Stage")] == "3");
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    if (const auto p99 = number_at(intervals[i].as_object(), "p99_ms")) {
+      CHECK(shows(timeline[i + 1][column_index(timeline, "p99 (ms)")], *p99));
+    }
+  }
+}
+
+TEST_CASE("report.md groups many intervals into at most 12 windows", "[reports][markdown]") {
+  // 36 intervals: the real run's first interval again and again, one second apart.
+  auto summary = run_summary(RunFixture::with_cache);
+  const auto first = summary.at("intervals").as_array().at(0).as_object();
+  boost::json::array intervals;
+  for (int i = 0; i < 36; ++i) {
+    auto row = first;
+    row["t_s"] = i;
+    intervals.push_back(row);
+  }
+  summary["intervals"] = intervals;
+  const auto timeline = markdown_table(render_markdown(summary), "Timeline");
+  REQUIRE(timeline.size() == 13);  // 12 windows of 3 intervals + header
   CHECK(timeline[1][0] == "0:00–0:03");
-  CHECK(timeline.back()[column_index(timeline, "Stage")] == "3");
-  // The last window's p99 is the highest interval p99 of intervals 27..29.
-  CHECK(shows(timeline.back()[column_index(timeline, "p99 (ms)")],
-              *number_at(summary.at("intervals").as_array()[29].as_object(), "p99_ms")));
+  CHECK(shows(timeline[1][column_index(timeline, "Requests")], 3 * *number_at(first, "requests")));
 }
 
 TEST_CASE("report.md omits the cache section when cache is null", "[reports][markdown]") {
-  const auto md = render_markdown(load_fixture("summary_nocache.json"));
+  const auto md = render_markdown(run_summary(RunFixture::no_cache));
   CHECK(md.find("## Cache") == std::string::npos);
   CHECK(markdown_table(md, "Cache").empty());
-  CHECK(md.find("not the target, was the bottleneck") != std::string::npos);
+  CHECK(md.find("**Bottleneck: " + string_at(run_summary(RunFixture::no_cache), "analysis.bottleneck.kind") +
+                ".**") != std::string::npos);
+  CHECK(md.find("--segment") == std::string::npos);
   CHECK(md.find("> **Notice:** TLS certificate verification is disabled") != std::string::npos);
 }

@@ -1,5 +1,5 @@
-// Hidden test case (run with the tag [render-files]): writes every report of both fixtures to
-// VOLLEY_REPORTS_RENDER_DIR/{with-cache,no-cache}/ for the end-to-end checks
+// Hidden test case (run with the tag [render-files]): writes every report of the real-run
+// fixtures (run_fixture.hpp) to VOLLEY_REPORTS_RENDER_DIR/{with-cache,no-cache,stress}/ for the end-to-end checks
 // (chromium_check.sh, xmllint). CTest runs it as "reports_render" before "reports_chromium".
 #include <catch2/catch.hpp>
 
@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "report_test_support.hpp"
+#include "run_fixture.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/markdown_report.hpp"
@@ -17,9 +18,10 @@ using namespace volley::reports::testing;
 
 TEST_CASE("write rendered reports for the end-to-end checks", "[.][render-files]") {
   const std::filesystem::path root = VOLLEY_REPORTS_RENDER_DIR;
-  for (const auto& [fixture, folder] : {std::pair{"summary.json", "with-cache"},
-                                        std::pair{"summary_nocache.json", "no-cache"}}) {
-    const auto summary = load_fixture(fixture);
+  for (const auto& [fixture, folder] : {std::pair{RunFixture::with_cache, "with-cache"},
+                                        std::pair{RunFixture::no_cache, "no-cache"},
+                                        std::pair{RunFixture::stress, "stress"}}) {
+    const auto& summary = run_summary(fixture);
     const auto dir = root / folder;
     std::filesystem::create_directories(dir);
     const auto write = [&](const char* name, const std::string& text) {

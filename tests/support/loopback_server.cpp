@@ -8,7 +8,10 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include <cstdlib>
+#include <deque>
 #include <istream>
+#include <optional>
 
 namespace volley::testing {
 namespace asio = boost::asio;
@@ -21,6 +24,26 @@ struct LoopbackServer::Impl {
     tcp::acceptor acceptor{io};
     std::string response;
     std::uint64_t accepted = 0;
+    std::deque<std::chrono::steady_clock::time_point> last_second;  // arrivals (degrade mode)
+
+    // The arrival rate over the last second, this arrival included (server thread only).
+    std::size_t arrivals_in_last_second(std::chrono::steady_clock::time_point now) {
+        last_second.push_back(now);
+        while (!last_second.empty() && now - last_second.front() >= std::chrono::seconds(1)) last_second.pop_front();
+        return last_second.size();
+    }
+
+    // /slow?ms=N → N ms; nullopt for any other request target.
+    static std::optional<std::chrono::milliseconds> slow_delay(const std::string& request_line) {
+        const auto target_start = request_line.find(' ');
+        if (target_start == std::string::npos) return std::nullopt;
+        const auto target_end = request_line.find(' ', target_start + 1);
+        const std::string target = request_line.substr(target_start + 1, target_end - target_start - 1);
+        if (target.rfind("/slow?", 0) != 0) return std::nullopt;
+        const auto ms = target.find("ms=");
+        if (ms == std::string::npos) return std::nullopt;
+        return std::chrono::milliseconds(std::atol(target.c_str() + ms + 3));
+    }
 
     Impl(LoopbackServer& o, LoopbackServerOptions opts) : owner(o), options(std::move(opts)) {
         const char* reason = options.status < 300 ? "OK" : options.status < 500 ? "Client Error" : "Server Error";
@@ -64,7 +87,13 @@ struct LoopbackServer::Impl {
                 std::lock_guard lock(server.owner.arrivals_mutex_);
                 server.owner.arrivals_.push_back({now, header.substr(0, header.find("\r\n")), serial});
             }
-            auto after_body = [self = shared_from_this(), now] { self->respond(now); };
+            std::chrono::milliseconds extra{0};
+            if (const auto slow = slow_delay(header.substr(0, header.find("\r\n")))) extra = *slow;
+            if (server.options.degrade_above_rps > 0 &&
+                static_cast<double>(server.arrivals_in_last_second(now)) > server.options.degrade_above_rps) {
+                extra += server.options.degrade_delay;
+            }
+            auto after_body = [self = shared_from_this(), now, extra] { self->respond(now, extra); };
             if (content_length > buffer.size()) {
                 asio::async_read(socket, buffer, asio::transfer_exactly(content_length - buffer.size()),
                                  [self = shared_from_this(), after_body, content_length](const boost::system::error_code& ec, std::size_t) {
@@ -77,15 +106,15 @@ struct LoopbackServer::Impl {
                 after_body();
             }
         }
-        void respond(std::chrono::steady_clock::time_point arrived) {
+        void respond(std::chrono::steady_clock::time_point arrived, std::chrono::milliseconds extra) {
             const auto since = arrived - server.owner.started_;
             const auto stall_start = server.options.stall_at;
             const auto stall_end = server.options.stall_at + server.options.stall_for;
             if (server.options.stall_for.count() > 0 && since >= stall_start && since < stall_end) {
                 timer.expires_at(server.owner.started_ + stall_end);
                 timer.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->write(); });
-            } else if (server.options.response_delay.count() > 0) {
-                timer.expires_at(arrived + server.options.response_delay);
+            } else if (server.options.response_delay.count() + extra.count() > 0) {
+                timer.expires_at(arrived + server.options.response_delay + extra);
                 timer.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->write(); });
             } else {
                 write();

@@ -1,6 +1,12 @@
 // A small HTTP/1.1 server on 127.0.0.1 for integration tests and benchmarks: keep-alive,
 // fixed response, and behaviour that changes on cue (a stall, a status code). Runs its own
 // thread; every handler runs there.
+//
+// Endpoints besides the fixed response:
+//   /slow?ms=N   answered N ms after the request arrived (any other path: as configured)
+// Degrade mode (degrade_above_rps > 0): while more than degrade_above_rps requests arrived in
+// the last second (this one included), every response is delayed by degrade_delay (a target
+// whose latency grows sharply above a known rate).
 #pragma once
 
 #include <atomic>
@@ -25,6 +31,8 @@ struct LoopbackServerOptions {
     // Every response is written this long after its request arrived (outside a stall).
     std::chrono::milliseconds response_delay{0};
     bool record_arrivals = false;  // keep every request's arrival time, request line and connection
+    double degrade_above_rps = 0;   // 0: off
+    std::chrono::milliseconds degrade_delay{0};
 };
 
 struct Arrival {

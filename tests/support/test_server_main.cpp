@@ -1,5 +1,7 @@
 // volley_test_server --port N [--status 200] [--body TEXT] [--stall-at MS --stall-for MS]
-// Serves until SIGINT/SIGTERM. Listens on 127.0.0.1 only.
+//                    [--delay MS] [--degrade-above RPS --degrade-delay MS]
+// Serves until SIGINT/SIGTERM. Listens on 127.0.0.1 only. /slow?ms=N answers after N ms; see
+// loopback_server.hpp for the degrade mode.
 #include "support/loopback_server.hpp"
 
 #include <csignal>
@@ -17,6 +19,9 @@ int main(int argc, char** argv) {
         else if (flag == "--body") options.body = value;
         else if (flag == "--stall-at") options.stall_at = std::chrono::milliseconds(std::atoi(value));
         else if (flag == "--stall-for") options.stall_for = std::chrono::milliseconds(std::atoi(value));
+        else if (flag == "--delay") options.response_delay = std::chrono::milliseconds(std::atoi(value));
+        else if (flag == "--degrade-above") options.degrade_above_rps = std::atof(value);
+        else if (flag == "--degrade-delay") options.degrade_delay = std::chrono::milliseconds(std::atoi(value));
         else {
             std::cerr << "unknown option " << flag << "\n";
             return 2;

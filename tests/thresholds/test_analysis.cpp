@@ -146,6 +146,12 @@ TEST_CASE("spike: recovery_s is the time from the spike's end until p99 is back 
     // before it) by the 600 ms responses.
     CHECK(number(object_at(analysis, "peak"), "achieved_rps") == Approx(350).epsilon(0.1));
     CHECK(number(object_at(analysis, "band"), "intervals") == 2);
+    // The answer first: the recovery time heads the analysis.
+    const auto& headline = analysis.at("headline").as_array();
+    REQUIRE(headline.size() == 1);
+    CHECK(headline.at(0).at("key").as_string() == "recovery");
+    CHECK(number(headline.at(0).as_object(), "value") == number(analysis, "recovery_s"));
+    CHECK(headline.at(0).at("unit").as_string() == "s");
 }
 
 TEST_CASE("spike: a target that never recovers has no recovery_s") {
@@ -159,6 +165,9 @@ TEST_CASE("spike: a target that never recovers has no recovery_s") {
     const auto analysis = run_plan(plan, target, settings).analysis;
     CHECK_FALSE(analysis.at("recovered").as_bool());
     CHECK(analysis.at("recovery_s").is_null());
+    const auto& headline = analysis.at("headline").as_array().at(0).as_object();
+    CHECK(headline.at("value").is_null());
+    CHECK(std::string(headline.at("text").as_string()).rfind("not recovered", 0) == 0);
 }
 
 TEST_CASE("soak: drift reports the p99 increase of a target that slows down over time") {
@@ -190,6 +199,12 @@ TEST_CASE("soak: drift reports the p99 increase of a target that slows down over
     CHECK(number(rss, "first") > 0);
     CHECK(number(rss, "last") > 0);
     CHECK(number(object_at(analysis, "hold"), "achieved_rps") == Approx(100).epsilon(0.05));
+    // The answer first: the p99 drift heads the analysis.
+    const auto& headline = analysis.at("headline").as_array();
+    REQUIRE(headline.size() == 1);
+    CHECK(headline.at(0).at("key").as_string() == "drift_p99");
+    CHECK(number(headline.at(0).as_object(), "value") == number(drift, "p99_change_pct"));
+    CHECK(headline.at(0).at("unit").as_string() == "%");
 }
 
 TEST_CASE("load: achieved vs target") {
