@@ -162,6 +162,17 @@ double ratio_value(std::string_view expr, std::string_view value) {
     return ratio;
 }
 
+// A rate in requests/second ("500/s", "30000/m"); `without_unit` is the error for a bare number.
+void take_rate(std::string_view expr, std::string_view value, const std::string& without_unit, ThresholdExpr& out) {
+    if (value.find('/') == std::string_view::npos && value != "0") fail(expr, without_unit);
+    try {
+        out.value = parse_rate_rps(value);
+    } catch (const std::invalid_argument& error) {
+        fail(expr, error.what());
+    }
+    out.unit = ThresholdUnit::rps;
+}
+
 void take_value(std::string_view expr, std::string_view value, ThresholdExpr& out) {
     if (value.empty()) fail(expr, "missing value after the comparator");
     switch (out.metric) {
@@ -175,15 +186,7 @@ void take_value(std::string_view expr, std::string_view value, ThresholdExpr& ou
             return;
         case ThresholdMetric::capacity:
         case ThresholdMetric::breaking_point:
-            if (value.find('/') == std::string_view::npos && value != "0") {
-                fail(expr, fmt::format("{} is a rate: write e.g. {}/s", metric_name(out.metric), value));
-            }
-            try {
-                out.value = parse_rate_rps(value);
-            } catch (const std::invalid_argument& error) {
-                fail(expr, error.what());
-            }
-            out.unit = ThresholdUnit::rps;
+            take_rate(expr, value, fmt::format("{} is a rate: write e.g. {}/s", metric_name(out.metric), value), out);
             return;
         case ThresholdMetric::drift_p99: {
             if (value.back() != '%') {
@@ -247,17 +250,10 @@ void take_value(std::string_view expr, std::string_view value, ThresholdExpr& ou
                                        "write '{} target'",
                                        value));
             }
-            if (value.find('/') == std::string_view::npos && value != "0") {
-                fail(expr, fmt::format("throughput needs a rate unit (write e.g. {}/s) or a "
-                                       "share of the target (95% target)",
-                                       value));
-            }
-            try {
-                out.value = parse_rate_rps(value);
-            } catch (const std::invalid_argument& error) {
-                fail(expr, error.what());
-            }
-            out.unit = ThresholdUnit::rps;
+            take_rate(expr, value,
+                      fmt::format("throughput needs a rate unit (write e.g. {}/s) or a share of the target (95% target)",
+                                  value),
+                      out);
             return;
         }
     }

@@ -1,6 +1,7 @@
 // The command line refuses what it cannot honour and names the flag it is about; what it
 // accepts it does (formats, -k, the quick run's default threshold, the resolver's backend).
 #include "integration/support.hpp"
+#include "support/tls_server.hpp"
 #include "support/loopback_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -48,27 +49,6 @@ const boost::json::array& thresholds_of(const boost::json::object& summary) {
     return summary.at("thresholds").as_array();
 }
 
-// A self-signed certificate for 127.0.0.1 and an `openssl s_server -www` using it.
-class TlsServer {
-public:
-    TlsServer() : dir_(make_temp_dir("volley-cli-tls-")), port_(free_port()) {
-        const auto gen = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                                      dir_ + "/key.pem", "-out", dir_ + "/cert.pem", "-days", "1", "-subj",
-                                      "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
-                                     60s);
-        REQUIRE(gen.exit_code == 0);
-        server_.emplace(std::vector<std::string>{"/usr/bin/openssl", "s_server", "-quiet", "-accept",
-                                                 "127.0.0.1:" + std::to_string(port_), "-cert", dir_ + "/cert.pem",
-                                                 "-key", dir_ + "/key.pem", "-www"});
-        REQUIRE(wait_for_port(port_, 10s));
-    }
-    std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
-
-private:
-    std::string dir_;
-    std::uint16_t port_;
-    std::optional<BackgroundProcess> server_;
-};
 
 // The summary of a run against `server` that succeeded without TLS errors and said so.
 void check_insecure_run(const ProcessResult& run, const std::string& dir) {

@@ -2,6 +2,7 @@
 // (doc_commands.txt) must match their fenced blocks line for line, and each listed command is
 // run as its mode there says. Also: `--help` of every subcommand.
 #include "integration/support.hpp"
+#include "support/tls_server.hpp"
 #include "support/loopback_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -91,27 +92,6 @@ std::optional<std::string> out_dir(const std::string& command) {
     return command.substr(start, command.find(' ', start) - start);
 }
 
-// A self-signed https server on loopback (openssl s_server -www).
-class TlsServer {
-public:
-    TlsServer() : dir_(make_temp_dir("volley-doc-tls-")), port_(free_port()) {
-        const auto gen = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                                      dir_ + "/key.pem", "-out", dir_ + "/cert.pem", "-days", "1", "-subj",
-                                      "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
-                                     60s);
-        REQUIRE(gen.exit_code == 0);
-        server_.emplace(std::vector<std::string>{"/usr/bin/openssl", "s_server", "-quiet", "-accept",
-                                                 "127.0.0.1:" + std::to_string(port_), "-cert", dir_ + "/cert.pem",
-                                                 "-key", dir_ + "/key.pem", "-www"});
-        REQUIRE(wait_for_port(port_, 10s));
-    }
-    std::uint16_t port() const { return port_; }
-
-private:
-    std::string dir_;
-    std::uint16_t port_;
-    std::optional<BackgroundProcess> server_;
-};
 
 // Runs the listed commands of the documents in one scratch directory.
 class DocRunner {

@@ -1,6 +1,7 @@
 // https targets against `openssl s_server` on loopback: verification is on by default, a
 // ca_file makes a private CA trusted, insecure skips verification and says so.
 #include "integration/support.hpp"
+#include "support/tls_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,29 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A self-signed certificate for 127.0.0.1 and an `openssl s_server -www` using it.
-class TlsServer {
-public:
-    TlsServer() : dir_(make_temp_dir("volley-tls-")), port_(free_port()) {
-        const auto gen = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                                      dir_ + "/key.pem", "-out", dir_ + "/cert.pem", "-days", "1", "-subj",
-                                      "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
-                                     60s);
-        REQUIRE(gen.exit_code == 0);
-        server_.emplace(std::vector<std::string>{"/usr/bin/openssl", "s_server", "-quiet", "-accept",
-                                                 "127.0.0.1:" + std::to_string(port_), "-cert", dir_ + "/cert.pem",
-                                                 "-key", dir_ + "/key.pem", "-www"});
-        REQUIRE(wait_for_port(port_, 10s));
-    }
-    std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
-    std::string ca_file() const { return dir_ + "/cert.pem"; }
-    std::string dir() const { return dir_; }
-
-private:
-    std::string dir_;
-    std::uint16_t port_;
-    std::optional<BackgroundProcess> server_;
-};
 
 std::string scenario(const TlsServer& server, const std::string& tls) {
     const std::string path = server.dir() + "/tls.yaml";
