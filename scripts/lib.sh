@@ -32,15 +32,27 @@ volley_ensure_packages() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-# volley_build DIR [cmake options...] -- [ninja targets...]: configures once, builds incrementally.
+# volley_build DIR [cmake options...] -- [ninja targets...]: configures DIR, then builds
+# incrementally. The options DIR was configured with are kept in DIR/.volley-options; while they
+# are the same, CMake is not run again (ninja re-runs it itself when a CMakeLists.txt changes).
+# When they differ, DIR is configured afresh from these options alone: its CMakeCache.txt is
+# removed first, so an option left out goes back to its default instead of keeping its old
+# value. Object files stay; ninja rebuilds what the new flags change.
 volley_build() {
   local dir="$1"; shift
   local options=() targets=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do options+=("$1"); shift; done
   [ "${1:-}" = "--" ] && shift
   targets=("$@")
-  if [ ! -f "$dir/build.ninja" ]; then
+  local stamp="$dir/.volley-options" wanted
+  wanted="$(printf '%s\n' -G Ninja -S "$VOLLEY_ROOT" "${options[@]}")"
+  if [ ! -f "$dir/build.ninja" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+    if [ -f "$dir/CMakeCache.txt" ]; then
+      echo "volley: $dir: options changed (or not recorded): configuring it afresh" >&2
+      rm -f "$dir/CMakeCache.txt" "$stamp"
+    fi
     cmake -G Ninja -S "$VOLLEY_ROOT" -B "$dir" "${options[@]}" >&2 || return 1
+    printf '%s\n' "$wanted" > "$stamp"
   fi
   ninja -C "$dir" -j"${VOLLEY_JOBS:-$(nproc)}" "${targets[@]}" >&2
 }
