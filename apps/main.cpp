@@ -1,4 +1,5 @@
-// The volley CLI (design §8): parse -> build -> run -> exit code. Thin by design.
+// The volley CLI (README.md, docs/scenarios.md "The command line: flags and quick runs"): parse ->
+// build -> run -> exit code. Thin by design.
 #include "apps/replay_command.hpp"
 #include "apps/report_commands.hpp"
 #include "apps/resolver_commands.hpp"

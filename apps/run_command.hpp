@@ -8,7 +8,7 @@
 
 namespace volley::apps {
 
-// Exit codes (design §7).
+// Exit codes (docs/architecture.md "Exit codes and verdict").
 inline constexpr int kExitPass = 0;
 inline constexpr int kExitCannotRun = 1;
 inline constexpr int kExitUsage = 2;

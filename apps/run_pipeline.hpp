@@ -34,8 +34,9 @@ int report_scenario_error(const scenarios::ScenarioError& error);
 // plan.output.dir, or results/<name>-<UTC yyyymmddThhmmssZ>.
 std::filesystem::path output_dir(const scenarios::Plan& plan);
 
-// Runs the plan and writes its reports. Exit codes as design §7: 0 pass, 99 a threshold
-// failed, 2 an unusable target or capture, 1 the run could not be carried out, 130 interrupted.
+// Runs the plan and writes its reports. Exit codes as docs/architecture.md "Exit codes and
+// verdict": 0 pass, 99 a threshold failed, 2 an unusable target or capture, 1 the run could not be
+// carried out, 130 interrupted.
 int execute_plan(scenarios::Plan plan, const ReportOptions& options);
 
 // What a caller of the prebuilt-target execute_plan adds to the run.

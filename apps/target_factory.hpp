@@ -21,9 +21,9 @@ struct BuiltTarget {
 BuiltTarget make_target(const scenarios::Plan& plan);
 
 // Calls `build`, which constructs a target (make_target, a shared ResolverGroup, ...). When it
-// throws, prints "error: target: <what>" and returns the exit code (design §7): kExitUsage for
-// std::invalid_argument (a spec the target refuses), kExitCannotRun for anything else (e.g. a
-// server that does not answer). kExitPass when it built.
+// throws, prints "error: target: <what>" and returns the exit code (docs/architecture.md "Exit
+// codes and verdict"): kExitUsage for std::invalid_argument (a spec the target refuses),
+// kExitCannotRun for anything else (e.g. a server that does not answer). kExitPass when it built.
 int build_target_or_report(const std::function<void()>& build);
 
 // The resolver a `target.resolver` spec describes.

@@ -1,4 +1,4 @@
-// HDR histogram, Java HdrHistogram 2.1.11 semantics: see hdr-spec.md §1–§7.
+// HDR histogram, Java HdrHistogram 2.1.11 semantics: see docs/hdr.md §1–§7.
 #include "engine/hdr_histogram.hpp"
 
 #include <algorithm>

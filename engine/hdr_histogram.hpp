@@ -1,4 +1,4 @@
-// HDR histogram with Java HdrHistogram 2.1.11 semantics (../shared/hdr-spec.md §1–§7).
+// HDR histogram with Java HdrHistogram 2.1.11 semantics (docs/hdr.md §1–§7).
 // Values are dimensionless int64; the harness records nanoseconds (see latency_ns()).
 // Single writer: one histogram per thread, merged with add().
 #pragma once

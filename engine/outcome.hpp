@@ -1,4 +1,4 @@
-// What became of one scheduled request (design §3 outcome classes).
+// What became of one scheduled request (docs/architecture.md "Engine", outcome classes).
 #pragma once
 
 #include <array>

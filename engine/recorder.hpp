@@ -1,4 +1,5 @@
-// Statistics one worker records during one interval, and their merge (design §3 intervals).
+// Statistics one worker records during one interval, and their merge (docs/architecture.md
+// "Engine", intervals).
 #pragma once
 
 #include "engine/clock.hpp"

@@ -1,6 +1,7 @@
-// The run loop (design §3): starts one worker per thread, collects their intervals every
-// second without locks on the hot path, stops on schedule end or signal, drains, and returns
-// the merged result. It only coordinates; statistics live in recorder.hpp, formatting in reports/.
+// The run loop (docs/architecture.md "Engine"): starts one worker per thread, collects their
+// intervals every second without locks on the hot path, stops on schedule end or signal, drains,
+// and returns the merged result. It only coordinates; statistics live in recorder.hpp, formatting
+// in reports/.
 #pragma once
 
 #include "engine/clock.hpp"

@@ -1,4 +1,4 @@
-// Load profiles and the arrival schedules derived from them (design §3).
+// Load profiles and the arrival schedules derived from them (docs/architecture.md "Engine").
 #pragma once
 
 #include "engine/clock.hpp"

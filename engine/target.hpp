@@ -1,4 +1,5 @@
-// The Target and RequestSource seams (design §2): the engine drives any target through these.
+// The Target and RequestSource seams (docs/architecture.md "Seams"): the engine drives any target
+// through these.
 #pragma once
 
 #include "engine/clock.hpp"

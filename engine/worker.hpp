@@ -1,6 +1,6 @@
 // One load-generating thread: its own io_context, target session, request source, schedule
 // and recorder. Everything here runs on the worker's thread; the collector talks to it only
-// by posting handlers (design §3: nothing shared on the hot path).
+// by posting handlers (docs/architecture.md "Engine": nothing shared on the hot path).
 #pragma once
 
 #include "engine/clock.hpp"

@@ -1,4 +1,4 @@
-// Type-specific analysis of a run (design §7 `analysis`, docs/scenarios.md "Types"):
+// Type-specific analysis of a run (docs/outputs.md `analysis`, docs/scenarios.md "Types"):
 //   stress  capacity and breaking point from the thresholds over each step's hold window
 //   spike   time to recover from the spike back into the baseline band
 //   soak    drift of p99, error rate and the generator's own memory, last window vs first

@@ -1,4 +1,4 @@
-// HdrHistogram V2 encodings (hdr-spec.md §8) and RFC 4648 base64.
+// HdrHistogram V2 encodings (docs/hdr.md §8) and RFC 4648 base64.
 #include "reports/hdr_codec.hpp"
 
 #include <zlib.h>

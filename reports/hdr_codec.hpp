@@ -1,4 +1,4 @@
-// HdrHistogram V2 binary encodings (hdr-spec.md §8) and RFC 4648 base64.
+// HdrHistogram V2 binary encodings (docs/hdr.md §8) and RFC 4648 base64.
 // Writers produce exactly what Java HdrHistogram 2.1.11 writes; readers accept any V2
 // encoding (either word-size bits in the cookie) and throw std::runtime_error on malformed
 // input, with a message saying what is wrong.

@@ -1,4 +1,4 @@
-// Percentile distribution (.hgrm) output, hdr-spec.md §10.
+// Percentile distribution (.hgrm) output, docs/hdr.md §10.
 #include "reports/hgrm.hpp"
 
 #include <charconv>

@@ -1,4 +1,4 @@
-// Percentile distribution (.hgrm) output of HdrHistogram (hdr-spec.md §10), identical to Java's
+// Percentile distribution (.hgrm) output of HdrHistogram (docs/hdr.md §10), identical to Java's
 // AbstractHistogram.outputPercentileDistribution() and HistogramLogProcessor's .hgrm file.
 #pragma once
 

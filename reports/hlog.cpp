@@ -1,4 +1,4 @@
-// HdrHistogram interval log (.hlog) 1.3 writer and reader, hdr-spec.md §9.
+// HdrHistogram interval log (.hlog) 1.3 writer and reader, docs/hdr.md §9.
 #include "reports/hlog.hpp"
 
 #include <algorithm>

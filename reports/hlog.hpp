@@ -1,4 +1,4 @@
-// HdrHistogram interval log (.hlog), format version 1.3 (hdr-spec.md §9): a writer producing the
+// HdrHistogram interval log (.hlog), format version 1.3 (docs/hdr.md §9): a writer producing the
 // Java HistogramLogWriter layout, and a reader for logs written by Java, hdr-histogram-js or us.
 #pragma once
 

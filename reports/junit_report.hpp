@@ -1,5 +1,5 @@
 #pragma once
-// junit.xml: one <testsuite> so CI shows each threshold as a test (design §7).
+// junit.xml: one <testsuite> so CI shows each threshold as a test (docs/outputs.md "junit.xml").
 //
 // Test cases, in order:
 //  * one per entry of summary.thresholds (classname "volley.thresholds", name = the expression,

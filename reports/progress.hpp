@@ -1,7 +1,7 @@
 #pragma once
-// The live progress line drawn on a TTY during a run (design §8). Pure formatting: the caller
-// owns the terminal (carriage return, clearing, refresh rate) and decides whether stdout is a
-// TTY.
+// The live progress line drawn on a TTY during a run (docs/outputs.md "Live progress line"). Pure
+// formatting: the caller owns the terminal (carriage return, clearing, refresh rate) and decides
+// whether stdout is a TTY.
 
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Files a run writes while it goes and at its end (design §7): latency.hlog streamed one
+// Files a run writes while it goes and at its end (docs/outputs.md): latency.hlog streamed one
 // interval at a time, the other files rendered from summary.json and written atomically.
 #pragma once
 

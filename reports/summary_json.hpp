@@ -1,5 +1,5 @@
-// RunResult -> summary.json (schema volley.summary/v1, design §7). The canonical output: every
-// other report can be rendered from it (plus latency.hlog).
+// RunResult -> summary.json (schema volley.summary/v1, docs/outputs.md "summary.json"). The
+// canonical output: every other report can be rendered from it (plus latency.hlog).
 #pragma once
 
 #include "engine/runner.hpp"

@@ -1,4 +1,4 @@
-// Threshold evaluation (design §7 `thresholds`, docs/scenarios.md "thresholds"): the
+// Threshold evaluation (docs/outputs.md `thresholds[]`, docs/scenarios.md "thresholds"): the
 // expressions the scenario loader parsed (scenarios/threshold_expr.hpp) measured against a run.
 //
 // Units of `actual` and `limit` in every result (the unit of the expression as written):
@@ -109,7 +109,7 @@ public:
     // or after delay_abort. Returns a reason at most once per run.
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override;
 
-    // One object per threshold, in plan order (design §7):
+    // One object per threshold, in plan order (docs/outputs.md `thresholds[]`):
     //   {expr, request (string|null), window_s (number|null), actual (number|null), limit,
     //    unit, pass, abort_on_fail, detail}
     // plus, for a windowed threshold, windows: {length_s, evaluated, failed, worst_start_s,

@@ -1,5 +1,5 @@
-// Everything needed to build a group of resolver instances and their backends (design.md §6);
-// the YAML `target.resolver` mapping and `volley resolver serve` fill this. Times are
+// Everything needed to build a group of resolver instances and their backends (docs/architecture.md
+// "Resolver"); the YAML `target.resolver` mapping and `volley resolver serve` fill this. Times are
 // std::chrono durations; defaults follow the seed documents (L1 1000 entries, L2 TTL 3600 s).
 #pragma once
 

@@ -1,6 +1,7 @@
-// A group of resolver instances sharing one set of backends (design.md §6 `instances: N`):
-// each instance has its own L1; L2, L3, L4 and the generation clock are shared. Builds the
-// backends from a ResolverConfig, loads data, and (PostgreSQL) polls the data generation.
+// A group of resolver instances sharing one set of backends (docs/architecture.md "Resolver",
+// `instances: N`): each instance has its own L1; L2, L3, L4 and the generation clock are shared.
+// Builds the backends from a ResolverConfig, loads data, and (PostgreSQL) polls the data
+// generation.
 #pragma once
 
 #include "resolver/config.hpp"

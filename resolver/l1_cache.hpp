@@ -1,7 +1,7 @@
-// L1: a sharded, thread-safe LRU of immutable values (design.md §6). Entries carry the data
-// generation they were read at and an optional expiry; an entry of another generation or past
-// its expiry is a miss (and is dropped). Capacity is the total over all shards (default 1000
-// per resolver instance); capacity 0 disables L1.
+// L1: a sharded, thread-safe LRU of immutable values (docs/architecture.md "Resolver"). Entries
+// carry the data generation they were read at and an optional expiry; an entry of another
+// generation or past its expiry is a miss (and is dropped). Capacity is the total over all shards
+// (default 1000 per resolver instance); capacity 0 disables L1.
 #pragma once
 
 #include "resolver/types.hpp"

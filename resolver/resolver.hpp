@@ -1,9 +1,9 @@
-// The four-tier ancestor resolver (design.md §6). Lookup order: L1 memory (this instance's
-// sharded LRU), L2 shared cache (embedded map or Redis), L3 view (snapshot / materialized
-// view, only for entities unchanged since its refresh), L4 live (source of truth). A hit fills
-// the tiers above it. Unknown ids are negatively cached for negative_ttl. Concurrent misses for
-// the same (kind, id, generation) are coalesced into one backend fetch. Malformed ids are
-// rejected before any backend call.
+// The four-tier ancestor resolver (docs/architecture.md "Resolver"). Lookup order: L1 memory (this
+// instance's sharded LRU), L2 shared cache (embedded map or Redis), L3 view (snapshot /
+// materialized view, only for entities unchanged since its refresh), L4 live (source of truth). A
+// hit fills the tiers above it. Unknown ids are negatively cached for negative_ttl. Concurrent
+// misses for the same (kind, id, generation) are coalesced into one backend fetch. Malformed ids
+// are rejected before any backend call.
 //
 // Thread-safe: one Resolver may be called from any number of threads. Calls block (backend
 // round trips) but are bounded: each lookup has a deadline of request_timeout, each backend
@@ -59,8 +59,8 @@ public:
     // Number of entities strictly below id.
     CountResult descendant_count(std::string_view id);
 
-    // Insert or move (design §6 POST /entities); on success advances the shared generation, so
-    // the next lookup on any instance of the group sees the write.
+    // Insert or move (docs/architecture.md "Resolver", POST /entities); on success advances the
+    // shared generation, so the next lookup on any instance of the group sees the write.
     WriteResult upsert_entity(const EntityWrite& write);
     // Refreshes the L3 views, measures the wall-clock duration and advances the generation.
     RefreshResult refresh_views();

@@ -1,4 +1,4 @@
-// Backend seams of the resolver, one per tier below L1 (design.md §6):
+// Backend seams of the resolver, one per tier below L1 (docs/architecture.md "Resolver"):
 //   L2Cache   — shared cache (embedded TTL map or Redis), string values with a TTL;
 //   ViewStore — L3, the precomputed views (embedded snapshot or PostgreSQL materialized views);
 //   LiveStore — L4, the source of truth (embedded path store or PostgreSQL LTREE queries).

@@ -1,5 +1,5 @@
-// Vocabulary of the four-tier resolver (design.md §6): tiers in lookup order, request
-// statuses, immutable cached values and the result of one lookup.
+// Vocabulary of the four-tier resolver (docs/architecture.md "Resolver"): tiers in lookup order,
+// request statuses, immutable cached values and the result of one lookup.
 #pragma once
 
 #include <cstdint>

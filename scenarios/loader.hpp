@@ -1,4 +1,5 @@
-// Scenario files -> validated, immutable Plan (design §2, docs/scenarios.md).
+// Scenario files -> validated, immutable Plan (docs/architecture.md "Data path of one request",
+// docs/scenarios.md).
 #pragma once
 
 #include "scenarios/plan.hpp"

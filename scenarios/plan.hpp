@@ -1,5 +1,6 @@
-// A scenario parsed and validated once into an immutable Plan (design §2). Everything the
-// apps need to build the engine RunSpec, the target, the request sources and the thresholds.
+// A scenario parsed and validated once into an immutable Plan (docs/architecture.md "Data path of
+// one request"). Everything the apps need to build the engine RunSpec, the target, the request
+// sources and the thresholds.
 #pragma once
 
 #include "engine/runner.hpp"
@@ -24,8 +25,8 @@ enum class ScenarioType { custom, smoke, load, stress, spike, soak, replay };
 
 using Header = std::pair<std::string, std::string>;
 
-// Which response header marks cache hits (design §5). With `hit` empty the header's value
-// names the tier ("L1".."L4"); otherwise a value in `hit` counts as a hit.
+// Which response header marks cache hits (docs/scenarios.md "target.http"). With `hit` empty the
+// header's value names the tier ("L1".."L4"); otherwise a value in `hit` counts as a hit.
 struct CacheHeaderSpec {
     std::string header;
     std::vector<std::string> hit;

@@ -1,5 +1,5 @@
-// The request source built from a Plan (design §2): the weighted request mix with `${...}`
-// templates rendered per request into reused buffers.
+// The request source built from a Plan (docs/architecture.md "Seams"): the weighted request mix
+// with `${...}` templates rendered per request into reused buffers.
 #pragma once
 
 #include "engine/target.hpp"

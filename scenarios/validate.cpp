@@ -1,4 +1,4 @@
-// `volley validate SCENARIO.yaml...` (design §8).
+// `volley validate SCENARIO.yaml...` (README.md, docs/scenarios.md "Strictness and errors").
 #include "scenarios/loader.hpp"
 #include "scenarios/units.hpp"
 

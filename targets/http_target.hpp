@@ -1,6 +1,6 @@
-// HTTP/1.1 target on Beast's parser and Asio sockets (design §5): keep-alive connections, one
-// request in flight per connection, connect and request timeouts, TLS with verification on by
-// default, static requests serialised once per session.
+// HTTP/1.1 target on Beast's parser and Asio sockets (docs/architecture.md "Targets"): keep-alive
+// connections, one request in flight per connection, connect and request timeouts, TLS with
+// verification on by default, static requests serialised once per session.
 #pragma once
 
 #include "engine/target.hpp"

@@ -1,4 +1,5 @@
-// The in-process resolver as a target (design §5): requests name resolver calls by path,
+// The in-process resolver as a target (docs/architecture.md "Targets"): requests name resolver
+// calls by path,
 //   GET /entities/{id}/ancestors          -> Resolver::ancestors(id)
 //   GET /entities/{id}/descendants/count  -> Resolver::descendant_count(id)
 // and every completion carries the tier that answered. Lookups that may block (PostgreSQL,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Peak memory of `volley replay` on a 100 MB and a 1 GB GoReplay capture, replayed at high
 # speed against the loopback test server. A streaming reader keeps the two figures close: the
-# capture is never held in memory (design §3: memory does not grow with run length).
+# capture is never held in memory (docs/architecture.md "Engine": memory does not grow with run
+# length).
 #
 #   bench/replay_memory/run.sh [BUILD_DIR]      (default: build)
 #   VOLLEY_BENCH_REPLAY_FLAGS=--per-connection bench/replay_memory/run.sh   (extra replay flags)

@@ -1,4 +1,4 @@
-// The resolver over HTTP/1.1 (Beast), design.md §6:
+// The resolver over HTTP/1.1 (Beast), docs/architecture.md "Resolver":
 //   GET  /entities/{id}/ancestors           200 {"entity_id","ancestors":[...],"served_by","tier"}
 //   GET  /entities/{id}/descendants/count   200 {"entity_id","descendant_count","served_by","tier"}
 //   POST /entities  {"entity_id","name","parent_id"|null}   201 inserted, 200 moved/updated

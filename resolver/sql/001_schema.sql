@@ -1,5 +1,5 @@
--- volley resolver schema, part 1: the entity hierarchy as LTREE paths (design.md §6).
--- Paths are made of entity ids (root first); an entity's path ends with its own id.
+-- volley resolver schema, part 1: the entity hierarchy as LTREE paths (docs/architecture.md
+-- "Resolver"). Paths are made of entity ids (root first); an entity's path ends with its own id.
 -- Intermediate path levels may have no row (the geographic seed has some).
 -- Runs inside one transaction with search_path = <schema>, public; extensions live in public.
 

@@ -1,4 +1,4 @@
-// V2 encodings and base64 (hdr-spec.md §8).
+// V2 encodings and base64 (docs/hdr.md §8).
 #include <catch2/catch.hpp>
 
 #include <zlib.h>

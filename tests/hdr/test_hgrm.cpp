@@ -1,4 +1,4 @@
-// Percentile distribution output (hdr-spec.md §10).
+// Percentile distribution output (docs/hdr.md §10).
 #include <catch2/catch.hpp>
 
 #include <cmath>

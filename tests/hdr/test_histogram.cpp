@@ -1,4 +1,4 @@
-// HdrHistogram against reference.json (hdr-spec.md §1–§7) plus the harness rules.
+// HdrHistogram against reference.json (docs/hdr.md §1–§7) plus the harness rules.
 #include <catch2/catch.hpp>
 
 #include <limits>

@@ -1,4 +1,4 @@
-// Interval log writer and reader (hdr-spec.md §9).
+// Interval log writer and reader (docs/hdr.md §9).
 #include <catch2/catch.hpp>
 
 #include <filesystem>

@@ -1,5 +1,6 @@
 // Our interval logs read by Java's HistogramLogProcessor (Debian libhdrhistogram-java 2.1.11):
-// no complaint on stderr, every interval counted, and the same numbers as ours (hdr-spec.md §12.7).
+// no complaint on stderr, every interval counted, and the same numbers as ours (docs/hdr.md §12,
+// §9.3).
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
