@@ -43,7 +43,7 @@ public:
     void start();
     // Stop scheduling new requests; queued and in-flight ones continue (drain).
     void stop_scheduling();
-    // Give up on everything still pending: in-flight complete as timeouts, queued are dropped.
+    // Give up on everything still pending: in-flight complete as `cancelled`, queued are dropped.
     void abort();
     // True once scheduling ended and nothing is queued or in flight.
     [[nodiscard]] bool finished() const { return scheduling_done_ && in_flight_ == 0 && waiting_ == 0; }

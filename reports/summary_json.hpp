@@ -39,8 +39,8 @@ boost::json::object latency_ms(const engine::HdrHistogram& histogram);
 // Builds summary.json. `thresholds` holds {expr, actual, pass} objects and `analysis` the
 // type-specific analysis (RunAnalyser::analyse); thresholds on analysis findings (capacity,
 // breaking_point, recovery, drift) are evaluated here from `analysis`
-// (evaluate_analysis_thresholds). The verdict is "fail" when a threshold failed or the run could
-// not be carried out.
+// (evaluate_analysis_thresholds). The verdict is "fail" when any entry of `thresholds` failed,
+// the run's own checks (reports/run_checks.hpp, appended by the caller) included.
 boost::json::object make_summary(const engine::RunResult& result, const RunMetadata& metadata,
                                  boost::json::array thresholds, boost::json::object analysis);
 
