@@ -158,11 +158,10 @@ std::string render_console(const json::object& summary, bool full_spectrum) {
             if (!t.is_object()) continue;
             const auto& th = t.get_object();
             const bool pass = th.contains("pass") && th.at("pass").is_bool() && th.at("pass").get_bool();
-            const auto* actual = th.if_contains("actual");
             std::string scope = str(th, "request");
             if (!scope.empty()) scope = " [" + scope + "]";
-            out += fmt::format("    {} {:<40} actual {} {}\n", pass ? "PASS" : "FAIL", str(th, "expr") + scope,
-                               actual ? format_json_scalar(*actual) : std::string(missing_value_text), str(th, "unit"));
+            out += fmt::format("    {} {:<40} actual {}\n", pass ? "PASS" : "FAIL", str(th, "expr") + scope,
+                               threshold_actual(th));
         }
     }
     if (const auto* notes = generator.if_contains("notes"); notes && notes->is_array())

@@ -23,6 +23,7 @@ struct LoopbackServer::Impl {
     asio::io_context io{1};
     tcp::acceptor acceptor{io};
     std::string response;
+    std::string head_response;  // `response` without its body
     std::uint64_t accepted = 0;
     std::deque<std::chrono::steady_clock::time_point> last_second;  // arrivals (degrade mode)
 
@@ -49,7 +50,9 @@ struct LoopbackServer::Impl {
         const char* reason = options.status < 300 ? "OK" : options.status < 500 ? "Client Error" : "Server Error";
         response = "HTTP/1.1 " + std::to_string(options.status) + " " + reason +
                    "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(options.body.size()) +
-                   "\r\n\r\n" + options.body;
+                   "\r\n\r\n";
+        head_response = response;  // a response to HEAD has the headers, never the body (RFC 9110 9.3.2)
+        response += options.body;
         tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), options.port);
         acceptor.open(endpoint.protocol());
         acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -63,6 +66,7 @@ struct LoopbackServer::Impl {
         asio::streambuf buffer;
         asio::steady_timer timer;
         std::uint64_t serial;
+        bool head = false;  // the request being answered is a HEAD
         Connection(Impl& s, tcp::socket sock, std::uint64_t number)
             : server(s), socket(std::move(sock)), timer(s.io), serial(number) {}
 
@@ -83,6 +87,7 @@ struct LoopbackServer::Impl {
                     content_length = std::stoul(header.substr(pos + 15));
             }
             server.owner.requests_.fetch_add(1);
+            head = header.compare(0, 5, "HEAD ") == 0;
             if (server.options.record_arrivals) {
                 std::lock_guard lock(server.owner.arrivals_mutex_);
                 server.owner.arrivals_.push_back({now, header.substr(0, header.find("\r\n")), serial});
@@ -121,7 +126,7 @@ struct LoopbackServer::Impl {
             }
         }
         void write() {
-            asio::async_write(socket, asio::buffer(server.response),
+            asio::async_write(socket, asio::buffer(head ? server.head_response : server.response),
                               [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                                   if (!ec) self->read();
                               });
