@@ -58,8 +58,11 @@ std::string render_console(const json::object& summary, bool full_spectrum) {
                        format_count(num(generator, "slots")),
                        str(scenario, "model") == "closed" ? "virtual users" : "connections");
     const auto& stop = obj(summary, "stop");
+    const auto* expected = stop.if_contains("expected");
+    const bool planned = expected && expected->is_bool() && expected->get_bool() && str(stop, "reason") == "source_exhausted";
     if (str(stop, "reason") != "completed" && !str(stop, "reason").empty())
-        out += fmt::format("  STOPPED EARLY: {} {}\n", str(stop, "reason"), str(stop, "detail"));
+        out += fmt::format("  {}: {} {}\n", planned ? "ENDED AS PLANNED" : "STOPPED EARLY", str(stop, "reason"),
+                           str(stop, "detail"));
 
     // The answer first: the verdict, the type's headline figures, what limited the run.
     out += fmt::format("\n  verdict: {}\n", str(summary, "verdict") == "pass" ? "PASS" : "FAIL");

@@ -64,7 +64,15 @@ std::vector<TestCase> threshold_cases(const object& summary, bool& any_failed) {
     TestCase test{"volley.thresholds", threshold_label(*threshold)};
     const auto actual = threshold_actual(*threshold);
     const auto limit = threshold_limit(string_at(*threshold, "expr"));
-    if (bool_at(*threshold, "pass").value_or(false)) {
+    if (bool_at(*threshold, "builtin").value_or(false)) {
+      // The run's own checks (reports/run_checks.hpp) are listed only when they failed; their
+      // detail says what happened, there is no limit to compare with.
+      any_failed = true;
+      test.classname = "volley.run";
+      test.failure_type = "check";
+      test.failure_message = string_at(*threshold, "detail");
+      test.failure_detail = fmt::format("{} failed: {}", test.name, test.failure_message);
+    } else if (bool_at(*threshold, "pass").value_or(false)) {
       test.system_out = fmt::format("actual {} (limit {})", actual, limit);
     } else {
       any_failed = true;
@@ -87,7 +95,10 @@ TestCase run_case(const object& summary, bool any_threshold_failed) {
   const auto requests = number_at(summary, "totals.requests");
   const auto verdict = string_at(summary, "verdict");
   const auto stop_reason = string_at(summary, "stop.reason");
-  if (!stop_reason.empty() && stop_reason != "completed") {
+  // An early end the plan expects (stop.expected, e.g. a csv feeder with on_exhausted: end_run)
+  // is the run's planned end.
+  const bool expected_end = bool_at(summary, "stop.expected").value_or(false) && stop_reason == "source_exhausted";
+  if (!stop_reason.empty() && stop_reason != "completed" && !expected_end) {
     test.failure_type = "incomplete";
     test.failure_message = "the run did not complete: " + stop_text(summary);
   } else if (!requests || *requests <= 0) {

@@ -49,7 +49,9 @@ TEST_CASE("a run in which every request failed fails, and says why") {
     CHECK(check->at("builtin").as_bool());
     const std::string detail(check->at("detail").as_string());
     CHECK_THAT(detail, Catch::Contains("every request failed") && Catch::Contains("connect_error"));
-    CHECK(read_file(dir + "/junit.xml").find("successful responses &gt; 0") != std::string::npos);
+    const std::string junit = read_file(dir + "/junit.xml");
+    CHECK(junit.find(R"(<testcase classname="volley.run" name="successful responses &gt; 0")") != std::string::npos);
+    CHECK(junit.find(R"(<failure type="check" message="every request failed: connect_error)") != std::string::npos);
 }
 
 TEST_CASE("the server's count equals volley's, open and closed model with think time") {
@@ -131,13 +133,15 @@ TEST_CASE("a feeder that runs dry stops the run, says so and fails unless the pl
         CHECK_THAT(run.out, Catch::Contains("has no rows left"));
     }
     SECTION("on_exhausted: end_run: the planned end, the verdict passes") {
-        const auto run = run_volley({"run", scenario(", on_exhausted: end_run"), "-q", "-o", dir + "/b"});
+        const auto run = run_volley({"run", scenario(", on_exhausted: end_run"), "-o", dir + "/b"});
         INFO(run.err);
         CHECK(run.exit_code == 0);
         const auto summary = read_summary(dir + "/b");
         CHECK(stop_of(summary).at("reason").as_string() == "source_exhausted");
         CHECK(stop_of(summary).at("expected").as_bool());
         CHECK(summary.at("verdict").as_string() == "pass");
+        CHECK(read_file(dir + "/b/junit.xml").find("<failure") == std::string::npos);  // CI stays green
+        CHECK_THAT(run.out, Catch::Contains("ENDED AS PLANNED: source_exhausted"));
     }
 }
 
