@@ -28,6 +28,7 @@
 //                  consecutive intervals whose p99 and error rate are inside the band;
 //                  intervals after the schedule (the drain) do not count
 #include "reports/analysis.hpp"
+#include "reports/json_numbers.hpp"
 
 #include "scenarios/loader.hpp"
 
@@ -53,10 +54,6 @@ constexpr double kSlack_s = 1e-6;
 constexpr double kRunning = std::numeric_limits<double>::infinity();
 
 double seconds(engine::Nanos n) { return std::chrono::duration<double>(n).count(); }
-double tidy(double value) { return std::round(value * 1e6) / 1e6; }
-json::value number_or_null(std::optional<double> value) {
-    return value ? json::value(tidy(*value)) : json::value(nullptr);
-}
 
 double parse_number(const std::string& key, std::string_view text) {
     double value = 0;
@@ -129,9 +126,9 @@ double run_length_s(const engine::RunResult& result) {
 json::object window_json(const SpanStats& span) {
     return json::object{{"start_s", tidy(span.start_s)},
                         {"end_s", tidy(span.end_s)},
-                        {"p99_ms", number_or_null(p99_ms_of(span.response_time))},
-                        {"error_rate", number_or_null(error_rate_of(span))},
-                        {"throughput_rps", number_or_null(ratio_or_null(static_cast<double>(span.completed()),
+                        {"p99_ms", tidy_or_null(p99_ms_of(span.response_time))},
+                        {"error_rate", tidy_or_null(error_rate_of(span))},
+                        {"throughput_rps", tidy_or_null(ratio_or_null(static_cast<double>(span.completed()),
                                                                         span.length_s))}};
 }
 
@@ -276,8 +273,8 @@ json::object RunAnalyser::stress_analysis(double schedule_end_s) const {
                                      {"end_s", tidy(row.window.end_s)},
                                      {"target_rps", row.window.target_rps},
                                      {"achieved_rps", tidy(row.achieved_rps)},
-                                     {"p99_ms", number_or_null(row.p99_ms)},
-                                     {"error_rate", number_or_null(row.error_rate)},
+                                     {"p99_ms", tidy_or_null(row.p99_ms)},
+                                     {"error_rate", tidy_or_null(row.error_rate)},
                                      {"service_p50_ms", row.service.responses > 0 ? json::value(tidy(row.service.p50_ms)) : json::value(nullptr)},
                                      {"service_p99_ms", row.service.responses > 0 ? json::value(tidy(row.service.p99_ms)) : json::value(nullptr)},
                                      {"pass", row.pass},
@@ -311,13 +308,13 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
     const auto baseline_p99 = p99_ms_of(baseline_->response_time);
     const auto baseline_errors = error_rate_of(*baseline_);
     out["baseline"] = json::object{{"rps", settings_.baseline_rps},
-                                   {"p99_ms", number_or_null(baseline_p99)},
-                                   {"error_rate", number_or_null(baseline_errors)}};
+                                   {"p99_ms", tidy_or_null(baseline_p99)},
+                                   {"error_rate", tidy_or_null(baseline_errors)}};
     out["peak"] = json::object{
         {"rps", settings_.spike_rps},
-        {"achieved_rps", number_or_null(ratio_or_null(static_cast<double>(peak_->completed()), peak_->length_s))},
-        {"p99_ms", number_or_null(p99_ms_of(peak_->response_time))},
-        {"error_rate", number_or_null(error_rate_of(*peak_))}};
+        {"achieved_rps", tidy_or_null(ratio_or_null(static_cast<double>(peak_->completed()), peak_->length_s))},
+        {"p99_ms", tidy_or_null(p99_ms_of(peak_->response_time))},
+        {"error_rate", tidy_or_null(error_rate_of(*peak_))}};
     if (!baseline_p99 || !baseline_errors) {
         out["recovered"] = false;
         out["recovery_s"] = nullptr;
@@ -415,19 +412,19 @@ json::object RunAnalyser::soak_analysis(double schedule_end_s) const {
     } else {
         drift["note"] = fmt::format("fewer than two complete {:g} s drift windows", settings_.drift_window_s);
     }
-    drift["p99_change_ms"] = number_or_null(p99_change_ms);
-    drift["p99_change_pct"] = number_or_null(p99_change_pct);
-    drift["p99_ms_per_min"] = number_or_null(p99_ms_per_min);
-    drift["error_rate_change"] = number_or_null(error_rate_change);
+    drift["p99_change_ms"] = tidy_or_null(p99_change_ms);
+    drift["p99_change_pct"] = tidy_or_null(p99_change_pct);
+    drift["p99_ms_per_min"] = tidy_or_null(p99_ms_per_min);
+    drift["error_rate_change"] = tidy_or_null(error_rate_change);
     const auto mib = [](std::optional<double> kib) -> std::optional<double> {
         if (!kib) return std::nullopt;
         return *kib / 1024;
     };
     std::optional<double> rss_change;
     if (rss_first_kib_ && rss_last_kib_) rss_change = (*rss_last_kib_ - *rss_first_kib_) / 1024;
-    drift["generator_rss_mib"] = json::object{{"first", number_or_null(mib(rss_first_kib_))},
-                                              {"last", number_or_null(mib(rss_last_kib_))},
-                                              {"change", number_or_null(rss_change)}};
+    drift["generator_rss_mib"] = json::object{{"first", tidy_or_null(mib(rss_first_kib_))},
+                                              {"last", tidy_or_null(mib(rss_last_kib_))},
+                                              {"change", tidy_or_null(rss_change)}};
     return json::object{{"drift", std::move(drift)}};
 }
 
@@ -439,9 +436,9 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
     const double completed = static_cast<double>(result.totals.combined().completed());
     const auto achieved = ratio_or_null(completed, run_length_s(result));
     out["target_rps"] = result.target_rps > 0 ? json::value(tidy(result.target_rps)) : json::value(nullptr);
-    out["achieved_rps"] = number_or_null(achieved);
+    out["achieved_rps"] = tidy_or_null(achieved);
     out["achieved_ratio"] =
-        number_or_null(achieved && result.target_rps > 0 ? std::optional<double>(*achieved / result.target_rps)
+        tidy_or_null(achieved && result.target_rps > 0 ? std::optional<double>(*achieved / result.target_rps)
                                                          : std::nullopt);
     if (settings_.type == ScenarioType::load || settings_.type == ScenarioType::soak) {
         // The hold: profile intervals from the end of the ramp-up to the end of the schedule.
@@ -461,8 +458,8 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
             expected += row.target_rps * row.length_s;
         }
         out["hold"] = json::object{{"start_s", settings_.hold_start_s},
-                                   {"target_rps", number_or_null(ratio_or_null(expected, length_s))},
-                                   {"achieved_rps", number_or_null(ratio_or_null(requests, length_s))}};
+                                   {"target_rps", tidy_or_null(ratio_or_null(expected, length_s))},
+                                   {"achieved_rps", tidy_or_null(ratio_or_null(requests, length_s))}};
     }
     json::object specific;
     switch (settings_.type) {

@@ -1,5 +1,6 @@
 // Thresholds on analysis findings (reports/thresholds.hpp evaluate_analysis_thresholds).
 #include "reports/thresholds.hpp"
+#include "reports/json_numbers.hpp"
 
 #include "scenarios/threshold_expr.hpp"
 
@@ -20,8 +21,6 @@ using scenarios::ThresholdMetric;
 using scenarios::ThresholdUnit;
 
 namespace {
-
-double tidy(double value) { return std::round(value * 1e6) / 1e6; }
 
 std::optional<double> number_of(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);

@@ -1,4 +1,5 @@
 #include "reports/bottleneck.hpp"
+#include "reports/json_numbers.hpp"
 
 #include "reports/number_format.hpp"
 
@@ -29,8 +30,6 @@ constexpr double kAchievedShare = 0.95;      // target: achieved below this shar
 
 double seconds(engine::Nanos n) { return std::chrono::duration<double>(n).count(); }
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
-double tidy(double value) { return std::round(value * 1e6) / 1e6; }
-json::value number_or_null(std::optional<double> v) { return v ? json::value(tidy(*v)) : json::value(nullptr); }
 
 json::object point_json(const RatePoint& p) {
     return json::object{{"target_rps", tidy(p.target_rps)}, {"start_s", tidy(p.start_s)},
@@ -135,13 +134,13 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
                                                   {"max", ms(wait.max())}};
     evidence["waited_share"] = tidy(waited_share);
     evidence["dropped"] = dropped;
-    evidence["connections_needed"] = number_or_null(needed);
+    evidence["connections_needed"] = tidy_or_null(needed);
     evidence["connections_available"] = result.slots;
     evidence["service_time"] =
         inputs.low && inputs.high ? json::value(json::object{{"low", point_json(*inputs.low)}, {"high", point_json(*inputs.high)}})
                                   : json::value(nullptr);
     evidence["target_error_share"] = tidy(target_error_share);
-    evidence["achieved_ratio"] = number_or_null(achieved_ratio);
+    evidence["achieved_ratio"] = tidy_or_null(achieved_ratio);
 
     // The candidates, then who is blamed: a saturated generator CPU distorts every other figure
     // and wins outright; a late generator (lag only) is blamed over another side only when it

@@ -1,4 +1,5 @@
 #include "reports/thresholds.hpp"
+#include "reports/json_numbers.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -26,9 +27,6 @@ double seconds(engine::Nanos n) { return std::chrono::duration<double>(n).count(
 std::uint64_t outcome(const engine::OutcomeCounts& counts, Outcome o) {
     return counts[static_cast<std::size_t>(o)];
 }
-
-// Rounds a reported number to 6 decimals (ns in ms), hiding binary noise like 7.000000000000001.
-double tidy(double value) { return std::round(value * 1e6) / 1e6; }
 
 // The factor from the expression's native unit (ns, ratio, rps, count) to the result unit.
 double result_scale(const ThresholdExpr& expr) {

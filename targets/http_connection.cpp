@@ -164,9 +164,7 @@ public:
     }
 
     Outcome classify_status(std::uint32_t name_index, int status) const {
-        const auto& expect = shared_->config.expect_status;
-        if (name_index < expect.size() && !expect[name_index].empty()) {
-            const auto& ok = expect[name_index];
+        if (const auto& ok = expected_status(name_index); !ok.empty()) {
             if (std::find(ok.begin(), ok.end(), status) != ok.end()) return Outcome::ok;
         } else if (status >= 200 && status < 400) {
             return Outcome::ok;
@@ -420,14 +418,10 @@ void Connection<Stream>::fail(const error_code& ec, ErrorStage stage) {
         describe_timeout(detail_, was_connecting ? config.connect_timeout : config.request_timeout, was_connecting);
         return complete(Outcome::timeout, detail_);
     }
-    const std::uint64_t body_limit = session_.shared().config.max_body_bytes;
-    if (stage == ErrorStage::connect || stage == ErrorStage::handshake) {
-        describe_error(detail_, ec, stage, false, body_limit);
-        return complete(classify_error(ec, stage, !std::is_same_v<Stream, tcp::socket>), detail_);
-    }
+    const bool exchanging = stage != ErrorStage::connect && stage != ErrorStage::handshake;
     // A server may close an idle keep-alive connection just as we reuse it: retry once on a
     // fresh connection when nothing of the response had arrived.
-    if (reused_ && !retried_ && !got_bytes_ &&
+    if (exchanging && reused_ && !retried_ && !got_bytes_ &&
         (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe)) {
         retried_ = true;
         reused_ = false;
@@ -435,7 +429,7 @@ void Connection<Stream>::fail(const error_code& ec, ErrorStage stage) {
         connect();
         return;
     }
-    describe_error(detail_, ec, stage, got_bytes_, body_limit);
+    describe_error(detail_, ec, stage, exchanging && got_bytes_, session_.shared().config.max_body_bytes);
     complete(classify_error(ec, stage, !std::is_same_v<Stream, tcp::socket>), detail_);
 }
 
