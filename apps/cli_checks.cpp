@@ -1,7 +1,7 @@
 #include "apps/cli_checks.hpp"
 
-#include "scenarios/overrides.hpp"
-#include "scenarios/units.hpp"
+#include "scenarios/language/overrides.hpp"
+#include "scenarios/language/units.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

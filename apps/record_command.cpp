@@ -1,6 +1,6 @@
 #include "apps/record_command.hpp"
 
-#include "apps/record_proxy.hpp"
+#include "replay/record_proxy.hpp"
 #include "apps/run_command.hpp"
 #include "targets/http_target.hpp"
 #include "targets/tls_context.hpp"
@@ -94,7 +94,7 @@ int record_command(const RecordOptions& options) {
         std::cerr << "error: --listen '" << options.listen << "': " << e.what() << "\n";
         return kExitUsage;
     }
-    RecordUpstream upstream;
+    replay::RecordUpstream upstream;
     std::optional<asio::ssl::context> client_tls;
     try {
         upstream.url = targets::parse_base_url(options.upstream);
@@ -112,7 +112,7 @@ int record_command(const RecordOptions& options) {
             upstream.tls.emplace(targets::make_tls_client_context(tls));
             upstream.verify_name = !options.insecure;
         }
-        if (!options.tls_cert.empty()) client_tls.emplace(make_tls_server_context(options.tls_cert, options.tls_key));
+        if (!options.tls_cert.empty()) client_tls.emplace(replay::make_tls_server_context(options.tls_cert, options.tls_key));
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitUsage;
@@ -125,14 +125,14 @@ int record_command(const RecordOptions& options) {
     }
 
     asio::io_context io{1};
-    std::unique_ptr<GorWriter> writer;
+    std::unique_ptr<replay::GorWriter> writer;
     try {
-        writer = std::make_unique<GorWriter>(options.output);
+        writer = std::make_unique<replay::GorWriter>(options.output);
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitCannotRun;
     }
-    std::unique_ptr<RecordProxy> proxy;
+    std::unique_ptr<replay::RecordProxy> proxy;
     try {
         tcp::resolver resolver(io);
         upstream.endpoints = resolver.resolve(upstream.url.host, upstream.url.port);
@@ -142,7 +142,7 @@ int record_command(const RecordOptions& options) {
         acceptor.set_option(tcp::acceptor::reuse_address(true));
         acceptor.bind(endpoint);
         acceptor.listen();
-        proxy = std::make_unique<RecordProxy>(io, std::move(acceptor), std::move(upstream), std::move(client_tls), *writer);
+        proxy = std::make_unique<replay::RecordProxy>(io, std::move(acceptor), std::move(upstream), std::move(client_tls), *writer);
     } catch (const std::exception& e) {
         std::cerr << "error: cannot listen on " << options.listen << " for " << options.upstream << ": " << e.what() << "\n";
         return kExitCannotRun;

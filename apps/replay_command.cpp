@@ -3,10 +3,10 @@
 #include "apps/cli_checks.hpp"
 #include "apps/record_command.hpp"
 #include "apps/run_command.hpp"
-#include "apps/run_pipeline.hpp"
+#include "pipeline/run_pipeline.hpp"
 #include "reports/run_outputs.hpp"
-#include "scenarios/loader.hpp"
-#include "scenarios/overrides.hpp"
+#include "scenarios/language/loader.hpp"
+#include "scenarios/language/overrides.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -98,13 +98,13 @@ int replay_command(const ReplayOptions& options) {
             return kExitUsage;
         }
     } catch (const scenarios::ScenarioError& e) {
-        return report_scenario_error(e);
+        return pipeline::report_scenario_error(e);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitUsage;
     }
     plan.output.formats = reports::formats_to_write(plan.output.formats);
-    return execute_plan(std::move(plan), ReportOptions{reports::formats_to_write(options.output_formats), options.quiet,
+    return pipeline::execute_plan(std::move(plan), pipeline::ReportOptions{reports::formats_to_write(options.output_formats), options.quiet,
                                                        options.latency_spectrum});
 }
 

@@ -1,10 +1,10 @@
 #include "apps/run_command.hpp"
 
 #include "apps/cli_checks.hpp"
-#include "apps/run_pipeline.hpp"
+#include "pipeline/run_pipeline.hpp"
 #include "reports/run_outputs.hpp"
-#include "scenarios/loader.hpp"
-#include "scenarios/overrides.hpp"
+#include "scenarios/language/loader.hpp"
+#include "scenarios/language/overrides.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -162,13 +162,13 @@ int run_command(const RunOptions& options) {
             plan = scenarios::load_plan_from_string(quick_run_skeleton(options, host), "command line", sets);
         }
     } catch (const scenarios::ScenarioError& e) {
-        return report_scenario_error(e);
+        return pipeline::report_scenario_error(e);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitUsage;
     }
     plan.output.formats = reports::formats_to_write(plan.output.formats);
-    return execute_plan(std::move(plan), ReportOptions{reports::formats_to_write(options.formats), options.quiet,
+    return pipeline::execute_plan(std::move(plan), pipeline::ReportOptions{reports::formats_to_write(options.formats), options.quiet,
                                                        options.latency_spectrum});
 }
 

@@ -1,6 +1,8 @@
 // `volley run`: scenario (or command-line flags) -> plan -> engine run -> reports -> exit code.
 #pragma once
 
+#include "pipeline/exit_codes.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,12 +10,12 @@
 
 namespace volley::apps {
 
-// Exit codes (docs/architecture.md "Exit codes and verdict").
-inline constexpr int kExitPass = 0;
-inline constexpr int kExitCannotRun = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitThresholdFailed = 99;
-inline constexpr int kExitInterrupted = 130;
+// The commands use the pipeline's exit codes (pipeline/exit_codes.hpp).
+using pipeline::kExitCannotRun;
+using pipeline::kExitInterrupted;
+using pipeline::kExitPass;
+using pipeline::kExitThresholdFailed;
+using pipeline::kExitUsage;
 
 struct RunOptions {
     std::optional<std::string> scenario_file;

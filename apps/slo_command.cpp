@@ -1,10 +1,10 @@
 #include "apps/slo_command.hpp"
 
 #include "apps/run_command.hpp"
-#include "apps/run_pipeline.hpp"
-#include "apps/slo_phases.hpp"
-#include "apps/slo_scenario.hpp"
-#include "apps/target_factory.hpp"
+#include "pipeline/run_pipeline.hpp"
+#include "slo/slo_phases.hpp"
+#include "slo/slo_scenario.hpp"
+#include "pipeline/target_factory.hpp"
 #include "reports/run_outputs.hpp"
 #include "reports/slo_validation.hpp"
 #include "reports/summary_access.hpp"
@@ -31,7 +31,7 @@ namespace json = boost::json;
 namespace {
 
 struct SloOptions {
-    SloScenarioArgs scenario;
+    slo::SloScenarioArgs scenario;
     std::optional<std::string> baseline, execution_id;
     bool quiet = false;
 };
@@ -65,13 +65,13 @@ const json::object* request_summary(const json::object& summary, const std::stri
     return nullptr;
 }
 
-json::value pool_json(const std::optional<PoolUsage>& pool) {
+json::value pool_json(const std::optional<slo::PoolUsage>& pool) {
     if (!pool) return nullptr;
     return json::object{{"size", pool->size}, {"peak_in_use", pool->max_in_use}, {"peak_utilization_pct", pool->peak_pct},
                         {"mean_utilization_pct", pool->mean_pct}, {"samples", pool->samples}};
 }
 
-json::object phase_json(const SloPhaseSettings& s, const SloPhaseResult& r) {
+json::object phase_json(const slo::SloPhaseSettings& s, const slo::SloPhaseResult& r) {
     const auto delta = [&](auto f) { return f(r.after) - f(r.before); };
     const auto requests = delta([](const resolver::MetricsSnapshot& m) { return m.requests(); });
     const auto hits = delta([](const resolver::MetricsSnapshot& m) { return m.hits(); });
@@ -97,8 +97,8 @@ json::object phase_json(const SloPhaseSettings& s, const SloPhaseResult& r) {
 }
 
 // The SLO figures, all from the mixed phase. `lookup_pool`: the resolver target's lookup threads.
-std::vector<reports::SloMeasurement> measure(const scenarios::Plan& mixed_plan, const SloPhaseSettings& mixed,
-                                             std::size_t lookup_pool, const SloPhaseResult& r,
+std::vector<reports::SloMeasurement> measure(const scenarios::Plan& mixed_plan, const slo::SloPhaseSettings& mixed,
+                                             std::size_t lookup_pool, const slo::SloPhaseResult& r,
                                              const std::optional<resolver::RefreshResult>& refresh,
                                              double refresh_triggered_s) {
     std::vector<reports::SloMeasurement> out;
@@ -203,11 +203,11 @@ int slo_command(const SloOptions& o) {
         return kExitUsage;
     }
     const std::string execution_id = o.execution_id.value_or(new_execution_id());
-    SloSetup setup;
+    slo::SloSetup setup;
     try {
-        setup = read_slo_setup(text, o.scenario, fmt::format("volley:{}:", execution_id));
+        setup = slo::read_slo_setup(text, o.scenario, fmt::format("volley:{}:", execution_id));
     } catch (const scenarios::ScenarioError& e) {
-        return report_scenario_error(e);
+        return pipeline::report_scenario_error(e);
     } catch (const YAML::Exception& e) {
         std::cerr << "error: " << file << ": slo: " << e.what() << "\n";
         return kExitUsage;
@@ -217,19 +217,19 @@ int slo_command(const SloOptions& o) {
     }
 
     std::shared_ptr<resolver::ResolverGroup> group;
-    if (const int code = build_target_or_report([&] { group = std::make_shared<resolver::ResolverGroup>(setup.resolver); });
+    if (const int code = pipeline::build_target_or_report([&] { group = std::make_shared<resolver::ResolverGroup>(setup.resolver); });
         code != kExitPass)
         return code;
     if (!o.quiet) std::cout << "resolver: " << group->describe() << "\n";
 
-    const auto phases = run_slo_phases(setup, group, o.quiet);
+    const auto phases = slo::run_slo_phases(setup, group, o.quiet);
     if (phases.exit_code != kExitPass) return phases.exit_code;
 
     const auto& settings = setup.settings;
     reports::SloReportInput input;
     input.timestamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
     input.pipeline_execution_id = execution_id;
-    input.measurements = measure(setup.mixed, settings.mixed, resolver_lookup_threads(setup.resolver, setup.mixed.run.connections),
+    input.measurements = measure(setup.mixed, settings.mixed, pipeline::resolver_lookup_threads(setup.resolver, setup.mixed.run.connections),
                                  phases.mixed, phases.refresh, phases.refresh_triggered_s);
     if (o.baseline) {
         try {

@@ -1,8 +1,8 @@
 #include "apps/validate_command.hpp"
 
 #include "apps/run_command.hpp"
-#include "apps/slo_scenario.hpp"
-#include "scenarios/loader.hpp"
+#include "slo/slo_scenario.hpp"
+#include "scenarios/language/loader.hpp"
 
 #include <fmt/format.h>
 
@@ -13,7 +13,7 @@
 namespace volley::apps {
 namespace {
 
-std::string describe_phase(const SloPhaseSettings& phase) {
+std::string describe_phase(const slo::SloPhaseSettings& phase) {
     if (phase.rate) return fmt::format("{} {} for {}", phase.name, *phase.rate, phase.duration);
     return fmt::format("{} {} VUs for {}", phase.name, phase.vus, phase.duration);
 }
@@ -21,9 +21,9 @@ std::string describe_phase(const SloPhaseSettings& phase) {
 // True when the SLO scenario `text` is valid; prints the outcome either way.
 bool validate_slo(const std::string& file, const std::string& text, std::ostream& out) {
     try {
-        SloScenarioArgs args;
+        slo::SloScenarioArgs args;
         args.file = file;
-        const SloSetup setup = plan_slo_phases(text, args);
+        const slo::SloSetup setup = slo::plan_slo_phases(text, args);
         const auto& s = setup.settings;
         out << fmt::format("{}: ok (slo: {}, phases {}, {}, {})\n", file, setup.cold.name, describe_phase(s.cold),
                            describe_phase(s.warm), describe_phase(s.mixed));
@@ -44,7 +44,7 @@ int validate_command(const std::vector<std::string>& files, std::ostream& out) {
         std::ifstream in(file, std::ios::binary);
         std::ostringstream text;
         if (in) text << in.rdbuf();
-        if (in && is_slo_scenario(text.str())) {
+        if (in && slo::is_slo_scenario(text.str())) {
             all_valid = validate_slo(file, text.str(), out) && all_valid;
         } else {
             // Unreadable files are reported by the scenario loader too.

@@ -30,7 +30,7 @@
 #include "reports/analysis.hpp"
 #include "reports/json_numbers.hpp"
 
-#include "scenarios/loader.hpp"
+#include "scenarios/language/loader.hpp"
 
 #include <boost/json/array.hpp>
 

@@ -15,7 +15,7 @@
 #include "engine/runner.hpp"
 #include "reports/bottleneck.hpp"
 #include "reports/thresholds.hpp"
-#include "scenarios/plan.hpp"
+#include "scenarios/language/plan.hpp"
 
 #include <boost/json/object.hpp>
 

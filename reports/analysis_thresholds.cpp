@@ -2,7 +2,7 @@
 #include "reports/thresholds.hpp"
 #include "reports/json_numbers.hpp"
 
-#include "scenarios/threshold_expr.hpp"
+#include "scenarios/language/threshold_expr.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

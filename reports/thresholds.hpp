@@ -1,5 +1,5 @@
 // Threshold evaluation (docs/outputs.md `thresholds[]`, docs/scenarios.md "thresholds"): the
-// expressions the scenario loader parsed (scenarios/threshold_expr.hpp) measured against a run.
+// expressions the scenario loader parsed (scenarios/language/threshold_expr.hpp) measured against a run.
 //
 // Units of `actual` and `limit` in every result (the unit of the expression as written):
 //   p(N), avg, min, max        ms (response time)
@@ -34,8 +34,8 @@
 #pragma once
 
 #include "engine/runner.hpp"
-#include "scenarios/plan.hpp"
-#include "scenarios/threshold_expr.hpp"
+#include "scenarios/language/plan.hpp"
+#include "scenarios/language/threshold_expr.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

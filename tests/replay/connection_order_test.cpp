@@ -46,12 +46,12 @@ struct Received {
 };
 
 // What the server received per recorded connection, keyed by "c1"…; "free" for the others.
-std::map<std::string, Received> replay(bool per_connection) {
+std::map<std::string, Received> replay_capture(bool per_connection) {
     TempFile file("connections.jsonl", capture());
     testing::LoopbackServer server({.response_delay = 15ms, .record_arrivals = true});
-    scenarios::ReplaySpec spec;
+    replay::ReplaySpec spec;
     spec.file = file.path();
-    spec.format = scenarios::ReplayFormat::jsonl;
+    spec.format = replay::ReplayFormat::jsonl;
     spec.per_connection = per_connection;
     const auto result = run_replay(spec, server.url(), {.threads = 2, .connections = 16});
     REQUIRE(result.totals.combined().completed() == kRecordedConnections * kRequestsPerConnection + 10);
@@ -71,7 +71,7 @@ std::map<std::string, Received> replay(bool per_connection) {
 }  // namespace
 
 TEST_CASE("per_connection: each recorded connection's requests arrive in order on one connection") {
-    const auto received = replay(true);
+    const auto received = replay_capture(true);
     for (int c = 1; c <= kRecordedConnections; ++c) {
         const std::string key = "c" + std::to_string(c);
         INFO(key);
@@ -86,7 +86,7 @@ TEST_CASE("per_connection: each recorded connection's requests arrive in order o
 }
 
 TEST_CASE("without per_connection a recorded connection's overlapping requests use several connections") {
-    const auto received = replay(false);
+    const auto received = replay_capture(false);
     // Requests 3 ms apart that take 15 ms each cannot share one HTTP/1.1 connection.
     for (int c = 1; c <= kRecordedConnections; ++c) CHECK(received.at("c" + std::to_string(c)).connections.size() > 1);
 }

@@ -1,13 +1,13 @@
 // The capture readers against fixtures shaped like real files (tests/fixtures/replay).
 #include "replay/support.hpp"
-#include "scenarios/replay/http_message.hpp"
-#include "scenarios/replay/readers.hpp"
-#include "scenarios/replay/time_text.hpp"
+#include "replay/http_message.hpp"
+#include "replay/readers.hpp"
+#include "replay/time_text.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace volley;
-using namespace volley::scenarios;
+using namespace volley::replay;
 using namespace volley::replay_test;
 
 namespace {

@@ -3,8 +3,8 @@
 #include "replay/capture_server.hpp"
 #include "replay/connect.hpp"
 #include "replay/support.hpp"
-#include "scenarios/replay/http_message.hpp"
-#include "scenarios/replay/readers.hpp"
+#include "replay/http_message.hpp"
+#include "replay/readers.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
 
@@ -99,12 +99,12 @@ const std::vector<Sent> kTraffic = {
 // Headers that describe a message's framing or connection: a replay writes its own.
 bool framing(const std::string& name) {
     for (const char* skipped : {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}) {
-        if (scenarios::same_header_name(name, skipped)) return true;
+        if (replay::same_header_name(name, skipped)) return true;
     }
     return false;
 }
 
-std::vector<std::pair<std::string, std::string>> end_to_end_headers(const scenarios::ReplayRecord& record) {
+std::vector<std::pair<std::string, std::string>> end_to_end_headers(const replay::ReplayRecord& record) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& header : record.headers) {
         if (!framing(header.first)) out.push_back(header);
@@ -153,7 +153,7 @@ TEST_CASE("volley record writes requests and responses; volley replay sends the 
     // The capture: a request and a response record per exchange, sharing ids, in order.
     const std::string text = testing::read_file(capture);
     CHECK(text.rfind("1 ", 0) == 0);
-    auto reader = scenarios::make_gor_reader(capture, true);
+    auto reader = replay::make_gor_reader(capture, true);
     const auto recorded = read_all(*reader);
     REQUIRE(recorded.size() == kTraffic.size());
     CHECK(reader->counts().non_requests == kTraffic.size());
@@ -183,8 +183,8 @@ TEST_CASE("volley record writes requests and responses; volley replay sends the 
     const auto summary = testing::read_file(dir + "/out/summary.json");
     CHECK(summary.find("\"with_connection\": " + std::to_string(kTraffic.size())) != std::string::npos);
     for (std::size_t i = 0; i < received.size(); ++i) {
-        scenarios::ReplayRecord replayed;
-        REQUIRE(scenarios::parse_http_request(received[i], replayed) == "");
+        replay::ReplayRecord replayed;
+        REQUIRE(replay::parse_http_request(received[i], replayed) == "");
         INFO(recorded[i].target);
         CHECK(replayed.method == recorded[i].method);
         CHECK(replayed.target == recorded[i].target);
@@ -197,7 +197,7 @@ TEST_CASE("volley record stops on SIGTERM with a complete gzip capture") {
     const std::string dir = testing::make_temp_dir("volley-record-gz-");
     const std::string capture = dir + "/capture.gor.gz";
     record_traffic(capture, SIGTERM);
-    auto reader = scenarios::make_gor_reader(capture, true);  // strict: a cut stream would throw
+    auto reader = replay::make_gor_reader(capture, true);  // strict: a cut stream would throw
     CHECK(read_all(*reader).size() == kTraffic.size());
     CHECK(reader->counts().non_requests == kTraffic.size());
 }

@@ -5,7 +5,7 @@
 #include "replay/capture_server.hpp"
 #include "replay/connect.hpp"
 #include "replay/support.hpp"
-#include "scenarios/replay/readers.hpp"
+#include "replay/readers.hpp"
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>
@@ -150,7 +150,7 @@ struct CapturedRecord {
 
 std::vector<CapturedRecord> captured_records(const std::string& capture) {
     const std::string text = testing::read_file(capture);
-    const std::string separator(scenarios::kGorSeparator);
+    const std::string separator(replay::kGorSeparator);
     std::vector<CapturedRecord> out;
     for (std::size_t at = 0; at < text.size();) {
         auto end = text.find(separator, at);
@@ -299,7 +299,7 @@ TEST_CASE("volley record --tls-cert/--tls-key: TLS clients are served and captur
     CHECK(run.out.find("1 client(s) dropped after a failed TLS handshake") != std::string::npos);
 
     // The capture holds the plaintext request as the client sent it.
-    auto reader = scenarios::make_gor_reader(capture, true);
+    auto reader = replay::make_gor_reader(capture, true);
     const auto requests = read_all(*reader);
     REQUIRE(requests.size() == 3);
     CHECK(requests[0].method == "POST");
@@ -341,7 +341,7 @@ TEST_CASE("volley record numbers client connections: a request and its response 
     using Pairs = std::vector<std::pair<std::string, std::string>>;
     CHECK(types_and_connections(capture) == Pairs{{"1", "1"}, {"2", "1"}, {"1", "1"}, {"2", "1"}, {"1", "2"}, {"2", "2"}});
     // The reader accepts the five-field headers.
-    auto reader = scenarios::make_gor_reader(capture, true);
+    auto reader = replay::make_gor_reader(capture, true);
     CHECK(read_all(*reader).size() == 3);
     CHECK(reader->counts().malformed == 0);
 }

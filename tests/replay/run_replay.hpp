@@ -3,7 +3,7 @@
 #pragma once
 
 #include "engine/runner.hpp"
-#include "scenarios/replay/replay_run.hpp"
+#include "replay/replay_run.hpp"
 #include "targets/http_target.hpp"
 
 #include <string>
@@ -15,9 +15,9 @@ struct ReplayRunOptions {
     std::size_t connections = 32;
 };
 
-inline engine::RunResult run_replay(const scenarios::ReplaySpec& spec, const std::string& url,
+inline engine::RunResult run_replay(const replay::ReplaySpec& spec, const std::string& url,
                                     ReplayRunOptions options = {}) {
-    scenarios::ReplayRun replay(spec, 1);
+    replay::ReplayRun replay(spec, 1);
     engine::RunSpec run;
     run.profile = engine::OpenProfile{};
     run.request_names = {spec.catch_all_name};

@@ -1,12 +1,13 @@
 // The `replay:` section of the scenario language.
 #include "replay/support.hpp"
-#include "scenarios/loader.hpp"
+#include "scenarios/language/loader.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace std::chrono_literals;
 using namespace volley;
 using namespace volley::scenarios;
+using namespace volley::replay;
 using namespace volley::replay_test;
 
 namespace {

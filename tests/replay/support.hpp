@@ -1,8 +1,8 @@
 // Helpers shared by the replay tests.
 #pragma once
 
-#include "scenarios/replay/record.hpp"
-#include "scenarios/replay/replay_spec.hpp"
+#include "replay/record.hpp"
+#include "replay/replay_spec.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -38,15 +38,15 @@ private:
 };
 
 // Every record a reader yields.
-inline std::vector<scenarios::ReplayRecord> read_all(scenarios::RecordReader& reader) {
-    std::vector<scenarios::ReplayRecord> out;
-    scenarios::ReplayRecord record;
+inline std::vector<replay::ReplayRecord> read_all(replay::RecordReader& reader) {
+    std::vector<replay::ReplayRecord> out;
+    replay::ReplayRecord record;
     while (reader.next(record)) out.push_back(record);
     return out;
 }
 
 // The value of the first header called `name` (case-insensitive), "" when absent.
-inline std::string header(const scenarios::ReplayRecord& record, std::string name) {
+inline std::string header(const replay::ReplayRecord& record, std::string name) {
     const auto lower = [](std::string text) {
         for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         return text;

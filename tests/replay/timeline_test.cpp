@@ -1,11 +1,11 @@
 // The replay timeline (speed, loop, from/to, max_gap, reorder window, worker shares), the
 // selection (filters, deterministic sample) and the rewrites and route names.
 #include "replay/support.hpp"
-#include "scenarios/replay/readers.hpp"
-#include "scenarios/replay/reorder_buffer.hpp"
-#include "scenarios/replay/replay_run.hpp"
-#include "scenarios/replay/replay_stream.hpp"
-#include "scenarios/replay/rewrite.hpp"
+#include "replay/readers.hpp"
+#include "replay/reorder_buffer.hpp"
+#include "replay/replay_run.hpp"
+#include "replay/replay_stream.hpp"
+#include "replay/rewrite.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,7 +14,7 @@
 
 using namespace std::chrono_literals;
 using namespace volley;
-using namespace volley::scenarios;
+using namespace volley::replay;
 using namespace volley::replay_test;
 using engine::Nanos;
 

@@ -61,9 +61,9 @@ Timing replay_at(double speed, std::int64_t span_s, double mean_gap_ms) {
     TempFile file("timeline.jsonl", text);
 
     testing::LoopbackServer server({.record_arrivals = true});
-    scenarios::ReplaySpec spec;
+    replay::ReplaySpec spec;
     spec.file = file.path();
-    spec.format = scenarios::ReplayFormat::jsonl;
+    spec.format = replay::ReplayFormat::jsonl;
     spec.speed = speed;
     const auto result = run_replay(spec, server.url());
     REQUIRE(result.totals.combined().completed() == kWarmupRecords + times.size());

@@ -1,7 +1,7 @@
 #pragma once
 // summary.json of real runs: the engine (engine::run) against the fake target
 // (tests/fakes/fake_target.hpp), with thresholds and the analysis, put together as
-// apps/run_pipeline.cpp does. The report tests render from these, so every figure they check
+// pipeline/run_pipeline.cpp does. The report tests render from these, so every figure they check
 // came out of the engine, not out of a hand-written file.
 
 #include <boost/json/object.hpp>

@@ -4,7 +4,7 @@
 //   # expect: --set KEY: MESSAGE          (a diagnostic located at an override)
 //   # expect: SYNTAX -: MESSAGE           (a YAML syntax error: any line, key empty)
 // KEY "-" means no key. The loader must report exactly the expected diagnostics, no others.
-#include "scenarios/loader.hpp"
+#include "scenarios/language/loader.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
-#include "scenarios/csv.hpp"
-#include "scenarios/feeders.hpp"
-#include "scenarios/int_format.hpp"
-#include "scenarios/loader.hpp"
-#include "scenarios/request_source.hpp"
+#include "scenarios/language/csv.hpp"
+#include "scenarios/language/feeders.hpp"
+#include "scenarios/language/int_format.hpp"
+#include "scenarios/language/loader.hpp"
+#include "scenarios/language/request_source.hpp"
 
 #include <catch2/catch.hpp>
 

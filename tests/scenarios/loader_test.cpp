@@ -1,5 +1,5 @@
-#include "scenarios/loader.hpp"
-#include "scenarios/threshold_expr.hpp"
+#include "scenarios/language/loader.hpp"
+#include "scenarios/language/threshold_expr.hpp"
 
 #include <catch2/catch.hpp>
 

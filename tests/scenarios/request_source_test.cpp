@@ -1,6 +1,6 @@
-#include "scenarios/loader.hpp"
-#include "scenarios/request_source.hpp"
-#include "scenarios/templates.hpp"
+#include "scenarios/language/loader.hpp"
+#include "scenarios/language/request_source.hpp"
+#include "scenarios/language/templates.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "scenarios/threshold_expr.hpp"
+#include "scenarios/language/threshold_expr.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "scenarios/units.hpp"
+#include "scenarios/language/units.hpp"
 
 #include <catch2/catch.hpp>
 

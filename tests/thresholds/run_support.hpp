@@ -4,7 +4,7 @@
 
 #include "engine/runner.hpp"
 #include "fakes/fake_target.hpp"
-#include "scenarios/plan.hpp"
+#include "scenarios/language/plan.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

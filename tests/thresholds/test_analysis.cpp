@@ -3,7 +3,7 @@
 #include "reports/analysis.hpp"
 
 #include "run_support.hpp"
-#include "scenarios/loader.hpp"
+#include "scenarios/language/loader.hpp"
 
 #include <catch2/catch.hpp>
 

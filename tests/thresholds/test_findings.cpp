@@ -5,8 +5,8 @@
 #include "reports/bottleneck.hpp"
 #include "reports/thresholds.hpp"
 #include "run_support.hpp"
-#include "scenarios/loader.hpp"
-#include "scenarios/threshold_expr.hpp"
+#include "scenarios/language/loader.hpp"
+#include "scenarios/language/threshold_expr.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

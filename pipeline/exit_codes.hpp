@@ -1,0 +1,12 @@
+// volley's exit codes (docs/architecture.md "Exit codes and verdict"), one set for every command.
+#pragma once
+
+namespace volley::pipeline {
+
+inline constexpr int kExitPass = 0;
+inline constexpr int kExitCannotRun = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitThresholdFailed = 99;
+inline constexpr int kExitInterrupted = 130;
+
+}  // namespace volley::pipeline

@@ -1,0 +1,334 @@
+#include "pipeline/run_pipeline.hpp"
+
+#include "pipeline/exit_codes.hpp"
+#include "pipeline/target_factory.hpp"
+#include "engine/runner.hpp"
+#include "reports/analysis.hpp"
+#include "reports/console.hpp"
+#include "reports/progress.hpp"
+#include "reports/run_checks.hpp"
+#include "reports/run_outputs.hpp"
+#include "reports/summary_json.hpp"
+#include "reports/thresholds.hpp"
+#include "scenarios/language/loader.hpp"
+#include "replay/replay_run.hpp"
+#include "scenarios/language/request_source.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+
+namespace volley::pipeline {
+namespace json = boost::json;
+
+namespace {
+
+// Redraws one progress line on a terminal each interval.
+class ProgressLine final : public engine::IntervalListener {
+public:
+    ProgressLine(double total_s, std::vector<reports::StageMark> stages) : total_s_(total_s), stages_(std::move(stages)) {}
+    ~ProgressLine() override {
+        if (drawn_) std::cerr << "\r\x1b[K" << std::flush;
+    }
+    std::optional<std::string> on_interval(const engine::IntervalReport& report) override {
+        const auto all = report.stats.combined();
+        errors_ += all.errors();
+        dropped_ += all.outcomes[static_cast<std::size_t>(engine::Outcome::dropped)];
+        const double length_s = std::chrono::duration<double>(report.end - report.start).count();
+        reports::ProgressState state;
+        state.elapsed_s = std::chrono::duration<double>(report.end).count();
+        state.total_s = total_s_;
+        state.achieved_rps = length_s > 0 ? static_cast<double>(all.completed()) / length_s : 0;
+        state.target_rps = report.target_rps;
+        if (!all.response_time.empty()) state.p99_ms = static_cast<double>(all.response_time.value_at_percentile(99)) / 1e6;
+        state.errors = errors_;
+        state.dropped = dropped_;
+        for (std::size_t i = 0; i < stages_.size(); ++i) {
+            if (state.elapsed_s <= stages_[i].end_s || i + 1 == stages_.size()) {
+                state.stage_label = fmt::format("stage {}/{} -> {:.0f}/s", i + 1, stages_.size(), stages_[i].target_rps);
+                break;
+            }
+        }
+        if (report.draining) state.stage_label = "draining in-flight requests (Ctrl-C again stops at once)";
+        // "\x1b[K" clears what a longer previous line left behind.
+        std::cerr << "\r" << reports::format_progress_line(state) << "\x1b[K" << std::flush;
+        drawn_ = true;
+        return std::nullopt;
+    }
+
+private:
+    double total_s_;
+    std::vector<reports::StageMark> stages_;
+    std::uint64_t errors_ = 0, dropped_ = 0;
+    bool drawn_ = false;
+};
+
+// Stops a run whose target cannot be reached at all: when the first kUnreachableAfter of the
+// recorded run brought no answer but connection-level failures (refused, DNS, TLS handshake),
+// going on for the rest of a long soak would only repeat them. One success disarms it for good.
+class UnreachableGuard final : public engine::IntervalListener {
+public:
+    static constexpr std::chrono::seconds kUnreachableAfter{5};
+
+    std::optional<std::string> on_interval(const engine::IntervalReport& report) override {
+        if (disarmed_) return std::nullopt;
+        const auto all = report.stats.combined();
+        const auto count = [&](engine::Outcome o) { return all.outcomes[static_cast<std::size_t>(o)]; };
+        unreachable_ += count(engine::Outcome::connect_error) + count(engine::Outcome::tls_error);
+        if (all.completed() > count(engine::Outcome::connect_error) + count(engine::Outcome::tls_error)) {
+            disarmed_ = true;  // something answered (even an error status): the target is there
+            return std::nullopt;
+        }
+        for (const auto& sample : report.stats.error_samples) {
+            if (first_reason_.empty() && !sample.detail.empty()) first_reason_ = sample.detail;
+        }
+        if (report.end < kUnreachableAfter || unreachable_ == 0) return std::nullopt;
+        disarmed_ = true;
+        return fmt::format("target unreachable: {} connection attempts failed and nothing answered in the first {} s{}",
+                           unreachable_, kUnreachableAfter.count(),
+                           first_reason_.empty() ? "" : " (" + first_reason_ + ")");
+    }
+
+private:
+    std::uint64_t unreachable_ = 0;
+    std::string first_reason_;
+    bool disarmed_ = false;
+};
+
+// True when the plan ends the run on purpose once a request source runs out.
+bool source_end_expected(const scenarios::Plan& plan) {
+    for (const auto& variable : plan.variables) {
+        if (const auto* csv = std::get_if<scenarios::CsvFeeder>(&variable.source); csv && csv->end_run_when_exhausted)
+            return true;
+    }
+    return false;
+}
+
+reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget& target) {
+    reports::RunMetadata m;
+    m.scenario_name = plan.name;
+    m.scenario_type = std::string(scenarios::scenario_type_name(plan.type));
+    m.scenario_file = plan.file;
+    m.target_kind = target.kind;
+    m.target_url = target.url;
+    m.target_notices = target.target->notices();
+    m.reports_tiers = target.target->reports_tiers();
+    if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile)) m.stages = reports::stage_marks(*open);
+    return m;
+}
+
+// The worker count the engine will use (runner.cpp): at least 1, at most one per connection.
+std::size_t engine_threads(const engine::RunSpec& run) {
+    const std::size_t threads = std::max<std::size_t>(1, run.threads);
+    if (const auto* closed = std::get_if<engine::ClosedProfile>(&run.profile)) return std::min(threads, closed->vus);
+    return std::min(threads, std::max<std::size_t>(1, run.connections));
+}
+
+// summary.json analysis.replay: what the replay read, skipped and sent.
+json::object replay_analysis(const replay::ReplaySpec& spec, const replay::ReplaySummary& summary) {
+    const auto& capture = summary.capture;
+    json::array malformed;
+    for (const auto& m : capture.reader.first_malformed) {
+        malformed.push_back(json::object{{"location", m.location}, {"reason", m.reason}});
+    }
+    return json::object{{"file", spec.file},
+                        {"format", std::string(replay::replay_format_name(spec.format))},
+                        {"speed", spec.speed},
+                        {"loop", spec.loop},
+                        {"passes", summary.passes},
+                        {"records", capture.reader.requests},
+                        {"non_requests", capture.reader.non_requests},
+                        {"malformed", capture.reader.malformed},
+                        {"malformed_first", std::move(malformed)},
+                        {"late", capture.late},
+                        {"before_from", capture.before_from},
+                        {"stopped_at_to", capture.stopped_at_to},
+                        {"filtered", capture.filtered},
+                        {"sampled_out", capture.sampled_out},
+                        {"kept_per_pass", capture.kept},
+                        {"per_connection", spec.per_connection},
+                        {"with_connection", capture.with_connection},
+                        {"scheduled", summary.scheduled},
+                        {"capture_span_s", static_cast<double>(capture.span_ns) / 1e9},
+                        {"failure", summary.failure}};
+}
+
+// Lines the reports show under the target: skipped and late records.
+std::vector<std::string> replay_notices(const replay::ReplaySpec& spec, const replay::ReplaySummary& summary) {
+    std::vector<std::string> out;
+    const auto& capture = summary.capture;
+    if (capture.reader.malformed > 0) {
+        std::string where;
+        for (const auto& m : capture.reader.first_malformed) where += (where.empty() ? "" : ", ") + m.location;
+        if (capture.reader.malformed > capture.reader.first_malformed.size()) where += ", …";
+        out.push_back(fmt::format("replay: {} malformed record(s) skipped in {} ({}); first: {}", capture.reader.malformed,
+                                  spec.file, where, capture.reader.first_malformed.front().reason));
+    }
+    if (capture.late > 0) {
+        out.push_back(fmt::format("replay: {} record(s) arrived later than the reorder window ({}) and were sent at once",
+                                  capture.late, fmt::format("{:.3g}s", std::chrono::duration<double>(spec.reorder_window).count())));
+    }
+    if (spec.per_connection && capture.kept > 0 && capture.with_connection == 0) {
+        out.push_back("replay: per_connection had nothing to order: no replayed record names its client connection");
+    }
+    if (!summary.failure.empty()) out.push_back("replay stopped early: " + summary.failure);
+    return out;
+}
+
+}  // namespace
+
+int report_scenario_error(const scenarios::ScenarioError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << "error: " << scenarios::format_diagnostic(d) << "\n";
+    return pipeline::kExitUsage;
+}
+
+std::filesystem::path output_dir(const scenarios::Plan& plan) {
+    if (!plan.output.dir.empty()) return plan.output.dir;
+    std::string safe;
+    for (char c : plan.name) safe.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_');
+    return std::filesystem::path("results") /
+           fmt::format("{}-{:%Y%m%dT%H%M%SZ}", safe, fmt::gmtime(std::time(nullptr)));
+}
+
+int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
+    std::optional<replay::ReplayRun> replay;
+    if (plan.replay) {
+        try {
+            replay.emplace(*plan.replay, plan.run.seed);
+            if (plan.replay->strict) replay->check_every_record();
+        } catch (const std::exception& e) {  // ReplayInputError, std::invalid_argument
+            std::cerr << "error: replay: " << e.what() << "\n";
+            return pipeline::kExitUsage;
+        }
+    }
+
+    BuiltTarget target;
+    if (const int code = build_target_or_report([&] { target = make_target(plan); }); code != pipeline::kExitPass) return code;
+    PlanRunExtras extras;
+    if (replay) extras.replay = &*replay;
+    return execute_plan(std::move(plan), target, options, extras).exit_code;
+}
+
+PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, const ReportOptions& options,
+                            const PlanRunExtras& extras) {
+    const auto failed = [](int exit_code) { return PlanRunOutcome{exit_code, {}}; };
+    replay::ReplayRun* const replay = extras.replay;
+    const auto dir = output_dir(plan);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        std::cerr << "error: cannot create output directory " << dir.string() << ": " << ec.message() << "\n";
+        return failed(pipeline::kExitCannotRun);
+    }
+    const auto& formats = options.formats.empty() ? plan.output.formats : options.formats;
+    const bool want_hlog = formats.empty() || std::find(formats.begin(), formats.end(), "hlog") != formats.end();
+
+    std::vector<std::string> names;
+    for (const auto& r : plan.requests) names.push_back(r.name);
+    plan.run.request_names = names;
+
+    const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile);
+    const double target_rps = open ? engine::recorded_target_rps(*open, plan.run.warmup) : 0.0;
+    std::vector<engine::IntervalListener*> listeners;
+    std::optional<reports::ThresholdEvaluator> thresholds;
+    std::optional<reports::RunAnalyser> analyser;
+    try {
+        thresholds.emplace(plan.thresholds, names, target_rps);
+        analyser.emplace(reports::AnalysisSettings::from_plan(plan), &*thresholds);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return failed(pipeline::kExitUsage);
+    }
+    listeners.push_back(&*thresholds);
+    listeners.push_back(&*analyser);
+    UnreachableGuard unreachable;
+    listeners.push_back(&unreachable);
+    std::optional<reports::HlogRecorder> hlog;
+    if (want_hlog) listeners.push_back(&hlog.emplace(dir / "latency.hlog", names));
+    std::optional<ProgressLine> progress;
+    if (extras.progress_line && !options.quiet && ::isatty(STDERR_FILENO)) {
+        double total_s = 0;
+        std::vector<reports::StageMark> stages;
+        if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile)) {
+            total_s = std::chrono::duration<double>(engine::total_duration(*open)).count();
+            if (open->stages.size() > 1) stages = reports::stage_marks(*open);
+        } else {
+            total_s = std::chrono::duration<double>(std::get<engine::ClosedProfile>(plan.run.profile).duration).count();
+        }
+        listeners.push_back(&progress.emplace(total_s, std::move(stages)));
+    }
+    listeners.insert(listeners.end(), extras.listeners.begin(), extras.listeners.end());
+
+    engine::RunInputs inputs{*target.target,
+                             [&plan](std::size_t worker, std::size_t workers) {
+                                 return scenarios::make_request_source(plan, worker, workers);
+                             },
+                             {},
+                             listeners};
+    if (replay) {
+        replay->prepare(engine_threads(plan.run));
+        inputs.make_source = [replay](std::size_t worker, std::size_t workers) {
+            return replay->make_source(worker, workers);
+        };
+        inputs.make_schedule = [replay](std::size_t worker, std::size_t workers) {
+            return replay->make_schedule(worker, workers);
+        };
+    }
+    if (extras.before_load) extras.before_load();
+    engine::RunResult result;
+    try {
+        result = engine::run(plan.run, inputs);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return failed(pipeline::kExitUsage);
+    } catch (const std::exception& e) {
+        std::cerr << "error: the run could not be carried out: " << e.what() << "\n";
+        return failed(pipeline::kExitCannotRun);
+    }
+    if (extras.after_load) extras.after_load();
+    progress.reset();
+
+    auto metadata = metadata_for(plan, target);
+    json::object analysis = analyser->analyse(result);
+    reports::RunExpectations expectations;
+    expectations.source_end_expected = source_end_expected(plan);
+    if (replay) {
+        const auto summary = replay->summary();
+        for (auto& notice : replay_notices(*plan.replay, summary)) metadata.target_notices.push_back(std::move(notice));
+        analysis["replay"] = replay_analysis(*plan.replay, summary);
+        expectations.replay_failure = summary.failure;
+    }
+    auto checks = thresholds->results(result);
+    for (auto& check : reports::run_checks(result, expectations)) checks.push_back(std::move(check));
+    auto summary = reports::make_summary(result, metadata, std::move(checks), std::move(analysis));
+    // How the run ended, judged against the plan: `expected` false fails the verdict (above).
+    auto& stop = summary["stop"].as_object();
+    if (!expectations.replay_failure.empty() && result.stop_reason == engine::StopReason::completed) {
+        stop["reason"] = "source_exhausted";
+        stop["detail"] = "replay input ended early: " + expectations.replay_failure;
+    }
+    stop["expected"] = !reports::ended_early(result, expectations);
+    try {
+        reports::write_reports(dir, summary, formats);
+        if (!options.quiet) {
+            std::cout << reports::render_console(summary, options.latency_spectrum);
+            std::cout << "\n  results in " << dir.string() << "/\n";
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "error: writing reports: " << e.what() << "\n";
+        return failed(pipeline::kExitCannotRun);
+    }
+
+    PlanRunOutcome outcome{pipeline::kExitPass, std::move(summary)};
+    const auto* verdict = outcome.summary.if_contains("verdict");
+    if (result.stop_reason == engine::StopReason::interrupted ||
+        result.stop_reason == engine::StopReason::interrupted_immediately)
+        outcome.exit_code = pipeline::kExitInterrupted;
+    else if (verdict && verdict->is_string() && verdict->get_string() == "fail")
+        outcome.exit_code = pipeline::kExitThresholdFailed;
+    return outcome;
+}
+
+}  // namespace volley::pipeline

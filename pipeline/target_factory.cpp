@@ -1,0 +1,87 @@
+#include "pipeline/target_factory.hpp"
+
+#include "pipeline/exit_codes.hpp"
+#include "resolver/config.hpp"
+#include "resolver/group.hpp"
+#include "targets/http_target.hpp"
+#include "targets/resolver_target.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <stdexcept>
+
+namespace volley::pipeline {
+
+namespace {
+
+BuiltTarget make_http(const scenarios::Plan& plan, const scenarios::HttpTargetSpec& spec) {
+    targets::HttpTargetConfig config;
+    config.base_url = spec.base_url;
+    config.connect_timeout = spec.connect_timeout;
+    config.request_timeout = spec.request_timeout;
+    config.headers = spec.headers;
+    config.insecure = spec.insecure || !spec.verify;
+    config.ca_file = spec.ca_file;
+    config.client_cert = spec.client_cert;
+    config.client_key = spec.client_key;
+    config.sni = spec.sni;
+    if (spec.cache) config.cache = targets::HttpCacheHeader{spec.cache->header, spec.cache->hit};
+    for (const auto& request : plan.requests) config.expect_status.push_back(request.expect_status);
+    return BuiltTarget{std::make_unique<targets::HttpTarget>(std::move(config)), "http", spec.base_url};
+}
+
+BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::ResolverTargetSpec& spec) {
+    const auto config = resolver_config(spec);
+    auto group = std::make_shared<resolver::ResolverGroup>(config);
+    const std::size_t pool_threads = resolver_lookup_threads(config, plan.run.connections);
+    const std::string url = fmt::format("resolver:{} ({} instance{})", spec.backend, spec.instances,
+                                        spec.instances == 1 ? "" : "s");
+    return BuiltTarget{std::make_unique<targets::ResolverTarget>(std::move(group), pool_threads), "resolver", url};
+}
+
+}  // namespace
+
+resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& spec) {
+    using Config = resolver::ResolverConfig;
+    Config config;
+    config.backend = spec.backend == "postgres" ? Config::Backend::postgres : Config::Backend::embedded;
+    config.instances = static_cast<int>(spec.instances);
+    config.resolver.l1_capacity = spec.l1_capacity;
+    config.tree = {static_cast<std::int64_t>(spec.entities), static_cast<int>(spec.fanout), static_cast<int>(spec.depth)};
+    if (const auto it = spec.extra.find("dataset"); it != spec.extra.end()) {
+        if (it->second == "geo_seed") config.dataset = Config::Dataset::geo_seed;
+        else if (it->second == "none") config.dataset = Config::Dataset::none;
+    }
+    config.postgres_url = spec.postgres_url;
+    config.redis_url = spec.redis_url;
+    if (!spec.redis_url.empty()) config.l2 = Config::L2Mode::redis;
+    // A scenario against real servers loads its dataset into them unless told otherwise.
+    config.pg_load = config.backend == Config::Backend::postgres && config.dataset != Config::Dataset::none;
+    return config;
+}
+
+std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config, std::size_t connections) {
+    const bool blocking = config.backend == resolver::ResolverConfig::Backend::postgres || !config.redis_url.empty();
+    return blocking ? std::clamp<std::size_t>(connections, 2, config.pg_pool_size + config.redis_pool_size) : 0;
+}
+
+int build_target_or_report(const std::function<void()>& build) {
+    try {
+        build();
+        return pipeline::kExitPass;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: target: " << e.what() << "\n";
+        return pipeline::kExitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "error: target: " << e.what() << "\n";
+        return pipeline::kExitCannotRun;
+    }
+}
+
+BuiltTarget make_target(const scenarios::Plan& plan) {
+    if (const auto* http = std::get_if<scenarios::HttpTargetSpec>(&plan.target)) return make_http(plan, *http);
+    return make_resolver(plan, std::get<scenarios::ResolverTargetSpec>(plan.target));
+}
+
+}  // namespace volley::pipeline

@@ -1,0 +1,36 @@
+// Plan target spec -> engine::Target. The only place that knows every target kind.
+#pragma once
+
+#include "engine/target.hpp"
+#include "resolver/config.hpp"
+#include "scenarios/language/plan.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace volley::pipeline {
+
+struct BuiltTarget {
+    std::unique_ptr<engine::Target> target;
+    std::string kind;  // "http" or "resolver"
+    std::string url;   // what the report names as the target
+};
+
+// Throws std::invalid_argument for a spec the target refuses (bad URL, unreadable TLS files).
+BuiltTarget make_target(const scenarios::Plan& plan);
+
+// Calls `build`, which constructs a target (make_target, a shared ResolverGroup, ...). When it
+// throws, prints "error: target: <what>" and returns the exit code (docs/architecture.md "Exit
+// codes and verdict"): kExitUsage for std::invalid_argument (a spec the target refuses),
+// kExitCannotRun for anything else (e.g. a server that does not answer). kExitPass when it built.
+int build_target_or_report(const std::function<void()>& build);
+
+// The resolver a `target.resolver` spec describes.
+resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& spec);
+
+// Threads for resolver lookups that may block (real backends): as wide as the run's
+// concurrency, capped by the database + Redis pools; 0 (run on the workers) for in-memory ones.
+std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config, std::size_t connections);
+
+}  // namespace volley::pipeline

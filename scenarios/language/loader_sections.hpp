@@ -1,0 +1,52 @@
+// Internal to the loader: one reader per top-level section of a scenario. Each reports into
+// the sink and fills its part of the Plan; the plan is only used when the sink stays empty.
+#pragma once
+
+#include "scenarios/language/plan.hpp"
+#include "scenarios/language/yaml_walker.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
+
+namespace volley::scenarios::detail {
+
+struct LoadContext {
+    DiagnosticSink& sink;
+    std::string base_dir;  // for relative file names; empty = working directory
+    [[nodiscard]] std::string resolve_file(const std::string& name) const;
+};
+
+// target: exactly one of http / resolver. Sets plan.target; returns the connections it asks
+// for (default 64) and the request timeout (for the drain default).
+struct TargetFacts {
+    std::size_t connections = 64;
+    Nanos request_timeout{std::chrono::seconds(10)};
+    bool has_tiers = false;          // completions carry served_by tiers
+    bool has_cache_signal = false;   // a cache-hit rate can be computed
+};
+TargetFacts read_target(LoadContext& context, const YAML::Node& node, Plan& plan);
+
+// load: profile (open or closed), type presets, warm-up, drain, threads, limits. Fills
+// plan.run (except request_names and seed) and plan.analysis.
+void read_load(LoadContext& context, const std::optional<YAML::Node>& node, const YAML::Mark& root_mark,
+               const TargetFacts& target, Plan& plan);
+
+void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan);
+// Requires plan.variables (templates are checked against them).
+void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
+                   const YAML::Mark& root_mark, Plan& plan);
+// Requires plan.requests and plan.run.profile (scopes and model checks).
+void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node,
+                     bool default_thresholds, const TargetFacts& target, Plan& plan);
+void read_output(LoadContext& context, const YAML::Node& node, Plan& plan);
+
+// Checks header names (tokens, no templates) and values (no line breaks; no Content-Length).
+bool check_headers(DiagnosticSink& sink, const YAML::Node& node, const std::string& path,
+                   const std::vector<Header>& headers);
+
+// The preset thresholds of a scenario type (docs/scenarios.md "Types").
+[[nodiscard]] std::vector<std::string> default_threshold_exprs(ScenarioType type);
+
+}  // namespace volley::scenarios::detail

@@ -1,0 +1,182 @@
+// A scenario parsed and validated once into an immutable Plan (docs/architecture.md "Data path of
+// one request"). Everything the apps need to build the engine RunSpec, the target, the request
+// sources and the thresholds.
+#pragma once
+
+#include "engine/runner.hpp"
+#include "replay/replay_spec.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace volley::scenarios {
+
+using engine::Nanos;
+
+enum class ScenarioType { custom, smoke, load, stress, spike, soak, replay };
+
+using Header = std::pair<std::string, std::string>;
+
+// Which response header marks cache hits (docs/scenarios.md "target.http"). With `hit` empty the
+// header's value names the tier ("L1".."L4"); otherwise a value in `hit` counts as a hit.
+struct CacheHeaderSpec {
+    std::string header;
+    std::vector<std::string> hit;
+};
+
+struct HttpTargetSpec {
+    std::string base_url;  // http://host:port[/prefix] or https://…
+    Nanos connect_timeout{std::chrono::seconds(5)};
+    Nanos request_timeout{std::chrono::seconds(10)};
+    std::vector<Header> headers;  // sent with every request
+    bool verify = true;           // TLS certificate verification
+    bool insecure = false;        // skip verification (said loudly in the report)
+    std::string ca_file, client_cert, client_key, sni;
+    std::optional<CacheHeaderSpec> cache;
+};
+
+// Filled in by the resolver issue; `backend` "embedded" needs no servers.
+struct ResolverTargetSpec {
+    std::string backend = "embedded";
+    std::string postgres_url, redis_url;
+    std::size_t instances = 1;
+    std::size_t l1_capacity = 1000;
+    std::size_t entities = 10000, fanout = 10, depth = 6;  // depth: levels, root = level 1
+    // Further keys the resolver target understands, as written (e.g. "l2_ttl" -> "10m");
+    // "dataset" -> "generated" | "geo_seed" | "none" when the scenario names a dataset.
+    std::map<std::string, std::string> extra;
+};
+
+struct RequestSpec {
+    std::string name;
+    std::string method = "GET";
+    std::string path = "/";  // may contain ${var} templates
+    std::vector<Header> headers;
+    std::string body;
+    double weight = 1;
+    std::vector<int> expect_status;  // empty: any 2xx or 3xx is ok
+};
+
+// A threshold as written (`p(95) < 200ms`), with its scope; evaluated by reports/.
+struct ThresholdSpec {
+    std::string expr;
+    std::optional<std::string> request;  // scope: one request name
+    std::optional<Nanos> window;         // must hold in every window of this length
+    bool abort_on_fail = false;
+    Nanos delay_abort{0};
+    std::string file;  // where it was written, for error messages
+    int line = 0, column = 0;
+};
+
+// Variables (`variables:` in the YAML): each request draws every variable it uses once and
+// renders it wherever `${name}` appears in its path, headers and body.
+enum class FeederMode { sequential, random, unique };
+
+struct ConstantVariable {
+    std::string value;  // may contain ${env:NAME}; no other templates
+};
+// Integers from..to (inclusive) in steps; cycles. sequential: worker w of n yields items
+// w, w+n, w+2n… of the sequence; random: uniform over the items.
+struct RangeFeeder {
+    std::int64_t from = 0, to = 0, step = 1;
+    FeederMode mode = FeederMode::sequential;
+};
+struct ListFeeder {
+    std::vector<std::string> values;
+    FeederMode mode = FeederMode::sequential;
+};
+// A CSV file read once at load time (RFC 4180 quoting, header row required). `${var.col}`
+// renders one column; `${var}` the column `column` (default: the first). unique: worker w of n
+// takes rows w, w+n, … once each, then the source is exhausted.
+struct CsvTable {
+    std::vector<std::string> columns;
+    std::vector<std::vector<std::string>> rows;  // every row has columns.size() cells
+    std::vector<std::size_t> row_lines;          // per row: the 1-based line where it starts
+};
+struct CsvFeeder {
+    std::string file;  // as resolved (relative to the scenario's directory)
+    std::shared_ptr<const CsvTable> table;
+    std::string column;  // default column for `${var}`
+    FeederMode mode = FeederMode::sequential;
+    // unique mode: when the rows run out the run ends; true (`on_exhausted: end_run`) means that
+    // is the plan (the verdict is unaffected), false (`fail`, the default) fails the run.
+    bool end_run_when_exhausted = false;
+};
+// Zipf-distributed ranks 1..n with P(k) ∝ 1/k^s, rendered as format(first + k - 1).
+// `format` holds exactly one integer conversion (%d, %6d, %06d, %-6d), `%%` for a percent sign.
+struct ZipfFeeder {
+    std::uint64_t n = 1;
+    double s = 1.0;
+    std::int64_t first = 0;
+    std::string format = "%d";
+};
+struct UuidFeeder {};  // random version-4 UUIDs
+// start, start+step, … unique across workers (worker w of n yields items w, w+n, …).
+struct CounterFeeder {
+    std::int64_t start = 0, step = 1;
+    std::string format = "%d";
+};
+
+struct VariableSpec {
+    using Source = std::variant<ConstantVariable, RangeFeeder, ListFeeder, CsvFeeder, ZipfFeeder,
+                                UuidFeeder, CounterFeeder>;
+    std::string name;
+    Source source;
+};
+
+struct OutputSpec {
+    std::string dir;                    // empty: results/<name>-<UTC timestamp>
+    std::vector<std::string> formats;   // empty: every format
+};
+
+struct Plan {
+    std::string name = "volley";
+    std::string description;  // free text from the scenario, shown in reports
+    ScenarioType type = ScenarioType::custom;
+    std::string file;  // scenario file, empty for a command-line run
+    engine::RunSpec run;
+    std::variant<HttpTargetSpec, ResolverTargetSpec> target;
+    std::vector<RequestSpec> requests;
+    std::vector<VariableSpec> variables;
+    std::vector<ThresholdSpec> thresholds;
+    OutputSpec output;
+    // `replay:` (type replay): the capture whose timeline is the load; plan.requests then
+    // holds one request per route and the catch-all, for their names and expected statuses.
+    std::optional<replay::ReplaySpec> replay;
+    // Type-specific analysis settings, times in seconds since the end of warm-up:
+    //   load/soak: hold_start_s (end of the ramp-up); soak: drift_window_s
+    //   stress: max_rate_rps, steps, step_windows_s = "start:end:rate_rps;…" (the holds)
+    //   spike:  baseline_rps, spike_rps, spike_start_s (ramp-up begins), spike_peak_start_s,
+    //           spike_peak_end_s, spike_end_s (back at baseline)
+    std::map<std::string, std::string> analysis;
+};
+
+// One problem found in a scenario, located in its file.
+struct Diagnostic {
+    std::string file;
+    int line = 0;    // 1-based; 0 when not known
+    int column = 0;  // 1-based
+    std::string key;  // key path, e.g. "load.stages[1].rate"
+    std::string message;
+};
+std::string format_diagnostic(const Diagnostic& diagnostic);  // "file:line:col: key: message"
+
+// Thrown by the loaders with every problem of the input at once; apps exit 2.
+class ScenarioError : public std::runtime_error {
+public:
+    explicit ScenarioError(std::vector<Diagnostic> diagnostics);
+    [[nodiscard]] const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+private:
+    std::vector<Diagnostic> diagnostics_;
+};
+
+}  // namespace volley::scenarios

@@ -1,0 +1,358 @@
+#include "scenarios/language/threshold_expr.hpp"
+
+#include "scenarios/language/units.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace volley::scenarios {
+namespace {
+
+[[noreturn]] void fail(std::string_view expr, std::string_view why) {
+    throw std::invalid_argument(fmt::format("'{}': {}", expr, why));
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
+
+bool is_word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.';
+}
+
+struct MetricName {
+    std::string_view word;
+    ThresholdMetric metric;
+};
+constexpr MetricName kMetricWords[] = {
+    {"avg", ThresholdMetric::avg},
+    {"min", ThresholdMetric::min},
+    {"max", ThresholdMetric::max},
+    {"error_rate", ThresholdMetric::error_rate},
+    {"throughput", ThresholdMetric::throughput},
+    {"dropped", ThresholdMetric::dropped},
+    {"cache_hit_rate", ThresholdMetric::cache_hit_rate},
+    {"capacity", ThresholdMetric::capacity},
+    {"breaking_point", ThresholdMetric::breaking_point},
+    {"recovery", ThresholdMetric::recovery},
+};
+
+constexpr std::string_view kMetricList =
+    "p(N), avg, min, max, error_rate, throughput, dropped, cache_hit_rate, served_by.L1..L4, "
+    "capacity, breaking_point, recovery, drift(p99)";
+
+// Parses the metric at the front of `rest` and removes it.
+void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& out) {
+    if (starts_with(rest, "p(")) {
+        const auto close = rest.find(')');
+        if (close == std::string_view::npos) fail(expr, "p( needs a closing parenthesis");
+        const std::string_view number = trim(rest.substr(2, close - 2));
+        double percentile = 0;
+        try {
+            percentile = parse_number(number);
+        } catch (const std::invalid_argument&) {
+            fail(expr, fmt::format("percentile '{}' is not a number (write e.g. p(99.9))", number));
+        }
+        if (!(percentile > 0 && percentile <= 100)) {
+            fail(expr, fmt::format("percentile {} is outside (0, 100]", number));
+        }
+        out.metric = ThresholdMetric::percentile;
+        out.percentile = percentile;
+        rest.remove_prefix(close + 1);
+        return;
+    }
+    if (starts_with(rest, "drift(")) {
+        const auto close = rest.find(')');
+        if (close == std::string_view::npos) fail(expr, "drift( needs a closing parenthesis");
+        const std::string_view of = trim(rest.substr(6, close - 6));
+        if (of != "p99") fail(expr, fmt::format("drift of '{}' is not measured (write drift(p99))", of));
+        out.metric = ThresholdMetric::drift_p99;
+        rest.remove_prefix(close + 1);
+        return;
+    }
+    std::size_t length = 0;
+    while (length < rest.size() && is_word_char(rest[length])) ++length;
+    const std::string_view word = rest.substr(0, length);
+    if (word.empty()) fail(expr, fmt::format("expected a metric ({})", kMetricList));
+    if (starts_with(word, "served_by.")) {
+        const std::string_view tier = word.substr(10);
+        if (tier != "L1" && tier != "L2" && tier != "L3" && tier != "L4") {
+            fail(expr, fmt::format("unknown tier '{}' (tiers: L1, L2, L3, L4)", tier));
+        }
+        out.metric = ThresholdMetric::served_by;
+        out.tier = std::string(tier);
+        rest.remove_prefix(length);
+        return;
+    }
+    for (const auto& candidate : kMetricWords) {
+        if (word == candidate.word) {
+            out.metric = candidate.metric;
+            rest.remove_prefix(length);
+            return;
+        }
+    }
+    if (word == "served_by") fail(expr, "served_by needs a tier: served_by.L1 .. served_by.L4");
+    if (word == "drift") fail(expr, "drift needs what drifts: drift(p99)");
+    if (word.size() >= 2 && word[0] == 'p' && word[1] >= '0' && word[1] <= '9') {
+        fail(expr, fmt::format("unknown metric '{}' (write percentiles as p({}))", word,
+                               word.substr(1)));
+    }
+    fail(expr, fmt::format("unknown metric '{}' (metrics: {})", word, kMetricList));
+}
+
+void take_comparator(std::string_view expr, std::string_view& rest, ThresholdExpr& out) {
+    struct Op {
+        std::string_view text;
+        ThresholdComparator cmp;
+    };
+    // Two-character operators first.
+    constexpr Op ops[] = {{"<=", ThresholdComparator::less_equal},
+                          {">=", ThresholdComparator::greater_equal},
+                          {"==", ThresholdComparator::equal},
+                          {"<", ThresholdComparator::less},
+                          {">", ThresholdComparator::greater}};
+    for (const auto& op : ops) {
+        if (starts_with(rest, op.text)) {
+            out.cmp = op.cmp;
+            rest.remove_prefix(op.text.size());
+            return;
+        }
+    }
+    if (starts_with(rest, "=")) fail(expr, "use == for equality");
+    if (starts_with(rest, "!=")) fail(expr, "!= is not supported (use <, <=, >, >=, ==)");
+    fail(expr, "expected a comparator (<, <=, >, >=, ==) after the metric");
+}
+
+double time_value_ns(std::string_view expr, std::string_view value) {
+    if (value == "0") return 0;
+    // A bare number gets the dedicated message; parse_duration would say "no unit" too, but
+    // this names the threshold.
+    bool bare = !value.empty();
+    for (char c : value) bare = bare && ((c >= '0' && c <= '9') || c == '.');
+    if (bare) {
+        fail(expr, fmt::format("a time needs a unit (write e.g. {}ms or {}s)", value, value));
+    }
+    try {
+        return static_cast<double>(parse_duration(value).count());
+    } catch (const std::invalid_argument& error) {
+        fail(expr, error.what());
+    }
+}
+
+double ratio_value(std::string_view expr, std::string_view value) {
+    double ratio = 0;
+    try {
+        ratio = parse_percent_ratio(value);
+    } catch (const std::invalid_argument&) {
+        bool numeric = true;
+        try {
+            (void)parse_number(value);
+        } catch (const std::invalid_argument&) {
+            numeric = false;
+        }
+        fail(expr, numeric ? fmt::format("'{}' needs a percent sign (ratios are percentages: "
+                                         "write e.g. 1% for one in a hundred)",
+                                         value)
+                           : fmt::format("'{}' is not a percentage (write e.g. 1%)", value));
+    }
+    if (ratio > 1) fail(expr, fmt::format("{} is more than 100%", value));
+    return ratio;
+}
+
+// A rate in requests/second ("500/s", "30000/m"); `without_unit` is the error for a bare number.
+void take_rate(std::string_view expr, std::string_view value, const std::string& without_unit, ThresholdExpr& out) {
+    if (value.find('/') == std::string_view::npos && value != "0") fail(expr, without_unit);
+    try {
+        out.value = parse_rate_rps(value);
+    } catch (const std::invalid_argument& error) {
+        fail(expr, error.what());
+    }
+    out.unit = ThresholdUnit::rps;
+}
+
+void take_value(std::string_view expr, std::string_view value, ThresholdExpr& out) {
+    if (value.empty()) fail(expr, "missing value after the comparator");
+    switch (out.metric) {
+        case ThresholdMetric::percentile:
+        case ThresholdMetric::avg:
+        case ThresholdMetric::min:
+        case ThresholdMetric::max:
+        case ThresholdMetric::recovery:
+            out.unit = ThresholdUnit::ns;
+            out.value = time_value_ns(expr, value);
+            return;
+        case ThresholdMetric::capacity:
+        case ThresholdMetric::breaking_point:
+            take_rate(expr, value, fmt::format("{} is a rate: write e.g. {}/s", metric_name(out.metric), value), out);
+            return;
+        case ThresholdMetric::drift_p99: {
+            if (value.back() != '%') {
+                out.unit = ThresholdUnit::ns;
+                out.value = time_value_ns(expr, value);
+                return;
+            }
+            std::string_view number = trim(value.substr(0, value.size() - 1));
+            const bool negative = !number.empty() && number.front() == '-';
+            if (negative) number.remove_prefix(1);
+            try {
+                out.value = parse_percent_ratio(std::string(number) + "%") * (negative ? -1 : 1);
+            } catch (const std::invalid_argument&) {
+                fail(expr, fmt::format("'{}' is not a percentage (write e.g. 20%)", value));
+            }
+            out.unit = ThresholdUnit::change_ratio;
+            return;
+        }
+        case ThresholdMetric::error_rate:
+        case ThresholdMetric::cache_hit_rate:
+        case ThresholdMetric::served_by:
+            out.unit = ThresholdUnit::ratio;
+            out.value = ratio_value(expr, value);
+            return;
+        case ThresholdMetric::dropped:
+            if (value.back() == '%') {
+                out.unit = ThresholdUnit::ratio;
+                out.value = ratio_value(expr, value);
+                return;
+            }
+            try {
+                out.value = parse_number(value);
+            } catch (const std::invalid_argument&) {
+                fail(expr, fmt::format("dropped compares to a count (== 0) or a percentage of "
+                                       "scheduled requests (< 0.1%), not '{}'",
+                                       value));
+            }
+            if (out.value < 0 || out.value != std::floor(out.value)) {
+                fail(expr, fmt::format("a count must be a whole number >= 0, not '{}'", value));
+            }
+            out.unit = ThresholdUnit::count;
+            return;
+        case ThresholdMetric::throughput: {
+            constexpr std::string_view target_word = "target";
+            if (value.size() > target_word.size() &&
+                value.substr(value.size() - target_word.size()) == target_word) {
+                const std::string_view percent =
+                    trim(value.substr(0, value.size() - target_word.size()));
+                try {
+                    out.value = parse_percent_ratio(percent);
+                } catch (const std::invalid_argument&) {
+                    fail(expr, fmt::format("'{}' must be a percentage of the target, e.g. "
+                                           "95% target",
+                                           value));
+                }
+                out.unit = ThresholdUnit::fraction_of_target;
+                return;
+            }
+            if (value.back() == '%') {
+                fail(expr, fmt::format("a throughput percentage is relative to the target: "
+                                       "write '{} target'",
+                                       value));
+            }
+            take_rate(expr, value,
+                      fmt::format("throughput needs a rate unit (write e.g. {}/s) or a share of the target (95% target)",
+                                  value),
+                      out);
+            return;
+        }
+    }
+}
+
+std::string format_number(double value) { return fmt::format("{:g}", value); }
+
+}  // namespace
+
+ThresholdExpr parse_threshold_expr(std::string_view text) {
+    const std::string_view expr = trim(text);
+    if (expr.empty()) throw std::invalid_argument("empty threshold expression");
+    ThresholdExpr out;
+    std::string_view rest = expr;
+    take_metric(expr, rest, out);
+    rest = trim(rest);
+    take_comparator(expr, rest, out);
+    take_value(expr, trim(rest), out);
+    return out;
+}
+
+std::string_view metric_name(ThresholdMetric metric) {
+    switch (metric) {
+        case ThresholdMetric::percentile: return "p";
+        case ThresholdMetric::avg: return "avg";
+        case ThresholdMetric::min: return "min";
+        case ThresholdMetric::max: return "max";
+        case ThresholdMetric::error_rate: return "error_rate";
+        case ThresholdMetric::throughput: return "throughput";
+        case ThresholdMetric::dropped: return "dropped";
+        case ThresholdMetric::cache_hit_rate: return "cache_hit_rate";
+        case ThresholdMetric::served_by: return "served_by";
+        case ThresholdMetric::capacity: return "capacity";
+        case ThresholdMetric::breaking_point: return "breaking_point";
+        case ThresholdMetric::recovery: return "recovery";
+        case ThresholdMetric::drift_p99: return "drift_p99";
+    }
+    return "?";
+}
+
+bool is_analysis_metric(ThresholdMetric metric) { return !analysis_metric_type(metric).empty(); }
+
+std::string_view analysis_metric_type(ThresholdMetric metric) {
+    switch (metric) {
+        case ThresholdMetric::capacity:
+        case ThresholdMetric::breaking_point: return "stress";
+        case ThresholdMetric::recovery: return "spike";
+        case ThresholdMetric::drift_p99: return "soak";
+        default: return "";
+    }
+}
+
+std::string_view comparator_text(ThresholdComparator cmp) {
+    switch (cmp) {
+        case ThresholdComparator::less: return "<";
+        case ThresholdComparator::less_equal: return "<=";
+        case ThresholdComparator::greater: return ">";
+        case ThresholdComparator::greater_equal: return ">=";
+        case ThresholdComparator::equal: return "==";
+    }
+    return "?";
+}
+
+bool compare(double actual, ThresholdComparator cmp, double limit) {
+    switch (cmp) {
+        case ThresholdComparator::less: return actual < limit;
+        case ThresholdComparator::less_equal: return actual <= limit;
+        case ThresholdComparator::greater: return actual > limit;
+        case ThresholdComparator::greater_equal: return actual >= limit;
+        case ThresholdComparator::equal: return actual == limit;
+    }
+    return false;
+}
+
+std::string format_threshold_expr(const ThresholdExpr& expr) {
+    std::string metric;
+    if (expr.metric == ThresholdMetric::percentile) {
+        metric = fmt::format("p({})", format_number(expr.percentile));
+    } else if (expr.metric == ThresholdMetric::served_by) {
+        metric = fmt::format("served_by.{}", expr.tier);
+    } else if (expr.metric == ThresholdMetric::drift_p99) {
+        metric = "drift(p99)";
+    } else {
+        metric = std::string(metric_name(expr.metric));
+    }
+    std::string value;
+    switch (expr.unit) {
+        case ThresholdUnit::ns:
+            value = format_duration(engine::Nanos{static_cast<std::int64_t>(std::llround(expr.value))});
+            break;
+        case ThresholdUnit::ratio: value = format_number(expr.value * 100) + "%"; break;
+        case ThresholdUnit::rps: value = format_number(expr.value) + "/s"; break;
+        case ThresholdUnit::count: value = format_number(expr.value); break;
+        case ThresholdUnit::fraction_of_target:
+            value = format_number(expr.value * 100) + "% target";
+            break;
+        case ThresholdUnit::change_ratio: value = format_number(expr.value * 100) + "%"; break;
+    }
+    return fmt::format("{} {} {}", metric, comparator_text(expr.cmp), value);
+}
+
+}  // namespace volley::scenarios

@@ -1,0 +1,175 @@
+#include "slo/slo_phases.hpp"
+
+#include "pipeline/exit_codes.hpp"
+#include "pipeline/run_pipeline.hpp"
+#include "pipeline/target_factory.hpp"
+#include "engine/runner.hpp"
+#include "reports/summary_access.hpp"
+#include "targets/resolver_target.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace volley::slo {
+
+namespace {
+
+// Triggers group.refresh_views() once, from a thread of its own, at the first interval end at
+// or after `at_s`; the phase keeps sending meanwhile.
+class RefreshTrigger final : public engine::IntervalListener {
+public:
+    RefreshTrigger(resolver::ResolverGroup& group, double at_s) : group_(group), at_s_(at_s) {}
+    ~RefreshTrigger() override {
+        if (thread_.joinable()) thread_.join();
+    }
+    std::optional<std::string> on_interval(const engine::IntervalReport& report) override {
+        const double t = std::chrono::duration<double>(report.end).count();
+        if (!thread_.joinable() && t >= at_s_) {
+            triggered_at_s_ = t;
+            thread_ = std::thread([this] { result_ = group_.refresh_views(); });
+        }
+        return std::nullopt;
+    }
+    // Waits for the refresh; nullopt when it was never triggered.
+    std::optional<resolver::RefreshResult> wait() {
+        if (!thread_.joinable()) return std::nullopt;
+        thread_.join();
+        return result_;
+    }
+    [[nodiscard]] double triggered_at_s() const { return triggered_at_s_; }
+
+private:
+    resolver::ResolverGroup& group_;
+    double at_s_;
+    double triggered_at_s_ = 0;
+    std::thread thread_;
+    resolver::RefreshResult result_;
+};
+
+// Samples the PostgreSQL pool every 5 ms while a phase runs.
+class PoolSampler {
+public:
+    explicit PoolSampler(const resolver::ResolverGroup& group) : group_(group) {
+        if (!group_.backends().live || !group_.backends().live->pool_stats()) return;
+        thread_ = std::thread([this] {
+            std::unique_lock lock(mutex_);
+            while (!stop_) {
+                if (const auto stats = group_.backends().live->pool_stats()) {
+                    size_ = stats->size;
+                    max_in_use_ = std::max(max_in_use_, stats->in_use);
+                    sum_util_ += stats->utilization();
+                    ++samples_;
+                }
+                cv_.wait_for(lock, std::chrono::milliseconds(5));
+            }
+        });
+    }
+    ~PoolSampler() { stop(); }
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+    // Call after stop(). nullopt: the backend has no pool, or no sample was taken.
+    [[nodiscard]] std::optional<PoolUsage> usage() const {
+        if (samples_ == 0 || size_ == 0) return std::nullopt;
+        return PoolUsage{size_, max_in_use_, 100.0 * static_cast<double>(max_in_use_) / static_cast<double>(size_),
+                         100.0 * sum_util_ / static_cast<double>(samples_), samples_};
+    }
+
+private:
+    const resolver::ResolverGroup& group_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+    std::thread thread_;
+    std::size_t size_ = 0, max_in_use_ = 0;
+    double sum_util_ = 0;
+    std::uint64_t samples_ = 0;
+};
+
+// One phase: `plan` through execute_plan on a ResolverTarget over the shared group. Returns the
+// exit code, 0 for 99: the phase's own threshold verdict is in its summary.json, the SLO verdict
+// comes from the measurements.
+int run_phase(const scenarios::Plan& plan, const std::shared_ptr<resolver::ResolverGroup>& group,
+              const resolver::ResolverConfig& config, bool quiet, std::vector<engine::IntervalListener*> listeners,
+              SloPhaseResult& out) {
+    const pipeline::BuiltTarget target{
+        std::make_unique<targets::ResolverTarget>(group, pipeline::resolver_lookup_threads(config, plan.run.connections)),
+        "resolver", "resolver: " + group->describe()};
+    std::optional<PoolSampler> sampler;
+    pipeline::PlanRunExtras extras;
+    extras.listeners = std::move(listeners);
+    extras.before_load = [&] {
+        out.before = group->metrics();
+        sampler.emplace(*group);
+    };
+    extras.after_load = [&] {
+        sampler->stop();
+        out.after = group->metrics();
+    };
+    extras.progress_line = false;  // volley slo prints the phases' console summaries only
+    auto outcome = pipeline::execute_plan(plan, target, pipeline::ReportOptions{{}, quiet, false}, extras);
+    if (sampler) {
+        sampler->stop();  // after_load is skipped when the engine threw
+        out.pool = sampler->usage();
+    }
+    out.summary = std::move(outcome.summary);
+    if (const auto* threads = reports::value_at(out.summary, "generator.threads"))
+        out.engine_threads = threads->to_number<std::size_t>();
+    return outcome.exit_code == pipeline::kExitThresholdFailed ? pipeline::kExitPass : outcome.exit_code;
+}
+
+}  // namespace
+
+SloPhasesResult run_slo_phases(const SloSetup& setup, const std::shared_ptr<resolver::ResolverGroup>& group,
+                               bool quiet) {
+    SloPhasesResult out;
+    try {
+        // cold: empty L1 on every instance; L2 is a fresh key namespace for this execution.
+        for (std::size_t i = 0; i < group->size(); ++i) group->instance(i).clear_l1();
+        if (!quiet) std::cout << "\n== phase cold ==\n";
+        out.exit_code = run_phase(setup.cold, group, setup.resolver, quiet, {}, out.cold);
+        if (out.exit_code != pipeline::kExitPass) return out;
+
+        // warm: the working set loaded into every instance's L1 first.
+        for (std::size_t i = 0; i < group->size(); ++i) {
+            for (std::size_t k = 0; k < setup.settings.warm.working_set; ++k) {
+                const auto id = format_id(setup.settings.id_format, k);
+                (void)group->instance(i).ancestors(id);
+                (void)group->instance(i).descendant_count(id);
+            }
+        }
+        if (!quiet) std::cout << "\n== phase warm ==\n";
+        out.exit_code = run_phase(setup.warm, group, setup.resolver, quiet, {}, out.warm);
+        if (out.exit_code != pipeline::kExitPass) return out;
+
+        if (!quiet) std::cout << "\n== phase mixed ==\n";
+        std::optional<RefreshTrigger> trigger;
+        std::vector<engine::IntervalListener*> listeners;
+        if (const auto at_s = setup.settings.mixed.refresh_at_s) listeners.push_back(&trigger.emplace(*group, *at_s));
+        out.exit_code = run_phase(setup.mixed, group, setup.resolver, quiet, std::move(listeners), out.mixed);
+        if (trigger) {
+            out.refresh = trigger->wait();
+            out.refresh_triggered_s = trigger->triggered_at_s();
+        }
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        out.exit_code = pipeline::kExitUsage;
+    } catch (const std::exception& e) {
+        std::cerr << "error: the run could not be carried out: " << e.what() << "\n";
+        out.exit_code = pipeline::kExitCannotRun;
+    }
+    return out;
+}
+
+}  // namespace volley::slo
