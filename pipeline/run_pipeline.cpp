@@ -251,7 +251,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, con
     if (extras.progress_line && !options.quiet && ::isatty(STDERR_FILENO)) {
         double total_s = 0;
         std::vector<reports::StageMark> stages;
-        if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile)) {
+        if (open) {
             total_s = std::chrono::duration<double>(engine::total_duration(*open)).count();
             if (open->stages.size() > 1) stages = reports::stage_marks(*open);
         } else {
