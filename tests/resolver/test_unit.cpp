@@ -89,11 +89,11 @@ TEST_CASE("L2 values round-trip and malformed values are misses", "[unit]") {
 }
 
 TEST_CASE("circuit breaker backs off exponentially and lets one probe through", "[unit]") {
-    // Failure n opens the breaker for min(20 ms x 2^(n-1), 80 ms) plus a jitter in [0, 25%):
+    // Failure n opens the breaker for min(20 ms x 2^(n-1), 50 ms) plus a jitter in [0, 25%):
     // refused until the backoff has passed, allowed once backoff x 1.25 has.
     using namespace std::chrono_literals;
     volley::testing::ManualClock clock;
-    CircuitBreaker b(20ms, 80ms, clock);
+    CircuitBreaker b(20ms, 50ms, clock);
     CHECK(b.allow());
     CHECK_FALSE(b.is_open());
     const auto open_for = [&](std::chrono::nanoseconds backoff) {
@@ -110,11 +110,11 @@ TEST_CASE("circuit breaker backs off exponentially and lets one probe through", 
     open_for(20ms);
     b.on_failure();  // the probe failed: twice as long
     open_for(40ms);
+    b.on_failure();  // 80 ms, capped at the maximum
+    open_for(50ms);
     b.on_failure();
-    open_for(80ms);
-    b.on_failure();  // 160 ms, capped at the maximum
     CHECK(b.consecutive_failures() == 4);
-    open_for(80ms);
+    open_for(50ms);
     b.on_success();  // the probe succeeded: closed
     CHECK(b.allow());
     CHECK(b.allow());
