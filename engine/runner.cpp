@@ -5,7 +5,6 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -50,20 +49,39 @@ IntervalRow make_row(const IntervalStats& stats, Nanos start, Nanos end, double 
     return row;
 }
 
-// Coordinates one run on the calling thread; workers run on their own threads.
+}  // namespace
+
+// Coordinates one run. Threaded (run()): the collector on the calling thread, each worker on a
+// thread and io_context of its own. Stepped (SteppedRun): workers and collector share the
+// caller's io_context and nothing runs on its own.
 class Sequencer {
 public:
-    Sequencer(const RunSpec& spec, const RunInputs& inputs) : spec_(spec), inputs_(inputs) {
+    // `shared_io`: nullptr for a threaded run, else the io_context of a stepped run.
+    Sequencer(const RunSpec& spec, const RunInputs& inputs, boost::asio::io_context* shared_io)
+        : spec_(spec),
+          inputs_(inputs),
+          time_(inputs.clock ? *inputs.clock : real_clock()),
+          shared_io_(shared_io),
+          own_control_(shared_io ? nullptr : std::make_unique<boost::asio::io_context>(1)),
+          control_(shared_io ? *shared_io : *own_control_),
+          tick_timer_(time_.make_timer(control_)),
+          end_timer_(time_.make_timer(control_)),
+          drain_timer_(time_.make_timer(control_)) {
         result_.totals = IntervalStats{spec_.request_names.size()};
     }
 
-    RunResult run() {
-        clock_.emplace(SteadyClock::now());
-        build_workers();  // sessions and sources may take a while to set up
+    // Builds the workers: sessions and sources may take a while to set up.
+    void prepare() {
+        clock_.emplace(time_, time_.now());
+        build_workers();
         measure_start_ = spec_.warmup;
         interval_start_ = measure_start_;
+    }
+
+    RunResult run_threaded() {
+        prepare();
         for (auto& worker : workers_) {
-            worker.thread = std::thread([io = worker.io.get()] {
+            worker.thread = std::thread([io = worker.io] {
                 // Timers wake the worker at intended starts: Linux's default 50 us timer slack
                 // would add up to that much to every send (wrk2's rule is to measure from
                 // the intended start, so being on time matters).
@@ -71,24 +89,7 @@ public:
                 io->run();
             });
         }
-        // t0 slightly ahead so that every worker is running when the first arrival is due.
-        // Workers read the clock only from start(), which the post below orders after this.
-        *clock_ = RunClock(SteadyClock::now() + std::chrono::milliseconds(20));
-        for (auto& worker : workers_) {
-            boost::asio::post(*worker.io, [w = worker.worker.get()] { w->start(); });
-        }
-        if (spec_.handle_signals) {
-            signals_.emplace(control_, SIGINT, SIGTERM);
-            wait_for_signal();
-        }
-        arm_tick();
-        // A profile of known length ends on time; a custom schedule ends when it is exhausted.
-        if (scheduled_.count() > 0) {
-            end_timer_.expires_at(clock_->at(spec_.warmup + scheduled_));
-            end_timer_.async_wait([this](const boost::system::error_code& ec) {
-                if (!ec) begin_stop(StopReason::completed, {}, spec_.warmup + scheduled_);
-            });
-        }
+        start();
         // Workers post back to control_ from their threads: keep it alive until publish() stops it.
         auto control_guard = boost::asio::make_work_guard(control_);
         control_.run();
@@ -100,9 +101,53 @@ public:
         return finish();
     }
 
+    // t0 slightly ahead so that every worker is running when the first arrival is due.
+    // Workers read the clock only from start(), which the post below orders after this.
+    void start() {
+        *clock_ = RunClock(time_, time_.now() + kRunHeadStart);
+        for (auto& worker : workers_) {
+            boost::asio::post(*worker.io, [w = worker.worker.get()] { w->start(); });
+        }
+        if (spec_.handle_signals) {
+            signals_.emplace(control_, SIGINT, SIGTERM);
+            wait_for_signal();
+        }
+        arm_tick();
+        // A profile of known length ends on time; a custom schedule ends when it is exhausted.
+        if (scheduled_.count() > 0) {
+            end_timer_->expires_at(clock_->at(spec_.warmup + scheduled_));
+            end_timer_->async_wait([this](bool expired) {
+                if (expired) begin_stop(StopReason::completed, {}, spec_.warmup + scheduled_);
+            });
+        }
+    }
+
+    [[nodiscard]] bool done() const { return done_; }
+
+    RunResult finish() {
+        // Scheduling stopped at stop_at_; what followed was the drain. A profile whose workers
+        // all finished before its end timer ran its whole schedule: it measured the planned
+        // length. A custom schedule (replay) that ran out ends with its last completion.
+        Nanos stopped = interval_start_;
+        if (stop_at_) stopped = std::min(*stop_at_, interval_start_);
+        else if (scheduled_.count() > 0) stopped = spec_.warmup + scheduled_;
+        result_.measured = std::max(Nanos{0}, stopped - measure_start_);
+        result_.drain = std::max(Nanos{0}, interval_start_ - std::max(stopped, measure_start_));
+        if (!result_.closed_model && result_.measured.count() > 0) {
+            result_.expected_requests = expected_requests_between(open_, measure_start_, measure_start_ + result_.measured);
+            result_.target_rps = result_.expected_requests / seconds(result_.measured);
+        }
+        const auto wall_now = std::chrono::system_clock::now();
+        result_.started_at = wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                            clock_->now() - measure_start_);
+        for (const auto& row : result_.intervals) result_.cpu_seconds += row.cpu_seconds;
+        return std::move(result_);
+    }
+
 private:
     struct WorkerSlot {
-        std::unique_ptr<boost::asio::io_context> io;
+        std::unique_ptr<boost::asio::io_context> own_io;  // threaded runs
+        boost::asio::io_context* io = nullptr;
         std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard;
         std::unique_ptr<Worker> worker;
         std::unique_ptr<IntervalStats> spare;
@@ -135,8 +180,13 @@ private:
             spec_.max_in_flight > 0 ? spec_.max_in_flight : std::max<std::size_t>(10000, 10 * spec_.connections);
         for (std::size_t i = 0; i < threads; ++i) {
             WorkerSlot slot;
-            slot.io = std::make_unique<boost::asio::io_context>(1);
-            slot.guard.emplace(slot.io->get_executor());
+            if (shared_io_) {
+                slot.io = shared_io_;
+            } else {
+                slot.own_io = std::make_unique<boost::asio::io_context>(1);
+                slot.io = slot.own_io.get();
+                slot.guard.emplace(slot.io->get_executor());
+            }
             WorkerConfig config;
             config.index = i;
             config.count = threads;
@@ -198,9 +248,9 @@ private:
     }
 
     void arm_tick() {
-        tick_timer_.expires_at(clock_->at(interval_start_ + spec_.interval));
-        tick_timer_.async_wait([this](const boost::system::error_code& ec) {
-            if (ec) return;
+        tick_timer_->expires_at(clock_->at(interval_start_ + spec_.interval));
+        tick_timer_->async_wait([this](bool expired) {
+            if (!expired) return;
             collect(false);
         });
     }
@@ -270,7 +320,8 @@ private:
         previous_start_ = interval_start_;
         interval_start_ = end;
         if (final_interval) {
-            control_.stop();
+            done_ = true;
+            if (!shared_io_) control_.stop();  // a stepped run's io_context belongs to its caller
             return;
         }
         if (finishing_) {
@@ -290,9 +341,9 @@ private:
         for (auto& slot : workers_) {
             boost::asio::post(*slot.io, [w = slot.worker.get()] { w->stop_scheduling(); });
         }
-        drain_timer_.expires_after(spec_.drain);
-        drain_timer_.async_wait([this](const boost::system::error_code& ec) {
-            if (!ec) begin_abort(std::nullopt);
+        drain_timer_->expires_at(time_.now() + spec_.drain);
+        drain_timer_->async_wait([this](bool expired) {
+            if (expired) begin_abort(std::nullopt);
         });
         check_idle();
     }
@@ -334,41 +385,24 @@ private:
     void finish_now() {
         if (finishing_) return;
         finishing_ = true;
-        end_timer_.cancel();
-        drain_timer_.cancel();
-        tick_timer_.cancel();
+        end_timer_->cancel();
+        drain_timer_->cancel();
+        tick_timer_->cancel();
         if (signals_) signals_->cancel();
         collect(true);  // if a collection is running, publish() continues with the final one
     }
 
-    RunResult finish() {
-        // Scheduling stopped at stop_at_; what followed was the drain. A profile whose workers
-        // all finished before its end timer ran its whole schedule: it measured the planned
-        // length. A custom schedule (replay) that ran out ends with its last completion.
-        Nanos stopped = interval_start_;
-        if (stop_at_) stopped = std::min(*stop_at_, interval_start_);
-        else if (scheduled_.count() > 0) stopped = spec_.warmup + scheduled_;
-        result_.measured = std::max(Nanos{0}, stopped - measure_start_);
-        result_.drain = std::max(Nanos{0}, interval_start_ - std::max(stopped, measure_start_));
-        if (!result_.closed_model && result_.measured.count() > 0) {
-            result_.expected_requests = expected_requests_between(open_, measure_start_, measure_start_ + result_.measured);
-            result_.target_rps = result_.expected_requests / seconds(result_.measured);
-        }
-        const auto wall_now = std::chrono::system_clock::now();
-        result_.started_at = wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                            clock_->now() - measure_start_);
-        for (const auto& row : result_.intervals) result_.cpu_seconds += row.cpu_seconds;
-        return std::move(result_);
-    }
-
     const RunSpec& spec_;
     const RunInputs& inputs_;
-    boost::asio::io_context control_{1};
+    Clock& time_;
+    boost::asio::io_context* shared_io_;
+    std::unique_ptr<boost::asio::io_context> own_control_;
+    boost::asio::io_context& control_;
     std::optional<RunClock> clock_;
     std::optional<boost::asio::signal_set> signals_;
-    boost::asio::steady_timer tick_timer_{control_};
-    boost::asio::steady_timer end_timer_{control_};
-    boost::asio::steady_timer drain_timer_{control_};
+    std::unique_ptr<Timer> tick_timer_;
+    std::unique_ptr<Timer> end_timer_;
+    std::unique_ptr<Timer> drain_timer_;
     std::vector<WorkerSlot> workers_;
     OpenProfile open_;
     Nanos scheduled_{0};
@@ -388,13 +422,25 @@ private:
     bool collecting_ = false;
     bool stopping_ = false;
     bool finishing_ = false;
+    bool done_ = false;
 };
 
-}  // namespace
-
 RunResult run(const RunSpec& spec, const RunInputs& inputs) {
-    Sequencer sequencer(spec, inputs);
-    return sequencer.run();
+    Sequencer sequencer(spec, inputs, nullptr);
+    return sequencer.run_threaded();
 }
+
+SteppedRun::SteppedRun(const RunSpec& spec, const RunInputs& inputs, boost::asio::io_context& io)
+    : sequencer_(std::make_unique<Sequencer>(spec, inputs, &io)) {
+    sequencer_->prepare();
+}
+
+SteppedRun::~SteppedRun() = default;
+
+void SteppedRun::start() { sequencer_->start(); }
+
+bool SteppedRun::done() const { return sequencer_->done(); }
+
+RunResult SteppedRun::result() { return sequencer_->finish(); }
 
 }  // namespace volley::engine

@@ -8,6 +8,7 @@
 #include "engine/recorder.hpp"
 #include "engine/schedule.hpp"
 #include "engine/target.hpp"
+#include "engine/timer.hpp"
 
 #include <chrono>
 #include <functional>
@@ -18,6 +19,11 @@
 #include <vector>
 
 namespace volley::engine {
+
+// How far ahead of "now" a run puts its t0 once the workers are built: every worker is running
+// when the first arrival is due. Run time 0 is therefore this long after the run started on its
+// clock (tests on a manual clock read it rather than assume a figure).
+inline constexpr Nanos kRunHeadStart = std::chrono::milliseconds(20);
 
 struct RunSpec {
     std::variant<OpenProfile, ClosedProfile> profile;
@@ -100,9 +106,38 @@ struct RunInputs {
     // Optional: one arrival schedule per worker, replacing the profile's (replay timelines).
     std::function<std::unique_ptr<Schedule>(std::size_t, std::size_t)> make_schedule;
     std::vector<IntervalListener*> listeners;
+    // Time and timers of the run; nullptr: real_clock(). A clock whose time does not pass on its
+    // own (a test's manual clock) needs SteppedRun.
+    Clock* clock = nullptr;
 };
 
-// Runs to the end. Throws std::invalid_argument for an unusable spec.
+// Runs to the end: one thread per worker, the collector on the calling thread. Throws
+// std::invalid_argument for an unusable spec.
 RunResult run(const RunSpec& spec, const RunInputs& inputs);
+
+class Sequencer;
+
+// The same run with every worker and the collector on one io_context that the caller runs,
+// without threads of its own: with a manual clock (tests/fakes/manual_clock.hpp) a run is then a
+// deterministic sequence of handlers, driven by advancing the clock and polling `io`. The run
+// never stops or restarts `io`. Results are those of run() (spec.threads workers, one schedule
+// share each).
+class SteppedRun {
+public:
+    // Builds the workers (throws std::invalid_argument like run()); `io` must outlive this.
+    SteppedRun(const RunSpec& spec, const RunInputs& inputs, boost::asio::io_context& io);
+    ~SteppedRun();
+    SteppedRun(const SteppedRun&) = delete;
+    SteppedRun& operator=(const SteppedRun&) = delete;
+    // Sets t0 = now + kRunHeadStart, posts the workers' starts and arms the run's timers.
+    void start();
+    // True once the final interval was published: result() is ready.
+    [[nodiscard]] bool done() const;
+    // The run's result, once done().
+    RunResult result();
+
+private:
+    std::unique_ptr<Sequencer> sequencer_;
+};
 
 }  // namespace volley::engine

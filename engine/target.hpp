@@ -2,8 +2,8 @@
 // through these.
 #pragma once
 
-#include "engine/clock.hpp"
 #include "engine/outcome.hpp"
+#include "engine/timer.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -90,6 +90,10 @@ struct SessionContext {
     std::size_t worker_index;
     std::size_t worker_count;
     std::size_t slots;  // this worker's share of connections / concurrency
+    // The run's clock (run time and timers); the engine always sets it. A target that waits on
+    // its own (a fake's programmed latency) makes its timers here, so that it keeps the run's
+    // time on a manual clock too. Real network targets may ignore it.
+    const RunClock* clock = nullptr;
 };
 
 // A target shared by all workers. Thread-safe: open_session is called once per worker.

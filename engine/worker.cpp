@@ -14,11 +14,11 @@ Worker::Worker(WorkerConfig config, boost::asio::io_context& io, const RunClock&
       schedule_(std::move(schedule)),
       active_(std::make_unique<IntervalStats>(request_count)),
       recorder_(*active_),
-      open_timer_(io),
+      open_timer_(clock.make_timer(io)),
       slots_(config_.slots),
       rng_(config_.seed) {
     session_ = target.open_session(
-        SessionContext{io_, *this, config_.index, config_.count, config_.slots});
+        SessionContext{io_, *this, config_.index, config_.count, config_.slots, &clock_});
     free_slots_.reserve(config_.slots);
     for (std::size_t i = config_.slots; i > 0; --i) free_slots_.push_back(i - 1);
 }
@@ -35,7 +35,7 @@ void Worker::start() {
     if (std::holds_alternative<ClosedProfile>(config_.closed)) {
         free_slots_.clear();
         for (std::size_t slot = 0; slot < config_.slots; ++slot) {
-            vu_timers_.push_back(std::make_unique<boost::asio::steady_timer>(io_));
+            vu_timers_.push_back(clock_.make_timer(io_));
             // The run's t0 lies a little ahead of start(): every VU's first request is due at t0
             // (never before it, where it would fall outside the recorded run).
             closed_arm(slot, std::max(clock_.now(), Nanos{0}));
@@ -54,9 +54,9 @@ void Worker::arm_open_timer() {
         end_scheduling();
         return;
     }
-    open_timer_.expires_at(clock_.at(*next_due_));
-    open_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec || scheduling_done_) return;
+    open_timer_->expires_at(clock_.at(*next_due_));
+    open_timer_->async_wait([this](bool expired) {
+        if (!expired || scheduling_done_) return;
         dispatch_due();
         arm_open_timer();
     });
@@ -231,8 +231,8 @@ void Worker::closed_arm(std::size_t slot, Nanos intended) {
     slots_[slot].intended = intended;
     auto& timer = *vu_timers_[slot];
     timer.expires_at(clock_.at(intended));
-    timer.async_wait([this, slot](const boost::system::error_code& ec) {
-        if (ec || scheduling_done_) return;
+    timer.async_wait([this, slot](bool expired) {
+        if (!expired || scheduling_done_) return;
         const Nanos now = clock_.now();
         send_on(slot, Arrival{slots_[slot].intended, now}, now);
     });
@@ -309,7 +309,7 @@ void Worker::source_ran_out() {
 void Worker::end_scheduling() {
     if (scheduling_done_) return;
     scheduling_done_ = true;
-    open_timer_.cancel();
+    open_timer_->cancel();
     for (auto& timer : vu_timers_) timer->cancel();
     if (finished() && on_idle) on_idle();
 }

@@ -3,13 +3,12 @@
 // by posting handlers (docs/architecture.md "Engine": nothing shared on the hot path).
 #pragma once
 
-#include "engine/clock.hpp"
 #include "engine/recorder.hpp"
 #include "engine/schedule.hpp"
 #include "engine/target.hpp"
+#include "engine/timer.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <deque>
 #include <functional>
@@ -113,7 +112,7 @@ private:
     std::unique_ptr<IntervalStats> active_;
     Recorder recorder_;
 
-    boost::asio::steady_timer open_timer_;
+    std::unique_ptr<Timer> open_timer_;
     std::optional<Nanos> next_due_;
     std::uint64_t next_lane_ = 0;
     std::deque<Queued> queue_;           // arrivals waiting for a free slot (open model)
@@ -123,7 +122,7 @@ private:
     std::uint64_t idle_sequence_ = 0;
     std::vector<std::size_t> free_slots_;
     std::vector<SlotState> slots_;
-    std::vector<std::unique_ptr<boost::asio::steady_timer>> vu_timers_;  // closed model
+    std::vector<std::unique_ptr<Timer>> vu_timers_;  // closed model
     std::size_t in_flight_ = 0;
     bool scheduling_done_ = false;
     bool source_exhausted_ = false;

@@ -3,7 +3,11 @@
 // connection-class failure the breaker opens for backoff = min(base * 2^(failures-1), max)
 // (+ up to 25 % jitter); while open, calls fail fast; when the period ends one caller is let
 // through as a probe and its outcome closes the breaker or opens it for the next, longer period.
+// Time comes from an engine::TimeSource (the machine's steady clock unless a test passes a
+// manual clock); engine/clock.hpp is the only engine header the resolver includes.
 #pragma once
+
+#include "engine/clock.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -13,8 +17,11 @@ namespace volley::resolver {
 
 class CircuitBreaker {
 public:
-    CircuitBreaker(std::chrono::milliseconds base, std::chrono::milliseconds max)
-        : base_ns_(std::chrono::nanoseconds(base).count()),
+    // `time` must outlive the breaker.
+    CircuitBreaker(std::chrono::milliseconds base, std::chrono::milliseconds max,
+                   const engine::TimeSource& time = engine::steady_time_source())
+        : time_(time),
+          base_ns_(std::chrono::nanoseconds(base).count()),
           max_ns_(std::chrono::nanoseconds(max).count()) {}
 
     // True when the call may go to the server (closed, or this caller is the half-open probe).
@@ -28,7 +35,8 @@ public:
     }
 
 private:
-    static std::int64_t now_ns();
+    [[nodiscard]] std::int64_t now_ns() const;
+    const engine::TimeSource& time_;
     std::int64_t base_ns_;
     std::int64_t max_ns_;
     std::atomic<std::uint32_t> failures_{0};

@@ -1,9 +1,11 @@
 // Lanes (Schedule::lane): the arrivals of one lane go out in order, one at a time, on one slot,
 // without holding up other lanes; slots of idle lanes are reused; a full queue drops a lane's
-// oldest waiting arrival together with its own request.
+// oldest waiting arrival together with its own request. Runs on a manual clock: send and
+// completion times are exact run times.
 #include "engine/runner.hpp"
 
-#include <boost/asio/steady_timer.hpp>
+#include "fakes/stepped_run.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -57,7 +59,7 @@ private:
 struct Sent {
     std::size_t slot;
     std::uint64_t lane, sequence;
-    SteadyClock::time_point sent, done;
+    Nanos sent, done;  // run time
 };
 
 // Answers each request after its lane's delay and logs every exchange.
@@ -77,9 +79,9 @@ public:
 private:
     class Session final : public TargetSession {
     public:
-        Session(LoggingTarget& target, const SessionContext& context) : target_(target), sink_(context.sink) {
-            for (std::size_t i = 0; i < context.slots; ++i)
-                timers_.push_back(std::make_unique<boost::asio::steady_timer>(context.io));
+        Session(LoggingTarget& target, const SessionContext& context)
+            : target_(target), sink_(context.sink), clock_(*context.clock) {
+            for (std::size_t i = 0; i < context.slots; ++i) timers_.push_back(clock_.make_timer(context.io));
         }
         [[nodiscard]] std::size_t slot_count() const override { return timers_.size(); }
         void send(std::size_t slot, const PreparedRequest& request) override {
@@ -90,15 +92,15 @@ private:
             {
                 std::lock_guard lock(target_.mutex_);
                 entry = target_.log_.size();
-                target_.log_.push_back(Sent{slot, lane, std::stoull(text.substr(slash + 1)), SteadyClock::now(), {}});
+                target_.log_.push_back(Sent{slot, lane, std::stoull(text.substr(slash + 1)), clock_.now(), {}});
             }
             auto& timer = *timers_[slot];
-            timer.expires_after(target_.delays_.at(lane));
-            timer.async_wait([this, slot, entry](const boost::system::error_code& ec) {
-                if (ec) return;
+            timer.expires_at(clock_.clock().now() + target_.delays_.at(lane));
+            timer.async_wait([this, slot, entry](bool expired) {
+                if (!expired) return;
                 {
                     std::lock_guard lock(target_.mutex_);
-                    target_.log_[entry].done = SteadyClock::now();
+                    target_.log_[entry].done = clock_.now();
                 }
                 sink_.on_complete(slot, Completion{});
             });
@@ -112,7 +114,8 @@ private:
     private:
         LoggingTarget& target_;
         CompletionSink& sink_;
-        std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
+        const RunClock& clock_;
+        std::vector<std::unique_ptr<Timer>> timers_;
     };
 
     std::map<std::uint64_t, Nanos> delays_;
@@ -131,7 +134,8 @@ RunResult run_lanes(LoggingTarget& target, std::vector<LaneArrival> arrivals, st
     RunInputs inputs{target, [](std::size_t, std::size_t) { return std::make_unique<LaneSource>(); },
                      [arrivals](std::size_t, std::size_t) { return std::make_unique<ListSchedule>(arrivals); },
                      {}};
-    return run(spec, inputs);
+    volley::testing::ManualClock clock;
+    return volley::testing::run_stepped(spec, inputs, clock);
 }
 
 std::vector<Sent> of_lane(const std::vector<Sent>& log, std::uint64_t lane) {
@@ -150,8 +154,6 @@ void check_in_order_one_at_a_time(const std::vector<Sent>& lane_log) {
     }
 }
 
-double ms(SteadyClock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
 }  // namespace
 
 TEST_CASE("a slow lane goes in order on one slot while lane-0 arrivals keep their schedule") {
@@ -168,15 +170,17 @@ TEST_CASE("a slow lane goes in order on one slot while lane-0 arrivals keep thei
     REQUIRE(slow.size() == 5);
     check_in_order_one_at_a_time(slow);
     for (const auto& sent : slow) CHECK(sent.slot == slow.front().slot);
-    // The lane's fifth request waited for the four before it (4 x 50 ms), not its 40 ms start.
-    CHECK(ms(slow.back().sent - slow.front().sent) >= 199);
+    // Each went out as the one before it was answered, the fifth at 4 x 50 ms rather than at
+    // its own 40 ms start.
+    for (std::size_t i = 0; i < slow.size(); ++i) CHECK(slow[i].sent == 50ms * static_cast<int>(i));
 
-    // Lane-0 arrivals were never held up behind the slow lane: each went out close to 5 ms x k.
+    // Lane-0 arrivals were never held up behind the slow lane: each went out at 5 ms x k.
     const auto free = of_lane(log, 0);
     REQUIRE(free.size() == 40);
     for (std::size_t k = 0; k < free.size(); ++k) {
         CHECK(free[k].slot != slow.front().slot);
-        CHECK(ms(free[k].sent - free.front().sent) - 5.0 * static_cast<double>(k) < 25);
+        CHECK(free[k].sent == 5ms * static_cast<int>(k));
+        CHECK(free[k].done == free[k].sent + 2ms);
     }
     CHECK(result.totals.combined().outcomes[static_cast<std::size_t>(Outcome::ok)] == 45);
 }

@@ -1,10 +1,9 @@
-// A Target that answers after a programmable delay, for unit tests of the engine seam.
+// A Target that answers after a programmable delay, for unit tests of the engine seam. It waits
+// on the run's clock (SessionContext::clock): on a manual clock (fakes/manual_clock.hpp) every
+// latency is an exact virtual duration, on the real clock a steady timer.
 #pragma once
 
 #include "engine/target.hpp"
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <functional>
@@ -14,7 +13,8 @@
 
 namespace volley::testing {
 
-// Decides each response: how long it takes and how it ends. Called on worker threads.
+// Decides each response: how long it takes and how it ends. Called on worker threads with the
+// run time of the send (since the run's t0).
 struct FakeResponse {
     engine::Nanos delay{0};
     engine::Outcome outcome = engine::Outcome::ok;
@@ -22,12 +22,12 @@ struct FakeResponse {
     std::uint16_t status = 0;  // HTTP status the completion carries (0: none)
     std::string detail{};      // error detail the completion carries
 };
-using FakeBehaviour = std::function<FakeResponse(engine::Nanos now_since_start)>;
+using FakeBehaviour = std::function<FakeResponse(engine::Nanos run_time)>;
 
 class FakeTarget final : public engine::Target {
 public:
     explicit FakeTarget(FakeBehaviour behaviour, bool tiers = false)
-        : behaviour_(std::move(behaviour)), tiers_(tiers), start_(engine::SteadyClock::now()) {}
+        : behaviour_(std::move(behaviour)), tiers_(tiers) {}
 
     std::unique_ptr<engine::TargetSession> open_session(const engine::SessionContext& context) override {
         return std::make_unique<Session>(*this, context);
@@ -39,18 +39,17 @@ private:
     class Session final : public engine::TargetSession {
     public:
         Session(FakeTarget& target, const engine::SessionContext& context)
-            : target_(target), sink_(context.sink) {
-            for (std::size_t i = 0; i < context.slots; ++i)
-                timers_.push_back(std::make_unique<boost::asio::steady_timer>(context.io));
+            : target_(target), sink_(context.sink), clock_(*context.clock) {
+            for (std::size_t i = 0; i < context.slots; ++i) timers_.push_back(clock_.make_timer(context.io));
         }
         [[nodiscard]] std::size_t slot_count() const override { return timers_.size(); }
         void send(std::size_t slot, const engine::PreparedRequest&) override {
             target_.sent.fetch_add(1, std::memory_order_relaxed);
-            const FakeResponse response = target_.behaviour_(engine::SteadyClock::now() - target_.start_);
+            const FakeResponse response = target_.behaviour_(clock_.now());
             auto& timer = *timers_[slot];
-            timer.expires_after(response.delay);
-            timer.async_wait([this, slot, response](const boost::system::error_code& ec) {
-                if (ec) return;
+            timer.expires_at(clock_.clock().now() + response.delay);
+            timer.async_wait([this, slot, response](bool expired) {
+                if (!expired) return;
                 sink_.on_complete(slot, engine::Completion{response.outcome, response.tier, response.status,
                                                            response.detail});
             });
@@ -65,12 +64,12 @@ private:
     private:
         FakeTarget& target_;
         engine::CompletionSink& sink_;
-        std::vector<std::unique_ptr<boost::asio::steady_timer>> timers_;
+        const engine::RunClock& clock_;
+        std::vector<std::unique_ptr<engine::Timer>> timers_;
     };
 
     FakeBehaviour behaviour_;
     bool tiers_;
-    engine::SteadyClock::time_point start_;
 };
 
 // A RequestSource that sends the same request forever (or `limit` times), cycling names.

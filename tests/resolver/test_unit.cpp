@@ -9,11 +9,12 @@
 #include "resolver/pg/pg_pool.hpp"
 #include "resolver/redis/redis_l2.hpp"
 
+#include "fakes/manual_clock.hpp"
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include <set>
-#include <thread>
 
 using namespace volley::resolver;
 
@@ -88,23 +89,37 @@ TEST_CASE("L2 values round-trip and malformed values are misses", "[unit]") {
 }
 
 TEST_CASE("circuit breaker backs off exponentially and lets one probe through", "[unit]") {
+    // Failure n opens the breaker for min(20 ms x 2^(n-1), 50 ms) plus a jitter in [0, 25%):
+    // refused until the backoff has passed, allowed once backoff x 1.25 has.
     using namespace std::chrono_literals;
-    CircuitBreaker b(20ms, 80ms);
-    CHECK(b.allow());
-    b.on_failure();
-    CHECK_FALSE(b.allow());
-    CHECK(b.is_open());
-    std::this_thread::sleep_for(30ms);  // 20 ms + at most 25 % jitter
-    CHECK(b.allow());        // the probe
-    CHECK_FALSE(b.allow());  // others still refused while probing
-    b.on_failure();          // second failure: 40 ms
-    std::this_thread::sleep_for(30ms);
-    CHECK_FALSE(b.allow());
-    std::this_thread::sleep_for(25ms);
-    CHECK(b.allow());
-    b.on_success();
+    volley::testing::ManualClock clock;
+    CircuitBreaker b(20ms, 50ms, clock);
     CHECK(b.allow());
     CHECK_FALSE(b.is_open());
+    const auto open_for = [&](std::chrono::nanoseconds backoff) {
+        clock.advance(backoff - 1ns);
+        CHECK_FALSE(b.allow());
+        CHECK(b.is_open());
+        clock.advance(backoff / 4);  // backoff x 1.25 - 1 ns: past the largest jitter
+        CHECK(b.allow());            // the probe
+        CHECK_FALSE(b.allow());      // others still refused while probing
+        CHECK(b.is_open());
+    };
+    b.on_failure();
+    CHECK(b.consecutive_failures() == 1);
+    open_for(20ms);
+    b.on_failure();  // the probe failed: twice as long
+    open_for(40ms);
+    b.on_failure();  // 80 ms, capped at the maximum
+    open_for(50ms);
+    b.on_failure();
+    CHECK(b.consecutive_failures() == 4);
+    open_for(50ms);
+    b.on_success();  // the probe succeeded: closed
+    CHECK(b.allow());
+    CHECK(b.allow());
+    CHECK_FALSE(b.is_open());
+    CHECK(b.consecutive_failures() == 0);
 }
 
 TEST_CASE("generator builds a real breadth-first tree", "[unit]") {

@@ -1,9 +1,11 @@
-// Helpers for the threshold and analysis tests: short runs of the real engine against the fake
-// target, and access to the JSON the reports produce.
+// Helpers for the threshold and analysis tests: runs of the real engine against the fake target
+// on a manual clock (fakes/stepped_run.hpp: the fake's latencies are exact virtual durations and
+// a run of seconds takes milliseconds), and access to the JSON the reports produce.
 #pragma once
 
 #include "engine/runner.hpp"
 #include "fakes/fake_target.hpp"
+#include "fakes/stepped_run.hpp"
 #include "scenarios/language/plan.hpp"
 
 #include <boost/json/array.hpp>
@@ -20,12 +22,9 @@ namespace volley::thresholds_test {
 using namespace std::chrono_literals;
 using engine::Nanos;
 
-// A constant-rate open-model run on one worker thread (so that the fake target sees requests in
-// the source's order), without signal handling. Fakes answer slowly (up to 1 s): connections
-// and drain leave room for that.
-//
-// Timing on a busy machine adds noise (tens of ms) to every response time; the fakes therefore
-// program contrasts of hundreds of ms, and limits sit far from both sides.
+// A constant-rate open-model run on one worker (so that the fake target sees requests in the
+// source's order), without signal handling. Fakes answer slowly (up to 1 s): connections and
+// drain leave room for that. The fake's behaviour gets the run time of each send.
 inline engine::RunSpec open_spec(double rate_rps, Nanos duration, std::size_t names = 1) {
     engine::RunSpec spec;
     spec.profile = engine::OpenProfile{rate_rps, {engine::Stage{duration, rate_rps}}, engine::Arrival::uniform};
@@ -47,7 +46,8 @@ inline engine::RunResult run_with(const engine::RunSpec& spec, testing::FakeTarg
                              },
                              {},
                              std::move(listeners)};
-    return engine::run(spec, inputs);
+    testing::ManualClock clock;
+    return testing::run_stepped(spec, inputs, clock);
 }
 
 inline scenarios::ThresholdSpec threshold(std::string expr, std::optional<std::string> request = std::nullopt,
