@@ -81,6 +81,7 @@ TEST_CASE("http target: responses without a body (HEAD, 204, 304, interim 1xx) c
     }
     std::uint64_t connections = 0;
     for (const auto& request : server.requests()) connections = std::max(connections, request.connection);
+    for (const auto& r : server.requests()) UNSCOPED_INFO(r.method << " " << r.target << " on " << r.connection);
     CHECK(connections == 1);
     CHECK(server.connections() == 1);
 }
