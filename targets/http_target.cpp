@@ -1,6 +1,7 @@
 #include "targets/http_target.hpp"
 
-#include "targets/http_connection.hpp"
+#include "targets/http_endpoint.hpp"
+#include "targets/http_session.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/url/parse.hpp>

@@ -66,13 +66,13 @@ struct ScriptedServer::Impl {
                                       boost::system::error_code ignored;
                                       self->socket.set_option(asio::socket_base::linger(true, 0), ignored);
                                       self->socket.close(ignored);
-                                      return;
+                                      return self->server.count_close();
                                   }
                                   if (close) {
                                       boost::system::error_code ignored;
                                       self->socket.shutdown(tcp::socket::shutdown_both, ignored);
                                       self->socket.close(ignored);
-                                      return;
+                                      return self->server.count_close();
                                   }
                                   self->read();
                               });
@@ -82,20 +82,35 @@ struct ScriptedServer::Impl {
     void accept() {
         acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
             if (ec) return;
-            auto connection = std::make_shared<Connection>(*this, std::move(socket), ++accepted);
+            std::uint64_t number = 0;
+            {
+                std::lock_guard lock(mutex);
+                number = ++accepted;
+            }
+            auto connection = std::make_shared<Connection>(*this, std::move(socket), number);
             held.push_back(connection);  // held replies keep their socket open until the server stops
             connection->read();
             accept();
         });
     }
 
+    void count_close() {
+        {
+            std::lock_guard lock(mutex);
+            ++closed;
+        }
+        closes_changed.notify_all();
+    }
+
     Responder responder;
     asio::io_context io{1};
     tcp::acceptor acceptor{io};
-    std::uint64_t accepted = 0;
     std::vector<std::shared_ptr<Connection>> held;
-    mutable std::mutex mutex;
+    mutable std::mutex mutex;  // guards the three below
+    std::uint64_t accepted = 0;
+    std::uint64_t closed = 0;  // by the server itself
     std::vector<ScriptedRequest> received;
+    mutable std::condition_variable closes_changed;
 };
 
 ScriptedServer::ScriptedServer(Responder responder) : impl_(std::make_unique<Impl>(std::move(responder))) {
@@ -112,6 +127,16 @@ ScriptedServer::~ScriptedServer() {
 std::vector<ScriptedRequest> ScriptedServer::requests() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->received;
+}
+
+std::uint64_t ScriptedServer::connections() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->accepted;
+}
+
+bool ScriptedServer::wait_for_closes(std::uint64_t count, std::chrono::milliseconds limit) const {
+    std::unique_lock lock(impl_->mutex);
+    return impl_->closes_changed.wait_for(lock, limit, [&] { return impl_->closed >= count; });
 }
 
 std::string http_response(int status, const std::string& body, const std::string& extra_headers) {

@@ -4,6 +4,8 @@
 // (100 Continue) or bodiless responses. Runs its own thread; the responder runs there.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,6 +43,11 @@ public:
     [[nodiscard]] std::uint16_t port() const { return port_; }
     [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     [[nodiscard]] std::vector<ScriptedRequest> requests() const;
+    // Connections accepted so far.
+    [[nodiscard]] std::uint64_t connections() const;
+    // Waits until the server has closed `count` connections itself (replies with `close` or
+    // `reset`), at most `limit`; false when it had not by then.
+    [[nodiscard]] bool wait_for_closes(std::uint64_t count, std::chrono::milliseconds limit) const;
 
     struct Impl;
 

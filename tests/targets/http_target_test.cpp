@@ -1,13 +1,11 @@
 // The HTTP target at its seam: a session on an io_context sends one request at a time to a
 // scripted loopback server and a recording sink checks outcome, status and error detail.
+#include "http_harness.hpp"
 #include "support/process.hpp"
 #include "support/scripted_server.hpp"
 #include "targets/http_target.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
-
-#include <optional>
 
 using namespace volley;
 using namespace volley::testing;
@@ -15,58 +13,6 @@ using namespace std::chrono_literals;
 using engine::Outcome;
 
 namespace {
-
-struct Recorded {
-    Outcome outcome = Outcome::ok;
-    int status = 0;
-    std::string detail;
-};
-
-class RecordingSink final : public engine::CompletionSink {
-public:
-    explicit RecordingSink(boost::asio::io_context& io) : io_(io) {}
-    void on_complete(std::size_t, const engine::Completion& completion) override {
-        completed.push_back({completion.outcome, completion.status, std::string(completion.error_detail)});
-        io_.stop();
-    }
-    std::vector<Recorded> completed;
-
-private:
-    boost::asio::io_context& io_;
-};
-
-// One worker's session of an HttpTarget with one connection.
-class Harness {
-public:
-    explicit Harness(targets::HttpTargetConfig config)
-        : target_(std::move(config)), sink_(io_), session_(target_.open_session({io_, sink_, 0, 1, 1})) {}
-
-    // Sends one request and runs the io_context until it completes (at most 10 s).
-    Recorded send(std::string method, std::string path) {
-        engine::PreparedRequest request;
-        request.method = method;
-        request.target = path;
-        const std::size_t before = sink_.completed.size();
-        session_->send(0, request);
-        io_.restart();
-        io_.run_for(10s);
-        REQUIRE(sink_.completed.size() == before + 1);
-        return sink_.completed.back();
-    }
-
-private:
-    boost::asio::io_context io_;
-    targets::HttpTarget target_;
-    RecordingSink sink_;
-    std::unique_ptr<engine::TargetSession> session_;
-};
-
-targets::HttpTargetConfig config_for(const std::string& url) {
-    targets::HttpTargetConfig config;
-    config.base_url = url;
-    config.request_timeout = 2s;  // a response the parser waits for in vain fails as a timeout
-    return config;
-}
 
 // Answers by path, so one server plays every case.
 ScriptedReply scripted(const ScriptedRequest& request) {
@@ -106,6 +52,7 @@ TEST_CASE("http target: responses without a body (HEAD, 204, 304, interim 1xx) c
         const auto get = harness.send("GET", "/");
         CHECK(get.outcome == Outcome::ok);
         CHECK(get.status == 200);
+        CHECK(server.requests().size() == 2);
     }
     SECTION("HEAD: chunked announced, no chunks sent") {
         CHECK(harness.send("HEAD", "/head-chunked").outcome == Outcome::ok);
@@ -119,6 +66,7 @@ TEST_CASE("http target: responses without a body (HEAD, 204, 304, interim 1xx) c
         CHECK(not_modified.outcome == Outcome::ok);
         CHECK(not_modified.status == 304);
         CHECK(harness.send("GET", "/").status == 200);
+        CHECK(server.requests().size() == 3);
     }
     SECTION("100 Continue, then the final response") {
         const auto result = harness.send("POST", "/continue");
@@ -133,7 +81,9 @@ TEST_CASE("http target: responses without a body (HEAD, 204, 304, interim 1xx) c
     }
     std::uint64_t connections = 0;
     for (const auto& request : server.requests()) connections = std::max(connections, request.connection);
+    for (const auto& r : server.requests()) UNSCOPED_INFO(r.method << " " << r.target << " on " << r.connection);
     CHECK(connections == 1);
+    CHECK(server.connections() == 1);
 }
 
 TEST_CASE("http target: every completion carries the status and every error a reason") {

@@ -1,0 +1,58 @@
+// Where the HTTP target connects and how (docs/architecture.md "Targets"): the state every
+// session shares — resolved endpoints, the TLS client context, the prebuilt header block —
+// built once when the target is made, and the two stream types a connection runs on.
+#pragma once
+
+#include "targets/http_target.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace volley::targets {
+
+struct HttpTarget::Shared {
+    HttpTargetConfig config;
+    ParsedUrl url;
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints;  // every address the host resolved to
+    // Set exactly when url.tls. Mutable because Asio wants a non-const context to make a stream;
+    // making streams from it (SSL_new) is thread-safe in OpenSSL, so workers share it.
+    mutable std::optional<boost::asio::ssl::context> tls;
+    std::string host_header;      // "Host: host[:port]\r\n" + the target-wide headers
+    std::string cache_header_lc;  // lower-case name of the cache header, empty if none
+};
+
+// Parses the URL, resolves the host (once, blocking) and loads the TLS files. Throws
+// std::invalid_argument (bad URL, unreadable TLS file) or std::runtime_error
+// ("DNS: host: reason").
+std::shared_ptr<HttpTarget::Shared> make_http_shared(const HttpTargetConfig& config);
+
+// The streams a connection runs on: plain TCP for http://, TLS over TCP for https://.
+using PlainStream = boost::asio::ip::tcp::socket;
+using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+template <class Stream>
+inline constexpr bool is_tls_stream = std::is_same_v<Stream, TlsStream>;
+
+// The TCP socket under a stream (to connect, set options and close it).
+inline boost::asio::ip::tcp::socket& tcp_layer(PlainStream& stream) { return stream; }
+inline boost::asio::ip::tcp::socket& tcp_layer(TlsStream& stream) { return stream.next_layer(); }
+
+// A fresh, unconnected stream in `slot` (replacing what was there). For TLS: SNI names
+// config.sni (default: the URL's host) and, unless config.insecure, the server's certificate
+// must be issued for that name.
+void open_stream(std::optional<PlainStream>& slot, boost::asio::io_context& io, const HttpTarget::Shared& shared);
+void open_stream(std::optional<TlsStream>& slot, boost::asio::io_context& io, const HttpTarget::Shared& shared);
+
+// After a failed handshake: true, with `detail` naming the reason, when the server's certificate
+// was refused (OpenSSL reports that as a generic handshake error).
+bool describe_refused_certificate(TlsStream& stream, std::string& detail);
+
+}  // namespace volley::targets
