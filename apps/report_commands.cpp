@@ -5,6 +5,7 @@
 #include "reports/compare.hpp"
 #include "reports/console.hpp"
 #include "reports/run_outputs.hpp"
+#include "reports/run_summary.hpp"
 
 #include <fmt/format.h>
 
@@ -30,8 +31,8 @@ struct CompareOptions {
 int report_command(const ReportOptions& o) {
     try {
         check_formats("--format", o.formats, reports::kRerenderFormats);
-        const auto summary = reports::read_summary(o.dir);
-        const auto files = reports::write_reports(o.dir, summary, o.formats, false);
+        const auto summary = reports::read_run_summary(o.dir);
+        const auto files = reports::write_reports(o.dir, summary, o.formats);
         std::cout << reports::render_console(summary, o.latency);
         for (const auto& f : files) std::cout << "  wrote " << f.string() << "\n";
         return kExitPass;

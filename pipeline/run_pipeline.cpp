@@ -311,9 +311,13 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, con
     }
     stop["expected"] = !reports::ended_early(result, expectations);
     try {
-        reports::write_reports(dir, summary, formats);
+        // The renderers read the typed summary parsed from the object just written, so the files
+        // and summary.json cannot disagree.
+        reports::write_summary_json(dir, summary);
+        const auto rendered = reports::parse_run_summary(summary, (dir / "summary.json").string());
+        reports::write_reports(dir, rendered, formats);
         if (!options.quiet) {
-            std::cout << reports::render_console(summary, options.latency_spectrum);
+            std::cout << reports::render_console(rendered, options.latency_spectrum);
             std::cout << "\n  results in " << dir.string() << "/\n";
         }
     } catch (const std::exception& e) {

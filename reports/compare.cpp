@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "reports/number_format.hpp"
-#include "reports/report_tables.hpp"
 #include "reports/summary_access.hpp"
 #include "reports/text_escape.hpp"
 
@@ -20,9 +19,10 @@ constexpr double error_rate_floor = 0.001;  // 0.1 percentage point
 constexpr double hit_rate_drop_limit = 0.01;  // 1 percentage point
 
 std::string run_label(const object& summary) {
+  auto title = string_at(summary, "scenario.name");
+  if (title.empty()) title = "(unnamed scenario)";
   const auto started = string_at(summary, "started_at");
-  return started.empty() ? scenario_title(summary)
-                         : fmt::format("{} @ {}", scenario_title(summary), started);
+  return started.empty() ? title : fmt::format("{} @ {}", title, started);
 }
 
 std::string format_value(MetricKind kind, double value) {

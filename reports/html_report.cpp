@@ -1,19 +1,15 @@
 #include "reports/html_report.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "reports/number_format.hpp"
 #include "reports/report_charts.hpp"
 #include "reports/report_tables.hpp"
-#include "reports/summary_access.hpp"
 #include "reports/svg_chart.hpp"
 #include "reports/text_escape.hpp"
 
 namespace volley::reports {
 namespace {
-
-using boost::json::object;
 
 constexpr std::string_view stylesheet = R"css(
 :root { color-scheme: light; }
@@ -125,24 +121,21 @@ std::string chart_figure(const LineChart& chart, std::string_view caption) {
                      escape_markup(caption), render_line_chart(chart));
 }
 
-std::string header_html(const object& summary) {
+std::string header_html(const RunSummary& summary) {
   const auto verdict = verdict_text(summary);
-  std::string css_class = verdict == "PASS" ? "pass" : verdict == "FAIL" ? "fail" : "unknown";
+  std::string css_class = verdict == "PASS" ? "pass" : "fail";
   std::string meta;
-  for (const auto& part : {string_at(summary, "scenario.type"), string_at(summary, "scenario.model"),
-                           string_at(summary, "started_at")}) {
-    if (part.empty()) continue;
-    meta += (meta.empty() ? "" : " · ") + escape_markup(part);
+  for (const auto* part : {&summary.scenario.type, &summary.scenario.model, &summary.started_at}) {
+    if (part->empty()) continue;
+    meta += (meta.empty() ? "" : " · ") + escape_markup(*part);
   }
-  if (const auto duration = number_at(summary, "duration_s")) {
-    meta += (meta.empty() ? "" : " · ") + format_seconds(*duration) + " s";
-  }
+  meta += (meta.empty() ? "" : " · ") + format_seconds(summary.duration_s) + " s";
   return fmt::format("<header>\n<h1>{}</h1>\n<span class=\"verdict {}\">{}</span>\n"
                      "<p class=\"sub\">{}</p>\n</header>\n",
                      escape_markup(scenario_title(summary)), css_class, verdict, meta);
 }
 
-std::string figures_html(const object& summary) {
+std::string figures_html(const RunSummary& summary) {
   std::string html = "<section id=\"key-figures\" class=\"figures\">\n";
   for (const auto& figure : key_figures(summary)) {
     html += fmt::format(
@@ -157,7 +150,7 @@ std::string figures_html(const object& summary) {
 
 // The type's answer (analysis.headline), what limited the run, and for stress the steps: the
 // first thing under the verdict.
-std::string headline_html(const object& summary) {
+std::string headline_html(const RunSummary& summary) {
   const auto items = headline_items(summary);
   const auto found = bottleneck(summary);
   const auto steps = stress_steps_table(summary);
@@ -192,7 +185,7 @@ std::string headline_html(const object& summary) {
   return html;
 }
 
-std::string notices_html(const object& summary) {
+std::string notices_html(const RunSummary& summary) {
   std::string html;
   for (const auto& notice : notices(summary)) {
     html += fmt::format("<p class=\"notice\"><strong>Notice:</strong> {}</p>\n", escape_markup(notice));
@@ -200,7 +193,7 @@ std::string notices_html(const object& summary) {
   return html;
 }
 
-std::string generator_html(const object& summary) {
+std::string generator_html(const RunSummary& summary) {
   const auto table = generator_table(summary);
   const bool bound = bottleneck(summary).kind == "generator";
   std::string html = fmt::format("<section id=\"{}\">\n<h2>{}</h2>\n<p class=\"{}\">{}</p>\n",
@@ -221,7 +214,7 @@ std::string generator_html(const object& summary) {
 
 }  // namespace
 
-std::string render_html(const object& summary) {
+std::string render_html(const RunSummary& summary) {
   std::string html = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -272,7 +265,7 @@ std::string render_html(const object& summary) {
       "<footer>Rendered by volley {} from summary.json (schema {}). Response time counts from "
       "the intended start, so queueing is included (no coordinated omission).</footer>\n"
       "</body>\n</html>\n",
-      escape_markup(string_at(summary, "volley_version")), escape_markup(string_at(summary, "schema")));
+      escape_markup(summary.volley_version), escape_markup(summary.schema));
   return html;
 }
 

@@ -2,18 +2,14 @@
 
 #include <vector>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "reports/number_format.hpp"
 #include "reports/report_tables.hpp"
-#include "reports/summary_access.hpp"
 #include "reports/text_escape.hpp"
 
 namespace volley::reports {
 namespace {
-
-using boost::json::object;
 
 struct TestCase {
   std::string classname;
@@ -26,7 +22,7 @@ struct TestCase {
 };
 
 // One case per analysis finding (analysis.headline), failing when a threshold on it failed.
-std::vector<TestCase> analysis_cases(const object& summary, bool& any_failed) {
+std::vector<TestCase> analysis_cases(const RunSummary& summary, bool& any_failed) {
   std::vector<TestCase> cases;
   for (const auto& item : headline_items(summary)) {
     TestCase test{"volley.analysis", item.label};
@@ -46,33 +42,29 @@ std::vector<TestCase> analysis_cases(const object& summary, bool& any_failed) {
 }
 
 // True when analysis.headline has an item with this key (its thresholds show there).
-bool in_headline(const object& summary, const std::string& key) {
+bool in_headline(const RunSummary& summary, const std::string& key) {
   for (const auto& item : headline_items(summary)) {
     if (item.key == key) return true;
   }
   return false;
 }
 
-std::vector<TestCase> threshold_cases(const object& summary, bool& any_failed) {
+std::vector<TestCase> threshold_cases(const RunSummary& summary, bool& any_failed) {
   std::vector<TestCase> cases;
-  const auto* thresholds = array_at(summary, "thresholds");
-  if (thresholds == nullptr) return cases;
-  for (const auto& item : *thresholds) {
-    const auto* threshold = item.if_object();
-    if (threshold == nullptr) continue;
-    if (is_analysis_threshold(*threshold) && in_headline(summary, string_at(*threshold, "analysis"))) continue;
-    TestCase test{"volley.thresholds", threshold_label(*threshold)};
-    const auto actual = threshold_actual(*threshold);
-    const auto limit = threshold_limit(string_at(*threshold, "expr"));
-    if (bool_at(*threshold, "builtin").value_or(false)) {
+  for (const auto& threshold : summary.thresholds) {
+    if (is_analysis_threshold(threshold) && in_headline(summary, *threshold.analysis)) continue;
+    TestCase test{"volley.thresholds", threshold_label(threshold)};
+    const auto actual = threshold_actual(threshold);
+    const auto limit = threshold_limit(threshold.expr);
+    if (threshold.builtin) {
       // The run's own checks (reports/run_checks.hpp) are listed only when they failed; their
       // detail says what happened, there is no limit to compare with.
       any_failed = true;
       test.classname = "volley.run";
       test.failure_type = "check";
-      test.failure_message = string_at(*threshold, "detail");
+      test.failure_message = threshold.detail;
       test.failure_detail = fmt::format("{} failed: {}", test.name, test.failure_message);
-    } else if (bool_at(*threshold, "pass").value_or(false)) {
+    } else if (threshold.pass) {
       test.system_out = fmt::format("actual {} (limit {})", actual, limit);
     } else {
       any_failed = true;
@@ -80,46 +72,38 @@ std::vector<TestCase> threshold_cases(const object& summary, bool& any_failed) {
       test.failure_message = fmt::format("actual {} vs limit {}", actual, limit);
       test.failure_detail = fmt::format("threshold {} failed: actual {}, limit {}", test.name,
                                         actual, limit);
-      if (const auto detail = string_at(*threshold, "detail"); !detail.empty()) {
-        test.failure_detail += "\n" + detail;
-      }
+      if (!threshold.detail.empty()) test.failure_detail += "\n" + threshold.detail;
     }
     cases.push_back(std::move(test));
   }
   return cases;
 }
 
-TestCase run_case(const object& summary, bool any_threshold_failed) {
+TestCase run_case(const RunSummary& summary, bool any_threshold_failed) {
   TestCase test{"volley.run", "run completed"};
-  if (const auto duration = number_at(summary, "duration_s")) test.time_s = format_seconds(*duration);
-  const auto requests = number_at(summary, "totals.requests");
-  const auto verdict = string_at(summary, "verdict");
-  const auto stop_reason = string_at(summary, "stop.reason");
+  test.time_s = format_seconds(summary.duration_s);
+  const auto& totals = summary.totals;
+  const auto& stop_reason = summary.stop.reason;
   // An early end the plan expects (stop.expected, e.g. a csv feeder with on_exhausted: end_run)
   // is the run's planned end.
-  const bool expected_end = bool_at(summary, "stop.expected").value_or(false) && stop_reason == "source_exhausted";
+  const bool expected_end = summary.stop.expected.value_or(false) && stop_reason == "source_exhausted";
   if (!stop_reason.empty() && stop_reason != "completed" && !expected_end) {
     test.failure_type = "incomplete";
     test.failure_message = "the run did not complete: " + stop_text(summary);
-  } else if (!requests || *requests <= 0) {
+  } else if (totals.requests == 0) {
     test.failure_type = "no_requests";
     test.failure_message = "the run sent no requests, so nothing was measured";
-  } else if (verdict != "pass" && verdict != "fail") {
-    test.failure_type = "no_verdict";
-    test.failure_message = "summary.json has no verdict";
-  } else if (verdict == "fail" && !any_threshold_failed) {
+  } else if (summary.verdict == Verdict::fail && !any_threshold_failed) {
     test.failure_type = "verdict";
     test.failure_message = "verdict is fail although no threshold failed";
   }
   test.failure_detail = test.failure_message;
   test.system_out = fmt::format(
       "requests {}, throughput {} rps (target {} rps), error rate {}, dropped {}, p99 {} ms. {}",
-      format_optional(requests, &format_count),
-      format_optional(number_at(summary, "totals.throughput_rps"), &format_rps),
-      format_optional(number_at(summary, "totals.target_rps"), &format_rps),
-      format_optional(number_at(summary, "totals.error_rate"), &format_percent),
-      format_optional(number_at(summary, "totals.dropped"), &format_count),
-      format_optional(number_at(summary, "latency_ms.p99"), &format_ms), bottleneck_sentence(summary));
+      format_count(static_cast<double>(totals.requests)), format_rps(totals.throughput_rps),
+      format_rps(totals.target_rps), format_percent(totals.error_rate),
+      format_count(static_cast<double>(totals.dropped)), format_ms(summary.latency_ms.p99),
+      bottleneck_sentence(summary));
   if (const auto statuses = status_breakdown(summary); !statuses.empty()) {
     test.system_out += "\nHTTP statuses: " + statuses;
   }
@@ -133,7 +117,7 @@ std::string property(std::string_view name, const std::string& value) {
 
 }  // namespace
 
-std::string render_junit(const object& summary) {
+std::string render_junit(const RunSummary& summary) {
   bool any_threshold_failed = false;
   auto cases = analysis_cases(summary, any_threshold_failed);
   for (auto& test : threshold_cases(summary, any_threshold_failed)) cases.push_back(std::move(test));
@@ -146,13 +130,12 @@ std::string render_junit(const object& summary) {
       "<testsuite name=\"volley: {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" "
       "time=\"{}\" timestamp=\"{}\">\n  <properties>\n",
       escape_markup(scenario_title(summary)), cases.size(), failures,
-      format_optional(number_at(summary, "duration_s"), &format_seconds, "0"),
-      escape_markup(string_at(summary, "started_at")));
-  xml += property("scenario.type", string_at(summary, "scenario.type"));
-  xml += property("scenario.file", string_at(summary, "scenario.file"));
-  xml += property("target", string_at(summary, "target.url"));
-  xml += property("verdict", string_at(summary, "verdict"));
-  xml += property("volley_version", string_at(summary, "volley_version"));
+      format_seconds(summary.duration_s), escape_markup(summary.started_at));
+  xml += property("scenario.type", summary.scenario.type);
+  xml += property("scenario.file", summary.scenario.file);
+  xml += property("target", summary.target.url);
+  xml += property("verdict", summary.verdict == Verdict::pass ? "pass" : "fail");
+  xml += property("volley_version", summary.volley_version);
   xml += "  </properties>\n";
   for (const auto& test : cases) {
     xml += fmt::format("  <testcase classname=\"{}\" name=\"{}\" time=\"{}\">\n",

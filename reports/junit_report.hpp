@@ -9,8 +9,7 @@
 //  * one for the run itself (classname "volley.run", name "run completed"). It fails when
 //      - stop.reason is present and not "completed" (interrupted or aborted; stop.detail is
 //        quoted), or
-//      - totals.requests is missing or 0 (nothing was measured, so no threshold means much), or
-//      - verdict is missing or not "pass"/"fail", or
+//      - totals.requests is 0 (nothing was measured, so no threshold means much), or
 //      - verdict is "fail" while no threshold failed (the run failed for a reason no threshold
 //        case shows, so CI must still go red).
 //    A failed threshold alone does not fail the run case: it already has its own red case.
@@ -19,10 +18,10 @@
 
 #include <string>
 
-#include <boost/json/fwd.hpp>
+#include "reports/run_summary.hpp"
 
 namespace volley::reports {
 
-std::string render_junit(const boost::json::object& summary);
+std::string render_junit(const RunSummary& summary);
 
 }  // namespace volley::reports

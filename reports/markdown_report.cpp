@@ -1,17 +1,13 @@
 #include "reports/markdown_report.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "reports/number_format.hpp"
 #include "reports/report_tables.hpp"
-#include "reports/summary_access.hpp"
 #include "reports/text_escape.hpp"
 
 namespace volley::reports {
 namespace {
-
-using boost::json::object;
 
 // A GFM table; an empty table renders as its note only.
 std::string markdown_table(const ReportTable& table) {
@@ -37,7 +33,7 @@ std::string markdown_section(const ReportTable& table) {
   return md;
 }
 
-std::string key_figures_table(const object& summary) {
+std::string key_figures_table(const RunSummary& summary) {
   ReportTable table{"key-figures", "Key figures", "", {{"Figure"}, {"Value", true}, {"Detail"}},
                     {}, {}};
   for (const auto& figure : key_figures(summary)) {
@@ -48,13 +44,12 @@ std::string key_figures_table(const object& summary) {
 
 }  // namespace
 
-std::string render_markdown(const object& summary) {
+std::string render_markdown(const RunSummary& summary) {
   std::string md = fmt::format("# volley report: {}\n\n**Verdict: {}**",
                                escape_markdown(scenario_title(summary)), verdict_text(summary));
-  const auto started = string_at(summary, "started_at");
-  const auto duration = number_at(summary, "duration_s");
+  const auto& started = summary.started_at;
   if (!started.empty()) md += fmt::format(" · started {}", escape_markdown(started));
-  if (duration) md += fmt::format(" · {} s", format_seconds(*duration));
+  md += fmt::format(" · {} s", format_seconds(summary.duration_s));
   md += "\n";
   const auto items = headline_items(summary);
   const auto found = bottleneck(summary);
@@ -98,8 +93,7 @@ std::string render_markdown(const object& summary) {
   }
   if (const auto analysis = analysis_table(summary)) md += markdown_section(*analysis);
   md += fmt::format("\n---\nRendered by volley {} from summary.json (schema {}).\n",
-                    escape_markdown(string_at(summary, "volley_version")),
-                    escape_markdown(string_at(summary, "schema")));
+                    escape_markdown(summary.volley_version), escape_markdown(summary.schema));
   return md;
 }
 

@@ -6,10 +6,10 @@
 
 #include <string>
 
-#include <boost/json/fwd.hpp>
+#include "reports/run_summary.hpp"
 
 namespace volley::reports {
 
-std::string render_markdown(const boost::json::object& summary);
+std::string render_markdown(const RunSummary& summary);
 
 }  // namespace volley::reports

@@ -5,54 +5,43 @@
 #include <limits>
 #include <string>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "reports/number_format.hpp"
 #include "reports/report_tables.hpp"
-#include "reports/summary_access.hpp"
 
 namespace volley::reports {
 namespace {
 
-using boost::json::object;
-
 constexpr double no_value = std::numeric_limits<double>::quiet_NaN();
 
-// Absent values become NaN so the line breaks there.
-double number_or_gap(const object& row, std::string_view path, double scale = 1.0) {
-  const auto value = number_at(row, path);
-  return value ? *value * scale : no_value;
-}
+// One figure of an interval row; nullopt (no cache in the row) draws as a gap.
+using IntervalValue = std::optional<double> (*)(const IntervalFigures&);
 
 std::string percent_tick(double percent) { return fmt::format("{}%", format_tick(percent)); }
 
-// One series per (path, name) from the intervals: y = row[path] × scale, optionally divided by
-// the interval length (to turn counts into per-second rates).
-ChartSeries interval_series(const object& summary, std::string name, std::string_view path,
+// One series from the intervals: y = value(row) × scale, optionally divided by the interval
+// length (to turn counts into per-second rates). Absent values become NaN so the line breaks.
+ChartSeries interval_series(const RunSummary& summary, std::string name, IntervalValue value,
                             int style, double scale = 1.0, bool per_second = false) {
   ChartSeries series{std::move(name), {}, style};
-  const auto* intervals = array_at(summary, "intervals");
-  if (intervals == nullptr) return series;
-  for (const auto& item : *intervals) {
-    const auto* row = item.if_object();
-    if (row == nullptr) continue;
-    const double length = number_at(*row, "length_s").value_or(1.0);
-    const double start = number_at(*row, "t_s").value_or(no_value);
-    double y = number_or_gap(*row, path, scale);
+  for (const auto& row : summary.intervals) {
+    const double length = row.length_s;
+    const double start = row.t_s;
+    const auto measured = value(row);
+    double y = measured ? *measured * scale : no_value;
     if (per_second) y = length > 0 ? y / length : no_value;
     series.points.push_back({start + length / 2, y});
   }
   return series;
 }
 
-LineChart time_chart(const object& summary, std::string title, std::string y_label) {
+LineChart time_chart(const RunSummary& summary, std::string title, std::string y_label) {
   LineChart chart;
   chart.title = std::move(title);
   chart.x.label = "time since start (s)";
   chart.x.min = 0.0;
-  const auto duration = number_at(summary, "duration_s");
-  if (duration && *duration > 0) chart.x.max = *duration;
+  if (summary.duration_s > 0) chart.x.max = summary.duration_s;
   chart.y.label = std::move(y_label);
   chart.y.min = 0.0;
   for (const auto& stage : stages(summary)) {
@@ -81,10 +70,9 @@ std::string tail_label(int decade) {
          "%";
 }
 
-ChartSeries spectrum_series(const object& summary, const char* which, std::string name,
-                            int style, double& widest) {
+ChartSeries spectrum_series(const std::vector<SpectrumRow>& rows, std::string name, int style,
+                            double& widest) {
   ChartSeries series{std::move(name), {}, style};
-  const auto rows = spectrum_rows(summary, which);
   double total = 0;
   for (const auto& row : rows) total = std::max(total, row.count);
   for (const auto& row : rows) {
@@ -97,52 +85,66 @@ ChartSeries spectrum_series(const object& summary, const char* which, std::strin
 
 }  // namespace
 
-LineChart latency_over_time_chart(const object& summary) {
+LineChart latency_over_time_chart(const RunSummary& summary) {
   auto chart = time_chart(summary, "Response time percentiles per interval", "response time (ms)");
-  chart.series = {interval_series(summary, "p50", "p50_ms", 0),
-                  interval_series(summary, "p95", "p95_ms", 2),
-                  interval_series(summary, "p99", "p99_ms", 1),
-                  interval_series(summary, "max", "max_ms", 5)};
+  chart.series = {
+      interval_series(summary, "p50", [](const IntervalFigures& r) { return std::optional(r.p50_ms); }, 0),
+      interval_series(summary, "p95", [](const IntervalFigures& r) { return std::optional(r.p95_ms); }, 2),
+      interval_series(summary, "p99", [](const IntervalFigures& r) { return std::optional(r.p99_ms); }, 1),
+      interval_series(summary, "max", [](const IntervalFigures& r) { return std::optional(r.max_ms); }, 5)};
   return chart;
 }
 
-LineChart throughput_chart(const object& summary) {
+LineChart throughput_chart(const RunSummary& summary) {
   auto chart = time_chart(summary, "Achieved and target throughput", "requests per second");
-  chart.series = {interval_series(summary, "achieved", "throughput_rps", 0),
-                  interval_series(summary, "target", "target_rps", 3)};
+  chart.series = {
+      interval_series(summary, "achieved", [](const IntervalFigures& r) { return std::optional(r.throughput_rps); }, 0),
+      interval_series(summary, "target", [](const IntervalFigures& r) { return std::optional(r.target_rps); }, 3)};
   return chart;
 }
 
-LineChart outcomes_chart(const object& summary) {
+LineChart outcomes_chart(const RunSummary& summary) {
   auto chart = time_chart(summary, "Errors and dropped requests per second", "per second");
-  chart.series = {interval_series(summary, "errors/s", "errors", 1, 1.0, true),
-                  interval_series(summary, "dropped/s", "dropped", 3, 1.0, true)};
+  chart.series = {
+      interval_series(summary, "errors/s",
+                      [](const IntervalFigures& r) { return std::optional(static_cast<double>(r.errors)); }, 1, 1.0,
+                      true),
+      interval_series(summary, "dropped/s",
+                      [](const IntervalFigures& r) { return std::optional(static_cast<double>(r.dropped)); }, 3, 1.0,
+                      true)};
   return chart;
 }
 
-LineChart cache_chart(const object& summary) {
+LineChart cache_chart(const RunSummary& summary) {
   auto chart = time_chart(summary, "Cache-hit rate and served-by share", "share of requests (%)");
   chart.y.max = 100.0;
   chart.y.tick_format = &percent_tick;
-  chart.series = {interval_series(summary, "hit rate", "hit_rate", 0, 100.0)};
+  chart.series = {interval_series(
+      summary, "hit rate",
+      [](const IntervalFigures& r) { return r.cache ? std::optional(r.cache->hit_rate) : std::nullopt; }, 0, 100.0)};
   constexpr std::array<int, 4> tier_styles{2, 3, 4, 1};
+  constexpr std::array<IntervalValue, 4> tier_shares{
+      [](const IntervalFigures& r) { return r.cache ? std::optional(r.cache->served_by[0]) : std::nullopt; },
+      [](const IntervalFigures& r) { return r.cache ? std::optional(r.cache->served_by[1]) : std::nullopt; },
+      [](const IntervalFigures& r) { return r.cache ? std::optional(r.cache->served_by[2]) : std::nullopt; },
+      [](const IntervalFigures& r) { return r.cache ? std::optional(r.cache->served_by[3]) : std::nullopt; }};
   for (std::size_t i = 0; i < cache_tiers.size(); ++i) {
-    chart.series.push_back(interval_series(
-        summary, fmt::format("{} {}", cache_tiers[i].tier, cache_tiers[i].name),
-        fmt::format("served_by.{}", cache_tiers[i].tier), tier_styles[i], 100.0));
+    chart.series.push_back(interval_series(summary,
+                                           fmt::format("{} {}", cache_tiers[i].tier, cache_tiers[i].name),
+                                           tier_shares[i], tier_styles[i], 100.0));
   }
   return chart;
 }
 
-LineChart spectrum_chart(const object& summary) {
+LineChart spectrum_chart(const RunSummary& summary) {
   LineChart chart;
   chart.title = "Latency by percentile (HdrHistogram percentile spectrum)";
   chart.x.label = "percentile (log scale of 1/(1−p))";
   chart.y.label = "latency (ms)";
   chart.y.min = 0.0;
   double widest = 1.0;
-  chart.series = {spectrum_series(summary, "response", "response time", 0, widest),
-                  spectrum_series(summary, "service", "service time", 1, widest)};
+  chart.series = {spectrum_series(summary.response_spectrum, "response time", 0, widest),
+                  spectrum_series(summary.service_spectrum, "service time", 1, widest)};
   const int decades = std::max(1, static_cast<int>(std::ceil(widest - 1e-9)));
   chart.x.min = 0.0;
   chart.x.max = static_cast<double>(decades);
@@ -152,19 +154,21 @@ LineChart spectrum_chart(const object& summary) {
   return chart;
 }
 
-LineChart schedule_lag_chart(const object& summary) {
+LineChart schedule_lag_chart(const RunSummary& summary) {
   auto chart = time_chart(summary, "Schedule lag p99 per interval", "schedule lag p99 (ms)");
   chart.height = 220;
-  chart.series = {interval_series(summary, "schedule lag p99", "lag_p99_ms", 0)};
+  chart.series = {interval_series(
+      summary, "schedule lag p99", [](const IntervalFigures& r) { return std::optional(r.lag_p99_ms); }, 0)};
   return chart;
 }
 
-LineChart cpu_chart(const object& summary) {
+LineChart cpu_chart(const RunSummary& summary) {
   // cpu_util is CPU time / wall time: 100% = one core busy, more with several threads.
   auto chart = time_chart(summary, "Generator CPU per interval", "CPU (% of one core)");
   chart.height = 220;
   chart.y.tick_format = &percent_tick;
-  chart.series = {interval_series(summary, "CPU", "cpu_util", 3, 100.0)};
+  chart.series = {interval_series(
+      summary, "CPU", [](const IntervalFigures& r) { return std::optional(r.cpu_util); }, 3, 100.0)};
   return chart;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The content of a human-facing report, built once from summary.json and shared by the HTML
+// The content of a human-facing report, built once from the run summary (run_summary.hpp) and shared by the HTML
 // and Markdown renderers, so both show the same figures with the same words. Cell text is raw
 // (unescaped); each renderer escapes for its own language. Numbers are already formatted by
 // number_format.hpp.
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/json/fwd.hpp>
+#include "reports/run_summary.hpp"
 
 namespace volley::reports {
 
@@ -56,29 +56,19 @@ struct StageSpan {
   std::optional<double> target_rps;  // rate reached at the stage's end
 };
 
-// One row of latency_spectrum.response / .service: summary.json stores
-// [value_ms, percentile (0..100, last row 100), cumulative count].
-struct SpectrumRow {
-  double value_ms = 0;
-  double fraction = 0;  // percentile / 100, 0..1
-  double count = 0;     // values at or below value_ms
-};
-// The rows of latency_spectrum.<which> ("response" or "service") in order; malformed rows and
-// percentiles outside 0..100 are skipped.
-std::vector<SpectrumRow> spectrum_rows(const boost::json::object& summary, std::string_view which);
 
-// "PASS", "FAIL", or "UNKNOWN" when verdict is missing or another string.
-std::string verdict_text(const boost::json::object& summary);
+// "PASS" or "FAIL".
+std::string verdict_text(const RunSummary& summary);
 // scenario.name, or "(unnamed scenario)".
-std::string scenario_title(const boost::json::object& summary);
-std::vector<StageSpan> stages(const boost::json::object& summary);
+std::string scenario_title(const RunSummary& summary);
+std::vector<StageSpan> stages(const RunSummary& summary);
 // What the reader must see before the figures, as raw strings: that the run did not complete
 // (stop.reason other than "completed"), then target.notices[] (e.g. TLS verification disabled).
-std::vector<std::string> notices(const boost::json::object& summary);
+std::vector<std::string> notices(const RunSummary& summary);
 // stop.reason with stop.detail ("interrupted: SIGINT"), or missing_value_text.
-std::string stop_text(const boost::json::object& summary);
+std::string stop_text(const RunSummary& summary);
 // generator.notes[] as raw strings.
-std::vector<std::string> generator_notes(const boost::json::object& summary);
+std::vector<std::string> generator_notes(const RunSummary& summary);
 
 // ---- findings (report_findings.cpp) ----
 
@@ -92,9 +82,9 @@ struct HeadlineItem {
   bool failed = false;                  // a threshold on it failed
 };
 // analysis.headline in order; empty when the summary has none.
-std::vector<HeadlineItem> headline_items(const boost::json::object& summary);
+std::vector<HeadlineItem> headline_items(const RunSummary& summary);
 // True for a threshold object judged from the analysis (it carries `analysis: <key>`).
-bool is_analysis_threshold(const boost::json::object& threshold);
+bool is_analysis_threshold(const ThresholdResult& threshold);
 
 // analysis.bottleneck: kind ("none", "generator", "connections", "target"; "" when absent),
 // its sentence and suggestion.
@@ -103,46 +93,46 @@ struct Bottleneck {
   std::string text;
   std::string suggestion;
 };
-Bottleneck bottleneck(const boost::json::object& summary);
+Bottleneck bottleneck(const RunSummary& summary);
 // One plain paragraph: the bottleneck's sentence and suggestion; a fallback sentence for a
 // summary without one.
-std::string bottleneck_sentence(const boost::json::object& summary);
+std::string bottleneck_sentence(const RunSummary& summary);
 
 // errors.by_status as "200 950, 404 50" ("" when none) and errors.first as
 // "connect_error 60: connection refused" lines (without detail: "timeout 3").
-std::string status_breakdown(const boost::json::object& summary);
-std::vector<std::string> error_messages(const boost::json::object& summary);
+std::string status_breakdown(const RunSummary& summary);
+std::vector<std::string> error_messages(const RunSummary& summary);
 // HTTP statuses of the answered requests; none when errors.by_status is absent or empty.
-std::optional<ReportTable> status_table(const boost::json::object& summary);
+std::optional<ReportTable> status_table(const RunSummary& summary);
 // The first distinct error messages; none when errors.first is absent or empty.
-std::optional<ReportTable> error_messages_table(const boost::json::object& summary);
+std::optional<ReportTable> error_messages_table(const RunSummary& summary);
 // The stress steps (analysis.steps) as a table; none for other types.
-std::optional<ReportTable> stress_steps_table(const boost::json::object& summary);
+std::optional<ReportTable> stress_steps_table(const RunSummary& summary);
 
 // "[request] expr" for a scoped threshold, else expr.
-std::string threshold_label(const boost::json::object& threshold);
+std::string threshold_label(const ThresholdResult& threshold);
 // The limit side of a threshold expression: "p(95) < 200ms" → "< 200ms"; the whole expression
 // when no comparison operator is found.
 std::string threshold_limit(const std::string& expression);
 // The threshold's `actual` with its `unit` ("ms", "%", "rps", "count", "% target"):
 // "48.30 ms", "97.81%", "99.10% of target", "12"; null → missing_value_text.
-std::string threshold_actual(const boost::json::object& threshold);
+std::string threshold_actual(const ThresholdResult& threshold);
 
-std::vector<KeyFigure> key_figures(const boost::json::object& summary);
-ReportTable run_table(const boost::json::object& summary);
-ReportTable thresholds_table(const boost::json::object& summary);
-ReportTable latency_table(const boost::json::object& summary);
-ReportTable outcomes_table(const boost::json::object& summary);
-std::optional<ReportTable> cache_table(const boost::json::object& summary);  // null cache → none
-ReportTable requests_table(const boost::json::object& summary);
+std::vector<KeyFigure> key_figures(const RunSummary& summary);
+ReportTable run_table(const RunSummary& summary);
+ReportTable thresholds_table(const RunSummary& summary);
+ReportTable latency_table(const RunSummary& summary);
+ReportTable outcomes_table(const RunSummary& summary);
+std::optional<ReportTable> cache_table(const RunSummary& summary);  // null cache → none
+ReportTable requests_table(const RunSummary& summary);
 // The intervals grouped into at most `max_rows` consecutive windows; latency columns show the
 // highest interval value inside each window.
-ReportTable timeline_table(const boost::json::object& summary, int max_rows = 12);
+ReportTable timeline_table(const RunSummary& summary, int max_rows = 12);
 // Response and service time from latency_spectrum: for 50, 75, 90, 95, 99, 99.9, 99.99 % and
 // max, the first spectrum row at or above that level, labelled with the row's exact level (so
 // the value is the histogram's, never interpolated). Duplicate rows are shown once.
-ReportTable spectrum_table(const boost::json::object& summary);
-ReportTable generator_table(const boost::json::object& summary);
-std::optional<ReportTable> analysis_table(const boost::json::object& summary);  // empty → none
+ReportTable spectrum_table(const RunSummary& summary);
+ReportTable generator_table(const RunSummary& summary);
+std::optional<ReportTable> analysis_table(const RunSummary& summary);  // empty → none
 
 }  // namespace volley::reports

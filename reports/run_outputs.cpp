@@ -78,10 +78,13 @@ std::string render_hgrm_from_hlog(const std::filesystem::path& hlog) {
     return percentile_distribution(*all, 5, 1e6);
 }
 
-std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,
-                                                 const boost::json::object& summary,
-                                                 const std::vector<std::string>& formats,
-                                                 bool rewrite_summary) {
+std::filesystem::path write_summary_json(const std::filesystem::path& dir, const boost::json::object& summary) {
+    write_file_atomically(dir / "summary.json", to_pretty_json(summary));
+    return dir / "summary.json";
+}
+
+std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir, const RunSummary& summary,
+                                                 const std::vector<std::string>& formats) {
     const auto wanted = [&](std::string_view f) {
         return formats.empty() || std::find(formats.begin(), formats.end(), f) != formats.end();
     };
@@ -90,7 +93,6 @@ std::vector<std::filesystem::path> write_reports(const std::filesystem::path& di
         write_file_atomically(dir / name, text);
         written.push_back(dir / name);
     };
-    if (rewrite_summary) write("summary.json", to_pretty_json(summary));
     if (wanted("md")) write("report.md", render_markdown(summary));
     if (wanted("html")) write("report.html", render_html(summary));
     if (wanted("junit")) write("junit.xml", render_junit(summary));

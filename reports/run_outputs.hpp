@@ -1,9 +1,11 @@
 // Files a run writes while it goes and at its end (docs/outputs.md): latency.hlog streamed one
-// interval at a time, the other files rendered from summary.json and written atomically.
+// interval at a time, summary.json, and the other files rendered from the run summary
+// (run_summary.hpp), all written atomically.
 #pragma once
 
 #include "engine/runner.hpp"
 #include "reports/hlog.hpp"
+#include "reports/run_summary.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -54,14 +56,15 @@ inline const std::vector<std::string> kRerenderFormats = {"md", "html", "junit",
 // distance, value unit ratio 1e6). Throws std::runtime_error when the log cannot be read.
 [[nodiscard]] std::string render_hgrm_from_hlog(const std::filesystem::path& hlog);
 
-// Renders every requested format of `summary` into `dir` (summary.json too unless
-// `rewrite_summary` is false, as when re-rendering a saved run). `formats` empty = all; hgrm
-// is then written only when dir/latency.hlog exists (asked for explicitly, a missing log is an
+// Writes dir/summary.json (to_pretty_json of the run's summary object) and returns its path.
+std::filesystem::path write_summary_json(const std::filesystem::path& dir, const boost::json::object& summary);
+
+// Renders every requested format of `summary` into `dir` (not summary.json: a run writes it with
+// write_summary_json, `volley report` re-renders a saved one). `formats` empty = all; hgrm is
+// then written only when dir/latency.hlog exists (asked for explicitly, a missing log is an
 // error). Returns the files written.
-std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,
-                                                 const boost::json::object& summary,
-                                                 const std::vector<std::string>& formats,
-                                                 bool rewrite_summary = true);
+std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir, const RunSummary& summary,
+                                                 const std::vector<std::string>& formats);
 
 // Reads DIR/summary.json. Throws std::runtime_error naming the file on a missing or invalid one.
 boost::json::object read_summary(const std::filesystem::path& dir);

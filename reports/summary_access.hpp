@@ -1,8 +1,9 @@
 #pragma once
-// Tolerant read access to a parsed summary.json (schema volley.summary/v1). Reports re-render
-// saved files, possibly from older or partial runs, so a missing key, a null, or a value of the
-// wrong type reads as "absent" (nullptr / nullopt / empty) instead of throwing. Renderers show
-// absent values as missing_value_text.
+// Tolerant read access to a parsed summary.json (schema volley.summary/v1) by dotted path: a
+// missing key, a null, or a value of the wrong type reads as "absent" (nullptr / nullopt /
+// empty) instead of throwing. For `volley compare` (a metric missing in either run is "not
+// compared"), `volley slo` and tests; the renderers read the typed RunSummary
+// (reports/run_summary.hpp) instead.
 
 #include <optional>
 #include <string>

@@ -2,52 +2,55 @@
 
 #include <optional>
 
-#include <boost/json.hpp>
 
 #include "reports/number_format.hpp"
-#include "reports/summary_access.hpp"
 
 namespace volley::reports {
 namespace {
 
-using boost::json::object;
+using Figure = std::optional<double> (*)(const IntervalFigures&);
 
 struct Column {
   std::string_view name;
-  std::string_view source;               // key in the interval row ("" = computed)
+  Figure value;
   std::string (*formatter)(double);
 };
 
-const std::vector<Column>& columns() {
-  static const std::vector<Column> all{
-      {"t_s", "t_s", &format_seconds},
-      {"length_s", "length_s", &format_seconds},
-      {"requests", "requests", &format_count},
-      {"errors", "errors", &format_count},
-      {"dropped", "dropped", &format_count},
-      {"throughput_rps", "throughput_rps", &format_rps},
-      {"target_rps", "target_rps", &format_rps},
-      {"error_rate", "", &format_fraction},
-      {"p50_ms", "p50_ms", &format_ms},
-      {"p95_ms", "p95_ms", &format_ms},
-      {"p99_ms", "p99_ms", &format_ms},
-      {"max_ms", "max_ms", &format_ms},
-      {"hit_rate", "hit_rate", &format_fraction},
-      {"served_L1", "served_by.L1", &format_fraction},
-      {"served_L2", "served_by.L2", &format_fraction},
-      {"served_L3", "served_by.L3", &format_fraction},
-      {"served_L4", "served_by.L4", &format_fraction},
-      {"cpu_util", "cpu_util", &format_fraction},
-      {"lag_p99_ms", "lag_p99_ms", &format_ms},
-  };
-  return all;
+std::optional<double> count(std::uint64_t n) { return static_cast<double>(n); }
+std::optional<double> served(const IntervalFigures& row, std::size_t tier) {
+  return row.cache ? std::optional(row.cache->served_by[tier]) : std::nullopt;
 }
 
-std::optional<double> error_rate(const object& row) {
-  const auto requests = number_at(row, "requests");
-  const auto errors = number_at(row, "errors");
-  if (!requests || !errors || *requests <= 0) return std::nullopt;
-  return *errors / *requests;
+// error_rate = errors / requests, absent when no request completed in the interval.
+std::optional<double> error_rate(const IntervalFigures& row) {
+  if (row.requests == 0) return std::nullopt;
+  return static_cast<double>(row.errors) / static_cast<double>(row.requests);
+}
+
+const std::vector<Column>& columns() {
+  static const std::vector<Column> all{
+      {"t_s", [](const IntervalFigures& r) { return std::optional(r.t_s); }, &format_seconds},
+      {"length_s", [](const IntervalFigures& r) { return std::optional(r.length_s); }, &format_seconds},
+      {"requests", [](const IntervalFigures& r) { return count(r.requests); }, &format_count},
+      {"errors", [](const IntervalFigures& r) { return count(r.errors); }, &format_count},
+      {"dropped", [](const IntervalFigures& r) { return count(r.dropped); }, &format_count},
+      {"throughput_rps", [](const IntervalFigures& r) { return std::optional(r.throughput_rps); }, &format_rps},
+      {"target_rps", [](const IntervalFigures& r) { return std::optional(r.target_rps); }, &format_rps},
+      {"error_rate", &error_rate, &format_fraction},
+      {"p50_ms", [](const IntervalFigures& r) { return std::optional(r.p50_ms); }, &format_ms},
+      {"p95_ms", [](const IntervalFigures& r) { return std::optional(r.p95_ms); }, &format_ms},
+      {"p99_ms", [](const IntervalFigures& r) { return std::optional(r.p99_ms); }, &format_ms},
+      {"max_ms", [](const IntervalFigures& r) { return std::optional(r.max_ms); }, &format_ms},
+      {"hit_rate", [](const IntervalFigures& r) { return r.cache ? std::optional(r.cache->hit_rate) : std::nullopt; },
+       &format_fraction},
+      {"served_L1", [](const IntervalFigures& r) { return served(r, 0); }, &format_fraction},
+      {"served_L2", [](const IntervalFigures& r) { return served(r, 1); }, &format_fraction},
+      {"served_L3", [](const IntervalFigures& r) { return served(r, 2); }, &format_fraction},
+      {"served_L4", [](const IntervalFigures& r) { return served(r, 3); }, &format_fraction},
+      {"cpu_util", [](const IntervalFigures& r) { return std::optional(r.cpu_util); }, &format_fraction},
+      {"lag_p99_ms", [](const IntervalFigures& r) { return std::optional(r.lag_p99_ms); }, &format_ms},
+  };
+  return all;
 }
 
 }  // namespace
@@ -61,24 +64,19 @@ const std::vector<std::string_view>& timeseries_columns() {
   return names;
 }
 
-std::string render_timeseries_csv(const object& summary) {
+std::string render_timeseries_csv(const RunSummary& summary) {
   std::string csv;
   for (const auto& column : columns()) {
     if (&column != &columns().front()) csv += ',';
     csv += column.name;
   }
   csv += '\n';
-  const auto* intervals = array_at(summary, "intervals");
-  if (intervals == nullptr) return csv;
-  for (const auto& item : *intervals) {
-    const auto* row = item.if_object();
-    if (row == nullptr) continue;
+  for (const auto& row : summary.intervals) {
     bool first = true;
     for (const auto& column : columns()) {
       if (!first) csv += ',';
       first = false;
-      const auto value = column.source.empty() ? error_rate(*row) : number_at(*row, column.source);
-      csv += format_optional(value, column.formatter, "");
+      csv += format_optional(column.value(row), column.formatter, "");
     }
     csv += '\n';
   }

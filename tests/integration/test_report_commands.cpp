@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <fmt/format.h>
@@ -88,4 +89,30 @@ TEST_CASE("volley compare: 0 for two runs of the same scenario, 99 for a run mad
     const auto missing = run_volley({"compare", base, base + "/nonexistent"});
     CHECK(missing.exit_code == 2);
     CHECK(missing.err.find("nonexistent") != std::string::npos);
+}
+
+TEST_CASE("volley report refuses a damaged summary.json with exit 2, naming the file and the key") {
+    LoopbackServer server({});
+    const std::string dir = run_once(server, "damaged");
+    auto summary = read_summary(dir);
+    const std::string path = dir + "/summary.json";
+    const auto write = [&](const std::string& text) { std::ofstream(path, std::ios::binary | std::ios::trunc) << text; };
+
+    summary["totals"].as_object().erase("requests");
+    write(boost::json::serialize(summary));
+    const auto missing = run_volley({"report", dir});
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.err == "error: " + path + ": totals.requests: missing\n");
+    CHECK(missing.out.empty());
+
+    summary["totals"].as_object()["requests"] = "many";
+    write(boost::json::serialize(summary));
+    const auto wrong = run_volley({"report", dir});
+    CHECK(wrong.exit_code == 2);
+    CHECK(wrong.err == "error: " + path + ": totals.requests: expected a count (an integer >= 0), found a string\n");
+
+    write("{\"schema\": ");
+    const auto broken = run_volley({"report", dir});
+    CHECK(broken.exit_code == 2);
+    CHECK(broken.err.find("error: " + path + " is not valid JSON") == 0);
 }

@@ -6,7 +6,31 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "reports/console.hpp"
+#include "reports/html_report.hpp"
+#include "reports/junit_report.hpp"
+#include "reports/markdown_report.hpp"
+#include "reports/timeseries_csv.hpp"
+
 namespace volley::reports::testing {
+
+namespace {
+RunSummary parsed(const boost::json::object& summary) { return parse_run_summary(summary, "test summary"); }
+}  // namespace
+
+std::string render_html(const boost::json::object& summary) { return reports::render_html(parsed(summary)); }
+std::string render_markdown(const boost::json::object& summary) { return reports::render_markdown(parsed(summary)); }
+std::string render_junit(const boost::json::object& summary) { return reports::render_junit(parsed(summary)); }
+std::string render_timeseries_csv(const boost::json::object& summary) {
+  return reports::render_timeseries_csv(parsed(summary));
+}
+std::string render_console(const boost::json::object& summary, bool full_spectrum) {
+  return reports::render_console(parsed(summary), full_spectrum);
+}
+std::vector<SpectrumRow> spectrum_rows(const boost::json::object& summary, std::string_view which) {
+  auto run = parsed(summary);
+  return which == "service" ? run.service_spectrum : run.response_spectrum;
+}
 
 boost::json::object load_fixture(std::string_view file_name) {
   const std::string path = std::string(VOLLEY_FIXTURES_DIR) + "/reports/" + std::string(file_name);

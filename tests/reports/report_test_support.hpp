@@ -10,7 +10,21 @@
 
 #include <boost/json.hpp>
 
+#include "reports/run_summary.hpp"
+
 namespace volley::reports::testing {
+
+// The renderers take the typed run summary (reports/run_summary.hpp). The tests build and alter
+// summaries as summary.json objects, the way a run writes them; these overloads parse such an
+// object with parse_run_summary (source "test summary", so a bad one throws SummaryError) and
+// render it.
+std::string render_html(const boost::json::object& summary);
+std::string render_markdown(const boost::json::object& summary);
+std::string render_junit(const boost::json::object& summary);
+std::string render_timeseries_csv(const boost::json::object& summary);
+std::string render_console(const boost::json::object& summary, bool full_spectrum);
+// latency_spectrum.<which> ("response" or "service") of the parsed summary.
+std::vector<SpectrumRow> spectrum_rows(const boost::json::object& summary, std::string_view which);
 
 // tests/fixtures/reports/<file_name> parsed as an object (throws on error).
 boost::json::object load_fixture(std::string_view file_name);

@@ -1,0 +1,226 @@
+#pragma once
+// The run summary the renderers read (report.md, report.html, junit.xml, timeseries.csv, the
+// console): one typed, immutable tree with the figures of summary.json (schema
+// volley.summary/v1, docs/outputs.md "summary.json") that the renderers show. It is filled in
+// one place, parse_run_summary: right after a run from the summary object that is also written
+// as summary.json (so the file and the reports cannot disagree), and by `volley report` from a
+// saved summary.json. Units are in the names (_ms, _s, _rps); rates and shares are fractions
+// 0..1; counts are integers.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+namespace volley::reports {
+
+// {min, mean, stddev, p50, p90, p95, p99, p999, max} of one histogram (latency_ms,
+// service_time_ms, and each request's latency_ms).
+struct LatencyMs {
+    double min = 0, mean = 0, stddev = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0;
+    bool operator==(const LatencyMs&) const = default;
+};
+
+struct ScheduleLagMs {
+    double p50 = 0, p99 = 0, max = 0;
+    bool operator==(const ScheduleLagMs&) const = default;
+};
+
+struct ConnectionWaitMs {
+    double p50 = 0, p90 = 0, p99 = 0, max = 0;
+    bool operator==(const ConnectionWaitMs&) const = default;
+};
+
+// cache / requests[].cache / intervals[].{hit_rate, served_by}: the share of answers from
+// L1..L3 and each tier's share (index 0 = L1 … 3 = L4). Absent when the target reports no tiers.
+struct CacheShares {
+    double hit_rate = 0;
+    std::array<double, 4> served_by{};
+    bool operator==(const CacheShares&) const = default;
+};
+
+struct StageMarkS {
+    double start_s = 0, end_s = 0, target_rps = 0;
+    bool operator==(const StageMarkS&) const = default;
+};
+
+struct ScenarioInfo {
+    std::string name, type, file, model;  // model: "open" or "closed"
+    std::vector<StageMarkS> stages;
+    bool operator==(const ScenarioInfo&) const = default;
+};
+
+struct TargetInfo {
+    std::string kind, url;
+    std::vector<std::string> notices;
+    bool operator==(const TargetInfo&) const = default;
+};
+
+// totals: `requests` counts completed requests (answered or failed, not dropped or
+// cancelled); `error_rate` = errors / requests.
+struct Totals {
+    std::uint64_t requests = 0, ok = 0, errors = 0, dropped = 0;
+    double error_rate = 0, throughput_rps = 0, target_rps = 0;
+    bool operator==(const Totals&) const = default;
+};
+
+struct OutcomeCount {
+    std::string name;  // engine outcome class: "ok", "http_5xx", …
+    std::uint64_t count = 0;
+    bool operator==(const OutcomeCount&) const = default;
+};
+
+struct StatusCount {
+    std::string status;  // "200"
+    std::uint64_t count = 0;
+    bool operator==(const StatusCount&) const = default;
+};
+
+struct ErrorSample {
+    std::string outcome_class, detail;  // detail may be ""
+    std::uint64_t count = 0;
+    bool operator==(const ErrorSample&) const = default;
+};
+
+struct RequestFigures {
+    std::string name;
+    std::uint64_t requests = 0, errors = 0;
+    double error_rate = 0, throughput_rps = 0;
+    LatencyMs latency_ms;
+    std::optional<CacheShares> cache;
+    bool operator==(const RequestFigures&) const = default;
+};
+
+struct IntervalFigures {
+    double t_s = 0, length_s = 0;
+    std::uint64_t requests = 0, errors = 0, dropped = 0;
+    double throughput_rps = 0, target_rps = 0;
+    double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0, lag_p99_ms = 0;
+    double cpu_util = 0;  // CPU time / interval length (1.0 = one core busy)
+    std::optional<CacheShares> cache;
+    bool operator==(const IntervalFigures&) const = default;
+};
+
+// One entry of thresholds[]: the scenario's thresholds, the thresholds on analysis findings
+// (`analysis` names the finding) and the run's own failed checks (`builtin`).
+struct ThresholdResult {
+    std::string expr;
+    std::optional<std::string> request;  // the request it is scoped to
+    std::optional<double> actual;        // null when nothing was measured
+    std::string unit;                    // "ms", "%", "rps", "count", "% target", ""
+    bool pass = false;
+    std::string detail;
+    bool builtin = false;
+    std::optional<std::string> analysis;  // "capacity", "breaking_point", "recovery", "drift_p99"
+    bool operator==(const ThresholdResult&) const = default;
+};
+
+// One [value_ms, percentile (0..100), cumulative count] row of latency_spectrum.
+struct SpectrumRow {
+    double value_ms = 0;
+    double fraction = 0;  // percentile / 100, 0..1
+    double count = 0;     // values at or below value_ms
+    bool operator==(const SpectrumRow&) const = default;
+};
+
+struct HeadlineFinding {
+    std::string key, label;
+    std::optional<double> value;
+    std::string unit, text;  // unit: "rps", "s", "%" or ""
+    bool operator==(const HeadlineFinding&) const = default;
+};
+
+struct BottleneckFinding {
+    std::string kind;  // "none", "generator", "connections", "target"
+    std::string text, suggestion;
+    bool late_generator = false;  // evidence.late_generator
+    bool operator==(const BottleneckFinding&) const = default;
+};
+
+struct StressStep {
+    std::uint64_t step = 0;
+    double start_s = 0, end_s = 0, target_rps = 0, achieved_rps = 0;
+    std::optional<double> p99_ms, service_p99_ms, error_rate;
+    bool pass = false, complete = false;
+    std::vector<std::string> failed;  // the expressions that failed in the step
+    bool operator==(const StressStep&) const = default;
+};
+
+// analysis: the parts the renderers lay out themselves, and every other finding as a
+// ("path.to.key", formatted value) row for the analysis table.
+struct AnalysisFindings {
+    bool present = false;  // analysis is a non-empty object
+    std::string type;
+    std::vector<HeadlineFinding> headline;
+    std::optional<BottleneckFinding> bottleneck;
+    std::optional<std::vector<StressStep>> stress_steps;  // type "stress" only
+    std::vector<std::pair<std::string, std::string>> other_findings;
+    bool operator==(const AnalysisFindings&) const = default;
+};
+
+struct GeneratorHealth {
+    std::uint64_t threads = 0, slots = 0;
+    double cpu_util = 0, lag_p99_ms = 0;
+    std::vector<std::string> notes;
+    bool operator==(const GeneratorHealth&) const = default;
+};
+
+struct StopInfo {
+    std::string reason;  // "completed", "interrupted", "aborted", "source_exhausted", …
+    std::string detail;
+    std::optional<bool> expected;  // the plan expected this end (set by the run pipeline)
+    bool operator==(const StopInfo&) const = default;
+};
+
+enum class Verdict { pass, fail };
+
+struct RunSummary {
+    std::string schema, volley_version, started_at;
+    double duration_s = 0;
+    ScenarioInfo scenario;
+    TargetInfo target;
+    Totals totals;
+    LatencyMs latency_ms, service_time_ms;
+    ScheduleLagMs schedule_lag_ms;
+    std::optional<ConnectionWaitMs> connection_wait_ms;
+    std::vector<OutcomeCount> outcomes;  // in summary.json order
+    std::vector<StatusCount> statuses;   // errors.by_status
+    std::vector<ErrorSample> first_errors;  // errors.first
+    std::optional<CacheShares> cache;
+    std::vector<RequestFigures> requests;
+    std::vector<IntervalFigures> intervals;
+    std::vector<ThresholdResult> thresholds;
+    AnalysisFindings analysis;
+    GeneratorHealth generator;
+    std::vector<SpectrumRow> response_spectrum, service_spectrum;
+    StopInfo stop;
+    Verdict verdict = Verdict::fail;
+    bool operator==(const RunSummary&) const = default;
+};
+
+// A summary.json that lacks a key the renderers need, or holds a value of the wrong type. The
+// message names the source and the key path: "out/summary.json: totals.requests: missing".
+class SummaryError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The typed summary of a summary.json object. `source` names it in errors (the file path, or
+// "the run's summary"). Throws SummaryError on a missing key or a value of the wrong type;
+// optional keys: connection_wait_ms, errors, stop.expected, analysis (and within it headline,
+// bottleneck, steps), each interval's and request's cache.
+RunSummary parse_run_summary(const boost::json::object& summary, std::string_view source);
+
+// Reads and parses DIR/summary.json (or the file itself when `path` is a file). Throws
+// std::runtime_error naming the file when it cannot be read, is not JSON or not a volley
+// summary; SummaryError as above.
+RunSummary read_run_summary(const std::filesystem::path& path);
+
+}  // namespace volley::reports
