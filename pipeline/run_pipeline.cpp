@@ -236,7 +236,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, con
     std::optional<reports::RunAnalyser> analyser;
     try {
         thresholds.emplace(plan.thresholds, names, target_rps);
-        analyser.emplace(reports::AnalysisSettings::from_plan(plan), &*thresholds);
+        analyser.emplace(plan.analysis, &*thresholds);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return failed(pipeline::kExitUsage);

@@ -35,7 +35,7 @@ BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::Resolver
     const auto config = resolver_config(spec);
     auto group = std::make_shared<resolver::ResolverGroup>(config);
     const std::size_t pool_threads = resolver_lookup_threads(config, plan.run.connections);
-    const std::string url = fmt::format("resolver:{} ({} instance{})", spec.backend, spec.instances,
+    const std::string url = fmt::format("resolver:{} ({} instance{})", resolver::backend_name(config.backend), spec.instances,
                                         spec.instances == 1 ? "" : "s");
     return BuiltTarget{std::make_unique<targets::ResolverTarget>(std::move(group), pool_threads), "resolver", url};
 }
@@ -45,13 +45,15 @@ BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::Resolver
 resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& spec) {
     using Config = resolver::ResolverConfig;
     Config config;
-    config.backend = spec.backend == "postgres" ? Config::Backend::postgres : Config::Backend::embedded;
+    config.backend = spec.backend == scenarios::ResolverBackend::postgres ? Config::Backend::postgres
+                                                                          : Config::Backend::embedded;
     config.instances = static_cast<int>(spec.instances);
     config.resolver.l1_capacity = spec.l1_capacity;
     config.tree = {static_cast<std::int64_t>(spec.entities), static_cast<int>(spec.fanout), static_cast<int>(spec.depth)};
-    if (const auto it = spec.extra.find("dataset"); it != spec.extra.end()) {
-        if (it->second == "geo_seed") config.dataset = Config::Dataset::geo_seed;
-        else if (it->second == "none") config.dataset = Config::Dataset::none;
+    switch (spec.dataset) {
+        case scenarios::ResolverDataset::generated: config.dataset = Config::Dataset::generated; break;
+        case scenarios::ResolverDataset::geo_seed: config.dataset = Config::Dataset::geo_seed; break;
+        case scenarios::ResolverDataset::none: config.dataset = Config::Dataset::none; break;
     }
     config.postgres_url = spec.postgres_url;
     config.redis_url = spec.redis_url;

@@ -30,8 +30,6 @@
 #include "reports/analysis.hpp"
 #include "reports/json_numbers.hpp"
 
-#include "scenarios/language/loader.hpp"
-
 #include <boost/json/array.hpp>
 
 #include <fmt/format.h>
@@ -45,7 +43,7 @@
 
 namespace volley::reports {
 namespace json = boost::json;
-using scenarios::ScenarioType;
+using thresholds::ScenarioType;
 
 namespace {
 
@@ -55,42 +53,7 @@ constexpr double kRunning = std::numeric_limits<double>::infinity();
 
 double seconds(engine::Nanos n) { return std::chrono::duration<double>(n).count(); }
 
-double parse_number(const std::string& key, std::string_view text) {
-    double value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
-        throw std::invalid_argument(fmt::format("analysis setting {}: '{}' is not a number", key, text));
-    }
-    return value;
-}
-
-// "start:end:rate;…" (Plan::analysis step_windows_s).
-std::vector<StepWindow> parse_steps(std::string_view text) {
-    std::vector<StepWindow> steps;
-    while (!text.empty()) {
-        const auto semicolon = text.find(';');
-        const std::string_view item = text.substr(0, semicolon);
-        text = semicolon == std::string_view::npos ? std::string_view{} : text.substr(semicolon + 1);
-        if (item.empty()) continue;
-        const auto first = item.find(':');
-        const auto second = first == std::string_view::npos ? first : item.find(':', first + 1);
-        if (second == std::string_view::npos) {
-            throw std::invalid_argument(
-                fmt::format("analysis setting step_windows_s: '{}' is not start:end:rate", item));
-        }
-        StepWindow step;
-        step.start_s = parse_number("step_windows_s", item.substr(0, first));
-        step.end_s = parse_number("step_windows_s", item.substr(first + 1, second - first - 1));
-        step.target_rps = parse_number("step_windows_s", item.substr(second + 1));
-        if (step.end_s <= step.start_s) {
-            throw std::invalid_argument(
-                fmt::format("analysis setting step_windows_s: '{}' ends before it starts", item));
-        }
-        steps.push_back(step);
-    }
-    return steps;
-}
+double milliseconds(engine::Nanos n) { return std::chrono::duration<double, std::milli>(n).count(); }
 
 std::optional<double> p99_ms_of(const engine::HdrHistogram& h) {
     if (h.empty()) return std::nullopt;
@@ -142,36 +105,26 @@ std::optional<double> resident_memory_kib() {
         const auto digits = line.find_first_of("0123456789");
         if (digits == std::string::npos) return std::nullopt;
         const auto end = line.find_first_not_of("0123456789", digits);
-        return parse_number("VmRSS", std::string_view(line).substr(digits, end - digits));
+        const std::string_view number = std::string_view(line).substr(digits, end - digits);
+        double kib = 0;
+        if (std::from_chars(number.data(), number.data() + number.size(), kib).ec != std::errc()) return std::nullopt;
+        return kib;
     }
     return std::nullopt;
 }
 
-AnalysisSettings AnalysisSettings::from_map(ScenarioType type, const std::map<std::string, std::string>& values) {
-    AnalysisSettings settings;
-    settings.type = type;
-    const auto read = [&](const char* key, double& into) {
-        if (auto found = values.find(key); found != values.end()) into = parse_number(key, found->second);
-    };
-    read("hold_start_s", settings.hold_start_s);
-    read("drift_window_s", settings.drift_window_s);
-    read("baseline_rps", settings.baseline_rps);
-    read("spike_rps", settings.spike_rps);
-    read("spike_start_s", settings.spike_start_s);
-    read("spike_peak_start_s", settings.spike_peak_start_s);
-    read("spike_peak_end_s", settings.spike_peak_end_s);
-    read("spike_end_s", settings.spike_end_s);
-    if (auto found = values.find("step_windows_s"); found != values.end()) {
-        settings.steps = parse_steps(found->second);
-    }
-    if (settings.drift_window_s <= 0) {
-        throw std::invalid_argument("analysis setting drift_window_s must be positive");
-    }
-    return settings;
-}
-
 RunAnalyser::RunAnalyser(AnalysisSettings settings, const ThresholdEvaluator* thresholds)
     : settings_(std::move(settings)), thresholds_(thresholds) {
+    if (settings_.drift_window <= engine::Nanos{0}) {
+        throw std::invalid_argument(fmt::format("analysis: the drift window ({} ns) must be positive",
+                                                settings_.drift_window.count()));
+    }
+    for (const StepWindow& step : settings_.steps) {
+        if (step.end <= step.start) {
+            throw std::invalid_argument(fmt::format("analysis: the step window at {} s ends before it starts",
+                                                    seconds(step.start)));
+        }
+    }
     if (settings_.type == ScenarioType::spike) {
         baseline_.emplace();
         peak_.emplace();
@@ -197,13 +150,13 @@ std::optional<std::string> RunAnalyser::on_interval(const engine::IntervalReport
 // ramp or after the last hold (the drain) belong to none.
 void RunAnalyser::feed_stress(const engine::IntervalReport& report, double start_s, double end_s) {
     const double mid_s = (start_s + end_s) / 2;
-    if (step_ && mid_s >= settings_.steps[step_->index].end_s) {
+    if (step_ && mid_s >= seconds(settings_.steps[step_->index].end)) {
         step_rows_.push_back(evaluate_step(*step_, kRunning));
         step_.reset();
     }
     for (std::size_t i = 0; i < settings_.steps.size(); ++i) {
         const StepWindow& window = settings_.steps[i];
-        if (mid_s < window.start_s || mid_s >= window.end_s) continue;
+        if (mid_s < seconds(window.start) || mid_s >= seconds(window.end)) continue;
         if (step_ && step_->index != i) {
             step_rows_.push_back(evaluate_step(*step_, kRunning));
             step_.reset();
@@ -225,8 +178,9 @@ RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step, dou
     row.step = step.index + 1;
     row.window = settings_.steps[step.index];
     row.measured_s = step.length_s;
-    row.complete = step.length_s + kSlack_s >= row.window.end_s - row.window.start_s ||
-                   (step.start_s <= row.window.start_s + kSlack_s && row.window.end_s <= schedule_end_s + kSlack_s);
+    const double window_start_s = seconds(row.window.start), window_end_s = seconds(row.window.end);
+    row.complete = step.length_s + kSlack_s >= window_end_s - window_start_s ||
+                   (step.start_s <= window_start_s + kSlack_s && window_end_s <= schedule_end_s + kSlack_s);
     SpanStats all;
     all.add_interval(step.stats, std::nullopt, step.start_s, step.end_s, step.expected_requests);
     row.achieved_rps = all.length_s > 0 ? static_cast<double>(all.completed()) / all.length_s : 0;
@@ -269,8 +223,8 @@ json::object RunAnalyser::stress_analysis(double schedule_end_s) const {
         json::array row_failed;
         for (const auto& expr : row.failed) row_failed.push_back(json::string(expr));
         steps.push_back(json::object{{"step", row.step},
-                                     {"start_s", tidy(row.window.start_s)},
-                                     {"end_s", tidy(row.window.end_s)},
+                                     {"start_s", tidy(seconds(row.window.start))},
+                                     {"end_s", tidy(seconds(row.window.end))},
                                      {"target_rps", row.window.target_rps},
                                      {"achieved_rps", tidy(row.achieved_rps)},
                                      {"p99_ms", tidy_or_null(row.p99_ms)},
@@ -292,19 +246,21 @@ json::object RunAnalyser::stress_analysis(double schedule_end_s) const {
 
 void RunAnalyser::feed_spike(const engine::IntervalReport& report, double start_s, double end_s) {
     const double expected = report.target_rps * (end_s - start_s);
-    if (end_s <= settings_.spike_start_s + kSlack_s) {
+    if (end_s <= seconds(settings_.spike_start) + kSlack_s) {
         baseline_->add_interval(report.stats, std::nullopt, start_s, end_s, expected);
     }
     const double mid_s = (start_s + end_s) / 2;
-    if (mid_s >= settings_.spike_peak_start_s && mid_s < settings_.spike_peak_end_s) {
+    if (mid_s >= seconds(settings_.spike_peak_start) && mid_s < seconds(settings_.spike_peak_end)) {
         peak_->add_interval(report.stats, std::nullopt, start_s, end_s, expected);
     }
 }
 
 json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const {
     json::object out;
-    const bool spike_ended = std::isfinite(settings_.spike_end_s);
-    out["spike_end_s"] = spike_ended ? json::value(settings_.spike_end_s) : json::value(nullptr);
+    // A spike that never ends: no interval comes after it, nothing recovers.
+    const bool spike_ended = settings_.spike_end.has_value();
+    const double spike_end_s = spike_ended ? seconds(*settings_.spike_end) : kRunning;
+    out["spike_end_s"] = spike_ended ? json::value(spike_end_s) : json::value(nullptr);
     const auto baseline_p99 = p99_ms_of(baseline_->response_time);
     const auto baseline_errors = error_rate_of(*baseline_);
     out["baseline"] = json::object{{"rps", settings_.baseline_rps},
@@ -322,7 +278,8 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
         out["note"] = "no request completed before the spike: no baseline to recover to";
         return out;
     }
-    const double band_p99_ms = settings_.recovery_p99_factor * *baseline_p99 + settings_.recovery_p99_slack_ms;
+    const double band_p99_ms =
+        settings_.recovery_p99_factor * *baseline_p99 + milliseconds(settings_.recovery_p99_slack);
     const double band_error_rate = *baseline_errors + settings_.recovery_error_points / 100;
     out["band"] = json::object{{"p99_ms", tidy(band_p99_ms)},
                                {"error_rate", tidy(band_error_rate)},
@@ -336,7 +293,7 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
     bool recovered = false;
     for (const auto& row : result.intervals) {
         const double row_start_s = row.t_s;  // intervals' t_s is their start
-        if (row_start_s + kSlack_s < settings_.spike_end_s) continue;
+        if (row_start_s + kSlack_s < spike_end_s) continue;
         if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) break;
         const double p99_ms = static_cast<double>(row.p99_ns) / 1e6;
         const double error_rate = row.requests > 0 ? static_cast<double>(row.errors) / static_cast<double>(row.requests) : 1;
@@ -352,7 +309,7 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
         }
     }
     out["recovered"] = recovered;
-    out["recovery_s"] = recovered ? json::value(tidy(std::max(0.0, *streak_start_s - settings_.spike_end_s)))
+    out["recovery_s"] = recovered ? json::value(tidy(std::max(0.0, *streak_start_s - spike_end_s)))
                                   : json::value(nullptr);
     if (!spike_ended) {
         out["note"] = "the profile does not come back to the baseline after the spike";
@@ -371,9 +328,9 @@ void RunAnalyser::feed_soak(const engine::IntervalReport& report, double start_s
         if (!rss_first_kib_) rss_first_kib_ = rss;
         rss_last_kib_ = rss;
     }
-    if (start_s + kSlack_s < settings_.hold_start_s) return;
+    if (start_s + kSlack_s < seconds(settings_.hold_start)) return;
     drift_current_->add_interval(report.stats, std::nullopt, start_s, end_s, report.target_rps * (end_s - start_s));
-    if (drift_current_->length_s + kSlack_s < settings_.drift_window_s) return;
+    if (drift_current_->length_s + kSlack_s < seconds(settings_.drift_window)) return;
     ++drift_windows_;
     auto& keep = drift_first_ ? drift_last_ : drift_first_;
     if (!keep) keep.emplace();
@@ -387,12 +344,12 @@ json::object RunAnalyser::soak_analysis(double schedule_end_s) const {
     const SpanStats* last = drift_last_ ? &*drift_last_ : nullptr;
     std::size_t windows = drift_windows_;
     if (drift_current_ && drift_current_->intervals > 0 &&
-        drift_current_->start_s + settings_.drift_window_s <= schedule_end_s + kSlack_s) {
+        drift_current_->start_s + seconds(settings_.drift_window) <= schedule_end_s + kSlack_s) {
         (first ? last : first) = &*drift_current_;
         ++windows;
     }
     json::object drift;
-    drift["window_s"] = settings_.drift_window_s;
+    drift["window_s"] = seconds(settings_.drift_window);
     drift["windows"] = windows;
     drift["first"] = first ? json::value(window_json(*first)) : json::value(nullptr);
     drift["last"] = last ? json::value(window_json(*last)) : json::value(nullptr);
@@ -410,7 +367,7 @@ json::object RunAnalyser::soak_analysis(double schedule_end_s) const {
         const auto last_errors = error_rate_of(*last);
         if (first_errors && last_errors) error_rate_change = *last_errors - *first_errors;
     } else {
-        drift["note"] = fmt::format("fewer than two complete {:g} s drift windows", settings_.drift_window_s);
+        drift["note"] = fmt::format("fewer than two complete {:g} s drift windows", seconds(settings_.drift_window));
     }
     drift["p99_change_ms"] = tidy_or_null(p99_change_ms);
     drift["p99_change_pct"] = tidy_or_null(p99_change_pct);
@@ -432,7 +389,7 @@ json::object RunAnalyser::soak_analysis(double schedule_end_s) const {
 
 json::object RunAnalyser::analyse(const engine::RunResult& result) const {
     json::object out;
-    out["type"] = scenarios::scenario_type_name(settings_.type);
+    out["type"] = thresholds::scenario_type_name(settings_.type);
     const double completed = static_cast<double>(result.totals.combined().completed());
     const auto achieved = ratio_or_null(completed, run_length_s(result));
     out["target_rps"] = result.target_rps > 0 ? json::value(tidy(result.target_rps)) : json::value(nullptr);
@@ -448,7 +405,7 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
         double length_s = 0, requests = 0, expected = 0;
         for (const auto& row : result.intervals) {
             const double row_start_s = row.t_s;  // intervals' t_s is their start
-            if (row_start_s + kSlack_s < settings_.hold_start_s) continue;
+            if (row_start_s + kSlack_s < seconds(settings_.hold_start)) continue;
             requests += static_cast<double>(row.requests);
             if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) continue;
             // The last interval may reach into the drain (a short tail joins it): only its
@@ -457,7 +414,7 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
             length_s += (scheduled_end_s > 0 ? std::min(row_end_s, scheduled_end_s) : row_end_s) - row_start_s;
             expected += row.target_rps * row.length_s;
         }
-        out["hold"] = json::object{{"start_s", settings_.hold_start_s},
+        out["hold"] = json::object{{"start_s", seconds(settings_.hold_start)},
                                    {"target_rps", tidy_or_null(ratio_or_null(expected, length_s))},
                                    {"achieved_rps", tidy_or_null(ratio_or_null(requests, length_s))}};
     }

@@ -15,58 +15,19 @@
 #include "engine/runner.hpp"
 #include "reports/bottleneck.hpp"
 #include "reports/thresholds.hpp"
-#include "scenarios/language/plan.hpp"
+#include "thresholds/analysis_settings.hpp"
 
 #include <boost/json/object.hpp>
 
-#include <limits>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace volley::reports {
 
-// One hold of a stress staircase: seconds since the end of warm-up.
-struct StepWindow {
-    double start_s = 0, end_s = 0, target_rps = 0;
-};
-
-// What the analyses need to know about the plan (Plan::analysis, written by the loader).
-struct AnalysisSettings {
-    scenarios::ScenarioType type = scenarios::ScenarioType::custom;
-    // load, soak: end of the ramp-up (the hold starts here).
-    double hold_start_s = 0;
-    // soak: length of the drift windows, consecutive from hold_start_s.
-    double drift_window_s = 60;
-    // stress: the hold windows, in order.
-    std::vector<StepWindow> steps;
-    // spike: the phases. Baseline = [0, spike_start_s]; the spike ends at spike_end_s
-    // (infinity when the profile never comes back to the baseline: nothing recovers then).
-    double baseline_rps = 0, spike_rps = 0;
-    double spike_start_s = 0, spike_peak_start_s = 0, spike_peak_end_s = 0;
-    double spike_end_s = std::numeric_limits<double>::infinity();
-    // spike: the baseline band. Recovered once `recovery_intervals` consecutive intervals have
-    // p99 <= recovery_p99_factor x baseline p99 + recovery_p99_slack_ms and error rate <=
-    // baseline error rate + recovery_error_points percentage points.
-    double recovery_p99_factor = 1.5;
-    double recovery_p99_slack_ms = 1;
-    double recovery_error_points = 1;
-    std::size_t recovery_intervals = 3;
-    // bottleneck: how the suggestion names the connections setting in YAML.
-    std::string connections_key = "target.http.connections";
-
-    // Reads the keys documented at Plan::analysis; missing keys keep the defaults above.
-    // Throws std::invalid_argument naming the key of a malformed value.
-    static AnalysisSettings from_map(scenarios::ScenarioType type,
-                                     const std::map<std::string, std::string>& values);
-    static AnalysisSettings from_plan(const scenarios::Plan& plan) {
-        auto settings = from_map(plan.type, plan.analysis);
-        if (std::holds_alternative<scenarios::ResolverTargetSpec>(plan.target))
-            settings.connections_key = "target.resolver.connections";
-        return settings;
-    }
-};
+// What the analyses need to know about the plan: the scenario loader fills it (Plan::analysis).
+using thresholds::AnalysisSettings;
+using thresholds::StepWindow;
 
 // Collects what the analyses need while the run goes (register it as an interval listener;
 // it never stops the run), then analyse() builds summary.json's `analysis` object. Memory:
@@ -76,7 +37,8 @@ struct AnalysisSettings {
 class RunAnalyser final : public engine::IntervalListener {
 public:
     // `thresholds` (may be null: every step then passes) judges the stress steps; it must
-    // outlive the analyser.
+    // outlive the analyser. Throws std::invalid_argument for settings no analysis can use: a
+    // drift window that is not positive, a step window that ends before it starts.
     explicit RunAnalyser(AnalysisSettings settings, const ThresholdEvaluator* thresholds = nullptr);
 
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override;

@@ -2,7 +2,7 @@
 #include "reports/thresholds.hpp"
 #include "reports/json_numbers.hpp"
 
-#include "scenarios/language/threshold_expr.hpp"
+#include "thresholds/threshold_expr.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -16,9 +16,9 @@
 
 namespace volley::reports {
 namespace json = boost::json;
-using scenarios::ThresholdComparator;
-using scenarios::ThresholdMetric;
-using scenarios::ThresholdUnit;
+using thresholds::ThresholdComparator;
+using thresholds::ThresholdMetric;
+using thresholds::ThresholdUnit;
 
 namespace {
 
@@ -59,9 +59,9 @@ bool all_steps_measured(const json::object& analysis, double& last_rps) {
            complete->get_bool();
 }
 
-Judged judge(const scenarios::ThresholdExpr& expr, const json::object& analysis) {
+Judged judge(const thresholds::ThresholdExpr& expr, const json::object& analysis) {
     const std::string type = string_of(analysis, "type");
-    const auto wanted = scenarios::analysis_metric_type(expr.metric);
+    const auto wanted = thresholds::analysis_metric_type(expr.metric);
     if (type != wanted) {
         return {std::nullopt, fmt::format("only a {} analysis measures this; this run's analysis is {}", wanted,
                                           type.empty() ? "missing" : type)};
@@ -90,7 +90,7 @@ Judged judge(const scenarios::ThresholdExpr& expr, const json::object& analysis)
                           fmt::format("not reached: every step up to {:g}/s met the thresholds", last_rps)};
             judged.pass_without_value =
                 (expr.cmp == ThresholdComparator::greater || expr.cmp == ThresholdComparator::greater_equal) &&
-                scenarios::compare(last_rps, expr.cmp, expr.value);
+                thresholds::compare(last_rps, expr.cmp, expr.value);
             if (judged.pass_without_value) judged.detail += ", so it lies above the limit";
             return judged;
         }
@@ -124,7 +124,7 @@ Judged judge(const scenarios::ThresholdExpr& expr, const json::object& analysis)
     }
 }
 
-double scale_of(const scenarios::ThresholdExpr& expr) {
+double scale_of(const thresholds::ThresholdExpr& expr) {
     switch (expr.unit) {
         case ThresholdUnit::ns: return 1e-6;
         case ThresholdUnit::change_ratio:
@@ -142,16 +142,16 @@ void evaluate_analysis_thresholds(json::array& thresholds, const json::object& a
         if (threshold == nullptr || !threshold->contains("analysis")) continue;
         const auto* expr_text = threshold->if_contains("expr");
         if (expr_text == nullptr || !expr_text->is_string()) continue;
-        scenarios::ThresholdExpr expr;
+        thresholds::ThresholdExpr expr;
         try {
-            expr = scenarios::parse_threshold_expr(expr_text->get_string());
+            expr = thresholds::parse_threshold_expr(expr_text->get_string());
         } catch (const std::invalid_argument&) {
             continue;  // the evaluator parsed it already; nothing else writes these objects
         }
         const Judged judged = judge(expr, analysis);
         const double scale = scale_of(expr);
         (*threshold)["actual"] = judged.native ? json::value(tidy(*judged.native * scale)) : json::value(nullptr);
-        (*threshold)["pass"] = judged.native ? scenarios::compare(*judged.native, expr.cmp, expr.value)
+        (*threshold)["pass"] = judged.native ? thresholds::compare(*judged.native, expr.cmp, expr.value)
                                              : judged.pass_without_value;
         (*threshold)["detail"] = judged.detail;
     }

@@ -12,10 +12,10 @@
 namespace volley::reports {
 namespace json = boost::json;
 using engine::Outcome;
-using scenarios::ThresholdComparator;
-using scenarios::ThresholdExpr;
-using scenarios::ThresholdMetric;
-using scenarios::ThresholdUnit;
+using thresholds::ThresholdComparator;
+using thresholds::ThresholdExpr;
+using thresholds::ThresholdMetric;
+using thresholds::ThresholdUnit;
 
 namespace {
 
@@ -215,7 +215,7 @@ ThresholdCheck check_threshold(const ThresholdExpr& expr, const SpanStats& span)
     check.detail = std::move(native.detail);
     if (!native.value) return check;
     // Compared in the native unit, so that the scaling cannot move a value across the limit.
-    check.pass = scenarios::compare(*native.value, expr.cmp, expr.value);
+    check.pass = thresholds::compare(*native.value, expr.cmp, expr.value);
     check.actual = tidy(*native.value * scale);
     check.badness = badness_of(*native.value * scale, expr.cmp, expr.value * scale);
     return check;
@@ -223,14 +223,14 @@ ThresholdCheck check_threshold(const ThresholdExpr& expr, const SpanStats& span)
 
 // ---- ThresholdEvaluator ---------------------------------------------------------------------
 
-ThresholdEvaluator::ThresholdEvaluator(std::vector<scenarios::ThresholdSpec> specs,
+ThresholdEvaluator::ThresholdEvaluator(std::vector<thresholds::ThresholdSpec> specs,
                                        std::vector<std::string> request_names, double target_rps)
     : request_names_(std::move(request_names)), target_rps_(target_rps) {
     thresholds_.reserve(specs.size());
     for (auto& spec : specs) {
         Threshold threshold;
-        threshold.expr = scenarios::parse_threshold_expr(spec.expr);
-        if (scenarios::is_analysis_metric(threshold.expr.metric) &&
+        threshold.expr = thresholds::parse_threshold_expr(spec.expr);
+        if (thresholds::is_analysis_metric(threshold.expr.metric) &&
             (spec.request || spec.window || spec.abort_on_fail)) {
             throw std::invalid_argument(fmt::format(
                 "threshold '{}': judged from the analysis at the end, it takes no request, window or abort_on_fail",
@@ -316,7 +316,7 @@ std::vector<ThresholdCheck> ThresholdEvaluator::check_all(const engine::Interval
     std::vector<ThresholdCheck> checks;
     checks.reserve(thresholds_.size());
     for (const auto& threshold : thresholds_) {
-        if (scenarios::is_analysis_metric(threshold.expr.metric)) {
+        if (thresholds::is_analysis_metric(threshold.expr.metric)) {
             // A finding about the whole analysis (capacity, …) says nothing about one span.
             ThresholdCheck check;
             check.pass = true;
@@ -378,7 +378,7 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold, const eng
                              result.stop_detail == *abort_reason_;
     ThresholdCheck check;
     std::string detail;
-    if (scenarios::is_analysis_metric(threshold.expr.metric)) {
+    if (thresholds::is_analysis_metric(threshold.expr.metric)) {
         check.limit = tidy(threshold.expr.value * result_scale(threshold.expr));
         detail = "not judged yet: evaluate_analysis_thresholds fills this from the analysis";
     } else if (aborted_run) {
@@ -409,8 +409,8 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold, const eng
     object["pass"] = check.pass;
     object["abort_on_fail"] = threshold.spec.abort_on_fail;
     object["detail"] = detail;
-    if (scenarios::is_analysis_metric(threshold.expr.metric)) {
-        object["analysis"] = scenarios::metric_name(threshold.expr.metric);
+    if (thresholds::is_analysis_metric(threshold.expr.metric)) {
+        object["analysis"] = thresholds::metric_name(threshold.expr.metric);
     }
     if (threshold.window) {
         json::object tally{{"length_s", threshold.window_s},

@@ -1,5 +1,5 @@
 // Threshold evaluation (docs/outputs.md `thresholds[]`, docs/scenarios.md "thresholds"): the
-// expressions the scenario loader parsed (scenarios/language/threshold_expr.hpp) measured against a run.
+// expressions the scenario loader checked (thresholds/threshold_expr.hpp) measured against a run.
 //
 // Units of `actual` and `limit` in every result (the unit of the expression as written):
 //   p(N), avg, min, max        ms (response time)
@@ -34,8 +34,8 @@
 #pragma once
 
 #include "engine/runner.hpp"
-#include "scenarios/language/plan.hpp"
-#include "scenarios/language/threshold_expr.hpp"
+#include "thresholds/threshold_expr.hpp"
+#include "thresholds/threshold_spec.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -87,10 +87,10 @@ struct ThresholdCheck {
 
 // Measures `expr` over `span`. A time or a ratio over a span without completed requests (a
 // tier share without tier reports, a `% target` without a target) cannot be measured.
-ThresholdCheck check_threshold(const scenarios::ThresholdExpr& expr, const SpanStats& span);
+ThresholdCheck check_threshold(const thresholds::ThresholdExpr& expr, const SpanStats& span);
 
 // "ms", "%", "rps", "% target" or "count".
-std::string_view result_unit(const scenarios::ThresholdExpr& expr);
+std::string_view result_unit(const thresholds::ThresholdExpr& expr);
 
 // Evaluates a plan's thresholds: during the run (as an interval listener: windows, and
 // abort_on_fail) and at the end (results()). Lives on the collector thread during the run;
@@ -100,7 +100,7 @@ public:
     // `request_names` as in the RunSpec; `target_rps` the run's mean target rate, used only
     // when the intervals carry none (0 = no target). Throws std::invalid_argument for an
     // expression that does not parse or a request scope that names no request.
-    ThresholdEvaluator(std::vector<scenarios::ThresholdSpec> specs,
+    ThresholdEvaluator(std::vector<thresholds::ThresholdSpec> specs,
                        std::vector<std::string> request_names, double target_rps);
 
     // Feeds windows and abort_on_fail thresholds. Returns the reason of the first abort_on_fail
@@ -125,7 +125,7 @@ public:
                                                         double expected_requests) const;
 
     [[nodiscard]] std::size_t size() const { return thresholds_.size(); }
-    [[nodiscard]] const scenarios::ThresholdSpec& spec(std::size_t index) const {
+    [[nodiscard]] const thresholds::ThresholdSpec& spec(std::size_t index) const {
         return thresholds_[index].spec;
     }
 
@@ -141,8 +141,8 @@ private:
         void note(const WindowRecord& record);
     };
     struct Threshold {
-        scenarios::ThresholdSpec spec;
-        scenarios::ThresholdExpr expr;
+        thresholds::ThresholdSpec spec;
+        thresholds::ThresholdExpr expr;
         std::optional<std::size_t> request;  // index into request_names_
         double window_s = 0;                 // 0 = no window
         double delay_abort_s = 0;

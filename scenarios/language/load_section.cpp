@@ -19,9 +19,6 @@ constexpr std::string_view kStressKeys[] = {"max_rate", "steps", "step_duration"
 constexpr std::string_view kSpikeKeys[] = {"baseline",        "factor",         "spike_duration",
                                            "spike_ramp",      "baseline_before", "baseline_after"};
 
-double seconds(Nanos duration) { return std::chrono::duration<double>(duration).count(); }
-std::string number_text(double value) { return fmt::format("{:g}", value); }
-
 // The constant-rate defaults of the smoke, load and soak types.
 struct ConstantDefaults {
     double rate_rps = 0;
@@ -96,7 +93,7 @@ engine::ThinkTime read_think(DiagnosticSink& sink, const YAML::Node& node, const
 }
 
 // The stress staircase: from start_rate, `steps` equal steps up to max_rate, each a short ramp
-// then a hold. Records the hold windows in the analysis.
+// then a hold. Records the hold windows in the analysis settings.
 void stress_profile(const MapReader& load, engine::OpenProfile& profile, Plan& plan) {
     const double max_rate = load.rate("max_rate").value_or(1000);
     const auto steps = static_cast<std::size_t>(load.integer("steps", 1, 1000).value_or(5));
@@ -108,7 +105,6 @@ void stress_profile(const MapReader& load, engine::OpenProfile& profile, Plan& p
                           fmt::format("start_rate must be below max_rate ({})", format_rate(max_rate)));
     }
     profile.start_rps = start_rate;
-    std::string windows;
     Nanos t{0};
     for (std::size_t step = 1; step <= steps; ++step) {
         const double rate = start_rate + (max_rate - start_rate) * static_cast<double>(step) /
@@ -116,13 +112,9 @@ void stress_profile(const MapReader& load, engine::OpenProfile& profile, Plan& p
         profile.stages.push_back({step_ramp, rate});  // 0s: a step, so the hold is a hold
         t += step_ramp;
         profile.stages.push_back({step_duration, rate});
-        windows += fmt::format("{}{}:{}:{}", windows.empty() ? "" : ";", number_text(seconds(t)),
-                               number_text(seconds(t + step_duration)), number_text(rate));
+        plan.analysis.steps.push_back({t, t + step_duration, rate});
         t += step_duration;
     }
-    plan.analysis["max_rate_rps"] = number_text(max_rate);
-    plan.analysis["steps"] = std::to_string(steps);
-    plan.analysis["step_windows_s"] = windows;
 }
 
 // baseline -> spike (baseline x factor, reached within spike_ramp) -> baseline.
@@ -136,70 +128,62 @@ void spike_profile(const MapReader& load, engine::OpenProfile& profile, Plan& pl
     const double peak = baseline * factor;
     profile.start_rps = baseline;
     profile.stages = {{before, baseline}, {ramp, peak}, {hold, peak}, {ramp, baseline}, {after, baseline}};
-    plan.analysis["baseline_rps"] = number_text(baseline);
-    plan.analysis["spike_rps"] = number_text(peak);
-    plan.analysis["spike_start_s"] = number_text(seconds(before));
-    plan.analysis["spike_peak_start_s"] = number_text(seconds(before + ramp));
-    plan.analysis["spike_peak_end_s"] = number_text(seconds(before + ramp + hold));
-    plan.analysis["spike_end_s"] = number_text(seconds(before + ramp + hold + ramp));
+    AnalysisSettings& analysis = plan.analysis;
+    analysis.baseline_rps = baseline;
+    analysis.spike_rps = peak;
+    analysis.spike_start = before;
+    analysis.spike_peak_start = before + ramp;
+    analysis.spike_peak_end = before + ramp + hold;
+    analysis.spike_end = before + ramp + hold + ramp;
 }
 
-// Analysis of explicit stages written under a typed scenario.
+// Analysis settings of explicit stages written under a typed scenario.
 void analyse_stages(const engine::OpenProfile& profile, Plan& plan) {
+    AnalysisSettings& analysis = plan.analysis;
     if (plan.type == ScenarioType::stress) {
-        std::string windows;
-        std::size_t holds = 0;
+        // Every stage that keeps the rate of the one before (a hold, not a ramp) is a step.
         double from = profile.start_rps;
-        double max_rate = 0;
         Nanos t{0};
         for (const auto& stage : profile.stages) {
             if (stage.target_rps == from && stage.target_rps > 0) {
-                windows += fmt::format("{}{}:{}:{}", windows.empty() ? "" : ";",
-                                       number_text(seconds(t)), number_text(seconds(t + stage.duration)),
-                                       number_text(stage.target_rps));
-                ++holds;
+                analysis.steps.push_back({t, t + stage.duration, stage.target_rps});
             }
-            max_rate = std::max(max_rate, stage.target_rps);
             t += stage.duration;
             from = stage.target_rps;
         }
-        plan.analysis["max_rate_rps"] = number_text(max_rate);
-        plan.analysis["steps"] = std::to_string(holds);
-        plan.analysis["step_windows_s"] = windows;
     } else if (plan.type == ScenarioType::spike) {
         // Baseline = the first stage's rate; the spike spans from the first rise above it to the
         // return to it; the peak is the highest rate.
         const double baseline = profile.stages.front().target_rps;
         double peak = 0;
         for (const auto& stage : profile.stages) peak = std::max(peak, stage.target_rps);
-        plan.analysis["baseline_rps"] = number_text(baseline);
-        plan.analysis["spike_rps"] = number_text(peak);
+        analysis.baseline_rps = baseline;
+        analysis.spike_rps = peak;
         Nanos t{0};
         bool in_spike = false, at_peak = false;
+        std::optional<Nanos> peak_end;
         double from = profile.start_rps;
         for (const auto& stage : profile.stages) {
             const Nanos end = t + stage.duration;
             if (!in_spike && stage.target_rps > baseline) {
                 in_spike = true;
-                plan.analysis["spike_start_s"] = number_text(seconds(t));
+                analysis.spike_start = t;
             }
             if (in_spike && stage.target_rps == peak && !at_peak) {
                 at_peak = true;
-                plan.analysis["spike_peak_start_s"] = number_text(seconds(from == peak ? t : end));
+                analysis.spike_peak_start = from == peak ? t : end;
             }
-            if (at_peak && from == peak && stage.target_rps == peak) {
-                plan.analysis["spike_peak_end_s"] = number_text(seconds(end));
-            }
+            if (at_peak && from == peak && stage.target_rps == peak) peak_end = end;
             if (in_spike && stage.target_rps <= baseline) {
-                if (!plan.analysis.contains("spike_peak_end_s")) {
-                    plan.analysis["spike_peak_end_s"] = number_text(seconds(t));
-                }
-                plan.analysis["spike_end_s"] = number_text(seconds(end));
+                analysis.spike_peak_end = peak_end.value_or(t);
+                analysis.spike_end = end;
                 break;
             }
             t = end;
             from = stage.target_rps;
         }
+        // A spike that never comes back keeps the last peak hold's end (nothing recovers then).
+        if (!analysis.spike_end && peak_end) analysis.spike_peak_end = *peak_end;
     }
 }
 
@@ -347,11 +331,13 @@ void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
         if (ramp_up.count() > 0) open.stages.push_back({ramp_up, rate});
         if (duration > ramp_up) open.stages.push_back({duration - ramp_up, rate});
         if (plan.type == ScenarioType::load || plan.type == ScenarioType::soak) {
-            plan.analysis["hold_start_s"] = number_text(seconds(ramp_up));
+            plan.analysis.hold_start = ramp_up;
         }
         if (plan.type == ScenarioType::soak) {
-            const double hold_s = seconds(duration - ramp_up);
-            plan.analysis["drift_window_s"] = number_text(std::clamp(std::round(hold_s / 10), 10.0, 600.0));
+            // A tenth of the hold in whole seconds, within 10 s .. 10 min.
+            const double hold_s = std::chrono::duration<double>(duration - ramp_up).count();
+            plan.analysis.drift_window = std::chrono::seconds(
+                static_cast<std::int64_t>(std::clamp(std::round(hold_s / 10), 10.0, 600.0)));
         }
     } else if (plan.type == ScenarioType::stress) {
         reject(load, "duration", "type stress lasts steps x (step_ramp + step_duration)");

@@ -16,16 +16,6 @@
 namespace volley::scenarios {
 namespace {
 
-struct TypeName {
-    std::string_view name;
-    ScenarioType type;
-};
-constexpr TypeName kTypes[] = {
-    {"custom", ScenarioType::custom}, {"smoke", ScenarioType::smoke}, {"load", ScenarioType::load},
-    {"stress", ScenarioType::stress}, {"spike", ScenarioType::spike}, {"soak", ScenarioType::soak},
-    {"replay", ScenarioType::replay},
-};
-
 // Scenario names end up in directory names: no slashes or control characters.
 bool is_valid_name(const std::string& name) {
     if (name.empty() || name.size() > 100) return false;
@@ -60,15 +50,11 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     }
     if (auto description = top.string("description")) plan.description = *description;
     if (auto type = top.string("type")) {
-        bool found = false;
-        for (const auto& candidate : kTypes) {
-            if (candidate.name == *type && candidate.type != ScenarioType::custom &&
-                (candidate.type != ScenarioType::replay || top.has("replay"))) {
-                plan.type = candidate.type;
-                found = true;
-            }
-        }
-        if (!found) {
+        // custom is the absence of a type; replay comes with a replay: section.
+        const auto named = thresholds::scenario_type_from_name(*type);
+        if (named && *named != ScenarioType::custom && (*named != ScenarioType::replay || top.has("replay"))) {
+            plan.type = *named;
+        } else {
             sink.error(*top.get("type"), "type",
                        fmt::format("unknown type '{}' (smoke, load, stress, spike or soak)", *type));
         }
@@ -93,6 +79,10 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     detail::read_thresholds(context, top.get("thresholds"), default_thresholds, target, plan);
     if (auto output = top.get("output")) detail::read_output(context, *output, plan);
 
+    plan.analysis.type = plan.type;
+    plan.analysis.connections_key = std::holds_alternative<ResolverTargetSpec>(plan.target)
+                                        ? "target.resolver.connections"
+                                        : "target.http.connections";
     plan.run.request_names.clear();
     for (const auto& request : plan.requests) plan.run.request_names.push_back(request.name);
     if (!sink.empty()) throw_collected(sink);
@@ -100,13 +90,6 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
 }
 
 }  // namespace
-
-std::string_view scenario_type_name(ScenarioType type) {
-    for (const auto& candidate : kTypes) {
-        if (candidate.type == type) return candidate.name;
-    }
-    return "custom";
-}
 
 Plan load_plan_from_string(std::string_view yaml, std::string file_name,
                            const std::vector<std::string>& set_overrides) {

@@ -26,6 +26,6 @@ namespace volley::scenarios {
 // all are valid and 2 otherwise.
 int validate_files(const std::vector<std::string>& files, std::ostream& out);
 
-[[nodiscard]] std::string_view scenario_type_name(ScenarioType type);
+using thresholds::scenario_type_name;  // "stress", …
 
 }  // namespace volley::scenarios

@@ -5,10 +5,12 @@
 
 #include "engine/runner.hpp"
 #include "replay/replay_spec.hpp"
+#include "thresholds/analysis_settings.hpp"
+#include "thresholds/scenario_type.hpp"
+#include "thresholds/threshold_spec.hpp"
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -21,7 +23,10 @@ namespace volley::scenarios {
 
 using engine::Nanos;
 
-enum class ScenarioType { custom, smoke, load, stress, spike, soak, replay };
+// The plan's vocabulary shared with reports/ lives in the leaf library thresholds/.
+using thresholds::AnalysisSettings;
+using thresholds::ScenarioType;
+using thresholds::ThresholdSpec;
 
 using Header = std::pair<std::string, std::string>;
 
@@ -43,16 +48,21 @@ struct HttpTargetSpec {
     std::optional<CacheHeaderSpec> cache;
 };
 
-// Filled in by the resolver issue; `backend` "embedded" needs no servers.
+// `target.resolver` (docs/scenarios.md "target.resolver"); pipeline/target_factory.cpp turns
+// it into a resolver::ResolverConfig.
+enum class ResolverBackend { embedded, postgres };  // embedded needs no servers
+enum class ResolverDataset {
+    generated,  // a tree of `entities` ids with `fanout` children per entity and `depth` levels
+    geo_seed,   // the small geographic seed fixture
+    none,       // no data loaded (PostgreSQL already holds it)
+};
 struct ResolverTargetSpec {
-    std::string backend = "embedded";
-    std::string postgres_url, redis_url;
+    ResolverBackend backend = ResolverBackend::embedded;
+    std::string postgres_url, redis_url;  // redis_url empty: no Redis (L2 embedded)
     std::size_t instances = 1;
     std::size_t l1_capacity = 1000;
-    std::size_t entities = 10000, fanout = 10, depth = 6;  // depth: levels, root = level 1
-    // Further keys the resolver target understands, as written (e.g. "l2_ttl" -> "10m");
-    // "dataset" -> "generated" | "geo_seed" | "none" when the scenario names a dataset.
-    std::map<std::string, std::string> extra;
+    ResolverDataset dataset = ResolverDataset::generated;
+    std::size_t entities = 10000, fanout = 10, depth = 6;  // generated; depth: levels, root = level 1
 };
 
 struct RequestSpec {
@@ -63,17 +73,6 @@ struct RequestSpec {
     std::string body;
     double weight = 1;
     std::vector<int> expect_status;  // empty: any 2xx or 3xx is ok
-};
-
-// A threshold as written (`p(95) < 200ms`), with its scope; evaluated by reports/.
-struct ThresholdSpec {
-    std::string expr;
-    std::optional<std::string> request;  // scope: one request name
-    std::optional<Nanos> window;         // must hold in every window of this length
-    bool abort_on_fail = false;
-    Nanos delay_abort{0};
-    std::string file;  // where it was written, for error messages
-    int line = 0, column = 0;
 };
 
 // Variables (`variables:` in the YAML): each request draws every variable it uses once and
@@ -151,12 +150,9 @@ struct Plan {
     // `replay:` (type replay): the capture whose timeline is the load; plan.requests then
     // holds one request per route and the catch-all, for their names and expected statuses.
     std::optional<replay::ReplaySpec> replay;
-    // Type-specific analysis settings, times in seconds since the end of warm-up:
-    //   load/soak: hold_start_s (end of the ramp-up); soak: drift_window_s
-    //   stress: max_rate_rps, steps, step_windows_s = "start:end:rate_rps;…" (the holds)
-    //   spike:  baseline_rps, spike_rps, spike_start_s (ramp-up begins), spike_peak_start_s,
-    //           spike_peak_end_s, spike_end_s (back at baseline)
-    std::map<std::string, std::string> analysis;
+    // What the type's analysis needs (hold start, stress steps, spike phases, drift window),
+    // derived from the load profile by the loader; handed to reports::RunAnalyser as it is.
+    AnalysisSettings analysis;
 };
 
 // One problem found in a scenario, located in its file.

@@ -244,22 +244,21 @@ TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const st
                           Plan& plan) {
     const MapReader map(context.sink, node, path,
                         {"backend", "postgres", "redis", "instances", "l1_capacity", "connections",
-                         "dataset"},
-                        MapReader::Options{.collect_unknown = true});
+                         "dataset"});
     ResolverTargetSpec resolver;
     TargetFacts facts;
     facts.has_tiers = true;
     facts.has_cache_signal = true;
     if (auto backend = map.string("backend")) {
-        if (*backend != "embedded" && *backend != "postgres") {
+        if (*backend == "postgres") resolver.backend = ResolverBackend::postgres;
+        else if (*backend != "embedded") {
             context.sink.error(*map.get("backend"), map.path("backend"),
                                fmt::format("unknown backend '{}' (embedded or postgres)", *backend));
         }
-        resolver.backend = *backend;
     }
     if (auto url = map.string("postgres")) resolver.postgres_url = *url;
     if (auto url = map.string("redis")) resolver.redis_url = *url;
-    if (resolver.backend == "postgres") {
+    if (resolver.backend == ResolverBackend::postgres) {
         map.require("postgres", "the connection string, e.g. postgresql://volley@localhost/volley");
     }
     if (auto instances = map.integer("instances", 1, 1024)) {
@@ -274,13 +273,14 @@ TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const st
     if (auto dataset_node = map.get("dataset"); dataset_node && dataset_node->IsScalar()) {
         // A named dataset instead of a generated tree.
         const std::string kind = dataset_node->Scalar();
-        if (kind != "generated" && kind != "geo_seed" && kind != "none") {
+        if (kind == "geo_seed") resolver.dataset = ResolverDataset::geo_seed;
+        else if (kind == "none") resolver.dataset = ResolverDataset::none;
+        else if (kind != "generated") {
             context.sink.error(*dataset_node, map.path("dataset"),
                                fmt::format("unknown dataset '{}' (generated, geo_seed, none, or a "
                                            "map {{entities, fanout, depth}})",
                                            kind));
         }
-        resolver.extra["dataset"] = kind;
     } else if (dataset_node) {
         const MapReader dataset(context.sink, *dataset_node, map.path("dataset"),
                                 {"entities", "fanout", "depth"});
@@ -305,15 +305,6 @@ TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const st
                                            resolver.fanout, resolver.depth, capacity,
                                            resolver.entities));
         }
-    }
-    for (const auto& [key, value] : map.unknown()) {
-        // Further settings for the resolver target, passed through as text.
-        if (!value.IsScalar()) {
-            context.sink.error(value, map.path(key),
-                               fmt::format("expected a value, got {}", describe_node(value)));
-            continue;
-        }
-        resolver.extra[key] = value.Scalar();
     }
     plan.target = std::move(resolver);
     return facts;

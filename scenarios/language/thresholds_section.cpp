@@ -2,7 +2,7 @@
 #include "scenarios/language/loader_sections.hpp"
 
 #include "scenarios/language/loader.hpp"
-#include "scenarios/language/threshold_expr.hpp"
+#include "thresholds/threshold_expr.hpp"
 
 #include <fmt/format.h>
 
@@ -12,6 +12,13 @@ namespace volley::scenarios::detail {
 namespace {
 
 using namespace std::chrono_literals;
+using thresholds::analysis_metric_type;
+using thresholds::is_analysis_metric;
+using thresholds::metric_name;
+using thresholds::parse_threshold_expr;
+using thresholds::ThresholdExpr;
+using thresholds::ThresholdMetric;
+using thresholds::ThresholdUnit;
 
 const std::vector<std::string> kFormats = {"json", "md", "html", "hlog", "junit", "csv", "hgrm"};
 

@@ -18,9 +18,9 @@ using namespace std::chrono_literals;
 using volley::testing::FakeResponse;
 using volley::testing::FakeTarget;
 
-scenarios::ThresholdSpec threshold(std::string expr, std::optional<std::string> request = std::nullopt,
+thresholds::ThresholdSpec threshold(std::string expr, std::optional<std::string> request = std::nullopt,
                                    std::optional<engine::Nanos> window = std::nullopt) {
-  scenarios::ThresholdSpec spec;
+  thresholds::ThresholdSpec spec;
   spec.expr = std::move(expr);
   spec.request = std::move(request);
   spec.window = window;
@@ -29,7 +29,7 @@ scenarios::ThresholdSpec threshold(std::string expr, std::optional<std::string> 
 
 struct Recipe {
   engine::RunSpec spec;
-  std::vector<scenarios::ThresholdSpec> thresholds;
+  std::vector<thresholds::ThresholdSpec> thresholds;
   AnalysisSettings settings;
   RunMetadata metadata;
   bool tiers = false;
@@ -55,7 +55,7 @@ Recipe with_cache() {
   r.thresholds = {threshold("p(99) < 1s"), threshold("error_rate < 1%"), threshold("p(95) < 500ms", std::nullopt, 1s),
                   threshold("p(99) < 1s", "POST /entities"), threshold("cache_hit_rate > 50%"),
                   threshold("cache_hit_rate > 99%")};
-  r.settings = AnalysisSettings::from_map(scenarios::ScenarioType::load, {{"hold_start_s", "0"}});
+  r.settings = AnalysisSettings{.type = thresholds::ScenarioType::load, .hold_start = 0s};
   r.metadata.scenario_name = "checkout <fixture>";
   r.metadata.scenario_type = "load";
   r.metadata.scenario_file = "scenarios/checkout.yaml";
@@ -85,7 +85,7 @@ Recipe no_cache() {
   Recipe r;
   r.spec = spec_with({engine::Stage{2s, 50}}, {"default"});
   r.thresholds = {threshold("error_rate < 1%"), threshold("p(99) < 1s")};
-  r.settings = AnalysisSettings::from_map(scenarios::ScenarioType::load, {{"hold_start_s", "0"}});
+  r.settings = AnalysisSettings{.type = thresholds::ScenarioType::load, .hold_start = 0s};
   r.metadata.scenario_name = "<script>alert(1)</script>";
   r.metadata.scenario_type = "smoke";
   r.metadata.scenario_file = "scenarios/<evil>.yaml";
@@ -107,8 +107,7 @@ Recipe stress() {
                      {"default"});
   r.thresholds = {threshold("error_rate < 5%"), threshold("p(99) < 100ms"), threshold("capacity >= 50/s"),
                   threshold("breaking_point >= 50/s")};
-  r.settings = AnalysisSettings::from_map(scenarios::ScenarioType::stress,
-                                          {{"step_windows_s", "0:1:20;1:2:40;2:3:60"}, {"steps", "3"}});
+  r.settings = AnalysisSettings{.type = thresholds::ScenarioType::stress, .steps = {{0s, 1s, 20}, {1s, 2s, 40}, {2s, 3s, 60}}};
   r.metadata.scenario_name = "stress fixture";
   r.metadata.scenario_type = "stress";
   r.metadata.target_url = "http://127.0.0.1:8080";

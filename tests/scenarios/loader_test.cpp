@@ -1,5 +1,5 @@
 #include "scenarios/language/loader.hpp"
-#include "scenarios/language/threshold_expr.hpp"
+#include "thresholds/threshold_expr.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 using namespace std::chrono_literals;
 using namespace volley;
@@ -43,6 +44,14 @@ const engine::OpenProfile& open_profile(const Plan& plan) {
 std::vector<std::string> threshold_texts(const Plan& plan) {
     std::vector<std::string> out;
     for (const auto& threshold : plan.thresholds) out.push_back(threshold.expr);
+    return out;
+}
+
+// The stress step windows of the plan's analysis settings as (start, end, rate).
+using Window = std::tuple<Nanos, Nanos, double>;
+std::vector<Window> windows_of(const Plan& plan) {
+    std::vector<Window> out;
+    for (const auto& step : plan.analysis.steps) out.emplace_back(step.start, step.end, step.target_rps);
     return out;
 }
 
@@ -129,7 +138,6 @@ target:
     l1_capacity: 500
     connections: 8
     dataset: {entities: 2000, fanout: 5, depth: 8}
-    l2_ttl: 10m
 load: {rate: 10/s, duration: 10s}
 requests: [{path: /entities/entity_000001/ancestors}]
 thresholds: [served_by.L1 > 50%]
@@ -140,8 +148,9 @@ thresholds: [served_by.L1 > 50%]
     CHECK(resolver.entities == 2000);
     CHECK(resolver.fanout == 5);
     CHECK(resolver.depth == 8);
-    CHECK(resolver.extra.at("l2_ttl") == "10m");
-    CHECK(resolver.extra.count("dataset") == 0);
+    CHECK(resolver.backend == ResolverBackend::embedded);
+    CHECK(resolver.dataset == ResolverDataset::generated);
+    CHECK(plan.analysis.connections_key == "target.resolver.connections");
     CHECK(plan.run.connections == 8);
     CHECK(plan.requests[0].name == "GET /entities/entity_000001/ancestors");
 }
@@ -149,14 +158,27 @@ thresholds: [served_by.L1 > 50%]
 TEST_CASE("the resolver dataset can be named, and typos of known keys are refused", "[loader]") {
     const std::string base = "load: {rate: 1/s, duration: 1s}\nrequests: [{path: /x}]\n";
     const Plan plan = load(base + "target: {resolver: {dataset: geo_seed}}\n");
-    CHECK(std::get<ResolverTargetSpec>(plan.target).extra.at("dataset") == "geo_seed");
+    CHECK(std::get<ResolverTargetSpec>(plan.target).dataset == ResolverDataset::geo_seed);
+    const Plan none = load(base + "target: {resolver: {dataset: none}}\n");
+    CHECK(std::get<ResolverTargetSpec>(none.target).dataset == ResolverDataset::none);
+    const auto unknown_dataset = errors_of(base + "target: {resolver: {dataset: big}}\n");
+    REQUIRE(unknown_dataset.size() == 1);
+    CHECK(unknown_dataset[0].key == "target.resolver.dataset");
+    CHECK(unknown_dataset[0].line == 3);
+    CHECK_THAT(unknown_dataset[0].message, Catch::Contains("unknown dataset 'big'"));
     const auto typo = errors_of(base + "target: {resolver: {instance: 2}}\n");
     REQUIRE(typo.size() == 1);
     CHECK(typo[0].key == "target.resolver.instance");
     CHECK_THAT(typo[0].message, Catch::Contains("did you mean 'instances'"));
-    const auto nested = errors_of(base + "target: {resolver: {pool: {size: 2}}}\n");
-    REQUIRE(nested.size() == 1);
-    CHECK_THAT(nested[0].message, Catch::Contains("expected a value, got a map"));
+    // Keys the resolver target does not read are refused (they used to be kept as text and
+    // silently ignored).
+    const auto unread = errors_of(base + "target: {resolver: {l2_ttl: 10m, pool: {size: 2}}}\n");
+    REQUIRE(unread.size() == 2);
+    CHECK(unread[0].key == "target.resolver.l2_ttl");
+    CHECK(unread[0].line == 3);
+    CHECK(unread[0].column > 1);
+    CHECK_THAT(unread[0].message, Catch::Contains("unknown key 'l2_ttl'"));
+    CHECK(unread[1].key == "target.resolver.pool");
 }
 
 TEST_CASE("stages ramp from start_rate", "[loader]") {
@@ -218,7 +240,8 @@ TEST_CASE("type presets fill the profile, thresholds and analysis", "[loader][ty
         CHECK(open.stages[0].target_rps == 400);
         CHECK(open.stages[1].duration == 90s);
         CHECK(open.stages[1].target_rps == 400);
-        CHECK(plan.analysis.at("hold_start_s") == "10");
+        CHECK(plan.analysis.type == ScenarioType::load);
+        CHECK(plan.analysis.hold_start == 10s);
         CHECK(threshold_texts(plan) ==
               std::vector<std::string>{"error_rate < 1%", "p(99) < 1s", "throughput >= 95% target"});
     }
@@ -234,9 +257,7 @@ load: {max_rate: 300/s, steps: 3, step_ramp: 5s, step_duration: 20s}
         CHECK(open.stages[1].duration == 20s);
         CHECK(open.stages[1].target_rps == 100);
         CHECK(open.stages[5].target_rps == 300);
-        CHECK(plan.analysis.at("step_windows_s") == "5:25:100;30:50:200;55:75:300");
-        CHECK(plan.analysis.at("steps") == "3");
-        CHECK(plan.analysis.at("max_rate_rps") == "300");
+        CHECK(windows_of(plan) == std::vector<Window>{{5s, 25s, 100}, {30s, 50s, 200}, {55s, 75s, 300}});
         // step_ramp 0s: each step is a jump and its hold holds (a zero stage is a step).
         const Plan steps = load(kHttpTarget + R"(
 type: stress
@@ -247,7 +268,7 @@ load: {max_rate: 300/s, steps: 3, step_ramp: 0s, step_duration: 20s}
         CHECK(stepped.stages[0].duration == 0s);
         CHECK(stepped.stages[2].target_rps == 200);
         CHECK(engine::target_rps_at(stepped, 20s + 1ms) == Approx(200));
-        CHECK(steps.analysis.at("step_windows_s") == "0:20:100;20:40:200;40:60:300");
+        CHECK(windows_of(steps) == std::vector<Window>{{0s, 20s, 100}, {20s, 40s, 200}, {40s, 60s, 300}});
     }
     SECTION("spike: baseline, x factor within spike_ramp, baseline") {
         const Plan plan = load(kHttpTarget + R"(
@@ -261,11 +282,12 @@ load: {baseline: 50/s, factor: 8, baseline_before: 10s, spike_ramp: 2s, spike_du
         CHECK(open.stages[1].duration == 2s);
         CHECK(open.stages[1].target_rps == 400);
         CHECK(open.stages[3].target_rps == 50);
-        CHECK(plan.analysis.at("spike_start_s") == "10");
-        CHECK(plan.analysis.at("spike_peak_start_s") == "12");
-        CHECK(plan.analysis.at("spike_peak_end_s") == "18");
-        CHECK(plan.analysis.at("spike_end_s") == "20");
-        CHECK(plan.analysis.at("spike_rps") == "400");
+        CHECK(plan.analysis.spike_start == 10s);
+        CHECK(plan.analysis.spike_peak_start == 12s);
+        CHECK(plan.analysis.spike_peak_end == 18s);
+        CHECK(plan.analysis.spike_end == Nanos{20s});
+        CHECK(plan.analysis.baseline_rps == 50);
+        CHECK(plan.analysis.spike_rps == 400);
     }
     SECTION("soak: long steady hold with a short ramp") {
         const Plan plan = load(kHttpTarget + "type: soak\n");
@@ -273,7 +295,9 @@ load: {baseline: 50/s, factor: 8, baseline_before: 10s, spike_ramp: 2s, spike_du
         REQUIRE(open.stages.size() == 2);
         CHECK(open.stages[0].duration == 2min);
         CHECK(open.stages[0].duration + open.stages[1].duration == 1h);
-        CHECK(plan.analysis.count("drift_window_s") == 1);
+        CHECK(plan.analysis.hold_start == 2min);
+        // A tenth of the 58 min hold, in whole seconds.
+        CHECK(plan.analysis.drift_window == 348s);
     }
     SECTION("a written threshold replaces the preset one on the same metric") {
         const Plan plan = load(kHttpTarget + "type: load\nthresholds: [error_rate < 0.1%, p(95) < 20ms]\n");
@@ -291,12 +315,12 @@ load:
   stages: [{duration: 10s, rate: 100/s}, {duration: 2s, rate: 1000/s}, {duration: 10s, rate: 1000/s},
            {duration: 2s, rate: 100/s}, {duration: 20s, rate: 100/s}]
 )");
-        CHECK(plan.analysis.at("baseline_rps") == "100");
-        CHECK(plan.analysis.at("spike_rps") == "1000");
-        CHECK(plan.analysis.at("spike_start_s") == "10");
-        CHECK(plan.analysis.at("spike_peak_start_s") == "12");
-        CHECK(plan.analysis.at("spike_peak_end_s") == "22");
-        CHECK(plan.analysis.at("spike_end_s") == "24");
+        CHECK(plan.analysis.baseline_rps == 100);
+        CHECK(plan.analysis.spike_rps == 1000);
+        CHECK(plan.analysis.spike_start == 10s);
+        CHECK(plan.analysis.spike_peak_start == 12s);
+        CHECK(plan.analysis.spike_peak_end == 22s);
+        CHECK(plan.analysis.spike_end == Nanos{24s});
     }
     SECTION("stages under type stress give the step windows from the holds") {
         const Plan plan = load(kHttpTarget + R"(
@@ -305,7 +329,44 @@ load:
   stages: [{duration: 5s, rate: 100/s}, {duration: 10s, rate: 100/s}, {duration: 5s, rate: 200/s},
            {duration: 10s, rate: 200/s}]
 )");
-        CHECK(plan.analysis.at("step_windows_s") == "5:15:100;20:30:200");
+        CHECK(windows_of(plan) == std::vector<Window>{{5s, 15s, 100}, {20s, 30s, 200}});
+    }
+}
+
+TEST_CASE("the analysis settings are filled for every type, typed", "[loader][types]") {
+    SECTION("no type: nothing to analyse beyond the common figures") {
+        const Plan plan = load(kHttpTarget + "load: {rate: 10/s, duration: 10s}\n");
+        CHECK(plan.analysis.type == ScenarioType::custom);
+        CHECK(plan.analysis.steps.empty());
+        CHECK_FALSE(plan.analysis.spike_end.has_value());
+        CHECK(plan.analysis.connections_key == "target.http.connections");
+    }
+    SECTION("soak: hold after the written ramp, drift window a tenth of the hold within 10 s..10 min") {
+        const Plan plan = load(kHttpTarget + "type: soak\nload: {rate: 50/s, duration: 60s, ramp_up: 20s}\n");
+        CHECK(plan.analysis.type == ScenarioType::soak);
+        CHECK(plan.analysis.hold_start == 20s);
+        CHECK(plan.analysis.drift_window == 10s);  // 40 s / 10 = 4 s, at least 10 s
+        const Plan long_soak = load(kHttpTarget + "type: soak\nload: {duration: 10h}\n");
+        CHECK(long_soak.analysis.drift_window == 10min);
+    }
+    SECTION("stress and spike presets over --set") {
+        const Plan stress = load(kHttpTarget + "type: stress\n", {"load.steps=2", "load.step_duration=30s"});
+        CHECK(windows_of(stress) == std::vector<Window>{{10s, 40s, 500}, {50s, 80s, 1000}});
+        const Plan spike = load(kHttpTarget + "type: spike\n");
+        CHECK(spike.analysis.spike_start == 30s);
+        CHECK(spike.analysis.spike_peak_start == 35s);
+        CHECK(spike.analysis.spike_peak_end == 65s);
+        CHECK(spike.analysis.spike_end == Nanos{70s});
+        CHECK(spike.analysis.spike_rps == 1000);
+    }
+    SECTION("a bad preset key is reported where it was written, and no plan is made") {
+        const auto errors = errors_of(kHttpTarget + "type: stress\nload: {max_rate: 300/s, steps: 3, step_duration: soon}\n");
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].file == "test.yaml");
+        CHECK(errors[0].key == "load.step_duration");
+        CHECK(errors[0].line == 5);
+        CHECK(errors[0].column == 50);  // the value `soon`
+        CHECK_THAT(format_diagnostic(errors[0]), Catch::StartsWith("test.yaml:5:50: load.step_duration: "));
     }
 }
 
@@ -456,7 +517,7 @@ TEST_CASE("the shipped scenarios validate", "[loader][shipped]") {
         if (std::string(name) == "smoke") CHECK((total >= 10s && total <= 30s));
         else CHECK(total <= 60s);
         CHECK_FALSE(plan.thresholds.empty());
-        for (const auto& threshold : plan.thresholds) CHECK_NOTHROW(parse_threshold_expr(threshold.expr));
+        for (const auto& threshold : plan.thresholds) CHECK_NOTHROW(thresholds::parse_threshold_expr(threshold.expr));
     }
     const Plan nightly = load_plan(dir + "soak.yaml", {"load.duration=8h"});
     Nanos total{0};

@@ -6,7 +6,7 @@
 #include "reports/thresholds.hpp"
 #include "run_support.hpp"
 #include "scenarios/language/loader.hpp"
-#include "scenarios/language/threshold_expr.hpp"
+#include "thresholds/threshold_expr.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -17,10 +17,10 @@
 using namespace volley;
 using namespace volley::thresholds_test;
 using reports::ThresholdEvaluator;
-using scenarios::ThresholdMetric;
+using thresholds::ThresholdMetric;
 using testing::FakeResponse;
 using testing::FakeTarget;
-using scenarios::ThresholdUnit;
+using thresholds::ThresholdUnit;
 
 namespace {
 
@@ -69,30 +69,30 @@ boost::json::object stress_analysis(boost::json::value capacity, boost::json::va
 }  // namespace
 
 TEST_CASE("analysis metrics parse, format and re-parse") {
-    const auto capacity = scenarios::parse_threshold_expr("capacity >= 500/s");
+    const auto capacity = thresholds::parse_threshold_expr("capacity >= 500/s");
     CHECK(capacity.metric == ThresholdMetric::capacity);
     CHECK(capacity.unit == ThresholdUnit::rps);
     CHECK(capacity.value == 500);
-    CHECK(scenarios::parse_threshold_expr("breaking_point>=800/s").metric == ThresholdMetric::breaking_point);
-    const auto recovery = scenarios::parse_threshold_expr("recovery < 5s");
+    CHECK(thresholds::parse_threshold_expr("breaking_point>=800/s").metric == ThresholdMetric::breaking_point);
+    const auto recovery = thresholds::parse_threshold_expr("recovery < 5s");
     CHECK(recovery.metric == ThresholdMetric::recovery);
     CHECK(recovery.value == 5e9);
-    const auto drift = scenarios::parse_threshold_expr("drift(p99) < 20%");
+    const auto drift = thresholds::parse_threshold_expr("drift(p99) < 20%");
     CHECK(drift.metric == ThresholdMetric::drift_p99);
     CHECK(drift.unit == ThresholdUnit::change_ratio);
     CHECK(drift.value == Approx(0.2));
-    CHECK(scenarios::parse_threshold_expr("drift(p99) < 150%").value == Approx(1.5));  // may exceed 100%
-    CHECK(scenarios::parse_threshold_expr("drift(p99) < 50ms").unit == ThresholdUnit::ns);
+    CHECK(thresholds::parse_threshold_expr("drift(p99) < 150%").value == Approx(1.5));  // may exceed 100%
+    CHECK(thresholds::parse_threshold_expr("drift(p99) < 50ms").unit == ThresholdUnit::ns);
     for (const char* text : {"capacity >= 500/s", "breaking_point >= 800/s", "recovery < 5s", "drift(p99) < 20%"}) {
         INFO(text);
-        CHECK(scenarios::format_threshold_expr(scenarios::parse_threshold_expr(text)) == text);
-        CHECK(scenarios::is_analysis_metric(scenarios::parse_threshold_expr(text).metric));
+        CHECK(thresholds::format_threshold_expr(thresholds::parse_threshold_expr(text)) == text);
+        CHECK(thresholds::is_analysis_metric(thresholds::parse_threshold_expr(text).metric));
     }
-    CHECK_FALSE(scenarios::is_analysis_metric(ThresholdMetric::percentile));
+    CHECK_FALSE(thresholds::is_analysis_metric(ThresholdMetric::percentile));
 
     const auto error_of = [](const char* text) {
         try {
-            (void)scenarios::parse_threshold_expr(text);
+            (void)thresholds::parse_threshold_expr(text);
         } catch (const std::invalid_argument& e) {
             return std::string(e.what());
         }

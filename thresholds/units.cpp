@@ -1,4 +1,4 @@
-#include "scenarios/language/units.hpp"
+#include "thresholds/units.hpp"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace volley::scenarios {
+namespace volley::thresholds {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -67,13 +67,13 @@ double parse_number(std::string_view text) {
     return value;
 }
 
-engine::Nanos parse_duration(std::string_view original) {
+Nanos parse_duration(std::string_view original) {
     std::string_view text = trim(original);
     if (text.empty()) throw std::invalid_argument("empty duration (expected e.g. 500ms, 90s, 2m)");
     if (text.front() == '-') {
         throw std::invalid_argument(fmt::format("duration '{}' is negative", original));
     }
-    if (text == "0") return engine::Nanos{0};
+    if (text == "0") return Nanos{0};
     double total_ns = 0;
     double previous_unit = std::numeric_limits<double>::infinity();
     while (!text.empty()) {
@@ -110,7 +110,7 @@ engine::Nanos parse_duration(std::string_view original) {
     if (total_ns > 1e18) {
         throw std::invalid_argument(fmt::format("duration '{}' is too long", original));
     }
-    return engine::Nanos{static_cast<std::int64_t>(std::llround(total_ns))};
+    return Nanos{static_cast<std::int64_t>(std::llround(total_ns))};
 }
 
 double parse_rate_rps(std::string_view original) {
@@ -158,7 +158,7 @@ double parse_percent_ratio(std::string_view original) {
     return value / 100.0;
 }
 
-std::string format_duration(engine::Nanos duration) {
+std::string format_duration(Nanos duration) {
     const std::int64_t ns = duration.count();
     if (ns == 0) return "0s";
     struct Unit {
@@ -183,4 +183,4 @@ std::string format_duration(engine::Nanos duration) {
 
 std::string format_rate(double rps) { return fmt::format("{:g}/s", rps); }
 
-}  // namespace volley::scenarios
+}  // namespace volley::thresholds

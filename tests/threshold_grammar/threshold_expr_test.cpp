@@ -1,10 +1,10 @@
-#include "scenarios/language/threshold_expr.hpp"
+#include "thresholds/threshold_expr.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
 
-using namespace volley::scenarios;
+using namespace volley::thresholds;
 
 TEST_CASE("threshold expressions parse into metric, comparator, value and unit", "[thresholds]") {
     SECTION("percentile with a time") {

@@ -1,13 +1,13 @@
-#include "scenarios/language/threshold_expr.hpp"
+#include "thresholds/threshold_expr.hpp"
 
-#include "scenarios/language/units.hpp"
+#include "thresholds/units.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <stdexcept>
 
-namespace volley::scenarios {
+namespace volley::thresholds {
 namespace {
 
 [[noreturn]] void fail(std::string_view expr, std::string_view why) {
@@ -342,7 +342,7 @@ std::string format_threshold_expr(const ThresholdExpr& expr) {
     std::string value;
     switch (expr.unit) {
         case ThresholdUnit::ns:
-            value = format_duration(engine::Nanos{static_cast<std::int64_t>(std::llround(expr.value))});
+            value = format_duration(Nanos{static_cast<std::int64_t>(std::llround(expr.value))});
             break;
         case ThresholdUnit::ratio: value = format_number(expr.value * 100) + "%"; break;
         case ThresholdUnit::rps: value = format_number(expr.value) + "/s"; break;
@@ -355,4 +355,4 @@ std::string format_threshold_expr(const ThresholdExpr& expr) {
     return fmt::format("{} {} {}", metric, comparator_text(expr.cmp), value);
 }
 
-}  // namespace volley::scenarios
+}  // namespace volley::thresholds

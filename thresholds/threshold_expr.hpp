@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace volley::scenarios {
+namespace volley::thresholds {
 
 enum class ThresholdMetric {
     percentile,      // p(N): response time at percentile N
@@ -78,4 +78,4 @@ struct ThresholdExpr {
 // True when `actual cmp limit` holds.
 [[nodiscard]] bool compare(double actual, ThresholdComparator cmp, double limit);
 
-}  // namespace volley::scenarios
+}  // namespace volley::thresholds

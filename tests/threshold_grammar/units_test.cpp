@@ -1,12 +1,12 @@
-#include "scenarios/language/units.hpp"
+#include "thresholds/units.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
 
 using namespace std::chrono_literals;
-using volley::engine::Nanos;
-using namespace volley::scenarios;
+using volley::thresholds::Nanos;
+using namespace volley::thresholds;
 
 TEST_CASE("durations parse with mandatory units", "[units]") {
     CHECK(parse_duration("500ms") == 500ms);
