@@ -23,8 +23,8 @@ void check_formats(std::string_view flag, const std::vector<std::string>& format
                    const std::vector<std::string>& valid) {
     for (const auto& format : formats) {
         if (std::find(valid.begin(), valid.end(), format) != valid.end()) continue;
-        throw std::invalid_argument(fmt::format("{}: unknown format \"{}\" (valid: {})", flag, format,
-                                                fmt::join(valid, ", ")));
+        throw std::invalid_argument(fmt::format("{}: unknown format \"{}\" (valid: {})", flag,
+                                                format, fmt::join(valid, ", ")));
     }
 }
 
@@ -34,7 +34,8 @@ std::optional<std::string> find_set(const std::vector<std::string>& sets,
         const std::string path = scenarios::override_key_path(set);
         for (std::string_view key : keys) {
             if (path.rfind(key, 0) != 0) continue;
-            if (path.size() == key.size() || path[key.size()] == '.' || path[key.size()] == '[') return set;
+            if (path.size() == key.size() || path[key.size()] == '.' || path[key.size()] == '[')
+                return set;
         }
     }
     return std::nullopt;
@@ -50,8 +51,8 @@ double parse_percent_flag(std::string_view flag, const std::string& text) {
             numeric = false;
         }
         if (numeric) {
-            throw std::invalid_argument(
-                fmt::format("{}: \"{}\" needs a percent sign; did you mean {}%?", flag, text, trimmed));
+            throw std::invalid_argument(fmt::format(
+                "{}: \"{}\" needs a percent sign; did you mean {}%?", flag, text, trimmed));
         }
     }
     try {

@@ -15,20 +15,26 @@ namespace {
 
 void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
     cmd.add_option("-u,--url", o.url, "Target URL (http:// or https://), like wrk/vegeta");
-    cmd.add_option("-r,--rate", o.rate, "Open model: requests per second (e.g. 2000 or 2000/s, 6000/m)");
-    cmd.add_option("-d,--duration", o.duration, "How long to send (e.g. 30s, 2m, 1h30m); default 10s");
-    cmd.add_option("-c,--connections", o.connections, "Connections (open model), across all threads");
+    cmd.add_option("-r,--rate", o.rate,
+                   "Open model: requests per second (e.g. 2000 or 2000/s, 6000/m)");
+    cmd.add_option("-d,--duration", o.duration,
+                   "How long to send (e.g. 30s, 2m, 1h30m); default 10s");
+    cmd.add_option("-c,--connections", o.connections,
+                   "Connections (open model), across all threads");
     cmd.add_option("--vus", o.vus, "Closed model: virtual users, each one connection");
     cmd.add_option("-t,--threads", o.threads, "Worker threads (default: number of cores)");
     cmd.add_option("-w,--warmup", o.warmup, "Warm-up before measuring (run, not recorded)");
     cmd.add_option("-m,--method", o.method, "HTTP method for -u runs (default GET)");
-    cmd.add_option("-H,--header", o.headers, "Request header 'Name: value' for -u runs (repeatable)");
+    cmd.add_option("-H,--header", o.headers,
+                   "Request header 'Name: value' for -u runs (repeatable)");
     cmd.add_option("--body", o.body, "Request body for -u runs");
     cmd.add_option("--set", o.sets, "Override a scenario key: key.path=value (repeatable)");
     cmd.add_option("-o,--out", o.out_dir, "Output directory (default results/<name>-<UTC time>)");
-    cmd.add_option("--format", o.formats, "Output formats: json,hlog,md,html,junit,csv,hgrm (default all)")
+    cmd.add_option("--format", o.formats,
+                   "Output formats: json,hlog,md,html,junit,csv,hgrm (default all)")
         ->delimiter(',');
-    cmd.add_flag("-k,--insecure", o.insecure, "https: do not verify the server's certificate (said in the report)");
+    cmd.add_flag("-k,--insecure", o.insecure,
+                 "https: do not verify the server's certificate (said in the report)");
     cmd.add_flag("--no-thresholds", o.no_thresholds,
                  "-u runs without a file: drop the default threshold error_rate < 1%");
     cmd.add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");
@@ -50,9 +56,14 @@ int main(int argc, char** argv) {
     run->callback([&] { exit_code = volley::apps::run_command(run_options); });
 
     std::vector<std::string> validate_files;
-    auto* validate = app.add_subcommand("validate", "Check scenario files (and SLO scenarios) without running them");
-    validate->add_option("files", validate_files, "Scenario YAML files (SLO scenarios of volley slo too)")->required();
-    validate->callback([&] { exit_code = volley::apps::validate_command(validate_files, std::cerr); });
+    auto* validate = app.add_subcommand(
+        "validate", "Check scenario files (and SLO scenarios) without running them");
+    validate
+        ->add_option("files", validate_files,
+                     "Scenario YAML files (SLO scenarios of volley slo too)")
+        ->required();
+    validate->callback(
+        [&] { exit_code = volley::apps::validate_command(validate_files, std::cerr); });
 
     volley::apps::add_report_commands(app, exit_code);
     volley::apps::add_resolver_commands(app, exit_code);

@@ -1,7 +1,7 @@
 #include "apps/record_command.hpp"
 
-#include "replay/record_proxy.hpp"
 #include "apps/run_command.hpp"
+#include "replay/record_proxy.hpp"
 #include "targets/http_target.hpp"
 #include "targets/tls_context.hpp"
 
@@ -51,7 +51,8 @@ ListenAddress parse_listen(const std::string& listen) {
     if (colon == std::string::npos) throw std::invalid_argument("expected HOST:PORT");
     ListenAddress out;
     out.host = listen.substr(0, colon);
-    if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']') out.host = out.host.substr(1, out.host.size() - 2);
+    if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']')
+        out.host = out.host.substr(1, out.host.size() - 2);
     const std::string port_text = listen.substr(colon + 1);
     try {
         std::size_t used = 0;
@@ -68,16 +69,22 @@ ListenAddress parse_listen(const std::string& listen) {
 // std::invalid_argument with the message for the user.
 void check_tls_options(const RecordOptions& options, const targets::ParsedUrl& upstream) {
     if (options.tls_cert.empty() != options.tls_key.empty())
-        throw std::invalid_argument(options.tls_cert.empty() ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key");
+        throw std::invalid_argument(options.tls_cert.empty() ? "--tls-key needs --tls-cert"
+                                                             : "--tls-cert needs --tls-key");
     if (!upstream.tls && options.insecure)
-        throw std::invalid_argument("--insecure applies to https:// upstreams only; " + options.upstream + " is plain http");
+        throw std::invalid_argument("--insecure applies to https:// upstreams only; " +
+                                    options.upstream + " is plain http");
     if (!upstream.tls && !options.ca_file.empty())
-        throw std::invalid_argument("--ca-file applies to https:// upstreams only; " + options.upstream + " is plain http");
+        throw std::invalid_argument("--ca-file applies to https:// upstreams only; " +
+                                    options.upstream + " is plain http");
     if (options.insecure && !options.ca_file.empty())
-        throw std::invalid_argument("--insecure skips certificate verification, so --ca-file would not be used; give one of them");
-    for (const auto& [flag, path] : {std::pair<std::string, std::string>{"--tls-cert", options.tls_cert},
-                                     {"--tls-key", options.tls_key},
-                                     {"--ca-file", options.ca_file}}) {
+        throw std::invalid_argument(
+            "--insecure skips certificate verification, so --ca-file would not be used; give one "
+            "of them");
+    for (const auto& [flag, path] :
+         {std::pair<std::string, std::string>{"--tls-cert", options.tls_cert},
+          {"--tls-key", options.tls_key},
+          {"--ca-file", options.ca_file}}) {
         if (path.empty()) continue;
         if (const auto problem = unreadable_file(path); !problem.empty())
             throw std::invalid_argument(fmt::format("{} {}: {}", flag, path, problem));
@@ -112,14 +119,16 @@ int record_command(const RecordOptions& options) {
             upstream.tls.emplace(targets::make_tls_client_context(tls));
             upstream.verify_name = !options.insecure;
         }
-        if (!options.tls_cert.empty()) client_tls.emplace(replay::make_tls_server_context(options.tls_cert, options.tls_key));
+        if (!options.tls_cert.empty())
+            client_tls.emplace(replay::make_tls_server_context(options.tls_cert, options.tls_key));
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitUsage;
     }
     if (options.insecure) {
         std::cerr << fmt::format(
-            "WARNING: --insecure: the certificate of {}:{} is NOT verified; anyone on the way to it can read and change "
+            "WARNING: --insecure: the certificate of {}:{} is NOT verified; anyone on the way to "
+            "it can read and change "
             "the traffic being recorded\n",
             upstream.url.host, upstream.url.port);
     }
@@ -142,15 +151,19 @@ int record_command(const RecordOptions& options) {
         acceptor.set_option(tcp::acceptor::reuse_address(true));
         acceptor.bind(endpoint);
         acceptor.listen();
-        proxy = std::make_unique<replay::RecordProxy>(io, std::move(acceptor), std::move(upstream), std::move(client_tls), *writer);
+        proxy = std::make_unique<replay::RecordProxy>(io, std::move(acceptor), std::move(upstream),
+                                                      std::move(client_tls), *writer);
     } catch (const std::exception& e) {
-        std::cerr << "error: cannot listen on " << options.listen << " for " << options.upstream << ": " << e.what() << "\n";
+        std::cerr << "error: cannot listen on " << options.listen << " for " << options.upstream
+                  << ": " << e.what() << "\n";
         return kExitCannotRun;
     }
     const auto local = proxy->local_endpoint();
     if (!options.quiet) {
-        std::cout << fmt::format("recording {}:{}{} -> {} into {} (Ctrl-C to stop)", local.address().to_string(),
-                                 local.port(), options.tls_cert.empty() ? "" : " (TLS)", options.upstream, options.output)
+        std::cout << fmt::format("recording {}:{}{} -> {} into {} (Ctrl-C to stop)",
+                                 local.address().to_string(), local.port(),
+                                 options.tls_cert.empty() ? "" : " (TLS)", options.upstream,
+                                 options.output)
                   << std::endl;
     }
 
@@ -180,7 +193,9 @@ int record_command(const RecordOptions& options) {
     }
     if (!options.quiet) {
         std::cout << fmt::format("{} request(s) recorded in {}", recorded, options.output);
-        if (handshake_failures > 0) std::cout << fmt::format("; {} client(s) dropped after a failed TLS handshake", handshake_failures);
+        if (handshake_failures > 0)
+            std::cout << fmt::format("; {} client(s) dropped after a failed TLS handshake",
+                                     handshake_failures);
         std::cout << std::endl;
     }
     return kExitPass;

@@ -14,12 +14,12 @@ namespace volley::apps {
 
 struct RecordOptions {
     std::string listen = "127.0.0.1:8079";  // HOST:PORT; port 0 = any free port (printed)
-    std::string upstream;                    // http[s]://host[:port][/prefix]
-    std::string output;                      // .gor, or .gor.gz for a gzip capture
-    std::string tls_cert;                    // PEM certificate chain: listen with TLS (needs tls_key)
-    std::string tls_key;                     // PEM private key of tls_cert
-    std::string ca_file;                     // https upstream: trust these PEM certificates, not the system's
-    bool insecure = false;                   // https upstream: do not verify its certificate
+    std::string upstream;                   // http[s]://host[:port][/prefix]
+    std::string output;                     // .gor, or .gor.gz for a gzip capture
+    std::string tls_cert;   // PEM certificate chain: listen with TLS (needs tls_key)
+    std::string tls_key;    // PEM private key of tls_cert
+    std::string ca_file;    // https upstream: trust these PEM certificates, not the system's
+    bool insecure = false;  // https upstream: do not verify its certificate
     bool quiet = false;
 };
 

@@ -16,7 +16,8 @@ namespace volley::apps {
 struct ReplayOptions {
     std::string file;  // the capture, or a scenario (.yaml/.yml) with a replay section
     std::optional<std::string> url;
-    std::optional<std::string> format;  // gor | har | combined | jsonl (default: from the extension)
+    std::optional<std::string>
+        format;  // gor | har | combined | jsonl (default: from the extension)
     std::optional<double> speed;
     std::optional<std::size_t> loop;
     std::optional<std::size_t> threads;
@@ -25,8 +26,8 @@ struct ReplayOptions {
     std::vector<std::string> routes;  // path patterns, each names its requests
     bool strict = false;
     bool per_connection = false;
-    bool insecure = false;            // -k: TLS certificate verification off
-    std::vector<std::string> sets;    // key.path=value
+    bool insecure = false;          // -k: TLS certificate verification off
+    std::vector<std::string> sets;  // key.path=value
     std::optional<std::string> out_dir;
     std::vector<std::string> output_formats;
     bool quiet = false;

@@ -45,8 +45,10 @@ int report_command(const ReportOptions& o) {
 int compare_command(const CompareOptions& o) {
     try {
         const double limit = parse_percent_flag("--max-regression", o.max_regression);
-        const auto result = reports::compare_runs(reports::read_summary(o.base), reports::read_summary(o.fresh), limit);
-        std::cout << (o.markdown ? reports::render_compare_markdown(result) : reports::render_compare_console(result));
+        const auto result = reports::compare_runs(reports::read_summary(o.base),
+                                                  reports::read_summary(o.fresh), limit);
+        std::cout << (o.markdown ? reports::render_compare_markdown(result)
+                                 : reports::render_compare_console(result));
         return result.regressed() ? kExitThresholdFailed : kExitPass;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
@@ -58,19 +60,29 @@ int compare_command(const CompareOptions& o) {
 
 void add_report_commands(CLI::App& app, int& exit_code) {
     auto report_options = std::make_shared<ReportOptions>();
-    auto* report = app.add_subcommand("report", "Re-render the reports of a saved run from its summary.json");
-    report->add_option("dir", report_options->dir, "Run directory (holds summary.json)")->required();
-    report->add_option("--format", report_options->formats, "Formats: md,html,junit,csv,hgrm (default all; hgrm when latency.hlog is there)")->delimiter(',');
-    report->add_flag("--latency", report_options->latency, "Print the full latency percentile spectrum");
+    auto* report =
+        app.add_subcommand("report", "Re-render the reports of a saved run from its summary.json");
+    report->add_option("dir", report_options->dir, "Run directory (holds summary.json)")
+        ->required();
+    report
+        ->add_option(
+            "--format", report_options->formats,
+            "Formats: md,html,junit,csv,hgrm (default all; hgrm when latency.hlog is there)")
+        ->delimiter(',');
+    report->add_flag("--latency", report_options->latency,
+                     "Print the full latency percentile spectrum");
     report->callback([report_options, &exit_code] { exit_code = report_command(*report_options); });
 
     auto compare_options = std::make_shared<CompareOptions>();
     auto* compare = app.add_subcommand("compare", "Compare two saved runs; exit 99 on regression");
     compare->add_option("base", compare_options->base, "Baseline run directory")->required();
     compare->add_option("new", compare_options->fresh, "New run directory")->required();
-    compare->add_option("--max-regression", compare_options->max_regression, "Allowed worsening, a percentage such as 10% (the default)");
-    compare->add_flag("--markdown", compare_options->markdown, "Print Markdown instead of the console table");
-    compare->callback([compare_options, &exit_code] { exit_code = compare_command(*compare_options); });
+    compare->add_option("--max-regression", compare_options->max_regression,
+                        "Allowed worsening, a percentage such as 10% (the default)");
+    compare->add_flag("--markdown", compare_options->markdown,
+                      "Print Markdown instead of the console table");
+    compare->callback(
+        [compare_options, &exit_code] { exit_code = compare_command(*compare_options); });
 }
 
 }  // namespace volley::apps

@@ -36,8 +36,10 @@ struct DataOptions {
 };
 
 void add_data_options(CLI::App& cmd, DataOptions& d) {
-    d.entities_opt = cmd.add_option("--entities", d.entities, "Generated tree: entities (default 100000)");
-    auto* fanout = cmd.add_option("--fanout", d.fanout, "Generated tree: children per entity (default 10)");
+    d.entities_opt =
+        cmd.add_option("--entities", d.entities, "Generated tree: entities (default 100000)");
+    auto* fanout =
+        cmd.add_option("--fanout", d.fanout, "Generated tree: children per entity (default 10)");
     auto* depth = cmd.add_option("--depth", d.depth, "Generated tree: maximum levels (default 6)");
     d.seed_opt = cmd.add_flag("--seed-fixture", d.seed_fixture,
                               "Load the small geographic seed (World, 3 continents, 6 countries)");
@@ -113,11 +115,14 @@ int run_refresh(const std::string& url, const std::string& schema) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto generation = resolver::pg_refresh_views(pg_options(url, schema));
         const double ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        const char* verdict = ms <= 850 ? "meets target" : ms < 1000 ? "WARNING: misses the 850 ms target"
-                                                                     : "FAILED: over the 1000 ms gate";
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+        const char* verdict = ms <= 850   ? "meets target"
+                              : ms < 1000 ? "WARNING: misses the 850 ms target"
+                                          : "FAILED: over the 1000 ms gate";
         std::cout << fmt::format(
-            "refresh_hierarchy_views(): {:.1f} ms wall clock (generation {}); SLO target <= 850 ms, "
+            "refresh_hierarchy_views(): {:.1f} ms wall clock (generation {}); SLO target <= 850 "
+            "ms, "
             "gate < 1000 ms: {}\n",
             ms, generation, verdict);
         return exit_ok;
@@ -148,12 +153,15 @@ resolver::ResolverConfig::Backend serve_backend(const ServeOptions& s) {
     const std::string backend = s.backend.value_or(postgres_flags ? "postgres" : "embedded");
     if (backend == "embedded") {
         if (!s.postgres.empty())
-            throw std::invalid_argument("--backend embedded and --postgres contradict each other: the embedded backend "
-                                        "generates its tree in memory; drop --backend embedded to serve from PostgreSQL");
-        if (!s.schema.empty()) throw std::invalid_argument("--schema applies to --backend postgres");
+            throw std::invalid_argument(
+                "--backend embedded and --postgres contradict each other: the embedded backend "
+                "generates its tree in memory; drop --backend embedded to serve from PostgreSQL");
+        if (!s.schema.empty())
+            throw std::invalid_argument("--schema applies to --backend postgres");
         return resolver::ResolverConfig::Backend::embedded;
     }
-    if (s.postgres.empty()) throw std::invalid_argument("--backend postgres needs --postgres postgresql://…");
+    if (s.postgres.empty())
+        throw std::invalid_argument("--backend postgres needs --postgres postgresql://…");
     return resolver::ResolverConfig::Backend::postgres;
 }
 
@@ -219,7 +227,8 @@ int run_serve(const ServeOptions& s, const DataOptions& d) {
 }  // namespace
 
 void add_resolver_commands(CLI::App& app, int& exit_code) {
-    auto* resolver_cmd = app.add_subcommand("resolver", "The four-tier ancestor resolver (serve, init, refresh)");
+    auto* resolver_cmd =
+        app.add_subcommand("resolver", "The four-tier ancestor resolver (serve, init, refresh)");
     resolver_cmd->require_subcommand(1);
 
     // init
@@ -241,7 +250,8 @@ void add_resolver_commands(CLI::App& app, int& exit_code) {
     auto* refresh = resolver_cmd->add_subcommand(
         "refresh", "Run refresh_hierarchy_views() and print its measured duration");
     refresh->add_option("--postgres", *refresh_url, "postgresql://user@host:port/db")->required();
-    refresh->add_option("--schema", *refresh_schema, "PostgreSQL schema to use (default: search_path)");
+    refresh->add_option("--schema", *refresh_schema,
+                        "PostgreSQL schema to use (default: search_path)");
     refresh->callback([&exit_code, refresh_url, refresh_schema] {
         exit_code = run_refresh(*refresh_url, *refresh_schema);
     });
@@ -249,24 +259,32 @@ void add_resolver_commands(CLI::App& app, int& exit_code) {
     // serve
     auto serve_opts = std::make_shared<ServeOptions>();
     auto serve_data = std::make_shared<DataOptions>();
-    auto* serve = resolver_cmd->add_subcommand("serve", "Serve the resolver over HTTP until SIGINT/SIGTERM");
+    auto* serve =
+        resolver_cmd->add_subcommand("serve", "Serve the resolver over HTTP until SIGINT/SIGTERM");
     serve->add_option("--listen", serve_opts->listen, "HOST:PORT (default 127.0.0.1:8080)");
-    serve->add_option("--backend", serve_opts->backend, "embedded or postgres (default: postgres with --postgres, else embedded)")
+    serve
+        ->add_option("--backend", serve_opts->backend,
+                     "embedded or postgres (default: postgres with --postgres, else embedded)")
         ->check(CLI::IsMember({"embedded", "postgres"}));
-    serve->add_option("--postgres", serve_opts->postgres, "postgresql://...: serve from PostgreSQL (implies --backend postgres)");
+    serve->add_option("--postgres", serve_opts->postgres,
+                      "postgresql://...: serve from PostgreSQL (implies --backend postgres)");
     serve->add_option("--schema", serve_opts->schema, "PostgreSQL schema (default: search_path)");
     serve->add_option("--redis", serve_opts->redis, "redis://host:port: L2 on Redis");
-    serve->add_option("--l2", serve_opts->l2, "auto (Redis if --redis, else embedded map), embedded, redis, off")
+    serve
+        ->add_option("--l2", serve_opts->l2,
+                     "auto (Redis if --redis, else embedded map), embedded, redis, off")
         ->check(CLI::IsMember({"auto", "embedded", "redis", "off"}));
-    serve->add_option("--instances", serve_opts->instances, "Resolver instances sharing L2 (default 1)");
-    serve->add_option("--threads", serve_opts->threads, "HTTP threads (default: cores, at least 2)");
+    serve->add_option("--instances", serve_opts->instances,
+                      "Resolver instances sharing L2 (default 1)");
+    serve->add_option("--threads", serve_opts->threads,
+                      "HTTP threads (default: cores, at least 2)");
     serve->add_option("--l1-size", serve_opts->l1_size, "L1 entries per instance (default 1000)");
     serve->add_flag("--no-l3", serve_opts->no_l3, "Disable the view tier (misses go to L4)");
-    serve->add_flag("!--no-migrate", serve_opts->migrate, "Do not apply migrations at start (postgres)");
+    serve->add_flag("!--no-migrate", serve_opts->migrate,
+                    "Do not apply migrations at start (postgres)");
     add_data_options(*serve, *serve_data);
-    serve->callback([&exit_code, serve_opts, serve_data] {
-        exit_code = run_serve(*serve_opts, *serve_data);
-    });
+    serve->callback(
+        [&exit_code, serve_opts, serve_data] { exit_code = run_serve(*serve_opts, *serve_data); });
 }
 
 }  // namespace volley::apps

@@ -20,22 +20,22 @@ using pipeline::kExitUsage;
 struct RunOptions {
     std::optional<std::string> scenario_file;
     std::optional<std::string> url;
-    std::optional<std::string> rate;         // "2000", "2000/s", "6000/m"
-    std::optional<std::string> duration;     // "30s"
+    std::optional<std::string> rate;      // "2000", "2000/s", "6000/m"
+    std::optional<std::string> duration;  // "30s"
     std::optional<std::string> warmup;
     std::optional<std::size_t> connections;
     std::optional<std::size_t> vus;
     std::optional<std::size_t> threads;
     std::optional<std::string> method;
-    std::vector<std::string> headers;        // "Name: value"
+    std::vector<std::string> headers;  // "Name: value"
     std::optional<std::string> body;
-    std::vector<std::string> sets;           // key.path=value
+    std::vector<std::string> sets;  // key.path=value
     std::optional<std::string> out_dir;
     std::vector<std::string> formats;
     bool quiet = false;
     bool latency_spectrum = false;
-    bool insecure = false;        // -k: TLS certificate verification off
-    bool no_thresholds = false;   // a quick run without its default threshold
+    bool insecure = false;       // -k: TLS certificate verification off
+    bool no_thresholds = false;  // a quick run without its default threshold
 };
 
 // The threshold a quick run (-u without a scenario file) gets unless --no-thresholds or a

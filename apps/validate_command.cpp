@@ -1,8 +1,8 @@
 #include "apps/validate_command.hpp"
 
 #include "apps/run_command.hpp"
-#include "slo/slo_scenario.hpp"
 #include "scenarios/language/loader.hpp"
+#include "slo/slo_scenario.hpp"
 
 #include <fmt/format.h>
 
@@ -25,11 +25,12 @@ bool validate_slo(const std::string& file, const std::string& text, std::ostream
         args.file = file;
         const slo::SloSetup setup = slo::plan_slo_phases(text, args);
         const auto& s = setup.settings;
-        out << fmt::format("{}: ok (slo: {}, phases {}, {}, {})\n", file, setup.cold.name, describe_phase(s.cold),
-                           describe_phase(s.warm), describe_phase(s.mixed));
+        out << fmt::format("{}: ok (slo: {}, phases {}, {}, {})\n", file, setup.cold.name,
+                           describe_phase(s.cold), describe_phase(s.warm), describe_phase(s.mixed));
         return true;
     } catch (const scenarios::ScenarioError& error) {
-        for (const auto& diagnostic : error.diagnostics()) out << scenarios::format_diagnostic(diagnostic) << '\n';
+        for (const auto& diagnostic : error.diagnostics())
+            out << scenarios::format_diagnostic(diagnostic) << '\n';
     } catch (const std::exception& error) {
         out << fmt::format("{}: {}\n", file, error.what());
     }

@@ -42,10 +42,9 @@ int checked_significant_figures(std::int64_t lowest, std::int64_t highest, int f
                                     std::to_string(lowest));
     }
     if (highest / 2 < lowest) {
-        throw std::invalid_argument("HdrHistogram: highest_trackable_value (" +
-                                    std::to_string(highest) +
-                                    ") must be >= 2 * lowest_discernible_value (" +
-                                    std::to_string(lowest) + ")");
+        throw std::invalid_argument(
+            "HdrHistogram: highest_trackable_value (" + std::to_string(highest) +
+            ") must be >= 2 * lowest_discernible_value (" + std::to_string(lowest) + ")");
     }
     if (figures < 1 || figures > 5) {
         throw std::invalid_argument("HdrHistogram: significant_figures must be in 1..5, got " +
@@ -127,8 +126,8 @@ bool HdrHistogram::same_layout(const HdrHistogram& other) const {
 }
 
 void HdrHistogram::add(const HdrHistogram& other) {
-    const std::int64_t highest_recordable = highest_equivalent_value(
-        value_from_index(counts_.size() - 1));
+    const std::int64_t highest_recordable =
+        highest_equivalent_value(value_from_index(counts_.size() - 1));
     if (other.max() > highest_recordable) {
         throw std::out_of_range("HdrHistogram::add: other's max " + std::to_string(other.max()) +
                                 " exceeds the highest recordable value " +
@@ -152,8 +151,7 @@ void HdrHistogram::add(const HdrHistogram& other) {
     end_time_ms = std::max(end_time_ms, other.end_time_ms);
 }
 
-void HdrHistogram::add_while_correcting(const HdrHistogram& other,
-                                        std::int64_t expected_interval) {
+void HdrHistogram::add_while_correcting(const HdrHistogram& other, std::int64_t expected_interval) {
     for (std::size_t i = 0; i < other.counts_.size(); ++i) {
         if (other.counts_[i] == 0) continue;
         record_corrected_fitting(other.highest_equivalent_value(other.value_from_index(i)),
@@ -221,10 +219,8 @@ double HdrHistogram::stddev() const {
 std::int64_t HdrHistogram::value_at_percentile(double percentile) const {
     if (total_count_ == 0) return 0;
     // §6.1: one ulp below p, clamped; NaN behaves as in Java (target count 1).
-    const double requested =
-        std::min(std::max(std::nextafter(percentile, -std::numeric_limits<double>::infinity()),
-                          0.0),
-                 100.0);
+    const double requested = std::min(
+        std::max(std::nextafter(percentile, -std::numeric_limits<double>::infinity()), 0.0), 100.0);
     const double wanted = std::ceil((requested * static_cast<double>(total_count_)) / 100.0);
     std::int64_t count_at_percentile = total_count_;
     if (std::isnan(wanted)) {
@@ -246,8 +242,8 @@ std::int64_t HdrHistogram::value_at_percentile(double percentile) const {
 
 double HdrHistogram::percentile_at_or_below(std::int64_t value) const {
     if (total_count_ == 0) return 100.0;
-    const std::size_t last = std::min(counts_index(std::max<std::int64_t>(value, 0)),
-                                      counts_.size() - 1);
+    const std::size_t last =
+        std::min(counts_index(std::max<std::int64_t>(value, 0)), counts_.size() - 1);
     std::int64_t running = 0;
     for (std::size_t i = 0; i <= last; ++i) running += counts_[i];
     return (100.0 * static_cast<double>(running)) / static_cast<double>(total_count_);
@@ -286,8 +282,8 @@ std::int64_t HdrHistogram::next_non_equivalent_value(std::int64_t value) const {
 }
 
 std::int64_t HdrHistogram::highest_equivalent_value(std::int64_t value) const {
-    return static_cast<std::int64_t>(
-        static_cast<std::uint64_t>(next_non_equivalent_value(value)) - 1U);
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(next_non_equivalent_value(value)) -
+                                     1U);
 }
 
 std::int64_t HdrHistogram::median_equivalent_value(std::int64_t value) const {
@@ -296,9 +292,8 @@ std::int64_t HdrHistogram::median_equivalent_value(std::int64_t value) const {
 
 void HdrHistogram::set_count_at_index(std::size_t index, std::int64_t count) {
     if (index >= counts_.size()) {
-        throw std::out_of_range("HdrHistogram::set_count_at_index: index " +
-                                std::to_string(index) + " >= counts length " +
-                                std::to_string(counts_.size()));
+        throw std::out_of_range("HdrHistogram::set_count_at_index: index " + std::to_string(index) +
+                                " >= counts length " + std::to_string(counts_.size()));
     }
     if (count < 0) {
         throw std::invalid_argument("HdrHistogram::set_count_at_index: negative count");

@@ -73,7 +73,9 @@ public:
     [[nodiscard]] std::int64_t unit_magnitude_mask() const { return unit_magnitude_mask_; }
     [[nodiscard]] std::int64_t sub_bucket_count() const { return sub_bucket_count_; }
     [[nodiscard]] std::int64_t sub_bucket_half_count() const { return sub_bucket_half_count_; }
-    [[nodiscard]] int sub_bucket_half_count_magnitude() const { return sub_bucket_half_count_magnitude_; }
+    [[nodiscard]] int sub_bucket_half_count_magnitude() const {
+        return sub_bucket_half_count_magnitude_;
+    }
     [[nodiscard]] std::int64_t sub_bucket_mask() const { return sub_bucket_mask_; }
     [[nodiscard]] int bucket_count() const { return bucket_count_; }
     [[nodiscard]] int leading_zero_count_base() const { return leading_zero_count_base_; }
@@ -92,9 +94,9 @@ public:
     [[nodiscard]] std::size_t counts_index(std::int64_t value) const {
         const int bucket = bucket_index(value);
         const std::int64_t sub_bucket = value >> (bucket + unit_magnitude_);
-        return static_cast<std::size_t>((static_cast<std::int64_t>(bucket + 1)
-                                         << sub_bucket_half_count_magnitude_) +
-                                        (sub_bucket - sub_bucket_half_count_));
+        return static_cast<std::size_t>(
+            (static_cast<std::int64_t>(bucket + 1) << sub_bucket_half_count_magnitude_) +
+            (sub_bucket - sub_bucket_half_count_));
     }
     [[nodiscard]] std::int64_t value_from_index(std::size_t index) const;
     [[nodiscard]] std::int64_t size_of_equivalent_value_range(std::int64_t value) const;

@@ -23,12 +23,14 @@ enum class Outcome : std::uint8_t {
 inline constexpr std::size_t kOutcomeCount = 11;
 
 inline constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames = {
-    "ok",    "http_4xx",  "http_5xx",       "timeout",   "connect_error",
-    "reset", "tls_error", "protocol_error", "not_found", "dropped",  "cancelled"};
+    "ok",        "http_4xx",       "http_5xx",  "timeout", "connect_error", "reset",
+    "tls_error", "protocol_error", "not_found", "dropped", "cancelled"};
 
 // Dropped and cancelled requests got no answer from the target: they are neither successes nor
 // errors, and their (non-)response times are not in any histogram.
-constexpr bool is_answered(Outcome outcome) { return outcome != Outcome::dropped && outcome != Outcome::cancelled; }
+constexpr bool is_answered(Outcome outcome) {
+    return outcome != Outcome::dropped && outcome != Outcome::cancelled;
+}
 
 constexpr std::string_view outcome_name(Outcome outcome) {
     return kOutcomeNames[static_cast<std::size_t>(outcome)];

@@ -30,12 +30,15 @@ std::uint64_t RequestStats::errors() const {
 
 void IntervalStats::add(const IntervalStats& other) {
     if (per_request.size() < other.per_request.size()) per_request.resize(other.per_request.size());
-    for (std::size_t i = 0; i < other.per_request.size(); ++i) per_request[i].add(other.per_request[i]);
+    for (std::size_t i = 0; i < other.per_request.size(); ++i)
+        per_request[i].add(other.per_request[i]);
     schedule_lag.add(other.schedule_lag);
     connection_wait.add(other.connection_wait);
     sent += other.sent;
-    for (std::size_t i = 0; i < status_counts.size(); ++i) status_counts[i] += other.status_counts[i];
-    for (const auto& sample : other.error_samples) note_error(sample.outcome, sample.detail, sample.count);
+    for (std::size_t i = 0; i < status_counts.size(); ++i)
+        status_counts[i] += other.status_counts[i];
+    for (const auto& sample : other.error_samples)
+        note_error(sample.outcome, sample.detail, sample.count);
 }
 
 void IntervalStats::note_error(Outcome outcome, std::string_view detail, std::uint64_t count) {
@@ -45,7 +48,8 @@ void IntervalStats::note_error(Outcome outcome, std::string_view detail, std::ui
             return;
         }
     }
-    if (error_samples.size() < kErrorSampleLimit) error_samples.push_back({outcome, std::string(detail), count});
+    if (error_samples.size() < kErrorSampleLimit)
+        error_samples.push_back({outcome, std::string(detail), count});
 }
 
 void IntervalStats::reset() {

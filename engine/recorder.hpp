@@ -18,13 +18,14 @@ namespace volley::engine {
 struct RequestStats {
     HdrHistogram response_time = HdrHistogram::latency_ns();  // completion - intended start, ns
     HdrHistogram service_time = HdrHistogram::latency_ns();   // completion - actual send, ns
-    OutcomeCounts outcomes{};                                  // includes `dropped`
+    OutcomeCounts outcomes{};                                 // includes `dropped`
     std::array<std::uint64_t, kTierSlots> served_by{};        // [0] = no tier reported
 
     void add(const RequestStats& other);
     void reset();
-    [[nodiscard]] std::uint64_t completed() const;  // answered: every outcome but dropped and cancelled
-    [[nodiscard]] std::uint64_t errors() const;     // completed minus ok
+    [[nodiscard]] std::uint64_t completed()
+        const;  // answered: every outcome but dropped and cancelled
+    [[nodiscard]] std::uint64_t errors() const;  // completed minus ok
 };
 
 // One distinct error message and how often it was seen (IntervalStats::error_samples).
@@ -49,7 +50,7 @@ struct IntervalStats {
     // Time a sent request waited for a free connection (slot): actual send - when the worker got
     // to it, ns; 0 for a request that found a free slot at once. One value per sent request.
     HdrHistogram connection_wait = HdrHistogram::latency_ns();
-    std::uint64_t sent = 0;                                  // requests handed to the target
+    std::uint64_t sent = 0;                                   // requests handed to the target
     std::array<std::uint64_t, kStatusSlots> status_counts{};  // answered requests by HTTP status
     std::vector<ErrorSample> error_samples;                   // first distinct error messages
 

@@ -129,17 +129,21 @@ public:
         // all finished before its end timer ran its whole schedule: it measured the planned
         // length. A custom schedule (replay) that ran out ends with its last completion.
         Nanos stopped = interval_start_;
-        if (stop_at_) stopped = std::min(*stop_at_, interval_start_);
-        else if (scheduled_.count() > 0) stopped = spec_.warmup + scheduled_;
+        if (stop_at_)
+            stopped = std::min(*stop_at_, interval_start_);
+        else if (scheduled_.count() > 0)
+            stopped = spec_.warmup + scheduled_;
         result_.measured = std::max(Nanos{0}, stopped - measure_start_);
         result_.drain = std::max(Nanos{0}, interval_start_ - std::max(stopped, measure_start_));
         if (!result_.closed_model && result_.measured.count() > 0) {
-            result_.expected_requests = expected_requests_between(open_, measure_start_, measure_start_ + result_.measured);
+            result_.expected_requests =
+                expected_requests_between(open_, measure_start_, measure_start_ + result_.measured);
             result_.target_rps = result_.expected_requests / seconds(result_.measured);
         }
         const auto wall_now = std::chrono::system_clock::now();
-        result_.started_at = wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                            clock_->now() - measure_start_);
+        result_.started_at =
+            wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                           clock_->now() - measure_start_);
         for (const auto& row : result_.intervals) result_.cpu_seconds += row.cpu_seconds;
         return std::move(result_);
     }
@@ -148,7 +152,8 @@ private:
     struct WorkerSlot {
         std::unique_ptr<boost::asio::io_context> own_io;  // threaded runs
         boost::asio::io_context* io = nullptr;
-        std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard;
+        std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+            guard;
         std::unique_ptr<Worker> worker;
         std::unique_ptr<IntervalStats> spare;
         std::thread thread;
@@ -160,7 +165,8 @@ private:
         const auto* closed = std::get_if<ClosedProfile>(&spec_.profile);
         if (closed) {
             if (closed->vus == 0) throw std::invalid_argument("vus must be at least 1");
-            if (closed->duration.count() <= 0) throw std::invalid_argument("duration must be positive");
+            if (closed->duration.count() <= 0)
+                throw std::invalid_argument("duration must be positive");
             threads = std::min(threads, closed->vus);
             scheduled_ = closed->duration;
             result_.closed_model = true;
@@ -170,14 +176,16 @@ private:
             // A custom schedule (replay) brings its own timeline and may have no profile.
             if (open.stages.empty() && !inputs_.make_schedule)
                 throw std::invalid_argument("the load profile has no stages");
-            if (spec_.connections == 0) throw std::invalid_argument("connections must be at least 1");
+            if (spec_.connections == 0)
+                throw std::invalid_argument("connections must be at least 1");
             threads = std::min(threads, spec_.connections);
             scheduled_ = total_duration(open);
             open_ = with_warmup(open, spec_.warmup);
             result_.slots = spec_.connections;
         }
         const std::size_t max_in_flight =
-            spec_.max_in_flight > 0 ? spec_.max_in_flight : std::max<std::size_t>(10000, 10 * spec_.connections);
+            spec_.max_in_flight > 0 ? spec_.max_in_flight
+                                    : std::max<std::size_t>(10000, 10 * spec_.connections);
         for (std::size_t i = 0; i < threads; ++i) {
             WorkerSlot slot;
             if (shared_io_) {
@@ -204,7 +212,8 @@ private:
             } else {
                 config.slots = share_of(spec_.connections, threads, i);
                 const std::size_t in_flight_share = share_of(max_in_flight, threads, i);
-                config.queue_limit = in_flight_share > config.slots ? in_flight_share - config.slots : 0;
+                config.queue_limit =
+                    in_flight_share > config.slots ? in_flight_share - config.slots : 0;
                 schedule = inputs_.make_schedule
                                ? inputs_.make_schedule(i, threads)
                                : std::make_unique<ProfileSchedule>(open_, i, threads, spec_.seed);
@@ -263,12 +272,13 @@ private:
         for (auto& slot : workers_) {
             boost::asio::post(*slot.io, [this, &slot, final_interval] {
                 auto full = slot.worker->swap_interval(std::move(slot.spare));
-                boost::asio::post(control_, [this, &slot, final_interval, full = std::move(full)]() mutable {
-                    merged_.add(*full);
-                    full->reset();
-                    slot.spare = std::move(full);
-                    if (--pending_ == 0) publish(final_interval);
-                });
+                boost::asio::post(control_,
+                                  [this, &slot, final_interval, full = std::move(full)]() mutable {
+                                      merged_.add(*full);
+                                      full->reset();
+                                      slot.spare = std::move(full);
+                                      if (--pending_ == 0) publish(final_interval);
+                                  });
             });
         }
     }
@@ -293,7 +303,8 @@ private:
             const Nanos rel_start = interval_start_ - measure_start_;
             const Nanos rel_end = end - measure_start_;
             const bool draining = stop_at_.has_value() && *stop_at_ < end;
-            IntervalReport report{result_.intervals.size(), rel_start, rel_end, merged_, target, cpu_used, draining};
+            IntervalReport report{
+                result_.intervals.size(), rel_start, rel_end, merged_, target, cpu_used, draining};
             // A last interval shorter than half an interval joins the one before: a few
             // completions over a few milliseconds would read as a rate spike.
             const bool merge_into_previous = final_interval && !result_.intervals.empty() &&
@@ -302,10 +313,12 @@ private:
             if (merge_into_previous) {
                 previous_.add(merged_);
                 const double cpu_total = result_.intervals.back().cpu_seconds + cpu_used;
-                result_.intervals.back() = make_row(previous_, previous_start_ - measure_start_, rel_end,
-                                                    target_between(previous_start_, end), cpu_total);
+                result_.intervals.back() =
+                    make_row(previous_, previous_start_ - measure_start_, rel_end,
+                             target_between(previous_start_, end), cpu_total);
             } else {
-                result_.intervals.push_back(make_row(merged_, rel_start, rel_end, target, cpu_used));
+                result_.intervals.push_back(
+                    make_row(merged_, rel_start, rel_end, target, cpu_used));
             }
             result_.totals.add(merged_);
             for (auto* listener : inputs_.listeners) {
@@ -376,7 +389,8 @@ private:
                 boost::asio::post(control_, [this, probe, idle] {
                     if (probe != idle_probe_) return;
                     idle_count_ += idle ? 1 : 0;
-                    if (++idle_answers_ == workers_.size() && idle_count_ == workers_.size()) finish_now();
+                    if (++idle_answers_ == workers_.size() && idle_count_ == workers_.size())
+                        finish_now();
                 });
             });
         }

@@ -29,15 +29,15 @@ struct RunSpec {
     std::variant<OpenProfile, ClosedProfile> profile;
     std::vector<std::string> request_names{"default"};
     std::size_t threads = 1;
-    std::size_t connections = 64;     // open model: across all threads (closed model: = vus)
+    std::size_t connections = 64;  // open model: across all threads (closed model: = vus)
     // Open model: sent + queued limit; 0 = the larger of 10000 and 10 x connections. Generous
     // by default: a dropped request leaves the percentiles, so drops must be rare and visible.
     std::size_t max_in_flight = 0;
-    Nanos warmup{0};                  // run, not recorded; precedes the profile
+    Nanos warmup{0};                        // run, not recorded; precedes the profile
     Nanos drain{std::chrono::seconds(10)};  // time in-flight requests get after the schedule ends
     Nanos interval{std::chrono::seconds(1)};
     std::uint64_t seed = 1;
-    bool handle_signals = true;       // SIGINT/SIGTERM: first graceful, second immediate
+    bool handle_signals = true;  // SIGINT/SIGTERM: first graceful, second immediate
 };
 
 // Merged statistics of one interval, handed to listeners on the collector thread.
@@ -46,9 +46,9 @@ struct IntervalReport {
     Nanos start{0};  // since the end of warm-up
     Nanos end{0};
     const IntervalStats& stats;
-    double target_rps = 0;       // profile's mean target over the interval (0 in closed model)
-    double cpu_seconds = 0;      // process CPU used in the interval (user + system)
-    bool draining = false;       // the run stopped scheduling before this interval ended
+    double target_rps = 0;   // profile's mean target over the interval (0 in closed model)
+    double cpu_seconds = 0;  // process CPU used in the interval (user + system)
+    bool draining = false;   // the run stopped scheduling before this interval ended
 };
 
 class IntervalListener {
@@ -60,9 +60,9 @@ public:
 
 // One small row per interval: what summary.json `intervals` holds.
 struct IntervalRow {
-    double t_s = 0;               // interval START, seconds since the end of warm-up
+    double t_s = 0;  // interval START, seconds since the end of warm-up
     double length_s = 0;
-    std::uint64_t requests = 0;   // completed
+    std::uint64_t requests = 0;  // completed
     std::uint64_t errors = 0;
     std::uint64_t dropped = 0;
     double target_rps = 0;
@@ -75,7 +75,13 @@ struct IntervalRow {
 // Why the run stopped scheduling. `source_exhausted`: a request source ran out (a csv feeder in
 // unique mode, a replay input that ended early) before the planned end; RunResult::stop_detail
 // holds the source's reason.
-enum class StopReason { completed, interrupted, interrupted_immediately, aborted, source_exhausted };
+enum class StopReason {
+    completed,
+    interrupted,
+    interrupted_immediately,
+    aborted,
+    source_exhausted
+};
 
 struct RunResult {
     std::vector<std::string> request_names;
@@ -92,11 +98,11 @@ struct RunResult {
     double target_rps = 0;
     double expected_requests = 0;
     std::size_t threads = 1;
-    double cpu_seconds = 0;     // process CPU over the measured part
+    double cpu_seconds = 0;  // process CPU over the measured part
     StopReason stop_reason = StopReason::completed;
-    std::string stop_detail;    // e.g. the aborting threshold
+    std::string stop_detail;  // e.g. the aborting threshold
     bool closed_model = false;
-    std::size_t slots = 0;      // connections (open) or VUs (closed)
+    std::size_t slots = 0;  // connections (open) or VUs (closed)
 };
 
 struct RunInputs {

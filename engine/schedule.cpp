@@ -40,7 +40,8 @@ double expected_requests_between(const OpenProfile& profile, Nanos from, Nanos t
         if (hi > lo && stage.duration.count() > 0) {
             // The rate is linear over the stage: its mean over [lo, hi) is its value at the middle.
             const auto rate_at = [&](Nanos t) {
-                return rate_from + (stage.target_rps - rate_from) * seconds(t - stage_start) / seconds(stage.duration);
+                return rate_from + (stage.target_rps - rate_from) * seconds(t - stage_start) /
+                                       seconds(stage.duration);
             };
             total += (rate_at(lo) + rate_at(hi)) / 2.0 * seconds(hi - lo);
         }
@@ -52,7 +53,8 @@ double expected_requests_between(const OpenProfile& profile, Nanos from, Nanos t
 
 OpenProfile with_warmup(const OpenProfile& profile, Nanos warmup) {
     if (warmup.count() <= 0 || profile.stages.empty()) return profile;
-    const double rate = profile.start_rps > 0 ? profile.start_rps : profile.stages.front().target_rps;
+    const double rate =
+        profile.start_rps > 0 ? profile.start_rps : profile.stages.front().target_rps;
     OpenProfile result = profile;
     result.start_rps = rate;
     result.stages.insert(result.stages.begin(), Stage{warmup, rate});
@@ -63,7 +65,8 @@ double recorded_target_rps(const OpenProfile& profile, Nanos warmup) {
     const Nanos length = total_duration(profile);
     if (length.count() <= 0) return 0.0;
     const Nanos start = std::max(warmup, Nanos{0});
-    return expected_requests_between(with_warmup(profile, start), start, start + length) / seconds(length);
+    return expected_requests_between(with_warmup(profile, start), start, start + length) /
+           seconds(length);
 }
 
 double target_rps_at(const OpenProfile& profile, Nanos t) {

@@ -58,7 +58,7 @@ struct Completion {
         : outcome(outcome_), served_by(served_by_), status(status_), error_detail(error_detail_) {}
 
     Outcome outcome = Outcome::ok;
-    TierIndex served_by = 0;  // 0 when the target reports no tiers
+    TierIndex served_by = 0;   // 0 when the target reports no tiers
     std::uint16_t status = 0;  // HTTP status code of the response, 0 when there was none
     // For errors: why, in a few words a user can act on ("connection refused", "certificate
     // verify failed (self-signed certificate)", "read timeout after 10s"). Valid only during
@@ -80,7 +80,8 @@ public:
     virtual ~TargetSession() = default;
     [[nodiscard]] virtual std::size_t slot_count() const = 0;
     virtual void send(std::size_t slot, const PreparedRequest& request) = 0;
-    // Stop at once: in-flight requests complete (through the sink) as `cancelled`, connections close.
+    // Stop at once: in-flight requests complete (through the sink) as `cancelled`, connections
+    // close.
     virtual void abort_all() = 0;
 };
 
@@ -100,7 +101,8 @@ struct SessionContext {
 class Target {
 public:
     virtual ~Target() = default;
-    [[nodiscard]] virtual std::unique_ptr<TargetSession> open_session(const SessionContext& context) = 0;
+    [[nodiscard]] virtual std::unique_ptr<TargetSession> open_session(
+        const SessionContext& context) = 0;
     // True when completions carry served_by tiers (the report then shows the cache section).
     [[nodiscard]] virtual bool reports_tiers() const { return false; }
     // Free-text lines the report shows about the target (e.g. "TLS verification OFF").

@@ -13,7 +13,8 @@ public:
     explicit SteadyTimer(boost::asio::io_context& io) : timer_(io) {}
     void expires_at(SteadyClock::time_point at) override { timer_.expires_at(at); }
     void async_wait(TimerHandler handler) override {
-        timer_.async_wait([handler = std::move(handler)](const boost::system::error_code& ec) { handler(!ec); });
+        timer_.async_wait(
+            [handler = std::move(handler)](const boost::system::error_code& ec) { handler(!ec); });
     }
     std::size_t cancel() override { return timer_.cancel(); }
 

@@ -88,7 +88,8 @@ void Worker::dispatch_due() {
 // without a slot takes any free one.
 void Worker::dispatch_lane(std::uint64_t lane_id, Arrival arrival, Nanos now) {
     auto& lane = lanes_[lane_id];
-    if (lane.slot && !slots_[*lane.slot].busy) {  // idle and bound: its idle_bound_ entry goes stale
+    if (lane.slot &&
+        !slots_[*lane.slot].busy) {  // idle and bound: its idle_bound_ entry goes stale
         send_on(*lane.slot, arrival, now, lane_id);
         return;
     }
@@ -185,7 +186,8 @@ void Worker::serve_queue(std::size_t slot, Nanos now) {
 
 void Worker::send_on(std::size_t slot, Arrival arrival, Nanos now, std::uint64_t lane) {
     PreparedRequest request;
-    if (source_exhausted_ || !(lane != 0 ? source_->next_in_lane(lane, request) : source_->next(request))) {
+    if (source_exhausted_ ||
+        !(lane != 0 ? source_->next_in_lane(lane, request) : source_->next(request))) {
         source_ran_out();
         forget_waiting();
         free_slots_.push_back(slot);
@@ -279,8 +281,10 @@ void Worker::on_complete(std::size_t slot, const Completion& completion) {
         } else {  // kept for the lane's next arrival until another needs the slot
             state.idle_since = ++idle_sequence_;
             idle_bound_.push_back(IdleBound{slot, state.idle_since});
-            if (idle_bound_.size() > 2 * slots_.size() + 16) {  // stale entries: keep memory bounded
-                std::erase_if(idle_bound_, [this](const IdleBound& entry) { return !still_idle(entry); });
+            if (idle_bound_.size() >
+                2 * slots_.size() + 16) {  // stale entries: keep memory bounded
+                std::erase_if(idle_bound_,
+                              [this](const IdleBound& entry) { return !still_idle(entry); });
             }
         }
     } else if (!queue_.empty()) {
@@ -326,12 +330,14 @@ void Worker::abort() {
     // Waiting arrivals were scheduled but never sent: they count as dropped.
     PreparedRequest discarded;
     for (const Queued& queued : queue_) {
-        if (queued.lane == 0 && source_->next(discarded) && queued.arrival.intended >= config_.record_from)
+        if (queued.lane == 0 && source_->next(discarded) &&
+            queued.arrival.intended >= config_.record_from)
             recorder_.record_dropped(discarded.name_index);
     }
     for (const auto& [lane_id, lane] : lanes_) {
         for (const Arrival& arrival : lane.waiting) {
-            if (source_->next_in_lane(lane_id, discarded) && arrival.intended >= config_.record_from)
+            if (source_->next_in_lane(lane_id, discarded) &&
+                arrival.intended >= config_.record_from)
                 recorder_.record_dropped(discarded.name_index);
         }
     }

@@ -24,18 +24,18 @@ namespace volley::engine {
 struct WorkerConfig {
     std::size_t index = 0;
     std::size_t count = 1;
-    std::size_t slots = 1;          // connections (open) or VUs (closed)
-    std::size_t queue_limit = 0;    // open model: due requests that may wait for a free slot
-    Nanos record_from{0};           // warm-up end: earlier intended starts are not recorded
+    std::size_t slots = 1;        // connections (open) or VUs (closed)
+    std::size_t queue_limit = 0;  // open model: due requests that may wait for a free slot
+    Nanos record_from{0};         // warm-up end: earlier intended starts are not recorded
     std::variant<std::monostate, ClosedProfile> closed;  // set for the closed model
     std::uint64_t seed = 1;
 };
 
 class Worker final : private CompletionSink {
 public:
-    Worker(WorkerConfig config, boost::asio::io_context& io, const RunClock& clock,
-           Target& target, std::unique_ptr<RequestSource> source,
-           std::unique_ptr<Schedule> schedule, std::size_t request_count);
+    Worker(WorkerConfig config, boost::asio::io_context& io, const RunClock& clock, Target& target,
+           std::unique_ptr<RequestSource> source, std::unique_ptr<Schedule> schedule,
+           std::size_t request_count);
     ~Worker() override;
 
     // All of these must run on the worker's thread (post them to its io_context).
@@ -45,7 +45,9 @@ public:
     // Give up on everything still pending: in-flight complete as `cancelled`, queued are dropped.
     void abort();
     // True once scheduling ended and nothing is queued or in flight.
-    [[nodiscard]] bool finished() const { return scheduling_done_ && in_flight_ == 0 && waiting_ == 0; }
+    [[nodiscard]] bool finished() const {
+        return scheduling_done_ && in_flight_ == 0 && waiting_ == 0;
+    }
     // Swaps the active interval for `fresh` (already reset) and returns the filled one.
     std::unique_ptr<IntervalStats> swap_interval(std::unique_ptr<IntervalStats> fresh);
 
@@ -115,10 +117,10 @@ private:
     std::unique_ptr<Timer> open_timer_;
     std::optional<Nanos> next_due_;
     std::uint64_t next_lane_ = 0;
-    std::deque<Queued> queue_;           // arrivals waiting for a free slot (open model)
-    std::size_t waiting_ = 0;            // arrivals not sent yet: lane 0 in queue_ and every Lane::waiting
+    std::deque<Queued> queue_;  // arrivals waiting for a free slot (open model)
+    std::size_t waiting_ = 0;   // arrivals not sent yet: lane 0 in queue_ and every Lane::waiting
     std::unordered_map<std::uint64_t, Lane> lanes_;
-    std::deque<IdleBound> idle_bound_;   // idle slots still bound to their lane, oldest first
+    std::deque<IdleBound> idle_bound_;  // idle slots still bound to their lane, oldest first
     std::uint64_t idle_sequence_ = 0;
     std::vector<std::size_t> free_slots_;
     std::vector<SlotState> slots_;

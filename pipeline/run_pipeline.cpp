@@ -1,8 +1,9 @@
 #include "pipeline/run_pipeline.hpp"
 
+#include "engine/runner.hpp"
 #include "pipeline/exit_codes.hpp"
 #include "pipeline/target_factory.hpp"
-#include "engine/runner.hpp"
+#include "replay/replay_run.hpp"
 #include "reports/analysis.hpp"
 #include "reports/console.hpp"
 #include "reports/progress.hpp"
@@ -11,7 +12,6 @@
 #include "reports/summary_json.hpp"
 #include "reports/thresholds.hpp"
 #include "scenarios/language/loader.hpp"
-#include "replay/replay_run.hpp"
 #include "scenarios/language/request_source.hpp"
 
 #include <fmt/chrono.h>
@@ -28,7 +28,8 @@ namespace {
 // Redraws one progress line on a terminal each interval.
 class ProgressLine final : public engine::IntervalListener {
 public:
-    ProgressLine(double total_s, std::vector<reports::StageMark> stages) : total_s_(total_s), stages_(std::move(stages)) {}
+    ProgressLine(double total_s, std::vector<reports::StageMark> stages)
+        : total_s_(total_s), stages_(std::move(stages)) {}
     ~ProgressLine() override {
         if (drawn_) std::cerr << "\r\x1b[K" << std::flush;
     }
@@ -42,16 +43,19 @@ public:
         state.total_s = total_s_;
         state.achieved_rps = length_s > 0 ? static_cast<double>(all.completed()) / length_s : 0;
         state.target_rps = report.target_rps;
-        if (!all.response_time.empty()) state.p99_ms = static_cast<double>(all.response_time.value_at_percentile(99)) / 1e6;
+        if (!all.response_time.empty())
+            state.p99_ms = static_cast<double>(all.response_time.value_at_percentile(99)) / 1e6;
         state.errors = errors_;
         state.dropped = dropped_;
         for (std::size_t i = 0; i < stages_.size(); ++i) {
             if (state.elapsed_s <= stages_[i].end_s || i + 1 == stages_.size()) {
-                state.stage_label = fmt::format("stage {}/{} -> {:.0f}/s", i + 1, stages_.size(), stages_[i].target_rps);
+                state.stage_label = fmt::format("stage {}/{} -> {:.0f}/s", i + 1, stages_.size(),
+                                                stages_[i].target_rps);
                 break;
             }
         }
-        if (report.draining) state.stage_label = "draining in-flight requests (Ctrl-C again stops at once)";
+        if (report.draining)
+            state.stage_label = "draining in-flight requests (Ctrl-C again stops at once)";
         // "\x1b[K" clears what a longer previous line left behind.
         std::cerr << "\r" << reports::format_progress_line(state) << "\x1b[K" << std::flush;
         drawn_ = true;
@@ -75,9 +79,12 @@ public:
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override {
         if (disarmed_) return std::nullopt;
         const auto all = report.stats.combined();
-        const auto count = [&](engine::Outcome o) { return all.outcomes[static_cast<std::size_t>(o)]; };
+        const auto count = [&](engine::Outcome o) {
+            return all.outcomes[static_cast<std::size_t>(o)];
+        };
         unreachable_ += count(engine::Outcome::connect_error) + count(engine::Outcome::tls_error);
-        if (all.completed() > count(engine::Outcome::connect_error) + count(engine::Outcome::tls_error)) {
+        if (all.completed() >
+            count(engine::Outcome::connect_error) + count(engine::Outcome::tls_error)) {
             disarmed_ = true;  // something answered (even an error status): the target is there
             return std::nullopt;
         }
@@ -86,9 +93,11 @@ public:
         }
         if (report.end < kUnreachableAfter || unreachable_ == 0) return std::nullopt;
         disarmed_ = true;
-        return fmt::format("target unreachable: {} connection attempts failed and nothing answered in the first {} s{}",
-                           unreachable_, kUnreachableAfter.count(),
-                           first_reason_.empty() ? "" : " (" + first_reason_ + ")");
+        return fmt::format(
+            "target unreachable: {} connection attempts failed and nothing answered in the first "
+            "{} s{}",
+            unreachable_, kUnreachableAfter.count(),
+            first_reason_.empty() ? "" : " (" + first_reason_ + ")");
     }
 
 private:
@@ -100,7 +109,8 @@ private:
 // True when the plan ends the run on purpose once a request source runs out.
 bool source_end_expected(const scenarios::Plan& plan) {
     for (const auto& variable : plan.variables) {
-        if (const auto* csv = std::get_if<scenarios::CsvFeeder>(&variable.source); csv && csv->end_run_when_exhausted)
+        if (const auto* csv = std::get_if<scenarios::CsvFeeder>(&variable.source);
+            csv && csv->end_run_when_exhausted)
             return true;
     }
     return false;
@@ -115,14 +125,16 @@ reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget
     m.target_url = target.url;
     m.target_notices = target.target->notices();
     m.reports_tiers = target.target->reports_tiers();
-    if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile)) m.stages = reports::stage_marks(*open);
+    if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile))
+        m.stages = reports::stage_marks(*open);
     return m;
 }
 
 // The worker count the engine will use (runner.cpp): at least 1, at most one per connection.
 std::size_t engine_threads(const engine::RunSpec& run) {
     const std::size_t threads = std::max<std::size_t>(1, run.threads);
-    if (const auto* closed = std::get_if<engine::ClosedProfile>(&run.profile)) return std::min(threads, closed->vus);
+    if (const auto* closed = std::get_if<engine::ClosedProfile>(&run.profile))
+        return std::min(threads, closed->vus);
     return std::min(threads, std::max<std::size_t>(1, run.connections));
 }
 
@@ -156,22 +168,29 @@ json::object replay_analysis(const replay::ReplaySpec& spec, const replay::Repla
 }
 
 // Lines the reports show under the target: skipped and late records.
-std::vector<std::string> replay_notices(const replay::ReplaySpec& spec, const replay::ReplaySummary& summary) {
+std::vector<std::string> replay_notices(const replay::ReplaySpec& spec,
+                                        const replay::ReplaySummary& summary) {
     std::vector<std::string> out;
     const auto& capture = summary.capture;
     if (capture.reader.malformed > 0) {
         std::string where;
-        for (const auto& m : capture.reader.first_malformed) where += (where.empty() ? "" : ", ") + m.location;
+        for (const auto& m : capture.reader.first_malformed)
+            where += (where.empty() ? "" : ", ") + m.location;
         if (capture.reader.malformed > capture.reader.first_malformed.size()) where += ", …";
-        out.push_back(fmt::format("replay: {} malformed record(s) skipped in {} ({}); first: {}", capture.reader.malformed,
-                                  spec.file, where, capture.reader.first_malformed.front().reason));
+        out.push_back(fmt::format("replay: {} malformed record(s) skipped in {} ({}); first: {}",
+                                  capture.reader.malformed, spec.file, where,
+                                  capture.reader.first_malformed.front().reason));
     }
     if (capture.late > 0) {
-        out.push_back(fmt::format("replay: {} record(s) arrived later than the reorder window ({}) and were sent at once",
-                                  capture.late, fmt::format("{:.3g}s", std::chrono::duration<double>(spec.reorder_window).count())));
+        out.push_back(fmt::format(
+            "replay: {} record(s) arrived later than the reorder window ({}) and were sent at once",
+            capture.late,
+            fmt::format("{:.3g}s", std::chrono::duration<double>(spec.reorder_window).count())));
     }
     if (spec.per_connection && capture.kept > 0 && capture.with_connection == 0) {
-        out.push_back("replay: per_connection had nothing to order: no replayed record names its client connection");
+        out.push_back(
+            "replay: per_connection had nothing to order: no replayed record names its client "
+            "connection");
     }
     if (!summary.failure.empty()) out.push_back("replay stopped early: " + summary.failure);
     return out;
@@ -180,14 +199,17 @@ std::vector<std::string> replay_notices(const replay::ReplaySpec& spec, const re
 }  // namespace
 
 int report_scenario_error(const scenarios::ScenarioError& e) {
-    for (const auto& d : e.diagnostics()) std::cerr << "error: " << scenarios::format_diagnostic(d) << "\n";
+    for (const auto& d : e.diagnostics())
+        std::cerr << "error: " << scenarios::format_diagnostic(d) << "\n";
     return pipeline::kExitUsage;
 }
 
 std::filesystem::path output_dir(const scenarios::Plan& plan) {
     if (!plan.output.dir.empty()) return plan.output.dir;
     std::string safe;
-    for (char c : plan.name) safe.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_');
+    for (char c : plan.name)
+        safe.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c
+                                                                                           : '_');
     return std::filesystem::path("results") /
            fmt::format("{}-{:%Y%m%dT%H%M%SZ}", safe, fmt::gmtime(std::time(nullptr)));
 }
@@ -205,25 +227,29 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
     }
 
     BuiltTarget target;
-    if (const int code = build_target_or_report([&] { target = make_target(plan); }); code != pipeline::kExitPass) return code;
+    if (const int code = build_target_or_report([&] { target = make_target(plan); });
+        code != pipeline::kExitPass)
+        return code;
     PlanRunExtras extras;
     if (replay) extras.replay = &*replay;
     return execute_plan(std::move(plan), target, options, extras).exit_code;
 }
 
-PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, const ReportOptions& options,
-                            const PlanRunExtras& extras) {
+PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
+                            const ReportOptions& options, const PlanRunExtras& extras) {
     const auto failed = [](int exit_code) { return PlanRunOutcome{exit_code, {}}; };
     replay::ReplayRun* const replay = extras.replay;
     const auto dir = output_dir(plan);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-        std::cerr << "error: cannot create output directory " << dir.string() << ": " << ec.message() << "\n";
+        std::cerr << "error: cannot create output directory " << dir.string() << ": "
+                  << ec.message() << "\n";
         return failed(pipeline::kExitCannotRun);
     }
     const auto& formats = options.formats.empty() ? plan.output.formats : options.formats;
-    const bool want_hlog = formats.empty() || std::find(formats.begin(), formats.end(), "hlog") != formats.end();
+    const bool want_hlog =
+        formats.empty() || std::find(formats.begin(), formats.end(), "hlog") != formats.end();
 
     std::vector<std::string> names;
     for (const auto& r : plan.requests) names.push_back(r.name);
@@ -255,7 +281,9 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, con
             total_s = std::chrono::duration<double>(engine::total_duration(*open)).count();
             if (open->stages.size() > 1) stages = reports::stage_marks(*open);
         } else {
-            total_s = std::chrono::duration<double>(std::get<engine::ClosedProfile>(plan.run.profile).duration).count();
+            total_s = std::chrono::duration<double>(
+                          std::get<engine::ClosedProfile>(plan.run.profile).duration)
+                          .count();
         }
         listeners.push_back(&progress.emplace(total_s, std::move(stages)));
     }
@@ -296,16 +324,19 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, con
     expectations.source_end_expected = source_end_expected(plan);
     if (replay) {
         const auto summary = replay->summary();
-        for (auto& notice : replay_notices(*plan.replay, summary)) metadata.target_notices.push_back(std::move(notice));
+        for (auto& notice : replay_notices(*plan.replay, summary))
+            metadata.target_notices.push_back(std::move(notice));
         analysis["replay"] = replay_analysis(*plan.replay, summary);
         expectations.replay_failure = summary.failure;
     }
     auto checks = thresholds->results(result);
-    for (auto& check : reports::run_checks(result, expectations)) checks.push_back(std::move(check));
+    for (auto& check : reports::run_checks(result, expectations))
+        checks.push_back(std::move(check));
     auto summary = reports::make_summary(result, metadata, std::move(checks), std::move(analysis));
     // How the run ended, judged against the plan: `expected` false fails the verdict (above).
     auto& stop = summary["stop"].as_object();
-    if (!expectations.replay_failure.empty() && result.stop_reason == engine::StopReason::completed) {
+    if (!expectations.replay_failure.empty() &&
+        result.stop_reason == engine::StopReason::completed) {
         stop["reason"] = "source_exhausted";
         stop["detail"] = "replay input ended early: " + expectations.replay_failure;
     }

@@ -51,14 +51,14 @@ struct PlanRunExtras {
 };
 
 struct PlanRunOutcome {
-    int exit_code = 0;           // as execute_plan's
+    int exit_code = 0;            // as execute_plan's
     boost::json::object summary;  // summary.json as written; empty when the run was not carried out
 };
 
 // execute_plan on a target the caller built and may share between runs (volley slo's phases).
 // Errors are printed; exit codes as execute_plan's. Building the target (build_target_or_report)
 // and reading a replay's capture are the caller's.
-PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target, const ReportOptions& options,
-                            const PlanRunExtras& extras = {});
+PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
+                            const ReportOptions& options, const PlanRunExtras& extras = {});
 
 }  // namespace volley::pipeline

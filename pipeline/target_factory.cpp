@@ -28,16 +28,19 @@ BuiltTarget make_http(const scenarios::Plan& plan, const scenarios::HttpTargetSp
     config.sni = spec.sni;
     if (spec.cache) config.cache = targets::HttpCacheHeader{spec.cache->header, spec.cache->hit};
     for (const auto& request : plan.requests) config.expect_status.push_back(request.expect_status);
-    return BuiltTarget{std::make_unique<targets::HttpTarget>(std::move(config)), "http", spec.base_url};
+    return BuiltTarget{std::make_unique<targets::HttpTarget>(std::move(config)), "http",
+                       spec.base_url};
 }
 
 BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::ResolverTargetSpec& spec) {
     const auto config = resolver_config(spec);
     auto group = std::make_shared<resolver::ResolverGroup>(config);
     const std::size_t pool_threads = resolver_lookup_threads(config, plan.run.connections);
-    const std::string url = fmt::format("resolver:{} ({} instance{})", resolver::backend_name(config.backend), spec.instances,
-                                        spec.instances == 1 ? "" : "s");
-    return BuiltTarget{std::make_unique<targets::ResolverTarget>(std::move(group), pool_threads), "resolver", url};
+    const std::string url =
+        fmt::format("resolver:{} ({} instance{})", resolver::backend_name(config.backend),
+                    spec.instances, spec.instances == 1 ? "" : "s");
+    return BuiltTarget{std::make_unique<targets::ResolverTarget>(std::move(group), pool_threads),
+                       "resolver", url};
 }
 
 }  // namespace
@@ -45,27 +48,38 @@ BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::Resolver
 resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& spec) {
     using Config = resolver::ResolverConfig;
     Config config;
-    config.backend = spec.backend == scenarios::ResolverBackend::postgres ? Config::Backend::postgres
-                                                                          : Config::Backend::embedded;
+    config.backend = spec.backend == scenarios::ResolverBackend::postgres
+                         ? Config::Backend::postgres
+                         : Config::Backend::embedded;
     config.instances = static_cast<int>(spec.instances);
     config.resolver.l1_capacity = spec.l1_capacity;
-    config.tree = {static_cast<std::int64_t>(spec.entities), static_cast<int>(spec.fanout), static_cast<int>(spec.depth)};
+    config.tree = {static_cast<std::int64_t>(spec.entities), static_cast<int>(spec.fanout),
+                   static_cast<int>(spec.depth)};
     switch (spec.dataset) {
-        case scenarios::ResolverDataset::generated: config.dataset = Config::Dataset::generated; break;
-        case scenarios::ResolverDataset::geo_seed: config.dataset = Config::Dataset::geo_seed; break;
+        case scenarios::ResolverDataset::generated:
+            config.dataset = Config::Dataset::generated;
+            break;
+        case scenarios::ResolverDataset::geo_seed:
+            config.dataset = Config::Dataset::geo_seed;
+            break;
         case scenarios::ResolverDataset::none: config.dataset = Config::Dataset::none; break;
     }
     config.postgres_url = spec.postgres_url;
     config.redis_url = spec.redis_url;
     if (!spec.redis_url.empty()) config.l2 = Config::L2Mode::redis;
     // A scenario against real servers loads its dataset into them unless told otherwise.
-    config.pg_load = config.backend == Config::Backend::postgres && config.dataset != Config::Dataset::none;
+    config.pg_load =
+        config.backend == Config::Backend::postgres && config.dataset != Config::Dataset::none;
     return config;
 }
 
-std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config, std::size_t connections) {
-    const bool blocking = config.backend == resolver::ResolverConfig::Backend::postgres || !config.redis_url.empty();
-    return blocking ? std::clamp<std::size_t>(connections, 2, config.pg_pool_size + config.redis_pool_size) : 0;
+std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config,
+                                    std::size_t connections) {
+    const bool blocking =
+        config.backend == resolver::ResolverConfig::Backend::postgres || !config.redis_url.empty();
+    return blocking ? std::clamp<std::size_t>(connections, 2,
+                                              config.pg_pool_size + config.redis_pool_size)
+                    : 0;
 }
 
 int build_target_or_report(const std::function<void()>& build) {
@@ -82,7 +96,8 @@ int build_target_or_report(const std::function<void()>& build) {
 }
 
 BuiltTarget make_target(const scenarios::Plan& plan) {
-    if (const auto* http = std::get_if<scenarios::HttpTargetSpec>(&plan.target)) return make_http(plan, *http);
+    if (const auto* http = std::get_if<scenarios::HttpTargetSpec>(&plan.target))
+        return make_http(plan, *http);
     return make_resolver(plan, std::get<scenarios::ResolverTargetSpec>(plan.target));
 }
 

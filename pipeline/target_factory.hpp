@@ -31,6 +31,7 @@ resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& sp
 
 // Threads for resolver lookups that may block (real backends): as wide as the run's
 // concurrency, capped by the database + Redis pools; 0 (run on the workers) for in-memory ones.
-std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config, std::size_t connections);
+std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config,
+                                    std::size_t connections);
 
 }  // namespace volley::pipeline

@@ -14,7 +14,8 @@ namespace {
 
 constexpr std::string_view kCombined =
     R"($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent")";
-constexpr std::string_view kCommon = R"($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent)";
+constexpr std::string_view kCommon =
+    R"($remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent)";
 constexpr std::int64_t kSecondNs = 1'000'000'000;
 // Records held back to spread whole seconds: at most this many (the oldest seconds go first).
 constexpr std::size_t kMaxSpreadRecords = 200'000;
@@ -40,7 +41,7 @@ bool is_name_char(char c) {
 LogFormat compile(const std::string& written) {
     const std::string_view format = written.empty() || written == "combined" ? kCombined
                                     : written == "common"                    ? kCommon
-                                                                             : std::string_view(written);
+                                                          : std::string_view(written);
     LogFormat out;
     for (std::size_t i = 0; i < format.size();) {
         if (format[i] == '$') {
@@ -51,7 +52,8 @@ LogFormat compile(const std::string& written) {
             if (j == start || (braced && (j >= format.size() || format[j] != '}')))
                 throw std::invalid_argument("a '$' is not followed by a variable name");
             if (!out.tokens.empty() && out.tokens.back().variable)
-                throw std::invalid_argument("two variables without text between them cannot be told apart");
+                throw std::invalid_argument(
+                    "two variables without text between them cannot be told apart");
             out.tokens.push_back({true, std::string(format.substr(start, j - start))});
             i = j + (braced ? 1 : 0);
         } else {
@@ -67,15 +69,19 @@ LogFormat compile(const std::string& written) {
         if (name == "time_local" || name == "time_iso8601" || name == "msec") {
             has_time = true;
             out.time_token = i;
-            out.time = name == "time_local" ? TimeField::local : name == "time_iso8601" ? TimeField::iso8601 : TimeField::msec;
+            out.time = name == "time_local"     ? TimeField::local
+                       : name == "time_iso8601" ? TimeField::iso8601
+                                                : TimeField::msec;
         }
         has_request = has_request || name == "request";
         has_method = has_method || name == "request_method";
         has_uri = has_uri || name == "request_uri" || name == "uri";
     }
-    if (!has_time) throw std::invalid_argument("the format has no $time_local, $time_iso8601 or $msec");
+    if (!has_time)
+        throw std::invalid_argument("the format has no $time_local, $time_iso8601 or $msec");
     if (!has_request && !(has_method && has_uri))
-        throw std::invalid_argument("the format has no $request (or $request_method with $request_uri)");
+        throw std::invalid_argument(
+            "the format has no $request (or $request_method with $request_uri)");
     return out;
 }
 
@@ -109,7 +115,8 @@ std::string unescape(std::string_view text) {
             const char next = text[i + 1];
             unsigned value = 0;
             if (next == 'x' && i + 3 < text.size() &&
-                std::from_chars(text.data() + i + 2, text.data() + i + 4, value, 16).ptr == text.data() + i + 4) {
+                std::from_chars(text.data() + i + 2, text.data() + i + 4, value, 16).ptr ==
+                    text.data() + i + 4) {
                 out.push_back(static_cast<char>(value));
                 i += 3;
                 continue;
@@ -142,8 +149,10 @@ std::string header_name(std::string_view variable) {
 }
 
 // Position of `literal` at or after `from`; inside quotes an escaped quote does not count.
-std::size_t find_literal(std::string_view line, std::string_view literal, std::size_t from, bool quoted) {
-    for (auto at = line.find(literal, from); at != std::string_view::npos; at = line.find(literal, at + 1)) {
+std::size_t find_literal(std::string_view line, std::string_view literal, std::size_t from,
+                         bool quoted) {
+    for (auto at = line.find(literal, from); at != std::string_view::npos;
+         at = line.find(literal, at + 1)) {
         if (!quoted || literal.front() != '"') return at;
         std::size_t backslashes = 0;
         while (at > backslashes + from && line[at - backslashes - 1] == '\\') ++backslashes;
@@ -155,7 +164,10 @@ std::size_t find_literal(std::string_view line, std::string_view literal, std::s
 class AccessLogReader final : public RecordReader {
 public:
     AccessLogReader(const std::string& path, LogFormat format, bool strict)
-        : RecordReader(path, strict), format_(std::move(format)), in_(path), values_(format_.tokens.size()) {}
+        : RecordReader(path, strict),
+          format_(std::move(format)),
+          in_(path),
+          values_(format_.tokens.size()) {}
 
     bool next(ReplayRecord& out) override {
         while (ready_.empty()) {
@@ -202,17 +214,19 @@ private:
         for (std::size_t i = 0; i < tokens.size(); ++i) {
             if (!tokens[i].variable) {
                 if (line.compare(pos, tokens[i].text.size(), tokens[i].text) != 0)
-                    return "the line does not follow the log format (at column " + std::to_string(pos + 1) + ")";
+                    return "the line does not follow the log format (at column " +
+                           std::to_string(pos + 1) + ")";
                 pos += tokens[i].text.size();
                 continue;
             }
             std::size_t end = 0;
             if (i + 1 < tokens.size()) {
-                const bool quoted = i > 0 && !tokens[i - 1].text.empty() && tokens[i - 1].text.back() == '"';
+                const bool quoted =
+                    i > 0 && !tokens[i - 1].text.empty() && tokens[i - 1].text.back() == '"';
                 end = find_literal(line, tokens[i + 1].text, pos, quoted);
                 if (end == std::string_view::npos)
-                    return "the line does not follow the log format (no '" + tokens[i + 1].text + "' after column " +
-                           std::to_string(pos + 1) + ")";
+                    return "the line does not follow the log format (no '" + tokens[i + 1].text +
+                           "' after column " + std::to_string(pos + 1) + ")";
             } else {
                 end = std::min(line.size(), line.find(' ', pos));  // extra fields may follow
             }
@@ -244,11 +258,15 @@ private:
             if (name == "request") {
                 const std::string request = unescape(value);
                 const auto first = request.find(' ');
-                if (first == std::string::npos || first == 0) return "the request '" + request + "' is not 'METHOD /path HTTP/x.y'";
+                if (first == std::string::npos || first == 0)
+                    return "the request '" + request + "' is not 'METHOD /path HTTP/x.y'";
                 const auto second = request.find(' ', first + 1);
-                const std::string target = request.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+                const std::string target =
+                    request.substr(first + 1, second == std::string::npos ? std::string::npos
+                                                                          : second - first - 1);
                 out.method = request.substr(0, first);
-                if (target.empty() || (target.front() != '/' && target.find("://") == std::string::npos))
+                if (target.empty() ||
+                    (target.front() != '/' && target.find("://") == std::string::npos))
                     return "the request '" + request + "' is not 'METHOD /path HTTP/x.y'";
                 for (const char c : out.method) {
                     if (c < 'A' || c > 'Z') return "the request '" + request + "' has no method";
@@ -280,7 +298,8 @@ private:
         if (!connection.empty() && connection != "-") {
             out.connection = connection_id(connection);
         } else if (!remote_port.empty() && remote_port != "-") {
-            out.connection = connection_id(std::string(remote_addr) + ":" + std::string(remote_port));
+            out.connection =
+                connection_id(std::string(remote_addr) + ":" + std::string(remote_port));
         } else {
             out.connection = 0;
         }
@@ -293,7 +312,8 @@ private:
     }
 
     void add_whole_second(ReplayRecord record) {
-        const std::int64_t second = record.ts_ns - ((record.ts_ns % kSecondNs) + kSecondNs) % kSecondNs;
+        const std::int64_t second =
+            record.ts_ns - ((record.ts_ns % kSecondNs) + kSecondNs) % kSecondNs;
         pending_[second].push_back(std::move(record));
         ++pending_records_;
         // Log lines are written when requests complete, so a second's lines may trail for a
@@ -320,7 +340,7 @@ private:
     LogFormat format_;
     InputFile in_;
     std::string line_;
-    std::vector<std::string_view> values_;  // per token, views into line_
+    std::vector<std::string_view> values_;                       // per token, views into line_
     std::map<std::int64_t, std::vector<ReplayRecord>> pending_;  // whole second (ns) -> its records
     std::size_t pending_records_ = 0;
     std::deque<ReplayRecord> ready_;
@@ -337,8 +357,8 @@ std::string check_log_format(const std::string& log_format) {
     }
 }
 
-std::unique_ptr<RecordReader> make_access_log_reader(const std::string& path, const std::string& log_format,
-                                                     bool strict) {
+std::unique_ptr<RecordReader> make_access_log_reader(const std::string& path,
+                                                     const std::string& log_format, bool strict) {
     return std::make_unique<AccessLogReader>(path, compile(log_format), strict);
 }
 

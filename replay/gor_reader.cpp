@@ -32,11 +32,14 @@ std::optional<GorHeader> parse_header(std::string_view line) {
     if (count == 5) header.connection = fields[4];
     const auto ts = fields[2];
     const auto [end, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), header.timestamp_ns);
-    if (ec != std::errc() || end != ts.data() + ts.size() || header.timestamp_ns < 0) return std::nullopt;
+    if (ec != std::errc() || end != ts.data() + ts.size() || header.timestamp_ns < 0)
+        return std::nullopt;
     return header;
 }
 
-bool blank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+bool blank(std::string_view text) {
+    return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
 
 class GorReader final : public RecordReader {
 public:
@@ -58,7 +61,9 @@ public:
             const auto newline = raw_.find('\n');
             const auto header = parse_header(std::string_view(raw_).substr(0, newline));
             if (newline == std::string::npos || !header) {
-                malformed(line_location(line), "the header line is not '<type> <id> <timestamp_ns> <latency_ns> [<connection>]'");
+                malformed(line_location(line),
+                          "the header line is not '<type> <id> <timestamp_ns> <latency_ns> "
+                          "[<connection>]'");
                 continue;
             }
             const std::string_view payload = std::string_view(raw_).substr(newline + 1);
@@ -73,7 +78,8 @@ public:
             }
             const std::string error = parse_http_request(payload, out);
             if (!error.empty()) {
-                malformed(line_location(line), truncated ? "the record is truncated: " + error : error);
+                malformed(line_location(line),
+                          truncated ? "the record is truncated: " + error : error);
                 continue;
             }
             out.ts_ns = header->timestamp_ns;

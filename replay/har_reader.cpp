@@ -52,9 +52,11 @@ EntryKind read_entry(const json::value& entry, ReplayRecord& out, std::string& e
     if (!request) return error = "missing request", EntryKind::malformed;
     const auto* method = text_at(*request, "method");
     const auto* url = text_at(*request, "url");
-    if (!method || method->empty() || !url) return error = "the request has no method or url", EntryKind::malformed;
+    if (!method || method->empty() || !url)
+        return error = "the request has no method or url", EntryKind::malformed;
     const std::string_view url_text = *url;
-    if (url_text.substr(0, 7) != "http://" && url_text.substr(0, 8) != "https://") return EntryKind::not_http;
+    if (url_text.substr(0, 7) != "http://" && url_text.substr(0, 8) != "https://")
+        return EntryKind::not_http;
     out.ts_ns = *when;
     // HAR 1.2 `connection`: the id of the TCP/IP connection the entry went over (optional).
     const auto* connection = text_at(*object, "connection");
@@ -69,9 +71,11 @@ EntryKind read_entry(const json::value& entry, ReplayRecord& out, std::string& e
             const auto* header = header_value.if_object();
             const auto* name = header ? text_at(*header, "name") : nullptr;
             const auto* value = header ? text_at(*header, "value") : nullptr;
-            if (!name || !value) return error = "a header has no name or value", EntryKind::malformed;
+            if (!name || !value)
+                return error = "a header has no name or value", EntryKind::malformed;
             if (!name->empty() && name->front() == ':') continue;  // HTTP/2 pseudo-headers
-            if (auto why = check_header_field(*name, *value); !why.empty()) return error = why, EntryKind::malformed;
+            if (auto why = check_header_field(*name, *value); !why.empty())
+                return error = why, EntryKind::malformed;
             out.headers.emplace_back(std::string(*name), std::string(*value));
         }
     }
@@ -81,14 +85,16 @@ EntryKind read_entry(const json::value& entry, ReplayRecord& out, std::string& e
         if (!post) return error = "request.postData is not an object", EntryKind::malformed;
         if (const auto* text = text_at(*post, "text")) {
             out.body.assign(*text);
-        } else if (const auto* params_value = post->if_contains("params"); params_value && params_value->is_array()) {
+        } else if (const auto* params_value = post->if_contains("params");
+                   params_value && params_value->is_array()) {
             for (const auto& param_value : params_value->get_array()) {
                 const auto* param = param_value.if_object();
                 const auto* name = param ? text_at(*param, "name") : nullptr;
                 if (!name) return error = "a postData param has no name", EntryKind::malformed;
                 const auto* value = text_at(*param, "value");
                 if (!out.body.empty()) out.body.push_back('&');
-                out.body += percent_encode(*name) + "=" + percent_encode(value ? std::string_view(*value) : "");
+                out.body += percent_encode(*name) + "=" +
+                            percent_encode(value ? std::string_view(*value) : "");
             }
         }
     }
@@ -125,20 +131,26 @@ std::shared_ptr<const HarCapture> read_har(const std::string& path, bool strict)
     const bool fits = in.read_rest(text, kMaxHarBytes);
     if (in.failed()) throw ReplayInputError(path, "", in.error());
     if (!fits) {
-        throw ReplayInputError(path, "", "a HAR file is parsed whole and may be at most 512 MiB; convert it to "
-                                         "JSONL to replay it streaming");
+        throw ReplayInputError(
+            path, "",
+            "a HAR file is parsed whole and may be at most 512 MiB; convert it to "
+            "JSONL to replay it streaming");
     }
     // InputFile has skipped a byte-order mark; the position counts from after it.
     boost::system::error_code ec;
     std::size_t error_offset = 0;
     json::parser parser;
     const json::value root = parse_json_at(parser, text, {}, ec, error_offset);
-    if (ec) throw ReplayInputError(path, text_position(text, error_offset), "not valid JSON: " + ec.message());
+    if (ec)
+        throw ReplayInputError(path, text_position(text, error_offset),
+                               "not valid JSON: " + ec.message());
     text.clear();
     text.shrink_to_fit();
     const auto* log = root.is_object() ? root.as_object().if_contains("log") : nullptr;
-    const auto* entries_value = log && log->is_object() ? log->as_object().if_contains("entries") : nullptr;
-    if (!entries_value || !entries_value->is_array()) throw ReplayInputError(path, "", "not a HAR file (no log.entries list)");
+    const auto* entries_value =
+        log && log->is_object() ? log->as_object().if_contains("entries") : nullptr;
+    if (!entries_value || !entries_value->is_array())
+        throw ReplayInputError(path, "", "not a HAR file (no log.entries list)");
 
     auto capture = std::make_shared<HarCapture>();
     const auto& entries = entries_value->get_array();
@@ -160,12 +172,14 @@ std::shared_ptr<const HarCapture> read_har(const std::string& path, bool strict)
                 break;
         }
     }
-    std::stable_sort(capture->records.begin(), capture->records.end(),
-                     [](const ReplayRecord& a, const ReplayRecord& b) { return a.ts_ns < b.ts_ns; });
+    std::stable_sort(
+        capture->records.begin(), capture->records.end(),
+        [](const ReplayRecord& a, const ReplayRecord& b) { return a.ts_ns < b.ts_ns; });
     return capture;
 }
 
-std::unique_ptr<RecordReader> make_har_reader(std::shared_ptr<const HarCapture> capture, const std::string& path) {
+std::unique_ptr<RecordReader> make_har_reader(std::shared_ptr<const HarCapture> capture,
+                                              const std::string& path) {
     return std::make_unique<HarReader>(std::move(capture), path);
 }
 

@@ -44,7 +44,8 @@ std::string decode_chunked(std::string_view rest, std::string& body) {
         if (!next_line(rest, size_line)) return "the chunked body is truncated";
         size_line = trim_spaces(size_line.substr(0, size_line.find(';')));
         std::size_t size = 0;
-        const auto [end, ec] = std::from_chars(size_line.data(), size_line.data() + size_line.size(), size, 16);
+        const auto [end, ec] =
+            std::from_chars(size_line.data(), size_line.data() + size_line.size(), size, 16);
         if (ec != std::errc() || end != size_line.data() + size_line.size() || size_line.empty())
             return "a chunk size is not hexadecimal";
         if (size == 0) return "";  // trailers, if any, are ignored
@@ -103,7 +104,8 @@ std::string parse_http_request(std::string_view raw, ReplayRecord& out) {
     if (first_space == std::string_view::npos || last_space == first_space)
         return "the request line is not 'METHOD target HTTP/x.y'";
     const std::string_view method = line.substr(0, first_space);
-    const std::string_view target = trim_spaces(line.substr(first_space + 1, last_space - first_space - 1));
+    const std::string_view target =
+        trim_spaces(line.substr(first_space + 1, last_space - first_space - 1));
     const std::string_view version = line.substr(last_space + 1);
     if (method.empty() || target.empty() || version.substr(0, 5) != "HTTP/")
         return "the request line is not 'METHOD target HTTP/x.y'";
@@ -127,10 +129,13 @@ std::string parse_http_request(std::string_view raw, ReplayRecord& out) {
         if (auto why = check_header_field(name, value); !why.empty()) return why;
         if (same_header_name(name, "content-length")) {
             std::size_t length = 0;
-            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-            if (ec != std::errc() || end != value.data() + value.size()) return "Content-Length is not a number";
+            const auto [end, ec] =
+                std::from_chars(value.data(), value.data() + value.size(), length);
+            if (ec != std::errc() || end != value.data() + value.size())
+                return "Content-Length is not a number";
             content_length = length;
-        } else if (same_header_name(name, "transfer-encoding") && contains_token(value, "chunked")) {
+        } else if (same_header_name(name, "transfer-encoding") &&
+                   contains_token(value, "chunked")) {
             chunked = true;
         }
         out.headers.emplace_back(std::string(name), std::string(value));

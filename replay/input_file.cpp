@@ -36,7 +36,8 @@ bool InputFile::fill() {
         end_ -= begin_;
         begin_ = 0;
     }
-    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a delimiter longer than the buffer
+    if (end_ == buffer_.size())
+        buffer_.resize(buffer_.size() * 2);  // a delimiter longer than the buffer
     const auto room = static_cast<unsigned>(std::min<std::size_t>(buffer_.size() - end_, 1U << 30));
     const int got = gzread(handle(gz_), buffer_.data() + end_, room);
     if (got <= 0) {
@@ -44,8 +45,9 @@ bool InputFile::fill() {
         int code = Z_OK;
         const char* message = gzerror(handle(gz_), &code);
         if (got < 0 || (code != Z_OK && code != Z_STREAM_END)) {
-            error_ = code == Z_BUF_ERROR ? "the gzip stream is truncated"
-                                         : std::string("read error: ") + (message ? message : "unknown");
+            error_ = code == Z_BUF_ERROR
+                         ? "the gzip stream is truncated"
+                         : std::string("read error: ") + (message ? message : "unknown");
         }
         return false;
     }
@@ -70,7 +72,8 @@ void InputFile::take(std::size_t count, std::string& out, std::size_t max_bytes,
     begin_ += count;
 }
 
-InputFile::Read InputFile::read_until(std::string_view delimiter, std::string& out, std::size_t max_bytes) {
+InputFile::Read InputFile::read_until(std::string_view delimiter, std::string& out,
+                                      std::size_t max_bytes) {
     out.clear();
     bool overflow = false;
     bool any = false;

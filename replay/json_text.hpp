@@ -25,8 +25,8 @@ namespace volley::replay {
 // Parses all of `text` as one JSON value into `storage` with `parser` (reused between calls).
 // On a syntax error sets `ec` and `error_offset` (the byte where parsing stopped).
 inline boost::json::value parse_json_at(boost::json::parser& parser, std::string_view text,
-                                        boost::json::storage_ptr storage, boost::system::error_code& ec,
-                                        std::size_t& error_offset) {
+                                        boost::json::storage_ptr storage,
+                                        boost::system::error_code& ec, std::size_t& error_offset) {
     parser.reset(std::move(storage));
     const std::size_t used = parser.write(text.data(), text.size(), ec);
     if (ec) {

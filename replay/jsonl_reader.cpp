@@ -21,8 +21,10 @@ namespace {
 std::optional<std::int64_t> epoch_ns(const json::value& ts) {
     if (ts.is_string()) return parse_iso8601_ns(ts.get_string());
     if (ts.is_int64() || ts.is_uint64()) {
-        const auto raw = ts.is_int64() ? ts.get_int64() : static_cast<std::int64_t>(std::min<std::uint64_t>(
-                                                                ts.get_uint64(), INT64_MAX));
+        const auto raw =
+            ts.is_int64()
+                ? ts.get_int64()
+                : static_cast<std::int64_t>(std::min<std::uint64_t>(ts.get_uint64(), INT64_MAX));
         if (raw < 0) return std::nullopt;
         if (raw < 100'000'000'000LL) return raw * 1'000'000'000LL;
         if (raw < 100'000'000'000'000LL) return raw * 1'000'000LL;
@@ -64,18 +66,23 @@ std::string record_from(const json::value& value, ReplayRecord& out) {
     if (const auto* headers = object->if_contains("headers")) {
         if (const auto* map = headers->if_object()) {
             for (const auto& [name, header_value] : *map) {
-                if (!header_value.is_string()) return "header '" + std::string(name) + "' is not a text";
-                if (auto why = check_header_field(name, header_value.get_string()); !why.empty()) return why;
+                if (!header_value.is_string())
+                    return "header '" + std::string(name) + "' is not a text";
+                if (auto why = check_header_field(name, header_value.get_string()); !why.empty())
+                    return why;
                 out.headers.emplace_back(std::string(name), std::string(header_value.get_string()));
             }
         } else if (const auto* list = headers->if_array()) {  // [["Name", "value"], …]
             for (const auto& item : *list) {
                 const auto* pair = item.if_array();
-                if (!pair || pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_string())
+                if (!pair || pair->size() != 2 || !(*pair)[0].is_string() ||
+                    !(*pair)[1].is_string())
                     return "\"headers\" items must be [name, value] texts";
-                if (auto why = check_header_field((*pair)[0].get_string(), (*pair)[1].get_string()); !why.empty())
+                if (auto why = check_header_field((*pair)[0].get_string(), (*pair)[1].get_string());
+                    !why.empty())
                     return why;
-                out.headers.emplace_back(std::string((*pair)[0].get_string()), std::string((*pair)[1].get_string()));
+                out.headers.emplace_back(std::string((*pair)[0].get_string()),
+                                         std::string((*pair)[1].get_string()));
             }
         } else {
             return "\"headers\" is not an object";
@@ -87,7 +94,8 @@ std::string record_from(const json::value& value, ReplayRecord& out) {
         out.body.assign(body->get_string());
     }
     out.connection = 0;
-    if (const auto* connection = object->if_contains("connection"); connection && !connection->is_null()) {
+    if (const auto* connection = object->if_contains("connection");
+        connection && !connection->is_null()) {
         if (const auto* text = connection->if_string()) {
             out.connection = connection_id(*text);
         } else if (connection->is_int64() || connection->is_uint64()) {
@@ -102,7 +110,9 @@ std::string record_from(const json::value& value, ReplayRecord& out) {
 class JsonlReader final : public RecordReader {
 public:
     JsonlReader(const std::string& path, bool strict)
-        : RecordReader(path, strict), in_(path), scratch_(std::make_unique<unsigned char[]>(kScratchBytes)) {}
+        : RecordReader(path, strict),
+          in_(path),
+          scratch_(std::make_unique<unsigned char[]>(kScratchBytes)) {}
 
     bool next(ReplayRecord& out) override {
         std::uint64_t line = 0;
@@ -118,7 +128,8 @@ public:
                 continue;
             }
             if (ec) {
-                error = "not JSON: " + ec.message() + " at column " + std::to_string(error_offset + 1);
+                error =
+                    "not JSON: " + ec.message() + " at column " + std::to_string(error_offset + 1);
             } else {
                 error = record_from(value, out);
             }

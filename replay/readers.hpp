@@ -13,7 +13,8 @@ namespace volley::replay {
 
 // GoReplay: "<type> <id> <timestamp_ns> <latency_ns>\n<raw HTTP>\n🐵🙈🙉\n" per record, plain or
 // gzip. Requests (type 1) are yielded; responses (2, 3) are counted as non-requests.
-inline constexpr std::string_view kGorSeparator = "\n\xF0\x9F\x90\xB5\xF0\x9F\x99\x88\xF0\x9F\x99\x89\n";
+inline constexpr std::string_view kGorSeparator =
+    "\n\xF0\x9F\x90\xB5\xF0\x9F\x99\x88\xF0\x9F\x99\x89\n";
 // A record longer than this is malformed (and skipped in constant memory).
 inline constexpr std::size_t kMaxRecordBytes = 64 * 1024 * 1024;
 
@@ -27,8 +28,8 @@ std::unique_ptr<RecordReader> make_jsonl_reader(const std::string& path, bool st
 // Access logs written with an nginx log_format ("" or "combined": the combined format,
 // "common": without referer and user agent). Whole-second timestamps are spread evenly inside
 // their second. Throws std::invalid_argument for an unusable log_format.
-std::unique_ptr<RecordReader> make_access_log_reader(const std::string& path, const std::string& log_format,
-                                                     bool strict);
+std::unique_ptr<RecordReader> make_access_log_reader(const std::string& path,
+                                                     const std::string& log_format, bool strict);
 // Why `log_format` cannot be used to replay, or "" when it can.
 std::string check_log_format(const std::string& log_format);
 
@@ -41,6 +42,7 @@ struct HarCapture {
 // Parses the whole file once. Throws ReplayInputError (unreadable, not HAR, too large, or a
 // malformed entry when strict).
 std::shared_ptr<const HarCapture> read_har(const std::string& path, bool strict);
-std::unique_ptr<RecordReader> make_har_reader(std::shared_ptr<const HarCapture> capture, const std::string& path);
+std::unique_ptr<RecordReader> make_har_reader(std::shared_ptr<const HarCapture> capture,
+                                              const std::string& path);
 
 }  // namespace volley::replay

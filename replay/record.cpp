@@ -35,11 +35,12 @@ std::string printable(const std::string& text) {
 void RecordReader::read_failed(const InputFile& in, std::uint64_t number, std::string_view what) {
     if (!in.failed() || reported_read_failure_) return;
     reported_read_failure_ = true;
-    malformed(line_location(number), what.empty() ? in.error() : std::string(what) + " (" + in.error() + ")");
+    malformed(line_location(number),
+              what.empty() ? in.error() : std::string(what) + " (" + in.error() + ")");
 }
 
-bool RecordReader::next_line(InputFile& in, std::size_t max_bytes, std::string& line, std::uint64_t& number,
-                             bool& cut_by_error) {
+bool RecordReader::next_line(InputFile& in, std::size_t max_bytes, std::string& line,
+                             std::uint64_t& number, bool& cut_by_error) {
     while (true) {
         number = in.line();
         const auto read = in.read_line(line, max_bytes);
@@ -48,7 +49,8 @@ bool RecordReader::next_line(InputFile& in, std::size_t max_bytes, std::string& 
             return false;
         }
         if (read == InputFile::Read::too_long) {
-            malformed(line_location(number), "the line is longer than " + std::to_string(max_bytes >> 20) + " MiB");
+            malformed(line_location(number),
+                      "the line is longer than " + std::to_string(max_bytes >> 20) + " MiB");
             continue;
         }
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -77,7 +79,8 @@ std::string_view replay_format_name(ReplayFormat format) {
 }
 
 std::optional<ReplayFormat> parse_replay_format(std::string_view name) {
-    for (const auto format : {ReplayFormat::gor, ReplayFormat::har, ReplayFormat::combined, ReplayFormat::jsonl}) {
+    for (const auto format :
+         {ReplayFormat::gor, ReplayFormat::har, ReplayFormat::combined, ReplayFormat::jsonl}) {
         if (name == replay_format_name(format)) return format;
     }
     return std::nullopt;

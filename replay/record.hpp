@@ -11,9 +11,9 @@
 namespace volley::replay {
 
 struct ReplayRecord {
-    std::int64_t ts_ns = 0;   // capture time, ns since the Unix epoch
-    std::string method;       // "GET"
-    std::string target;       // origin form: path and query ("/a?b=1"), never empty
+    std::int64_t ts_ns = 0;  // capture time, ns since the Unix epoch
+    std::string method;      // "GET"
+    std::string target;      // origin form: path and query ("/a?b=1"), never empty
     std::vector<std::pair<std::string, std::string>> headers;  // as recorded, in order
     std::string body;
     std::uint64_t ordinal = 0;  // 0-based position among the file's requests (sampling key)
@@ -43,15 +43,17 @@ struct MalformedRecord {
 // record. Apps exit 2 with what().
 class ReplayInputError : public std::runtime_error {
 public:
-    ReplayInputError(const std::string& file, const std::string& location, const std::string& reason)
+    ReplayInputError(const std::string& file, const std::string& location,
+                     const std::string& reason)
         : std::runtime_error(file + (location.empty() ? "" : ": " + location) + ": " + reason) {}
 };
 
 // What a reader saw besides the records it yielded.
 struct ReaderCounts {
-    std::uint64_t requests = 0;      // records yielded
-    std::uint64_t non_requests = 0;  // well-formed records that are not requests (GoReplay responses)
-    std::uint64_t malformed = 0;     // skipped
+    std::uint64_t requests = 0;  // records yielded
+    std::uint64_t non_requests =
+        0;                        // well-formed records that are not requests (GoReplay responses)
+    std::uint64_t malformed = 0;  // skipped
     std::vector<MalformedRecord> first_malformed;  // at most kMaxListed
     static constexpr std::size_t kMaxListed = 20;
 };
@@ -74,11 +76,14 @@ protected:
     // its 1-based number into `number`; false at the end of the file. Lines longer than
     // `max_bytes` and a read error at the end are counted malformed here. `cut_by_error`: the
     // file ends inside this line because reading failed (the caller says why it is malformed).
-    bool next_line(InputFile& in, std::size_t max_bytes, std::string& line, std::uint64_t& number, bool& cut_by_error);
+    bool next_line(InputFile& in, std::size_t max_bytes, std::string& line, std::uint64_t& number,
+                   bool& cut_by_error);
     // A read error that ended the file (a cut gzip stream), counted malformed once, at line
     // `number`: the reason is the error, after `what` when given ("the line is truncated").
     void read_failed(const InputFile& in, std::uint64_t number, std::string_view what = {});
-    [[nodiscard]] static std::string line_location(std::uint64_t number) { return "line " + std::to_string(number); }
+    [[nodiscard]] static std::string line_location(std::uint64_t number) {
+        return "line " + std::to_string(number);
+    }
     // Sets ordinal, counts the request.
     void yielded(ReplayRecord& record) { record.ordinal = counts_.requests++; }
     void non_request() { ++counts_.non_requests; }

@@ -40,7 +40,8 @@ constexpr auto kUpstreamConnectTimeout = 10s;
 constexpr auto kUpstreamExchangeTimeout = 60s;
 
 std::int64_t unix_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -61,7 +62,8 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
 std::string tls_failure(const beast::error_code& ec, SSL* ssl) {
     std::string text = ec.message();
     const long verify_result = SSL_get_verify_result(ssl);
-    if (verify_result != X509_V_OK) text += fmt::format(": {}", X509_verify_cert_error_string(verify_result));
+    if (verify_result != X509_V_OK)
+        text += fmt::format(": {}", X509_verify_cert_error_string(verify_result));
     return text;
 }
 
@@ -72,10 +74,8 @@ bool unknown_issuer(long verify_result) {
         case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-            return true;
-        default:
-            return false;
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: return true;
+        default: return false;
     }
 }
 
@@ -100,7 +100,8 @@ public:
     }
     beast::tcp_stream& transport() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
     TlsStream* tls() { return tls_ ? &*tls_ : nullptr; }
-    // Closes the transport at once (no TLS close_notify); pending operations complete with an error.
+    // Closes the transport at once (no TLS close_notify); pending operations complete with an
+    // error.
     void close() {
         beast::error_code ignored;
         transport().socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -126,13 +127,15 @@ GorWriter::GorWriter(const std::string& path) {
 
 GorWriter::~GorWriter() { close(); }
 
-void GorWriter::write(int type, const std::string& id, std::int64_t timestamp_ns, std::int64_t latency_ns,
-                      std::uint64_t connection, const std::string& payload) {
+void GorWriter::write(int type, const std::string& id, std::int64_t timestamp_ns,
+                      std::int64_t latency_ns, std::uint64_t connection,
+                      const std::string& payload) {
     record_ = fmt::format("{} {} {} {} {}\n", type, id, timestamp_ns, latency_ns, connection);
     record_ += payload;
     record_ += kGorSeparator;
     if (gz_) {
-        ok_ = ok_ && gzwrite(gz_, record_.data(), static_cast<unsigned>(record_.size())) == static_cast<int>(record_.size());
+        ok_ = ok_ && gzwrite(gz_, record_.data(), static_cast<unsigned>(record_.size())) ==
+                         static_cast<int>(record_.size());
     } else if (file_) {
         ok_ = ok_ && std::fwrite(record_.data(), 1, record_.size(), file_) == record_.size();
         std::fflush(file_);  // a killed recorder still leaves whole records behind
@@ -148,17 +151,24 @@ bool GorWriter::close() {
     return ok_;
 }
 
-asio::ssl::context make_tls_server_context(const std::string& cert_path, const std::string& key_path) {
+asio::ssl::context make_tls_server_context(const std::string& cert_path,
+                                           const std::string& key_path) {
     asio::ssl::context context(asio::ssl::context::tls_server);
     context.set_options(asio::ssl::context::default_workarounds);
     SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
     beast::error_code ec;
     context.use_certificate_chain_file(cert_path, ec);
-    if (ec) throw std::invalid_argument(fmt::format("--tls-cert {}: cannot load a PEM certificate: {}", cert_path, ec.message()));
+    if (ec)
+        throw std::invalid_argument(fmt::format("--tls-cert {}: cannot load a PEM certificate: {}",
+                                                cert_path, ec.message()));
     context.use_private_key_file(key_path, asio::ssl::context::pem, ec);
-    if (ec) throw std::invalid_argument(fmt::format("--tls-key {}: cannot load a PEM private key matching --tls-cert: {}", key_path, ec.message()));
+    if (ec)
+        throw std::invalid_argument(
+            fmt::format("--tls-key {}: cannot load a PEM private key matching --tls-cert: {}",
+                        key_path, ec.message()));
     if (SSL_CTX_check_private_key(context.native_handle()) != 1)
-        throw std::invalid_argument(fmt::format("--tls-key {} does not match --tls-cert {}", key_path, cert_path));
+        throw std::invalid_argument(
+            fmt::format("--tls-key {} does not match --tls-cert {}", key_path, cert_path));
     return context;
 }
 
@@ -195,9 +205,9 @@ private:
     std::string upstream_failure_;  // why the upstream connection could not be set up, for the 502
     std::int64_t request_ns_ = 0;
     bool upstream_open_ = false;
-    bool busy_ = false;      // between a request's header and its response being written
+    bool busy_ = false;  // between a request's header and its response being written
     bool stopping_ = false;
-    bool closing_ = false;   // the client connection is being closed
+    bool closing_ = false;  // the client connection is being closed
 };
 
 RecordProxy::Exchange::Exchange(RecordProxy& proxy, tcp::socket socket, std::uint64_t connection)
@@ -214,19 +224,24 @@ void RecordProxy::Exchange::start() {
     auto* tls = client_.tls();
     if (!tls) return read_request();
     client_.transport().expires_after(kTlsHandshakeTimeout);
-    tls->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
-        if (!ec) return self->read_request();
-        // A connection closed before (or during) its handshake, as TCP health checks do, is no failure.
-        const bool closed_by_peer = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
-                                    ec == asio::error::connection_reset;
-        if (!self->stopping_ && !closed_by_peer) {
-            ++self->proxy_.client_handshake_failures_;
-            std::cerr << fmt::format("volley record: client {} (connection {}): TLS handshake failed: {}; dropped\n",
-                                     self->client_name_, self->connection_, tls_failure(ec, self->client_.tls()->native_handle()));
-        }
-        self->closing_ = true;
-        self->client_.close();
-    });
+    tls->async_handshake(
+        asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+            if (!ec) return self->read_request();
+            // A connection closed before (or during) its handshake, as TCP health checks do, is no
+            // failure.
+            const bool closed_by_peer = ec == asio::error::eof ||
+                                        ec == asio::ssl::error::stream_truncated ||
+                                        ec == asio::error::connection_reset;
+            if (!self->stopping_ && !closed_by_peer) {
+                ++self->proxy_.client_handshake_failures_;
+                std::cerr << fmt::format(
+                    "volley record: client {} (connection {}): TLS handshake failed: {}; dropped\n",
+                    self->client_name_, self->connection_,
+                    tls_failure(ec, self->client_.tls()->native_handle()));
+            }
+            self->closing_ = true;
+            self->client_.close();
+        });
 }
 
 void RecordProxy::Exchange::stop() {
@@ -255,20 +270,24 @@ void RecordProxy::Exchange::on_header(std::int64_t timestamp_ns) {
     busy_ = true;
     request_ns_ = timestamp_ns;
     client_.visit([&](auto& stream) {
-        http::async_read(stream, client_buffer_, *request_parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return self->finish();
-            auto request = self->request_parser_->release();
-            self->id_ = self->proxy_.next_id();
-            self->proxy_.writer_.write(1, self->id_, self->request_ns_, 0, self->connection_, serialise(request));
-            self->forwarded_ = std::move(request);
-            // The upstream sees its own host; everything else goes as received.
-            const auto& upstream = self->proxy_.upstream_;
-            self->forwarded_.set(http::field::host, upstream.host_header);
-            self->forwarded_.target(upstream.url.path_prefix + std::string(self->forwarded_.target()));
-            // The body was read whole: forward it with a Content-Length whatever its framing was.
-            self->forwarded_.prepare_payload();
-            self->forward(false);
-        });
+        http::async_read(stream, client_buffer_, *request_parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) return self->finish();
+                             auto request = self->request_parser_->release();
+                             self->id_ = self->proxy_.next_id();
+                             self->proxy_.writer_.write(1, self->id_, self->request_ns_, 0,
+                                                        self->connection_, serialise(request));
+                             self->forwarded_ = std::move(request);
+                             // The upstream sees its own host; everything else goes as received.
+                             const auto& upstream = self->proxy_.upstream_;
+                             self->forwarded_.set(http::field::host, upstream.host_header);
+                             self->forwarded_.target(upstream.url.path_prefix +
+                                                     std::string(self->forwarded_.target()));
+                             // The body was read whole: forward it with a Content-Length whatever
+                             // its framing was.
+                             self->forwarded_.prepare_payload();
+                             self->forward(false);
+                         });
     });
 }
 
@@ -276,10 +295,12 @@ void RecordProxy::Exchange::forward(bool retried) {
     if (upstream_open_) return send_upstream(true, retried);
     auto& upstream = proxy_.upstream_;
     upstream_.emplace(tcp::socket(proxy_.io_), upstream.tls ? &*upstream.tls : nullptr);
-    if (auto* tls = upstream_->tls()) targets::prepare_tls_client_stream(*tls, upstream.url.host, upstream.verify_name);
+    if (auto* tls = upstream_->tls())
+        targets::prepare_tls_client_stream(*tls, upstream.url.host, upstream.verify_name);
     upstream_->transport().expires_after(kUpstreamConnectTimeout);
-    upstream_->transport().async_connect(upstream.endpoints, [self = shared_from_this(), retried](beast::error_code ec,
-                                                                                            const tcp::endpoint&) {
+    upstream_->transport().async_connect(upstream.endpoints, [self = shared_from_this(), retried](
+                                                                 beast::error_code ec,
+                                                                 const tcp::endpoint&) {
         if (ec) return self->on_response(ec, false, true);
         self->upstream_->transport().socket().set_option(tcp::no_delay(true));
         auto* tls = self->upstream_->tls();
@@ -287,15 +308,21 @@ void RecordProxy::Exchange::forward(bool retried) {
             self->upstream_open_ = true;
             return self->send_upstream(false, retried);
         }
-        tls->async_handshake(asio::ssl::stream_base::client, [self, retried](beast::error_code handshake_ec) {
+        tls->async_handshake(asio::ssl::stream_base::client, [self, retried](
+                                                                 beast::error_code handshake_ec) {
             if (handshake_ec) {
                 const auto& url = self->proxy_.upstream_.url;
-                self->upstream_failure_ = fmt::format("TLS handshake with upstream {}:{} failed: {}", url.host, url.port,
-                                                      tls_failure(handshake_ec, self->upstream_->tls()->native_handle()));
-                const bool untrusted_issuer = unknown_issuer(SSL_get_verify_result(self->upstream_->tls()->native_handle()));
-                std::cerr << "volley record: " << self->upstream_failure_
-                          << (untrusted_issuer ? " (trust its CA with --ca-file, or skip verification with --insecure)" : "")
-                          << "; the client gets 502\n";
+                self->upstream_failure_ =
+                    fmt::format("TLS handshake with upstream {}:{} failed: {}", url.host, url.port,
+                                tls_failure(handshake_ec, self->upstream_->tls()->native_handle()));
+                const bool untrusted_issuer =
+                    unknown_issuer(SSL_get_verify_result(self->upstream_->tls()->native_handle()));
+                std::cerr
+                    << "volley record: " << self->upstream_failure_
+                    << (untrusted_issuer
+                            ? " (trust its CA with --ca-file, or skip verification with --insecure)"
+                            : "")
+                    << "; the client gets 502\n";
                 return self->on_response(handshake_ec, false, true);
             }
             self->upstream_open_ = true;
@@ -307,16 +334,20 @@ void RecordProxy::Exchange::forward(bool retried) {
 void RecordProxy::Exchange::send_upstream(bool reused, bool retried) {
     upstream_->transport().expires_after(kUpstreamExchangeTimeout);
     upstream_->visit([&](auto& stream) {
-        http::async_write(stream, forwarded_, [self = shared_from_this(), &stream, reused, retried](beast::error_code ec, std::size_t) {
-            if (ec) return self->on_response(ec, reused, retried);
-            self->response_parser_.emplace();
-            self->response_parser_->body_limit(kMaxBodyBytes);
-            if (self->forwarded_.method() == http::verb::head) self->response_parser_->skip(true);
-            http::async_read(stream, self->upstream_buffer_, *self->response_parser_,
-                             [self, reused, retried](beast::error_code read_ec, std::size_t) {
-                                 self->on_response(read_ec, reused, retried);
-                             });
-        });
+        http::async_write(stream, forwarded_,
+                          [self = shared_from_this(), &stream, reused, retried](
+                              beast::error_code ec, std::size_t) {
+                              if (ec) return self->on_response(ec, reused, retried);
+                              self->response_parser_.emplace();
+                              self->response_parser_->body_limit(kMaxBodyBytes);
+                              if (self->forwarded_.method() == http::verb::head)
+                                  self->response_parser_->skip(true);
+                              http::async_read(
+                                  stream, self->upstream_buffer_, *self->response_parser_,
+                                  [self, reused, retried](beast::error_code read_ec, std::size_t) {
+                                      self->on_response(read_ec, reused, retried);
+                                  });
+                          });
     });
 }
 
@@ -347,11 +378,13 @@ void RecordProxy::Exchange::respond(http::response<http::string_body> response) 
     response_ = std::move(response);
     client_.transport().expires_after(kClientWriteTimeout);
     client_.visit([&](auto& stream) {
-        http::async_write(stream, response_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-            self->busy_ = false;
-            if (ec || !keep_alive || self->stopping_) return self->finish();
-            self->read_request();
-        });
+        http::async_write(
+            stream, response_,
+            [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                self->busy_ = false;
+                if (ec || !keep_alive || self->stopping_) return self->finish();
+                self->read_request();
+            });
     });
 }
 
@@ -395,7 +428,8 @@ void RecordProxy::accept() {
         if (ec || stopping_) return;
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        auto exchange = std::make_shared<Exchange>(*this, std::move(socket), ++connections_accepted_);
+        auto exchange =
+            std::make_shared<Exchange>(*this, std::move(socket), ++connections_accepted_);
         exchanges_.remove_if([](const auto& weak) { return weak.expired(); });
         exchanges_.push_back(exchange);
         exchange->start();
@@ -404,7 +438,8 @@ void RecordProxy::accept() {
 }
 
 bool RecordProxy::idle() const {
-    return std::all_of(exchanges_.begin(), exchanges_.end(), [](const auto& weak) { return weak.expired(); });
+    return std::all_of(exchanges_.begin(), exchanges_.end(),
+                       [](const auto& weak) { return weak.expired(); });
 }
 
 void RecordProxy::stop() {

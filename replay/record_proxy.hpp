@@ -53,18 +53,20 @@ struct RecordUpstream {
     std::string host_header;  // targets::host_header_value(url)
     boost::asio::ip::tcp::resolver::results_type endpoints;
     std::optional<boost::asio::ssl::context> tls;  // set for https upstreams
-    bool verify_name = true;                       // the certificate must name url.host (off with --insecure)
+    bool verify_name = true;  // the certificate must name url.host (off with --insecure)
 };
 
 // A TLS server context for the listening side (TLS 1.2 and later). Throws
 // std::invalid_argument naming the file that cannot be loaded or the key that does not match.
-boost::asio::ssl::context make_tls_server_context(const std::string& cert_path, const std::string& key_path);
+boost::asio::ssl::context make_tls_server_context(const std::string& cert_path,
+                                                  const std::string& key_path);
 
 class RecordProxy {
 public:
     // `acceptor` is listening; `client_tls` set: clients must talk TLS with this context.
-    RecordProxy(boost::asio::io_context& io, boost::asio::ip::tcp::acceptor acceptor, RecordUpstream upstream,
-                std::optional<boost::asio::ssl::context> client_tls, GorWriter& writer);
+    RecordProxy(boost::asio::io_context& io, boost::asio::ip::tcp::acceptor acceptor,
+                RecordUpstream upstream, std::optional<boost::asio::ssl::context> client_tls,
+                GorWriter& writer);
     ~RecordProxy();
     RecordProxy(const RecordProxy&) = delete;
     RecordProxy& operator=(const RecordProxy&) = delete;
@@ -75,10 +77,14 @@ public:
     [[nodiscard]] bool stopping() const { return stopping_; }
     // True when no client connection is left.
     [[nodiscard]] bool idle() const;
-    [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+    [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const {
+        return acceptor_.local_endpoint();
+    }
     // Clients dropped because their TLS handshake failed (not counting those that closed the
     // connection before a handshake, such as TCP health checks).
-    [[nodiscard]] std::uint64_t client_handshake_failures() const { return client_handshake_failures_; }
+    [[nodiscard]] std::uint64_t client_handshake_failures() const {
+        return client_handshake_failures_;
+    }
 
 private:
     class Exchange;

@@ -25,7 +25,8 @@ std::unique_ptr<RecordReader> ReplayRun::open_reader(bool strict) const {
     switch (spec_.format) {
         case ReplayFormat::gor: return make_gor_reader(spec_.file, strict);
         case ReplayFormat::jsonl: return make_jsonl_reader(spec_.file, strict);
-        case ReplayFormat::combined: return make_access_log_reader(spec_.file, spec_.log_format, strict);
+        case ReplayFormat::combined:
+            return make_access_log_reader(spec_.file, spec_.log_format, strict);
         case ReplayFormat::har: return make_har_reader(har_, spec_.file);
     }
     throw std::invalid_argument("unknown replay format");
@@ -35,8 +36,7 @@ void ReplayRun::check_every_record() const {
     if (spec_.format == ReplayFormat::har) return;  // read_har already checked every entry
     auto reader = open_reader(true);
     ReplayRecord record;
-    while (reader->next(record)) {
-    }
+    while (reader->next(record)) {}
 }
 
 std::shared_ptr<ReplayStream> ReplayRun::stream(std::size_t worker, std::size_t workers) {
@@ -54,14 +54,17 @@ std::shared_ptr<ReplayStream> ReplayRun::stream(std::size_t worker, std::size_t 
 }
 
 void ReplayRun::prepare(std::size_t worker_count) {
-    for (std::size_t worker = 0; worker < worker_count; ++worker) stream(worker, worker_count)->prefetch();
+    for (std::size_t worker = 0; worker < worker_count; ++worker)
+        stream(worker, worker_count)->prefetch();
 }
 
-std::unique_ptr<engine::Schedule> ReplayRun::make_schedule(std::size_t worker, std::size_t workers) {
+std::unique_ptr<engine::Schedule> ReplayRun::make_schedule(std::size_t worker,
+                                                           std::size_t workers) {
     return make_replay_schedule(stream(worker, workers));
 }
 
-std::unique_ptr<engine::RequestSource> ReplayRun::make_source(std::size_t worker, std::size_t workers) {
+std::unique_ptr<engine::RequestSource> ReplayRun::make_source(std::size_t worker,
+                                                              std::size_t workers) {
     return make_replay_source(stream(worker, workers));
 }
 

@@ -45,23 +45,23 @@ struct ReplaySpec {
     std::string log_format;
 
     // Timeline (docs/replay.md "Timeline"): capture times are since the capture's first record.
-    double speed = 1.0;                   // > 0; 2 = twice as fast
-    std::uint64_t loop = 1;               // passes over the capture
-    std::optional<engine::Nanos> from;    // keep records at or after this capture time
-    std::optional<engine::Nanos> to;      // keep records before this capture time
-    std::optional<engine::Nanos> max_gap; // capture-time gaps longer than this are shortened to it
+    double speed = 1.0;                    // > 0; 2 = twice as fast
+    std::uint64_t loop = 1;                // passes over the capture
+    std::optional<engine::Nanos> from;     // keep records at or after this capture time
+    std::optional<engine::Nanos> to;       // keep records before this capture time
+    std::optional<engine::Nanos> max_gap;  // capture-time gaps longer than this are shortened to it
     engine::Nanos reorder_window{std::chrono::seconds(5)};  // out-of-order tolerance
-    std::size_t reorder_max_records = 100'000;               // memory bound of the window
+    std::size_t reorder_max_records = 100'000;              // memory bound of the window
     // Each recorded client connection's requests are sent in order, one at a time, on one
     // connection (records without a connection id go out on any free connection).
     bool per_connection = false;
 
     // Selection.
-    double sample_ratio = 1.0;                 // 0 < ratio <= 1, deterministic per record
-    std::vector<std::string> methods;          // upper case; empty = every method
-    std::vector<std::string> include_paths;    // ECMAScript regexes searched in path+query
+    double sample_ratio = 1.0;               // 0 < ratio <= 1, deterministic per record
+    std::vector<std::string> methods;        // upper case; empty = every method
+    std::vector<std::string> include_paths;  // ECMAScript regexes searched in path+query
     std::vector<std::string> exclude_paths;
-    bool strict = false;                       // a malformed record fails the run (exit 2)
+    bool strict = false;  // a malformed record fails the run (exit 2)
 
     // Rewrite (the target's base_url replaces every record's scheme and host).
     std::vector<std::pair<std::string, std::string>> set_headers;  // replace or add

@@ -17,8 +17,9 @@ ReplayStream::ReplayStream(const ReplaySpec& spec, ReaderFactory open_reader, st
 
 bool ReplayStream::mine(const ReplayRecord& record) const {
     if (worker_count_ == 1) return true;
-    std::uint64_t x = (spec_.per_connection && record.connection != 0 ? record.connection : record.ordinal) +
-                      0x9E3779B97F4A7C15ULL;  // splitmix64: neighbours land anywhere
+    std::uint64_t x =
+        (spec_.per_connection && record.connection != 0 ? record.connection : record.ordinal) +
+        0x9E3779B97F4A7C15ULL;  // splitmix64: neighbours land anywhere
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
     return (x ^ (x >> 31)) % worker_count_ == worker_index_;
@@ -56,7 +57,8 @@ bool ReplayStream::start_next_pass() {
         // between passes keeps the capture's mean rate.
         const double speed = spec_.speed;
         if (kept_in_pass_ >= 2) {
-            const double gap_ns = static_cast<double>(compressed_ns_) / static_cast<double>(kept_in_pass_ - 1);
+            const double gap_ns =
+                static_cast<double>(compressed_ns_) / static_cast<double>(kept_in_pass_ - 1);
             period_ns_ = std::llround((static_cast<double>(compressed_ns_) + gap_ns) / speed);
         } else {
             period_ns_ = std::llround(1e9 / speed);
@@ -107,7 +109,8 @@ std::optional<engine::Nanos> ReplayStream::compute_next_start() {
         }
         const Selection selection = selector_.judge(record);
         if (selection != Selection::keep) {
-            if (first_pass) ++(selection == Selection::filtered ? counts_.filtered : counts_.sampled_out);
+            if (first_pass)
+                ++(selection == Selection::filtered ? counts_.filtered : counts_.sampled_out);
             continue;
         }
         if (previous_kept_ns_) {

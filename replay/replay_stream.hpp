@@ -5,8 +5,9 @@
 // workers agree on the timeline. Each record belongs to one worker, chosen by a hash of its
 // position in the file (balanced whatever the filters keep, the same on every loop pass);
 // with `per_connection`, records naming a client connection are placed by a hash of the
-// connection instead, so that one worker sends all of a connection's requests. Records of other workers are stripped to timestamp, method and target as soon as they are
-// read, so a worker's reorder window holds whole records only for its own share.
+// connection instead, so that one worker sends all of a connection's requests. Records of other
+// workers are stripped to timestamp, method and target as soon as they are read, so a worker's
+// reorder window holds whole records only for its own share.
 #pragma once
 
 #include "engine/schedule.hpp"
@@ -32,9 +33,9 @@ struct CaptureCounts {
     bool stopped_at_to = false;     // the pass ended at `to`
     std::uint64_t filtered = 0;     // method or path filters
     std::uint64_t sampled_out = 0;
-    std::uint64_t kept = 0;         // replayed per pass, across all workers
+    std::uint64_t kept = 0;             // replayed per pass, across all workers
     std::uint64_t with_connection = 0;  // kept records that name their client connection
-    std::int64_t span_ns = 0;       // first to last kept record, capture time after max_gap
+    std::int64_t span_ns = 0;           // first to last kept record, capture time after max_gap
 };
 
 // Opens the capture for one pass.
@@ -43,8 +44,8 @@ using ReaderFactory = std::function<std::unique_ptr<RecordReader>()>;
 class ReplayStream {
 public:
     // Throws what the reader factory, RecordSelector and RequestRewriter throw.
-    ReplayStream(const ReplaySpec& spec, ReaderFactory open_reader, std::uint64_t seed, std::size_t worker_index,
-                 std::size_t worker_count);
+    ReplayStream(const ReplaySpec& spec, ReaderFactory open_reader, std::uint64_t seed,
+                 std::size_t worker_index, std::size_t worker_count);
 
     // Schedule side: this worker's next intended start, run time since the replay's start
     // (its first kept record is at 0), non-decreasing; nullopt when every pass is done.
@@ -68,7 +69,7 @@ public:
 private:
     bool next_sorted(ReplayRecord& out);  // false at the end of the pass
     [[nodiscard]] bool mine(const ReplayRecord& record) const;
-    bool start_next_pass();               // false when every pass is done
+    bool start_next_pass();  // false when every pass is done
     std::optional<engine::Nanos> compute_next_start();
 
     const ReplaySpec& spec_;

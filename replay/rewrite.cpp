@@ -9,15 +9,16 @@ namespace {
 
 // Headers a replay never copies from a record: the target frames the message and names the
 // host itself, and hop-by-hop headers describe the recorded connection, not this one.
-constexpr std::string_view kNeverCopied[] = {"host",    "content-length", "transfer-encoding", "connection",
-                                             "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
-                                             "expect"};
+constexpr std::string_view kNeverCopied[] = {
+    "host", "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection",
+    "te",   "trailer",        "upgrade",           "expect"};
 
 std::regex compile_regex(const std::string& pattern, std::string_view what) {
     try {
         return std::regex(pattern, std::regex::ECMAScript | std::regex::optimize);
     } catch (const std::regex_error& error) {
-        throw std::invalid_argument(std::string(what) + " '" + pattern + "' is not a valid regex: " + error.what());
+        throw std::invalid_argument(std::string(what) + " '" + pattern +
+                                    "' is not a valid regex: " + error.what());
     }
 }
 
@@ -66,7 +67,8 @@ bool route_matches(std::string_view pattern, std::string_view path) {
 
 std::string check_route_pattern(std::string_view pattern) {
     if (pattern.empty() || pattern.front() != '/') return "a route pattern starts with '/'";
-    if (pattern.find('?') != std::string_view::npos) return "a route pattern matches the path only (no '?')";
+    if (pattern.find('?') != std::string_view::npos)
+        return "a route pattern matches the path only (no '?')";
     for (const auto segment : segments(pattern)) {
         if (segment != "*" && segment != "**" && segment.find('*') != std::string_view::npos)
             return "'*' stands for a whole segment ('/a/*/b'), not part of one";
@@ -76,15 +78,21 @@ std::string check_route_pattern(std::string_view pattern) {
 
 RecordSelector::RecordSelector(const ReplaySpec& spec, std::uint64_t seed)
     : methods_(spec.methods), sample_ratio_(spec.sample_ratio), seed_(mix(seed)) {
-    for (const auto& pattern : spec.include_paths) include_.push_back(compile_regex(pattern, "filter"));
-    for (const auto& pattern : spec.exclude_paths) exclude_.push_back(compile_regex(pattern, "filter"));
+    for (const auto& pattern : spec.include_paths)
+        include_.push_back(compile_regex(pattern, "filter"));
+    for (const auto& pattern : spec.exclude_paths)
+        exclude_.push_back(compile_regex(pattern, "filter"));
 }
 
 Selection RecordSelector::judge(const ReplayRecord& record) const {
-    if (!methods_.empty() && std::find(methods_.begin(), methods_.end(), record.method) == methods_.end())
+    if (!methods_.empty() &&
+        std::find(methods_.begin(), methods_.end(), record.method) == methods_.end())
         return Selection::filtered;
-    const auto found = [&](const std::regex& regex) { return std::regex_search(record.target, regex); };
-    if (!include_.empty() && std::none_of(include_.begin(), include_.end(), found)) return Selection::filtered;
+    const auto found = [&](const std::regex& regex) {
+        return std::regex_search(record.target, regex);
+    };
+    if (!include_.empty() && std::none_of(include_.begin(), include_.end(), found))
+        return Selection::filtered;
     if (std::any_of(exclude_.begin(), exclude_.end(), found)) return Selection::filtered;
     if (sample_ratio_ < 1.0) {
         // The same records are kept on every run, worker and loop pass.
@@ -113,23 +121,27 @@ std::uint32_t RequestRewriter::name_index(std::string_view method, std::string_v
 void RequestRewriter::render(const ReplayRecord& record, RenderedRequest& out) const {
     out.method = record.method;
     out.target = record.target;
-    for (const auto& rewrite : rewrites_) out.target = std::regex_replace(out.target, rewrite.pattern, rewrite.replacement);
+    for (const auto& rewrite : rewrites_)
+        out.target = std::regex_replace(out.target, rewrite.pattern, rewrite.replacement);
     if (out.target.empty() || out.target.front() != '/') out.target.insert(out.target.begin(), '/');
     out.name_index = name_index(out.method, out.target);
     out.headers.clear();
     const auto listed = [](const auto& names, std::string_view name) {
-        return std::any_of(std::begin(names), std::end(names),
-                           [&](std::string_view candidate) { return same_header_name(candidate, name); });
+        return std::any_of(std::begin(names), std::end(names), [&](std::string_view candidate) {
+            return same_header_name(candidate, name);
+        });
     };
     const auto set_here = [&](std::string_view name) {
-        return std::any_of(set_headers_.begin(), set_headers_.end(),
-                           [&](const auto& header) { return same_header_name(header.first, name); });
+        return std::any_of(set_headers_.begin(), set_headers_.end(), [&](const auto& header) {
+            return same_header_name(header.first, name);
+        });
     };
     for (const auto& [name, value] : record.headers) {
         if (listed(kNeverCopied, name) || listed(remove_headers_, name) || set_here(name)) continue;
         out.headers.append(name).append(": ").append(value).append("\r\n");
     }
-    for (const auto& [name, value] : set_headers_) out.headers.append(name).append(": ").append(value).append("\r\n");
+    for (const auto& [name, value] : set_headers_)
+        out.headers.append(name).append(": ").append(value).append("\r\n");
     out.body = record.body;
 }
 

@@ -25,7 +25,8 @@ bool valid_clock(int hour, int minute, int second) {
 }
 
 std::int64_t to_ns(std::int64_t days, int hour, int minute, int second) {
-    return ((days * 24 + hour) * 60 + minute) * 60 * kNanosPerSecond + std::int64_t{second} * kNanosPerSecond;
+    return ((days * 24 + hour) * 60 + minute) * 60 * kNanosPerSecond +
+           std::int64_t{second} * kNanosPerSecond;
 }
 
 // "+02:00", "+0200", "Z", "" -> offset in seconds east of UTC.
@@ -36,7 +37,8 @@ std::optional<int> zone_offset_s(std::string_view zone) {
     const auto hours = digits_at(zone, 1, 2);
     std::size_t minutes_at = zone.size() > 3 && zone[3] == ':' ? 4 : 3;
     const auto minutes = digits_at(zone, minutes_at, 2);
-    if (!hours || !minutes || minutes_at + 2 != zone.size() || *hours > 23 || *minutes > 59) return std::nullopt;
+    if (!hours || !minutes || minutes_at + 2 != zone.size() || *hours > 23 || *minutes > 59)
+        return std::nullopt;
     return sign * (*hours * 3600 + *minutes * 60);
 }
 
@@ -47,19 +49,24 @@ std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
     const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
     const auto year_of_era = static_cast<unsigned>(year - era * 400);
     const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-    const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    const unsigned day_of_era =
+        year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
 }
 
 std::optional<std::int64_t> parse_iso8601_ns(std::string_view text) {
     // YYYY-MM-DDTHH:MM:SS
-    const auto year = digits_at(text, 0, 4), month = digits_at(text, 5, 2), day = digits_at(text, 8, 2);
-    const auto hour = digits_at(text, 11, 2), minute = digits_at(text, 14, 2), second = digits_at(text, 17, 2);
+    const auto year = digits_at(text, 0, 4), month = digits_at(text, 5, 2),
+               day = digits_at(text, 8, 2);
+    const auto hour = digits_at(text, 11, 2), minute = digits_at(text, 14, 2),
+               second = digits_at(text, 17, 2);
     if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
-    if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
-        text[13] != ':' || text[16] != ':')
+    if (text[4] != '-' || text[7] != '-' ||
+        (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' ||
+        text[16] != ':')
         return std::nullopt;
-    if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || !valid_clock(*hour, *minute, *second)) return std::nullopt;
+    if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || !valid_clock(*hour, *minute, *second))
+        return std::nullopt;
     std::size_t pos = 19;
     std::int64_t fraction_ns = 0;
     if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
@@ -75,28 +82,34 @@ std::optional<std::int64_t> parse_iso8601_ns(std::string_view text) {
     }
     const auto offset = zone_offset_s(text.substr(pos));
     if (!offset) return std::nullopt;
-    const auto days = days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
-    return to_ns(days, *hour, *minute, *second) + fraction_ns - std::int64_t{*offset} * kNanosPerSecond;
+    const auto days =
+        days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
+    return to_ns(days, *hour, *minute, *second) + fraction_ns -
+           std::int64_t{*offset} * kNanosPerSecond;
 }
 
 std::optional<std::int64_t> parse_clf_time_ns(std::string_view text) {
     // DD/Mon/YYYY:HH:MM:SS +ZZZZ
-    static constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static constexpr std::array<std::string_view, 12> kMonths = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     const auto day = digits_at(text, 0, 2), year = digits_at(text, 7, 4);
-    const auto hour = digits_at(text, 12, 2), minute = digits_at(text, 15, 2), second = digits_at(text, 18, 2);
+    const auto hour = digits_at(text, 12, 2), minute = digits_at(text, 15, 2),
+               second = digits_at(text, 18, 2);
     if (!day || !year || !hour || !minute || !second || text.size() < 20) return std::nullopt;
-    if (text[2] != '/' || text[6] != '/' || text[11] != ':' || text[14] != ':' || text[17] != ':') return std::nullopt;
+    if (text[2] != '/' || text[6] != '/' || text[11] != ':' || text[14] != ':' || text[17] != ':')
+        return std::nullopt;
     unsigned month = 0;
     for (std::size_t i = 0; i < kMonths.size(); ++i) {
         if (text.substr(3, 3) == kMonths[i]) month = static_cast<unsigned>(i + 1);
     }
-    if (month == 0 || *day < 1 || *day > 31 || !valid_clock(*hour, *minute, *second)) return std::nullopt;
+    if (month == 0 || *day < 1 || *day > 31 || !valid_clock(*hour, *minute, *second))
+        return std::nullopt;
     std::string_view zone = text.substr(20);
     while (!zone.empty() && zone.front() == ' ') zone.remove_prefix(1);
     const auto offset = zone_offset_s(zone);
     if (!offset) return std::nullopt;
-    return to_ns(days_from_civil(*year, month, static_cast<unsigned>(*day)), *hour, *minute, *second) -
+    return to_ns(days_from_civil(*year, month, static_cast<unsigned>(*day)), *hour, *minute,
+                 *second) -
            std::int64_t{*offset} * kNanosPerSecond;
 }
 

@@ -53,7 +53,9 @@ constexpr double kRunning = std::numeric_limits<double>::infinity();
 
 double seconds(engine::Nanos n) { return std::chrono::duration<double>(n).count(); }
 
-double milliseconds(engine::Nanos n) { return std::chrono::duration<double, std::milli>(n).count(); }
+double milliseconds(engine::Nanos n) {
+    return std::chrono::duration<double, std::milli>(n).count();
+}
 
 std::optional<double> p99_ms_of(const engine::HdrHistogram& h) {
     if (h.empty()) return std::nullopt;
@@ -76,7 +78,8 @@ std::optional<double> ratio_or_null(double numerator, double denominator) {
 // last interval counts as complete then).
 double schedule_end_s(const engine::RunResult& result) {
     const double scheduled = seconds(result.scheduled_duration);
-    return result.stop_reason == engine::StopReason::completed && scheduled > 0 ? scheduled : kRunning;
+    return result.stop_reason == engine::StopReason::completed && scheduled > 0 ? scheduled
+                                                                                : kRunning;
 }
 
 // The run's length as thresholds see it: the schedule, or less when stopped early.
@@ -87,12 +90,13 @@ double run_length_s(const engine::RunResult& result) {
 }
 
 json::object window_json(const SpanStats& span) {
-    return json::object{{"start_s", tidy(span.start_s)},
-                        {"end_s", tidy(span.end_s)},
-                        {"p99_ms", tidy_or_null(p99_ms_of(span.response_time))},
-                        {"error_rate", tidy_or_null(error_rate_of(span))},
-                        {"throughput_rps", tidy_or_null(ratio_or_null(static_cast<double>(span.completed()),
-                                                                        span.length_s))}};
+    return json::object{
+        {"start_s", tidy(span.start_s)},
+        {"end_s", tidy(span.end_s)},
+        {"p99_ms", tidy_or_null(p99_ms_of(span.response_time))},
+        {"error_rate", tidy_or_null(error_rate_of(span))},
+        {"throughput_rps",
+         tidy_or_null(ratio_or_null(static_cast<double>(span.completed()), span.length_s))}};
 }
 
 }  // namespace
@@ -107,7 +111,8 @@ std::optional<double> resident_memory_kib() {
         const auto end = line.find_first_not_of("0123456789", digits);
         const std::string_view number = std::string_view(line).substr(digits, end - digits);
         double kib = 0;
-        if (std::from_chars(number.data(), number.data() + number.size(), kib).ec != std::errc()) return std::nullopt;
+        if (std::from_chars(number.data(), number.data() + number.size(), kib).ec != std::errc())
+            return std::nullopt;
         return kib;
     }
     return std::nullopt;
@@ -116,13 +121,13 @@ std::optional<double> resident_memory_kib() {
 RunAnalyser::RunAnalyser(AnalysisSettings settings, const ThresholdEvaluator* thresholds)
     : settings_(std::move(settings)), thresholds_(thresholds) {
     if (settings_.drift_window <= engine::Nanos{0}) {
-        throw std::invalid_argument(fmt::format("analysis: the drift window ({} ns) must be positive",
-                                                settings_.drift_window.count()));
+        throw std::invalid_argument(fmt::format(
+            "analysis: the drift window ({} ns) must be positive", settings_.drift_window.count()));
     }
     for (const StepWindow& step : settings_.steps) {
         if (step.end <= step.start) {
-            throw std::invalid_argument(fmt::format("analysis: the step window at {} s ends before it starts",
-                                                    seconds(step.start)));
+            throw std::invalid_argument(fmt::format(
+                "analysis: the step window at {} s ends before it starts", seconds(step.start)));
         }
     }
     if (settings_.type == ScenarioType::spike) {
@@ -162,8 +167,8 @@ void RunAnalyser::feed_stress(const engine::IntervalReport& report, double start
             step_.reset();
         }
         if (!step_) {
-            step_.emplace(StepAccumulator{i, engine::IntervalStats(report.stats.per_request.size()), 0, 0,
-                                          start_s, end_s});
+            step_.emplace(StepAccumulator{i, engine::IntervalStats(report.stats.per_request.size()),
+                                          0, 0, start_s, end_s});
         }
         step_->stats.add(report.stats);
         step_->length_s += end_s - start_s;
@@ -173,14 +178,16 @@ void RunAnalyser::feed_stress(const engine::IntervalReport& report, double start
     }
 }
 
-RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step, double schedule_end_s) const {
+RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step,
+                                                double schedule_end_s) const {
     StepRow row;
     row.step = step.index + 1;
     row.window = settings_.steps[step.index];
     row.measured_s = step.length_s;
     const double window_start_s = seconds(row.window.start), window_end_s = seconds(row.window.end);
-    row.complete = step.length_s + kSlack_s >= window_end_s - window_start_s ||
-                   (step.start_s <= window_start_s + kSlack_s && window_end_s <= schedule_end_s + kSlack_s);
+    row.complete =
+        step.length_s + kSlack_s >= window_end_s - window_start_s ||
+        (step.start_s <= window_start_s + kSlack_s && window_end_s <= schedule_end_s + kSlack_s);
     SpanStats all;
     all.add_interval(step.stats, std::nullopt, step.start_s, step.end_s, step.expected_requests);
     row.achieved_rps = all.length_s > 0 ? static_cast<double>(all.completed()) / all.length_s : 0;
@@ -188,11 +195,13 @@ RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step, dou
     row.error_rate = error_rate_of(all);
     row.service = rate_point(step.stats, row.window.target_rps, step.start_s);
     if (thresholds_ != nullptr) {
-        const auto checks = thresholds_->check_all(step.stats, step.start_s, step.end_s, step.expected_requests);
+        const auto checks =
+            thresholds_->check_all(step.stats, step.start_s, step.end_s, step.expected_requests);
         for (std::size_t i = 0; i < checks.size(); ++i) {
             if (checks[i].pass) continue;
             const auto& spec = thresholds_->spec(i);
-            row.failed.push_back(spec.request ? fmt::format("[{}] {}", *spec.request, spec.expr) : spec.expr);
+            row.failed.push_back(spec.request ? fmt::format("[{}] {}", *spec.request, spec.expr)
+                                              : spec.expr);
         }
     }
     row.pass = row.failed.empty();
@@ -202,15 +211,18 @@ RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step, dou
 json::object RunAnalyser::stress_analysis(double schedule_end_s) const {
     std::vector<StepRow> rows = step_rows_;
     if (step_) rows.push_back(evaluate_step(*step_, schedule_end_s));
-    const auto breaking = std::find_if(rows.begin(), rows.end(), [](const StepRow& r) { return !r.pass; });
+    const auto breaking =
+        std::find_if(rows.begin(), rows.end(), [](const StepRow& r) { return !r.pass; });
     const StepRow* capacity = nullptr;
     if (breaking != rows.begin() && !rows.empty()) capacity = &*std::prev(breaking);
 
     json::object out;
-    out["capacity_rps"] = capacity ? json::value(capacity->window.target_rps) : json::value(nullptr);
+    out["capacity_rps"] =
+        capacity ? json::value(capacity->window.target_rps) : json::value(nullptr);
     out["capacity_step"] = capacity ? json::value(capacity->step) : json::value(nullptr);
     const bool broke = breaking != rows.end();
-    out["breaking_point_rps"] = broke ? json::value(breaking->window.target_rps) : json::value(nullptr);
+    out["breaking_point_rps"] =
+        broke ? json::value(breaking->window.target_rps) : json::value(nullptr);
     out["breaking_point_step"] = broke ? json::value(breaking->step) : json::value(nullptr);
     json::array failed;
     if (broke) {
@@ -222,21 +234,25 @@ json::object RunAnalyser::stress_analysis(double schedule_end_s) const {
     for (const auto& row : rows) {
         json::array row_failed;
         for (const auto& expr : row.failed) row_failed.push_back(json::string(expr));
-        steps.push_back(json::object{{"step", row.step},
-                                     {"start_s", tidy(seconds(row.window.start))},
-                                     {"end_s", tidy(seconds(row.window.end))},
-                                     {"target_rps", row.window.target_rps},
-                                     {"achieved_rps", tidy(row.achieved_rps)},
-                                     {"p99_ms", tidy_or_null(row.p99_ms)},
-                                     {"error_rate", tidy_or_null(row.error_rate)},
-                                     {"service_p50_ms", row.service.responses > 0 ? json::value(tidy(row.service.p50_ms)) : json::value(nullptr)},
-                                     {"service_p99_ms", row.service.responses > 0 ? json::value(tidy(row.service.p99_ms)) : json::value(nullptr)},
-                                     {"pass", row.pass},
-                                     {"complete", row.complete},
-                                     {"failed", std::move(row_failed)}});
+        steps.push_back(json::object{
+            {"step", row.step},
+            {"start_s", tidy(seconds(row.window.start))},
+            {"end_s", tidy(seconds(row.window.end))},
+            {"target_rps", row.window.target_rps},
+            {"achieved_rps", tidy(row.achieved_rps)},
+            {"p99_ms", tidy_or_null(row.p99_ms)},
+            {"error_rate", tidy_or_null(row.error_rate)},
+            {"service_p50_ms", row.service.responses > 0 ? json::value(tidy(row.service.p50_ms))
+                                                         : json::value(nullptr)},
+            {"service_p99_ms", row.service.responses > 0 ? json::value(tidy(row.service.p99_ms))
+                                                         : json::value(nullptr)},
+            {"pass", row.pass},
+            {"complete", row.complete},
+            {"failed", std::move(row_failed)}});
     }
     out["steps"] = std::move(steps);
-    if (rows.empty()) out["note"] = "no step hold window was measured";
+    if (rows.empty())
+        out["note"] = "no step hold window was measured";
     else if (thresholds_ == nullptr || thresholds_->size() == 0)
         out["note"] = "no thresholds: every measured step counts as met";
     return out;
@@ -268,7 +284,8 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
                                    {"error_rate", tidy_or_null(baseline_errors)}};
     out["peak"] = json::object{
         {"rps", settings_.spike_rps},
-        {"achieved_rps", tidy_or_null(ratio_or_null(static_cast<double>(peak_->completed()), peak_->length_s))},
+        {"achieved_rps",
+         tidy_or_null(ratio_or_null(static_cast<double>(peak_->completed()), peak_->length_s))},
         {"p99_ms", tidy_or_null(p99_ms_of(peak_->response_time))},
         {"error_rate", tidy_or_null(error_rate_of(*peak_))}};
     if (!baseline_p99 || !baseline_errors) {
@@ -296,8 +313,11 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
         if (row_start_s + kSlack_s < spike_end_s) continue;
         if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) break;
         const double p99_ms = static_cast<double>(row.p99_ns) / 1e6;
-        const double error_rate = row.requests > 0 ? static_cast<double>(row.errors) / static_cast<double>(row.requests) : 1;
-        const bool in_band = row.requests > 0 && p99_ms <= band_p99_ms && error_rate <= band_error_rate;
+        const double error_rate =
+            row.requests > 0 ? static_cast<double>(row.errors) / static_cast<double>(row.requests)
+                             : 1;
+        const bool in_band =
+            row.requests > 0 && p99_ms <= band_p99_ms && error_rate <= band_error_rate;
         if (!in_band) {
             streak = 0;
             continue;
@@ -314,9 +334,10 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
     if (!spike_ended) {
         out["note"] = "the profile does not come back to the baseline after the spike";
     } else if (!recovered) {
-        out["note"] = fmt::format("p99 and error rate did not stay within the baseline band for {} "
-                                  "consecutive intervals after the spike",
-                                  settings_.recovery_intervals);
+        out["note"] = fmt::format(
+            "p99 and error rate did not stay within the baseline band for {} "
+            "consecutive intervals after the spike",
+            settings_.recovery_intervals);
     }
     return out;
 }
@@ -329,7 +350,8 @@ void RunAnalyser::feed_soak(const engine::IntervalReport& report, double start_s
         rss_last_kib_ = rss;
     }
     if (start_s + kSlack_s < seconds(settings_.hold_start)) return;
-    drift_current_->add_interval(report.stats, std::nullopt, start_s, end_s, report.target_rps * (end_s - start_s));
+    drift_current_->add_interval(report.stats, std::nullopt, start_s, end_s,
+                                 report.target_rps * (end_s - start_s));
     if (drift_current_->length_s + kSlack_s < seconds(settings_.drift_window)) return;
     ++drift_windows_;
     auto& keep = drift_first_ ? drift_last_ : drift_first_;
@@ -360,14 +382,16 @@ json::object RunAnalyser::soak_analysis(double schedule_end_s) const {
         if (first_p99 && last_p99) {
             p99_change_ms = *last_p99 - *first_p99;
             if (*first_p99 > 0) p99_change_pct = (*last_p99 / *first_p99 - 1) * 100;
-            const double minutes_apart = ((last->start_s + last->end_s) - (first->start_s + first->end_s)) / 2 / 60;
+            const double minutes_apart =
+                ((last->start_s + last->end_s) - (first->start_s + first->end_s)) / 2 / 60;
             if (minutes_apart > 0) p99_ms_per_min = *p99_change_ms / minutes_apart;
         }
         const auto first_errors = error_rate_of(*first);
         const auto last_errors = error_rate_of(*last);
         if (first_errors && last_errors) error_rate_change = *last_errors - *first_errors;
     } else {
-        drift["note"] = fmt::format("fewer than two complete {:g} s drift windows", seconds(settings_.drift_window));
+        drift["note"] = fmt::format("fewer than two complete {:g} s drift windows",
+                                    seconds(settings_.drift_window));
     }
     drift["p99_change_ms"] = tidy_or_null(p99_change_ms);
     drift["p99_change_pct"] = tidy_or_null(p99_change_pct);
@@ -392,11 +416,12 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
     out["type"] = thresholds::scenario_type_name(settings_.type);
     const double completed = static_cast<double>(result.totals.combined().completed());
     const auto achieved = ratio_or_null(completed, run_length_s(result));
-    out["target_rps"] = result.target_rps > 0 ? json::value(tidy(result.target_rps)) : json::value(nullptr);
+    out["target_rps"] =
+        result.target_rps > 0 ? json::value(tidy(result.target_rps)) : json::value(nullptr);
     out["achieved_rps"] = tidy_or_null(achieved);
-    out["achieved_ratio"] =
-        tidy_or_null(achieved && result.target_rps > 0 ? std::optional<double>(*achieved / result.target_rps)
-                                                         : std::nullopt);
+    out["achieved_ratio"] = tidy_or_null(achieved && result.target_rps > 0
+                                             ? std::optional<double>(*achieved / result.target_rps)
+                                             : std::nullopt);
     if (settings_.type == ScenarioType::load || settings_.type == ScenarioType::soak) {
         // The hold: profile intervals from the end of the ramp-up to the end of the schedule.
         // Completions in the drain after it belong to requests sent in the hold: they count,
@@ -411,12 +436,14 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
             // The last interval may reach into the drain (a short tail joins it): only its
             // time up to the schedule's end counts; its expected arrivals all lie before.
             const double row_end_s = row.t_s + row.length_s;
-            length_s += (scheduled_end_s > 0 ? std::min(row_end_s, scheduled_end_s) : row_end_s) - row_start_s;
+            length_s += (scheduled_end_s > 0 ? std::min(row_end_s, scheduled_end_s) : row_end_s) -
+                        row_start_s;
             expected += row.target_rps * row.length_s;
         }
-        out["hold"] = json::object{{"start_s", seconds(settings_.hold_start)},
-                                   {"target_rps", tidy_or_null(ratio_or_null(expected, length_s))},
-                                   {"achieved_rps", tidy_or_null(ratio_or_null(requests, length_s))}};
+        out["hold"] =
+            json::object{{"start_s", seconds(settings_.hold_start)},
+                         {"target_rps", tidy_or_null(ratio_or_null(expected, length_s))},
+                         {"achieved_rps", tidy_or_null(ratio_or_null(requests, length_s))}};
     }
     json::object specific;
     switch (settings_.type) {

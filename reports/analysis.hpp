@@ -56,8 +56,8 @@ private:
         std::optional<double> p99_ms;
         std::optional<double> error_rate;
         bool pass = false;
-        bool complete = false;  // the whole window was measured
-        RatePoint service;      // service time over the window
+        bool complete = false;            // the whole window was measured
+        RatePoint service;                // service time over the window
         std::vector<std::string> failed;  // expressions that failed (with scope)
     };
     struct StepAccumulator {

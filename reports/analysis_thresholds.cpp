@@ -1,6 +1,6 @@
 // Thresholds on analysis findings (reports/thresholds.hpp evaluate_analysis_thresholds).
-#include "reports/thresholds.hpp"
 #include "reports/json_numbers.hpp"
+#include "reports/thresholds.hpp"
 
 #include "thresholds/threshold_expr.hpp"
 
@@ -49,28 +49,31 @@ struct Judged {
 bool all_steps_measured(const json::object& analysis, double& last_rps) {
     const auto* steps = analysis.if_contains("steps");
     const auto planned = number_of(analysis, "steps_planned");
-    if (steps == nullptr || !steps->is_array() || steps->get_array().empty() || !planned) return false;
+    if (steps == nullptr || !steps->is_array() || steps->get_array().empty() || !planned)
+        return false;
     const auto& rows = steps->get_array();
     const auto* last = rows.back().if_object();
     if (last == nullptr) return false;
     last_rps = number_of(*last, "target_rps").value_or(0);
     const auto* complete = last->if_contains("complete");
-    return static_cast<double>(rows.size()) >= *planned && complete != nullptr && complete->is_bool() &&
-           complete->get_bool();
+    return static_cast<double>(rows.size()) >= *planned && complete != nullptr &&
+           complete->is_bool() && complete->get_bool();
 }
 
 Judged judge(const thresholds::ThresholdExpr& expr, const json::object& analysis) {
     const std::string type = string_of(analysis, "type");
     const auto wanted = thresholds::analysis_metric_type(expr.metric);
     if (type != wanted) {
-        return {std::nullopt, fmt::format("only a {} analysis measures this; this run's analysis is {}", wanted,
-                                          type.empty() ? "missing" : type)};
+        return {std::nullopt,
+                fmt::format("only a {} analysis measures this; this run's analysis is {}", wanted,
+                            type.empty() ? "missing" : type)};
     }
     switch (expr.metric) {
         case ThresholdMetric::capacity: {
             if (const auto rps = number_of(analysis, "capacity_rps")) {
                 const auto step = number_of(analysis, "capacity_step");
-                return {*rps, fmt::format("step {:g}: the highest step that met every threshold", step.value_or(0))};
+                return {*rps, fmt::format("step {:g}: the highest step that met every threshold",
+                                          step.value_or(0))};
             }
             if (number_of(analysis, "breaking_point_rps")) {
                 return {0.0, "the first step already failed: no step met every threshold"};
@@ -84,19 +87,22 @@ Judged judge(const thresholds::ThresholdExpr& expr, const json::object& analysis
             }
             double last_rps = 0;
             if (!all_steps_measured(analysis, last_rps)) {
-                return {std::nullopt, "no step failed, but the run ended before every step was measured"};
+                return {std::nullopt,
+                        "no step failed, but the run ended before every step was measured"};
             }
-            Judged judged{std::nullopt,
-                          fmt::format("not reached: every step up to {:g}/s met the thresholds", last_rps)};
-            judged.pass_without_value =
-                (expr.cmp == ThresholdComparator::greater || expr.cmp == ThresholdComparator::greater_equal) &&
-                thresholds::compare(last_rps, expr.cmp, expr.value);
+            Judged judged{
+                std::nullopt,
+                fmt::format("not reached: every step up to {:g}/s met the thresholds", last_rps)};
+            judged.pass_without_value = (expr.cmp == ThresholdComparator::greater ||
+                                         expr.cmp == ThresholdComparator::greater_equal) &&
+                                        thresholds::compare(last_rps, expr.cmp, expr.value);
             if (judged.pass_without_value) judged.detail += ", so it lies above the limit";
             return judged;
         }
         case ThresholdMetric::recovery: {
             if (const auto s = number_of(analysis, "recovery_s")) {
-                return {*s * 1e9, fmt::format("back in the baseline band {:g} s after the spike's end", *s)};
+                return {*s * 1e9,
+                        fmt::format("back in the baseline band {:g} s after the spike's end", *s)};
             }
             const auto note = string_of(analysis, "note");
             return {std::nullopt, note.empty() ? "did not recover" : "did not recover: " + note};
@@ -114,10 +120,11 @@ Judged judge(const thresholds::ThresholdExpr& expr, const json::object& analysis
             const auto* last = object_of(*drift, "last");
             const auto first_p99 = first ? number_of(*first, "p99_ms") : std::nullopt;
             const auto last_p99 = last ? number_of(*last, "p99_ms") : std::nullopt;
-            const std::string how = first_p99 && last_p99
-                                        ? fmt::format("p99 {:g} ms in the first {:g} s window, {:g} ms in the last",
-                                                      *first_p99, number_of(*drift, "window_s").value_or(0), *last_p99)
-                                        : std::string("p99 of the first and last drift windows");
+            const std::string how =
+                first_p99 && last_p99
+                    ? fmt::format("p99 {:g} ms in the first {:g} s window, {:g} ms in the last",
+                                  *first_p99, number_of(*drift, "window_s").value_or(0), *last_p99)
+                    : std::string("p99 of the first and last drift windows");
             return {relative ? *change / 100 : *change * 1e6, how};
         }
         default: return {std::nullopt, "not an analysis metric"};
@@ -150,9 +157,11 @@ void evaluate_analysis_thresholds(json::array& thresholds, const json::object& a
         }
         const Judged judged = judge(expr, analysis);
         const double scale = scale_of(expr);
-        (*threshold)["actual"] = judged.native ? json::value(tidy(*judged.native * scale)) : json::value(nullptr);
-        (*threshold)["pass"] = judged.native ? thresholds::compare(*judged.native, expr.cmp, expr.value)
-                                             : judged.pass_without_value;
+        (*threshold)["actual"] =
+            judged.native ? json::value(tidy(*judged.native * scale)) : json::value(nullptr);
+        (*threshold)["pass"] = judged.native
+                                   ? thresholds::compare(*judged.native, expr.cmp, expr.value)
+                                   : judged.pass_without_value;
         (*threshold)["detail"] = judged.detail;
     }
 }

@@ -17,33 +17,37 @@ using engine::Outcome;
 
 namespace {
 
-constexpr double kLagLimit_ms = 1;           // generator: schedule lag p99 above this
-constexpr double kCpuShareOfThreads = 0.9;   // generator: CPU >= this x threads
-constexpr double kWaitLimit_ms = 1;          // connections: a request "waited" above this
-constexpr double kWaitedShare = 0.01;        // connections: at least this share waited
-constexpr double kHeadroom = 1.25;           // connections: suggested = needed x this
-constexpr double kGrowthFactor = 2;          // target: service time at least doubled …
-constexpr double kGrowthMin_ms = 1;          // … and grew by at least this much
-constexpr double kRateSpread = 1.5;          // target: the rates compared differ at least this much
-constexpr double kTargetErrorShare = 0.05;   // target: target-side errors at least this share
-constexpr double kAchievedShare = 0.95;      // target: achieved below this share of the target
+constexpr double kLagLimit_ms = 1;          // generator: schedule lag p99 above this
+constexpr double kCpuShareOfThreads = 0.9;  // generator: CPU >= this x threads
+constexpr double kWaitLimit_ms = 1;         // connections: a request "waited" above this
+constexpr double kWaitedShare = 0.01;       // connections: at least this share waited
+constexpr double kHeadroom = 1.25;          // connections: suggested = needed x this
+constexpr double kGrowthFactor = 2;         // target: service time at least doubled …
+constexpr double kGrowthMin_ms = 1;         // … and grew by at least this much
+constexpr double kRateSpread = 1.5;         // target: the rates compared differ at least this much
+constexpr double kTargetErrorShare = 0.05;  // target: target-side errors at least this share
+constexpr double kAchievedShare = 0.95;     // target: achieved below this share of the target
 
 double seconds(engine::Nanos n) { return std::chrono::duration<double>(n).count(); }
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 json::object point_json(const RatePoint& p) {
     return json::object{{"target_rps", tidy(p.target_rps)}, {"start_s", tidy(p.start_s)},
-                        {"responses", p.responses},        {"p50_ms", tidy(p.p50_ms)},
-                        {"p99_ms", tidy(p.p99_ms)},        {"mean_ms", tidy(p.mean_ms)}};
+                        {"responses", p.responses},         {"p50_ms", tidy(p.p50_ms)},
+                        {"p99_ms", tidy(p.p99_ms)},         {"mean_ms", tidy(p.mean_ms)}};
 }
 
 // "p99 grew from 2.10 ms at 20.0/s to 310.0 ms at 80.0/s", or "" when it did not grow.
-std::string growth_sentence(const std::optional<RatePoint>& low, const std::optional<RatePoint>& high) {
+std::string growth_sentence(const std::optional<RatePoint>& low,
+                            const std::optional<RatePoint>& high) {
     if (!low || !high || high->target_rps < kRateSpread * low->target_rps) return {};
-    const auto grew = [](double from, double to) { return to >= kGrowthFactor * from && to - from >= kGrowthMin_ms; };
+    const auto grew = [](double from, double to) {
+        return to >= kGrowthFactor * from && to - from >= kGrowthMin_ms;
+    };
     const auto sentence = [&](const char* which, double from, double to) {
-        return fmt::format("service time {} grew from {} ms at {}/s to {} ms at {}/s", which, format_ms(from),
-                           format_rps(low->target_rps), format_ms(to), format_rps(high->target_rps));
+        return fmt::format("service time {} grew from {} ms at {}/s to {} ms at {}/s", which,
+                           format_ms(from), format_rps(low->target_rps), format_ms(to),
+                           format_rps(high->target_rps));
     };
     if (grew(low->p99_ms, high->p99_ms)) return sentence("p99", low->p99_ms, high->p99_ms);
     if (grew(low->p50_ms, high->p50_ms)) return sentence("p50", low->p50_ms, high->p50_ms);
@@ -97,7 +101,10 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
     // Connections.
     const auto& wait = result.totals.connection_wait;
     const double waited_share =
-        wait.empty() ? 0 : std::max(0.0, 1 - wait.percentile_at_or_below(static_cast<std::int64_t>(kWaitLimit_ms * 1e6)) / 100);
+        wait.empty() ? 0
+                     : std::max(0.0, 1 - wait.percentile_at_or_below(
+                                             static_cast<std::int64_t>(kWaitLimit_ms * 1e6)) /
+                                             100);
     const auto dropped = all.outcomes[static_cast<std::size_t>(Outcome::dropped)];
     std::optional<double> needed;
     double needed_rps = 0, needed_mean_ms = 0;
@@ -117,13 +124,14 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
     const std::string growth = growth_sentence(inputs.low, inputs.high);
     const auto completed = all.completed();
     std::uint64_t target_errors = 0;
-    for (auto o : {Outcome::http_5xx, Outcome::timeout, Outcome::reset, Outcome::connect_error, Outcome::tls_error,
-                   Outcome::protocol_error})
+    for (auto o : {Outcome::http_5xx, Outcome::timeout, Outcome::reset, Outcome::connect_error,
+                   Outcome::tls_error, Outcome::protocol_error})
         target_errors += all.outcomes[static_cast<std::size_t>(o)];
     const double target_error_share =
         completed > 0 ? static_cast<double>(target_errors) / static_cast<double>(completed) : 0;
     std::optional<double> achieved_ratio;
-    if (open && length_s > 0) achieved_ratio = static_cast<double>(completed) / length_s / result.target_rps;
+    if (open && length_s > 0)
+        achieved_ratio = static_cast<double>(completed) / length_s / result.target_rps;
 
     json::object evidence;
     evidence["lag_p99_ms"] = tidy(lag_p99_ms);
@@ -136,9 +144,10 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
     evidence["dropped"] = dropped;
     evidence["connections_needed"] = tidy_or_null(needed);
     evidence["connections_available"] = result.slots;
-    evidence["service_time"] =
-        inputs.low && inputs.high ? json::value(json::object{{"low", point_json(*inputs.low)}, {"high", point_json(*inputs.high)}})
-                                  : json::value(nullptr);
+    evidence["service_time"] = inputs.low && inputs.high
+                                   ? json::value(json::object{{"low", point_json(*inputs.low)},
+                                                              {"high", point_json(*inputs.high)}})
+                                   : json::value(nullptr);
     evidence["target_error_share"] = tidy(target_error_share);
     evidence["achieved_ratio"] = tidy_or_null(achieved_ratio);
 
@@ -153,9 +162,11 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
     const bool short_of_connections = open && needed && *needed > available;
     const bool connections_fire = waited && short_of_connections;
     const double wait_p99_ms = ms(wait.value_at_percentile(99));
-    const double growth_ms = inputs.low && inputs.high ? inputs.high->p99_ms - inputs.low->p99_ms : 0;
+    const double growth_ms =
+        inputs.low && inputs.high ? inputs.high->p99_ms - inputs.low->p99_ms : 0;
     const bool errors_fire = target_error_share >= kTargetErrorShare;
-    const bool shortfall_fire = achieved_ratio && *achieved_ratio < kAchievedShare && !short_of_connections && dropped == 0;
+    const bool shortfall_fire =
+        achieved_ratio && *achieved_ratio < kAchievedShare && !short_of_connections && dropped == 0;
     const bool target_fire = !growth.empty() || errors_fire || shortfall_fire;
 
     std::string kind = "none";
@@ -174,50 +185,64 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
     if (kind == "generator") {
         std::vector<std::string> reasons;
         if (late)
-            reasons.push_back(fmt::format("schedule lag p99 was {} ms (limit {} ms)", format_ms(lag_p99_ms),
-                                          format_ms(kLagLimit_ms)));
+            reasons.push_back(fmt::format("schedule lag p99 was {} ms (limit {} ms)",
+                                          format_ms(lag_p99_ms), format_ms(kLagLimit_ms)));
         if (cpu_saturated)
-            reasons.push_back(fmt::format("its CPU was {} cores with {} worker thread(s)", format_number(cpu_util),
-                                          format_count(threads)));
-        text = fmt::format("The load generator was the bottleneck: {}. These figures show the generator's limit, "
-                           "not the target's.",
-                           joined(reasons));
-        suggestion = "Give the generator more worker threads (-t N, or load.threads in YAML) or a less busy machine, "
-                     "then run again.";
+            reasons.push_back(fmt::format("its CPU was {} cores with {} worker thread(s)",
+                                          format_number(cpu_util), format_count(threads)));
+        text = fmt::format(
+            "The load generator was the bottleneck: {}. These figures show the generator's limit, "
+            "not the target's.",
+            joined(reasons));
+        suggestion =
+            "Give the generator more worker threads (-t N, or load.threads in YAML) or a less busy "
+            "machine, "
+            "then run again.";
     } else if (kind == "connections") {
         const auto wanted = static_cast<std::uint64_t>(std::ceil(*needed * kHeadroom));
         text = fmt::format(
-            "The connections were the bottleneck: at {}/s with a mean service time of {} ms the target needs {} "
-            "requests in flight (Little's law), but the run had {} connections; {} of requests waited more than {} "
+            "The connections were the bottleneck: at {}/s with a mean service time of {} ms the "
+            "target needs {} "
+            "requests in flight (Little's law), but the run had {} connections; {} of requests "
+            "waited more than {} "
             "ms for a free one (p99 {} ms){}.",
-            format_rps(needed_rps), format_ms(needed_mean_ms), format_number(*needed), format_count(available),
-            format_percent(waited_share), format_ms(kWaitLimit_ms), format_ms(wait_p99_ms),
-            dropped > 0 ? fmt::format(", {} were dropped", dropped) : "");
-        suggestion = fmt::format("Run with -c {} (YAML: {}: {}).", wanted, inputs.connections_key, wanted);
+            format_rps(needed_rps), format_ms(needed_mean_ms), format_number(*needed),
+            format_count(available), format_percent(waited_share), format_ms(kWaitLimit_ms),
+            format_ms(wait_p99_ms), dropped > 0 ? fmt::format(", {} were dropped", dropped) : "");
+        suggestion =
+            fmt::format("Run with -c {} (YAML: {}: {}).", wanted, inputs.connections_key, wanted);
     } else if (kind == "target") {
         std::vector<std::string> reasons;
         if (!growth.empty()) reasons.push_back(growth);
         if (errors_fire)
-            reasons.push_back(fmt::format("{} of answered requests were target-side errors (5xx, timeouts, resets, "
-                                          "connection failures)",
-                                          format_percent(target_error_share)));
+            reasons.push_back(fmt::format(
+                "{} of answered requests were target-side errors (5xx, timeouts, resets, "
+                "connection failures)",
+                format_percent(target_error_share)));
         if (shortfall_fire)
-            reasons.push_back(fmt::format("it achieved {} of the target rate with enough connections",
-                                          format_percent(*achieved_ratio)));
+            reasons.push_back(
+                fmt::format("it achieved {} of the target rate with enough connections",
+                            format_percent(*achieved_ratio)));
         text = fmt::format("The target was the bottleneck: {}.", joined(reasons));
-        suggestion = growth.empty() ? "Look at the target: its errors and timeouts are in the errors section."
-                                    : "The target slows down under this rate: the figures describe its limit.";
+        suggestion = growth.empty()
+                         ? "Look at the target: its errors and timeouts are in the errors section."
+                         : "The target slows down under this rate: the figures describe its limit.";
     } else {
-        text = fmt::format("No bottleneck found: the generator kept up (schedule lag p99 {} ms), connections "
-                           "sufficed and the target's service time did not grow with the rate.",
-                           format_ms(lag_p99_ms));
+        text = fmt::format(
+            "No bottleneck found: the generator kept up (schedule lag p99 {} ms), connections "
+            "sufficed and the target's service time did not grow with the rate.",
+            format_ms(lag_p99_ms));
     }
     if (late && kind != "generator") {
-        text += fmt::format(" The generator was also a little late (schedule lag p99 {} ms), less than the delay "
-                            "above.",
-                            format_ms(lag_p99_ms));
+        text += fmt::format(
+            " The generator was also a little late (schedule lag p99 {} ms), less than the delay "
+            "above.",
+            format_ms(lag_p99_ms));
     }
-    return json::object{{"kind", kind}, {"text", text}, {"suggestion", suggestion}, {"evidence", std::move(evidence)}};
+    return json::object{{"kind", kind},
+                        {"text", text},
+                        {"suggestion", suggestion},
+                        {"evidence", std::move(evidence)}};
 }
 
 }  // namespace volley::reports

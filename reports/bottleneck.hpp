@@ -65,6 +65,7 @@ struct BottleneckInputs {
 //  threads, connection_wait_ms: {p50, p99, max}, waited_share, dropped, connections_needed,
 //  connections_available, service_time: {low, high: {target_rps, p50_ms, p99_ms, mean_ms,
 //  responses}} | null, target_error_share, achieved_ratio, late_generator}}
-boost::json::object bottleneck_analysis(const engine::RunResult& result, const BottleneckInputs& inputs);
+boost::json::object bottleneck_analysis(const engine::RunResult& result,
+                                        const BottleneckInputs& inputs);
 
 }  // namespace volley::reports

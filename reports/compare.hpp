@@ -22,29 +22,29 @@ namespace volley::reports {
 enum class MetricKind { latency_ms, throughput_rps, error_rate, hit_rate };
 
 struct MetricComparison {
-  std::string name;              // "p99", "throughput", "error rate", "cache-hit rate"
-  MetricKind kind = MetricKind::latency_ms;
-  std::optional<double> base;    // ms, rps, or a fraction 0..1 (rates)
-  std::optional<double> fresh;
-  bool regressed = false;
-  std::string limit{};           // the rule that applied: "up > 10.00%", "down > 1.00 pp"
+    std::string name;  // "p99", "throughput", "error rate", "cache-hit rate"
+    MetricKind kind = MetricKind::latency_ms;
+    std::optional<double> base;  // ms, rps, or a fraction 0..1 (rates)
+    std::optional<double> fresh;
+    bool regressed = false;
+    std::string limit{};  // the rule that applied: "up > 10.00%", "down > 1.00 pp"
 
-  bool compared() const { return base.has_value() && fresh.has_value(); }
-  // fresh − base (ms, rps, or fraction difference), when compared.
-  std::optional<double> delta() const;
-  // (fresh − base) / base, when compared and base ≠ 0.
-  std::optional<double> relative_change() const;
+    bool compared() const { return base.has_value() && fresh.has_value(); }
+    // fresh − base (ms, rps, or fraction difference), when compared.
+    std::optional<double> delta() const;
+    // (fresh − base) / base, when compared and base ≠ 0.
+    std::optional<double> relative_change() const;
 };
 
 struct CompareResult {
-  std::string base_label;   // "scenario name @ started_at"
-  std::string fresh_label;
-  double max_regression_fraction = 0.10;
-  std::vector<MetricComparison> metrics;  // p50, p95, p99, p99.9, max, throughput, error rate,
-                                          // cache-hit rate, in this order
+    std::string base_label;  // "scenario name @ started_at"
+    std::string fresh_label;
+    double max_regression_fraction = 0.10;
+    std::vector<MetricComparison> metrics;  // p50, p95, p99, p99.9, max, throughput, error rate,
+                                            // cache-hit rate, in this order
 
-  bool regressed() const;
-  std::size_t regression_count() const;
+    bool regressed() const;
+    std::size_t regression_count() const;
 };
 
 // max_regression_fraction must be ≥ 0 (a negative value is treated as 0).

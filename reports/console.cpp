@@ -14,9 +14,9 @@ std::string clean(const std::string& text) { return strip_control_characters(tex
 std::string count_text(std::uint64_t count) { return format_count(static_cast<double>(count)); }
 
 std::string latency_row(std::string_view label, const LatencyMs& l) {
-    return fmt::format("  {:<14}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", label, format_ms(l.min),
-                       format_ms(l.p50), format_ms(l.p90), format_ms(l.p95), format_ms(l.p99), format_ms(l.p999),
-                       format_ms(l.max), format_ms(l.mean));
+    return fmt::format("  {:<14}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", label,
+                       format_ms(l.min), format_ms(l.p50), format_ms(l.p90), format_ms(l.p95),
+                       format_ms(l.p99), format_ms(l.p999), format_ms(l.max), format_ms(l.mean));
 }
 
 }  // namespace
@@ -26,33 +26,39 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
     const auto& scenario = summary.scenario;
     const auto& totals = summary.totals;
     const auto& generator = summary.generator;
-    out += fmt::format("volley {} | {} ({}, {} model) -> {}\n", clean(summary.volley_version), clean(scenario.name),
-                       clean(scenario.type), clean(scenario.model), clean(summary.target.url));
-    for (const auto& notice : summary.target.notices) out += fmt::format("  NOTE: {}\n", clean(notice));
-    out += fmt::format("  started {}, measured {} s, {} threads, {} {}\n", clean(summary.started_at),
-                       format_seconds(summary.duration_s), count_text(generator.threads), count_text(generator.slots),
+    out += fmt::format("volley {} | {} ({}, {} model) -> {}\n", clean(summary.volley_version),
+                       clean(scenario.name), clean(scenario.type), clean(scenario.model),
+                       clean(summary.target.url));
+    for (const auto& notice : summary.target.notices)
+        out += fmt::format("  NOTE: {}\n", clean(notice));
+    out += fmt::format("  started {}, measured {} s, {} threads, {} {}\n",
+                       clean(summary.started_at), format_seconds(summary.duration_s),
+                       count_text(generator.threads), count_text(generator.slots),
                        scenario.model == "closed" ? "virtual users" : "connections");
     const auto& stop = summary.stop;
     const bool planned = stop.expected.value_or(false) && stop.reason == "source_exhausted";
     if (stop.reason != "completed" && !stop.reason.empty())
-        out += fmt::format("  {}: {} {}\n", planned ? "ENDED AS PLANNED" : "STOPPED EARLY", clean(stop.reason),
-                           clean(stop.detail));
+        out += fmt::format("  {}: {} {}\n", planned ? "ENDED AS PLANNED" : "STOPPED EARLY",
+                           clean(stop.reason), clean(stop.detail));
 
     // The answer first: the verdict, the type's headline figures, what limited the run.
     out += fmt::format("\n  verdict: {}\n", verdict_text(summary));
     for (const auto& item : headline_items(summary)) {
         out += fmt::format("  {:<15} {} ({})\n", item.label, item.value, clean(item.text));
-        for (const auto& threshold : item.thresholds) out += fmt::format("  {:<15} threshold {}\n", "", clean(threshold));
+        for (const auto& threshold : item.thresholds)
+            out += fmt::format("  {:<15} threshold {}\n", "", clean(threshold));
     }
     if (const auto found = bottleneck(summary); !found.kind.empty()) {
         out += fmt::format("  {:<15} {}: {}\n", "bottleneck", found.kind, clean(found.text));
-        if (!found.suggestion.empty()) out += fmt::format("  {:<15} {}\n", "", clean(found.suggestion));
+        if (!found.suggestion.empty())
+            out += fmt::format("  {:<15} {}\n", "", clean(found.suggestion));
     }
 
     const double target_rps = totals.target_rps;
-    out += fmt::format("\n  requests      {} completed, {} ok, {} errors ({}), {} dropped\n", count_text(totals.requests),
-                       count_text(totals.ok), count_text(totals.errors), format_percent(totals.error_rate),
-                       count_text(totals.dropped));
+    out +=
+        fmt::format("\n  requests      {} completed, {} ok, {} errors ({}), {} dropped\n",
+                    count_text(totals.requests), count_text(totals.ok), count_text(totals.errors),
+                    format_percent(totals.error_rate), count_text(totals.dropped));
     if (target_rps > 0) {
         out += fmt::format("  throughput    {}/s achieved, target {}/s ({} of target)\n",
                            format_rps(totals.throughput_rps), format_rps(target_rps),
@@ -62,7 +68,8 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
     }
     std::string outcome_line;
     for (const auto& outcome : summary.outcomes) {
-        if (outcome.count > 0) outcome_line += fmt::format(" {} {}", outcome.name, count_text(outcome.count));
+        if (outcome.count > 0)
+            outcome_line += fmt::format(" {} {}", outcome.name, count_text(outcome.count));
     }
     out += fmt::format("  outcomes     {}\n", outcome_line.empty() ? " none" : outcome_line);
     if (const auto statuses = status_breakdown(summary); !statuses.empty())
@@ -71,44 +78,52 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
     for (std::size_t i = 0; i < messages.size(); ++i)
         out += fmt::format("  {:<14}{}\n", i == 0 ? "errors" : "", clean(messages[i]));
 
-    out += fmt::format("\n  latency (ms) {:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", "min", "p50", "p90", "p95",
-                       "p99", "p99.9", "max", "mean");
+    out += fmt::format("\n  latency (ms) {:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", "min", "p50",
+                       "p90", "p95", "p99", "p99.9", "max", "mean");
     out += latency_row("response time", summary.latency_ms);
     out += latency_row("service time", summary.service_time_ms);
     const auto& lag = summary.schedule_lag_ms;
-    out += fmt::format("  schedule lag  p50 {} ms, p99 {} ms, max {} ms\n", format_ms(lag.p50), format_ms(lag.p99),
-                       format_ms(lag.max));
+    out += fmt::format("  schedule lag  p50 {} ms, p99 {} ms, max {} ms\n", format_ms(lag.p50),
+                       format_ms(lag.p99), format_ms(lag.max));
     if (const auto& w = summary.connection_wait_ms) {
-        out += fmt::format("  connection wait p50 {} ms, p90 {} ms, p99 {} ms, max {} ms\n", format_ms(w->p50),
-                           format_ms(w->p90), format_ms(w->p99), format_ms(w->max));
+        out +=
+            fmt::format("  connection wait p50 {} ms, p90 {} ms, p99 {} ms, max {} ms\n",
+                        format_ms(w->p50), format_ms(w->p90), format_ms(w->p99), format_ms(w->max));
     }
-    out += "  (response time counts from the intended start; service time from the actual send; schedule lag is\n"
-           "   how late the generator got to a request, connection wait how long it then waited for a connection)\n";
+    out +=
+        "  (response time counts from the intended start; service time from the actual send; "
+        "schedule lag is\n"
+        "   how late the generator got to a request, connection wait how long it then waited for a "
+        "connection)\n";
 
     if (const auto& cache = summary.cache) {
-        out += fmt::format("\n  cache         hit rate {} | served by L1 memory {}, L2 redis {}, L3 view {}, L4 live {}\n",
-                           format_percent(cache->hit_rate), format_percent(cache->served_by[0]),
-                           format_percent(cache->served_by[1]), format_percent(cache->served_by[2]),
-                           format_percent(cache->served_by[3]));
+        out += fmt::format(
+            "\n  cache         hit rate {} | served by L1 memory {}, L2 redis {}, L3 view {}, L4 "
+            "live {}\n",
+            format_percent(cache->hit_rate), format_percent(cache->served_by[0]),
+            format_percent(cache->served_by[1]), format_percent(cache->served_by[2]),
+            format_percent(cache->served_by[3]));
     }
 
     if (summary.requests.size() > 1) {
-        out += fmt::format("\n  {:<24}{:>10}{:>9}{:>10}{:>9}{:>9}{:>9}\n", "request", "count", "errors", "rps", "p50",
-                           "p99", "max");
+        out += fmt::format("\n  {:<24}{:>10}{:>9}{:>10}{:>9}{:>9}{:>9}\n", "request", "count",
+                           "errors", "rps", "p50", "p99", "max");
         for (const auto& request : summary.requests) {
             const auto& l = request.latency_ms;
             out += fmt::format("  {:<24}{:>10}{:>9}{:>10}{:>9}{:>9}{:>9}\n", clean(request.name),
                                count_text(request.requests), count_text(request.errors),
-                               format_rps(request.throughput_rps), format_ms(l.p50), format_ms(l.p99), format_ms(l.max));
+                               format_rps(request.throughput_rps), format_ms(l.p50),
+                               format_ms(l.p99), format_ms(l.max));
         }
     }
 
     if (full_spectrum) {
-        out += fmt::format("\n  response-time spectrum\n  {:>12} {:>14} {:>10} {:>14}\n", "Value (ms)", "Percentile",
-                           "TotalCount", "1/(1-Percentile)");
+        out += fmt::format("\n  response-time spectrum\n  {:>12} {:>14} {:>10} {:>14}\n",
+                           "Value (ms)", "Percentile", "TotalCount", "1/(1-Percentile)");
         for (const auto& row : summary.response_spectrum) {
             const double p = row.fraction;
-            out += fmt::format("  {:>12.3f} {:>14.12f} {:>10} {:>14}\n", row.value_ms, p, format_count(row.count),
+            out += fmt::format("  {:>12.3f} {:>14.12f} {:>10} {:>14}\n", row.value_ms, p,
+                               format_count(row.count),
                                p < 1.0 ? fmt::format("{:.2f}", 1.0 / (1.0 - p)) : std::string());
         }
     }
@@ -118,8 +133,8 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
         for (const auto& threshold : summary.thresholds) {
             std::string scope = clean(threshold.request.value_or(""));
             if (!scope.empty()) scope = " [" + scope + "]";
-            out += fmt::format("    {} {:<40} actual {}\n", threshold.pass ? "PASS" : "FAIL", clean(threshold.expr) + scope,
-                               threshold_actual(threshold));
+            out += fmt::format("    {} {:<40} actual {}\n", threshold.pass ? "PASS" : "FAIL",
+                               clean(threshold.expr) + scope, threshold_actual(threshold));
         }
     }
     for (const auto& note : generator.notes) out += fmt::format("\n  GENERATOR: {}", clean(note));

@@ -26,10 +26,12 @@ constexpr std::size_t kMaxBytesPerCount = 9;
 }
 
 void put_u32(Bytes& out, std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 void put_u64(Bytes& out, std::uint64_t v) {
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+    for (int shift = 56; shift >= 0; shift -= 8)
+        out.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 void set_u32(std::uint8_t* p, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
@@ -98,7 +100,8 @@ V2Header read_header(std::span<const std::uint8_t> bytes) {
     const std::uint32_t cookie = get_u32(bytes.data());
     if ((cookie & ~kCookieWordSizeBits) != kV2EncodingCookieBase) {
         if ((cookie & ~kCookieWordSizeBits) == kV2CompressedCookieBase) {
-            fail(cookie_text(cookie) + " is a compressed encoding where an uncompressed one was expected");
+            fail(cookie_text(cookie) +
+                 " is a compressed encoding where an uncompressed one was expected");
         }
         fail(cookie_text(cookie) + " is not a V2 encoding cookie (0x1c849313)");
     }
@@ -238,10 +241,11 @@ Bytes encode_compressed(const HdrHistogram& histogram, int zlib_level) {
 
 HdrHistogram decode_uncompressed(std::span<const std::uint8_t> bytes) {
     const V2Header header = read_header(bytes);
-    const std::size_t expected = kHdrV2HeaderBytes + static_cast<std::size_t>(header.payload_length);
+    const std::size_t expected =
+        kHdrV2HeaderBytes + static_cast<std::size_t>(header.payload_length);
     if (bytes.size() != expected) {
-        fail("payload length field says " + std::to_string(header.payload_length) +
-             " bytes but " + std::to_string(bytes.size() - kHdrV2HeaderBytes) + " follow the header");
+        fail("payload length field says " + std::to_string(header.payload_length) + " bytes but " +
+             std::to_string(bytes.size() - kHdrV2HeaderBytes) + " follow the header");
     }
     HdrHistogram histogram = make_histogram(header);
     decode_payload(histogram, bytes.subspan(kHdrV2HeaderBytes));
@@ -264,7 +268,8 @@ HdrHistogram decode_compressed(std::span<const std::uint8_t> bytes) {
              std::to_string(bytes.size() - kHdrV2CompressedHeaderBytes) + " are present");
     }
     z_stream stream{};
-    if (inflateInit(&stream) != Z_OK) throw std::runtime_error("HdrHistogram decode: inflateInit failed");
+    if (inflateInit(&stream) != Z_OK)
+        throw std::runtime_error("HdrHistogram decode: inflateInit failed");
     const InflateGuard guard{stream};
     stream.next_in = const_cast<Bytef*>(bytes.data() + kHdrV2CompressedHeaderBytes);
     stream.avail_in = static_cast<uInt>(compressed_length);
@@ -321,9 +326,10 @@ std::string base64_encode(std::span<const std::uint8_t> bytes) {
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= bytes.size(); i += 3) {
-        const std::uint32_t group = (std::uint32_t{bytes[i]} << 16) |
-                                    (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-        for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kBase64Alphabet[(group >> shift) & 63]);
+        const std::uint32_t group =
+            (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+        for (int shift = 18; shift >= 0; shift -= 6)
+            out.push_back(kBase64Alphabet[(group >> shift) & 63]);
     }
     const std::size_t rest = bytes.size() - i;
     if (rest > 0) {
@@ -341,7 +347,8 @@ Bytes base64_decode(std::string_view text) {
     const auto bad = [](const std::string& what) -> void {
         throw std::runtime_error("base64 decode: " + what);
     };
-    if (text.size() % 4 != 0) bad("length " + std::to_string(text.size()) + " is not a multiple of 4");
+    if (text.size() % 4 != 0)
+        bad("length " + std::to_string(text.size()) + " is not a multiple of 4");
     std::size_t padding = 0;
     if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
     Bytes out;
@@ -360,7 +367,8 @@ Bytes base64_decode(std::string_view text) {
         if (last && padding > 0 && (group & ((1U << (8 * padding)) - 1)) != 0) {
             bad("non-zero padding bits (not canonical)");
         }
-        for (std::size_t k = 0; k < produced; ++k) out.push_back(static_cast<std::uint8_t>(group >> (16 - 8 * k)));
+        for (std::size_t k = 0; k < produced; ++k)
+            out.push_back(static_cast<std::uint8_t>(group >> (16 - 8 * k)));
     }
     return out;
 }
@@ -369,8 +377,6 @@ std::string encode_compressed_base64(const HdrHistogram& histogram) {
     return base64_encode(encode_compressed(histogram));
 }
 
-HdrHistogram decode_base64(std::string_view text) {
-    return decode(base64_decode(text));
-}
+HdrHistogram decode_base64(std::string_view text) { return decode(base64_decode(text)); }
 
 }  // namespace volley::reports

@@ -13,13 +13,15 @@ using engine::HdrHistogram;
 
 void check_ticks(int ticks_per_half_distance) {
     if (ticks_per_half_distance < 1) {
-        throw std::invalid_argument("percentile distribution: ticks_per_half_distance must be >= 1");
+        throw std::invalid_argument(
+            "percentile distribution: ticks_per_half_distance must be >= 1");
     }
 }
 
 void check_ratio(double value_unit_ratio) {
     if (!std::isfinite(value_unit_ratio) || value_unit_ratio <= 0.0) {
-        throw std::invalid_argument("percentile distribution: value_unit_ratio must be finite and > 0");
+        throw std::invalid_argument(
+            "percentile distribution: value_unit_ratio must be finite and > 0");
     }
 }
 
@@ -83,7 +85,8 @@ std::string format_fixed_java(double value, int decimals) {
         }
     }
     std::size_t leading_zeros = 0;
-    while (leading_zeros + 1 < static_cast<std::size_t>(integer_digits) && digits[leading_zeros] == '0') {
+    while (leading_zeros + 1 < static_cast<std::size_t>(integer_digits) &&
+           digits[leading_zeros] == '0') {
         ++leading_zeros;
     }
     std::string out = negative ? "-" : "";
@@ -178,8 +181,8 @@ std::string percentile_distribution(const HdrHistogram& histogram, int ticks_per
     return out;
 }
 
-std::string percentile_distribution_csv(const HdrHistogram& histogram,
-                                        int ticks_per_half_distance, double value_unit_ratio) {
+std::string percentile_distribution_csv(const HdrHistogram& histogram, int ticks_per_half_distance,
+                                        double value_unit_ratio) {
     check_ratio(value_unit_ratio);
     const int decimals = histogram.significant_figures();
     std::string out = "\"Value\",\"Percentile\",\"TotalCount\",\"1/(1-Percentile)\"\n";

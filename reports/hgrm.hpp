@@ -12,9 +12,9 @@ namespace volley::reports {
 
 // One step of the percentile iteration (§10.1).
 struct PercentileRow {
-    std::int64_t value;              // highest value equivalent to the slot reached (recorded units)
-    double percentile_level;         // the level iterated to, percent (0..100; last row is 100.0)
-    std::int64_t cumulative_count;   // values recorded at or below this slot
+    std::int64_t value;             // highest value equivalent to the slot reached (recorded units)
+    double percentile_level;        // the level iterated to, percent (0..100; last row is 100.0)
+    std::int64_t cumulative_count;  // values recorded at or below this slot
 };
 
 // §10.1: a row at 0 %, then ticks_per_half_distance rows per halving of the distance to 100 %,

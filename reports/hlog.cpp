@@ -44,12 +44,11 @@ std::string utc_date_text(double seconds_since_epoch) {
     const year_month_day date{day};
     const hh_mm_ss clock{time - day};
     char text[64];
-    std::snprintf(text, sizeof text, "%s %s %02u %02d:%02d:%02d UTC %d",
-                  kWeekdays[weekday{day}.c_encoding()],
-                  kMonths[static_cast<unsigned>(date.month()) - 1],
-                  static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
-                  static_cast<int>(clock.minutes().count()),
-                  static_cast<int>(clock.seconds().count()), static_cast<int>(date.year()));
+    std::snprintf(
+        text, sizeof text, "%s %s %02u %02d:%02d:%02d UTC %d", kWeekdays[weekday{day}.c_encoding()],
+        kMonths[static_cast<unsigned>(date.month()) - 1], static_cast<unsigned>(date.day()),
+        static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+        static_cast<int>(clock.seconds().count()), static_cast<int>(date.year()));
     return text;
 }
 
@@ -101,9 +100,10 @@ HlogInterval parse_interval(std::string_view line) {
         fields.erase(fields.begin());
     }
     if (fields.size() != 4) {
-        malformed("expected [Tag=T,]StartTimestamp,Interval_Length,Interval_Max,"
-                  "Interval_Compressed_Histogram but found " +
-                  std::to_string(fields.size()) + " fields after the tag");
+        malformed(
+            "expected [Tag=T,]StartTimestamp,Interval_Length,Interval_Max,"
+            "Interval_Compressed_Histogram but found " +
+            std::to_string(fields.size()) + " fields after the tag");
     }
     const double start = parse_number(fields[0], "StartTimestamp");
     const double length = parse_number(fields[1], "Interval_Length");
@@ -140,10 +140,10 @@ HlogWriter::HlogWriter(const std::filesystem::path& path, double start_time_s,
 }
 
 void HlogWriter::write_header(const std::vector<std::string>& comments) {
-    require(std::isfinite(start_time_s_) && start_time_s_ >= 0.0 &&
-                start_time_s_ <= kLatestStartTimeS,
-            "start time must be seconds since the epoch (0 .. year 9999), got " +
-                number_text(start_time_s_));
+    require(
+        std::isfinite(start_time_s_) && start_time_s_ >= 0.0 && start_time_s_ <= kLatestStartTimeS,
+        "start time must be seconds since the epoch (0 .. year 9999), got " +
+            number_text(start_time_s_));
     std::string header;
     for (const std::string& comment : comments) {
         require(comment.find_first_of("\r\n") == std::string::npos,
@@ -169,8 +169,9 @@ void HlogWriter::write_header(const std::vector<std::string>& comments) {
 void HlogWriter::write_interval(std::optional<std::string_view> tag, double start_s_relative,
                                 double length_s, const HdrHistogram& histogram,
                                 double max_value_unit_ratio) {
-    if (tag) require(is_valid_hlog_tag(*tag), "invalid tag \"" + std::string(*tag) +
-                                                  "\" (must be non-empty, no ',' or whitespace)");
+    if (tag)
+        require(is_valid_hlog_tag(*tag), "invalid tag \"" + std::string(*tag) +
+                                             "\" (must be non-empty, no ',' or whitespace)");
     require(std::isfinite(start_s_relative) && start_s_relative >= 0.0,
             "interval start must be finite and >= 0, got " + number_text(start_s_relative));
     require(std::isfinite(length_s) && length_s >= 0.0,
@@ -245,7 +246,8 @@ HlogContents read_hlog(std::istream& in) {
                 }
                 continue;
             }
-            if (text.starts_with("\"StartTimestamp\"") || text.starts_with("\"Timestamp\"")) continue;
+            if (text.starts_with("\"StartTimestamp\"") || text.starts_with("\"Timestamp\""))
+                continue;
             log.intervals.push_back(parse_interval(text));
         } catch (const std::runtime_error& e) {
             if (!terminated) {
@@ -273,7 +275,8 @@ HlogContents read_hlog(std::istream& in) {
     for (HlogInterval& interval : log.intervals) {
         const double absolute_start_s = log.base_time_s + interval.start_s;
         interval.histogram.start_time_ms = std::llround(absolute_start_s * 1000.0);
-        interval.histogram.end_time_ms = std::llround((absolute_start_s + interval.length_s) * 1000.0);
+        interval.histogram.end_time_ms =
+            std::llround((absolute_start_s + interval.length_s) * 1000.0);
     }
     return log;
 }

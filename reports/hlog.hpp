@@ -28,7 +28,8 @@ public:
     // Throws std::invalid_argument for a negative or non-finite start time or a comment that
     // holds '\r'/'\n' or makes a line longer than 126 characters; std::runtime_error when the
     // file cannot be created or written. The stream must outlive the writer.
-    HlogWriter(std::ostream& out, double start_time_s, const std::vector<std::string>& comments = {});
+    HlogWriter(std::ostream& out, double start_time_s,
+               const std::vector<std::string>& comments = {});
     HlogWriter(const std::filesystem::path& path, double start_time_s,
                const std::vector<std::string>& comments = {});
 
@@ -58,11 +59,11 @@ private:
 };
 
 struct HlogInterval {
-    std::optional<std::string> tag;    // nullopt for untagged lines
-    double start_s = 0.0;              // StartTimestamp as written (seconds after base_time_s)
-    double length_s = 0.0;             // Interval_Length, seconds
-    double interval_max = 0.0;         // Interval_Max as written (informational, unit unknown)
-    engine::HdrHistogram histogram;    // start_time_ms / end_time_ms: absolute, ms since epoch
+    std::optional<std::string> tag;  // nullopt for untagged lines
+    double start_s = 0.0;            // StartTimestamp as written (seconds after base_time_s)
+    double length_s = 0.0;           // Interval_Length, seconds
+    double interval_max = 0.0;       // Interval_Max as written (informational, unit unknown)
+    engine::HdrHistogram histogram;  // start_time_ms / end_time_ms: absolute, ms since epoch
 };
 
 struct HlogContents {

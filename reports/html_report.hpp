@@ -10,10 +10,10 @@
 
 namespace volley::reports {
 
-// The whole page as UTF-8 HTML5; figures a measure does not have show as "—". Sections: verdict and key figures, notices, run metadata, thresholds, latency table
-// and per-interval percentiles (stage boundaries marked), latency spectrum, throughput,
-// outcomes, cache (only when summary.cache is not null), per-request table, generator health,
-// analysis.
+// The whole page as UTF-8 HTML5; figures a measure does not have show as "—". Sections: verdict and
+// key figures, notices, run metadata, thresholds, latency table and per-interval percentiles (stage
+// boundaries marked), latency spectrum, throughput, outcomes, cache (only when summary.cache is not
+// null), per-request table, generator health, analysis.
 std::string render_html(const RunSummary& summary);
 
 }  // namespace volley::reports

@@ -11,14 +11,14 @@
 namespace volley::reports {
 
 struct ProgressState {
-  double elapsed_s = 0;            // since the recorded run started (warm-up excluded)
-  double total_s = 0;              // planned length; ≤ 0 when unknown (e.g. replay to the end)
-  std::string stage_label;         // e.g. "stage 2/3 ramp to 200 rps"; may be empty
-  double achieved_rps = 0;         // last interval
-  double target_rps = 0;           // last interval; ≤ 0 when there is no target (closed model)
-  std::optional<double> p99_ms;    // response time p99 of the last interval; none if no response
-  std::uint64_t errors = 0;        // since the start
-  std::uint64_t dropped = 0;       // since the start
+    double elapsed_s = 0;          // since the recorded run started (warm-up excluded)
+    double total_s = 0;            // planned length; ≤ 0 when unknown (e.g. replay to the end)
+    std::string stage_label;       // e.g. "stage 2/3 ramp to 200 rps"; may be empty
+    double achieved_rps = 0;       // last interval
+    double target_rps = 0;         // last interval; ≤ 0 when there is no target (closed model)
+    std::optional<double> p99_ms;  // response time p99 of the last interval; none if no response
+    std::uint64_t errors = 0;      // since the start
+    std::uint64_t dropped = 0;     // since the start
 };
 
 inline constexpr std::size_t progress_line_max_columns = 100;

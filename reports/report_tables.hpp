@@ -1,8 +1,8 @@
 #pragma once
-// The content of a human-facing report, built once from the run summary (run_summary.hpp) and shared by the HTML
-// and Markdown renderers, so both show the same figures with the same words. Cell text is raw
-// (unescaped); each renderer escapes for its own language. Numbers are already formatted by
-// number_format.hpp.
+// The content of a human-facing report, built once from the run summary (run_summary.hpp) and
+// shared by the HTML and Markdown renderers, so both show the same figures with the same words.
+// Cell text is raw (unescaped); each renderer escapes for its own language. Numbers are already
+// formatted by number_format.hpp.
 
 #include <array>
 #include <optional>
@@ -16,46 +16,45 @@ namespace volley::reports {
 
 // The resolver tiers in lookup order, with the names reports show beside the numbers.
 struct CacheTier {
-  const char* tier;  // key in served_by: "L1".."L4"
-  const char* name;  // "memory", "redis", "view", "live"
+    const char* tier;  // key in served_by: "L1".."L4"
+    const char* name;  // "memory", "redis", "view", "live"
 };
-inline constexpr std::array<CacheTier, 4> cache_tiers{{
-    {"L1", "memory"}, {"L2", "redis"}, {"L3", "view"}, {"L4", "live"}}};
+inline constexpr std::array<CacheTier, 4> cache_tiers{
+    {{"L1", "memory"}, {"L2", "redis"}, {"L3", "view"}, {"L4", "live"}}};
 
 enum class RowMark { none, good, bad };  // how a renderer may highlight a row (pass / fail)
 
 struct TableColumn {
-  std::string heading;   // includes the unit, e.g. "p99 (ms)"
-  bool numeric = false;  // right-aligned
+    std::string heading;   // includes the unit, e.g. "p99 (ms)"
+    bool numeric = false;  // right-aligned
 };
 
 struct ReportTable {
-  std::string id;     // stable anchor, e.g. "thresholds"
-  std::string title;  // section heading
-  std::string note;   // one explanatory sentence under the heading, or ""
-  std::vector<TableColumn> columns;
-  std::vector<std::vector<std::string>> rows;  // each row has columns.size() cells
-  std::vector<RowMark> marks;                  // one per row
+    std::string id;     // stable anchor, e.g. "thresholds"
+    std::string title;  // section heading
+    std::string note;   // one explanatory sentence under the heading, or ""
+    std::vector<TableColumn> columns;
+    std::vector<std::vector<std::string>> rows;  // each row has columns.size() cells
+    std::vector<RowMark> marks;                  // one per row
 
-  void add_row(std::vector<std::string> cells, RowMark mark = RowMark::none);
+    void add_row(std::vector<std::string> cells, RowMark mark = RowMark::none);
 };
 
 struct KeyFigure {
-  std::string label;  // "p99"
-  std::string value;  // "48.30 ms"
-  std::string detail; // "of 183.3 target" or ""
-  RowMark mark = RowMark::none;
+    std::string label;   // "p99"
+    std::string value;   // "48.30 ms"
+    std::string detail;  // "of 183.3 target" or ""
+    RowMark mark = RowMark::none;
 };
 
 // One stage of the load profile as summary.json's scenario.stages gives it. Zero-length stages
 // (a jump to the next rate, e.g. stress with step_ramp 0s) are left out and not numbered.
 struct StageSpan {
-  int number = 0;  // 1-based
-  double start_s = 0;
-  double end_s = 0;
-  std::optional<double> target_rps;  // rate reached at the stage's end
+    int number = 0;  // 1-based
+    double start_s = 0;
+    double end_s = 0;
+    std::optional<double> target_rps;  // rate reached at the stage's end
 };
-
 
 // "PASS" or "FAIL".
 std::string verdict_text(const RunSummary& summary);
@@ -74,12 +73,12 @@ std::vector<std::string> generator_notes(const RunSummary& summary);
 
 // One item of analysis.headline, ready to show, with the analysis thresholds on it.
 struct HeadlineItem {
-  std::string key;    // "capacity", "breaking_point", "recovery", "drift_p99"
-  std::string label;  // "Capacity"
-  std::string value;  // "400.0/s", "2.0 s", "+12.30%", or missing_value_text
-  std::string text;   // the sentence from summary.json
-  std::vector<std::string> thresholds;  // "capacity >= 500/s: FAIL (actual 400 rps)"
-  bool failed = false;                  // a threshold on it failed
+    std::string key;                      // "capacity", "breaking_point", "recovery", "drift_p99"
+    std::string label;                    // "Capacity"
+    std::string value;                    // "400.0/s", "2.0 s", "+12.30%", or missing_value_text
+    std::string text;                     // the sentence from summary.json
+    std::vector<std::string> thresholds;  // "capacity >= 500/s: FAIL (actual 400 rps)"
+    bool failed = false;                  // a threshold on it failed
 };
 // analysis.headline in order; empty when the summary has none.
 std::vector<HeadlineItem> headline_items(const RunSummary& summary);
@@ -89,9 +88,9 @@ bool is_analysis_threshold(const ThresholdResult& threshold);
 // analysis.bottleneck: kind ("none", "generator", "connections", "target"; "" when absent),
 // its sentence and suggestion.
 struct Bottleneck {
-  std::string kind;
-  std::string text;
-  std::string suggestion;
+    std::string kind;
+    std::string text;
+    std::string suggestion;
 };
 Bottleneck bottleneck(const RunSummary& summary);
 // One plain paragraph: the bottleneck's sentence and suggestion; a fallback sentence for a

@@ -9,9 +9,15 @@ using engine::Outcome;
 namespace {
 
 json::object check(std::string expr, double actual, double limit, bool pass, std::string detail) {
-    return json::object{{"expr", std::move(expr)}, {"request", nullptr},  {"window_s", nullptr},
-                        {"actual", actual},        {"limit", limit},      {"unit", "count"},
-                        {"pass", pass},            {"abort_on_fail", false}, {"detail", std::move(detail)},
+    return json::object{{"expr", std::move(expr)},
+                        {"request", nullptr},
+                        {"window_s", nullptr},
+                        {"actual", actual},
+                        {"limit", limit},
+                        {"unit", "count"},
+                        {"pass", pass},
+                        {"abort_on_fail", false},
+                        {"detail", std::move(detail)},
                         {"builtin", true}};
 }
 
@@ -37,7 +43,8 @@ std::string error_digest(const engine::IntervalStats& totals) {
 
 bool ended_early(const engine::RunResult& result, const RunExpectations& expect) {
     if (!expect.replay_failure.empty()) return true;
-    return result.stop_reason == engine::StopReason::source_exhausted && !expect.source_end_expected;
+    return result.stop_reason == engine::StopReason::source_exhausted &&
+           !expect.source_end_expected;
 }
 
 json::array run_checks(const engine::RunResult& result, const RunExpectations& expect) {
@@ -46,19 +53,23 @@ json::array run_checks(const engine::RunResult& result, const RunExpectations& e
     const auto ok = static_cast<double>(all.outcomes[static_cast<std::size_t>(Outcome::ok)]);
     json::array out;
     if (sent == 0) {
-        out.push_back(check("requests sent > 0", sent, 0, false, "no request was sent: nothing was measured"));
+        out.push_back(check("requests sent > 0", sent, 0, false,
+                            "no request was sent: nothing was measured"));
     } else if (ok == 0) {
         const std::string digest = error_digest(result.totals);
-        out.push_back(check("successful responses > 0", ok, 0, false,
-                            "every request failed: " + (digest.empty() ? std::string("no answer") : digest)));
+        out.push_back(
+            check("successful responses > 0", ok, 0, false,
+                  "every request failed: " + (digest.empty() ? std::string("no answer") : digest)));
     }
     if (ended_early(result, expect)) {
-        const std::string why = !expect.replay_failure.empty() ? "replay input ended early: " + expect.replay_failure
-                                                               : result.stop_detail;
-        out.push_back(check("run reached its planned end", 0, 0, false,
-                            fmt::format("stopped after {:.1f} s of {:.1f} s: {}",
-                                        std::chrono::duration<double>(result.measured).count(),
-                                        std::chrono::duration<double>(result.scheduled_duration).count(), why)));
+        const std::string why = !expect.replay_failure.empty()
+                                    ? "replay input ended early: " + expect.replay_failure
+                                    : result.stop_detail;
+        out.push_back(check(
+            "run reached its planned end", 0, 0, false,
+            fmt::format("stopped after {:.1f} s of {:.1f} s: {}",
+                        std::chrono::duration<double>(result.measured).count(),
+                        std::chrono::duration<double>(result.scheduled_duration).count(), why)));
     }
     return out;
 }

@@ -25,7 +25,8 @@ struct RunExpectations {
 
 // The built-in checks that failed (none for a sound run), in the shape of
 // ThresholdEvaluator::results() entries.
-[[nodiscard]] boost::json::array run_checks(const engine::RunResult& result, const RunExpectations& expect);
+[[nodiscard]] boost::json::array run_checks(const engine::RunResult& result,
+                                            const RunExpectations& expect);
 
 // "connect_error 60 (connection refused); tls_error 2": the error classes of the run with the
 // first message seen for each, for a sentence a user can act on. Empty without errors.

@@ -11,11 +11,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace volley::reports {
 
@@ -30,12 +30,15 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
     }
     std::error_code ec;
     std::filesystem::rename(temp, path, ec);
-    if (ec) throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", temp.string(), path.string(), ec.message()));
+    if (ec)
+        throw std::runtime_error(
+            fmt::format("cannot rename {} to {}: {}", temp.string(), path.string(), ec.message()));
 }
 
 std::string hlog_tag_for(std::string_view request_name) {
     std::string tag;
-    for (char c : request_name) tag.push_back(c == ',' || c == ' ' || c == '\r' || c == '\n' || c == '\t' ? '_' : c);
+    for (char c : request_name)
+        tag.push_back(c == ',' || c == ' ' || c == '\r' || c == '\n' || c == '\t' ? '_' : c);
     return tag.empty() ? std::string("_") : tag;
 }
 
@@ -49,24 +52,30 @@ std::optional<std::string> HlogRecorder::on_interval(const engine::IntervalRepor
     const double length_s = std::chrono::duration<double>(report.end - report.start).count();
     if (!writer_) {
         // The log's StartTime is the end of warm-up on the wall clock.
-        const double now_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+        const double now_s =
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         const double start_time_s = now_s - std::chrono::duration<double>(report.end).count();
         writer_ = std::make_unique<HlogWriter>(
             path_, start_time_s,
-            std::vector<std::string>{fmt::format("[Logged with volley {}; values in nanoseconds; response time "
-                                                 "from the intended start (open model), corrected: no]",
-                                                 VOLLEY_VERSION)});
+            std::vector<std::string>{
+                fmt::format("[Logged with volley {}; values in nanoseconds; response time "
+                            "from the intended start (open model), corrected: no]",
+                            VOLLEY_VERSION)});
     }
     const auto all = report.stats.combined();
     writer_->write_interval(std::nullopt, start_s, length_s, all.response_time, 1e6);
     for (std::size_t i = 0; i < tags_.size() && i < report.stats.per_request.size(); ++i)
-        writer_->write_interval(tags_[i], start_s, length_s, report.stats.per_request[i].response_time, 1e6);
+        writer_->write_interval(tags_[i], start_s, length_s,
+                                report.stats.per_request[i].response_time, 1e6);
     writer_->flush();
     return std::nullopt;
 }
 
 std::vector<std::string> formats_to_write(std::vector<std::string> formats) {
-    const auto has = [&](std::string_view f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
+    const auto has = [&](std::string_view f) {
+        return std::find(formats.begin(), formats.end(), f) != formats.end();
+    };
     if (has("hgrm") && !has("hlog")) formats.emplace_back("hlog");
     return formats;
 }
@@ -74,16 +83,20 @@ std::vector<std::string> formats_to_write(std::vector<std::string> formats) {
 std::string render_hgrm_from_hlog(const std::filesystem::path& hlog) {
     const auto log = read_hlog(hlog);
     const auto all = accumulate(log, std::nullopt);
-    if (!all) return percentile_distribution(engine::HdrHistogram::latency_ns(), 5, 1e6);  // no interval logged
+    if (!all)
+        return percentile_distribution(engine::HdrHistogram::latency_ns(), 5,
+                                       1e6);  // no interval logged
     return percentile_distribution(*all, 5, 1e6);
 }
 
-std::filesystem::path write_summary_json(const std::filesystem::path& dir, const boost::json::object& summary) {
+std::filesystem::path write_summary_json(const std::filesystem::path& dir,
+                                         const boost::json::object& summary) {
     write_file_atomically(dir / "summary.json", to_pretty_json(summary));
     return dir / "summary.json";
 }
 
-std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir, const RunSummary& summary,
+std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,
+                                                 const RunSummary& summary,
                                                  const std::vector<std::string>& formats) {
     const auto wanted = [&](std::string_view f) {
         return formats.empty() || std::find(formats.begin(), formats.end(), f) != formats.end();
@@ -100,8 +113,10 @@ std::vector<std::filesystem::path> write_reports(const std::filesystem::path& di
     const auto hlog = dir / "latency.hlog";
     const bool hgrm_asked = std::find(formats.begin(), formats.end(), "hgrm") != formats.end();
     if (hgrm_asked && !std::filesystem::exists(hlog)) {
-        throw std::runtime_error(fmt::format("hgrm is made from latency.hlog, which {} does not hold (the run was "
-                                             "made without hlog)", dir.string()));
+        throw std::runtime_error(
+            fmt::format("hgrm is made from latency.hlog, which {} does not hold (the run was "
+                        "made without hlog)",
+                        dir.string()));
     }
     if (hgrm_asked || (formats.empty() && std::filesystem::exists(hlog)))
         write("latency.hgrm", render_hgrm_from_hlog(hlog));
@@ -115,11 +130,14 @@ boost::json::object read_summary(const std::filesystem::path& dir) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     boost::system::error_code ec;
     auto value = boost::json::parse(text, ec);
-    if (ec || !value.is_object()) throw std::runtime_error(fmt::format("{} is not valid JSON: {}", path.string(), ec.message()));
+    if (ec || !value.is_object())
+        throw std::runtime_error(
+            fmt::format("{} is not valid JSON: {}", path.string(), ec.message()));
     auto& summary = value.as_object();
     const auto* schema = summary.if_contains("schema");
     if (!schema || !schema->is_string() || schema->get_string() != kSummarySchema)
-        throw std::runtime_error(fmt::format("{} is not a volley summary (schema {})", path.string(), kSummarySchema));
+        throw std::runtime_error(
+            fmt::format("{} is not a volley summary (schema {})", path.string(), kSummarySchema));
     return std::move(summary);
 }
 

@@ -42,7 +42,8 @@ private:
 
 // The output formats a run can write (docs/outputs.md): json summary.json, hlog latency.hlog,
 // md report.md, html report.html, junit junit.xml, csv timeseries.csv, hgrm latency.hgrm.
-inline const std::vector<std::string> kAllFormats = {"json", "hlog", "md", "html", "junit", "csv", "hgrm"};
+inline const std::vector<std::string> kAllFormats = {"json",  "hlog", "md",  "html",
+                                                     "junit", "csv",  "hgrm"};
 // What `volley report` renders again from a saved run (summary.json and latency.hlog are the
 // run's own records).
 inline const std::vector<std::string> kRerenderFormats = {"md", "html", "junit", "csv", "hgrm"};
@@ -57,13 +58,15 @@ inline const std::vector<std::string> kRerenderFormats = {"md", "html", "junit",
 [[nodiscard]] std::string render_hgrm_from_hlog(const std::filesystem::path& hlog);
 
 // Writes dir/summary.json (to_pretty_json of the run's summary object) and returns its path.
-std::filesystem::path write_summary_json(const std::filesystem::path& dir, const boost::json::object& summary);
+std::filesystem::path write_summary_json(const std::filesystem::path& dir,
+                                         const boost::json::object& summary);
 
 // Renders every requested format of `summary` into `dir` (not summary.json: a run writes it with
 // write_summary_json, `volley report` re-renders a saved one). `formats` empty = all; hgrm is
 // then written only when dir/latency.hlog exists (asked for explicitly, a missing log is an
 // error). Returns the files written.
-std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir, const RunSummary& summary,
+std::vector<std::filesystem::path> write_reports(const std::filesystem::path& dir,
+                                                 const RunSummary& summary,
                                                  const std::vector<std::string>& formats);
 
 // Reads DIR/summary.json. Throws std::runtime_error naming the file on a missing or invalid one.

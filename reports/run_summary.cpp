@@ -4,8 +4,8 @@
 #include "reports/run_outputs.hpp"
 #include "reports/summary_json.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -70,8 +70,10 @@ public:
 
     std::uint64_t count_of(const json::value& value, const std::string& path) const {
         if (const auto* u = value.if_uint64()) return *u;
-        if (const auto* i = value.if_int64(); i != nullptr && *i >= 0) return static_cast<std::uint64_t>(*i);
-        if (const auto* d = value.if_double(); d != nullptr && *d >= 0 && std::floor(*d) == *d && *d < 1.8e19)
+        if (const auto* i = value.if_int64(); i != nullptr && *i >= 0)
+            return static_cast<std::uint64_t>(*i);
+        if (const auto* d = value.if_double();
+            d != nullptr && *d >= 0 && std::floor(*d) == *d && *d < 1.8e19)
             return static_cast<std::uint64_t>(*d);
         fail(path, fmt::format("expected a count (an integer >= 0), found {}",
                                value.is_number() ? json::serialize(value) : type_name(value)));
@@ -123,7 +125,8 @@ public:
         const auto& items = array(key);
         for (std::size_t i = 0; i < items.size(); ++i) {
             const auto path = fmt::format("{}[{}]", path_of(key), i);
-            if (!items[i].is_object()) fail(path, fmt::format("expected an object, found {}", type_name(items[i])));
+            if (!items[i].is_object())
+                fail(path, fmt::format("expected an object, found {}", type_name(items[i])));
             out.push_back(read(Fields(items[i].get_object(), path, source_)));
         }
         return out;
@@ -134,7 +137,8 @@ public:
         const auto& items = array(key);
         for (std::size_t i = 0; i < items.size(); ++i) {
             if (!items[i].is_string())
-                fail(fmt::format("{}[{}]", path_of(key), i), fmt::format("expected a string, found {}", type_name(items[i])));
+                fail(fmt::format("{}[{}]", path_of(key), i),
+                     fmt::format("expected a string, found {}", type_name(items[i])));
             out.emplace_back(items[i].get_string());
         }
         return out;
@@ -151,12 +155,13 @@ private:
 
 LatencyMs latency_of(const Fields& f) {
     return {f.number("min"), f.number("mean"), f.number("stddev"), f.number("p50"), f.number("p90"),
-            f.number("p95"), f.number("p99"), f.number("p999"), f.number("max")};
+            f.number("p95"), f.number("p99"),  f.number("p999"),   f.number("max")};
 }
 
 CacheShares cache_of(const Fields& f) {
     const auto shares = f.object("served_by");
-    return {f.number("hit_rate"), {shares.number("L1"), shares.number("L2"), shares.number("L3"), shares.number("L4")}};
+    return {f.number("hit_rate"),
+            {shares.number("L1"), shares.number("L2"), shares.number("L3"), shares.number("L4")}};
 }
 
 std::optional<CacheShares> optional_cache(const Fields& f, std::string_view key) {
@@ -171,11 +176,13 @@ std::vector<SpectrumRow> spectrum_of(const Fields& spectrum, std::string_view wh
         const auto path = fmt::format("{}[{}]", spectrum.path_of(which), i);
         const auto* row = items[i].if_array();
         if (row == nullptr || row->size() != 3 ||
-            !std::all_of(row->begin(), row->end(), [](const json::value& v) { return v.is_number(); }))
+            !std::all_of(row->begin(), row->end(),
+                         [](const json::value& v) { return v.is_number(); }))
             spectrum.fail(path, "expected [value_ms, percentile, count]");
         const double percentile = (*row)[1].to_number<double>();
         if (percentile < 0 || percentile > 100) spectrum.fail(path, "percentile outside 0..100");
-        rows.push_back({(*row)[0].to_number<double>(), percentile / 100.0, (*row)[2].to_number<double>()});
+        rows.push_back(
+            {(*row)[0].to_number<double>(), percentile / 100.0, (*row)[2].to_number<double>()});
     }
     return rows;
 }
@@ -188,7 +195,8 @@ void flatten_value(const json::value& value, const std::string& path,
 void flatten(const json::object& object, const std::string& prefix,
              std::vector<std::pair<std::string, std::string>>& rows) {
     for (const auto& [key, value] : object)
-        flatten_value(value, prefix.empty() ? std::string(key) : prefix + "." + std::string(key), rows);
+        flatten_value(value, prefix.empty() ? std::string(key) : prefix + "." + std::string(key),
+                      rows);
 }
 
 void flatten_value(const json::value& value, const std::string& path,
@@ -196,15 +204,18 @@ void flatten_value(const json::value& value, const std::string& path,
     if (const auto* nested = value.if_object(); nested != nullptr && !nested->empty()) {
         flatten(*nested, path, rows);
     } else if (const auto* array = value.if_array(); array != nullptr && !array->empty()) {
-        const bool scalars =
-            std::all_of(array->begin(), array->end(), [](const auto& v) { return !v.is_object() && !v.is_array(); });
+        const bool scalars = std::all_of(array->begin(), array->end(), [](const auto& v) {
+            return !v.is_object() && !v.is_array();
+        });
         if (scalars) {
             std::string joined;
-            for (const auto& v : *array) joined += (joined.empty() ? "" : ", ") + format_json_scalar(v);
+            for (const auto& v : *array)
+                joined += (joined.empty() ? "" : ", ") + format_json_scalar(v);
             rows.emplace_back(path, joined);
             return;
         }
-        for (std::size_t i = 0; i < array->size(); ++i) flatten_value((*array)[i], fmt::format("{}[{}]", path, i), rows);
+        for (std::size_t i = 0; i < array->size(); ++i)
+            flatten_value((*array)[i], fmt::format("{}[{}]", path, i), rows);
     } else if (value.is_array()) {
         rows.emplace_back(path, "none");
     } else {
@@ -221,22 +232,31 @@ AnalysisFindings analysis_of(const Fields& summary) {
     out.type = analysis.has("type") ? analysis.text("type") : std::string();
     if (analysis.has("headline")) {
         out.headline = analysis.objects("headline", [](const Fields& f) {
-            return HeadlineFinding{f.text("key"), f.text("label"), f.number_or_null("value"), f.text("unit"),
-                                   f.text("text")};
+            return HeadlineFinding{f.text("key"), f.text("label"), f.number_or_null("value"),
+                                   f.text("unit"), f.text("text")};
         });
     }
     if (analysis.has("bottleneck")) {
         const auto b = analysis.object("bottleneck");
         bool late = false;
-        if (b.has("evidence")) late = b.object("evidence").optional_flag("late_generator").value_or(false);
-        out.bottleneck = BottleneckFinding{b.text("kind"), b.text("text"), b.text("suggestion"), late};
+        if (b.has("evidence"))
+            late = b.object("evidence").optional_flag("late_generator").value_or(false);
+        out.bottleneck =
+            BottleneckFinding{b.text("kind"), b.text("text"), b.text("suggestion"), late};
     }
     if (out.type == "stress" && analysis.has("steps")) {
         out.stress_steps = analysis.objects("steps", [](const Fields& f) {
-            return StressStep{f.count("step"), f.number("start_s"), f.number("end_s"), f.number("target_rps"),
-                              f.number("achieved_rps"), f.number_or_null("p99_ms"),
-                              f.number_or_null("service_p99_ms"), f.number_or_null("error_rate"),
-                              f.flag("pass"), f.flag("complete"), f.texts("failed")};
+            return StressStep{f.count("step"),
+                              f.number("start_s"),
+                              f.number("end_s"),
+                              f.number("target_rps"),
+                              f.number("achieved_rps"),
+                              f.number_or_null("p99_ms"),
+                              f.number_or_null("service_p99_ms"),
+                              f.number_or_null("error_rate"),
+                              f.flag("pass"),
+                              f.flag("complete"),
+                              f.texts("failed")};
         });
     }
     // The headline, the bottleneck and the stress steps have their own sections.
@@ -263,16 +283,18 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
     out.duration_s = summary.number("duration_s");
 
     const auto scenario = summary.object("scenario");
-    out.scenario = {scenario.text("name"), scenario.text("type"), scenario.text("file"), scenario.text("model"),
-                    scenario.objects("stages", [](const Fields& f) {
-                        return StageMarkS{f.number("start_s"), f.number("end_s"), f.number("target_rps")};
-                    })};
+    out.scenario = {
+        scenario.text("name"), scenario.text("type"), scenario.text("file"), scenario.text("model"),
+        scenario.objects("stages", [](const Fields& f) {
+            return StageMarkS{f.number("start_s"), f.number("end_s"), f.number("target_rps")};
+        })};
     const auto target = summary.object("target");
     out.target = {target.text("kind"), target.text("url"), target.texts("notices")};
 
     const auto totals = summary.object("totals");
-    out.totals = {totals.count("requests"),     totals.count("ok"),         totals.count("errors"),
-                  totals.count("dropped"),      totals.number("error_rate"), totals.number("throughput_rps"),
+    out.totals = {totals.count("requests"),    totals.count("ok"),
+                  totals.count("errors"),      totals.count("dropped"),
+                  totals.number("error_rate"), totals.number("throughput_rps"),
                   totals.number("target_rps")};
     out.latency_ms = latency_of(summary.object("latency_ms"));
     out.service_time_ms = latency_of(summary.object("service_time_ms"));
@@ -280,17 +302,19 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
     out.schedule_lag_ms = {lag.number("p50"), lag.number("p99"), lag.number("max")};
     if (summary.has("connection_wait_ms")) {
         const auto wait = summary.object("connection_wait_ms");
-        out.connection_wait_ms = ConnectionWaitMs{wait.number("p50"), wait.number("p90"), wait.number("p99"),
-                                                  wait.number("max")};
+        out.connection_wait_ms = ConnectionWaitMs{wait.number("p50"), wait.number("p90"),
+                                                  wait.number("p99"), wait.number("max")};
     }
     const auto outcomes = summary.object("outcomes");
     for (const auto& [name, count] : outcomes.raw())
-        out.outcomes.push_back({std::string(name), outcomes.count_of(count, outcomes.path_of(name))});
+        out.outcomes.push_back(
+            {std::string(name), outcomes.count_of(count, outcomes.path_of(name))});
     if (summary.has("errors")) {
         const auto errors = summary.object("errors");
         const auto by_status = errors.object("by_status");
         for (const auto& [status, count] : by_status.raw())
-            out.statuses.push_back({std::string(status), by_status.count_of(count, by_status.path_of(status))});
+            out.statuses.push_back(
+                {std::string(status), by_status.count_of(count, by_status.path_of(status))});
         out.first_errors = errors.objects("first", [](const Fields& f) {
             return ErrorSample{f.text("class"), f.text("detail"), f.count("count")};
         });
@@ -298,21 +322,26 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
     out.cache = optional_cache(summary, "cache");
 
     out.requests = summary.objects("requests", [](const Fields& f) {
-        return RequestFigures{f.text("name"),          f.count("requests"),
-                              f.count("errors"),       f.number("error_rate"),
+        return RequestFigures{f.text("name"),
+                              f.count("requests"),
+                              f.count("errors"),
+                              f.number("error_rate"),
                               f.number("throughput_rps"),
-                              latency_of(f.object("latency_ms")), optional_cache(f, "cache")};
+                              latency_of(f.object("latency_ms")),
+                              optional_cache(f, "cache")};
     });
     out.intervals = summary.objects("intervals", [](const Fields& f) {
-        IntervalFigures row{f.number("t_s"),        f.number("length_s"),   f.count("requests"),
-                            f.count("errors"),      f.count("dropped"),     f.number("throughput_rps"),
-                            f.number("target_rps"), f.number("p50_ms"),     f.number("p95_ms"),
-                            f.number("p99_ms"),     f.number("max_ms"),     f.number("lag_p99_ms"),
-                            f.number("cpu_util"),   std::nullopt};
+        IntervalFigures row{
+            f.number("t_s"),        f.number("length_s"), f.count("requests"),
+            f.count("errors"),      f.count("dropped"),   f.number("throughput_rps"),
+            f.number("target_rps"), f.number("p50_ms"),   f.number("p95_ms"),
+            f.number("p99_ms"),     f.number("max_ms"),   f.number("lag_p99_ms"),
+            f.number("cpu_util"),   std::nullopt};
         if (const auto hit_rate = f.number_or_null("hit_rate")) {
             const auto shares = f.object("served_by");
             row.cache = CacheShares{*hit_rate,
-                                    {shares.number("L1"), shares.number("L2"), shares.number("L3"), shares.number("L4")}};
+                                    {shares.number("L1"), shares.number("L2"), shares.number("L3"),
+                                     shares.number("L4")}};
         }
         return row;
     });
@@ -329,8 +358,9 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
     out.analysis = analysis_of(summary);
 
     const auto generator = summary.object("generator");
-    out.generator = {generator.count("threads"), generator.count("slots"), generator.number("cpu_util"),
-                     generator.number("lag_p99_ms"), generator.texts("notes")};
+    out.generator = {generator.count("threads"), generator.count("slots"),
+                     generator.number("cpu_util"), generator.number("lag_p99_ms"),
+                     generator.texts("notes")};
     const auto spectrum = summary.object("latency_spectrum");
     out.response_spectrum = spectrum_of(spectrum, "response");
     out.service_spectrum = spectrum_of(spectrum, "service");
@@ -338,7 +368,8 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
     const auto stop = summary.object("stop");
     out.stop = {stop.text("reason"), stop.text("detail"), stop.optional_flag("expected")};
     const auto verdict = summary.text("verdict");
-    if (verdict != "pass" && verdict != "fail") summary.fail("verdict", fmt::format("\"{}\" is not pass or fail", verdict));
+    if (verdict != "pass" && verdict != "fail")
+        summary.fail("verdict", fmt::format("\"{}\" is not pass or fail", verdict));
     out.verdict = verdict == "pass" ? Verdict::pass : Verdict::fail;
     return out;
 }

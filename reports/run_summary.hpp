@@ -190,8 +190,8 @@ struct RunSummary {
     LatencyMs latency_ms, service_time_ms;
     ScheduleLagMs schedule_lag_ms;
     std::optional<ConnectionWaitMs> connection_wait_ms;
-    std::vector<OutcomeCount> outcomes;  // in summary.json order
-    std::vector<StatusCount> statuses;   // errors.by_status
+    std::vector<OutcomeCount> outcomes;     // in summary.json order
+    std::vector<StatusCount> statuses;      // errors.by_status
     std::vector<ErrorSample> first_errors;  // errors.first
     std::optional<CacheShares> cache;
     std::vector<RequestFigures> requests;

@@ -22,10 +22,12 @@ bool within_gate(const SloMeasurement& m, double actual) {
 
 std::string comparison(const SloMeasurement& m) {
     std::string out;
-    if (m.target) out = fmt::format("target {} {:g} {}", m.higher_is_better ? ">=" : "<=", *m.target, m.unit);
+    if (m.target)
+        out = fmt::format("target {} {:g} {}", m.higher_is_better ? ">=" : "<=", *m.target, m.unit);
     if (m.hard_gate) {
         if (!out.empty()) out += "; ";
-        out += fmt::format("hard gate {} {:g} {}", m.higher_is_better ? ">" : "<", *m.hard_gate, m.unit);
+        out += fmt::format("hard gate {} {:g} {}", m.higher_is_better ? ">" : "<", *m.hard_gate,
+                           m.unit);
     }
     return out;
 }
@@ -65,59 +67,68 @@ json::object make_slo_validation(const SloReportInput& input) {
     SloStatus overall = SloStatus::passed;
     for (const auto& m : input.measurements) {
         const SloStatus status = evaluate_slo(m);
-        if (status == SloStatus::failed) overall = SloStatus::failed;
-        else if (status == SloStatus::warning && overall == SloStatus::passed) overall = SloStatus::warning;
+        if (status == SloStatus::failed)
+            overall = SloStatus::failed;
+        else if (status == SloStatus::warning && overall == SloStatus::passed)
+            overall = SloStatus::warning;
 
         std::string details = m.details;
         if (!m.error.empty()) details = m.error + (details.empty() ? "" : "; " + details);
-        slos.push_back(json::object{{"metric_name", m.metric_name},
-                                    {"statistic", m.statistic},
-                                    {"target_value", optional_number(m.target ? m.target : m.hard_gate)},
-                                    {"hard_gate", optional_number(m.hard_gate)},
-                                    {"actual_value", optional_number(m.actual)},
-                                    {"unit", m.unit},
-                                    {"comparison", comparison(m)},
-                                    {"status", slo_status_name(status)},
-                                    {"details", details}});
+        slos.push_back(
+            json::object{{"metric_name", m.metric_name},
+                         {"statistic", m.statistic},
+                         {"target_value", optional_number(m.target ? m.target : m.hard_gate)},
+                         {"hard_gate", optional_number(m.hard_gate)},
+                         {"actual_value", optional_number(m.actual)},
+                         {"unit", m.unit},
+                         {"comparison", comparison(m)},
+                         {"status", slo_status_name(status)},
+                         {"details", details}});
 
         const std::string what = label(m);
         if (status == SloStatus::failed) {
             if (!m.error.empty()) {
                 blockers.push_back(json::string(fmt::format("{}: {}", what, m.error)));
-                next_actions.push_back(json::string(fmt::format("{}: make the measurement succeed ({})", what, m.error)));
+                next_actions.push_back(json::string(
+                    fmt::format("{}: make the measurement succeed ({})", what, m.error)));
             } else {
-                blockers.push_back(json::string(fmt::format("{} = {:.4g} {} misses the hard gate ({} {:g} {})", what,
-                                                            *m.actual, m.unit, m.higher_is_better ? ">" : "<",
-                                                            *m.hard_gate, m.unit)));
-                next_actions.push_back(json::string(fmt::format("{}: investigate and fix before release (hard gate)", what)));
+                blockers.push_back(json::string(
+                    fmt::format("{} = {:.4g} {} misses the hard gate ({} {:g} {})", what, *m.actual,
+                                m.unit, m.higher_is_better ? ">" : "<", *m.hard_gate, m.unit)));
+                next_actions.push_back(json::string(
+                    fmt::format("{}: investigate and fix before release (hard gate)", what)));
             }
         } else if (status == SloStatus::warning) {
             if (!m.actual) {
-                next_actions.push_back(json::string(fmt::format("{}: not measured ({})", what, m.details)));
+                next_actions.push_back(
+                    json::string(fmt::format("{}: not measured ({})", what, m.details)));
             } else {
-                next_actions.push_back(json::string(fmt::format("{} = {:.4g} {} misses the target ({} {:g} {})", what,
-                                                                *m.actual, m.unit, m.higher_is_better ? ">=" : "<=",
-                                                                *m.target, m.unit)));
+                next_actions.push_back(json::string(
+                    fmt::format("{} = {:.4g} {} misses the target ({} {:g} {})", what, *m.actual,
+                                m.unit, m.higher_is_better ? ">=" : "<=", *m.target, m.unit)));
             }
         }
 
-        if (const auto it = input.baseline.find(slo_key(m)); it != input.baseline.end() && m.actual) {
+        if (const auto it = input.baseline.find(slo_key(m));
+            it != input.baseline.end() && m.actual) {
             const double base = it->second;
             const double limit = m.higher_is_better ? base * (1 - input.regression_tolerance)
                                                     : base * (1 + input.regression_tolerance);
             const bool worse = m.higher_is_better ? *m.actual < limit : *m.actual > limit;
             if (worse) {
-                regressions.push_back(json::string(fmt::format("{}: {:.4g} {} vs baseline {:.4g} {}", what, *m.actual,
-                                                               m.unit, base, m.unit)));
+                regressions.push_back(json::string(fmt::format(
+                    "{}: {:.4g} {} vs baseline {:.4g} {}", what, *m.actual, m.unit, base, m.unit)));
             }
         }
     }
 
-    json::object check{{"baseline", input.baseline.empty() ? json::value(nullptr) : json::value(input.baseline_source)},
+    json::object check{{"baseline", input.baseline.empty() ? json::value(nullptr)
+                                                           : json::value(input.baseline_source)},
                        {"tolerance", input.regression_tolerance},
                        {"regressions", regressions}};
     if (input.baseline.empty()) check["note"] = "no baseline given: no comparison made";
-    for (const auto& r : regressions) next_actions.push_back(json::string("regression: " + std::string(r.as_string())));
+    for (const auto& r : regressions)
+        next_actions.push_back(json::string("regression: " + std::string(r.as_string())));
 
     json::object out{{"timestamp", input.timestamp},
                      {"pipeline_execution_id", input.pipeline_execution_id},

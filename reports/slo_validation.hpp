@@ -23,9 +23,9 @@ enum class SloStatus { passed, warning, failed };
 std::string_view slo_status_name(SloStatus status);  // "PASSED", "WARNING", "FAILED"
 
 struct SloMeasurement {
-    std::string metric_name;          // ancestor_resolution, throughput, ...
-    std::string statistic;            // mean, p95, p99, rate, peak, duration
-    std::string unit;                 // ms, RPS, %
+    std::string metric_name;  // ancestor_resolution, throughput, ...
+    std::string statistic;    // mean, p95, p99, rate, peak, duration
+    std::string unit;         // ms, RPS, %
     bool higher_is_better = false;
     std::optional<double> target;     // inclusive; nullopt = no target
     std::optional<double> hard_gate;  // strict; nullopt = no gate
@@ -40,15 +40,15 @@ SloStatus evaluate_slo(const SloMeasurement& m);
 std::string slo_key(const SloMeasurement& m);
 
 struct SloReportInput {
-    std::string timestamp;              // ISO 8601 UTC
+    std::string timestamp;  // ISO 8601 UTC
     std::string pipeline_execution_id;
     std::vector<SloMeasurement> measurements;
     // A previous run's values by slo_key; a value worse than it by more than
     // regression_tolerance (relative) is a regression. Empty: no comparison is made.
     std::map<std::string, double> baseline;
-    std::string baseline_source;        // where the baseline came from (for the report)
+    std::string baseline_source;  // where the baseline came from (for the report)
     double regression_tolerance = 0.10;
-    boost::json::object extra;          // further top-level keys (phases, environment)
+    boost::json::object extra;  // further top-level keys (phases, environment)
 };
 
 // The seed's fields: timestamp, pipeline_execution_id, overall_status, slos_validated

@@ -24,12 +24,15 @@ std::uint64_t outcome(const engine::RequestStats& stats, Outcome o) {
     return stats.outcomes[static_cast<std::size_t>(o)];
 }
 
-double ratio(double numerator, double denominator) { return denominator > 0 ? numerator / denominator : 0.0; }
+double ratio(double numerator, double denominator) {
+    return denominator > 0 ? numerator / denominator : 0.0;
+}
 
 const char* kTierKeys[] = {"L1", "L2", "L3", "L4"};
 
 // {hit_rate, served_by {L1..L4 shares}} over the requests that reported a tier.
-json::value cache_section(const std::array<std::uint64_t, engine::kTierSlots>& served_by, bool tiers) {
+json::value cache_section(const std::array<std::uint64_t, engine::kTierSlots>& served_by,
+                          bool tiers) {
     if (!tiers) return nullptr;
     double total = 0;
     for (std::size_t t = 1; t < engine::kTierSlots; ++t) total += static_cast<double>(served_by[t]);
@@ -57,7 +60,8 @@ json::array spectrum(const engine::HdrHistogram& histogram) {
 std::string iso8601(std::chrono::system_clock::time_point t) {
     const auto secs = std::chrono::floor<std::chrono::seconds>(t);
     const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count();
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(secs)), millis);
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z",
+                       fmt::gmtime(std::chrono::system_clock::to_time_t(secs)), millis);
 }
 
 // summary.json `errors`: answered requests by HTTP status, errors by outcome class, and the first
@@ -65,7 +69,8 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
 json::object errors_section(const engine::IntervalStats& totals) {
     json::object by_status;
     for (std::size_t status = 100; status < engine::kStatusSlots; ++status) {
-        if (totals.status_counts[status] > 0) by_status[std::to_string(status)] = totals.status_counts[status];
+        if (totals.status_counts[status] > 0)
+            by_status[std::to_string(status)] = totals.status_counts[status];
     }
     const auto all = totals.combined();
     json::object by_class;
@@ -137,7 +142,8 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
 
     json::array stages;
     for (const auto& s : metadata.stages)
-        stages.push_back(json::object{{"start_s", s.start_s}, {"end_s", s.end_s}, {"target_rps", s.target_rps}});
+        stages.push_back(
+            json::object{{"start_s", s.start_s}, {"end_s", s.end_s}, {"target_rps", s.target_rps}});
     summary["scenario"] = json::object{{"name", metadata.scenario_name},
                                        {"type", metadata.scenario_type},
                                        {"file", metadata.scenario_file},
@@ -145,18 +151,21 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
                                        {"stages", std::move(stages)}};
     json::array notices;
     for (const auto& n : metadata.target_notices) notices.push_back(json::string(n));
-    summary["target"] = json::object{{"kind", metadata.target_kind}, {"url", metadata.target_url}, {"notices", std::move(notices)}};
+    summary["target"] = json::object{{"kind", metadata.target_kind},
+                                     {"url", metadata.target_url},
+                                     {"notices", std::move(notices)}};
 
-    summary["totals"] = json::object{{"requests", completed},
-                                     {"ok", outcome(all, Outcome::ok)},
-                                     {"errors", errors},
-                                     {"dropped", outcome(all, Outcome::dropped)},
-                                     {"error_rate", ratio(static_cast<double>(errors), static_cast<double>(completed))},
-                                     {"throughput_rps", ratio(static_cast<double>(completed), duration_s)},
-                                     {"target_rps", result.target_rps},
-                                     {"expected_requests", result.expected_requests},
-                                     {"sent", result.totals.sent},
-                                     {"out_of_range", all.response_time.out_of_range_count()}};
+    summary["totals"] = json::object{
+        {"requests", completed},
+        {"ok", outcome(all, Outcome::ok)},
+        {"errors", errors},
+        {"dropped", outcome(all, Outcome::dropped)},
+        {"error_rate", ratio(static_cast<double>(errors), static_cast<double>(completed))},
+        {"throughput_rps", ratio(static_cast<double>(completed), duration_s)},
+        {"target_rps", result.target_rps},
+        {"expected_requests", result.expected_requests},
+        {"sent", result.totals.sent},
+        {"out_of_range", all.response_time.out_of_range_count()}};
     summary["latency_ms"] = latency_ms(all.response_time);
     summary["service_time_ms"] = latency_ms(all.service_time);
     const auto& lag = result.totals.schedule_lag;
@@ -208,14 +217,16 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
             {"lag_p99_ms", ms(row.lag_p99_ns)},
             {"cpu_util", ratio(row.cpu_seconds, row.length_s)},
             {"hit_rate", cache.is_null() ? json::value(nullptr) : cache.as_object().at("hit_rate")},
-            {"served_by", cache.is_null() ? json::value(nullptr) : cache.as_object().at("served_by")}});
+            {"served_by",
+             cache.is_null() ? json::value(nullptr) : cache.as_object().at("served_by")}});
     }
     summary["intervals"] = std::move(intervals);
 
     evaluate_analysis_thresholds(thresholds, analysis);
     bool any_failed = false;
     for (const auto& t : thresholds) {
-        if (const auto* obj = t.if_object(); obj && obj->contains("pass") && !obj->at("pass").as_bool())
+        if (const auto* obj = t.if_object();
+            obj && obj->contains("pass") && !obj->at("pass").as_bool())
             any_failed = true;
     }
     summary["thresholds"] = std::move(thresholds);
@@ -223,10 +234,12 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
 
     json::array notes;
     if (lag.value_at_percentile(99) > 1'000'000)
-        notes.push_back(json::string(fmt::format("schedule lag p99 is {:.2f} ms (> 1 ms): the generator sent late",
-                                                 ms(lag.value_at_percentile(99)))));
+        notes.push_back(json::string(
+            fmt::format("schedule lag p99 is {:.2f} ms (> 1 ms): the generator sent late",
+                        ms(lag.value_at_percentile(99)))));
     if (all.response_time.out_of_range_count() > 0)
-        notes.push_back(json::string(fmt::format("{} latencies above 1 h were clamped", all.response_time.out_of_range_count())));
+        notes.push_back(json::string(fmt::format("{} latencies above 1 h were clamped",
+                                                 all.response_time.out_of_range_count())));
     summary["generator"] = json::object{{"threads", result.threads},
                                         {"slots", result.slots},
                                         {"cpu_util", ratio(result.cpu_seconds, duration_s)},
@@ -235,7 +248,8 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
                                         {"notes", std::move(notes)}};
     summary["latency_spectrum"] = json::object{{"response", spectrum(all.response_time)},
                                                {"service", spectrum(all.service_time)}};
-    summary["stop"] = json::object{{"reason", stop_reason_name(result.stop_reason)}, {"detail", result.stop_detail}};
+    summary["stop"] = json::object{{"reason", stop_reason_name(result.stop_reason)},
+                                   {"detail", result.stop_detail}};
     summary["verdict"] = any_failed ? "fail" : "pass";
     return summary;
 }
@@ -246,7 +260,10 @@ void pretty(std::string& out, const json::value& v, int indent) {
     const std::string pad(static_cast<std::size_t>(indent) * 2, ' ');
     const std::string inner(static_cast<std::size_t>(indent + 1) * 2, ' ');
     if (const auto* obj = v.if_object()) {
-        if (obj->empty()) { out += "{}"; return; }
+        if (obj->empty()) {
+            out += "{}";
+            return;
+        }
         out += "{\n";
         bool first = true;
         for (const auto& kv : *obj) {
@@ -257,10 +274,18 @@ void pretty(std::string& out, const json::value& v, int indent) {
         }
         out += "\n" + pad + "}";
     } else if (const auto* arr = v.if_array()) {
-        if (arr->empty()) { out += "[]"; return; }
+        if (arr->empty()) {
+            out += "[]";
+            return;
+        }
         // Arrays of scalars or small arrays (spectrum rows) stay on one line each.
-        const bool flat = std::all_of(arr->begin(), arr->end(), [](const json::value& e) { return !e.is_object() && !e.is_array(); });
-        if (flat) { out += json::serialize(v); return; }
+        const bool flat = std::all_of(arr->begin(), arr->end(), [](const json::value& e) {
+            return !e.is_object() && !e.is_array();
+        });
+        if (flat) {
+            out += json::serialize(v);
+            return;
+        }
         out += "[\n";
         bool first = true;
         for (const auto& e : *arr) {

@@ -11,42 +11,42 @@
 namespace volley::reports {
 
 struct ChartPoint {
-  double x = 0;
-  double y = 0;  // NaN = no value here: the line breaks
+    double x = 0;
+    double y = 0;  // NaN = no value here: the line breaks
 };
 
 struct ChartSeries {
-  std::string name;                // legend text
-  std::vector<ChartPoint> points;  // in increasing x
-  int style = 0;                   // palette index: colour and dash pattern (distinct in print)
+    std::string name;                // legend text
+    std::vector<ChartPoint> points;  // in increasing x
+    int style = 0;                   // palette index: colour and dash pattern (distinct in print)
 };
 
 struct ChartMarker {
-  double x = 0;       // data x where a vertical line is drawn
-  std::string label;  // short text written beside the line's top
+    double x = 0;       // data x where a vertical line is drawn
+    std::string label;  // short text written beside the line's top
 };
 
 struct AxisTick {
-  double value = 0;
-  std::string label;
+    double value = 0;
+    std::string label;
 };
 
 struct ChartAxis {
-  std::string label;            // e.g. "time (s)", "response time (ms)"
-  std::optional<double> min;    // data minimum when absent
-  std::optional<double> max;    // data maximum rounded up to a nice tick when absent
-  std::vector<AxisTick> ticks;  // explicit ticks; when empty, 1-2-5 ticks are chosen
-  std::string (*tick_format)(double) = nullptr;  // label of automatic ticks (format_tick if null)
+    std::string label;            // e.g. "time (s)", "response time (ms)"
+    std::optional<double> min;    // data minimum when absent
+    std::optional<double> max;    // data maximum rounded up to a nice tick when absent
+    std::vector<AxisTick> ticks;  // explicit ticks; when empty, 1-2-5 ticks are chosen
+    std::string (*tick_format)(double) = nullptr;  // label of automatic ticks (format_tick if null)
 };
 
 struct LineChart {
-  std::string title;  // accessible name (<title>, aria-label); the page shows its own caption
-  ChartAxis x;
-  ChartAxis y;
-  std::vector<ChartSeries> series;
-  std::vector<ChartMarker> markers;
-  int width = 880;   // viewBox units
-  int height = 300;
+    std::string title;  // accessible name (<title>, aria-label); the page shows its own caption
+    ChartAxis x;
+    ChartAxis y;
+    std::vector<ChartSeries> series;
+    std::vector<ChartMarker> markers;
+    int width = 880;  // viewBox units
+    int height = 300;
 };
 
 // The chart as an <svg> element. With no finite point, the plot area says "no data".

@@ -73,10 +73,14 @@ NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
             std::string storage;
             const auto label = percentile_label(expr, storage);
             double ns = 0;
-            if (expr.metric == ThresholdMetric::percentile) ns = static_cast<double>(h.value_at_percentile(expr.percentile));
-            else if (expr.metric == ThresholdMetric::avg) ns = h.mean();
-            else if (expr.metric == ThresholdMetric::min) ns = static_cast<double>(h.min());
-            else ns = static_cast<double>(h.max());
+            if (expr.metric == ThresholdMetric::percentile)
+                ns = static_cast<double>(h.value_at_percentile(expr.percentile));
+            else if (expr.metric == ThresholdMetric::avg)
+                ns = h.mean();
+            else if (expr.metric == ThresholdMetric::min)
+                ns = static_cast<double>(h.min());
+            else
+                ns = static_cast<double>(h.max());
             return {ns, fmt::format("{} response time of {} requests", label, h.total_count())};
         }
         case ThresholdMetric::error_rate: {
@@ -94,7 +98,8 @@ NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
         }
         case ThresholdMetric::served_by: {
             if (tier_total == 0) return {std::nullopt, "no request reported a tier"};
-            const auto tier = expr.tier.size() == 2 ? static_cast<std::size_t>(expr.tier[1] - '0') : 0;
+            const auto tier =
+                expr.tier.size() == 2 ? static_cast<std::size_t>(expr.tier[1] - '0') : 0;
             const std::uint64_t count = tier >= 1 && tier <= 4 ? span.served_by[tier] : 0;
             return {static_cast<double>(count) / static_cast<double>(tier_total),
                     fmt::format("{} answers from {} of {} requests that reported a tier", count,
@@ -103,9 +108,10 @@ NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
         case ThresholdMetric::throughput: {
             if (expr.unit == ThresholdUnit::fraction_of_target) {
                 // A request's share of the target is its share of the scheduled requests.
-                const double share = span.all_scheduled > 0 ? static_cast<double>(span.scheduled()) /
-                                                                  static_cast<double>(span.all_scheduled)
-                                                            : 1.0;
+                const double share = span.all_scheduled > 0
+                                         ? static_cast<double>(span.scheduled()) /
+                                               static_cast<double>(span.all_scheduled)
+                                         : 1.0;
                 const double expected = span.expected_requests * share;
                 if (expected <= 0) return {std::nullopt, "no target rate"};
                 return {static_cast<double>(completed) / expected,
@@ -191,7 +197,9 @@ std::uint64_t SpanStats::completed() const {
     return total;
 }
 
-std::uint64_t SpanStats::scheduled() const { return completed() + outcome(outcomes, Outcome::dropped); }
+std::uint64_t SpanStats::scheduled() const {
+    return completed() + outcome(outcomes, Outcome::dropped);
+}
 
 // ---- single checks --------------------------------------------------------------------------
 
@@ -232,22 +240,25 @@ ThresholdEvaluator::ThresholdEvaluator(std::vector<thresholds::ThresholdSpec> sp
         threshold.expr = thresholds::parse_threshold_expr(spec.expr);
         if (thresholds::is_analysis_metric(threshold.expr.metric) &&
             (spec.request || spec.window || spec.abort_on_fail)) {
-            throw std::invalid_argument(fmt::format(
-                "threshold '{}': judged from the analysis at the end, it takes no request, window or abort_on_fail",
-                spec.expr));
+            throw std::invalid_argument(
+                fmt::format("threshold '{}': judged from the analysis at the end, it takes no "
+                            "request, window or abort_on_fail",
+                            spec.expr));
         }
         if (spec.request) {
-            const auto found = std::find(request_names_.begin(), request_names_.end(), *spec.request);
+            const auto found =
+                std::find(request_names_.begin(), request_names_.end(), *spec.request);
             if (found == request_names_.end()) {
-                throw std::invalid_argument(
-                    fmt::format("threshold '{}': no request is named '{}'", spec.expr, *spec.request));
+                throw std::invalid_argument(fmt::format("threshold '{}': no request is named '{}'",
+                                                        spec.expr, *spec.request));
             }
             threshold.request = static_cast<std::size_t>(found - request_names_.begin());
         }
         if (spec.window) {
             threshold.window_s = seconds(*spec.window);
             if (threshold.window_s <= 0) {
-                throw std::invalid_argument(fmt::format("threshold '{}': window must be positive", spec.expr));
+                throw std::invalid_argument(
+                    fmt::format("threshold '{}': window must be positive", spec.expr));
             }
             threshold.window.emplace();
         }
@@ -275,13 +286,15 @@ std::optional<std::string> ThresholdEvaluator::on_interval(const engine::Interva
 std::optional<ThresholdEvaluator::WindowRecord> ThresholdEvaluator::feed(
     Threshold& threshold, const engine::IntervalReport& report, double expected) {
     const double start_s = seconds(report.start), end_s = seconds(report.end);
-    const bool may_abort = threshold.spec.abort_on_fail && end_s + kTimeSlack_s >= threshold.delay_abort_s;
+    const bool may_abort =
+        threshold.spec.abort_on_fail && end_s + kTimeSlack_s >= threshold.delay_abort_s;
     std::optional<WindowRecord> failed;
     if (threshold.window) {
         SpanStats& window = *threshold.window;
         window.add_interval(report.stats, threshold.request, start_s, end_s, expected);
         if (window.length_s + kTimeSlack_s >= threshold.window_s) {
-            WindowRecord record{check_threshold(threshold.expr, window), window.start_s, window.end_s};
+            WindowRecord record{check_threshold(threshold.expr, window), window.start_s,
+                                window.end_s};
             window.reset();
             if (record.check.actual) {
                 threshold.windows.note(record);
@@ -293,21 +306,25 @@ std::optional<ThresholdEvaluator::WindowRecord> ThresholdEvaluator::feed(
         SpanStats& so_far = *threshold.cumulative;
         so_far.add_interval(report.stats, threshold.request, start_s, end_s, expected);
         if (may_abort) {
-            WindowRecord record{check_threshold(threshold.expr, so_far), so_far.start_s, so_far.end_s};
+            WindowRecord record{check_threshold(threshold.expr, so_far), so_far.start_s,
+                                so_far.end_s};
             if (record.check.actual && !record.check.pass) failed = std::move(record);
         }
     }
     return failed;
 }
 
-std::string ThresholdEvaluator::abort_reason(const Threshold& threshold, const WindowRecord& at) const {
+std::string ThresholdEvaluator::abort_reason(const Threshold& threshold,
+                                             const WindowRecord& at) const {
     const auto unit = result_unit(threshold.expr);
-    const std::string scope = threshold.spec.request ? fmt::format(" [{}]", *threshold.spec.request) : "";
+    const std::string scope =
+        threshold.spec.request ? fmt::format(" [{}]", *threshold.spec.request) : "";
     const std::string where =
-        threshold.window ? fmt::format("in the window {:g}-{:g} s", tidy(at.start_s), tidy(at.end_s))
-                         : fmt::format("over the first {:g} s", tidy(at.end_s));
-    return fmt::format("threshold '{}'{} failed {}: actual {}, limit {} {}", threshold.spec.expr, scope,
-                       where, format_actual(at.check, unit), at.check.limit, unit);
+        threshold.window
+            ? fmt::format("in the window {:g}-{:g} s", tidy(at.start_s), tidy(at.end_s))
+            : fmt::format("over the first {:g} s", tidy(at.end_s));
+    return fmt::format("threshold '{}'{} failed {}: actual {}, limit {} {}", threshold.spec.expr,
+                       scope, where, format_actual(at.check, unit), at.check.limit, unit);
 }
 
 std::vector<ThresholdCheck> ThresholdEvaluator::check_all(const engine::IntervalStats& stats,
@@ -347,7 +364,8 @@ json::array ThresholdEvaluator::results(const engine::RunResult& result) const {
 
     // A run that completed its schedule may end a little before the schedule's end: its last
     // window is complete when the schedule covered all of it.
-    const bool schedule_done = result.stop_reason == engine::StopReason::completed && scheduled_s > 0;
+    const bool schedule_done =
+        result.stop_reason == engine::StopReason::completed && scheduled_s > 0;
     json::array out;
     for (const auto& threshold : thresholds_) {
         SpanStats whole_run;
@@ -370,8 +388,10 @@ void ThresholdEvaluator::WindowTally::note(const WindowRecord& record) {
     if (!worst || record.check.badness > worst->check.badness) worst = record;
 }
 
-json::object ThresholdEvaluator::result_of(const Threshold& threshold, const engine::RunResult& result,
-                                           const SpanStats& whole_run, const WindowTally& windows) const {
+json::object ThresholdEvaluator::result_of(const Threshold& threshold,
+                                           const engine::RunResult& result,
+                                           const SpanStats& whole_run,
+                                           const WindowTally& windows) const {
     const auto unit = result_unit(threshold.expr);
     const bool aborted_run = threshold.abort && abort_reason_ &&
                              result.stop_reason == engine::StopReason::aborted &&
@@ -384,13 +404,15 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold, const eng
     } else if (aborted_run) {
         check = threshold.abort->check;
         check.pass = false;
-        detail = fmt::format("aborted the run after {:g} s: {}", tidy(threshold.abort->end_s), check.detail);
+        detail = fmt::format("aborted the run after {:g} s: {}", tidy(threshold.abort->end_s),
+                             check.detail);
     } else if (threshold.window && windows.evaluated > 0) {
         check = windows.worst->check;
         check.pass = windows.failed == 0;
-        detail = fmt::format("{} of {} windows of {:g} s failed; worst {:g}-{:g} s: {}", windows.failed,
-                             windows.evaluated, threshold.window_s, tidy(windows.worst->start_s),
-                             tidy(windows.worst->end_s), check.detail);
+        detail =
+            fmt::format("{} of {} windows of {:g} s failed; worst {:g}-{:g} s: {}", windows.failed,
+                        windows.evaluated, threshold.window_s, tidy(windows.worst->start_s),
+                        tidy(windows.worst->end_s), check.detail);
     } else {
         check = check_threshold(threshold.expr, whole_run);
         detail = threshold.window
@@ -401,7 +423,8 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold, const eng
 
     json::object object;
     object["expr"] = threshold.spec.expr;
-    object["request"] = threshold.spec.request ? json::value(*threshold.spec.request) : json::value(nullptr);
+    object["request"] =
+        threshold.spec.request ? json::value(*threshold.spec.request) : json::value(nullptr);
     object["window_s"] = threshold.window ? json::value(threshold.window_s) : json::value(nullptr);
     object["actual"] = check.actual ? json::value(*check.actual) : json::value(nullptr);
     object["limit"] = check.limit;
@@ -416,8 +439,10 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold, const eng
         json::object tally{{"length_s", threshold.window_s},
                            {"evaluated", windows.evaluated},
                            {"failed", windows.failed}};
-        tally["worst_start_s"] = windows.worst ? json::value(tidy(windows.worst->start_s)) : json::value(nullptr);
-        tally["worst_end_s"] = windows.worst ? json::value(tidy(windows.worst->end_s)) : json::value(nullptr);
+        tally["worst_start_s"] =
+            windows.worst ? json::value(tidy(windows.worst->start_s)) : json::value(nullptr);
+        tally["worst_end_s"] =
+            windows.worst ? json::value(tidy(windows.worst->end_s)) : json::value(nullptr);
         object["windows"] = std::move(tally);
     }
     return object;

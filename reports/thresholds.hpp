@@ -53,7 +53,7 @@ namespace volley::reports {
 // intervals, as far as thresholds need them.
 struct SpanStats {
     engine::HdrHistogram response_time = engine::HdrHistogram::latency_ns();  // ns
-    engine::OutcomeCounts outcomes{};                                          // incl. dropped
+    engine::OutcomeCounts outcomes{};                                         // incl. dropped
     std::array<std::uint64_t, engine::kTierSlots> served_by{};                // [0] = no tier
     // Completed + dropped requests of every request name over the span: a request-scoped
     // `% target` threshold expects this request's share of the target.
@@ -149,7 +149,7 @@ private:
         std::optional<SpanStats> window;      // the window being filled (windowed only)
         std::optional<SpanStats> cumulative;  // abort_on_fail without a window
         WindowTally windows;
-        std::optional<WindowRecord> abort;    // the check whose reason on_interval returned
+        std::optional<WindowRecord> abort;  // the check whose reason on_interval returned
     };
 
     // Adds the interval to the threshold's window or running total; returns the failing check
@@ -160,7 +160,8 @@ private:
                                                 const engine::RunResult& result,
                                                 const SpanStats& whole_run,
                                                 const WindowTally& windows) const;
-    [[nodiscard]] std::string abort_reason(const Threshold& threshold, const WindowRecord& at) const;
+    [[nodiscard]] std::string abort_reason(const Threshold& threshold,
+                                           const WindowRecord& at) const;
 
     std::vector<Threshold> thresholds_;
     std::vector<std::string> request_names_;
@@ -177,6 +178,7 @@ private:
 //   recovery        analysis.recovery_s (fails when the target did not recover)
 //   drift(p99)      analysis.drift.p99_change_pct or p99_change_ms
 // A figure the analysis could not measure (or an analysis of another type) fails.
-void evaluate_analysis_thresholds(boost::json::array& thresholds, const boost::json::object& analysis);
+void evaluate_analysis_thresholds(boost::json::array& thresholds,
+                                  const boost::json::object& analysis);
 
 }  // namespace volley::reports

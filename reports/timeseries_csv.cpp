@@ -2,7 +2,6 @@
 
 #include <optional>
 
-
 #include "reports/number_format.hpp"
 
 namespace volley::reports {
@@ -11,76 +10,84 @@ namespace {
 using Figure = std::optional<double> (*)(const IntervalFigures&);
 
 struct Column {
-  std::string_view name;
-  Figure value;
-  std::string (*formatter)(double);
+    std::string_view name;
+    Figure value;
+    std::string (*formatter)(double);
 };
 
 std::optional<double> count(std::uint64_t n) { return static_cast<double>(n); }
 std::optional<double> served(const IntervalFigures& row, std::size_t tier) {
-  return row.cache ? std::optional(row.cache->served_by[tier]) : std::nullopt;
+    return row.cache ? std::optional(row.cache->served_by[tier]) : std::nullopt;
 }
 
 // error_rate = errors / requests, absent when no request completed in the interval.
 std::optional<double> error_rate(const IntervalFigures& row) {
-  if (row.requests == 0) return std::nullopt;
-  return static_cast<double>(row.errors) / static_cast<double>(row.requests);
+    if (row.requests == 0) return std::nullopt;
+    return static_cast<double>(row.errors) / static_cast<double>(row.requests);
 }
 
 const std::vector<Column>& columns() {
-  static const std::vector<Column> all{
-      {"t_s", [](const IntervalFigures& r) { return std::optional(r.t_s); }, &format_seconds},
-      {"length_s", [](const IntervalFigures& r) { return std::optional(r.length_s); }, &format_seconds},
-      {"requests", [](const IntervalFigures& r) { return count(r.requests); }, &format_count},
-      {"errors", [](const IntervalFigures& r) { return count(r.errors); }, &format_count},
-      {"dropped", [](const IntervalFigures& r) { return count(r.dropped); }, &format_count},
-      {"throughput_rps", [](const IntervalFigures& r) { return std::optional(r.throughput_rps); }, &format_rps},
-      {"target_rps", [](const IntervalFigures& r) { return std::optional(r.target_rps); }, &format_rps},
-      {"error_rate", &error_rate, &format_fraction},
-      {"p50_ms", [](const IntervalFigures& r) { return std::optional(r.p50_ms); }, &format_ms},
-      {"p95_ms", [](const IntervalFigures& r) { return std::optional(r.p95_ms); }, &format_ms},
-      {"p99_ms", [](const IntervalFigures& r) { return std::optional(r.p99_ms); }, &format_ms},
-      {"max_ms", [](const IntervalFigures& r) { return std::optional(r.max_ms); }, &format_ms},
-      {"hit_rate", [](const IntervalFigures& r) { return r.cache ? std::optional(r.cache->hit_rate) : std::nullopt; },
-       &format_fraction},
-      {"served_L1", [](const IntervalFigures& r) { return served(r, 0); }, &format_fraction},
-      {"served_L2", [](const IntervalFigures& r) { return served(r, 1); }, &format_fraction},
-      {"served_L3", [](const IntervalFigures& r) { return served(r, 2); }, &format_fraction},
-      {"served_L4", [](const IntervalFigures& r) { return served(r, 3); }, &format_fraction},
-      {"cpu_util", [](const IntervalFigures& r) { return std::optional(r.cpu_util); }, &format_fraction},
-      {"lag_p99_ms", [](const IntervalFigures& r) { return std::optional(r.lag_p99_ms); }, &format_ms},
-  };
-  return all;
+    static const std::vector<Column> all{
+        {"t_s", [](const IntervalFigures& r) { return std::optional(r.t_s); }, &format_seconds},
+        {"length_s", [](const IntervalFigures& r) { return std::optional(r.length_s); },
+         &format_seconds},
+        {"requests", [](const IntervalFigures& r) { return count(r.requests); }, &format_count},
+        {"errors", [](const IntervalFigures& r) { return count(r.errors); }, &format_count},
+        {"dropped", [](const IntervalFigures& r) { return count(r.dropped); }, &format_count},
+        {"throughput_rps", [](const IntervalFigures& r) { return std::optional(r.throughput_rps); },
+         &format_rps},
+        {"target_rps", [](const IntervalFigures& r) { return std::optional(r.target_rps); },
+         &format_rps},
+        {"error_rate", &error_rate, &format_fraction},
+        {"p50_ms", [](const IntervalFigures& r) { return std::optional(r.p50_ms); }, &format_ms},
+        {"p95_ms", [](const IntervalFigures& r) { return std::optional(r.p95_ms); }, &format_ms},
+        {"p99_ms", [](const IntervalFigures& r) { return std::optional(r.p99_ms); }, &format_ms},
+        {"max_ms", [](const IntervalFigures& r) { return std::optional(r.max_ms); }, &format_ms},
+        {"hit_rate",
+         [](const IntervalFigures& r) {
+             return r.cache ? std::optional(r.cache->hit_rate) : std::nullopt;
+         },
+         &format_fraction},
+        {"served_L1", [](const IntervalFigures& r) { return served(r, 0); }, &format_fraction},
+        {"served_L2", [](const IntervalFigures& r) { return served(r, 1); }, &format_fraction},
+        {"served_L3", [](const IntervalFigures& r) { return served(r, 2); }, &format_fraction},
+        {"served_L4", [](const IntervalFigures& r) { return served(r, 3); }, &format_fraction},
+        {"cpu_util", [](const IntervalFigures& r) { return std::optional(r.cpu_util); },
+         &format_fraction},
+        {"lag_p99_ms", [](const IntervalFigures& r) { return std::optional(r.lag_p99_ms); },
+         &format_ms},
+    };
+    return all;
 }
 
 }  // namespace
 
 const std::vector<std::string_view>& timeseries_columns() {
-  static const std::vector<std::string_view> names = [] {
-    std::vector<std::string_view> out;
-    for (const auto& column : columns()) out.push_back(column.name);
-    return out;
-  }();
-  return names;
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> out;
+        for (const auto& column : columns()) out.push_back(column.name);
+        return out;
+    }();
+    return names;
 }
 
 std::string render_timeseries_csv(const RunSummary& summary) {
-  std::string csv;
-  for (const auto& column : columns()) {
-    if (&column != &columns().front()) csv += ',';
-    csv += column.name;
-  }
-  csv += '\n';
-  for (const auto& row : summary.intervals) {
-    bool first = true;
+    std::string csv;
     for (const auto& column : columns()) {
-      if (!first) csv += ',';
-      first = false;
-      csv += format_optional(column.value(row), column.formatter, "");
+        if (&column != &columns().front()) csv += ',';
+        csv += column.name;
     }
     csv += '\n';
-  }
-  return csv;
+    for (const auto& row : summary.intervals) {
+        bool first = true;
+        for (const auto& column : columns()) {
+            if (!first) csv += ',';
+            first = false;
+            csv += format_optional(column.value(row), column.formatter, "");
+        }
+        csv += '\n';
+    }
+    return csv;
 }
 
 }  // namespace volley::reports

@@ -1,7 +1,8 @@
 #pragma once
 // timeseries.csv: one header line, then one row per interval of the run summary, in order.
 // Comma-separated, LF line ends, no quoting needed (every cell is a number or empty).
-// An absent value (no cache figures, no error rate) is an empty cell. Columns (documented in docs/outputs.md):
+// An absent value (no cache figures, no error rate) is an empty cell. Columns (documented in
+// docs/outputs.md):
 //   t_s, length_s, requests, errors, dropped, throughput_rps, target_rps, error_rate,
 //   p50_ms, p95_ms, p99_ms, max_ms, hit_rate, served_L1, served_L2, served_L3, served_L4,
 //   cpu_util, lag_p99_ms

@@ -6,7 +6,8 @@
 namespace volley::resolver {
 
 std::int64_t CircuitBreaker::now_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(time_.now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(time_.now().time_since_epoch())
+        .count();
 }
 
 bool CircuitBreaker::allow() {

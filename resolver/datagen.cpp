@@ -15,8 +15,10 @@ std::int64_t tree_capacity(int fanout, int depth) {
     for (int d = 0; d < depth; ++d) {
         if (total > max - level) return max;
         total += level;
-        if (level > max / fanout) level = max;
-        else level *= fanout;
+        if (level > max / fanout)
+            level = max;
+        else
+            level *= fanout;
     }
     return total;
 }

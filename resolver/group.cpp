@@ -102,7 +102,8 @@ ResolverGroup::ResolverGroup(const ResolverConfig& cfg) : options_(cfg.resolver)
         if (cfg.generation_poll.count() > 0) start_poller(cfg.generation_poll);
     }
 
-    if (redis) backends_.l2 = std::make_shared<RedisL2>(*redis);
+    if (redis)
+        backends_.l2 = std::make_shared<RedisL2>(*redis);
     else if (l2_mode == ResolverConfig::L2Mode::embedded)
         backends_.l2 = std::make_shared<EmbeddedL2>(cfg.embedded_l2_capacity);
 
@@ -110,8 +111,9 @@ ResolverGroup::ResolverGroup(const ResolverConfig& cfg) : options_(cfg.resolver)
         instances_.push_back(std::make_unique<Resolver>(options_, backends_));
 
     description_ = fmt::format(
-        "backend={} instances={} L1={} entries/instance L2={} L3={} L4={}", backend_name(cfg.backend),
-        cfg.instances, options_.l1_capacity, backends_.l2 ? backends_.l2->kind() : "off",
+        "backend={} instances={} L1={} entries/instance L2={} L3={} L4={}",
+        backend_name(cfg.backend), cfg.instances, options_.l1_capacity,
+        backends_.l2 ? backends_.l2->kind() : "off",
         backends_.view ? (postgres ? "materialized views" : "embedded snapshot") : "off",
         postgres ? "postgres ltree" : "embedded paths");
 }

@@ -16,11 +16,11 @@ namespace volley::resolver {
 class EmbeddedStore;
 
 struct HealthReport {
-    bool ok = false;             // L4 reachable: requests can be answered
+    bool ok = false;  // L4 reachable: requests can be answered
     bool l2_configured = false, l2_up = false;
     bool l3_configured = false, l3_up = false;
     bool l4_up = false;
-    std::string detail;          // first error seen, empty when all is well
+    std::string detail;  // first error seen, empty when all is well
 };
 
 class ResolverGroup {
@@ -40,7 +40,9 @@ public:
     Resolver& operator[](std::size_t i) { return *instances_.at(i); }
 
     // Writes and refreshes go through instance 0; the shared clock makes them visible to all.
-    WriteResult upsert_entity(const EntityWrite& write) { return instances_.at(0)->upsert_entity(write); }
+    WriteResult upsert_entity(const EntityWrite& write) {
+        return instances_.at(0)->upsert_entity(write);
+    }
     RefreshResult refresh_views() { return instances_.at(0)->refresh_views(); }
 
     // Counters summed over instances; shared-backend gauges taken once.

@@ -11,8 +11,8 @@ inline constexpr std::size_t max_id_length = 64;
 constexpr bool valid_id(std::string_view id) {
     if (id.empty() || id.size() > max_id_length) return false;
     for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '_';
+        const bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         if (!ok) return false;
     }
     return true;

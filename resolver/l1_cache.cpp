@@ -114,8 +114,8 @@ void L1Cache::put(LookupKind kind, std::string_view id, std::uint64_t generation
         s.index.erase(s.lru.back().key);
         s.lru.pop_back();
     }
-    s.lru.push_front(Shard::Entry{std::string(key.view()), generation, expires_ns,
-                                  std::move(value)});
+    s.lru.push_front(
+        Shard::Entry{std::string(key.view()), generation, expires_ns, std::move(value)});
     s.index.emplace(s.lru.front().key, s.lru.begin());
 }
 

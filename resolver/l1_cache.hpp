@@ -18,8 +18,8 @@ namespace volley::resolver {
 // negative ("not found") answer.
 struct CachedAnswer {
     bool not_found = false;
-    AncestorsPtr ancestors;   // set for positive ancestors entries
-    std::int64_t count = 0;   // set for positive count entries
+    AncestorsPtr ancestors;  // set for positive ancestors entries
+    std::int64_t count = 0;  // set for positive count entries
 };
 
 // Kind of lookup; part of the cache key.
@@ -36,8 +36,8 @@ public:
     // The entry for (kind, id) if it was stored at `generation` and has not expired at now_ns
     // (steady-clock nanoseconds; -1 = read the clock, only for entries that can expire).
     // Refreshes its LRU position.
-    std::optional<CachedAnswer> get(LookupKind kind, std::string_view id,
-                                    std::uint64_t generation, std::int64_t now_ns = -1);
+    std::optional<CachedAnswer> get(LookupKind kind, std::string_view id, std::uint64_t generation,
+                                    std::int64_t now_ns = -1);
     // Stores (or replaces) the entry; expires_ns == 0 means no expiry. Evicts the shard's
     // least recently used entry when full.
     void put(LookupKind kind, std::string_view id, std::uint64_t generation, CachedAnswer value,

@@ -1,7 +1,7 @@
 #include "resolver/metrics.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <chrono>
 #include <ctime>
@@ -115,13 +115,12 @@ std::string iso_utc(std::int64_t unix_ms) {
     std::tm tm{};
     gmtime_r(&secs, &tm);
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                       unix_ms % 1000);
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, unix_ms % 1000);
 }
 
 void header(std::string& out, const char* name, const char* type, const char* help) {
-    out += fmt::format("# HELP volley_resolver_{} {}\n# TYPE volley_resolver_{} {}\n", name,
-                       help, name, type);
+    out += fmt::format("# HELP volley_resolver_{} {}\n# TYPE volley_resolver_{} {}\n", name, help,
+                       name, type);
 }
 
 }  // namespace
@@ -132,9 +131,9 @@ std::string to_prometheus(const MetricsSnapshot& m) {
     header(out, "requests_total", "counter", "Requests by kind and final status.");
     for (int k = 0; k < kind_count; ++k)
         for (int s = 0; s < status_count; ++s)
-            out += fmt::format("volley_resolver_requests_total{{kind=\"{}\",status=\"{}\"}} {}\n",
-                               kind_names[k], status_name(static_cast<Status>(s)),
-                               m.outcomes[k][s]);
+            out +=
+                fmt::format("volley_resolver_requests_total{{kind=\"{}\",status=\"{}\"}} {}\n",
+                            kind_names[k], status_name(static_cast<Status>(s)), m.outcomes[k][s]);
     header(out, "served_total", "counter",
            "Answers (ok and not_found) by kind and the tier that served them.");
     for (int k = 0; k < kind_count; ++k)
@@ -191,17 +190,16 @@ std::string to_prometheus(const MetricsSnapshot& m) {
     out += fmt::format("volley_resolver_instances {}\n", m.instances);
     if (m.pool) {
         header(out, "pg_pool_connections", "gauge", "PostgreSQL pool connections by state.");
-        out += fmt::format("volley_resolver_pg_pool_connections{{state=\"max\"}} {}\n",
-                           m.pool->size);
-        out += fmt::format("volley_resolver_pg_pool_connections{{state=\"open\"}} {}\n",
-                           m.pool->open);
+        out +=
+            fmt::format("volley_resolver_pg_pool_connections{{state=\"max\"}} {}\n", m.pool->size);
+        out +=
+            fmt::format("volley_resolver_pg_pool_connections{{state=\"open\"}} {}\n", m.pool->open);
         out += fmt::format("volley_resolver_pg_pool_connections{{state=\"in_use\"}} {}\n",
                            m.pool->in_use);
         out += fmt::format("volley_resolver_pg_pool_connections{{state=\"peak_in_use\"}} {}\n",
                            m.pool->max_in_use);
         header(out, "pg_pool_utilization", "gauge", "Leased / maximum pool connections.");
-        out += fmt::format("volley_resolver_pg_pool_utilization {:.6f}\n",
-                           m.pool->utilization());
+        out += fmt::format("volley_resolver_pg_pool_utilization {:.6f}\n", m.pool->utilization());
         header(out, "pg_pool_acquire_timeouts_total", "counter",
                "Requests that found no free connection before their deadline.");
         out += fmt::format("volley_resolver_pg_pool_acquire_timeouts_total {}\n",
@@ -270,8 +268,10 @@ std::string to_cache_performance_json(const MetricsSnapshot& m) {
     };
     if (m.pool) {
         root["connection_pool"] = json::object{
-            {"size", m.pool->size},           {"open", m.pool->open},
-            {"in_use", m.pool->in_use},       {"max_in_use", m.pool->max_in_use},
+            {"size", m.pool->size},
+            {"open", m.pool->open},
+            {"in_use", m.pool->in_use},
+            {"max_in_use", m.pool->max_in_use},
             {"utilization", m.pool->utilization()},
             {"acquire_timeouts", m.pool->acquire_timeouts},
         };

@@ -34,11 +34,11 @@ struct MetricsSnapshot {
     std::array<std::array<std::uint64_t, status_count>, kind_count> outcomes{};  // [kind][status]
     std::array<std::array<std::uint64_t, tier_count>, kind_count> served_by{};   // [kind][tier-1]
     std::array<TierProbes, tier_count> probes{};
-    std::uint64_t coalesced = 0;  // requests that waited for another request's fetch
+    std::uint64_t coalesced = 0;       // requests that waited for another request's fetch
     std::uint64_t l2_fill_errors = 0;  // failed L2 writes after an L3/L4 answer (best effort)
     std::uint64_t writes = 0, write_errors = 0;
     std::uint64_t refreshes = 0, refresh_errors = 0;
-    double last_refresh_ms = 0;          // duration of the last successful refresh
+    double last_refresh_ms = 0;             // duration of the last successful refresh
     std::int64_t last_refresh_unix_ms = 0;  // wall-clock end of it, 0 = never
     std::size_t l1_size = 0, l1_capacity = 0;
     bool l2_configured = false, l2_available = false;
@@ -67,9 +67,14 @@ std::string to_cache_performance_json(const MetricsSnapshot& m);
 class ResolverCounters {
 public:
     enum Id : int {
-        coalesced, writes, write_errors, refreshes, refresh_errors, l2_fill_errors,
-        probe_base,                                    // 4 tiers x {hit, miss, error, skipped}
-        outcome_base = probe_base + tier_count * 4,    // 2 kinds x 5 statuses
+        coalesced,
+        writes,
+        write_errors,
+        refreshes,
+        refresh_errors,
+        l2_fill_errors,
+        probe_base,                                  // 4 tiers x {hit, miss, error, skipped}
+        outcome_base = probe_base + tier_count * 4,  // 2 kinds x 5 statuses
         served_base = outcome_base + kind_count * status_count,  // 2 kinds x 4 tiers
         count_ = served_base + kind_count * tier_count
     };

@@ -81,7 +81,8 @@ std::int64_t to_ns(Clock::time_point t) {
 
 int kind_index(LookupKind k) { return k == LookupKind::ancestors ? 0 : 1; }
 
-std::chrono::milliseconds jittered(std::chrono::milliseconds ttl, std::chrono::milliseconds jitter) {
+std::chrono::milliseconds jittered(std::chrono::milliseconds ttl,
+                                   std::chrono::milliseconds jitter) {
     if (jitter.count() <= 0) return ttl;
     thread_local std::minstd_rand rng{std::random_device{}()};
     std::uniform_int_distribution<std::int64_t> d(-jitter.count(), jitter.count());
@@ -164,8 +165,8 @@ Resolver::Fetched Resolver::lookup(LookupKind kind, std::string_view id) {
         if (auto shared = Flights::wait(*flight, deadline)) {
             f = std::move(*shared);
         } else {
-            f = Fetched{Status::timeout, Tier::none, {}, "timed out waiting for a concurrent fetch",
-                        false};
+            f = Fetched{
+                Status::timeout, Tier::none, {}, "timed out waiting for a concurrent fetch", false};
         }
         f.coalesced = true;
     }

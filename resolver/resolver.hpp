@@ -27,14 +27,14 @@ namespace volley::resolver {
 struct ResolverOptions {
     std::size_t l1_capacity = 1000;  // entries (ancestors and counts together); 0 = L1 off
     std::size_t l1_shards = 8;
-    std::chrono::milliseconds l1_ttl{0};             // positive L1 entries; 0 = no expiry
-    std::chrono::milliseconds negative_ttl{5000};    // not_found entries, in L1 and L2
-    std::chrono::milliseconds l2_ttl{3'600'000};     // positive L2 entries ...
-    std::chrono::milliseconds l2_ttl_jitter{360'000};  // ... ± uniform jitter
-    std::chrono::milliseconds request_timeout{1000};   // deadline of one lookup
-    std::chrono::milliseconds write_timeout{10'000};   // deadline of one insert/move
+    std::chrono::milliseconds l1_ttl{0};                 // positive L1 entries; 0 = no expiry
+    std::chrono::milliseconds negative_ttl{5000};        // not_found entries, in L1 and L2
+    std::chrono::milliseconds l2_ttl{3'600'000};         // positive L2 entries ...
+    std::chrono::milliseconds l2_ttl_jitter{360'000};    // ... ± uniform jitter
+    std::chrono::milliseconds request_timeout{1000};     // deadline of one lookup
+    std::chrono::milliseconds write_timeout{10'000};     // deadline of one insert/move
     std::chrono::milliseconds refresh_timeout{120'000};  // deadline of one view refresh
-    std::string l2_key_prefix = "volley:res:";         // namespaces L2 keys (tests, tenants)
+    std::string l2_key_prefix = "volley:res:";           // namespaces L2 keys (tests, tenants)
 };
 
 // The backends one resolver instance uses. l2 and view may be null (tier off); live and clock

@@ -112,8 +112,7 @@ public:
     // Raises the generation to g if g is newer; never moves it backwards.
     void advance_to(std::uint64_t g) {
         std::uint64_t cur = g_.load(std::memory_order_relaxed);
-        while (cur < g && !g_.compare_exchange_weak(cur, g, std::memory_order_acq_rel)) {
-        }
+        while (cur < g && !g_.compare_exchange_weak(cur, g, std::memory_order_acq_rel)) {}
     }
 
 private:

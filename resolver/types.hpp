@@ -68,13 +68,20 @@ struct EntityWrite {
 };
 
 enum class WriteStatus : std::uint8_t {
-    inserted, moved, updated, invalid_id, parent_not_found, cycle, unavailable, timeout
+    inserted,
+    moved,
+    updated,
+    invalid_id,
+    parent_not_found,
+    cycle,
+    unavailable,
+    timeout
 };
 std::string_view write_status_name(WriteStatus s);
 
 struct WriteResult {
     WriteStatus status = WriteStatus::unavailable;
-    std::string path;            // dotted LTREE path after the write (empty on error)
+    std::string path;              // dotted LTREE path after the write (empty on error)
     std::uint64_t generation = 0;  // data generation after the write
     std::string error;
     [[nodiscard]] bool ok() const {

@@ -1,9 +1,9 @@
 #include "slo/slo_phases.hpp"
 
+#include "engine/runner.hpp"
 #include "pipeline/exit_codes.hpp"
 #include "pipeline/run_pipeline.hpp"
 #include "pipeline/target_factory.hpp"
-#include "engine/runner.hpp"
 #include "reports/summary_access.hpp"
 #include "targets/resolver_target.hpp"
 
@@ -82,7 +82,8 @@ public:
     // Call after stop(). nullopt: the backend has no pool, or no sample was taken.
     [[nodiscard]] std::optional<PoolUsage> usage() const {
         if (samples_ == 0 || size_ == 0) return std::nullopt;
-        return PoolUsage{size_, max_in_use_, 100.0 * static_cast<double>(max_in_use_) / static_cast<double>(size_),
+        return PoolUsage{size_, max_in_use_,
+                         100.0 * static_cast<double>(max_in_use_) / static_cast<double>(size_),
                          100.0 * sum_util_ / static_cast<double>(samples_), samples_};
     }
 
@@ -101,10 +102,11 @@ private:
 // exit code, 0 for 99: the phase's own threshold verdict is in its summary.json, the SLO verdict
 // comes from the measurements.
 int run_phase(const scenarios::Plan& plan, const std::shared_ptr<resolver::ResolverGroup>& group,
-              const resolver::ResolverConfig& config, bool quiet, std::vector<engine::IntervalListener*> listeners,
-              SloPhaseResult& out) {
+              const resolver::ResolverConfig& config, bool quiet,
+              std::vector<engine::IntervalListener*> listeners, SloPhaseResult& out) {
     const pipeline::BuiltTarget target{
-        std::make_unique<targets::ResolverTarget>(group, pipeline::resolver_lookup_threads(config, plan.run.connections)),
+        std::make_unique<targets::ResolverTarget>(
+            group, pipeline::resolver_lookup_threads(config, plan.run.connections)),
         "resolver", "resolver: " + group->describe()};
     std::optional<PoolSampler> sampler;
     pipeline::PlanRunExtras extras;
@@ -118,7 +120,8 @@ int run_phase(const scenarios::Plan& plan, const std::shared_ptr<resolver::Resol
         out.after = group->metrics();
     };
     extras.progress_line = false;  // volley slo prints the phases' console summaries only
-    auto outcome = pipeline::execute_plan(plan, target, pipeline::ReportOptions{{}, quiet, false}, extras);
+    auto outcome =
+        pipeline::execute_plan(plan, target, pipeline::ReportOptions{{}, quiet, false}, extras);
     if (sampler) {
         sampler->stop();  // after_load is skipped when the engine threw
         out.pool = sampler->usage();
@@ -126,13 +129,14 @@ int run_phase(const scenarios::Plan& plan, const std::shared_ptr<resolver::Resol
     out.summary = std::move(outcome.summary);
     if (const auto* threads = reports::value_at(out.summary, "generator.threads"))
         out.engine_threads = threads->to_number<std::size_t>();
-    return outcome.exit_code == pipeline::kExitThresholdFailed ? pipeline::kExitPass : outcome.exit_code;
+    return outcome.exit_code == pipeline::kExitThresholdFailed ? pipeline::kExitPass
+                                                               : outcome.exit_code;
 }
 
 }  // namespace
 
-SloPhasesResult run_slo_phases(const SloSetup& setup, const std::shared_ptr<resolver::ResolverGroup>& group,
-                               bool quiet) {
+SloPhasesResult run_slo_phases(const SloSetup& setup,
+                               const std::shared_ptr<resolver::ResolverGroup>& group, bool quiet) {
     SloPhasesResult out;
     try {
         // cold: empty L1 on every instance; L2 is a fresh key namespace for this execution.
@@ -156,8 +160,10 @@ SloPhasesResult run_slo_phases(const SloSetup& setup, const std::shared_ptr<reso
         if (!quiet) std::cout << "\n== phase mixed ==\n";
         std::optional<RefreshTrigger> trigger;
         std::vector<engine::IntervalListener*> listeners;
-        if (const auto at_s = setup.settings.mixed.refresh_at_s) listeners.push_back(&trigger.emplace(*group, *at_s));
-        out.exit_code = run_phase(setup.mixed, group, setup.resolver, quiet, std::move(listeners), out.mixed);
+        if (const auto at_s = setup.settings.mixed.refresh_at_s)
+            listeners.push_back(&trigger.emplace(*group, *at_s));
+        out.exit_code =
+            run_phase(setup.mixed, group, setup.resolver, quiet, std::move(listeners), out.mixed);
         if (trigger) {
             out.refresh = trigger->wait();
             out.refresh_triggered_s = trigger->triggered_at_s();

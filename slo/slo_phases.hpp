@@ -4,8 +4,8 @@
 // its output.dir; around each load the group's counters are read and its PostgreSQL pool sampled.
 #pragma once
 
-#include "slo/slo_scenario.hpp"
 #include "resolver/group.hpp"
+#include "slo/slo_scenario.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -26,7 +26,7 @@ struct PoolUsage {
 };
 
 struct SloPhaseResult {
-    boost::json::object summary;              // the phase's summary.json
+    boost::json::object summary;  // the phase's summary.json
     std::size_t engine_threads = 0;
     resolver::MetricsSnapshot before, after;  // the group's counters around the load
     std::optional<PoolUsage> pool;            // nullopt: no pool (embedded backend) or no sample
@@ -42,7 +42,7 @@ struct SloPhasesResult {
 // Runs cold, warm and mixed in that order, stopping at a phase that exits other than 0 or 99
 // (a phase's own threshold verdict does not stop the phases). Prints a heading and each
 // phase's console summary unless `quiet`.
-SloPhasesResult run_slo_phases(const SloSetup& setup, const std::shared_ptr<resolver::ResolverGroup>& group,
-                               bool quiet);
+SloPhasesResult run_slo_phases(const SloSetup& setup,
+                               const std::shared_ptr<resolver::ResolverGroup>& group, bool quiet);
 
 }  // namespace volley::slo

@@ -12,8 +12,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -57,19 +57,23 @@ SplitScenario split_scenario(const std::string& text) {
 // slo.<phase>: the keys that phase knows (docs/scenarios.md "SLO scenario").
 void read_phase(scenarios::DiagnosticSink& sink, const YAML::Node& node, SloPhaseSettings& phase) {
     const std::string path = "slo." + phase.name;
-    const auto reader = phase.name == "cold"
-                            ? scenarios::MapReader(sink, node, path, {"rate", "duration"})
-                        : phase.name == "warm"
-                            ? scenarios::MapReader(sink, node, path, {"vus", "duration", "working_set", "zipf_s"})
-                            : scenarios::MapReader(sink, node, path,
-                                                   {"vus", "duration", "working_set", "zipf_s", "refresh_at"});
+    const auto reader =
+        phase.name == "cold" ? scenarios::MapReader(sink, node, path, {"rate", "duration"})
+        : phase.name == "warm"
+            ? scenarios::MapReader(sink, node, path, {"vus", "duration", "working_set", "zipf_s"})
+            : scenarios::MapReader(sink, node, path,
+                                   {"vus", "duration", "working_set", "zipf_s", "refresh_at"});
     if (!reader.is_map()) return;
-    if (const auto duration = reader.duration("duration")) phase.duration = scenarios::format_duration(*duration);
+    if (const auto duration = reader.duration("duration"))
+        phase.duration = scenarios::format_duration(*duration);
     if (reader.has("rate") && reader.rate("rate")) phase.rate = reader.string("rate");
-    if (const auto vus = reader.integer("vus", 1, 1'000'000)) phase.vus = static_cast<std::size_t>(*vus);
-    if (const auto set = reader.integer("working_set", 1, 1'000'000'000)) phase.working_set = static_cast<std::size_t>(*set);
+    if (const auto vus = reader.integer("vus", 1, 1'000'000))
+        phase.vus = static_cast<std::size_t>(*vus);
+    if (const auto set = reader.integer("working_set", 1, 1'000'000'000))
+        phase.working_set = static_cast<std::size_t>(*set);
     if (const auto s = reader.number("zipf_s", 0.0, 100.0)) phase.zipf_s = *s;
-    if (const auto at = reader.duration("refresh_at")) phase.refresh_at_s = std::chrono::duration<double>(*at).count();
+    if (const auto at = reader.duration("refresh_at"))
+        phase.refresh_at_s = std::chrono::duration<double>(*at).count();
 }
 
 // id_format: printf-like with exactly one integer conversion (%d, %6d, %06d, %-6d; %% a
@@ -83,7 +87,9 @@ bool valid_id_format(const std::string& format) {
             continue;
         }
         std::size_t j = i + 1;
-        while (j < format.size() && (std::isdigit(static_cast<unsigned char>(format[j])) || format[j] == '-')) ++j;
+        while (j < format.size() &&
+               (std::isdigit(static_cast<unsigned char>(format[j])) || format[j] == '-'))
+            ++j;
         if (j >= format.size() || format[j] != 'd') return false;
         ++conversions;
         i = j;
@@ -119,8 +125,11 @@ SloBlock read_slo_block(scenarios::DiagnosticSink& sink, const std::string& bloc
     if (const auto node = slo.get("warm")) read_phase(sink, *node, s.warm);
     if (const auto node = slo.get("mixed")) read_phase(sink, *node, s.mixed);
     if (const auto format = slo.string("id_format")) {
-        if (valid_id_format(*format)) s.id_format = *format;
-        else sink.error(*slo.get("id_format"), slo.path("id_format"), fmt::format("'{}' needs exactly one %d", *format));
+        if (valid_id_format(*format))
+            s.id_format = *format;
+        else
+            sink.error(*slo.get("id_format"), slo.path("id_format"),
+                       fmt::format("'{}' needs exactly one %d", *format));
     }
     return out;
 }
@@ -144,17 +153,20 @@ std::string resolve_env(const std::string& value, const std::string& key) {
     }
     if (const char* env = std::getenv(inner.c_str()); env && *env) return env;
     if (fallback) return *fallback;
-    throw std::invalid_argument(fmt::format("{}: environment variable {} is not set (or give --{})", key, inner,
-                                            key == "target.resolver.postgres" ? "postgres" : "redis"));
+    throw std::invalid_argument(
+        fmt::format("{}: environment variable {} is not set (or give --{})", key, inner,
+                    key == "target.resolver.postgres" ? "postgres" : "redis"));
 }
 
 // As pipeline/target_factory.cpp builds it, plus an L2 key prefix of its own (a fresh namespace:
 // the cold phase starts with an empty L2 even on a shared Redis) and ${env:…} URLs resolved.
-resolver::ResolverConfig slo_resolver_config(const scenarios::ResolverTargetSpec& spec, const std::string& l2_prefix) {
+resolver::ResolverConfig slo_resolver_config(const scenarios::ResolverTargetSpec& spec,
+                                             const std::string& l2_prefix) {
     auto config = pipeline::resolver_config(spec);
     config.resolver.l2_key_prefix = l2_prefix;
     config.postgres_url = resolve_env(spec.postgres_url, "target.resolver.postgres");
-    config.redis_url = spec.redis_url.empty() ? "" : resolve_env(spec.redis_url, "target.resolver.redis");
+    config.redis_url =
+        spec.redis_url.empty() ? "" : resolve_env(spec.redis_url, "target.resolver.redis");
     if (!config.redis_url.empty()) config.l2 = resolver::ResolverConfig::L2Mode::redis;
     return config;
 }
@@ -166,9 +178,14 @@ bool is_slo_scenario(const std::string& text) { return split_scenario(text).has_
 SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args) {
     const auto split = split_scenario(text);
     std::vector<std::string> base_sets, slo_sets;
-    for (const auto& set : args.sets) (set.rfind("slo.", 0) == 0 ? slo_sets : base_sets).push_back(set);
-    if (args.postgres) base_sets.push_back(scenarios::flag_override("--postgres", "target.resolver.postgres", *args.postgres));
-    if (args.redis) base_sets.push_back(scenarios::flag_override("--redis", "target.resolver.redis", *args.redis));
+    for (const auto& set : args.sets)
+        (set.rfind("slo.", 0) == 0 ? slo_sets : base_sets).push_back(set);
+    if (args.postgres)
+        base_sets.push_back(
+            scenarios::flag_override("--postgres", "target.resolver.postgres", *args.postgres));
+    if (args.redis)
+        base_sets.push_back(
+            scenarios::flag_override("--redis", "target.resolver.redis", *args.redis));
 
     scenarios::DiagnosticSink sink(args.file);
     auto block = read_slo_block(sink, split.slo, slo_sets);
@@ -193,18 +210,21 @@ SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args) {
     }
     if (settings.mixed.working_set == 0) settings.mixed.working_set = spec->entities;
     if (settings.warm.working_set * 2 > spec->l1_capacity * spec->instances) {
-        std::cerr << fmt::format("warning: slo.warm.working_set {} x 2 lookups per id exceeds L1 ({} entries)\n",
-                                 settings.warm.working_set, spec->l1_capacity);
+        std::cerr << fmt::format(
+            "warning: slo.warm.working_set {} x 2 lookups per id exceeds L1 ({} entries)\n",
+            settings.warm.working_set, spec->l1_capacity);
     }
     if (settings.mixed.working_set <= spec->l1_capacity) {
         std::cerr << fmt::format("warning: slo.mixed.working_set {} fits in L1 ({} entries)\n",
                                  settings.mixed.working_set, spec->l1_capacity);
     }
     const double cold_rate = scenarios::parse_rate_rps(settings.cold.rate.value_or("0"));
-    const double cold_s = std::chrono::duration<double>(scenarios::parse_duration(settings.cold.duration)).count();
+    const double cold_s =
+        std::chrono::duration<double>(scenarios::parse_duration(settings.cold.duration)).count();
     if (cold_rate * cold_s > static_cast<double>(spec->entities)) {
         sink.error(node_for(block.slo, "cold", "rate"), "slo.cold",
-                   fmt::format("rate x duration = {} requests exceeds the {} entities; every cold lookup must be a "
+                   fmt::format("rate x duration = {} requests exceeds the {} entities; every cold "
+                               "lookup must be a "
                                "distinct id (lower slo.cold.rate or slo.cold.duration)",
                                cold_rate * cold_s, spec->entities));
         throw_diagnostics(sink);
@@ -212,8 +232,9 @@ SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args) {
     setup.dir = args.out_dir ? std::filesystem::path(*args.out_dir) : pipeline::output_dir(base);
 
     const auto id_var = [&](const std::string& body) { return "variables.id=" + body; };
-    for (auto [phase, plan] : {std::pair{&settings.cold, &setup.cold}, std::pair{&settings.warm, &setup.warm},
-                               std::pair{&settings.mixed, &setup.mixed}}) {
+    for (auto [phase, plan] :
+         {std::pair{&settings.cold, &setup.cold}, std::pair{&settings.warm, &setup.warm},
+          std::pair{&settings.mixed, &setup.mixed}}) {
         auto sets = base_sets;
         sets.push_back("load.duration=" + phase->duration);
         sets.push_back("output.dir=" + (setup.dir / phase->name).string());
@@ -222,12 +243,14 @@ SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args) {
             sets.push_back("load.rate=" + *phase->rate);
             sets.push_back("load.warmup=0s");
             // Distinct ids in order: no id is looked up twice, so no lookup can hit L1 or L2.
-            sets.push_back(id_var(fmt::format("{{type: counter, start: 0, format: \"{}\"}}", settings.id_format)));
+            sets.push_back(id_var(
+                fmt::format("{{type: counter, start: 0, format: \"{}\"}}", settings.id_format)));
         } else {
             sets.push_back("load.rate=~");
             sets.push_back(fmt::format("load.vus={}", phase->vus));
-            sets.push_back(id_var(fmt::format("{{type: zipf, n: {}, s: {}, format: \"{}\"}}", phase->working_set,
-                                              phase->zipf_s, settings.id_format)));
+            sets.push_back(
+                id_var(fmt::format("{{type: zipf, n: {}, s: {}, format: \"{}\"}}",
+                                   phase->working_set, phase->zipf_s, settings.id_format)));
         }
         *plan = scenarios::load_plan_from_string(split.scenario, args.file, sets);
         plan->output.formats = reports::formats_to_write(plan->output.formats);
@@ -235,7 +258,8 @@ SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args) {
     return setup;
 }
 
-SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args, const std::string& l2_key_prefix) {
+SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args,
+                        const std::string& l2_key_prefix) {
     SloSetup setup = plan_slo_phases(text, args);
     const auto& spec = std::get<scenarios::ResolverTargetSpec>(setup.cold.target);
     setup.resolver = slo_resolver_config(spec, l2_key_prefix);
@@ -245,7 +269,9 @@ SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args, co
 std::string format_id(const std::string& format, std::size_t i) {
     char buffer[256];
     const int n = std::snprintf(buffer, sizeof buffer, format.c_str(), static_cast<int>(i));
-    return n < 0 ? std::string() : std::string(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buffer - 1));
+    return n < 0 ? std::string()
+                 : std::string(buffer, std::min<std::size_t>(static_cast<std::size_t>(n),
+                                                             sizeof buffer - 1));
 }
 
 }  // namespace volley::slo

@@ -56,11 +56,13 @@ bool is_slo_scenario(const std::string& text);
 // they are). `volley validate` uses it. Prints warnings to stderr.
 SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args);
 
-// plan_slo_phases, then the resolver the phases share. `text`: the scenario file's content. `l2_key_prefix`: the shared resolver's own L2 namespace
-// (a fresh one per execution, so the cold phase starts with an empty L2 on a shared Redis).
-// Prints warnings to stderr. Throws scenarios::ScenarioError, or std::invalid_argument for an
+// plan_slo_phases, then the resolver the phases share. `text`: the scenario file's content.
+// `l2_key_prefix`: the shared resolver's own L2 namespace (a fresh one per execution, so the cold
+// phase starts with an empty L2 on a shared Redis). Prints warnings to stderr. Throws
+// scenarios::ScenarioError, or std::invalid_argument for an
 // ${env:…} that is not set (exit 2).
-SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args, const std::string& l2_key_prefix);
+SloSetup read_slo_setup(const std::string& text, const SloScenarioArgs& args,
+                        const std::string& l2_key_prefix);
 
 // The id `format` (SloSettings::id_format) gives index i.
 std::string format_id(const std::string& format, std::size_t i);

@@ -46,15 +46,16 @@ void HttpConnection<Stream>::on_connected(const error_code& ec) {
     if constexpr (!is_tls_stream<Stream>) {
         on_ready();
     } else {
-        stream_->async_handshake(asio::ssl::stream_base::client, [this, gen = generation_](const error_code& hec) {
-            if (gen != generation_) return;
-            if (!hec) return on_ready();
-            if (describe_refused_certificate(*stream_, detail_)) {
-                close();
-                return complete(Outcome::tls_error, detail_);
-            }
-            fail(hec, ErrorStage::handshake);
-        });
+        stream_->async_handshake(asio::ssl::stream_base::client,
+                                 [this, gen = generation_](const error_code& hec) {
+                                     if (gen != generation_) return;
+                                     if (!hec) return on_ready();
+                                     if (describe_refused_certificate(*stream_, detail_)) {
+                                         close();
+                                         return complete(Outcome::tls_error, detail_);
+                                     }
+                                     fail(hec, ErrorStage::handshake);
+                                 });
     }
 }
 
@@ -138,10 +139,12 @@ void HttpConnection<Stream>::on_response() {
 }
 
 template <class Stream>
-void HttpConnection<Stream>::complete(Outcome outcome, std::string_view detail, int status, engine::TierIndex tier) {
+void HttpConnection<Stream>::complete(Outcome outcome, std::string_view detail, int status,
+                                      engine::TierIndex tier) {
     ++generation_;
     busy_ = false;
-    sink_.on_complete(slot_, engine::Completion(outcome, tier, static_cast<std::uint16_t>(status), detail));
+    sink_.on_complete(
+        slot_, engine::Completion(outcome, tier, static_cast<std::uint16_t>(status), detail));
 }
 
 template <class Stream>
@@ -151,7 +154,8 @@ void HttpConnection<Stream>::fail(const error_code& ec, ErrorStage stage) {
     // A server may close an idle keep-alive connection just as we reuse it: the request never
     // reached it, so sending it again on a fresh connection is safe when the method allows.
     const bool stale = exchanging && reused_ && !got_bytes_ &&
-                       (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
+                       (ec == asio::error::eof || ec == asio::error::connection_reset ||
+                        ec == asio::error::broken_pipe);
     if (stale && exchange_.retry_if_stale && !retried_) {
         retried_ = true;
         reused_ = false;
@@ -182,7 +186,8 @@ void HttpConnection<Stream>::expire_if_due(engine::SteadyClock::time_point now) 
     ++generation_;
     close();
     const auto& config = shared_.config;
-    describe_timeout(detail_, was_connecting ? config.connect_timeout : config.request_timeout, was_connecting);
+    describe_timeout(detail_, was_connecting ? config.connect_timeout : config.request_timeout,
+                     was_connecting);
     complete(Outcome::timeout, detail_);
 }
 

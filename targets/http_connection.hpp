@@ -43,8 +43,8 @@ struct Exchange {
 template <class Stream>
 class HttpConnection {
 public:
-    HttpConnection(boost::asio::io_context& io, const HttpTarget::Shared& shared, engine::CompletionSink& sink,
-                   std::size_t slot)
+    HttpConnection(boost::asio::io_context& io, const HttpTarget::Shared& shared,
+                   engine::CompletionSink& sink, std::size_t slot)
         : io_(io), shared_(shared), sink_(sink), slot_(slot) {}
     HttpConnection(const HttpConnection&) = delete;
     HttpConnection& operator=(const HttpConnection&) = delete;
@@ -66,7 +66,8 @@ private:
     void start_response();
     void on_response();
     // Delivers the completion; `detail` (empty for a success) is a view into detail_ or static.
-    void complete(engine::Outcome outcome, std::string_view detail, int status = 0, engine::TierIndex tier = 0);
+    void complete(engine::Outcome outcome, std::string_view detail, int status = 0,
+                  engine::TierIndex tier = 0);
     void fail(const boost::system::error_code& ec, ErrorStage stage);
     void close();
 
@@ -80,9 +81,11 @@ private:
     Exchange exchange_;
     std::string detail_;  // the last error's text, reused (built on the error path only)
     engine::SteadyClock::time_point deadline_{};
-    std::uint64_t generation_ = 0;  // bumps when a request ends or is re-sent; stale handlers compare it
+    std::uint64_t generation_ =
+        0;  // bumps when a request ends or is re-sent; stale handlers compare it
     bool connected_ = false;
-    bool connecting_ = false;  // the deadline is the connect timeout (TCP connect and TLS handshake)
+    bool connecting_ =
+        false;  // the deadline is the connect timeout (TCP connect and TLS handshake)
     bool busy_ = false;
     bool reused_ = false;     // the request went out on a connection that served another
     bool retried_ = false;    // the request was re-sent once on a fresh connection

@@ -43,16 +43,19 @@ std::shared_ptr<HttpTarget::Shared> make_http_shared(const HttpTargetConfig& con
         shared->tls.emplace(make_tls_client_context(tls));
     }
     shared->host_header = "Host: " + host_header_value(shared->url) + "\r\n";
-    for (const auto& [name, value] : config.headers) shared->host_header += name + ": " + value + "\r\n";
+    for (const auto& [name, value] : config.headers)
+        shared->host_header += name + ": " + value + "\r\n";
     if (config.cache) shared->cache_header_lc = lower(config.cache->header);
     return shared;
 }
 
-void open_stream(std::optional<PlainStream>& slot, asio::io_context& io, const HttpTarget::Shared&) {
+void open_stream(std::optional<PlainStream>& slot, asio::io_context& io,
+                 const HttpTarget::Shared&) {
     slot.emplace(io);
 }
 
-void open_stream(std::optional<TlsStream>& slot, asio::io_context& io, const HttpTarget::Shared& shared) {
+void open_stream(std::optional<TlsStream>& slot, asio::io_context& io,
+                 const HttpTarget::Shared& shared) {
     slot.emplace(io, *shared.tls);
     const std::string& sni = shared.config.sni.empty() ? shared.url.host : shared.config.sni;
     prepare_tls_client_stream(*slot, sni, !shared.config.insecure);

@@ -48,8 +48,10 @@ inline boost::asio::ip::tcp::socket& tcp_layer(TlsStream& stream) { return strea
 // A fresh, unconnected stream in `slot` (replacing what was there). For TLS: SNI names
 // config.sni (default: the URL's host) and, unless config.insecure, the server's certificate
 // must be issued for that name.
-void open_stream(std::optional<PlainStream>& slot, boost::asio::io_context& io, const HttpTarget::Shared& shared);
-void open_stream(std::optional<TlsStream>& slot, boost::asio::io_context& io, const HttpTarget::Shared& shared);
+void open_stream(std::optional<PlainStream>& slot, boost::asio::io_context& io,
+                 const HttpTarget::Shared& shared);
+void open_stream(std::optional<TlsStream>& slot, boost::asio::io_context& io,
+                 const HttpTarget::Shared& shared);
 
 // After a failed handshake: true, with `detail` naming the reason, when the server's certificate
 // was refused (OpenSSL reports that as a generic handshake error).

@@ -23,7 +23,8 @@ bool is_http_error(const error_code& ec) {
 }
 
 bool is_tls_error(const error_code& ec) {
-    return ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated;
+    return ec.category() == asio::error::get_ssl_category() ||
+           ec == asio::ssl::error::stream_truncated;
 }
 
 bool is_closed(const error_code& ec) {
@@ -40,11 +41,13 @@ bool is_reset(const error_code& ec) {
 Outcome classify_error(const error_code& ec, ErrorStage stage, bool tls) {
     if (stage == ErrorStage::connect) return Outcome::connect_error;
     if (stage == ErrorStage::handshake) {
-        return ec.category() == asio::error::get_ssl_category() ? Outcome::tls_error : Outcome::connect_error;
+        return ec.category() == asio::error::get_ssl_category() ? Outcome::tls_error
+                                                                : Outcome::connect_error;
     }
     if (is_tls_error(ec)) return Outcome::tls_error;
     if (is_http_error(ec)) {
-        if (ec == http::error::end_of_stream || ec == http::error::partial_message) return Outcome::reset;
+        if (ec == http::error::end_of_stream || ec == http::error::partial_message)
+            return Outcome::reset;
         return Outcome::protocol_error;
     }
     if (is_closed(ec) || is_reset(ec)) return Outcome::reset;
@@ -126,9 +129,11 @@ std::string duration_text(engine::Nanos duration) {
 void describe_timeout(std::string& out, engine::Nanos limit, bool connecting) {
     out.clear();
     if (connecting) {
-        fmt::format_to(std::back_inserter(out), "no connection within {} (connect timeout)", duration_text(limit));
+        fmt::format_to(std::back_inserter(out), "no connection within {} (connect timeout)",
+                       duration_text(limit));
     } else {
-        fmt::format_to(std::back_inserter(out), "no response within {} (timeout)", duration_text(limit));
+        fmt::format_to(std::back_inserter(out), "no response within {} (timeout)",
+                       duration_text(limit));
     }
 }
 
@@ -139,7 +144,8 @@ void describe_status(std::string& out, int status, const std::vector<int>& expec
         fmt::format_to(text, "unexpected status {} (expected 2xx or 3xx)", status);
         return;
     }
-    fmt::format_to(text, "unexpected status {} (expect.status {})", status, fmt::join(expected, ", "));
+    fmt::format_to(text, "unexpected status {} (expect.status {})", status,
+                   fmt::join(expected, ", "));
 }
 
 }  // namespace volley::targets

@@ -17,13 +17,14 @@ enum class ErrorStage { connect, handshake, write, read };
 
 // The outcome class of a socket, TLS or parser error (connect errors are connect_error, TLS
 // ones tls_error, parse errors protocol_error, the rest reset).
-[[nodiscard]] engine::Outcome classify_error(const boost::system::error_code& ec, ErrorStage stage, bool tls);
+[[nodiscard]] engine::Outcome classify_error(const boost::system::error_code& ec, ErrorStage stage,
+                                             bool tls);
 
 // "connection refused", "connection reset by peer", "response parse error: bad field",
 // "TLS: …", "body larger than N bytes", "connection closed before the response", …
 // `got_bytes`: part of the response had arrived. `body_limit_bytes` names the limit.
-void describe_error(std::string& out, const boost::system::error_code& ec, ErrorStage stage, bool got_bytes,
-                    std::uint64_t body_limit_bytes);
+void describe_error(std::string& out, const boost::system::error_code& ec, ErrorStage stage,
+                    bool got_bytes, std::uint64_t body_limit_bytes);
 
 // "TLS: certificate verify failed: self-signed certificate" from an X509 verify result.
 void describe_verify_failure(std::string& out, long verify_result);

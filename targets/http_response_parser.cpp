@@ -10,27 +10,32 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
 }  // namespace
 
-ResponseParser::ResponseParser(std::string_view cache_header_lc, std::uint64_t body_limit_bytes, bool head)
+ResponseParser::ResponseParser(std::string_view cache_header_lc, std::uint64_t body_limit_bytes,
+                               bool head)
     : cache_header_lc_(cache_header_lc) {
     body_limit(body_limit_bytes);
     if (head) skip(true);
 }
 
-void ResponseParser::on_field_impl(boost::beast::http::field, string_view name, string_view value, error_code&) {
-    if (!cache_header_lc_.empty() && iequals(std::string_view(name.data(), name.size()), cache_header_lc_))
+void ResponseParser::on_field_impl(boost::beast::http::field, string_view name, string_view value,
+                                   error_code&) {
+    if (!cache_header_lc_.empty() &&
+        iequals(std::string_view(name.data(), name.size()), cache_header_lc_))
         cache_value_.assign(value.data(), value.size());
 }
 
 engine::TierIndex tier_of(const std::optional<HttpCacheHeader>& cache, std::string_view value) {
     if (!cache) return 0;
     if (cache->hit.empty()) {
-        if (value.size() == 2 && (value[0] == 'L' || value[0] == 'l') && value[1] >= '1' && value[1] <= '4')
+        if (value.size() == 2 && (value[0] == 'L' || value[0] == 'l') && value[1] >= '1' &&
+            value[1] <= '4')
             return static_cast<engine::TierIndex>(value[1] - '0');
         return 0;
     }
@@ -47,7 +52,8 @@ const std::vector<int>& expected_status(const HttpTargetConfig& config, std::uin
 
 Outcome classify_status(const std::vector<int>& expected, int status) {
     if (!expected.empty()) {
-        if (std::find(expected.begin(), expected.end(), status) != expected.end()) return Outcome::ok;
+        if (std::find(expected.begin(), expected.end(), status) != expected.end())
+            return Outcome::ok;
     } else if (status >= 200 && status < 400) {
         return Outcome::ok;
     }

@@ -47,14 +47,18 @@ public:
 private:
     using error_code = boost::system::error_code;
     using string_view = boost::beast::string_view;
-    void on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code&) override {}
+    void on_request_impl(boost::beast::http::verb, string_view, string_view, int,
+                         error_code&) override {}
     void on_response_impl(int code, string_view, int, error_code&) override { status_ = code; }
-    void on_field_impl(boost::beast::http::field, string_view name, string_view value, error_code&) override;
+    void on_field_impl(boost::beast::http::field, string_view name, string_view value,
+                       error_code&) override;
     void on_header_impl(error_code&) override {}
     void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
     std::size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
     void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
-    std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override { return body.size(); }
+    std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+        return body.size();
+    }
     void on_finish_impl(error_code&) override {}
 
     std::string_view cache_header_lc_;
@@ -67,11 +71,13 @@ private:
 // - `hit` empty: "L1".."L4" (any case) name tiers 1..4, anything else (or absent) is 0;
 // - `hit` given: a value equal to one of them (any case) is a hit, tier 1 (L1); anything else,
 //   the header absent included, is a miss answered by the source, tier 4 (L4).
-[[nodiscard]] engine::TierIndex tier_of(const std::optional<HttpCacheHeader>& cache, std::string_view value);
+[[nodiscard]] engine::TierIndex tier_of(const std::optional<HttpCacheHeader>& cache,
+                                        std::string_view value);
 
 // The statuses that count as ok for request `name_index` (its expect.status), empty for the
 // default (any 2xx or 3xx).
-[[nodiscard]] const std::vector<int>& expected_status(const HttpTargetConfig& config, std::uint32_t name_index);
+[[nodiscard]] const std::vector<int>& expected_status(const HttpTargetConfig& config,
+                                                      std::uint32_t name_index);
 
 // The outcome of a final response's status: ok when `expected` lists it (or, with `expected`
 // empty, when it is 2xx or 3xx); otherwise http_4xx for 4xx, http_5xx for 5xx and

@@ -21,9 +21,11 @@ public:
         : shared_(std::move(shared)), sweep_(context.io) {
         connections_.reserve(context.slots);
         for (std::size_t slot = 0; slot < context.slots; ++slot)
-            connections_.push_back(std::make_unique<HttpConnection<Stream>>(context.io, *shared_, context.sink, slot));
+            connections_.push_back(
+                std::make_unique<HttpConnection<Stream>>(context.io, *shared_, context.sink, slot));
         scratch_.resize(context.slots);
-        const auto shortest = std::min(shared_->config.connect_timeout, shared_->config.request_timeout);
+        const auto shortest =
+            std::min(shared_->config.connect_timeout, shared_->config.request_timeout);
         sweep_every_ = std::clamp<engine::Nanos>(shortest / 10, std::chrono::milliseconds(1),
                                                  std::chrono::milliseconds(100));
         arm_sweep();
@@ -101,13 +103,14 @@ private:
 }  // namespace
 
 bool may_retry_on_fresh_connection(std::string_view method) {
-    return method.empty() || method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
-           method == "OPTIONS";
+    return method.empty() || method == "GET" || method == "HEAD" || method == "PUT" ||
+           method == "DELETE" || method == "OPTIONS";
 }
 
 std::unique_ptr<engine::TargetSession> make_http_session(std::shared_ptr<HttpTarget::Shared> shared,
                                                          const engine::SessionContext& context) {
-    if (shared->url.tls) return std::make_unique<HttpSession<TlsStream>>(std::move(shared), context);
+    if (shared->url.tls)
+        return std::make_unique<HttpSession<TlsStream>>(std::move(shared), context);
     return std::make_unique<HttpSession<PlainStream>>(std::move(shared), context);
 }
 

@@ -50,7 +50,8 @@ public:
     // std::runtime_error (name resolution).
     explicit HttpTarget(HttpTargetConfig config);
     ~HttpTarget() override;
-    std::unique_ptr<engine::TargetSession> open_session(const engine::SessionContext& context) override;
+    std::unique_ptr<engine::TargetSession> open_session(
+        const engine::SessionContext& context) override;
     [[nodiscard]] bool reports_tiers() const override { return config_.cache.has_value(); }
     [[nodiscard]] std::vector<std::string> notices() const override;
 

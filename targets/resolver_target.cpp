@@ -52,7 +52,8 @@ Outcome outcome_of(resolver::Status status) {
 }
 
 constexpr std::string_view kUnknownCall =
-    "no resolver call at this path (GET /entities/{id}/ancestors or /entities/{id}/descendants/count)";
+    "no resolver call at this path (GET /entities/{id}/ancestors or "
+    "/entities/{id}/descendants/count)";
 
 // Why a lookup did not succeed, into `out` (reused): the resolver's own cause when it gives one.
 void describe(std::string& out, resolver::Status status, const std::string& cause) {
@@ -69,7 +70,8 @@ void describe(std::string& out, resolver::Status status, const std::string& caus
 
 class Session final : public engine::TargetSession {
 public:
-    Session(resolver::ResolverGroup& group, asio::thread_pool* pool, const engine::SessionContext& context)
+    Session(resolver::ResolverGroup& group, asio::thread_pool* pool,
+            const engine::SessionContext& context)
         : group_(group),
           pool_(pool),
           io_(context.io),
@@ -165,7 +167,7 @@ private:
     asio::io_context& io_;
     engine::CompletionSink& sink_;
     std::size_t slots_;
-    std::vector<std::string> ids_;  // one per slot, reused
+    std::vector<std::string> ids_;      // one per slot, reused
     std::vector<std::string> details_;  // per slot: why its last lookup failed, reused
     std::vector<bool> busy_;
     std::size_t next_instance_;
@@ -175,12 +177,15 @@ private:
 
 }  // namespace
 
-ResolverTarget::ResolverTarget(std::shared_ptr<resolver::ResolverGroup> group, std::size_t blocking_threads)
-    : group_(std::move(group)), pool_(blocking_threads > 0 ? std::make_unique<Pool>(blocking_threads) : nullptr) {}
+ResolverTarget::ResolverTarget(std::shared_ptr<resolver::ResolverGroup> group,
+                               std::size_t blocking_threads)
+    : group_(std::move(group)),
+      pool_(blocking_threads > 0 ? std::make_unique<Pool>(blocking_threads) : nullptr) {}
 
 ResolverTarget::~ResolverTarget() = default;
 
-std::unique_ptr<engine::TargetSession> ResolverTarget::open_session(const engine::SessionContext& context) {
+std::unique_ptr<engine::TargetSession> ResolverTarget::open_session(
+    const engine::SessionContext& context) {
     return std::make_unique<Session>(*group_, pool_ ? &pool_->pool : nullptr, context);
 }
 

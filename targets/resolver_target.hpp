@@ -24,7 +24,8 @@ public:
     ResolverTarget(std::shared_ptr<resolver::ResolverGroup> group, std::size_t blocking_threads);
     ~ResolverTarget() override;
 
-    std::unique_ptr<engine::TargetSession> open_session(const engine::SessionContext& context) override;
+    std::unique_ptr<engine::TargetSession> open_session(
+        const engine::SessionContext& context) override;
     [[nodiscard]] bool reports_tiers() const override { return true; }
     [[nodiscard]] std::vector<std::string> notices() const override;
 

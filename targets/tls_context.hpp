@@ -26,7 +26,8 @@ boost::asio::ssl::context make_tls_client_context(const TlsClientOptions& option
 // Accepts a chain that passed OpenSSL's checks and whose leaf names `server_name` (a DNS name,
 // or an IP address literal in its subjectAltName). A name mismatch is reported by
 // SSL_get_verify_result as X509_V_ERR_HOSTNAME_MISMATCH.
-std::function<bool(bool, boost::asio::ssl::verify_context&)> server_name_verifier(std::string server_name);
+std::function<bool(bool, boost::asio::ssl::verify_context&)> server_name_verifier(
+    std::string server_name);
 
 // Prepares one connection's stream (asio or beast ssl stream) before its client handshake: SNI
 // names `server_name` and, with `verify`, the certificate must be issued for it.

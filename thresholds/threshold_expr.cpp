@@ -19,8 +19,8 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 }
 
 bool is_word_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.';
 }
 
 struct MetricName {
@@ -68,7 +68,8 @@ void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& o
         const auto close = rest.find(')');
         if (close == std::string_view::npos) fail(expr, "drift( needs a closing parenthesis");
         const std::string_view of = trim(rest.substr(6, close - 6));
-        if (of != "p99") fail(expr, fmt::format("drift of '{}' is not measured (write drift(p99))", of));
+        if (of != "p99")
+            fail(expr, fmt::format("drift of '{}' is not measured (write drift(p99))", of));
         out.metric = ThresholdMetric::drift_p99;
         rest.remove_prefix(close + 1);
         return;
@@ -97,8 +98,8 @@ void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& o
     if (word == "served_by") fail(expr, "served_by needs a tier: served_by.L1 .. served_by.L4");
     if (word == "drift") fail(expr, "drift needs what drifts: drift(p99)");
     if (word.size() >= 2 && word[0] == 'p' && word[1] >= '0' && word[1] <= '9') {
-        fail(expr, fmt::format("unknown metric '{}' (write percentiles as p({}))", word,
-                               word.substr(1)));
+        fail(expr,
+             fmt::format("unknown metric '{}' (write percentiles as p({}))", word, word.substr(1)));
     }
     fail(expr, fmt::format("unknown metric '{}' (metrics: {})", word, kMetricList));
 }
@@ -163,7 +164,8 @@ double ratio_value(std::string_view expr, std::string_view value) {
 }
 
 // A rate in requests/second ("500/s", "30000/m"); `without_unit` is the error for a bare number.
-void take_rate(std::string_view expr, std::string_view value, const std::string& without_unit, ThresholdExpr& out) {
+void take_rate(std::string_view expr, std::string_view value, const std::string& without_unit,
+               ThresholdExpr& out) {
     if (value.find('/') == std::string_view::npos && value != "0") fail(expr, without_unit);
     try {
         out.value = parse_rate_rps(value);
@@ -186,7 +188,9 @@ void take_value(std::string_view expr, std::string_view value, ThresholdExpr& ou
             return;
         case ThresholdMetric::capacity:
         case ThresholdMetric::breaking_point:
-            take_rate(expr, value, fmt::format("{} is a rate: write e.g. {}/s", metric_name(out.metric), value), out);
+            take_rate(expr, value,
+                      fmt::format("{} is a rate: write e.g. {}/s", metric_name(out.metric), value),
+                      out);
             return;
         case ThresholdMetric::drift_p99: {
             if (value.back() != '%') {
@@ -251,7 +255,8 @@ void take_value(std::string_view expr, std::string_view value, ThresholdExpr& ou
                                        value));
             }
             take_rate(expr, value,
-                      fmt::format("throughput needs a rate unit (write e.g. {}/s) or a share of the target (95% target)",
+                      fmt::format("throughput needs a rate unit (write e.g. {}/s) or a share of "
+                                  "the target (95% target)",
                                   value),
                       out);
             return;

@@ -94,9 +94,9 @@ Nanos parse_duration(std::string_view original) {
         }
         const double scale = nanos_per_unit(unit);
         if (scale == 0) {
-            throw std::invalid_argument(fmt::format(
-                "duration '{}' has unknown unit '{}' (units: h, m, s, ms, us, ns)", original,
-                unit));
+            throw std::invalid_argument(
+                fmt::format("duration '{}' has unknown unit '{}' (units: h, m, s, ms, us, ns)",
+                            original, unit));
         }
         if (scale >= previous_unit) {
             throw std::invalid_argument(fmt::format(
@@ -116,16 +116,20 @@ Nanos parse_duration(std::string_view original) {
 double parse_rate_rps(std::string_view original) {
     std::string_view text = trim(original);
     if (text.empty()) throw std::invalid_argument("empty rate (expected e.g. 100/s)");
-    if (text.front() == '-') throw std::invalid_argument(fmt::format("rate '{}' is negative", text));
+    if (text.front() == '-')
+        throw std::invalid_argument(fmt::format("rate '{}' is negative", text));
     const auto slash = text.find('/');
     double per_second_factor = 1;
     std::string_view number = text;
     if (slash != std::string_view::npos) {
         const std::string_view unit = trim(text.substr(slash + 1));
         number = trim(text.substr(0, slash));
-        if (unit == "s") per_second_factor = 1;
-        else if (unit == "m" || unit == "min") per_second_factor = 1.0 / 60;
-        else if (unit == "h") per_second_factor = 1.0 / 3600;
+        if (unit == "s")
+            per_second_factor = 1;
+        else if (unit == "m" || unit == "min")
+            per_second_factor = 1.0 / 60;
+        else if (unit == "h")
+            per_second_factor = 1.0 / 3600;
         else {
             throw std::invalid_argument(fmt::format(
                 "rate '{}' has unknown unit '/{}' (write e.g. 100/s, 6000/m, 360/h)", text, unit));
@@ -166,7 +170,7 @@ std::string format_duration(Nanos duration) {
         const char* name;
     };
     constexpr Unit units[] = {{3'600'000'000'000, "h"}, {60'000'000'000, "m"}, {1'000'000'000, "s"},
-                              {1'000'000, "ms"},        {1'000, "us"},          {1, "ns"}};
+                              {1'000'000, "ms"},        {1'000, "us"},         {1, "ns"}};
     // Whole units from the largest down; stop when the rest is zero.
     std::string out;
     std::int64_t rest = ns < 0 ? -ns : ns;

@@ -7,8 +7,9 @@
 // to the design targets (p99 < 1 ms, span within 0.5%, last tenth's median no more than 0.2 ms
 // above the first tenth's) and exits 0 whatever they are; 1 only when a replay went wrong.
 //
-//   build/bench/replay_timing/volley_replay_timing_bench           (3 s at speed 1 and 4, 60 s at speed 1)
-//   build/bench/replay_timing/volley_replay_timing_bench --quick   (without the 60 s capture)
+//   build/bench/replay_timing/volley_replay_timing_bench           (3 s at speed 1 and 4, 60 s at
+//   speed 1) build/bench/replay_timing/volley_replay_timing_bench --quick   (without the 60 s
+//   capture)
 #include "replay/run_replay.hpp"
 #include "replay/support.hpp"
 #include "support/loopback_server.hpp"
@@ -36,8 +37,8 @@ constexpr std::int64_t kMeasuredFromNs = 300'000'000;
 
 // A capture of 16 warm-up records at 0 ("/w/<index>"), then `span_s` seconds from 300 ms on
 // with irregular gaps: exponential (mean `mean_gap_ms`), bursts of requests with one timestamp,
-// and one 400 ms pause ("/r/<index>"). The warm-up records open the connections: a connection's first
-// request pays its TCP set-up, a one-off cost of the target rather than of the timeline, and
+// and one 400 ms pause ("/r/<index>"). The warm-up records open the connections: a connection's
+// first request pays its TCP set-up, a one-off cost of the target rather than of the timeline, and
 // it would otherwise offset the first record every deviation is measured from.
 std::vector<std::int64_t> capture_times_ns(std::int64_t span_s, double mean_gap_ms) {
     std::mt19937_64 random(20251010);
@@ -56,9 +57,9 @@ std::vector<std::int64_t> capture_times_ns(std::int64_t span_s, double mean_gap_
 }
 
 struct Timing {
-    double p99_abs_ms = 0;        // p99 of |actual - intended|, both relative to the first record
-    double duration_error = 0;    // |actual span / (capture span / speed) - 1|
-    double first_median_ms = 0;   // median |deviation| of the first and last tenth of the records
+    double p99_abs_ms = 0;       // p99 of |actual - intended|, both relative to the first record
+    double duration_error = 0;   // |actual span / (capture span / speed) - 1|
+    double first_median_ms = 0;  // median |deviation| of the first and last tenth of the records
     double last_median_ms = 0;
     std::size_t records = 0;
 };
@@ -66,8 +67,10 @@ struct Timing {
 Timing replay_at(double speed, std::int64_t span_s, double mean_gap_ms) {
     const auto times = capture_times_ns(span_s, mean_gap_ms);
     std::string text;
-    for (std::size_t i = 0; i < kWarmupRecords; ++i) text += jsonl_line(kT0, "/w/" + std::to_string(i));
-    for (std::size_t i = 0; i < times.size(); ++i) text += jsonl_line(kT0 + times[i], "/r/" + std::to_string(i));
+    for (std::size_t i = 0; i < kWarmupRecords; ++i)
+        text += jsonl_line(kT0, "/w/" + std::to_string(i));
+    for (std::size_t i = 0; i < times.size(); ++i)
+        text += jsonl_line(kT0 + times[i], "/r/" + std::to_string(i));
     TempFile file("timeline.jsonl", text);
 
     testing::LoopbackServer server({.record_arrivals = true});
@@ -76,7 +79,8 @@ Timing replay_at(double speed, std::int64_t span_s, double mean_gap_ms) {
     spec.format = replay::ReplayFormat::jsonl;
     spec.speed = speed;
     const auto result = run_replay(spec, server.url());
-    if (result.totals.combined().completed() != kWarmupRecords + times.size() || result.totals.combined().errors() != 0)
+    if (result.totals.combined().completed() != kWarmupRecords + times.size() ||
+        result.totals.combined().errors() != 0)
         throw std::runtime_error("the replay did not complete every record without error");
 
     // Arrival of each record, by its path.
@@ -84,9 +88,11 @@ Timing replay_at(double speed, std::int64_t span_s, double mean_gap_ms) {
     for (const auto& arrival : server.arrivals()) {
         if (arrival.request_line.find("/r/") == std::string::npos) continue;
         const auto start = arrival.request_line.find("/r/") + 3;
-        arrived[std::stoul(arrival.request_line.substr(start, arrival.request_line.find(' ', start) - start))] = arrival.at;
+        arrived[std::stoul(arrival.request_line.substr(
+            start, arrival.request_line.find(' ', start) - start))] = arrival.at;
     }
-    if (arrived.size() != times.size()) throw std::runtime_error("the server did not see every record");
+    if (arrived.size() != times.size())
+        throw std::runtime_error("the server did not see every record");
     std::vector<double> deviation_ms, abs_ms;
     for (std::size_t i = 0; i < times.size(); ++i) {
         const double actual_ns = static_cast<double>((arrived[i] - arrived[0]).count());
@@ -98,24 +104,32 @@ Timing replay_at(double speed, std::int64_t span_s, double mean_gap_ms) {
     timing.records = times.size();
     std::vector<double> sorted = abs_ms;
     std::sort(sorted.begin(), sorted.end());
-    timing.p99_abs_ms = sorted[static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(sorted.size()))) - 1];
-    const double actual_span_ns = static_cast<double>((arrived[times.size() - 1] - arrived[0]).count());
+    timing.p99_abs_ms =
+        sorted[static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(sorted.size()))) - 1];
+    const double actual_span_ns =
+        static_cast<double>((arrived[times.size() - 1] - arrived[0]).count());
     const double intended_span_ns = static_cast<double>(times.back() - times.front()) / speed;
     timing.duration_error = std::abs(actual_span_ns / intended_span_ns - 1);
     const std::size_t tenth = times.size() / 10;
     const auto median = [](std::vector<double> values) {
-        std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2), values.end());
+        std::nth_element(values.begin(),
+                         values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2),
+                         values.end());
         return values[values.size() / 2];
     };
-    timing.first_median_ms = median({abs_ms.begin() + 1, abs_ms.begin() + 1 + static_cast<std::ptrdiff_t>(tenth)});
-    timing.last_median_ms = median({abs_ms.end() - static_cast<std::ptrdiff_t>(tenth), abs_ms.end()});
+    timing.first_median_ms =
+        median({abs_ms.begin() + 1, abs_ms.begin() + 1 + static_cast<std::ptrdiff_t>(tenth)});
+    timing.last_median_ms =
+        median({abs_ms.end() - static_cast<std::ptrdiff_t>(tenth), abs_ms.end()});
     return timing;
 }
 
 void print(const char* label, const Timing& timing) {
-    std::printf("%-22s %6zu records  p99 |dev| %7.3f ms  span error %6.3f %%  median |dev| first tenth %6.3f ms, last tenth %6.3f ms\n",
-                label, timing.records, timing.p99_abs_ms, timing.duration_error * 100, timing.first_median_ms,
-                timing.last_median_ms);
+    std::printf(
+        "%-22s %6zu records  p99 |dev| %7.3f ms  span error %6.3f %%  median |dev| first tenth "
+        "%6.3f ms, last tenth %6.3f ms\n",
+        label, timing.records, timing.p99_abs_ms, timing.duration_error * 100,
+        timing.first_median_ms, timing.last_median_ms);
 }
 
 }  // namespace
@@ -123,7 +137,8 @@ void print(const char* label, const Timing& timing) {
 int main(int argc, char** argv) {
     const bool quick = argc > 1 && std::string_view(argv[1]) == "--quick";
     try {
-        std::printf("targets: p99 |dev| < 1 ms, span error < 0.5 %%, last tenth <= first tenth + 0.2 ms\n");
+        std::printf(
+            "targets: p99 |dev| < 1 ms, span error < 0.5 %%, last tenth <= first tenth + 0.2 ms\n");
         print("3 s capture, speed 1", replay_at(1.0, 3, 3.0));  // ~900 records
         print("3 s capture, speed 4", replay_at(4.0, 3, 3.0));
         if (!quick) print("60 s capture, speed 1", replay_at(1.0, 60, 10.0));  // ~6000 records

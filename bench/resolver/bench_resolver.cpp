@@ -113,8 +113,10 @@ void warm_workload(benchmark::State& state, bool caches) {
     std::int64_t errors = 0;
     for (auto _ : state) {
         const auto& id = ids[i++ & 4095];
-        if (i & 1) errors += r.ancestors(id).ok() ? 0 : 1;
-        else errors += r.descendant_count(id).ok() ? 0 : 1;
+        if (i & 1)
+            errors += r.ancestors(id).ok() ? 0 : 1;
+        else
+            errors += r.descendant_count(id).ok() ? 0 : 1;
     }
     state.SetItemsProcessed(state.iterations());
     state.counters["errors"] = static_cast<double>(errors);
@@ -183,7 +185,8 @@ std::unique_ptr<ResolverGroup> pg_group(Tier tier) {
 
 double percentile(std::vector<double>& us, double p) {
     std::sort(us.begin(), us.end());
-    return us[std::min(us.size() - 1, static_cast<std::size_t>(p * static_cast<double>(us.size())))];
+    return us[std::min(us.size() - 1,
+                       static_cast<std::size_t>(p * static_cast<double>(us.size())))];
 }
 
 // Raw round trips with no resolver in between: hiredis GET on one connection (peer of L2) and a
@@ -194,7 +197,8 @@ public:
         if (tier == Tier::l2_redis) {
             const std::string url = env("VOLLEY_REDIS_URL");
             const auto colon = url.rfind(':');
-            redis_ = redisConnect(url.substr(8, colon - 8).c_str(), std::stoi(url.substr(colon + 1)));
+            redis_ =
+                redisConnect(url.substr(8, colon - 8).c_str(), std::stoi(url.substr(colon + 1)));
         } else if (tier != Tier::l1_memory) {
             pg_ = std::make_unique<pqxx::connection>(pg_conninfo(bench_pg()));
             pg_->prepare("one", "SELECT 1");
@@ -232,8 +236,9 @@ void BM_Tier(benchmark::State& state) {
     // Leaves (depth 6) and inner nodes alike; L1 gets a small set it can hold.
     std::vector<std::string> ids;
     for (int i = 0; i < 2000; ++i)
-        ids.push_back(fmt::format("entity_{:06d}", tier == Tier::l1_memory ? 1000 + rng() % 300
-                                                                         : 1 + rng() % (big_tree - 1)));
+        ids.push_back(fmt::format("entity_{:06d}", tier == Tier::l1_memory
+                                                       ? 1000 + rng() % 300
+                                                       : 1 + rng() % (big_tree - 1)));
     auto call = [&](const std::string& id) {
         return count ? g->instance(0).descendant_count(id).served_by
                      : g->instance(0).ancestors(id).served_by;
@@ -267,9 +272,17 @@ void BM_Tier(benchmark::State& state) {
 }
 BENCHMARK(BM_Tier)
     ->ArgNames({"tier", "count"})
-    ->Args({1, 0})->Args({2, 0})->Args({3, 0})->Args({4, 0})
-    ->Args({1, 1})->Args({2, 1})->Args({3, 1})->Args({4, 1})
-    ->Iterations(3000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({3, 0})
+    ->Args({4, 0})
+    ->Args({1, 1})
+    ->Args({2, 1})
+    ->Args({3, 1})
+    ->Args({4, 1})
+    ->Iterations(3000)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // refresh_hierarchy_views() on 100,000 entities (both views, CONCURRENTLY), wall clock.
 void BM_ViewRefresh(benchmark::State& state) {
@@ -296,7 +309,8 @@ void BM_PeerPlainRefresh(benchmark::State& state) {
         tx.exec("REFRESH MATERIALIZED VIEW mv_entity_ancestors");
         tx.exec("REFRESH MATERIALIZED VIEW mv_descendant_counts");
         tx.commit();
-        state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        state.SetIterationTime(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
 }
 BENCHMARK(BM_PeerPlainRefresh)->Iterations(5)->UseManualTime()->Unit(benchmark::kMillisecond);
@@ -323,7 +337,9 @@ public:
             if (r.error_occurred) continue;
             Row row;
             row.ns = r.GetAdjustedRealTime() * to_ns(r.time_unit);
-            row.items = r.counters.count("items_per_second") ? double(r.counters.at("items_per_second")) : 0;
+            row.items = r.counters.count("items_per_second")
+                            ? double(r.counters.at("items_per_second"))
+                            : 0;
             if (r.counters.count("p50_us")) row.p50 = r.counters.at("p50_us");
             if (r.counters.count("p99_us")) row.p99 = r.counters.at("p99_us");
             if (r.counters.count("peer_p50_us")) row.peer_p50 = r.counters.at("peer_p50_us");
@@ -334,16 +350,19 @@ public:
     void Finalize() override {
         ConsoleReporter::Finalize();
         auto& out = GetOutputStream();
-        out << "\nRatios against peers measured in this run (lower time / higher rate is better):\n";
+        out << "\nRatios against peers measured in this run (lower time / higher rate is "
+               "better):\n";
         ratio_time(out, "BM_L1Hit/real_time/threads:1", "BM_PeerMutexMapHit/real_time/threads:1");
         ratio_time(out, "BM_L1Hit/real_time/threads:2", "BM_PeerMutexMapHit/real_time/threads:2");
         ratio_rate(out, "BM_EmbeddedWarm/min_time:2.000/real_time/threads:2",
                    "BM_PeerEmbeddedNoCache/min_time:2.000/real_time/threads:2");
         for (int kind = 0; kind < 2; ++kind)
             for (int t = 2; t <= 4; ++t)
-                ratio_peer(out, fmt::format("BM_Tier/tier:{}/count:{}/iterations:3000/real_time", t, kind),
-                           t == 2 ? "raw hiredis GET" : "raw SELECT 1");
-        ratio_time(out, "BM_ViewRefresh/iterations:5/manual_time", "BM_PeerPlainRefresh/iterations:5/manual_time");
+                ratio_peer(
+                    out, fmt::format("BM_Tier/tier:{}/count:{}/iterations:3000/real_time", t, kind),
+                    t == 2 ? "raw hiredis GET" : "raw SELECT 1");
+        ratio_time(out, "BM_ViewRefresh/iterations:5/manual_time",
+                   "BM_PeerPlainRefresh/iterations:5/manual_time");
     }
 
 private:
@@ -359,26 +378,29 @@ private:
         }
         return 1;
     }
-    bool have(const std::string& a, const std::string& b) const { return rows_.count(a) && rows_.count(b); }
+    bool have(const std::string& a, const std::string& b) const {
+        return rows_.count(a) && rows_.count(b);
+    }
     static std::string human(double ns) {
         return ns >= 1e6 ? fmt::format("{:.1f} ms", ns / 1e6) : fmt::format("{:.1f} ns", ns);
     }
     void ratio_time(std::ostream& out, const std::string& a, const std::string& b) {
         if (!have(a, b)) return;
-        out << fmt::format("  {:<58} {:>12}  vs {:<40} {:>12}  ratio {:.2f}\n", a, human(rows_[a].ns), b,
-                           human(rows_[b].ns), rows_[a].ns / rows_[b].ns);
+        out << fmt::format("  {:<58} {:>12}  vs {:<40} {:>12}  ratio {:.2f}\n", a,
+                           human(rows_[a].ns), b, human(rows_[b].ns), rows_[a].ns / rows_[b].ns);
     }
     void ratio_rate(std::ostream& out, const std::string& a, const std::string& b) {
         if (!have(a, b)) return;
-        out << fmt::format("  {:<58} {:>10.0f} /s  vs {:<40} {:>10.0f} /s  ratio {:.2f}\n", a, rows_[a].items, b,
-                           rows_[b].items, rows_[a].items / rows_[b].items);
+        out << fmt::format("  {:<58} {:>10.0f} /s  vs {:<40} {:>10.0f} /s  ratio {:.2f}\n", a,
+                           rows_[a].items, b, rows_[b].items, rows_[a].items / rows_[b].items);
     }
     void ratio_peer(std::ostream& out, const std::string& a, const char* peer) {
         if (!rows_.count(a) || rows_[a].peer_p50 == 0) return;
         const Row& r = rows_[a];
-        out << fmt::format("  {:<58} p50 {:>8.1f} us p99 {:>8.1f} us  vs {:<16} p50 {:>7.1f} us p99 {:>8.1f} us  "
-                           "p50 ratio {:.2f}\n",
-                           a, r.p50, r.p99, peer, r.peer_p50, r.peer_p99, r.p50 / r.peer_p50);
+        out << fmt::format(
+            "  {:<58} p50 {:>8.1f} us p99 {:>8.1f} us  vs {:<16} p50 {:>7.1f} us p99 {:>8.1f} us  "
+            "p50 ratio {:.2f}\n",
+            a, r.p50, r.p99, peer, r.peer_p50, r.peer_p99, r.p50 / r.peer_p50);
     }
     std::map<std::string, Row> rows_;
 };
@@ -389,8 +411,9 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     // Tabular counters; colours only on a terminal.
-    RatioReporter reporter(::isatty(STDOUT_FILENO) != 0 ? benchmark::ConsoleReporter::OO_ColorTabular
-                                                        : benchmark::ConsoleReporter::OO_Tabular);
+    RatioReporter reporter(::isatty(STDOUT_FILENO) != 0
+                               ? benchmark::ConsoleReporter::OO_ColorTabular
+                               : benchmark::ConsoleReporter::OO_Tabular);
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
     return 0;

@@ -30,10 +30,10 @@ void EmbeddedStore::load(const std::vector<EntityRow>& rows) {
     std::map<std::string, std::string, std::less<>> new_paths;
     new_rows.reserve(rows.size());
     for (const auto& r : rows) {
-        if (!valid_id(r.entity_id)) throw std::invalid_argument("load: malformed id " + r.entity_id);
-        const bool ends_with_id =
-            r.path == r.entity_id ||
-            (r.path.size() > r.entity_id.size() && r.path.ends_with("." + r.entity_id));
+        if (!valid_id(r.entity_id))
+            throw std::invalid_argument("load: malformed id " + r.entity_id);
+        const bool ends_with_id = r.path == r.entity_id || (r.path.size() > r.entity_id.size() &&
+                                                            r.path.ends_with("." + r.entity_id));
         if (!ends_with_id) throw std::invalid_argument("load: path must end with id: " + r.path);
         if (!r.parent_id.empty()) {
             auto p = new_rows.find(r.parent_id);
@@ -158,11 +158,13 @@ WriteResult EmbeddedStore::upsert(const EntityWrite& w, Deadline) {
         }
         parent_path = p->second.path;
     }
-    const std::string new_path = parent_path.empty() ? w.entity_id : parent_path + "." + w.entity_id;
+    const std::string new_path =
+        parent_path.empty() ? w.entity_id : parent_path + "." + w.entity_id;
     auto it = rows_.find(w.entity_id);
     if (it == rows_.end()) {
         const std::uint64_t g = ++generation_;
-        rows_.emplace(w.entity_id, Row{w.name.empty() ? w.entity_id : w.name, w.parent_id, new_path});
+        rows_.emplace(w.entity_id,
+                      Row{w.name.empty() ? w.entity_id : w.name, w.parent_id, new_path});
         by_path_.emplace(new_path, w.entity_id);
         changes_[new_path] = g;
         r.status = WriteStatus::inserted;
@@ -186,8 +188,8 @@ WriteResult EmbeddedStore::upsert(const EntityWrite& w, Deadline) {
     }
     // Rewrite the paths of the subtree (the entity and every row below it).
     std::vector<std::pair<std::string, std::string>> moved;  // old path, id
-    for (auto p = by_path_.lower_bound(old_path); p != by_path_.end() && is_at_or_below(p->first, old_path);)
-    {
+    for (auto p = by_path_.lower_bound(old_path);
+         p != by_path_.end() && is_at_or_below(p->first, old_path);) {
         moved.emplace_back(p->first, p->second);
         p = by_path_.erase(p);
     }

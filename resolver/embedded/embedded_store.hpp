@@ -23,8 +23,9 @@ public:
     EmbeddedStore();
     ~EmbeddedStore() override;
 
-    // Replaces all data and bumps the generation; the view is emptied (call refresh_views()). Throws std::invalid_argument for malformed or duplicate ids, an unknown
-    // parent, or a path that does not end with the id or does not extend the parent's path.
+    // Replaces all data and bumps the generation; the view is emptied (call refresh_views()).
+    // Throws std::invalid_argument for malformed or duplicate ids, an unknown parent, or a path
+    // that does not end with the id or does not extend the parent's path.
     void load(const std::vector<EntityRow>& rows);
     [[nodiscard]] std::size_t size() const;
 
@@ -65,7 +66,7 @@ private:
 
     mutable std::shared_mutex mu_;
     std::unordered_map<std::string, Row> rows_;
-    std::map<std::string, std::string, std::less<>> by_path_;     // path -> entity id
+    std::map<std::string, std::string, std::less<>> by_path_;    // path -> entity id
     std::map<std::string, std::uint64_t, std::less<>> changes_;  // paths written since snapshot
     std::shared_ptr<const Snapshot> snapshot_;
     std::uint64_t generation_ = 1;

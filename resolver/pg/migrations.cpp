@@ -70,9 +70,9 @@ void pg_load_rows(const PgOptions& options, const std::vector<EntityRow>& rows) 
     tx.exec("LOCK TABLE hierarchy_state IN EXCLUSIVE MODE");
     tx.exec("DELETE FROM entities");
     {
-        pqxx::stream_to out(tx, "entities",
-                            std::vector<std::string>{"entity_id", "name", "parent_id", "path",
-                                                     "path_depth"});
+        pqxx::stream_to out(
+            tx, "entities",
+            std::vector<std::string>{"entity_id", "name", "parent_id", "path", "path_depth"});
         for (const auto& r : rows) {
             const int depth = 1 + static_cast<int>(std::count(r.path.begin(), r.path.end(), '.'));
             std::optional<std::string> parent;

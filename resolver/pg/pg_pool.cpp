@@ -154,8 +154,9 @@ void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>
             const bool fired = guard.disarm();
             conn.reset();
             discard();
-            throw BackendError(fired ? BackendError::Kind::timeout : BackendError::Kind::unavailable,
-                               std::string("postgres: outcome unknown: ") + e.what());
+            throw BackendError(
+                fired ? BackendError::Kind::timeout : BackendError::Kind::unavailable,
+                std::string("postgres: outcome unknown: ") + e.what());
         } catch (const pqxx::sql_error& e) {
             if (e.sqlstate() == "57014") {  // query_canceled: statement_timeout
                 guard.disarm();
@@ -195,7 +196,8 @@ void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>
         conn.reset();
         discard();
         if (fired)
-            throw BackendError(BackendError::Kind::timeout, "postgres: deadline passed (" + why + ")");
+            throw BackendError(BackendError::Kind::timeout,
+                               "postgres: deadline passed (" + why + ")");
         if (lost && attempt == 0 && !fresh && idempotent) continue;
         breaker_.on_failure();
         throw BackendError(BackendError::Kind::unavailable, "postgres: " + why);

@@ -32,7 +32,8 @@ public:
 
     private:
         friend class Watchdog;
-        Guard(Watchdog* dog, std::pair<Clock::time_point, std::uint64_t> key) : dog_(dog), key_(key) {}
+        Guard(Watchdog* dog, std::pair<Clock::time_point, std::uint64_t> key)
+            : dog_(dog), key_(key) {}
         Watchdog* dog_ = nullptr;
         std::pair<Clock::time_point, std::uint64_t> key_{};
     };

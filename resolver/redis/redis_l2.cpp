@@ -3,8 +3,8 @@
 #include <hiredis/hiredis.h>
 
 #include <cerrno>
-#include <csignal>
 #include <charconv>
+#include <csignal>
 #include <stdexcept>
 
 namespace volley::resolver {

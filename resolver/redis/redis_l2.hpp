@@ -24,9 +24,9 @@ struct RedisOptions {
     int port = 6379;
     int db = 0;
     std::string password;
-    std::chrono::milliseconds timeout{50};           // per command (send and receive)
+    std::chrono::milliseconds timeout{50};  // per command (send and receive)
     std::chrono::milliseconds connect_timeout{200};
-    std::size_t pool_size = 16;                      // maximum open connections
+    std::size_t pool_size = 16;  // maximum open connections
     std::chrono::milliseconds backoff_base{50};
     std::chrono::milliseconds backoff_max{2000};
 };

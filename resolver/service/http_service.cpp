@@ -2,8 +2,8 @@
 
 #include "resolver/id.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -62,14 +62,16 @@ ServiceResponse lookup_response(std::string_view id, const Result<T>& r, std::st
     } else {
         out = error_response(http_status_of(r.status), status_name(r.status), r.error);
     }
-    if (r.served_by != Tier::none) out.headers.emplace_back("X-Cache-Tier", tier_label(r.served_by));
+    if (r.served_by != Tier::none)
+        out.headers.emplace_back("X-Cache-Tier", tier_label(r.served_by));
     return out;
 }
 
 ServiceResponse post_entity(ResolverGroup& group, std::size_t instance, std::string_view body) {
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
-    if (ec || !v.is_object()) return error_response(400, "bad_request", "body must be a JSON object");
+    if (ec || !v.is_object())
+        return error_response(400, "bad_request", "body must be a JSON object");
     const auto& o = v.as_object();
     auto str = [&](const char* key) -> std::optional<std::string> {
         auto it = o.find(key);
@@ -108,13 +110,12 @@ ServiceResponse healthz(ResolverGroup& group) {
     const HealthReport h = group.health();
     auto state = [](bool configured, bool up) { return !configured ? "off" : up ? "up" : "down"; };
     const char* status = !h.ok ? "unavailable" : (h.l2_configured && !h.l2_up) ? "degraded" : "ok";
-    return json_response(h.ok ? 200 : 503,
-                         json::object{{"status", status},
-                                      {"l2", state(h.l2_configured, h.l2_up)},
-                                      {"l3", state(h.l3_configured, h.l3_up)},
-                                      {"l4", state(true, h.l4_up)},
-                                      {"detail", h.detail},
-                                      {"backend", group.describe()}});
+    return json_response(h.ok ? 200 : 503, json::object{{"status", status},
+                                                        {"l2", state(h.l2_configured, h.l2_up)},
+                                                        {"l3", state(h.l3_configured, h.l3_up)},
+                                                        {"l4", state(true, h.l4_up)},
+                                                        {"detail", h.detail},
+                                                        {"backend", group.describe()}});
 }
 
 }  // namespace
@@ -156,8 +157,8 @@ ServiceResponse handle_request(ResolverGroup& group, std::size_t instance, std::
         const RefreshResult r = group.refresh_views();
         if (!r.ok())
             return error_response(http_status_of(r.status), status_name(r.status), r.error);
-        return json_response(200, json::object{{"duration_ms", r.duration_ms},
-                                               {"generation", r.generation}});
+        return json_response(
+            200, json::object{{"duration_ms", r.duration_ms}, {"generation", r.generation}});
     }
     if (path == "/healthz") {
         if (!get) return error_response(405, "method_not_allowed", "use GET");
@@ -195,10 +196,9 @@ private:
         parser_.emplace();
         parser_->body_limit(1 << 20);
         stream_.expires_after(std::chrono::seconds(60));
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             self->on_read(ec);
-                         });
+        http::async_read(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {

@@ -29,7 +29,8 @@ CsvTable parse_csv(std::string_view text) {
             if (table.columns.empty()) {
                 for (const auto& name : row) {
                     if (name.empty()) {
-                        throw std::invalid_argument(fmt::format("line {}: empty column name", row_line));
+                        throw std::invalid_argument(
+                            fmt::format("line {}: empty column name", row_line));
                     }
                     if (std::count(row.begin(), row.end(), name) > 1) {
                         throw std::invalid_argument(
@@ -38,10 +39,9 @@ CsvTable parse_csv(std::string_view text) {
                 }
                 table.columns = std::move(row);
             } else if (row.size() != table.columns.size()) {
-                throw std::invalid_argument(fmt::format("line {}: {} field{}, the header has {}",
-                                                        row_line, row.size(),
-                                                        row.size() == 1 ? "" : "s",
-                                                        table.columns.size()));
+                throw std::invalid_argument(
+                    fmt::format("line {}: {} field{}, the header has {}", row_line, row.size(),
+                                row.size() == 1 ? "" : "s", table.columns.size()));
             } else {
                 table.rows.push_back(std::move(row));
                 table.row_lines.push_back(row_line);

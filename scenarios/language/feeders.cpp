@@ -49,7 +49,10 @@ class IndexPicker {
 public:
     IndexPicker(std::uint64_t count, FeederMode mode, std::uint64_t seed, std::size_t worker_index,
                 std::size_t worker_count)
-        : count_(count), mode_(mode), random_(seed), next_(worker_index),
+        : count_(count),
+          mode_(mode),
+          random_(seed),
+          next_(worker_index),
           stride_(worker_count == 0 ? 1 : worker_count) {}
     // The next index, or false when a unique share is used up.
     bool pick(std::uint64_t& index) {
@@ -79,10 +82,11 @@ private:
 
 class RangeFeederImpl final : public Feeder {
 public:
-    RangeFeederImpl(const RangeFeeder& spec, std::uint64_t seed, std::size_t worker, std::size_t workers)
+    RangeFeederImpl(const RangeFeeder& spec, std::uint64_t seed, std::size_t worker,
+                    std::size_t workers)
         : spec_(spec),
-          picker_(static_cast<std::uint64_t>((spec.to - spec.from) / spec.step) + 1, spec.mode, seed,
-                  worker, workers) {
+          picker_(static_cast<std::uint64_t>((spec.to - spec.from) / spec.step) + 1, spec.mode,
+                  seed, worker, workers) {
         text_.reserve(24);
     }
     bool advance() override {
@@ -104,7 +108,8 @@ private:
 
 class ListFeederImpl final : public Feeder {
 public:
-    ListFeederImpl(const ListFeeder& spec, std::uint64_t seed, std::size_t worker, std::size_t workers)
+    ListFeederImpl(const ListFeeder& spec, std::uint64_t seed, std::size_t worker,
+                   std::size_t workers)
         : values_(spec.values), picker_(spec.values.size(), spec.mode, seed, worker, workers) {}
     bool advance() override {
         std::uint64_t index = 0;
@@ -124,7 +129,10 @@ class CsvFeederImpl final : public Feeder {
 public:
     CsvFeederImpl(const VariableSpec& variable, const CsvFeeder& spec, std::uint64_t seed,
                   std::size_t worker, std::size_t workers)
-        : name_(variable.name), spec_(spec), worker_(worker), workers_(workers),
+        : name_(variable.name),
+          spec_(spec),
+          worker_(worker),
+          workers_(workers),
           picker_(spec.table->rows.size(), spec.mode, seed, worker, workers) {}
     bool advance() override {
         std::uint64_t index = 0;
@@ -136,10 +144,10 @@ public:
         return row_ == nullptr ? std::string_view{} : std::string_view((*row_)[column]);
     }
     std::string exhaustion() const override {
-        return fmt::format("variable '{}': {} ({} mode) has no rows left for worker {} of {} after "
-                           "{} rows; add rows or shorten the run",
-                           name_, spec_.file, mode_name(spec_.mode), worker_, workers_,
-                           picker_.drawn());
+        return fmt::format(
+            "variable '{}': {} ({} mode) has no rows left for worker {} of {} after "
+            "{} rows; add rows or shorten the run",
+            name_, spec_.file, mode_name(spec_.mode), worker_, workers_, picker_.drawn());
     }
 
 private:
@@ -281,8 +289,8 @@ std::size_t column_index(const VariableSpec& variable, std::string_view field) {
     if (found == columns.end()) {
         std::string list;
         for (const auto& name : columns) list += (list.empty() ? "" : ", ") + name;
-        throw std::invalid_argument(fmt::format("{} has no column '{}' (columns: {})", csv->file,
-                                                wanted, list));
+        throw std::invalid_argument(
+            fmt::format("{} has no column '{}' (columns: {})", csv->file, wanted, list));
     }
     return static_cast<std::size_t>(found - columns.begin());
 }
@@ -321,7 +329,8 @@ std::unique_ptr<Feeder> make_feeder(const VariableSpec& variable, std::uint64_t 
             } else if constexpr (std::is_same_v<Spec, ListFeeder>) {
                 return std::make_unique<ListFeederImpl>(spec, seed, worker_index, worker_count);
             } else if constexpr (std::is_same_v<Spec, CsvFeeder>) {
-                return std::make_unique<CsvFeederImpl>(variable, spec, seed, worker_index, worker_count);
+                return std::make_unique<CsvFeederImpl>(variable, spec, seed, worker_index,
+                                                       worker_count);
             } else if constexpr (std::is_same_v<Spec, ZipfFeeder>) {
                 return std::make_unique<ZipfFeederImpl>(spec, seed);
             } else if constexpr (std::is_same_v<Spec, UuidFeeder>) {

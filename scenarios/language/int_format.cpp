@@ -27,13 +27,16 @@ IntFormat::IntFormat(std::string_view format) {
         }
         std::size_t j = i + 1;
         for (; j < format.size() && (format[j] == '0' || format[j] == '-'); ++j) {
-            if (format[j] == '0') zero_pad_ = true;
-            else left_align_ = true;
+            if (format[j] == '0')
+                zero_pad_ = true;
+            else
+                left_align_ = true;
         }
         std::size_t width = 0;
         for (; j < format.size() && format[j] >= '0' && format[j] <= '9'; ++j) {
             width = width * 10 + static_cast<std::size_t>(format[j] - '0');
-            if (width > 64) throw std::invalid_argument(fmt::format("format '{}': width above 64", format));
+            if (width > 64)
+                throw std::invalid_argument(fmt::format("format '{}': width above 64", format));
         }
         if (j >= format.size() || (format[j] != 'd' && format[j] != 'i')) {
             throw std::invalid_argument(fmt::format(

@@ -16,8 +16,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::string_view kStressKeys[] = {"max_rate", "steps", "step_duration", "step_ramp"};
-constexpr std::string_view kSpikeKeys[] = {"baseline",        "factor",         "spike_duration",
-                                           "spike_ramp",      "baseline_before", "baseline_after"};
+constexpr std::string_view kSpikeKeys[] = {"baseline",   "factor",          "spike_duration",
+                                           "spike_ramp", "baseline_before", "baseline_after"};
 
 // The constant-rate defaults of the smoke, load and soak types.
 struct ConstantDefaults {
@@ -46,18 +46,21 @@ void reject(const MapReader& load, std::string_view key, std::string_view why) {
     if (auto node = load.get(key)) load.sink().error(*node, load.path(key), std::string(why));
 }
 
-engine::ThinkTime read_think(DiagnosticSink& sink, const YAML::Node& node, const std::string& path) {
+engine::ThinkTime read_think(DiagnosticSink& sink, const YAML::Node& node,
+                             const std::string& path) {
     engine::ThinkTime think;
     if (node.IsScalar()) {
         if (auto value = read_duration(sink, node, path, {.allow_zero = true})) {
-            think.kind = value->count() == 0 ? engine::ThinkKind::none : engine::ThinkKind::constant;
+            think.kind =
+                value->count() == 0 ? engine::ThinkKind::none : engine::ThinkKind::constant;
             think.min = *value;
         }
         return think;
     }
     const MapReader map(sink, node, path, {"constant", "uniform", "exponential"});
     if (!map.is_map()) return think;
-    const int kinds = int(map.has("constant")) + int(map.has("uniform")) + int(map.has("exponential"));
+    const int kinds =
+        int(map.has("constant")) + int(map.has("uniform")) + int(map.has("exponential"));
     if (kinds != 1) {
         sink.error(node, path,
                    "write one of constant: 1s, uniform: [1s, 3s] or exponential: 2s (the mean)");
@@ -77,7 +80,8 @@ engine::ThinkTime read_think(DiagnosticSink& sink, const YAML::Node& node, const
             sink.error(*bounds, bounds_path, "expected [min, max], e.g. [1s, 3s]");
             return think;
         }
-        auto low = read_duration(sink, (*bounds)[0], index_path(bounds_path, 0), {.allow_zero = true});
+        auto low =
+            read_duration(sink, (*bounds)[0], index_path(bounds_path, 0), {.allow_zero = true});
         auto high = read_duration(sink, (*bounds)[1], index_path(bounds_path, 1));
         if (low && high) {
             if (*low > *high) {
@@ -101,8 +105,9 @@ void stress_profile(const MapReader& load, engine::OpenProfile& profile, Plan& p
     const Nanos step_ramp = load.duration("step_ramp", {.allow_zero = true}).value_or(10s);
     const double start_rate = load.rate("start_rate", true).value_or(0);
     if (start_rate >= max_rate && load.has("start_rate")) {
-        load.sink().error(*load.get("start_rate"), load.path("start_rate"),
-                          fmt::format("start_rate must be below max_rate ({})", format_rate(max_rate)));
+        load.sink().error(
+            *load.get("start_rate"), load.path("start_rate"),
+            fmt::format("start_rate must be below max_rate ({})", format_rate(max_rate)));
     }
     profile.start_rps = start_rate;
     Nanos t{0};
@@ -127,7 +132,8 @@ void spike_profile(const MapReader& load, engine::OpenProfile& profile, Plan& pl
     const Nanos after = load.duration("baseline_after").value_or(1min);
     const double peak = baseline * factor;
     profile.start_rps = baseline;
-    profile.stages = {{before, baseline}, {ramp, peak}, {hold, peak}, {ramp, baseline}, {after, baseline}};
+    profile.stages = {
+        {before, baseline}, {ramp, peak}, {hold, peak}, {ramp, baseline}, {after, baseline}};
     AnalysisSettings& analysis = plan.analysis;
     analysis.baseline_rps = baseline;
     analysis.spike_rps = peak;
@@ -221,11 +227,13 @@ void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
         return;
     }
     const YAML::Node load_node = node ? *node : YAML::Node(YAML::NodeType::Map);
-    const MapReader load(sink, load_node, "load",
-                         {"rate", "duration", "ramp_up", "stages", "start_rate", "vus", "think",
-                          "pacing", "arrival", "warmup", "drain", "threads", "max_in_flight",
-                          "max_rate", "steps", "step_duration", "step_ramp", "baseline", "factor",
-                          "spike_duration", "spike_ramp", "baseline_before", "baseline_after"});
+    const MapReader load(
+        sink, load_node, "load",
+        {"rate",          "duration",        "ramp_up",       "stages",   "start_rate",
+         "vus",           "think",           "pacing",        "arrival",  "warmup",
+         "drain",         "threads",         "max_in_flight", "max_rate", "steps",
+         "step_duration", "step_ramp",       "baseline",      "factor",   "spike_duration",
+         "spike_ramp",    "baseline_before", "baseline_after"});
     if (!load.is_map()) return;
 
     // Run settings shared by every model.
@@ -235,14 +243,17 @@ void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
     const auto cores = std::max(1U, std::thread::hardware_concurrency());
     run.threads = static_cast<std::size_t>(load.integer("threads", 1, 4096).value_or(cores));
     run.connections = target.connections;
-    run.max_in_flight = static_cast<std::size_t>(load.integer("max_in_flight", 1, 1'000'000'000).value_or(0));
+    run.max_in_flight =
+        static_cast<std::size_t>(load.integer("max_in_flight", 1, 1'000'000'000).value_or(0));
 
     // Type-specific keys belong to their type.
     for (std::string_view key : kStressKeys) {
-        if (plan.type != ScenarioType::stress) reject(load, key, fmt::format("{} applies to type: stress", key));
+        if (plan.type != ScenarioType::stress)
+            reject(load, key, fmt::format("{} applies to type: stress", key));
     }
     for (std::string_view key : kSpikeKeys) {
-        if (plan.type != ScenarioType::spike) reject(load, key, fmt::format("{} applies to type: spike", key));
+        if (plan.type != ScenarioType::spike)
+            reject(load, key, fmt::format("{} applies to type: spike", key));
     }
 
     // The model: exactly one of vus, stages, rate, or the type's preset.
@@ -256,9 +267,10 @@ void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
         return;
     }
     const std::string_view model = chosen.empty() ? std::string_view{} : chosen.front();
-    const bool preset_keys_written =
-        std::any_of(std::begin(kStressKeys), std::end(kStressKeys), [&](auto k) { return load.has(k); }) ||
-        std::any_of(std::begin(kSpikeKeys), std::end(kSpikeKeys), [&](auto k) { return load.has(k); });
+    const bool preset_keys_written = std::any_of(std::begin(kStressKeys), std::end(kStressKeys),
+                                                 [&](auto k) { return load.has(k); }) ||
+                                     std::any_of(std::begin(kSpikeKeys), std::end(kSpikeKeys),
+                                                 [&](auto k) { return load.has(k); });
     if (!model.empty() && preset_keys_written &&
         (plan.type == ScenarioType::stress || plan.type == ScenarioType::spike)) {
         sink.error(*load.get(model), load.path(model),
@@ -266,7 +278,8 @@ void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
                                scenario_type_name(plan.type)));
         return;
     }
-    if (model == "rate" && (plan.type == ScenarioType::stress || plan.type == ScenarioType::spike)) {
+    if (model == "rate" &&
+        (plan.type == ScenarioType::stress || plan.type == ScenarioType::spike)) {
         sink.error(*load.get("rate"), load.path("rate"),
                    plan.type == ScenarioType::stress
                        ? "type stress climbs to max_rate; write max_rate (or stages)"
@@ -276,16 +289,19 @@ void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
 
     if (model == "vus") {
         for (std::string_view key : {"arrival", "start_rate", "ramp_up", "max_in_flight"}) {
-            reject(load, key, fmt::format("{} applies to the open model (rate or stages), not vus", key));
+            reject(load, key,
+                   fmt::format("{} applies to the open model (rate or stages), not vus", key));
         }
         engine::ClosedProfile closed;
         closed.vus = static_cast<std::size_t>(load.integer("vus", 1, 1'000'000).value_or(1));
         const auto defaults = constant_defaults(plan.type);
-        if (defaults && !load.has("duration")) closed.duration = defaults->duration;
+        if (defaults && !load.has("duration"))
+            closed.duration = defaults->duration;
         else if (load.require("duration", "how long the virtual users run")) {
             closed.duration = load.duration("duration").value_or(Nanos{0});
         }
-        if (auto think = load.get("think")) closed.think = read_think(sink, *think, load.path("think"));
+        if (auto think = load.get("think"))
+            closed.think = read_think(sink, *think, load.path("think"));
         closed.pacing = load.duration("pacing").value_or(Nanos{0});
         run.connections = closed.vus;
         run.profile = closed;
@@ -297,8 +313,10 @@ void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
     }
     engine::OpenProfile open;
     if (auto arrival = load.string("arrival")) {
-        if (*arrival == "uniform") open.arrival = engine::Arrival::uniform;
-        else if (*arrival == "poisson") open.arrival = engine::Arrival::poisson;
+        if (*arrival == "uniform")
+            open.arrival = engine::Arrival::uniform;
+        else if (*arrival == "poisson")
+            open.arrival = engine::Arrival::poisson;
         else {
             sink.error(*load.get("arrival"), load.path("arrival"),
                        fmt::format("unknown arrival '{}' (uniform or poisson)", *arrival));
@@ -317,8 +335,8 @@ void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
         if (model == "rate") rate = load.rate("rate").value_or(0);
         if (!defaults.duration.count()) load.require("duration", "e.g. 30s");
         if (auto written = load.duration("duration")) duration = *written;
-        const Nanos ramp_up =
-            load.duration("ramp_up", {.allow_zero = true}).value_or(default_ramp_up(plan.type, duration));
+        const Nanos ramp_up = load.duration("ramp_up", {.allow_zero = true})
+                                  .value_or(default_ramp_up(plan.type, duration));
         if (ramp_up >= duration && duration.count() > 0 && load.has("ramp_up")) {
             sink.error(*load.get("ramp_up"), load.path("ramp_up"),
                        fmt::format("ramp_up ({}) must be shorter than duration ({})",

@@ -52,11 +52,13 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     if (auto type = top.string("type")) {
         // custom is the absence of a type; replay comes with a replay: section.
         const auto named = thresholds::scenario_type_from_name(*type);
-        if (named && *named != ScenarioType::custom && (*named != ScenarioType::replay || top.has("replay"))) {
+        if (named && *named != ScenarioType::custom &&
+            (*named != ScenarioType::replay || top.has("replay"))) {
             plan.type = *named;
         } else {
-            sink.error(*top.get("type"), "type",
-                       fmt::format("unknown type '{}' (smoke, load, stress, spike or soak)", *type));
+            sink.error(
+                *top.get("type"), "type",
+                fmt::format("unknown type '{}' (smoke, load, stress, spike or soak)", *type));
         }
     }
     if (auto seed = top.integer("seed", 0, std::numeric_limits<std::int64_t>::max())) {
@@ -116,8 +118,8 @@ Plan load_plan_from_string(std::string_view yaml, std::string file_name,
 Plan load_plan(const std::string& path, const std::vector<std::string>& set_overrides) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw ScenarioError({Diagnostic{path, 0, 0, "", fmt::format("cannot read the file: {}",
-                                                                     std::strerror(errno))}});
+        throw ScenarioError({Diagnostic{
+            path, 0, 0, "", fmt::format("cannot read the file: {}", std::strerror(errno))}});
     }
     std::ostringstream content;
     content << in.rdbuf();

@@ -15,7 +15,8 @@ namespace volley::scenarios {
 // Throws ScenarioError with every problem of the file at once (a YAML syntax error is one
 // Diagnostic). Relative file names inside the scenario (csv feeders, TLS files) are resolved
 // against the scenario's directory.
-[[nodiscard]] Plan load_plan(const std::string& path, const std::vector<std::string>& set_overrides);
+[[nodiscard]] Plan load_plan(const std::string& path,
+                             const std::vector<std::string>& set_overrides);
 
 // The same from text; `file_name` is used in diagnostics and to resolve relative files
 // (its directory; the working directory when it has none).

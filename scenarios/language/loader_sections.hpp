@@ -23,15 +23,15 @@ struct LoadContext {
 struct TargetFacts {
     std::size_t connections = 64;
     Nanos request_timeout{std::chrono::seconds(10)};
-    bool has_tiers = false;          // completions carry served_by tiers
-    bool has_cache_signal = false;   // a cache-hit rate can be computed
+    bool has_tiers = false;         // completions carry served_by tiers
+    bool has_cache_signal = false;  // a cache-hit rate can be computed
 };
 TargetFacts read_target(LoadContext& context, const YAML::Node& node, Plan& plan);
 
 // load: profile (open or closed), type presets, warm-up, drain, threads, limits. Fills
 // plan.run (except request_names and seed) and plan.analysis.
-void read_load(LoadContext& context, const std::optional<YAML::Node>& node, const YAML::Mark& root_mark,
-               const TargetFacts& target, Plan& plan);
+void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
+               const YAML::Mark& root_mark, const TargetFacts& target, Plan& plan);
 
 void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan);
 // Requires plan.variables (templates are checked against them).

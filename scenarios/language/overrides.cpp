@@ -51,17 +51,18 @@ std::optional<std::vector<Segment>> split_path(std::string_view path) {
 constexpr char kFlagMark = '\x1e';
 
 struct OverrideText {
-    std::string source;         // "--set text" or the flag
-    bool names_key = false;     // a flag: its own key is not repeated in diagnostics
+    std::string source;      // "--set text" or the flag
+    bool names_key = false;  // a flag: its own key is not repeated in diagnostics
     bool literal = false;
-    std::string assignment;     // key.path=value
+    std::string assignment;  // key.path=value
 };
 
 OverrideText decode(const std::string& text) {
     if (text.size() > 2 && text.front() == kFlagMark) {
         const auto close = text.find(kFlagMark, 1);
         if (close != std::string::npos && close + 1 < text.size()) {
-            return OverrideText{text.substr(1, close - 1), true, text[close + 1] == 'L', text.substr(close + 2)};
+            return OverrideText{text.substr(1, close - 1), true, text[close + 1] == 'L',
+                                text.substr(close + 2)};
         }
     }
     return OverrideText{"--set " + text, false, false, text};
@@ -103,11 +104,14 @@ void apply_one(YAML::Node& root, const std::string& encoded, DiagnosticSink& sin
     const std::string value_text = text.substr(equals + 1);
     const auto segments = split_path(path);
     if (!segments || !std::holds_alternative<std::string>(segments->front())) {
-        sink.override_error(source, path, fmt::format("'{}' is not a key path (e.g. load.stages[1].rate)", path));
+        sink.override_error(source, path,
+                            fmt::format("'{}' is not a key path (e.g. load.stages[1].rate)", path));
         return;
     }
     const bool remove = !decoded.literal && (value_text == "~" || value_text == "null");
-    const auto value = [&] { return decoded.literal ? YAML::Node(value_text) : parse_value(value_text); };
+    const auto value = [&] {
+        return decoded.literal ? YAML::Node(value_text) : parse_value(value_text);
+    };
 
     // target.http and target.resolver are alternatives: setting one drops the other.
     if (segments->size() >= 2 && std::get<std::string>((*segments)[0]) == "target" &&
@@ -127,7 +131,8 @@ void apply_one(YAML::Node& root, const std::string& encoded, DiagnosticSink& sin
             next_is_index ? YAML::NodeType::Sequence : YAML::NodeType::Map;
         if (const auto* key = std::get_if<std::string>(&segment)) {
             if (!current.IsMap() && !current.IsNull()) {
-                sink.override_error(source, path, fmt::format("{} is not a map", render(*segments, i)));
+                sink.override_error(source, path,
+                                    fmt::format("{} is not a map", render(*segments, i)));
                 return;
             }
             YAML::Node child = current[*key];
@@ -140,8 +145,8 @@ void apply_one(YAML::Node& root, const std::string& encoded, DiagnosticSink& sin
         } else {
             const std::size_t index = std::get<std::size_t>(segment);
             if (!current.IsSequence() || index >= current.size()) {
-                sink.override_error(source, path, fmt::format("{} has no item [{}]",
-                                                         render(*segments, i), index));
+                sink.override_error(
+                    source, path, fmt::format("{} has no item [{}]", render(*segments, i), index));
                 return;
             }
             YAML::Node next = current[index];
@@ -151,12 +156,15 @@ void apply_one(YAML::Node& root, const std::string& encoded, DiagnosticSink& sin
     const Segment& last = segments->back();
     if (const auto* key = std::get_if<std::string>(&last)) {
         if (!current.IsMap() && !current.IsNull()) {
-            sink.override_error(source, path, fmt::format("{} is not a map",
-                                                     render(*segments, segments->size() - 1)));
+            sink.override_error(
+                source, path,
+                fmt::format("{} is not a map", render(*segments, segments->size() - 1)));
             return;
         }
-        if (remove) current.remove(*key);
-        else current[*key] = value();
+        if (remove)
+            current.remove(*key);
+        else
+            current[*key] = value();
     } else {
         const std::size_t index = std::get<std::size_t>(last);
         const std::string parent = render(*segments, segments->size() - 1);
@@ -168,11 +176,14 @@ void apply_one(YAML::Node& root, const std::string& encoded, DiagnosticSink& sin
             sink.override_error(source, path, "list items cannot be removed with --set");
             return;
         }
-        if (index < current.size()) current[index] = value();
-        else if (index == current.size()) current.push_back(value());
+        if (index < current.size())
+            current[index] = value();
+        else if (index == current.size())
+            current.push_back(value());
         else {
-            sink.override_error(source, path, fmt::format("{} has {} items; [{}] would leave a gap",
-                                                     parent, current.size(), index));
+            sink.override_error(source, path,
+                                fmt::format("{} has {} items; [{}] would leave a gap", parent,
+                                            current.size(), index));
             return;
         }
     }
@@ -188,7 +199,8 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides
 
 std::string flag_override(std::string_view flag, std::string_view key_path, std::string_view value,
                           bool literal) {
-    return fmt::format("{}{}{}{}{}={}", kFlagMark, flag, kFlagMark, literal ? 'L' : 'Y', key_path, value);
+    return fmt::format("{}{}{}{}{}={}", kFlagMark, flag, kFlagMark, literal ? 'L' : 'Y', key_path,
+                       value);
 }
 
 std::string override_key_path(std::string_view text) {

@@ -62,7 +62,8 @@ struct ResolverTargetSpec {
     std::size_t instances = 1;
     std::size_t l1_capacity = 1000;
     ResolverDataset dataset = ResolverDataset::generated;
-    std::size_t entities = 10000, fanout = 10, depth = 6;  // generated; depth: levels, root = level 1
+    std::size_t entities = 10000, fanout = 10,
+                depth = 6;  // generated; depth: levels, root = level 1
 };
 
 struct RequestSpec {
@@ -132,8 +133,8 @@ struct VariableSpec {
 };
 
 struct OutputSpec {
-    std::string dir;                    // empty: results/<name>-<UTC timestamp>
-    std::vector<std::string> formats;   // empty: every format
+    std::string dir;                   // empty: results/<name>-<UTC timestamp>
+    std::vector<std::string> formats;  // empty: every format
 };
 
 struct Plan {
@@ -158,8 +159,8 @@ struct Plan {
 // One problem found in a scenario, located in its file.
 struct Diagnostic {
     std::string file;
-    int line = 0;    // 1-based; 0 when not known
-    int column = 0;  // 1-based
+    int line = 0;     // 1-based; 0 when not known
+    int column = 0;   // 1-based
     std::string key;  // key path, e.g. "load.stages[1].rate"
     std::string message;
 };

@@ -10,7 +10,8 @@ namespace volley::scenarios::detail {
 // Reads `replay` into plan.replay and, in place of the load and requests sections, the run
 // settings of `load` (threads, max_in_flight, drain, warmup) and plan.requests (one per route,
 // then the catch-all): a replay's load is its capture's timeline. Sets plan.type = replay.
-void read_replay(LoadContext& context, const YAML::Node& node, const std::optional<YAML::Node>& load,
-                 const std::optional<YAML::Node>& requests, const TargetFacts& target, Plan& plan);
+void read_replay(LoadContext& context, const YAML::Node& node,
+                 const std::optional<YAML::Node>& load, const std::optional<YAML::Node>& requests,
+                 const TargetFacts& target, Plan& plan);
 
 }  // namespace volley::scenarios::detail

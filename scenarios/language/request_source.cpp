@@ -33,8 +33,9 @@ TemplatedRequestSource::TemplatedRequestSource(const Plan& plan, std::size_t wor
     if (plan.requests.empty()) throw std::invalid_argument("the plan has no requests");
     if (worker_count == 0) worker_count = 1;
     for (std::size_t i = 0; i < plan.variables.size(); ++i) {
-        feeders_.push_back(make_feeder(plan.variables[i], feeder_seed(plan.run.seed, worker_index, i),
-                                       worker_index, worker_count));
+        feeders_.push_back(make_feeder(plan.variables[i],
+                                       feeder_seed(plan.run.seed, worker_index, i), worker_index,
+                                       worker_count));
     }
     double total_weight = 0;
     for (std::size_t index = 0; index < plan.requests.size(); ++index) {
@@ -43,14 +44,17 @@ TemplatedRequestSource::TemplatedRequestSource(const Plan& plan, std::size_t wor
         request.method = spec.method;
         bool uses_variables = false;
         const BodyKind body_kind = body_kind_of(spec.headers, target_headers(plan));
-        request.path = compile(plan, spec.path, Field::path, body_kind, uses_variables, request.variables);
+        request.path =
+            compile(plan, spec.path, Field::path, body_kind, uses_variables, request.variables);
         for (const auto& [name, value] : spec.headers) {
             request.headers.push_back(Part{name + ": ", kNoVariable, 0});
-            Template value_parts = compile(plan, value, Field::header, body_kind, uses_variables, request.variables);
+            Template value_parts =
+                compile(plan, value, Field::header, body_kind, uses_variables, request.variables);
             request.headers.insert(request.headers.end(), value_parts.begin(), value_parts.end());
             request.headers.push_back(Part{"\r\n", kNoVariable, 0});
         }
-        request.body = compile(plan, spec.body, Field::body, body_kind, uses_variables, request.variables);
+        request.body =
+            compile(plan, spec.body, Field::body, body_kind, uses_variables, request.variables);
         std::sort(request.variables.begin(), request.variables.end());
         request.variables.erase(std::unique(request.variables.begin(), request.variables.end()),
                                 request.variables.end());
@@ -72,15 +76,18 @@ TemplatedRequestSource::TemplatedRequestSource(const Plan& plan, std::size_t wor
 TemplatedRequestSource::~TemplatedRequestSource() = default;
 
 TemplatedRequestSource::Template TemplatedRequestSource::compile(
-    const Plan& plan, const std::string& text, Field field, BodyKind body_kind, bool& uses_variables,
-    std::vector<std::size_t>& variables) const {
+    const Plan& plan, const std::string& text, Field field, BodyKind body_kind,
+    bool& uses_variables, std::vector<std::size_t>& variables) const {
     Template parts;
     auto add_literal = [&](std::string_view literal) {
-        if (!parts.empty() && parts.back().variable == kNoVariable) parts.back().literal += literal;
-        else parts.push_back(Part{std::string(literal), kNoVariable, 0});
+        if (!parts.empty() && parts.back().variable == kNoVariable)
+            parts.back().literal += literal;
+        else
+            parts.push_back(Part{std::string(literal), kNoVariable, 0});
     };
     // A value known now (constant, environment) is encoded once, here.
-    auto add_value = [&](std::string_view value, Position position, Encoding encoding, std::string_view what) {
+    auto add_value = [&](std::string_view value, Position position, Encoding encoding,
+                         std::string_view what) {
         if (auto problem = placement_problem(value, position, encoding); !problem.empty()) {
             throw std::invalid_argument(fmt::format("{}: the value {}", what, problem));
         }
@@ -105,8 +112,9 @@ TemplatedRequestSource::Template TemplatedRequestSource::compile(
                 break;
             }
             case TemplateToken::Kind::variable: {
-                const auto found = std::find_if(plan.variables.begin(), plan.variables.end(),
-                                                [&](const auto& v) { return v.name == token.text; });
+                const auto found =
+                    std::find_if(plan.variables.begin(), plan.variables.end(),
+                                 [&](const auto& v) { return v.name == token.text; });
                 if (found == plan.variables.end()) {
                     throw std::invalid_argument(fmt::format("undefined variable '{}'", token.text));
                 }
@@ -114,7 +122,8 @@ TemplatedRequestSource::Template TemplatedRequestSource::compile(
                 const std::size_t column = column_index(*found, token.field);
                 if (std::holds_alternative<ConstantVariable>(found->source)) {
                     // constants render once
-                    add_value(feeders_[variable]->value(0), positions[i], encoding, "variable '" + token.text + "'");
+                    add_value(feeders_[variable]->value(0), positions[i], encoding,
+                              "variable '" + token.text + "'");
                 } else {
                     parts.push_back(Part{{}, variable, column, encoding});
                     variables.push_back(variable);
@@ -132,8 +141,10 @@ void TemplatedRequestSource::render(const Template& parts,
                                     std::string& out) {
     out.clear();
     for (const Part& part : parts) {
-        if (part.variable == kNoVariable) out += part.literal;
-        else append_encoded(out, feeders[part.variable]->value(part.column), part.encoding);
+        if (part.variable == kNoVariable)
+            out += part.literal;
+        else
+            append_encoded(out, feeders[part.variable]->value(part.column), part.encoding);
     }
 }
 

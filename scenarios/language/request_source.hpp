@@ -37,7 +37,7 @@ public:
 
 private:
     struct Part {
-        std::string literal;             // copied as is when variable == kNoVariable
+        std::string literal;  // copied as is when variable == kNoVariable
         std::size_t variable = kNoVariable;
         std::size_t column = 0;
         Encoding encoding = Encoding::raw;  // how the variable's value is written
@@ -47,9 +47,9 @@ private:
 
     struct CompiledRequest {
         std::string method;
-        Template path, headers, body;     // headers: "Name: value\r\n" lines
+        Template path, headers, body;        // headers: "Name: value\r\n" lines
         std::vector<std::size_t> variables;  // drawn before rendering, each once
-        std::uint64_t static_key = 0;     // non-zero: path/headers/body below never change
+        std::uint64_t static_key = 0;        // non-zero: path/headers/body below never change
         std::string static_path, static_headers, static_body;
     };
 
@@ -68,7 +68,8 @@ private:
 };
 
 // The source for worker `worker_index` of `worker_count` (what RunInputs::make_source returns).
-[[nodiscard]] std::unique_ptr<engine::RequestSource> make_request_source(
-    const Plan& plan, std::size_t worker_index, std::size_t worker_count);
+[[nodiscard]] std::unique_ptr<engine::RequestSource> make_request_source(const Plan& plan,
+                                                                         std::size_t worker_index,
+                                                                         std::size_t worker_count);
 
 }  // namespace volley::scenarios

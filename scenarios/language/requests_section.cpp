@@ -24,8 +24,9 @@ std::optional<FeederMode> read_mode(const MapReader& map, bool allow_unique) {
     if (*text == "random") return FeederMode::random;
     if (*text == "unique" && allow_unique) return FeederMode::unique;
     map.sink().error(*map.get("mode"), map.path("mode"),
-                     allow_unique ? fmt::format("unknown mode '{}' (sequential, random or unique)", *text)
-                                  : fmt::format("unknown mode '{}' (sequential or random)", *text));
+                     allow_unique
+                         ? fmt::format("unknown mode '{}' (sequential, random or unique)", *text)
+                         : fmt::format("unknown mode '{}' (sequential or random)", *text));
     return std::nullopt;
 }
 
@@ -38,7 +39,7 @@ void check_int_format(const MapReader& map, const std::string& format) {
 }
 
 std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const YAML::Node& node,
-                                                 const std::string& path) {
+                                                const std::string& path) {
     DiagnosticSink& sink = context.sink;
     if (!node.IsMap()) return std::nullopt;
     const YAML::Node type_node = node["type"];
@@ -56,9 +57,11 @@ std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const YAML
         range.from = map.integer("from", kIntMin, kIntMax).value_or(0);
         range.to = map.integer("to", kIntMin, kIntMax).value_or(0);
         range.step = map.integer("step", kIntMin, kIntMax).value_or(1);
-        if (range.step == 0 || (range.to != range.from && (range.to > range.from) != (range.step > 0))) {
-            sink.error(map.get("step") ? *map.get("step") : node, map.path("step"),
-                       fmt::format("step {} never gets from {} to {}", range.step, range.from, range.to));
+        if (range.step == 0 ||
+            (range.to != range.from && (range.to > range.from) != (range.step > 0))) {
+            sink.error(
+                map.get("step") ? *map.get("step") : node, map.path("step"),
+                fmt::format("step {} never gets from {} to {}", range.step, range.from, range.to));
         }
         range.mode = read_mode(map, false).value_or(FeederMode::sequential);
         return range;
@@ -95,8 +98,9 @@ std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const YAML
             if (*on_exhausted == "end_run" || *on_exhausted == "fail") {
                 csv.end_run_when_exhausted = *on_exhausted == "end_run";
                 if (csv.mode != FeederMode::unique)
-                    sink.error(*map.get("on_exhausted"), map.path("on_exhausted"),
-                               "on_exhausted applies to mode: unique only (other modes never run out)");
+                    sink.error(
+                        *map.get("on_exhausted"), map.path("on_exhausted"),
+                        "on_exhausted applies to mode: unique only (other modes never run out)");
             } else {
                 sink.error(*map.get("on_exhausted"), map.path("on_exhausted"),
                            fmt::format("unknown value '{}' (end_run or fail)", *on_exhausted));
@@ -142,17 +146,19 @@ std::optional<VariableSpec::Source> read_feeder(LoadContext& context, const YAML
         }
         return counter;
     }
-    sink.error(type_node, child_path(path, "type"),
-               fmt::format("unknown variable type '{}' (range, list, csv, zipf, uuid or counter)", type));
+    sink.error(
+        type_node, child_path(path, "type"),
+        fmt::format("unknown variable type '{}' (range, list, csv, zipf, uuid or counter)", type));
     return std::nullopt;
 }
 
 // How to fix a value that cannot be placed raw.
 std::string placement_hint(const TemplateToken& token, Position position) {
     const std::string reference = token.kind == TemplateToken::Kind::env ? "env:" + token.text
-                                  : token.field.empty()                   ? token.text
-                                                                          : token.text + "." + token.field;
-    if (position == Position::header) return fmt::format(" (write ${{{}|url}} to percent-encode it)", reference);
+                                  : token.field.empty()                  ? token.text
+                                                        : token.text + "." + token.field;
+    if (position == Position::header)
+        return fmt::format(" (write ${{{}|url}} to percent-encode it)", reference);
     return fmt::format(" (write ${{{}}} without |raw to percent-encode it)", reference);
 }
 
@@ -162,7 +168,9 @@ std::string placement_hint(const TemplateToken& token, Position position) {
 // format's literal text is checked through one sample.
 std::string unplaceable_value(const VariableSpec& variable, std::size_t column, Position position,
                               Encoding encoding) {
-    const auto problem = [&](std::string_view value) { return placement_problem(value, position, encoding); };
+    const auto problem = [&](std::string_view value) {
+        return placement_problem(value, position, encoding);
+    };
     if (std::holds_alternative<ConstantVariable>(variable.source)) {
         std::string value;
         try {
@@ -170,7 +178,8 @@ std::string unplaceable_value(const VariableSpec& variable, std::size_t column, 
         } catch (const std::invalid_argument&) {
             return "";  // reported where the constant is defined
         }
-        if (auto why = problem(value); !why.empty()) return fmt::format("variable '{}': the value {}", variable.name, why);
+        if (auto why = problem(value); !why.empty())
+            return fmt::format("variable '{}': the value {}", variable.name, why);
     } else if (const auto* list = std::get_if<ListFeeder>(&variable.source)) {
         for (std::size_t i = 0; i < list->values.size(); ++i) {
             if (auto why = problem(list->values[i]); !why.empty())
@@ -181,9 +190,10 @@ std::string unplaceable_value(const VariableSpec& variable, std::size_t column, 
         const auto& table = *csv->table;
         for (std::size_t row = 0; row < table.rows.size(); ++row) {
             if (auto why = problem(table.rows[row][column]); !why.empty()) {
-                const std::string where = row < table.row_lines.size()
-                                              ? fmt::format("{}:{} (row {})", csv->file, table.row_lines[row], row + 1)
-                                              : fmt::format("{} row {}", csv->file, row + 1);
+                const std::string where =
+                    row < table.row_lines.size()
+                        ? fmt::format("{}:{} (row {})", csv->file, table.row_lines[row], row + 1)
+                        : fmt::format("{} row {}", csv->file, row + 1);
                 return fmt::format("variable '{}': {}, column '{}', {}", variable.name, where,
                                    table.columns[column], why);
             }
@@ -225,23 +235,27 @@ void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::str
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         const TemplateToken& token = tokens[i];
         const Encoding encoding = encoding_for(positions[i], token.filter);
-        if (token.kind != TemplateToken::Kind::text && constants_only && token.filter != Filter::none) {
-            sink.error(node, path,
-                       fmt::format("a constant takes no |{} filter; put it where the constant is used "
-                                   "(${{name|{}}})",
-                                   filter_name(token.filter), filter_name(token.filter)));
+        if (token.kind != TemplateToken::Kind::text && constants_only &&
+            token.filter != Filter::none) {
+            sink.error(
+                node, path,
+                fmt::format("a constant takes no |{} filter; put it where the constant is used "
+                            "(${{name|{}}})",
+                            filter_name(token.filter), filter_name(token.filter)));
             continue;
         }
         if (token.kind == TemplateToken::Kind::env) {
             const auto value = resolve_env(token);
             if (!value) {
-                sink.error(node, path, fmt::format("environment variable {} is not set (give a "
-                                                   "default with ${{env:{}:-value}})",
-                                                   token.text, token.text));
+                sink.error(node, path,
+                           fmt::format("environment variable {} is not set (give a "
+                                       "default with ${{env:{}:-value}})",
+                                       token.text, token.text));
             } else if (!constants_only) {
                 if (auto why = placement_problem(*value, positions[i], encoding); !why.empty()) {
-                    sink.error(node, path, fmt::format("environment variable {}: the value {}{}", token.text, why,
-                                                       placement_hint(token, positions[i])));
+                    sink.error(node, path,
+                               fmt::format("environment variable {}: the value {}{}", token.text,
+                                           why, placement_hint(token, positions[i])));
                 }
             }
         } else if (token.kind == TemplateToken::Kind::variable) {
@@ -266,22 +280,25 @@ void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::str
                 sink.error(node, path, error.what());
                 continue;
             }
-            if (auto why = unplaceable_value(*found, column, positions[i], encoding); !why.empty()) {
+            if (auto why = unplaceable_value(*found, column, positions[i], encoding);
+                !why.empty()) {
                 sink.error(node, path, why + placement_hint(token, positions[i]));
             }
         }
     }
 }
 
-const std::vector<std::string> kMethods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+const std::vector<std::string> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
+                                           "PATCH", "DELETE", "OPTIONS"};
 
 }  // namespace
 
 void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan) {
     DiagnosticSink& sink = context.sink;
     if (!node.IsMap()) {
-        sink.error(node, "variables", fmt::format("expected a map of names to variables, got {}",
-                                                  describe_node(node)));
+        sink.error(
+            node, "variables",
+            fmt::format("expected a map of names to variables, got {}", describe_node(node)));
         return;
     }
     std::vector<std::string> seen;
@@ -294,8 +311,9 @@ void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan) {
         }
         seen.push_back(name);
         if (!is_identifier(name) || name == "env") {
-            sink.error(entry.first, path,
-                       fmt::format("'{}' is not a variable name (letters, digits, _; not 'env')", name));
+            sink.error(
+                entry.first, path,
+                fmt::format("'{}' is not a variable name (letters, digits, _; not 'env')", name));
             continue;
         }
         if (entry.second.IsScalar()) {
@@ -305,7 +323,8 @@ void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan) {
         }
         if (!entry.second.IsMap()) {
             sink.error(entry.second, path,
-                       fmt::format("expected a value or a map with a type, got {}", describe_node(entry.second)));
+                       fmt::format("expected a value or a map with a type, got {}",
+                                   describe_node(entry.second)));
             continue;
         }
         if (auto source = read_feeder(context, entry.second, path)) {
@@ -344,8 +363,9 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
                            [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
             if (std::find(kMethods.begin(), kMethods.end(), upper) == kMethods.end()) {
                 sink.error(*map.get("method"), map.path("method"),
-                           fmt::format("unknown method '{}' (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)",
-                                       *method));
+                           fmt::format(
+                               "unknown method '{}' (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)",
+                               *method));
             }
             request.method = upper;
         }
@@ -353,12 +373,16 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
             if (auto target = map.string("path")) {
                 const YAML::Node where = *map.get("path");
                 if (target->empty() || (target->front() != '/' && target->rfind("${", 0) != 0)) {
-                    sink.error(where, map.path("path"),
-                               fmt::format("'{}' must start with / (it is appended to the base URL)", *target));
+                    sink.error(
+                        where, map.path("path"),
+                        fmt::format("'{}' must start with / (it is appended to the base URL)",
+                                    *target));
                 } else if (target->find_first_of(" \t\r\n") != std::string::npos) {
-                    sink.error(where, map.path("path"), "spaces and line breaks must be percent-encoded (%20)");
+                    sink.error(where, map.path("path"),
+                               "spaces and line breaks must be percent-encoded (%20)");
                 } else {
-                    check_template(sink, where, map.path("path"), *target, plan, false, Field::path);
+                    check_template(sink, where, map.path("path"), *target, plan, false,
+                                   Field::path);
                 }
                 request.path = *target;
             }
@@ -367,8 +391,9 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
             if (auto headers = read_string_map(sink, *headers_node, map.path("headers"))) {
                 if (check_headers(sink, *headers_node, map.path("headers"), *headers)) {
                     for (const auto& [name, value] : *headers) {
-                        check_template(sink, (*headers_node)[name], child_path(map.path("headers"), name),
-                                       value, plan, false, Field::header);
+                        check_template(sink, (*headers_node)[name],
+                                       child_path(map.path("headers"), name), value, plan, false,
+                                       Field::header);
                     }
                 }
                 request.headers = *headers;
@@ -376,8 +401,10 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
         }
         if (auto body = map.string("body")) {
             const auto* http = std::get_if<HttpTargetSpec>(&plan.target);
-            const BodyKind body_kind = body_kind_of(request.headers, http ? http->headers : std::vector<Header>{});
-            check_template(sink, *map.get("body"), map.path("body"), *body, plan, false, Field::body, body_kind);
+            const BodyKind body_kind =
+                body_kind_of(request.headers, http ? http->headers : std::vector<Header>{});
+            check_template(sink, *map.get("body"), map.path("body"), *body, plan, false,
+                           Field::body, body_kind);
             request.body = *body;
         }
         request.weight = map.number("weight", 0, 1e9).value_or(1);
@@ -391,12 +418,14 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
                     }
                 } else if (status->IsSequence() && status->size() > 0) {
                     for (std::size_t s = 0; s < status->size(); ++s) {
-                        if (auto code = read_integer(sink, (*status)[s], index_path(status_path, s), 100, 599)) {
+                        if (auto code = read_integer(sink, (*status)[s], index_path(status_path, s),
+                                                     100, 599)) {
                             request.expect_status.push_back(static_cast<int>(*code));
                         }
                     }
                 } else {
-                    sink.error(*status, status_path, "expected a status code or a list of them, e.g. [200, 404]");
+                    sink.error(*status, status_path,
+                               "expected a status code or a list of them, e.g. [200, 404]");
                 }
             }
         }
@@ -409,8 +438,9 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
         const auto duplicate = std::find_if(plan.requests.begin(), plan.requests.end(),
                                             [&](const auto& r) { return r.name == request.name; });
         if (duplicate != plan.requests.end()) {
-            sink.error(map.get("name") ? *map.get("name") : (*node)[i], map.path("name"),
-                       fmt::format("another request is named '{}'; names must be unique", request.name));
+            sink.error(
+                map.get("name") ? *map.get("name") : (*node)[i], map.path("name"),
+                fmt::format("another request is named '{}'; names must be unique", request.name));
         }
         plan.requests.push_back(std::move(request));
     }

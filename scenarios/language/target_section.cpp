@@ -60,8 +60,10 @@ namespace {
 void check_base_url(DiagnosticSink& sink, const YAML::Node& node, const std::string& path,
                     const std::string& url) {
     std::string_view rest = url;
-    if (rest.substr(0, 7) == "http://") rest.remove_prefix(7);
-    else if (rest.substr(0, 8) == "https://") rest.remove_prefix(8);
+    if (rest.substr(0, 7) == "http://")
+        rest.remove_prefix(7);
+    else if (rest.substr(0, 8) == "https://")
+        rest.remove_prefix(8);
     else {
         sink.error(node, path, fmt::format("'{}' must start with http:// or https://", url));
         return;
@@ -88,8 +90,8 @@ void check_base_url(DiagnosticSink& sink, const YAML::Node& node, const std::str
             after.remove_prefix(1);
             int port = 0;
             const auto result = std::from_chars(after.data(), after.data() + after.size(), port);
-            if (after.empty() || result.ec != std::errc{} || result.ptr != after.data() + after.size() ||
-                port < 1 || port > 65535) {
+            if (after.empty() || result.ec != std::errc{} ||
+                result.ptr != after.data() + after.size() || port < 1 || port > 65535) {
                 sink.error(node, path, fmt::format("'{}': port must be 1..65535", url));
             }
         }
@@ -119,7 +121,8 @@ std::optional<std::string> existing_file(LoadContext& context, const MapReader& 
     const std::string resolved = context.resolve_file(*name);
     std::error_code error;
     if (!std::filesystem::is_regular_file(resolved, error)) {
-        context.sink.error(*map.get(key), map.path(key), fmt::format("file '{}' not found", resolved));
+        context.sink.error(*map.get(key), map.path(key),
+                           fmt::format("file '{}' not found", resolved));
         return std::nullopt;
     }
     return resolved;
@@ -138,14 +141,16 @@ std::string resolve_target_header(DiagnosticSink& sink, const YAML::Node& node,
                 if (auto resolved = resolve_env(token)) {
                     out += *resolved;
                 } else {
-                    sink.error(node, path, fmt::format("environment variable {} is not set (give a "
-                                                       "default with ${{env:{}:-value}})",
-                                                       token.text, token.text));
+                    sink.error(node, path,
+                               fmt::format("environment variable {} is not set (give a "
+                                           "default with ${{env:{}:-value}})",
+                                           token.text, token.text));
                 }
             } else {
-                sink.error(node, path, fmt::format("target headers cannot use variables ('${{{}}}'); "
-                                                   "put the header on the requests",
-                                                   token.text));
+                sink.error(node, path,
+                           fmt::format("target headers cannot use variables ('${{{}}}'); "
+                                       "put the header on the requests",
+                                       token.text));
             }
         }
     } catch (const std::invalid_argument& error) {
@@ -202,9 +207,9 @@ void read_cache(LoadContext& context, const YAML::Node& node, const std::string&
 
 TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::string& path,
                       Plan& plan) {
-    const MapReader map(context.sink, node, path,
-                        {"base_url", "connections", "timeout", "connect_timeout", "headers", "tls",
-                         "cache"});
+    const MapReader map(
+        context.sink, node, path,
+        {"base_url", "connections", "timeout", "connect_timeout", "headers", "tls", "cache"});
     HttpTargetSpec http;
     TargetFacts facts;
     if (map.require("base_url", "e.g. http://127.0.0.1:8080")) {
@@ -220,7 +225,8 @@ TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::s
         http.request_timeout = *timeout;
         http.connect_timeout = std::min(http.connect_timeout, *timeout);
     }
-    if (auto connect_timeout = map.duration("connect_timeout")) http.connect_timeout = *connect_timeout;
+    if (auto connect_timeout = map.duration("connect_timeout"))
+        http.connect_timeout = *connect_timeout;
     if (auto headers_node = map.get("headers")) {
         if (auto headers = read_string_map(context.sink, *headers_node, map.path("headers"))) {
             check_headers(context.sink, *headers_node, map.path("headers"), *headers);
@@ -242,18 +248,20 @@ TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::s
 
 TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const std::string& path,
                           Plan& plan) {
-    const MapReader map(context.sink, node, path,
-                        {"backend", "postgres", "redis", "instances", "l1_capacity", "connections",
-                         "dataset"});
+    const MapReader map(
+        context.sink, node, path,
+        {"backend", "postgres", "redis", "instances", "l1_capacity", "connections", "dataset"});
     ResolverTargetSpec resolver;
     TargetFacts facts;
     facts.has_tiers = true;
     facts.has_cache_signal = true;
     if (auto backend = map.string("backend")) {
-        if (*backend == "postgres") resolver.backend = ResolverBackend::postgres;
+        if (*backend == "postgres")
+            resolver.backend = ResolverBackend::postgres;
         else if (*backend != "embedded") {
-            context.sink.error(*map.get("backend"), map.path("backend"),
-                               fmt::format("unknown backend '{}' (embedded or postgres)", *backend));
+            context.sink.error(
+                *map.get("backend"), map.path("backend"),
+                fmt::format("unknown backend '{}' (embedded or postgres)", *backend));
         }
     }
     if (auto url = map.string("postgres")) resolver.postgres_url = *url;
@@ -273,8 +281,10 @@ TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const st
     if (auto dataset_node = map.get("dataset"); dataset_node && dataset_node->IsScalar()) {
         // A named dataset instead of a generated tree.
         const std::string kind = dataset_node->Scalar();
-        if (kind == "geo_seed") resolver.dataset = ResolverDataset::geo_seed;
-        else if (kind == "none") resolver.dataset = ResolverDataset::none;
+        if (kind == "geo_seed")
+            resolver.dataset = ResolverDataset::geo_seed;
+        else if (kind == "none")
+            resolver.dataset = ResolverDataset::none;
         else if (kind != "generated") {
             context.sink.error(*dataset_node, map.path("dataset"),
                                fmt::format("unknown dataset '{}' (generated, geo_seed, none, or a "
@@ -290,7 +300,8 @@ TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const st
         if (auto fanout = dataset.integer("fanout", 1, 1'000'000)) {
             resolver.fanout = static_cast<std::size_t>(*fanout);
         }
-        if (auto depth = dataset.integer("depth", 1, 64)) resolver.depth = static_cast<std::size_t>(*depth);
+        if (auto depth = dataset.integer("depth", 1, 64))
+            resolver.depth = static_cast<std::size_t>(*depth);
         // depth counts levels, the root being level 1: the tree holds 1 + F + … + F^(D-1).
         double capacity = 0;
         double level = 1;
@@ -299,11 +310,11 @@ TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const st
             level *= static_cast<double>(resolver.fanout);
         }
         if (capacity < static_cast<double>(resolver.entities)) {
-            context.sink.error(*dataset_node, map.path("dataset"),
-                               fmt::format("a tree with fanout {} and depth {} holds at most {:.0f} "
-                                           "entities, not {}",
-                                           resolver.fanout, resolver.depth, capacity,
-                                           resolver.entities));
+            context.sink.error(
+                *dataset_node, map.path("dataset"),
+                fmt::format("a tree with fanout {} and depth {} holds at most {:.0f} "
+                            "entities, not {}",
+                            resolver.fanout, resolver.depth, capacity, resolver.entities));
         }
     }
     plan.target = std::move(resolver);

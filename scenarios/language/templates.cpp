@@ -47,8 +47,8 @@ std::vector<TemplateToken> tokenize_template(std::string_view text) {
         if (const auto bar = inside.rfind('|'); bar != std::string_view::npos) {
             const std::string_view filter = inside.substr(bar + 1);
             const auto default_at = inside.find(":-");
-            const bool in_env_default = inside.substr(0, 4) == "env:" && default_at != std::string_view::npos &&
-                                        default_at < bar;
+            const bool in_env_default = inside.substr(0, 4) == "env:" &&
+                                        default_at != std::string_view::npos && default_at < bar;
             if (filter == "url") {
                 token.filter = Filter::url;
             } else if (filter == "json") {
@@ -56,8 +56,8 @@ std::vector<TemplateToken> tokenize_template(std::string_view text) {
             } else if (filter == "raw") {
                 token.filter = Filter::raw;
             } else if (!in_env_default) {  // ${env:X:-a|b}: '|b' is part of the default
-                throw std::invalid_argument(
-                    fmt::format("'${{{}}}': unknown filter '{}' (url, json or raw)", inside, filter));
+                throw std::invalid_argument(fmt::format(
+                    "'${{{}}}': unknown filter '{}' (url, json or raw)", inside, filter));
             }
             if (token.filter != Filter::none) inside = inside.substr(0, bar);
         }
@@ -69,8 +69,8 @@ std::vector<TemplateToken> tokenize_template(std::string_view text) {
                 name = name.substr(0, default_at);
             }
             if (!is_identifier(name)) {
-                throw std::invalid_argument(
-                    fmt::format("'${{{}}}': '{}' is not an environment variable name", inside, name));
+                throw std::invalid_argument(fmt::format(
+                    "'${{{}}}': '{}' is not an environment variable name", inside, name));
             }
             token.kind = TemplateToken::Kind::env;
             token.text = std::string(name);
@@ -81,7 +81,8 @@ std::vector<TemplateToken> tokenize_template(std::string_view text) {
                 token.field = std::string(name.substr(dot + 1));
                 name = name.substr(0, dot);
                 if (token.field.empty()) {
-                    throw std::invalid_argument(fmt::format("'${{{}}}': empty column name", inside));
+                    throw std::invalid_argument(
+                        fmt::format("'${{{}}}': empty column name", inside));
                 }
             }
             if (!is_identifier(name)) {
@@ -127,18 +128,20 @@ std::optional<BodyKind> kind_from(const std::vector<std::pair<std::string, std::
         std::string type = lower_ascii(value.substr(0, value.find(';')));
         while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
         const auto ends_with = [&](std::string_view suffix) {
-            return type.size() >= suffix.size() && type.compare(type.size() - suffix.size(), suffix.size(), suffix) == 0;
+            return type.size() >= suffix.size() &&
+                   type.compare(type.size() - suffix.size(), suffix.size(), suffix) == 0;
         };
         if (ends_with("/json") || ends_with("+json")) return BodyKind::json;
-        if (type.find("application/x-www-form-urlencoded") != std::string::npos) return BodyKind::form;
+        if (type.find("application/x-www-form-urlencoded") != std::string::npos)
+            return BodyKind::form;
         return BodyKind::text;
     }
     return std::nullopt;
 }
 
 bool is_unreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 }  // namespace
@@ -149,7 +152,8 @@ BodyKind body_kind_of(const std::vector<std::pair<std::string, std::string>>& re
     return kind_from(target_headers).value_or(BodyKind::text);
 }
 
-std::vector<Position> token_positions(const std::vector<TemplateToken>& tokens, Field field, BodyKind body) {
+std::vector<Position> token_positions(const std::vector<TemplateToken>& tokens, Field field,
+                                      BodyKind body) {
     std::vector<Position> positions;
     positions.reserve(tokens.size());
     if (field == Field::header) {
@@ -160,7 +164,9 @@ std::vector<Position> token_positions(const std::vector<TemplateToken>& tokens, 
         bool query = false;
         for (const auto& token : tokens) {
             positions.push_back(query ? Position::query : Position::path);
-            if (token.kind == TemplateToken::Kind::text && token.text.find('?') != std::string::npos) query = true;
+            if (token.kind == TemplateToken::Kind::text &&
+                token.text.find('?') != std::string::npos)
+                query = true;
         }
         return positions;
     }
@@ -284,8 +290,9 @@ std::string placement_problem(std::string_view value, Position position, Encodin
     if (position == Position::path || position == Position::query) {
         for (const char c : value) {
             const auto byte = static_cast<unsigned char>(c);
-            if (byte <= 0x20 || byte == 0x7f) return "holds a space or control character, which cannot go raw into " +
-                                                     std::string(position_name(position));
+            if (byte <= 0x20 || byte == 0x7f)
+                return "holds a space or control character, which cannot go raw into " +
+                       std::string(position_name(position));
         }
     }
     return "";

@@ -31,8 +31,8 @@ enum class Filter : std::uint8_t { none, raw, url, json };
 struct TemplateToken {
     enum class Kind { text, variable, env };
     Kind kind = Kind::text;
-    std::string text;    // text: the literal; variable: the name; env: the variable name
-    std::string field;   // variable: the column after '.', or empty
+    std::string text;   // text: the literal; variable: the name; env: the variable name
+    std::string field;  // variable: the column after '.', or empty
     std::optional<std::string> env_default;
     Filter filter = Filter::none;
 };
@@ -56,13 +56,14 @@ enum class BodyKind : std::uint8_t { text, json, form };
 // The body kind a Content-Type header gives: json for application/json and any "+json" or
 // "/json" type, form for application/x-www-form-urlencoded, else text. The request's own
 // Content-Type wins over the target's.
-[[nodiscard]] BodyKind body_kind_of(const std::vector<std::pair<std::string, std::string>>& request_headers,
-                                    const std::vector<std::pair<std::string, std::string>>& target_headers);
+[[nodiscard]] BodyKind body_kind_of(
+    const std::vector<std::pair<std::string, std::string>>& request_headers,
+    const std::vector<std::pair<std::string, std::string>>& target_headers);
 
 // The position of every token of a template (text tokens get the position of the text that
 // follows). A JSON body is scanned for string literals across its literal parts.
-[[nodiscard]] std::vector<Position> token_positions(const std::vector<TemplateToken>& tokens, Field field,
-                                                    BodyKind body);
+[[nodiscard]] std::vector<Position> token_positions(const std::vector<TemplateToken>& tokens,
+                                                    Field field, BodyKind body);
 
 [[nodiscard]] Encoding encoding_for(Position position, Filter filter);
 [[nodiscard]] std::string_view position_name(Position position);
@@ -74,7 +75,8 @@ void append_encoded(std::string& out, std::string_view value, Encoding encoding)
 // Why `value`, encoded as `encoding`, cannot be placed at `position`, or "" when it can: a raw
 // header value must hold no CR, LF or NUL; a raw path or query value no space or control
 // character (they would break the request line).
-[[nodiscard]] std::string placement_problem(std::string_view value, Position position, Encoding encoding);
+[[nodiscard]] std::string placement_problem(std::string_view value, Position position,
+                                            Encoding encoding);
 
 // Splits a template into literal text and references. Throws std::invalid_argument for an
 // unclosed "${", an empty or malformed name, an unknown filter.

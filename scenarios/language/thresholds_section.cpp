@@ -32,22 +32,27 @@ void check_measurable(DiagnosticSink& sink, const YAML::Node& node, const std::s
                       const ThresholdExpr& expr, const TargetFacts& target, const Plan& plan) {
     const bool closed = std::holds_alternative<engine::ClosedProfile>(plan.run.profile);
     if (expr.unit == ThresholdUnit::fraction_of_target && closed) {
-        sink.error(node, path, "a closed model (vus) has no target rate; compare throughput to a rate (e.g. > 100/s)");
+        sink.error(
+            node, path,
+            "a closed model (vus) has no target rate; compare throughput to a rate (e.g. > 100/s)");
     }
     if (expr.metric == ThresholdMetric::cache_hit_rate && !target.has_cache_signal) {
         sink.error(node, path, "the target reports no cache hits; set target.http.cache.header");
     }
     if (const auto type = analysis_metric_type(expr.metric);
         !type.empty() && scenario_type_name(plan.type) != type) {
-        sink.error(node, path, fmt::format("{} is measured by the analysis of type: {} scenarios; this scenario is "
-                                           "type: {}",
-                                           expr.metric == ThresholdMetric::drift_p99 ? "drift(p99)"
-                                                                                     : metric_name(expr.metric),
-                                           type, scenario_type_name(plan.type)));
+        sink.error(
+            node, path,
+            fmt::format(
+                "{} is measured by the analysis of type: {} scenarios; this scenario is "
+                "type: {}",
+                expr.metric == ThresholdMetric::drift_p99 ? "drift(p99)" : metric_name(expr.metric),
+                type, scenario_type_name(plan.type)));
     }
     if (expr.metric == ThresholdMetric::served_by && !target.has_tiers) {
-        sink.error(node, path, "the target reports no tiers; set target.http.cache.header (without hit:) "
-                               "to a header carrying L1..L4");
+        sink.error(node, path,
+                   "the target reports no tiers; set target.http.cache.header (without hit:) "
+                   "to a header carrying L1..L4");
     }
 }
 
@@ -56,7 +61,8 @@ void check_measurable(DiagnosticSink& sink, const YAML::Node& node, const std::s
 std::vector<std::string> default_threshold_exprs(ScenarioType type) {
     switch (type) {
         case ScenarioType::smoke: return {"error_rate == 0"};
-        case ScenarioType::load: return {"error_rate < 1%", "p(99) < 1s", "throughput >= 95% target"};
+        case ScenarioType::load:
+            return {"error_rate < 1%", "p(99) < 1s", "throughput >= 95% target"};
         case ScenarioType::stress: return {"error_rate < 5%"};
         case ScenarioType::spike: return {"error_rate < 5%"};
         case ScenarioType::soak:
@@ -70,8 +76,8 @@ void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node
     DiagnosticSink& sink = context.sink;
     std::vector<std::pair<ThresholdSpec, ThresholdExpr>> written;
     if (node && !node->IsSequence()) {
-        sink.error(*node, "thresholds", fmt::format("expected a list of expressions, got {}",
-                                                    describe_node(*node)));
+        sink.error(*node, "thresholds",
+                   fmt::format("expected a list of expressions, got {}", describe_node(*node)));
     } else if (node) {
         for (std::size_t i = 0; i < node->size(); ++i) {
             const YAML::Node item = (*node)[i];
@@ -87,13 +93,15 @@ void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node
                                     {"expr", "request", "window", "abort_on_fail", "delay_abort"});
                 if (!map.require("expr", "e.g. p(95) < 200ms")) continue;
                 for (const char* key : {"request", "window", "abort_on_fail", "delay_abort"}) {
-                    if (auto value = map.get(key)) options_written.emplace_back(map.path(key), *value);
+                    if (auto value = map.get(key))
+                        options_written.emplace_back(map.path(key), *value);
                 }
                 expr_node = *map.get("expr");
                 expr_path = map.path("expr");
                 if (auto request = map.string("request")) {
-                    const bool known = std::any_of(plan.requests.begin(), plan.requests.end(),
-                                                   [&](const auto& r) { return r.name == *request; });
+                    const bool known =
+                        std::any_of(plan.requests.begin(), plan.requests.end(),
+                                    [&](const auto& r) { return r.name == *request; });
                     if (!known) {
                         sink.error(*map.get("request"), map.path("request"),
                                    fmt::format("no request is named '{}'", *request));
@@ -124,10 +132,11 @@ void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node
                 if (is_analysis_metric(expr.metric)) {
                     // Judged once from the analysis at the end: nothing to scope, window or abort.
                     for (const auto& [option_path, value] : options_written) {
-                        sink.error(value, option_path,
-                                   fmt::format("does not apply to '{}': it is judged once, from the run's "
-                                               "analysis at its end",
-                                               *text));
+                        sink.error(
+                            value, option_path,
+                            fmt::format("does not apply to '{}': it is judged once, from the run's "
+                                        "analysis at its end",
+                                        *text));
                     }
                 }
                 spec.expr = *text;
@@ -160,7 +169,8 @@ void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node
 void read_output(LoadContext& context, const YAML::Node& node, Plan& plan) {
     const MapReader output(context.sink, node, "output", {"dir", "formats"});
     if (auto dir = output.string("dir")) {
-        if (dir->empty()) context.sink.error(*output.get("dir"), output.path("dir"), "must not be empty");
+        if (dir->empty())
+            context.sink.error(*output.get("dir"), output.path("dir"), "must not be empty");
         plan.output.dir = *dir;
     }
     if (auto formats = output.string_list("formats")) {
@@ -169,10 +179,11 @@ void read_output(LoadContext& context, const YAML::Node& node, Plan& plan) {
             const std::string& format = (*formats)[i];
             if (std::find(kFormats.begin(), kFormats.end(), format) != kFormats.end()) continue;
             const bool listed = node_of_formats.IsSequence();
-            context.sink.error(listed ? node_of_formats[i] : node_of_formats,
-                               listed ? index_path(output.path("formats"), i) : output.path("formats"),
-                               fmt::format("unknown format '{}' (json, md, html, hlog, junit, csv, hgrm)",
-                                           format));
+            context.sink.error(
+                listed ? node_of_formats[i] : node_of_formats,
+                listed ? index_path(output.path("formats"), i) : output.path("formats"),
+                fmt::format("unknown format '{}' (json, md, html, hlog, junit, csv, hgrm)",
+                            format));
         }
         plan.output.formats = *formats;
     }

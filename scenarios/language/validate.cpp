@@ -12,7 +12,8 @@ namespace {
 // "open model, 100/s for 1m30s" / "closed model, 10 VUs for 30s".
 std::string describe_profile(const engine::RunSpec& run) {
     if (const auto* closed = std::get_if<engine::ClosedProfile>(&run.profile)) {
-        return fmt::format("closed model, {} VUs for {}", closed->vus, format_duration(closed->duration));
+        return fmt::format("closed model, {} VUs for {}", closed->vus,
+                           format_duration(closed->duration));
     }
     const auto& open = std::get<engine::OpenProfile>(run.profile);
     Nanos total{0};
@@ -22,7 +23,8 @@ std::string describe_profile(const engine::RunSpec& run) {
         peak = std::max(peak, stage.target_rps);
     }
     return fmt::format("open model, {} stage{}, up to {} for {}", open.stages.size(),
-                       open.stages.size() == 1 ? "" : "s", format_rate(peak), format_duration(total));
+                       open.stages.size() == 1 ? "" : "s", format_rate(peak),
+                       format_duration(total));
 }
 
 }  // namespace
@@ -38,7 +40,8 @@ int validate_files(const std::vector<std::string>& files, std::ostream& out) {
                                plan.thresholds.size(), plan.thresholds.size() == 1 ? "" : "s");
         } catch (const ScenarioError& error) {
             all_valid = false;
-            for (const auto& diagnostic : error.diagnostics()) out << format_diagnostic(diagnostic) << '\n';
+            for (const auto& diagnostic : error.diagnostics())
+                out << format_diagnostic(diagnostic) << '\n';
         }
     }
     return all_valid ? 0 : 2;

@@ -14,7 +14,8 @@ namespace volley::scenarios {
 namespace {
 
 bool covers(const std::string& override_path, const std::string& key) {
-    if (key.size() < override_path.size() || key.compare(0, override_path.size(), override_path) != 0) {
+    if (key.size() < override_path.size() ||
+        key.compare(0, override_path.size(), override_path) != 0) {
         return false;
     }
     return key.size() == override_path.size() || key[override_path.size()] == '.' ||
@@ -29,7 +30,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
         row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
             const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
             diagonal = above;
         }
     }
@@ -87,7 +89,8 @@ void DiagnosticSink::override_error(const std::string& source, const std::string
     diagnostics_.push_back(Diagnostic{source, 0, 0, key, std::move(message)});
 }
 
-void DiagnosticSink::note_override(std::string key_path, std::string source, bool source_names_key) {
+void DiagnosticSink::note_override(std::string key_path, std::string source,
+                                   bool source_names_key) {
     overrides_.push_back(NotedOverride{std::move(key_path), std::move(source), source_names_key});
 }
 
@@ -182,7 +185,8 @@ std::optional<std::int64_t> read_integer(DiagnosticSink& sink, const YAML::Node&
         if (max >= (std::int64_t{1} << 53)) {
             sink.error(node, path, fmt::format("must be at least {}, not {}", min, value));
         } else {
-            sink.error(node, path, fmt::format("must be between {} and {}, not {}", min, max, value));
+            sink.error(node, path,
+                       fmt::format("must be between {} and {}, not {}", min, max, value));
         }
         return std::nullopt;
     }
@@ -227,15 +231,18 @@ std::optional<std::vector<std::string>> read_string_list(DiagnosticSink& sink,
                                                          const std::string& path) {
     if (node.IsScalar()) return std::vector<std::string>{node.Scalar()};
     if (!node.IsSequence()) {
-        sink.error(node, path, fmt::format("expected a list of strings, got {}", describe_node(node)));
+        sink.error(node, path,
+                   fmt::format("expected a list of strings, got {}", describe_node(node)));
         return std::nullopt;
     }
     std::vector<std::string> out;
     bool ok = true;
     for (std::size_t i = 0; i < node.size(); ++i) {
         auto value = read_string(sink, node[i], index_path(path, i));
-        if (value) out.push_back(std::move(*value));
-        else ok = false;
+        if (value)
+            out.push_back(std::move(*value));
+        else
+            ok = false;
     }
     if (!ok) return std::nullopt;
     return out;
@@ -244,8 +251,8 @@ std::optional<std::vector<std::string>> read_string_list(DiagnosticSink& sink,
 std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
     DiagnosticSink& sink, const YAML::Node& node, const std::string& path) {
     if (!node.IsMap()) {
-        sink.error(node, path, fmt::format("expected a map of names to values, got {}",
-                                           describe_node(node)));
+        sink.error(node, path,
+                   fmt::format("expected a map of names to values, got {}", describe_node(node)));
         return std::nullopt;
     }
     std::vector<std::pair<std::string, std::string>> out;
@@ -258,8 +265,10 @@ std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
         }
         const std::string key = entry.first.Scalar();
         auto value = read_string(sink, entry.second, child_path(path, key));
-        if (value) out.emplace_back(key, std::move(*value));
-        else ok = false;
+        if (value)
+            out.emplace_back(key, std::move(*value));
+        else
+            ok = false;
     }
     if (!ok) return std::nullopt;
     return out;
@@ -323,9 +332,8 @@ std::optional<YAML::Node> MapReader::get(std::string_view key) const {
 bool MapReader::require(std::string_view key, std::string_view what) const {
     if (has(key)) return true;
     if (!is_map_) return false;  // already reported
-    const std::string message =
-        what.empty() ? fmt::format("missing key '{}'", key)
-                     : fmt::format("missing key '{}' ({})", key, what);
+    const std::string message = what.empty() ? fmt::format("missing key '{}'", key)
+                                             : fmt::format("missing key '{}' ({})", key, what);
     sink_.error(node_, path(key), message);
     return false;
 }

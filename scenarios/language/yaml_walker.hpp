@@ -71,10 +71,9 @@ struct DurationRule {
 // Requests per second; `allow_zero` for start rates and baselines that may be 0.
 [[nodiscard]] std::optional<double> read_rate(DiagnosticSink& sink, const YAML::Node& node,
                                               const std::string& path, bool allow_zero = false);
-[[nodiscard]] std::optional<std::int64_t> read_integer(DiagnosticSink& sink,
-                                                       const YAML::Node& node,
-                                                       const std::string& path,
-                                                       std::int64_t min, std::int64_t max);
+[[nodiscard]] std::optional<std::int64_t> read_integer(DiagnosticSink& sink, const YAML::Node& node,
+                                                       const std::string& path, std::int64_t min,
+                                                       std::int64_t max);
 // A number strictly above `above` (and at most `at_most`).
 [[nodiscard]] std::optional<double> read_number(DiagnosticSink& sink, const YAML::Node& node,
                                                 const std::string& path, double above,

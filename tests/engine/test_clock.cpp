@@ -41,7 +41,10 @@ TEST_CASE("a manual clock fires due timers in expiry order, each at its own time
     auto a = clock.make_timer(io), b = clock.make_timer(io), c = clock.make_timer(io);
     std::vector<std::string> fired;
     auto log = [&](std::string name) {
-        return [&, name](bool expired) { fired.push_back(name + (expired ? "@" : "x@") + std::to_string((clock.now() - t0) / 1ms)); };
+        return [&, name](bool expired) {
+            fired.push_back(name + (expired ? "@" : "x@") +
+                            std::to_string((clock.now() - t0) / 1ms));
+        };
     };
     a->expires_at(t0 + 30ms);
     a->async_wait(log("a"));

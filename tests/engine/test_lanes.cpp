@@ -81,7 +81,8 @@ private:
     public:
         Session(LoggingTarget& target, const SessionContext& context)
             : target_(target), sink_(context.sink), clock_(*context.clock) {
-            for (std::size_t i = 0; i < context.slots; ++i) timers_.push_back(clock_.make_timer(context.io));
+            for (std::size_t i = 0; i < context.slots; ++i)
+                timers_.push_back(clock_.make_timer(context.io));
         }
         [[nodiscard]] std::size_t slot_count() const override { return timers_.size(); }
         void send(std::size_t slot, const PreparedRequest& request) override {
@@ -92,7 +93,8 @@ private:
             {
                 std::lock_guard lock(target_.mutex_);
                 entry = target_.log_.size();
-                target_.log_.push_back(Sent{slot, lane, std::stoull(text.substr(slash + 1)), clock_.now(), {}});
+                target_.log_.push_back(
+                    Sent{slot, lane, std::stoull(text.substr(slash + 1)), clock_.now(), {}});
             }
             auto& timer = *timers_[slot];
             timer.expires_at(clock_.clock().now() + target_.delays_.at(lane));
@@ -107,7 +109,8 @@ private:
         }
         void abort_all() override {
             for (std::size_t slot = 0; slot < timers_.size(); ++slot) {
-                if (timers_[slot]->cancel() > 0) sink_.on_complete(slot, Completion{Outcome::cancelled, 0});
+                if (timers_[slot]->cancel() > 0)
+                    sink_.on_complete(slot, Completion{Outcome::cancelled, 0});
             }
         }
 
@@ -131,9 +134,11 @@ RunResult run_lanes(LoggingTarget& target, std::vector<LaneArrival> arrivals, st
     spec.max_in_flight = max_in_flight;
     spec.handle_signals = false;
     spec.drain = 5s;
-    RunInputs inputs{target, [](std::size_t, std::size_t) { return std::make_unique<LaneSource>(); },
-                     [arrivals](std::size_t, std::size_t) { return std::make_unique<ListSchedule>(arrivals); },
-                     {}};
+    RunInputs inputs{
+        target,
+        [](std::size_t, std::size_t) { return std::make_unique<LaneSource>(); },
+        [arrivals](std::size_t, std::size_t) { return std::make_unique<ListSchedule>(arrivals); },
+        {}};
     volley::testing::ManualClock clock;
     return volley::testing::run_stepped(spec, inputs, clock);
 }
@@ -158,9 +163,11 @@ void check_in_order_one_at_a_time(const std::vector<Sent>& lane_log) {
 
 TEST_CASE("a slow lane goes in order on one slot while lane-0 arrivals keep their schedule") {
     std::vector<LaneArrival> arrivals;
-    for (int i = 0; i < 5; ++i) arrivals.push_back({Nanos(i * 10ms), 1});  // every 10 ms, 50 ms each
+    for (int i = 0; i < 5; ++i)
+        arrivals.push_back({Nanos(i * 10ms), 1});  // every 10 ms, 50 ms each
     for (int i = 0; i < 40; ++i) arrivals.push_back({Nanos(i * 5ms), 0});
-    std::stable_sort(arrivals.begin(), arrivals.end(), [](const LaneArrival& a, const LaneArrival& b) { return a.at < b.at; });
+    std::stable_sort(arrivals.begin(), arrivals.end(),
+                     [](const LaneArrival& a, const LaneArrival& b) { return a.at < b.at; });
     LoggingTarget target({{0, 2ms}, {1, 50ms}});
     const auto result = run_lanes(target, arrivals, 4);
     const auto log = target.log();
@@ -187,9 +194,11 @@ TEST_CASE("a slow lane goes in order on one slot while lane-0 arrivals keep thei
 
 TEST_CASE("more lanes than slots: idle lanes give up their slot and every request goes out once") {
     std::vector<LaneArrival> arrivals;
-    for (int i = 0; i < 60; ++i) arrivals.push_back({Nanos(i * 2ms), 1 + static_cast<std::uint64_t>(i % 6)});
+    for (int i = 0; i < 60; ++i)
+        arrivals.push_back({Nanos(i * 2ms), 1 + static_cast<std::uint64_t>(i % 6)});
     std::map<std::uint64_t, Nanos> delays;
-    for (std::uint64_t lane = 1; lane <= 6; ++lane) delays[lane] = 3ms * lane;  // some lanes back up
+    for (std::uint64_t lane = 1; lane <= 6; ++lane)
+        delays[lane] = 3ms * lane;  // some lanes back up
     LoggingTarget target(delays);
     const auto result = run_lanes(target, arrivals, 2);
     const auto log = target.log();

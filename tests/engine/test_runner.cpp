@@ -28,9 +28,13 @@ RunSpec open_spec(double rate, Nanos duration, std::size_t connections, std::siz
     return spec;
 }
 
-RunResult run_with(const RunSpec& spec, FakeTarget& target, std::vector<IntervalListener*> listeners = {}) {
+RunResult run_with(const RunSpec& spec, FakeTarget& target,
+                   std::vector<IntervalListener*> listeners = {}) {
     ManualClock clock;
-    RunInputs inputs{target, [](std::size_t, std::size_t) { return std::make_unique<StaticSource>(); }, {}, listeners};
+    RunInputs inputs{target,
+                     [](std::size_t, std::size_t) { return std::make_unique<StaticSource>(); },
+                     {},
+                     listeners};
     return run_stepped(spec, inputs, clock);
 }
 
@@ -67,7 +71,8 @@ TEST_CASE("open model sends exactly rate x duration, spread evenly over interval
     CHECK(result.drain == 0s);
     CHECK(result.target_rps == Approx(2000));
     CHECK(result.stop_reason == StopReason::completed);
-    CHECK(result.totals.combined().response_time.max() == reported(result.totals.combined().response_time, 250us));
+    CHECK(result.totals.combined().response_time.max() ==
+          reported(result.totals.combined().response_time, 250us));
 }
 
 TEST_CASE("run time 0 is kRunHeadStart after the run starts on its clock") {
@@ -79,7 +84,8 @@ TEST_CASE("run time 0 is kRunHeadStart after the run starts on its clock") {
         sends.push_back(clock.now());
         return FakeResponse{1ms};
     });
-    RunInputs inputs{target, [](std::size_t, std::size_t) { return std::make_unique<StaticSource>(); }, {}, {}};
+    RunInputs inputs{
+        target, [](std::size_t, std::size_t) { return std::make_unique<StaticSource>(); }, {}, {}};
     const auto result = run_stepped(open_spec(10, 1s, 1), inputs, clock);
     REQUIRE(sends.size() == 10);
     CHECK(sends.front() == started + kRunHeadStart);

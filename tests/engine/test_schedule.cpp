@@ -15,7 +15,9 @@ std::vector<Nanos> drain(Schedule& schedule) {
     return out;
 }
 
-OpenProfile constant(double rate, Nanos duration) { return OpenProfile{rate, {Stage{duration, rate}}, Arrival::uniform}; }
+OpenProfile constant(double rate, Nanos duration) {
+    return OpenProfile{rate, {Stage{duration, rate}}, Arrival::uniform};
+}
 
 }  // namespace
 
@@ -47,7 +49,8 @@ TEST_CASE("a linear ramp sends the integral of its rate, denser at the end") {
     const auto times = drain(schedule);
     CHECK(times.size() == 1000);
     // Cumulative arrivals by t follow 10 t^2: half of them by t = sqrt(50) s.
-    const auto half = std::count_if(times.begin(), times.end(), [](Nanos t) { return t < Nanos(7071067812); });
+    const auto half =
+        std::count_if(times.begin(), times.end(), [](Nanos t) { return t < Nanos(7071067812); });
     CHECK(std::abs(static_cast<double>(half) - 500) <= 1);
     CHECK(target_rps_at(ramp, 5s) == Approx(100));
 }
@@ -62,12 +65,13 @@ TEST_CASE("stages ramp from the previous stage's rate") {
 }
 
 TEST_CASE("a stage of zero duration is a step: the next stage holds its rate") {
-    OpenProfile profile{0, {Stage{0s, 100}, Stage{1s, 100}, Stage{0s, 300}, Stage{1s, 300}}, Arrival::uniform};
+    OpenProfile profile{
+        0, {Stage{0s, 100}, Stage{1s, 100}, Stage{0s, 300}, Stage{1s, 300}}, Arrival::uniform};
     CHECK(expected_requests(profile) == Approx(400));
     ProfileSchedule schedule(profile, 0, 1, 1);
     const auto times = drain(schedule);
     REQUIRE(times.size() == 400);
-    CHECK(times[1] - times[0] == 10ms);        // 100/s from the start, not a ramp from 0
+    CHECK(times[1] - times[0] == 10ms);                // 100/s from the start, not a ramp from 0
     CHECK(times[101] - times[100] == Nanos(3333333));  // 300/s right after the step
     CHECK(target_rps_at(profile, 500ms) == Approx(100));
     CHECK(target_rps_at(profile, 1500ms) == Approx(300));

@@ -29,7 +29,8 @@ public:
     explicit FakeTarget(FakeBehaviour behaviour, bool tiers = false)
         : behaviour_(std::move(behaviour)), tiers_(tiers) {}
 
-    std::unique_ptr<engine::TargetSession> open_session(const engine::SessionContext& context) override {
+    std::unique_ptr<engine::TargetSession> open_session(
+        const engine::SessionContext& context) override {
         return std::make_unique<Session>(*this, context);
     }
     [[nodiscard]] bool reports_tiers() const override { return tiers_; }
@@ -40,7 +41,8 @@ private:
     public:
         Session(FakeTarget& target, const engine::SessionContext& context)
             : target_(target), sink_(context.sink), clock_(*context.clock) {
-            for (std::size_t i = 0; i < context.slots; ++i) timers_.push_back(clock_.make_timer(context.io));
+            for (std::size_t i = 0; i < context.slots; ++i)
+                timers_.push_back(clock_.make_timer(context.io));
         }
         [[nodiscard]] std::size_t slot_count() const override { return timers_.size(); }
         void send(std::size_t slot, const engine::PreparedRequest&) override {
@@ -50,8 +52,8 @@ private:
             timer.expires_at(clock_.clock().now() + response.delay);
             timer.async_wait([this, slot, response](bool expired) {
                 if (!expired) return;
-                sink_.on_complete(slot, engine::Completion{response.outcome, response.tier, response.status,
-                                                           response.detail});
+                sink_.on_complete(slot, engine::Completion{response.outcome, response.tier,
+                                                           response.status, response.detail});
             });
         }
         void abort_all() override {

@@ -21,7 +21,8 @@ namespace volley::testing {
 class ManualClock final : public engine::Clock {
 public:
     // Starts at an arbitrary fixed point (not the machine's time), so runs repeat exactly.
-    explicit ManualClock(engine::SteadyClock::time_point start = engine::SteadyClock::time_point{std::chrono::hours(1)})
+    explicit ManualClock(engine::SteadyClock::time_point start =
+                             engine::SteadyClock::time_point{std::chrono::hours(1)})
         : now_(start) {}
     ManualClock(const ManualClock&) = delete;
     ManualClock& operator=(const ManualClock&) = delete;
@@ -74,8 +75,9 @@ public:
     }
 
     [[nodiscard]] std::size_t pending_timers() const {
-        return static_cast<std::size_t>(std::count_if(timers_.begin(), timers_.end(),
-                                                      [](const FakeTimer* t) { return t->handler_ != nullptr; }));
+        return static_cast<std::size_t>(
+            std::count_if(timers_.begin(), timers_.end(),
+                          [](const FakeTimer* t) { return t->handler_ != nullptr; }));
     }
 
 private:
@@ -123,7 +125,8 @@ private:
         FakeTimer* best = nullptr;
         for (FakeTimer* t : timers_) {
             if (!t->handler_ || *t->expiry_ > limit) continue;
-            if (!best || *t->expiry_ < *best->expiry_ || (*t->expiry_ == *best->expiry_ && t->armed_ < best->armed_))
+            if (!best || *t->expiry_ < *best->expiry_ ||
+                (*t->expiry_ == *best->expiry_ && t->armed_ < best->armed_))
                 best = t;
         }
         return best;

@@ -21,9 +21,11 @@ inline void maybe_fail(const std::atomic<FailMode>& mode, const char* who) {
     switch (mode.load()) {
         case FailMode::none: return;
         case FailMode::unavailable:
-            throw BackendError(BackendError::Kind::unavailable, std::string(who) + ": injected outage");
+            throw BackendError(BackendError::Kind::unavailable,
+                               std::string(who) + ": injected outage");
         case FailMode::timeout:
-            throw BackendError(BackendError::Kind::timeout, std::string(who) + ": injected timeout");
+            throw BackendError(BackendError::Kind::timeout,
+                               std::string(who) + ": injected timeout");
     }
 }
 
@@ -86,7 +88,9 @@ public:
         maybe_fail(view_fail, "fake L3");
         return inner_->refresh_views(d);
     }
-    [[nodiscard]] bool view_available() const override { return view_fail.load() == FailMode::none; }
+    [[nodiscard]] bool view_available() const override {
+        return view_fail.load() == FailMode::none;
+    }
 
     AncestorsPtr live_ancestors(std::string_view id, Deadline d) override {
         live_reads.fetch_add(1);
@@ -109,7 +113,9 @@ public:
         maybe_fail(live_fail, "fake L4");
         return inner_->data_generation(d);
     }
-    [[nodiscard]] bool live_available() const override { return live_fail.load() == FailMode::none; }
+    [[nodiscard]] bool live_available() const override {
+        return live_fail.load() == FailMode::none;
+    }
 
     [[nodiscard]] std::uint64_t calls() const {
         return view_reads.load() + live_reads.load() + refreshes.load() + writes.load();
@@ -121,7 +127,8 @@ public:
 
 private:
     void slow() const {
-        if (auto ms = delay_ms.load(); ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        if (auto ms = delay_ms.load(); ms > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     }
     std::shared_ptr<EmbeddedStore> inner_;
 };

@@ -14,13 +14,15 @@ namespace volley::testing {
 
 // The whole run to its result. Throws std::logic_error when the run can make no progress (not
 // done and no timer waiting): a hang becomes a failure.
-inline engine::RunResult run_stepped(const engine::RunSpec& spec, engine::RunInputs inputs, ManualClock& clock) {
+inline engine::RunResult run_stepped(const engine::RunSpec& spec, engine::RunInputs inputs,
+                                     ManualClock& clock) {
     boost::asio::io_context io;
     inputs.clock = &clock;
     engine::SteppedRun run(spec, inputs, io);
     run.start();
     while (!run.done()) {
-        if (!clock.step()) throw std::logic_error("stepped run stuck: not done and no timer waiting");
+        if (!clock.step())
+            throw std::logic_error("stepped run stuck: not done and no timer waiting");
     }
     return run.result();
 }

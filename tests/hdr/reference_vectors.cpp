@@ -85,9 +85,9 @@ void check_statistics(const engine::HdrHistogram& histogram, const boost::json::
     CHECK(histogram.total_count() == as_int(expected.at("total_count")));
     CHECK(histogram.min() == as_int(expected.at("min")));
     const auto& min_non_zero = expected.at("min_non_zero");
-    CHECK(histogram.min_non_zero() == (min_non_zero.is_null()
-                                           ? std::numeric_limits<std::int64_t>::max()
-                                           : as_int(min_non_zero)));
+    CHECK(
+        histogram.min_non_zero() ==
+        (min_non_zero.is_null() ? std::numeric_limits<std::int64_t>::max() : as_int(min_non_zero)));
     CHECK(histogram.max() == as_int(expected.at("max")));
     CHECK(histogram.mean() == Approx(as_double(expected.at("mean"))).epsilon(1e-9));
     CHECK(histogram.stddev() == Approx(as_double(expected.at("stddev"))).epsilon(1e-9));
@@ -110,7 +110,8 @@ void check_same_counts(const engine::HdrHistogram& actual, const engine::HdrHist
 void check_expected(const engine::HdrHistogram& histogram, const boost::json::object& expected) {
     check_statistics(histogram, expected);
 
-    const std::string uncompressed = reports::base64_encode(reports::encode_uncompressed(histogram));
+    const std::string uncompressed =
+        reports::base64_encode(reports::encode_uncompressed(histogram));
     CHECK(uncompressed == std::string_view(expected.at("encoded_uncompressed_base64").as_string()));
 
     const engine::HdrHistogram java_decoded =

@@ -16,12 +16,12 @@ namespace volley::hdr_test {
 std::filesystem::path vectors_dir();
 std::string read_text_file(const std::filesystem::path& path);
 
-const boost::json::object& reference();              // reference.json
-const boost::json::object& sample_expected();        // sample.expected.json
+const boost::json::object& reference();        // reference.json
+const boost::json::object& sample_expected();  // sample.expected.json
 
 std::int64_t as_int(const boost::json::value& value);
 double as_double(const boost::json::value& value);
-double percentile_key(std::string_view key);         // "99.9" -> 99.9, locale-independent
+double percentile_key(std::string_view key);  // "99.9" -> 99.9, locale-independent
 
 // A histogram of reference.json configs[config_name].
 engine::HdrHistogram make_config(std::string_view config_name);

@@ -30,8 +30,10 @@ Bytes uncompressed(const Bytes& payload, std::int64_t lowest = 1, std::int64_t h
                    std::int64_t payload_length = -1) {
     Bytes out;
     put_be(out, cookie, 4);
-    put_be(out, static_cast<std::uint64_t>(payload_length < 0 ? static_cast<std::int64_t>(payload.size())
-                                                              : payload_length), 4);
+    put_be(out,
+           static_cast<std::uint64_t>(payload_length < 0 ? static_cast<std::int64_t>(payload.size())
+                                                         : payload_length),
+           4);
     put_be(out, 0, 4);
     put_be(out, static_cast<std::uint64_t>(figures), 4);
     put_be(out, static_cast<std::uint64_t>(lowest), 8);
@@ -54,7 +56,10 @@ Bytes compressed(const Bytes& deflated, std::uint32_t cookie = kHdrV2CompressedE
                  std::int64_t length = -1) {
     Bytes out;
     put_be(out, cookie, 4);
-    put_be(out, static_cast<std::uint64_t>(length < 0 ? static_cast<std::int64_t>(deflated.size()) : length), 4);
+    put_be(out,
+           static_cast<std::uint64_t>(length < 0 ? static_cast<std::int64_t>(deflated.size())
+                                                 : length),
+           4);
     out.insert(out.end(), deflated.begin(), deflated.end());
     return out;
 }
@@ -159,19 +164,23 @@ TEST_CASE("malformed encodings throw runtime_error with a reason", "[hdr][codec]
                       Catch::Contains("compressed"));
     CHECK_THROWS_WITH(decode(uncompressed(one_count, 1, kHourUs, 3, kHdrV2EncodingCookie, 5)),
                       Catch::Contains("payload length"));
-    CHECK_THROWS_WITH(decode(uncompressed(one_count, 1, kHourUs, 3, kHdrV2EncodingCookie, -1 & 0xffffffff)),
-                      Catch::Contains("negative payload length"));
+    CHECK_THROWS_WITH(
+        decode(uncompressed(one_count, 1, kHourUs, 3, kHdrV2EncodingCookie, -1 & 0xffffffff)),
+        Catch::Contains("negative payload length"));
     CHECK_THROWS_WITH(decode(uncompressed(Bytes{0x02, 0x80})), Catch::Contains("LEB128"));
-    CHECK_THROWS_WITH(decode(uncompressed(one_count, 1, kHourUs, 6)), Catch::Contains("parameters"));
-    CHECK_THROWS_WITH(decode(uncompressed(one_count, 0, kHourUs, 3)), Catch::Contains("parameters"));
+    CHECK_THROWS_WITH(decode(uncompressed(one_count, 1, kHourUs, 6)),
+                      Catch::Contains("parameters"));
+    CHECK_THROWS_WITH(decode(uncompressed(one_count, 0, kHourUs, 3)),
+                      Catch::Contains("parameters"));
     CHECK_THROWS_WITH(decode(uncompressed(one_count, 100, 150, 3)), Catch::Contains("parameters"));
 
     // S = 1, H = 100: 32 sub-buckets, bucket_count 3, 64 slots.
     const HdrHistogram tiny(1, 100, 1);
     REQUIRE(tiny.counts_length() == 64);
     CHECK(decode(uncompressed(Bytes{0x7d, 0x02}, 1, 100, 1)).count_at_index(63) == 1);  // run of 63
-    CHECK_THROWS_WITH(decode(uncompressed(Bytes{0x7f, 0x02}, 1, 100, 1)),  // run of 64, then a count
-                      Catch::Contains("more slots"));
+    CHECK_THROWS_WITH(
+        decode(uncompressed(Bytes{0x7f, 0x02}, 1, 100, 1)),  // run of 64, then a count
+        Catch::Contains("more slots"));
     CHECK_THROWS_WITH(decode(uncompressed(Bytes{0x81, 0x01}, 1, 100, 1)),  // run of 65
                       Catch::Contains("runs past"));
     CHECK_THROWS_WITH(decode(uncompressed(Bytes(9 * 64 + 1, 0), 1, 100, 1)),
@@ -197,8 +206,9 @@ TEST_CASE("malformed encodings throw runtime_error with a reason", "[hdr][codec]
     CHECK_THROWS_WITH(decode(compressed(zlib_compress(longer_raw))), Catch::Contains("longer"));
     Bytes shorter_raw(good_raw.begin(), good_raw.end() - 1);
     CHECK_THROWS_WITH(decode(compressed(zlib_compress(shorter_raw))), Catch::Contains("shorter"));
-    CHECK_THROWS_WITH(decode(compressed(zlib_compress(Bytes(good_raw.begin(), good_raw.begin() + 20)))),
-                      Catch::Contains("header"));
+    CHECK_THROWS_WITH(
+        decode(compressed(zlib_compress(Bytes(good_raw.begin(), good_raw.begin() + 20)))),
+        Catch::Contains("header"));
     CHECK_THROWS_WITH(
         decode(compressed(zlib_compress(uncompressed(one_count, 1, kHourUs, 3, 0x1c849301)))),
         Catch::Contains("not a V2"));

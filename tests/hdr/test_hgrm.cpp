@@ -111,10 +111,12 @@ TEST_CASE(".hgrm text of the accumulated sample log matches Java's", "[hdr][hgrm
     const HlogContents log = read_hlog(vectors_dir() / "sample.hlog");
     const auto untagged = accumulate(log, std::nullopt);
     REQUIRE(untagged);
-    CHECK(percentile_distribution(*untagged) == read_text_file(vectors_dir() / "sample.hgrm.expected"));
+    CHECK(percentile_distribution(*untagged) ==
+          read_text_file(vectors_dir() / "sample.hgrm.expected"));
     const auto db = accumulate(log, "db");
     REQUIRE(db);
-    CHECK(percentile_distribution(*db) == read_text_file(vectors_dir() / "sample.db.hgrm.expected"));
+    CHECK(percentile_distribution(*db) ==
+          read_text_file(vectors_dir() / "sample.db.hgrm.expected"));
     CHECK_FALSE(accumulate(log, "nope"));
 }
 

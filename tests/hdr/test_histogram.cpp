@@ -55,7 +55,8 @@ TEST_CASE("index math matches every index probe of every config", "[hdr][index]"
                 CHECK(h.sub_bucket_index(v) == as_int(probe.at("sub_bucket_index")));
                 CHECK(static_cast<std::int64_t>(h.counts_index(v)) ==
                       as_int(probe.at("counts_index")));
-                CHECK(h.value_from_index(h.counts_index(v)) == as_int(probe.at("value_from_index")));
+                CHECK(h.value_from_index(h.counts_index(v)) ==
+                      as_int(probe.at("value_from_index")));
                 CHECK(h.lowest_equivalent_value(v) == as_int(probe.at("lowest_equivalent")));
                 CHECK(h.highest_equivalent_value(v) == as_int(probe.at("highest_equivalent")));
                 CHECK(h.median_equivalent_value(v) == as_int(probe.at("median_equivalent")));
@@ -93,7 +94,8 @@ TEST_CASE("merge vectors: a.add(b) for same and different layouts", "[hdr][merge
         DYNAMIC_SECTION(std::string_view(merge.at("id").as_string())) {
             const auto& a = merge.at("a").as_object();
             const auto& b = merge.at("b").as_object();
-            HdrHistogram target = make_recorded(a.at("config").as_string(), a.at("value_set").as_string());
+            HdrHistogram target =
+                make_recorded(a.at("config").as_string(), a.at("value_set").as_string());
             const HdrHistogram source =
                 make_recorded(b.at("config").as_string(), b.at("value_set").as_string());
             target.add(source);
@@ -112,7 +114,8 @@ TEST_CASE("correction vector: copy corrected for coordinated omission", "[hdr][c
                                            correction.at("value_set").as_string());
             h.start_time_ms = 1000;
             h.end_time_ms = 2000;
-            const HdrHistogram corrected = h.copy_corrected(as_int(correction.at("expected_interval")));
+            const HdrHistogram corrected =
+                h.copy_corrected(as_int(correction.at("expected_interval")));
             check_expected(corrected, correction.at("expected").as_object());
             CHECK(corrected.start_time_ms == 1000);
             CHECK(corrected.end_time_ms == 2000);

@@ -58,7 +58,8 @@ struct CommaDecimal : std::numpunct<char> {
 };
 
 struct GlobalLocaleGuard {
-    std::locale previous = std::locale::global(std::locale(std::locale::classic(), new CommaDecimal));
+    std::locale previous =
+        std::locale::global(std::locale(std::locale::classic(), new CommaDecimal));
     ~GlobalLocaleGuard() { std::locale::global(previous); }
 };
 
@@ -105,7 +106,8 @@ TEST_CASE("sample.hlog reads back as Java wrote it", "[hdr][hlog][sample]") {
     }
 }
 
-TEST_CASE("our writer reproduces sample.hlog (histograms compared decoded)", "[hdr][hlog][sample]") {
+TEST_CASE("our writer reproduces sample.hlog (histograms compared decoded)",
+          "[hdr][hlog][sample]") {
     const std::string original = read_text_file(vectors_dir() / "sample.hlog");
     const HlogContents log = parse(original);
     std::ostringstream out;
@@ -127,7 +129,8 @@ TEST_CASE("our writer reproduces sample.hlog (histograms compared decoded)", "[h
         std::vector<std::string> our_fields = split(ours[i]);
         std::vector<std::string> their_fields = split(theirs[i]);
         REQUIRE(our_fields.size() == their_fields.size());
-        for (std::size_t f = 0; f + 1 < our_fields.size(); ++f) CHECK(our_fields[f] == their_fields[f]);
+        for (std::size_t f = 0; f + 1 < our_fields.size(); ++f)
+            CHECK(our_fields[f] == their_fields[f]);
         check_same_counts(decode_base64(our_fields.back()), decode_base64(their_fields.back()));
     }
 }
@@ -138,7 +141,9 @@ TEST_CASE("write -> read round trip of our own log", "[hdr][hlog]") {
     std::filesystem::create_directories(dir);
     const auto path = dir / "latency.hlog";
     const std::vector<HdrHistogram> intervals = {
-        values({1'000'000, 2'000'000, 3'000'000}), values({}), values({7, 8, 9, 1'234'567}),
+        values({1'000'000, 2'000'000, 3'000'000}),
+        values({}),
+        values({7, 8, 9, 1'234'567}),
         values({3'600'000'000'000}),
     };
     {
@@ -154,9 +159,12 @@ TEST_CASE("write -> read round trip of our own log", "[hdr][hlog]") {
     REQUIRE(lines.size() == 10);
     CHECK(lines[0] == "#[values in nanoseconds; corrected: no]");
     CHECK(lines[1] == "#[Histogram log format version 1.3]");
-    CHECK(lines[2] == "#[StartTime: 1712345678.250 (seconds since epoch), Fri Apr 05 19:34:38 UTC 2024]");
+    CHECK(lines[2] ==
+          "#[StartTime: 1712345678.250 (seconds since epoch), Fri Apr 05 19:34:38 UTC 2024]");
     CHECK(lines[3] == "#[BaseTime: 1712345678.250 (seconds since epoch)]");
-    CHECK(lines[4] == "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"");
+    CHECK(lines[4] ==
+          "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_"
+          "Histogram\"");
     CHECK(lines[5].starts_with("0.000,1.000,3.000,HISTF"));
     CHECK(lines[6].starts_with("Tag=GET_/users,0.000,1.000,1.235,HISTF"));
     CHECK(lines[7].starts_with("1.000,1.000,0.000,HISTF"));
@@ -190,12 +198,14 @@ TEST_CASE("writer validates tags, times and comments", "[hdr][hlog]") {
     for (const char* bad : {"", "a,b", "a b", "a\tb", "a\nb", "a\rb"}) {
         INFO("tag \"" << bad << "\"");
         CHECK_FALSE(is_valid_hlog_tag(bad));
-        CHECK_THROWS_AS(writer.write_interval(std::string_view(bad), 0.0, 1.0, h), std::invalid_argument);
+        CHECK_THROWS_AS(writer.write_interval(std::string_view(bad), 0.0, 1.0, h),
+                        std::invalid_argument);
     }
     CHECK(is_valid_hlog_tag("db"));
     CHECK(is_valid_hlog_tag("POST_/orders/{id}"));
     CHECK_THROWS_AS(writer.write_interval(std::nullopt, -0.001, 1.0, h), std::invalid_argument);
-    CHECK_THROWS_AS(writer.write_interval(std::nullopt, std::nan(""), 1.0, h), std::invalid_argument);
+    CHECK_THROWS_AS(writer.write_interval(std::nullopt, std::nan(""), 1.0, h),
+                    std::invalid_argument);
     CHECK_THROWS_AS(writer.write_interval(std::nullopt, 0.0, -1.0, h), std::invalid_argument);
     CHECK_THROWS_AS(writer.write_interval(std::nullopt, 0.0, 1.0, h, 0.0), std::invalid_argument);
     writer.write_interval(std::nullopt, 5.0, 1.0, h);
@@ -230,7 +240,8 @@ TEST_CASE("numbers are C-locale whatever the global locale", "[hdr][hlog][locale
     }
     const std::vector<std::string> lines = lines_of(out.str());
     REQUIRE(lines.size() == 5);
-    CHECK(lines[1] == "#[StartTime: 1234567.500 (seconds since epoch), Thu Jan 15 06:56:07 UTC 1970]");
+    CHECK(lines[1] ==
+          "#[StartTime: 1234567.500 (seconds since epoch), Thu Jan 15 06:56:07 UTC 1970]");
     CHECK(lines[4].starts_with("Tag=x,1234.500,10.000,2501.902,HISTF"));
     const GlobalLocaleGuard guard;
     CHECK(parse(out.str()).intervals.at(0).start_s == 1234.5);
@@ -239,24 +250,32 @@ TEST_CASE("numbers are C-locale whatever the global locale", "[hdr][hlog][locale
 TEST_CASE("reader: tolerated variations and timestamp deduction", "[hdr][hlog][reader]") {
     const std::string histogram = encode_compressed_base64(values({1000}));
     SECTION("CRLF, blank lines, comments after data, no legend") {
-        const HlogContents log = parse("#[StartTime: 100.000 (seconds since epoch), x]\r\n"
-                                       "#[BaseTime: 100.000 (seconds since epoch)]\r\n\r\n"
-                                       "1.000,1.000,0.001," + histogram + "\r\n#late comment\r\n"
-                                       "Tag=a,2.000,1.000,0.001," + histogram + "\r\n");
+        const HlogContents log = parse(
+            "#[StartTime: 100.000 (seconds since epoch), x]\r\n"
+            "#[BaseTime: 100.000 (seconds since epoch)]\r\n\r\n"
+            "1.000,1.000,0.001," +
+            histogram +
+            "\r\n#late comment\r\n"
+            "Tag=a,2.000,1.000,0.001," +
+            histogram + "\r\n");
         REQUIRE(log.intervals.size() == 2);
         CHECK(log.intervals[1].tag == "a");
         CHECK(log.comments == std::vector<std::string>{"late comment"});
         CHECK(log.intervals[1].histogram.start_time_ms == 102000);
     }
     SECTION("relative timestamps without BaseTime: base = StartTime") {
-        const HlogContents log = parse("#[StartTime: 1700000000.000 (seconds since epoch), x]\n"
-                                       "5.000,1.000,0.001," + histogram + "\n");
+        const HlogContents log = parse(
+            "#[StartTime: 1700000000.000 (seconds since epoch), x]\n"
+            "5.000,1.000,0.001," +
+            histogram + "\n");
         CHECK(log.base_time_s == 1700000000.0);
         CHECK(log.intervals[0].histogram.start_time_ms == 1700000005000);
     }
     SECTION("absolute timestamps without BaseTime: base = 0") {
-        const HlogContents log = parse("#[StartTime: 1700000000.000 (seconds since epoch), x]\n"
-                                       "1700000005.000,1.000,0.001," + histogram + "\n");
+        const HlogContents log = parse(
+            "#[StartTime: 1700000000.000 (seconds since epoch), x]\n"
+            "1700000005.000,1.000,0.001," +
+            histogram + "\n");
         CHECK(log.base_time_s == 0.0);
         CHECK(log.intervals[0].histogram.start_time_ms == 1700000005000);
     }
@@ -286,8 +305,11 @@ TEST_CASE("reader: malformed lines name the line", "[hdr][hlog][reader]") {
                       Catch::Contains("StartTimestamp"));
     CHECK_THROWS_WITH(parse(header + "Tag=,1.000,1.000,0.001," + histogram + "\n"),
                       Catch::Contains("Tag"));
-    CHECK_THROWS_WITH(parse(header + "1.000,1.000,0.001,HISTFAAAAA==\n"), Catch::Contains("line 2"));
+    CHECK_THROWS_WITH(parse(header + "1.000,1.000,0.001,HISTFAAAAA==\n"),
+                      Catch::Contains("line 2"));
     CHECK_THROWS_WITH(parse(header + "1.000,1.000,0.001,not base64!\n"), Catch::Contains("base64"));
-    CHECK_THROWS_WITH(parse("#[StartTime: soon (seconds since epoch)]\n"), Catch::Contains("StartTime"));
-    CHECK_THROWS_AS(read_hlog(std::filesystem::path("/nonexistent-dir/x.hlog")), std::runtime_error);
+    CHECK_THROWS_WITH(parse("#[StartTime: soon (seconds since epoch)]\n"),
+                      Catch::Contains("StartTime"));
+    CHECK_THROWS_AS(read_hlog(std::filesystem::path("/nonexistent-dir/x.hlog")),
+                    std::runtime_error);
 }

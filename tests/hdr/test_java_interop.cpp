@@ -42,10 +42,9 @@ struct ToolRun {
 // Runs HistogramLogProcessor -i log -o out <args>; out and out.hgrm are read back.
 ToolRun run_processor(const fs::path& log, const fs::path& out, const std::string& args) {
     const std::string command = "java -Duser.language=en -Duser.country=US -cp " +
-                                std::string(kJar) +
-                                " org.HdrHistogram.HistogramLogProcessor -i '" + log.string() +
-                                "' -o '" + out.string() + "' " + args + " >'" + out.string() +
-                                ".stdout' 2>'" + out.string() + ".stderr'";
+                                std::string(kJar) + " org.HdrHistogram.HistogramLogProcessor -i '" +
+                                log.string() + "' -o '" + out.string() + "' " + args + " >'" +
+                                out.string() + ".stdout' 2>'" + out.string() + ".stderr'";
     ToolRun run;
     const int status = std::system(command.c_str());
     run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -76,7 +75,8 @@ struct IntervalRow {
 
 // "10.000: I:10000 ( 5003.000 9007.000 10007.000 ) T:..." rows of the tool's interval log.
 std::vector<IntervalRow> interval_rows(const std::string& interval_log) {
-    static const std::regex row(R"(^\s*-?[0-9][0-9.]*: I:([0-9]+) \(\s*([0-9.]+)\s+([0-9.]+)\s+([0-9.]+) \))");
+    static const std::regex row(
+        R"(^\s*-?[0-9][0-9.]*: I:([0-9]+) \(\s*([0-9.]+)\s+([0-9.]+)\s+([0-9.]+) \))");
     std::vector<IntervalRow> rows;
     std::istringstream in(interval_log);
     for (std::string line; std::getline(in, line);) {
@@ -117,7 +117,8 @@ TEST_CASE("HistogramLogProcessor reads our log with the same numbers", "[hdr][ja
     // scripts/test installs both; without them this check must fail, not pass unseen.
     INFO("java or " << kJar << " not installed (apt-get install -y libhdrhistogram-java)");
     REQUIRE(java_available());
-    const fs::path dir = fs::temp_directory_path() / ("volley_hdr_java_" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("volley_hdr_java_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     const fs::path log_path = dir / "latency.hlog";
@@ -127,8 +128,9 @@ TEST_CASE("HistogramLogProcessor reads our log with the same numbers", "[hdr][ja
     {
         HlogWriter writer(log_path, 1700000000.5, {"values in nanoseconds; corrected: no"});
         for (int second = 0; second < 6; ++second) {
-            untagged.push_back(second == 3 ? HdrHistogram::latency_ns()
-                                           : interval_values(static_cast<std::uint64_t>(second), 2000));
+            untagged.push_back(second == 3
+                                   ? HdrHistogram::latency_ns()
+                                   : interval_values(static_cast<std::uint64_t>(second), 2000));
             writer.write_interval(std::nullopt, second, 1.0, untagged.back());
             if (second % 2 == 0) {
                 db.push_back(interval_values(100U + static_cast<std::uint64_t>(second), 300));
@@ -163,7 +165,8 @@ TEST_CASE("HistogramLogProcessor reads our log with the same numbers", "[hdr][ja
         }
         return *accumulated;
     };
-    const HdrHistogram all = check_series("untagged", "-outputValueUnitRatio 1", std::nullopt, untagged);
+    const HdrHistogram all =
+        check_series("untagged", "-outputValueUnitRatio 1", std::nullopt, untagged);
     check_series("db", "-outputValueUnitRatio 1 -tag db", "db", db);
 
     // The CSV variant and a unit ratio (the tool's default, ns -> ms) give our text too.

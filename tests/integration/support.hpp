@@ -31,8 +31,9 @@ inline double at(const boost::json::object& o, std::initializer_list<const char*
     return number(*v);
 }
 
-inline ProcessResult run_volley(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(120),
-                            const std::vector<SignalCue>& signals = {}) {
+inline ProcessResult run_volley(std::vector<std::string> args,
+                                std::chrono::seconds timeout = std::chrono::seconds(120),
+                                const std::vector<SignalCue>& signals = {}) {
     args.insert(args.begin(), volley_binary());
     return run_process(args, timeout, signals);
 }

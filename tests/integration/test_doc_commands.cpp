@@ -2,8 +2,8 @@
 // (doc_commands.txt) must match their fenced blocks line for line, and each listed command is
 // run as its mode there says. Also: `--help` of every subcommand.
 #include "integration/support.hpp"
-#include "support/tls_server.hpp"
 #include "support/loopback_server.hpp"
+#include "support/tls_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -47,9 +47,11 @@ std::vector<std::string> fenced_commands(const std::string& markdown) {
             continue;
         }
         if (!fenced) continue;
-        if (line.rfind("volley ", 0) != 0 && line.rfind("build-release/volley ", 0) != 0 && line.rfind("scripts/", 0) != 0)
+        if (line.rfind("volley ", 0) != 0 && line.rfind("build-release/volley ", 0) != 0 &&
+            line.rfind("scripts/", 0) != 0)
             continue;
-        if (const auto comment = line.find("  #"); comment != std::string::npos) line = line.substr(0, comment);
+        if (const auto comment = line.find("  #"); comment != std::string::npos)
+            line = line.substr(0, comment);
         out.push_back(trim(line));
     }
     return out;
@@ -64,7 +66,8 @@ std::vector<DocCommand> listed_commands() {
         const auto first = line.find(" | ");
         const auto second = line.find(" | ", first + 3);
         REQUIRE(second != std::string::npos);
-        out.push_back({line.substr(0, first), line.substr(first + 3, second - first - 3), line.substr(second + 3)});
+        out.push_back({line.substr(0, first), line.substr(first + 3, second - first - 3),
+                       line.substr(second + 3)});
     }
     return out;
 }
@@ -72,7 +75,8 @@ std::vector<DocCommand> listed_commands() {
 std::vector<std::string> documents() {
     std::vector<std::string> files{"README.md"};
     for (const auto& entry : fs::directory_iterator(kSource + "/docs")) {
-        if (entry.path().extension() == ".md") files.push_back("docs/" + entry.path().filename().string());
+        if (entry.path().extension() == ".md")
+            files.push_back("docs/" + entry.path().filename().string());
     }
     std::sort(files.begin() + 1, files.end());
     return files;
@@ -92,11 +96,13 @@ std::optional<std::string> out_dir(const std::string& command) {
     return command.substr(start, command.find(' ', start) - start);
 }
 
-
 // Runs the listed commands of the documents in one scratch directory.
 class DocRunner {
 public:
-    DocRunner() : scratch_(make_temp_dir("volley-doc-")), server_(LoopbackServerOptions{}), record_port_(free_port()) {
+    DocRunner()
+        : scratch_(make_temp_dir("volley-doc-")),
+          server_(LoopbackServerOptions{}),
+          record_port_(free_port()) {
         fs::create_directory_symlink(kSource + "/scenarios", scratch_ + "/scenarios");
         fs::copy_file(kSource + "/tests/fixtures/replay/access.log", scratch_ + "/access.log");
         write_checkout_example();
@@ -159,9 +165,10 @@ private:
         {
             BackgroundProcess recorder(shell(command));
             REQUIRE(wait_for_port(record_port_, 10s));
-            const auto traffic = run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(record_port_) +
-                                                          "/entities/1/ancestors",
-                                             "-r", "20", "-d", "1s", "-q", "-o", scratch_ + "/record-traffic"});
+            const auto traffic = run_volley(
+                {"run", "-u",
+                 "http://127.0.0.1:" + std::to_string(record_port_) + "/entities/1/ancestors", "-r",
+                 "20", "-d", "1s", "-q", "-o", scratch_ + "/record-traffic"});
             INFO(traffic.err);
             REQUIRE(traffic.exit_code == 0);
         }  // SIGTERM: the recorder flushes the capture and exits
@@ -203,7 +210,8 @@ TEST_CASE("doc_commands.txt lists exactly the commands printed in README.md and 
         INFO(c.file << ": " << c.command);
         CHECK(known.count(c.file) == 1);
         const bool mode_known = c.mode == "record" || c.mode.rfind("run ", 0) == 0 ||
-                                c.mode.rfind("interrupt ", 0) == 0 || c.mode.rfind("skip: ", 0) == 0;
+                                c.mode.rfind("interrupt ", 0) == 0 ||
+                                c.mode.rfind("skip: ", 0) == 0;
         CHECK(mode_known);
     }
 }
@@ -222,9 +230,17 @@ TEST_CASE("every command printed in README.md and docs/*.md works as printed") {
 TEST_CASE("--help of every subcommand exits 0 and describes its flags") {
     const auto top = run_volley({"--help"});
     CHECK(top.exit_code == 0);
-    const std::vector<std::vector<std::string>> commands{
-        {"run"},    {"validate"}, {"report"},  {"compare"},          {"replay"},          {"record"},
-        {"slo"},    {"resolver"}, {"resolver", "serve"}, {"resolver", "init"}, {"resolver", "refresh"}};
+    const std::vector<std::vector<std::string>> commands{{"run"},
+                                                         {"validate"},
+                                                         {"report"},
+                                                         {"compare"},
+                                                         {"replay"},
+                                                         {"record"},
+                                                         {"slo"},
+                                                         {"resolver"},
+                                                         {"resolver", "serve"},
+                                                         {"resolver", "init"},
+                                                         {"resolver", "refresh"}};
     for (auto args : commands) {
         INFO(args.front() << " " << args.back());
         CHECK(top.out.find("  " + args.front()) != std::string::npos);

@@ -16,7 +16,8 @@ TEST_CASE("a slow server with too few connections reads 'connections' and sugges
     // 40/s against 500 ms answers needs 40 x 0.5 = 20 connections (Little's law); the run has 8.
     LoopbackServer server({});
     const std::string dir = make_temp_dir("volley-bottleneck-");
-    const auto run = run_volley({"run", "-u", server.url() + "/slow?ms=500", "-r", "40", "-d", "2s", "-c", "8", "-o", dir});
+    const auto run = run_volley(
+        {"run", "-u", server.url() + "/slow?ms=500", "-r", "40", "-d", "2s", "-c", "8", "-o", dir});
     INFO(run.err);
     INFO(run.out);
     REQUIRE(run.exit_code == 0);
@@ -27,7 +28,8 @@ TEST_CASE("a slow server with too few connections reads 'connections' and sugges
     CHECK(at(bottleneck, {"evidence", "connections_available"}) == 8);
     std::smatch match;
     const std::string suggestion(bottleneck.at("suggestion").as_string());
-    REQUIRE(std::regex_search(suggestion, match, std::regex(R"(-c (\d+) \(YAML: target\.http\.connections: (\d+)\))")));
+    REQUIRE(std::regex_search(
+        suggestion, match, std::regex(R"(-c (\d+) \(YAML: target\.http\.connections: (\d+)\))")));
     CHECK(std::stoi(match[1]) >= 20);
     CHECK(match[1] == match[2]);
     // Connection wait is measured and shown; the generator is not blamed.
@@ -92,5 +94,6 @@ TEST_CASE("stress against a server that degrades above 50/s: capacity and breaki
     const auto junit = read_file(dir + "/junit.xml");
     const auto first_case = junit.find("<testcase ");
     CHECK(junit.find("<testcase classname=\"volley.analysis\" name=\"Capacity\"") == first_case);
-    CHECK(junit.find("<testcase classname=\"volley.analysis\" name=\"Breaking point\"") != std::string::npos);
+    CHECK(junit.find("<testcase classname=\"volley.analysis\" name=\"Breaking point\"") !=
+          std::string::npos);
 }

@@ -22,9 +22,16 @@ struct JavaTotals {
 
 JavaTotals java_totals(const std::string& hlog, const std::string& tag = "") {
     const std::string out = make_temp_dir("volley-java-") + "/out";
-    std::vector<std::string> args{"/usr/bin/java", "-cp", "/usr/share/java/hdrhistogram.jar",
-                                  "org.HdrHistogram.HistogramLogProcessor", "-i", hlog, "-o", out,
-                                  "-outputValueUnitRatio", "1000000"};
+    std::vector<std::string> args{"/usr/bin/java",
+                                  "-cp",
+                                  "/usr/share/java/hdrhistogram.jar",
+                                  "org.HdrHistogram.HistogramLogProcessor",
+                                  "-i",
+                                  hlog,
+                                  "-o",
+                                  out,
+                                  "-outputValueUnitRatio",
+                                  "1000000"};
     if (!tag.empty()) {
         args.push_back("-tag");
         args.push_back(tag);
@@ -49,11 +56,13 @@ JavaTotals java_totals(const std::string& hlog, const std::string& tag = "") {
 
 }  // namespace
 
-TEST_CASE("open model: the sent count and every interval's rate match the target; the hlog reads back in Java") {
+TEST_CASE(
+    "open model: the sent count and every interval's rate match the target; the hlog reads back in "
+    "Java") {
     LoopbackServer server({});
     const std::string dir = make_temp_dir("volley-rate-");
-    const auto run = run_volley({"run", "-u", server.url() + "/hello", "-r", "2000", "-d", "5s", "-c", "20", "-t", "2",
-                             "-q", "-o", dir});
+    const auto run = run_volley({"run", "-u", server.url() + "/hello", "-r", "2000", "-d", "5s",
+                                 "-c", "20", "-t", "2", "-q", "-o", dir});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const auto summary = read_summary(dir);
@@ -86,7 +95,8 @@ TEST_CASE("a server stall shows in response time, not in service time (no coordi
     LoopbackServer server({.stall_at = 2000ms, .stall_for = stall});
     const std::string dir = make_temp_dir("volley-co-");
     const double rate = 1000, duration_s = 5, connections = 10;
-    const auto run = run_volley({"run", "-u", server.url(), "-r", "1000", "-d", "5s", "-c", "10", "-t", "1", "-q", "-o", dir});
+    const auto run = run_volley({"run", "-u", server.url(), "-r", "1000", "-d", "5s", "-c", "10",
+                                 "-t", "1", "-q", "-o", dir});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const auto summary = read_summary(dir);
@@ -110,7 +120,8 @@ TEST_CASE("a server stall shows in response time, not in service time (no coordi
 TEST_CASE("closed model with virtual users") {
     LoopbackServer server({});
     const std::string dir = make_temp_dir("volley-vus-");
-    const auto run = run_volley({"run", "-u", server.url(), "--vus", "8", "-d", "2s", "-t", "2", "-q", "-o", dir});
+    const auto run = run_volley(
+        {"run", "-u", server.url(), "--vus", "8", "-d", "2s", "-t", "2", "-q", "-o", dir});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const auto summary = read_summary(dir);
@@ -119,11 +130,13 @@ TEST_CASE("closed model with virtual users") {
     CHECK(at(summary, {"totals", "errors"}) == 0);
 }
 
-TEST_CASE("connection refused: the run completes and fails, errors are connect_error, the report is written") {
+TEST_CASE(
+    "connection refused: the run completes and fails, errors are connect_error, the report is "
+    "written") {
     const auto port = free_port();
     const std::string dir = make_temp_dir("volley-refused-");
-    const auto run = run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(port) + "/", "-r", "100", "-d", "1s",
-                             "-q", "-o", dir});
+    const auto run = run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(port) + "/",
+                                 "-r", "100", "-d", "1s", "-q", "-o", dir});
     INFO(run.err);
     CHECK(run.exit_code == 99);
     const auto summary = read_summary(dir);
@@ -137,8 +150,9 @@ TEST_CASE("SIGINT stops gracefully with a report and exit 130; a second one stop
     // Every request after 0.5 s stalls for 60 s, so only the second signal can end the run.
     LoopbackServer server({.stall_at = 500ms, .stall_for = 60000ms});
     const std::string dir = make_temp_dir("volley-int-");
-    const auto run = run_volley({"run", "-u", server.url(), "-r", "200", "-d", "60s", "-c", "10", "-q", "-o", dir},
-                            40s, {{1500ms, SIGINT}, {2500ms, SIGINT}});
+    const auto run = run_volley(
+        {"run", "-u", server.url(), "-r", "200", "-d", "60s", "-c", "10", "-q", "-o", dir}, 40s,
+        {{1500ms, SIGINT}, {2500ms, SIGINT}});
     INFO(run.err);
     CHECK_FALSE(run.timed_out);
     CHECK(run.exit_code == 130);
@@ -156,7 +170,9 @@ TEST_CASE("SIGINT stops gracefully with a report and exit 130; a second one stop
 TEST_CASE("a single SIGINT drains and exits 130 with the report") {
     LoopbackServer server({});
     const std::string dir = make_temp_dir("volley-int1-");
-    const auto run = run_volley({"run", "-u", server.url(), "-r", "200", "-d", "60s", "-q", "-o", dir}, 40s, {{1500ms, SIGINT}});
+    const auto run =
+        run_volley({"run", "-u", server.url(), "-r", "200", "-d", "60s", "-q", "-o", dir}, 40s,
+                   {{1500ms, SIGINT}});
     CHECK(run.exit_code == 130);
     const auto summary = read_summary(dir);
     CHECK(summary.at("stop").as_object().at("reason").as_string() == "interrupted");

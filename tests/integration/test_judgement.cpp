@@ -37,8 +37,9 @@ const json::object* threshold(const json::object& summary, const std::string& ex
 TEST_CASE("a run in which every request failed fails, and says why") {
     const std::uint16_t closed_port = free_port();  // nothing listens there
     const std::string dir = make_temp_dir("volley-allfailed-");
-    const auto run = run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(closed_port) + "/", "-r", "20",
-                                 "-d", "2s", "-q", "-o", dir});
+    const auto run =
+        run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(closed_port) + "/", "-r",
+                    "20", "-d", "2s", "-q", "-o", dir});
     INFO(run.err);
     CHECK(run.exit_code == 99);
     const auto summary = read_summary(dir);
@@ -50,15 +51,18 @@ TEST_CASE("a run in which every request failed fails, and says why") {
     const std::string detail(check->at("detail").as_string());
     CHECK_THAT(detail, Catch::Contains("every request failed") && Catch::Contains("connect_error"));
     const std::string junit = read_file(dir + "/junit.xml");
-    CHECK(junit.find(R"(<testcase classname="volley.run" name="successful responses &gt; 0")") != std::string::npos);
-    CHECK(junit.find(R"(<failure type="check" message="every request failed: connect_error)") != std::string::npos);
+    CHECK(junit.find(R"(<testcase classname="volley.run" name="successful responses &gt; 0")") !=
+          std::string::npos);
+    CHECK(junit.find(R"(<failure type="check" message="every request failed: connect_error)") !=
+          std::string::npos);
 }
 
 TEST_CASE("the server's count equals volley's, open and closed model with think time") {
     SECTION("open model") {
         LoopbackServer server({});
         const std::string dir = make_temp_dir("volley-count-open-");
-        const auto run = run_volley({"run", "-u", server.url() + "/", "-r", "100", "-d", "2s", "-q", "-o", dir});
+        const auto run =
+            run_volley({"run", "-u", server.url() + "/", "-r", "100", "-d", "2s", "-q", "-o", dir});
         INFO(run.err);
         REQUIRE(run.exit_code == 0);
         const auto summary = read_summary(dir);
@@ -69,10 +73,13 @@ TEST_CASE("the server's count equals volley's, open and closed model with think 
     SECTION("closed model with think time: every VU's first request is counted") {
         LoopbackServer server({});
         const std::string dir = make_temp_dir("volley-count-closed-");
-        const auto path = write_scenario(dir, "name: closed\n"
-                                              "target: {http: {base_url: '" + server.url() + "'}}\n"
-                                              "load: {vus: 4, duration: 2s, think: 100ms}\n"
-                                              "requests: [{path: /}]\n");
+        const auto path = write_scenario(dir,
+                                         "name: closed\n"
+                                         "target: {http: {base_url: '" +
+                                             server.url() +
+                                             "'}}\n"
+                                             "load: {vus: 4, duration: 2s, think: 100ms}\n"
+                                             "requests: [{path: /}]\n");
         const auto run = run_volley({"run", path, "-q", "-o", dir + "/out"});
         INFO(run.err);
         REQUIRE(run.exit_code == 0);
@@ -85,7 +92,8 @@ TEST_CASE("the server's count equals volley's, open and closed model with think 
 TEST_CASE("intervals start at 0, are at least half an interval long and show no rate spike") {
     LoopbackServer server({});
     const std::string dir = make_temp_dir("volley-intervals-");
-    const auto run = run_volley({"run", "-u", server.url() + "/", "-r", "200", "-d", "3s", "-q", "-o", dir});
+    const auto run =
+        run_volley({"run", "-u", server.url() + "/", "-r", "200", "-d", "3s", "-q", "-o", dir});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const auto summary = read_summary(dir);
@@ -95,7 +103,8 @@ TEST_CASE("intervals start at 0, are at least half an interval long and show no 
     double expected_start = 0;
     for (const auto& value : intervals) {
         const auto& row = value.as_object();
-        INFO("interval at " << number(row.at("t_s")) << " s, " << number(row.at("length_s")) << " s long");
+        INFO("interval at " << number(row.at("t_s")) << " s, " << number(row.at("length_s"))
+                            << " s long");
         CHECK(number(row.at("t_s")) == Approx(expected_start).margin(1e-6));
         CHECK(number(row.at("length_s")) >= 0.5);
         CHECK(number(row.at("throughput_rps")) <= 1.5 * 200);
@@ -113,11 +122,16 @@ TEST_CASE("a feeder that runs dry stops the run, says so and fails unless the pl
         for (int i = 0; i < 20; ++i) csv << "u" << i << "\n";
     }
     const auto scenario = [&](const std::string& extra) {
-        return write_scenario(dir, "name: feeder\n"
-                                   "target: {http: {base_url: '" + server.url() + "'}}\n"
-                                   "load: {rate: 20/s, duration: 5s}\n"
-                                   "variables:\n  user: {type: csv, file: users.csv, mode: unique" + extra + "}\n"
-                                   "requests: [{path: '/u/${user}'}]\n");
+        return write_scenario(dir,
+                              "name: feeder\n"
+                              "target: {http: {base_url: '" +
+                                  server.url() +
+                                  "'}}\n"
+                                  "load: {rate: 20/s, duration: 5s}\n"
+                                  "variables:\n  user: {type: csv, file: users.csv, mode: unique" +
+                                  extra +
+                                  "}\n"
+                                  "requests: [{path: '/u/${user}'}]\n");
     };
     SECTION("unexpected: failed verdict") {
         const auto run = run_volley({"run", scenario(""), "-o", dir + "/a"});
@@ -126,7 +140,8 @@ TEST_CASE("a feeder that runs dry stops the run, says so and fails unless the pl
         const auto summary = read_summary(dir + "/a");
         CHECK(stop_of(summary).at("reason").as_string() == "source_exhausted");
         CHECK_FALSE(stop_of(summary).at("expected").as_bool());
-        CHECK_THAT(std::string(stop_of(summary).at("detail").as_string()), Catch::Contains("has no rows left"));
+        CHECK_THAT(std::string(stop_of(summary).at("detail").as_string()),
+                   Catch::Contains("has no rows left"));
         CHECK(summary.at("verdict").as_string() == "fail");
         CHECK(at(summary, {"duration_s"}) < 4.0);
         CHECK(server.requests() == 20);
@@ -140,7 +155,8 @@ TEST_CASE("a feeder that runs dry stops the run, says so and fails unless the pl
         CHECK(stop_of(summary).at("reason").as_string() == "source_exhausted");
         CHECK(stop_of(summary).at("expected").as_bool());
         CHECK(summary.at("verdict").as_string() == "pass");
-        CHECK(read_file(dir + "/b/junit.xml").find("<failure") == std::string::npos);  // CI stays green
+        CHECK(read_file(dir + "/b/junit.xml").find("<failure") ==
+              std::string::npos);  // CI stays green
         CHECK_THAT(run.out, Catch::Contains("ENDED AS PLANNED: source_exhausted"));
     }
 }
@@ -150,11 +166,14 @@ TEST_CASE("with a warm-up the target is the schedule's own over the recorded win
     const std::string dir = make_temp_dir("volley-warmup-");
     // type load ramps over the first tenth; the warm-up plays first at the rate, so the recorded
     // window runs flat at 100/s.
-    const auto path = write_scenario(dir, "name: warm\ntype: load\n"
-                                          "target: {http: {base_url: '" + server.url() + "'}}\n"
-                                          "load: {rate: 100/s, duration: 3s, warmup: 1s}\n"
-                                          "requests: [{path: /}]\n"
-                                          "thresholds: ['throughput >= 95% target']\n");
+    const auto path = write_scenario(dir,
+                                     "name: warm\ntype: load\n"
+                                     "target: {http: {base_url: '" +
+                                         server.url() +
+                                         "'}}\n"
+                                         "load: {rate: 100/s, duration: 3s, warmup: 1s}\n"
+                                         "requests: [{path: /}]\n"
+                                         "thresholds: ['throughput >= 95% target']\n");
     const auto run = run_volley({"run", path, "-q", "-o", dir + "/out"});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
@@ -166,19 +185,20 @@ TEST_CASE("with a warm-up the target is the schedule's own over the recorded win
     CHECK(number(throughput->at("actual")) == Approx(100.0).margin(2.0));  // not 105 %
 }
 
-TEST_CASE("Ctrl-C: the drain is apart from the measured time; a second Ctrl-C cancels, not times out") {
+TEST_CASE(
+    "Ctrl-C: the drain is apart from the measured time; a second Ctrl-C cancels, not times out") {
     SECTION("one Ctrl-C: the drain waits for in-flight requests and is reported apart") {
         LoopbackServer server({.response_delay = 600ms});
         const std::string dir = make_temp_dir("volley-ctrlc-");
-        const auto run = run_volley({"run", "-u", server.url() + "/", "-r", "50", "-d", "20s", "-c", "64", "-q",
-                                     "-o", dir},
-                                    60s, {{1500ms, SIGINT}});
+        const auto run = run_volley(
+            {"run", "-u", server.url() + "/", "-r", "50", "-d", "20s", "-c", "64", "-q", "-o", dir},
+            60s, {{1500ms, SIGINT}});
         INFO(run.err);
         CHECK(run.exit_code == 130);
         const auto summary = read_summary(dir);
         CHECK(stop_of(summary).at("reason").as_string() == "interrupted");
         CHECK(at(summary, {"duration_s"}) < 1.5 + 0.4);  // the drain is not in it
-        CHECK(at(summary, {"drain_s"}) >= 0.3);           // in-flight requests took 0.6 s
+        CHECK(at(summary, {"drain_s"}) >= 0.3);          // in-flight requests took 0.6 s
         CHECK(at(summary, {"outcomes", "timeout"}) == 0);
         CHECK(at(summary, {"outcomes", "cancelled"}) == 0);
         CHECK(at(summary, {"totals", "requests"}) == static_cast<double>(server.requests()));
@@ -186,9 +206,9 @@ TEST_CASE("Ctrl-C: the drain is apart from the measured time; a second Ctrl-C ca
     SECTION("a second Ctrl-C: abandoned requests are cancelled and out of the percentiles") {
         LoopbackServer server({.response_delay = 5000ms});
         const std::string dir = make_temp_dir("volley-ctrlc2-");
-        const auto run = run_volley({"run", "-u", server.url() + "/", "-r", "50", "-d", "20s", "-c", "64", "-q",
-                                     "-o", dir},
-                                    60s, {{1000ms, SIGINT}, {1400ms, SIGINT}});
+        const auto run = run_volley(
+            {"run", "-u", server.url() + "/", "-r", "50", "-d", "20s", "-c", "64", "-q", "-o", dir},
+            60s, {{1000ms, SIGINT}, {1400ms, SIGINT}});
         INFO(run.err);
         CHECK(run.exit_code == 130);
         const auto summary = read_summary(dir);
@@ -203,14 +223,16 @@ TEST_CASE("Ctrl-C: the drain is apart from the measured time; a second Ctrl-C ca
 TEST_CASE("a target that cannot be reached stops a long run early, with the reason") {
     const std::uint16_t closed_port = free_port();
     const std::string dir = make_temp_dir("volley-unreachable-");
-    const auto run = run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(closed_port) + "/", "-r", "20",
-                                 "-d", "60s", "-q", "-o", dir},
-                                40s);
+    const auto run =
+        run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(closed_port) + "/", "-r",
+                    "20", "-d", "60s", "-q", "-o", dir},
+                   40s);
     INFO(run.err);
     CHECK_FALSE(run.timed_out);
     CHECK(run.exit_code == 99);
     const auto summary = read_summary(dir);
     CHECK(stop_of(summary).at("reason").as_string() == "aborted");
-    CHECK_THAT(std::string(stop_of(summary).at("detail").as_string()), Catch::Contains("target unreachable"));
+    CHECK_THAT(std::string(stop_of(summary).at("detail").as_string()),
+               Catch::Contains("target unreachable"));
     CHECK(at(summary, {"duration_s"}) < 10);
 }

@@ -19,7 +19,8 @@ namespace {
 
 std::string run_once(const LoopbackServer& server, const std::string& tag) {
     const std::string dir = make_temp_dir("volley-" + tag + "-");
-    const auto run = run_volley({"run", "-u", server.url(), "-r", "200", "-d", "2s", "-c", "4", "-q", "-o", dir});
+    const auto run = run_volley(
+        {"run", "-u", server.url(), "-r", "200", "-d", "2s", "-c", "4", "-q", "-o", dir});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     return dir;
@@ -46,11 +47,15 @@ TEST_CASE("volley report re-renders every file of a run byte for byte") {
 
     // The console shows summary.json's figures, formatted as every report formats them.
     const auto summary = read_summary(dir);
-    CHECK(report.out.find(fmt::format("{:.0f} completed", at(summary, {"totals", "requests"}))) != std::string::npos);
-    CHECK(report.out.find(fmt::format("{:.1f}/s achieved", at(summary, {"totals", "throughput_rps"}))) != std::string::npos);
+    CHECK(report.out.find(fmt::format("{:.0f} completed", at(summary, {"totals", "requests"}))) !=
+          std::string::npos);
+    CHECK(report.out.find(
+              fmt::format("{:.1f}/s achieved", at(summary, {"totals", "throughput_rps"}))) !=
+          std::string::npos);
 }
 
-TEST_CASE("volley compare: 0 for two runs of the same scenario, 99 for a run made slower on purpose") {
+TEST_CASE(
+    "volley compare: 0 for two runs of the same scenario, 99 for a run made slower on purpose") {
     LoopbackServer fast({});
     const std::string base = run_once(fast, "base");
     const std::string same = run_once(fast, "same");
@@ -58,8 +63,9 @@ TEST_CASE("volley compare: 0 for two runs of the same scenario, 99 for a run mad
     const std::string slow_dir = make_temp_dir("volley-slow-");
     {
         LoopbackServer slowed({.stall_at = 0ms, .stall_for = 60000ms});
-        const auto run = run_volley({"run", "-u", slowed.url(), "-r", "200", "-d", "2s", "-c", "4", "-q", "-o", slow_dir,
-                                     "--set", "target.http.timeout=100ms", "--no-thresholds"});
+        const auto run =
+            run_volley({"run", "-u", slowed.url(), "-r", "200", "-d", "2s", "-c", "4", "-q", "-o",
+                        slow_dir, "--set", "target.http.timeout=100ms", "--no-thresholds"});
         INFO(run.err);
         REQUIRE(run.exit_code == 99);  // every request timed out: the run itself fails
     }
@@ -74,7 +80,9 @@ TEST_CASE("volley compare: 0 for two runs of the same scenario, 99 for a run mad
     // The limit is a percentage: "10" would have meant 1000 % and is refused, naming the flag.
     const auto bare = run_volley({"compare", base, slow_dir, "--max-regression", "10"});
     CHECK(bare.exit_code == 2);
-    CHECK(bare.err.find("error: --max-regression: \"10\" needs a percent sign; did you mean 10%?") != std::string::npos);
+    CHECK(
+        bare.err.find("error: --max-regression: \"10\" needs a percent sign; did you mean 10%?") !=
+        std::string::npos);
     CHECK(bare.out.empty());
     // The default (10%) gates too; --markdown prints the same verdict as a table.
     const auto by_default = run_volley({"compare", base, slow_dir, "--markdown"});
@@ -96,7 +104,9 @@ TEST_CASE("volley report refuses a damaged summary.json with exit 2, naming the 
     const std::string dir = run_once(server, "damaged");
     auto summary = read_summary(dir);
     const std::string path = dir + "/summary.json";
-    const auto write = [&](const std::string& text) { std::ofstream(path, std::ios::binary | std::ios::trunc) << text; };
+    const auto write = [&](const std::string& text) {
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+    };
 
     summary["totals"].as_object().erase("requests");
     write(boost::json::serialize(summary));
@@ -109,7 +119,9 @@ TEST_CASE("volley report refuses a damaged summary.json with exit 2, naming the 
     write(boost::json::serialize(summary));
     const auto wrong = run_volley({"report", dir});
     CHECK(wrong.exit_code == 2);
-    CHECK(wrong.err == "error: " + path + ": totals.requests: expected a count (an integer >= 0), found a string\n");
+    CHECK(wrong.err ==
+          "error: " + path +
+              ": totals.requests: expected a count (an integer >= 0), found a string\n");
 
     write("{\"schema\": ");
     const auto broken = run_volley({"report", dir});

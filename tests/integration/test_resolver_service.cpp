@@ -11,21 +11,24 @@ using namespace std::chrono_literals;
 
 TEST_CASE("a remote resolver's X-Cache-Tier header gives a cache-hit rate and served-by shares") {
     const auto port = free_port();
-    BackgroundProcess service({volley_binary(), "resolver", "serve", "--listen", "127.0.0.1:" + std::to_string(port),
-                               "--entities", "2000"});
+    BackgroundProcess service({volley_binary(), "resolver", "serve", "--listen",
+                               "127.0.0.1:" + std::to_string(port), "--entities", "2000"});
     REQUIRE(wait_for_port(port, 30s));
     const std::string dir = make_temp_dir("volley-remote-");
     const std::string scenario = dir + "/remote.yaml";
-    std::ofstream(scenario) << "name: remote-resolver\n"
-                               "target:\n"
-                               "  http:\n"
-                               "    base_url: http://127.0.0.1:" << port << "\n"
-                               "    cache: {header: X-Cache-Tier}\n"
-                               "load: {rate: 400/s, duration: 2s}\n"
-                               "variables:\n"
-                               "  id: {type: zipf, n: 2000, s: 1.1, format: 'entity_%06d'}\n"
-                               "requests:\n"
-                               "  - {name: ancestors, path: '/entities/${id}/ancestors', expect: {status: [200]}}\n";
+    std::ofstream(scenario)
+        << "name: remote-resolver\n"
+           "target:\n"
+           "  http:\n"
+           "    base_url: http://127.0.0.1:"
+        << port
+        << "\n"
+           "    cache: {header: X-Cache-Tier}\n"
+           "load: {rate: 400/s, duration: 2s}\n"
+           "variables:\n"
+           "  id: {type: zipf, n: 2000, s: 1.1, format: 'entity_%06d'}\n"
+           "requests:\n"
+           "  - {name: ancestors, path: '/entities/${id}/ancestors', expect: {status: [200]}}\n";
     const auto run = run_volley({"run", scenario, "-q", "-o", dir + "/out"});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
@@ -33,17 +36,19 @@ TEST_CASE("a remote resolver's X-Cache-Tier header gives a cache-hit rate and se
     CHECK(at(summary, {"totals", "errors"}) == 0);
     REQUIRE(summary.at("cache").is_object());
     const auto& served = summary.at("cache").as_object().at("served_by").as_object();
-    const double shares = number(served.at("L1")) + number(served.at("L2")) + number(served.at("L3")) + number(served.at("L4"));
+    const double shares = number(served.at("L1")) + number(served.at("L2")) +
+                          number(served.at("L3")) + number(served.at("L4"));
     CHECK(shares == Approx(1.0));
     // Zipf keys repeat: after the first lookup of a key, L1 answers it.
     CHECK(number(served.at("L1")) > 0.3);
-    CHECK(at(summary, {"cache", "hit_rate"}) == Approx(number(served.at("L1")) + number(served.at("L2")) + number(served.at("L3"))));
+    CHECK(at(summary, {"cache", "hit_rate"}) ==
+          Approx(number(served.at("L1")) + number(served.at("L2")) + number(served.at("L3"))));
 }
 
 TEST_CASE("the embedded resolver target runs the shipped smoke scenario with a cache report") {
     const std::string dir = make_temp_dir("volley-smoke-");
-    const auto run = run_volley({"run", std::string(VOLLEY_SOURCE_DIR) + "/scenarios/smoke.yaml", "--set",
-                                 "load.duration=2s", "-q", "-o", dir});
+    const auto run = run_volley({"run", std::string(VOLLEY_SOURCE_DIR) + "/scenarios/smoke.yaml",
+                                 "--set", "load.duration=2s", "-q", "-o", dir});
     INFO(run.err);
     CHECK(run.exit_code == 0);
     const auto summary = read_summary(dir);

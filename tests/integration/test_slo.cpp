@@ -18,8 +18,12 @@ using volley::reports::SloStatus;
 
 namespace {
 
-SloMeasurement latency(double actual) { return {"ancestor_resolution", "p95", "ms", false, 1.87, 10.0, actual, "", ""}; }
-SloMeasurement rate(double actual) { return {"throughput", "rate", "RPS", true, 42726.0, 10000.0, actual, "", ""}; }
+SloMeasurement latency(double actual) {
+    return {"ancestor_resolution", "p95", "ms", false, 1.87, 10.0, actual, "", ""};
+}
+SloMeasurement rate(double actual) {
+    return {"throughput", "rate", "RPS", true, 42726.0, 10000.0, actual, "", ""};
+}
 
 }  // namespace
 
@@ -34,13 +38,21 @@ TEST_CASE("slo status: within target passes, past target warns, past the hard ga
     CHECK(evaluate_slo(rate(20000)) == SloStatus::warning);
     CHECK(evaluate_slo(rate(10000)) == SloStatus::failed);
 
-    SloMeasurement unmeasured{"connection_pool_health", "peak_utilization", "%", false, std::nullopt, 80.0,
-                              std::nullopt, "", "not measured: embedded"};
+    SloMeasurement unmeasured{"connection_pool_health",
+                              "peak_utilization",
+                              "%",
+                              false,
+                              std::nullopt,
+                              80.0,
+                              std::nullopt,
+                              "",
+                              "not measured: embedded"};
     CHECK(evaluate_slo(unmeasured) == SloStatus::warning);
     SloMeasurement errored = latency(5);
     errored.error = "refresh failed";
     CHECK(evaluate_slo(errored) == SloStatus::failed);
-    SloMeasurement gate_only{"connection_pool_health", "peak_utilization", "%", false, std::nullopt, 80.0, 79.0, "", ""};
+    SloMeasurement gate_only{
+        "connection_pool_health", "peak_utilization", "%", false, std::nullopt, 80.0, 79.0, "", ""};
     CHECK(evaluate_slo(gate_only) == SloStatus::passed);
 }
 
@@ -66,7 +78,8 @@ TEST_CASE("slo_validation.json: overall status, blockers, next actions, regressi
     CHECK(out.at("overall_status").as_string() == "FAILED");
     CHECK(out.at("blockers").as_array().size() == 1);
     const auto& first = out.at("slos_validated").as_array().at(0).as_object();
-    for (const char* key : {"metric_name", "target_value", "actual_value", "unit", "status", "details"})
+    for (const char* key :
+         {"metric_name", "target_value", "actual_value", "unit", "status", "details"})
         CHECK(first.contains(key));
     CHECK(number(first.at("actual_value")) == Approx(2.0));
     CHECK(number(first.at("target_value")) == Approx(1.87));
@@ -86,16 +99,35 @@ TEST_CASE("volley slo: three phases against PostgreSQL + Redis write slo_validat
     const char* pg = std::getenv("VOLLEY_PG_URL");
     const char* redis = std::getenv("VOLLEY_REDIS_URL");
     if (!pg || !*pg || !redis || !*redis) {
-        FAIL("VOLLEY_PG_URL and VOLLEY_REDIS_URL must be set (scripts/test starts the servers; by hand: "
-             "source scripts/services.sh; volley_start_postgres; volley_start_redis)");
+        FAIL(
+            "VOLLEY_PG_URL and VOLLEY_REDIS_URL must be set (scripts/test starts the servers; by "
+            "hand: "
+            "source scripts/services.sh; volley_start_postgres; volley_start_redis)");
     }
     const std::string dir = make_temp_dir("volley-slo-");
-    const auto run = run_volley({"slo", std::string(VOLLEY_SOURCE_DIR) + "/scenarios/slo-resolver.yaml", "-q", "-o", dir,
-                                 "--set", "target.resolver.dataset.entities=2000",
-                                 "--set", "slo.cold.rate=500/s", "--set", "slo.cold.duration=2s",
-                                 "--set", "slo.warm.duration=2s", "--set", "slo.warm.vus=4",
-                                 "--set", "slo.mixed.duration=4s", "--set", "slo.mixed.vus=4",
-                                 "--set", "slo.mixed.working_set=2000", "--set", "slo.mixed.refresh_at=2s"},
+    const auto run = run_volley({"slo",
+                                 std::string(VOLLEY_SOURCE_DIR) + "/scenarios/slo-resolver.yaml",
+                                 "-q",
+                                 "-o",
+                                 dir,
+                                 "--set",
+                                 "target.resolver.dataset.entities=2000",
+                                 "--set",
+                                 "slo.cold.rate=500/s",
+                                 "--set",
+                                 "slo.cold.duration=2s",
+                                 "--set",
+                                 "slo.warm.duration=2s",
+                                 "--set",
+                                 "slo.warm.vus=4",
+                                 "--set",
+                                 "slo.mixed.duration=4s",
+                                 "--set",
+                                 "slo.mixed.vus=4",
+                                 "--set",
+                                 "slo.mixed.working_set=2000",
+                                 "--set",
+                                 "slo.mixed.refresh_at=2s"},
                                 180s);
     INFO("stdout: " << run.out << "\nstderr: " << run.err);
     REQUIRE_FALSE(run.timed_out);
@@ -107,12 +139,13 @@ TEST_CASE("volley slo: three phases against PostgreSQL + Redis write slo_validat
         CHECK(std::filesystem::exists(std::filesystem::path(dir) / phase / "report.html"));
     }
     const auto report = json::parse(read_file(dir + "/slo_validation.json")).as_object();
-    for (const char* key : {"timestamp", "pipeline_execution_id", "overall_status", "slos_validated",
-                            "regression_detected", "blockers", "next_actions"})
+    for (const char* key : {"timestamp", "pipeline_execution_id", "overall_status",
+                            "slos_validated", "regression_detected", "blockers", "next_actions"})
         CHECK(report.contains(key));
 
     // The seed's targets: a value equal to one of them would smell of a printed constant.
-    const std::set<double> targets{1.25, 1.87, 17.29, 42726, 99.2, 850, 10, 50, 10000, 90, 1000, 80};
+    const std::set<double> targets{1.25, 1.87, 17.29, 42726, 99.2, 850,
+                                   10,   50,   10000, 90,    1000, 80};
     std::map<std::string, int> seen;
     bool any_failed = false, any_warning = false;
     for (const auto& item : report.at("slos_validated").as_array()) {
@@ -133,10 +166,13 @@ TEST_CASE("volley slo: three phases against PostgreSQL + Redis write slo_validat
         // A measured latency, rate or duration never lands exactly on a number of the targets
         // table (the seed printed those). Shares of small counts (pool: k of 8 connections,
         // hit rate 100 %) can, so they are checked through their details instead.
-        if (name != "connection_pool_health" && name != "cache_hit_rate") CHECK(targets.count(actual) == 0);
+        if (name != "connection_pool_health" && name != "cache_hit_rate")
+            CHECK(targets.count(actual) == 0);
         const bool higher = name == "throughput" || name == "cache_hit_rate";
         const std::string unit(s.at("unit").as_string());
-        CHECK(unit == (name == "throughput" ? "RPS" : name == "cache_hit_rate" || name == "connection_pool_health" ? "%" : "ms"));
+        CHECK(unit == (name == "throughput"                                           ? "RPS"
+                       : name == "cache_hit_rate" || name == "connection_pool_health" ? "%"
+                                                                                      : "ms"));
         // The status follows from the value and the limits.
         std::string expected = "PASSED";
         if (!s.at("hard_gate").is_null()) {
@@ -147,14 +183,18 @@ TEST_CASE("volley slo: three phases against PostgreSQL + Redis write slo_validat
             const double target = number(s.at("target_value"));
             if (higher ? actual < target : actual > target) expected = "WARNING";
         }
-        if (name == "materialized_view_refresh" && status == "FAILED" && expected != "FAILED") continue;  // refresh error
+        if (name == "materialized_view_refresh" && status == "FAILED" && expected != "FAILED")
+            continue;  // refresh error
         CHECK(status == expected);
-        if (name == "cache_hit_rate" || name == "connection_pool_health") CHECK((actual >= 0 && actual <= 100));
-        else CHECK(actual > 0);
+        if (name == "cache_hit_rate" || name == "connection_pool_health")
+            CHECK((actual >= 0 && actual <= 100));
+        else
+            CHECK(actual > 0);
     }
     CHECK(seen["ancestor_resolution"] == 2);  // mean and p95
     CHECK(seen["descendant_count"] == 2);     // mean and p99
-    for (const char* name : {"throughput", "cache_hit_rate", "materialized_view_refresh", "connection_pool_health"})
+    for (const char* name :
+         {"throughput", "cache_hit_rate", "materialized_view_refresh", "connection_pool_health"})
         CHECK(seen[name] == 1);
 
     const std::string overall(report.at("overall_status").as_string());

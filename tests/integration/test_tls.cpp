@@ -13,15 +13,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 std::string scenario(const TlsServer& server, const std::string& tls) {
     const std::string path = server.dir() + "/tls.yaml";
     std::ofstream(path) << "name: tls\n"
                            "target:\n"
                            "  http:\n"
-                           "    base_url: " << server.url() << "\n"
+                           "    base_url: "
+                        << server.url()
+                        << "\n"
                            "    connections: 1\n"
-                           "    tls: " << tls << "\n"
+                           "    tls: "
+                        << tls
+                        << "\n"
                            "load: {rate: 20/s, duration: 1s}\n"
                            "requests: [{name: page, path: /}]\n";
     return path;
@@ -29,11 +32,13 @@ std::string scenario(const TlsServer& server, const std::string& tls) {
 
 }  // namespace
 
-TEST_CASE("https: an unknown CA fails verification by default; ca_file trusts it; insecure skips it") {
+TEST_CASE(
+    "https: an unknown CA fails verification by default; ca_file trusts it; insecure skips it") {
     TlsServer server;
     SECTION("default: verification on, the self-signed certificate is refused") {
         const std::string dir = make_temp_dir("volley-tls-run-");
-        const auto run = run_volley({"run", "-u", server.url(), "-r", "20", "-d", "1s", "-c", "1", "-q", "-o", dir});
+        const auto run = run_volley(
+            {"run", "-u", server.url(), "-r", "20", "-d", "1s", "-c", "1", "-q", "-o", dir});
         INFO(run.err);
         CHECK(run.exit_code == 99);  // no successful response: the run fails
         const auto summary = read_summary(dir);
@@ -42,7 +47,8 @@ TEST_CASE("https: an unknown CA fails verification by default; ca_file trusts it
     }
     SECTION("ca_file: the private CA is trusted and every request succeeds") {
         const std::string dir = make_temp_dir("volley-tls-run-");
-        const auto run = run_volley({"run", scenario(server, "{ca_file: " + server.ca_file() + "}"), "-q", "-o", dir});
+        const auto run = run_volley(
+            {"run", scenario(server, "{ca_file: " + server.ca_file() + "}"), "-q", "-o", dir});
         INFO(run.err);
         CHECK(run.exit_code == 0);
         const auto summary = read_summary(dir);
@@ -50,7 +56,8 @@ TEST_CASE("https: an unknown CA fails verification by default; ca_file trusts it
     }
     SECTION("insecure: no verification, and the report says so") {
         const std::string dir = make_temp_dir("volley-tls-run-");
-        const auto run = run_volley({"run", scenario(server, "{insecure: true, verify: false}"), "-o", dir});
+        const auto run =
+            run_volley({"run", scenario(server, "{insecure: true, verify: false}"), "-o", dir});
         INFO(run.err);
         CHECK(run.exit_code == 0);
         const auto summary = read_summary(dir);

@@ -13,13 +13,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string scenario(const std::string& url, const std::string& duration, const std::string& thresholds) {
+std::string scenario(const std::string& url, const std::string& duration,
+                     const std::string& thresholds) {
     const std::string path = make_temp_dir("volley-verdict-") + "/s.yaml";
     std::ofstream(path) << "name: verdict\n"
                         << "target: {http: {base_url: '" << url << "'}}\n"
                         << "load: {rate: 100/s, duration: " << duration << "}\n"
                         << "requests: [{name: a, path: /}]\n"
-                        << "thresholds:\n" << thresholds;
+                        << "thresholds:\n"
+                        << thresholds;
     return path;
 }
 
@@ -28,7 +30,8 @@ std::string scenario(const std::string& url, const std::string& duration, const 
 TEST_CASE("a failed threshold exits 99; passing ones exit 0") {
     LoopbackServer server({.status = 503});
     const std::string dir = make_temp_dir("volley-verdict-run-");
-    const auto failing = run_volley({"run", scenario(server.url(), "1s", "  - error_rate < 1%\n"), "-q", "-o", dir});
+    const auto failing =
+        run_volley({"run", scenario(server.url(), "1s", "  - error_rate < 1%\n"), "-q", "-o", dir});
     INFO(failing.err);
     CHECK(failing.exit_code == 99);
     const auto summary = read_summary(dir);
@@ -39,8 +42,8 @@ TEST_CASE("a failed threshold exits 99; passing ones exit 0") {
     CHECK(read_file(dir + "/junit.xml").find("<failure") != std::string::npos);
 
     LoopbackServer healthy({});
-    const auto passing = run_volley({"run", scenario(healthy.url(), "1s", "  - error_rate <= 1%\n"), "-q", "-o",
-                                     make_temp_dir("volley-verdict-run-")});
+    const auto passing = run_volley({"run", scenario(healthy.url(), "1s", "  - error_rate <= 1%\n"),
+                                     "-q", "-o", make_temp_dir("volley-verdict-run-")});
     CHECK(passing.exit_code == 0);
 }
 
@@ -48,7 +51,9 @@ TEST_CASE("abort_on_fail stops the run early and still writes the report") {
     LoopbackServer server({.status = 500});
     const std::string dir = make_temp_dir("volley-abort-");
     const auto run = run_volley(
-        {"run", scenario(server.url(), "30s", "  - {expr: 'error_rate < 1%', abort_on_fail: true, delay_abort: 1s}\n"),
+        {"run",
+         scenario(server.url(), "30s",
+                  "  - {expr: 'error_rate < 1%', abort_on_fail: true, delay_abort: 1s}\n"),
          "-q", "-o", dir},
         60s);
     INFO(run.err);
@@ -56,6 +61,7 @@ TEST_CASE("abort_on_fail stops the run early and still writes the report") {
     const auto summary = read_summary(dir);
     CHECK(summary.at("stop").as_object().at("reason").as_string() == "aborted");
     CHECK(at(summary, {"duration_s"}) < 10);
-    for (const char* file : {"report.html", "report.md", "junit.xml", "timeseries.csv", "latency.hlog"})
+    for (const char* file :
+         {"report.html", "report.md", "junit.xml", "timeseries.csv", "latency.hlog"})
         CHECK(std::filesystem::exists(std::filesystem::path(dir) / file));
 }

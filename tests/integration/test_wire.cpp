@@ -22,7 +22,8 @@ namespace {
 
 // HEAD answered as a server must: the headers of the GET, Content-Length included, no body.
 ScriptedReply head_aware(const ScriptedRequest& request) {
-    if (request.method == "HEAD") return {"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"};
+    if (request.method == "HEAD")
+        return {"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"};
     return {http_response(200, "hello")};
 }
 
@@ -43,7 +44,8 @@ void check_all_ok(const std::string& dir, double expected) {
 std::string access_log(int lines) {
     std::string out;
     for (int i = 0; i < lines; ++i) {
-        out += "127.0.0.1 - - [10/Oct/2025:13:55:36 +0000] \"" + std::string(i % 2 == 0 ? "HEAD" : "GET") +
+        out += "127.0.0.1 - - [10/Oct/2025:13:55:36 +0000] \"" +
+               std::string(i % 2 == 0 ? "HEAD" : "GET") +
                " /index.html HTTP/1.1\" 200 5 \"-\" \"curl/8.0\"\n";
     }
     return out;
@@ -58,13 +60,19 @@ public:
         write_file(dir_ + "/www/index.html", "hello");
         // One process, no user switch (the temp dir is private), everything under dir_.
         write_file(dir_ + "/nginx.conf",
-                   "daemon off;\nmaster_process off;\nworker_processes 1;\npid " + dir_ + "/nginx.pid;\n"
-                   "error_log " + dir_ + "/error.log;\nevents { worker_connections 64; }\n"
-                   "http {\n  access_log " + dir_ + "/access.log;\n  client_body_temp_path " + dir_ + "/body;\n"
-                   "  server {\n    listen 127.0.0.1:" + std::to_string(port_) + ";\n    root " + dir_ +
-                   "/www;\n    keepalive_requests 100000;\n  }\n}\n");
-        server_.emplace(std::vector<std::string>{kBinary, "-p", dir_, "-e", dir_ + "/error.log", "-c",
-                                                 dir_ + "/nginx.conf"});
+                   "daemon off;\nmaster_process off;\nworker_processes 1;\npid " + dir_ +
+                       "/nginx.pid;\n"
+                       "error_log " +
+                       dir_ +
+                       "/error.log;\nevents { worker_connections 64; }\n"
+                       "http {\n  access_log " +
+                       dir_ + "/access.log;\n  client_body_temp_path " + dir_ +
+                       "/body;\n"
+                       "  server {\n    listen 127.0.0.1:" +
+                       std::to_string(port_) + ";\n    root " + dir_ +
+                       "/www;\n    keepalive_requests 100000;\n  }\n}\n");
+        server_.emplace(std::vector<std::string>{kBinary, "-p", dir_, "-e", dir_ + "/error.log",
+                                                 "-c", dir_ + "/nginx.conf"});
         REQUIRE(wait_for_port(port_, 10s));
     }
     [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -82,8 +90,8 @@ TEST_CASE("HEAD: a response announcing a body it does not send completes at once
     ScriptedServer server(head_aware);
     SECTION("volley run -m HEAD") {
         const std::string dir = make_temp_dir("volley-head-");
-        const auto run = run_volley({"run", "-u", server.url() + "/", "-m", "HEAD", "-r", "20", "-d", "2s", "-c", "2",
-                                     "-q", "-o", dir});
+        const auto run = run_volley({"run", "-u", server.url() + "/", "-m", "HEAD", "-r", "20",
+                                     "-d", "2s", "-c", "2", "-q", "-o", dir});
         INFO(run.err);
         REQUIRE(run.exit_code == 0);
         check_all_ok(dir, 40);
@@ -92,7 +100,8 @@ TEST_CASE("HEAD: a response announcing a body it does not send completes at once
     SECTION("volley replay of an access log with HEAD lines") {
         const std::string dir = make_temp_dir("volley-head-replay-");
         const std::string log = write_file(dir + "/access.log", access_log(10));
-        const auto run = run_volley({"replay", log, "-u", server.url(), "-c", "2", "-q", "-o", dir + "/out"});
+        const auto run =
+            run_volley({"replay", log, "-u", server.url(), "-c", "2", "-q", "-o", dir + "/out"});
         INFO(run.err);
         REQUIRE(run.exit_code == 0);
         check_all_ok(dir + "/out", 10);
@@ -111,8 +120,8 @@ TEST_CASE("HEAD against a real nginx on loopback") {
     Nginx nginx;
     SECTION("volley run -m HEAD") {
         const std::string dir = make_temp_dir("volley-nginx-run-");
-        const auto run = run_volley({"run", "-u", nginx.url() + "/index.html", "-m", "HEAD", "-r", "20", "-d", "2s",
-                                     "-c", "2", "-q", "-o", dir});
+        const auto run = run_volley({"run", "-u", nginx.url() + "/index.html", "-m", "HEAD", "-r",
+                                     "20", "-d", "2s", "-c", "2", "-q", "-o", dir});
         INFO(run.err);
         REQUIRE(run.exit_code == 0);
         check_all_ok(dir, 40);
@@ -120,7 +129,8 @@ TEST_CASE("HEAD against a real nginx on loopback") {
     SECTION("volley replay of an access log with HEAD lines") {
         const std::string dir = make_temp_dir("volley-nginx-replay-");
         const std::string log = write_file(dir + "/access.log", access_log(10));
-        const auto run = run_volley({"replay", log, "-u", nginx.url(), "-c", "2", "-q", "-o", dir + "/out"});
+        const auto run =
+            run_volley({"replay", log, "-u", nginx.url(), "-c", "2", "-q", "-o", dir + "/out"});
         INFO(run.err);
         REQUIRE(run.exit_code == 0);
         check_all_ok(dir + "/out", 10);
@@ -129,9 +139,12 @@ TEST_CASE("HEAD against a real nginx on loopback") {
     }
 }
 
-TEST_CASE("template values arrive intact in the path segment, the query, a JSON body and a header") {
-    const std::vector<std::string> words = {"red socks", "a&b=c", "say \"hi\"\\", "caf\xC3\xA9", "x/y?z#w%20+"};
-    ScriptedServer server([](const ScriptedRequest&) { return ScriptedReply{http_response(200, "ok")}; });
+TEST_CASE(
+    "template values arrive intact in the path segment, the query, a JSON body and a header") {
+    const std::vector<std::string> words = {"red socks", "a&b=c", "say \"hi\"\\", "caf\xC3\xA9",
+                                            "x/y?z#w%20+"};
+    ScriptedServer server(
+        [](const ScriptedRequest&) { return ScriptedReply{http_response(200, "ok")}; });
     const std::string dir = make_temp_dir("volley-encoding-");
     // The same words from a CSV file (RFC 4180 quoting, an Excel byte-order mark).
     std::string csv = "\xEF\xBB\xBFword\n";
@@ -209,14 +222,18 @@ requests:
   - path: /b
     headers: {X-Note: "${note}"}
 )");
-    for (const auto& args : {std::vector<std::string>{"validate", scenario}, std::vector<std::string>{"run", scenario, "-q"}}) {
+    for (const auto& args : {std::vector<std::string>{"validate", scenario},
+                             std::vector<std::string>{"run", scenario, "-q"}}) {
         INFO(args[0]);
         const auto result = run_volley(args);
         INFO(result.err);
         CHECK(result.exit_code == 2);
-        CHECK(result.err.find(scenario + ":7:11: requests[0].path: '${note|lower}': unknown filter 'lower'") !=
+        CHECK(result.err.find(scenario +
+                              ":7:11: requests[0].path: '${note|lower}': unknown filter 'lower'") !=
               std::string::npos);
-        CHECK(result.err.find(scenario + ":9:23: requests[1].headers.X-Note: variable 'note': ") != std::string::npos);
-        CHECK(result.err.find("notes.csv:3 (row 2), column 'note', holds a line break or NUL") != std::string::npos);
+        CHECK(result.err.find(scenario + ":9:23: requests[1].headers.X-Note: variable 'note': ") !=
+              std::string::npos);
+        CHECK(result.err.find("notes.csv:3 (row 2), column 'note', holds a line break or NUL") !=
+              std::string::npos);
     }
 }

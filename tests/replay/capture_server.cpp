@@ -25,24 +25,30 @@ struct CaptureServer::Impl {
         Connection(Impl& s, tcp::socket sock) : server(s), socket(std::move(sock)) {}
 
         void read() {
-            asio::async_read_until(socket, buffer, "\r\n\r\n", [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                if (!ec) self->on_header(n);
-            });
+            asio::async_read_until(
+                socket, buffer, "\r\n\r\n",
+                [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                    if (!ec) self->on_header(n);
+                });
         }
         void on_header(std::size_t header_bytes) {
-            std::string header(asio::buffers_begin(buffer.data()), asio::buffers_begin(buffer.data()) + static_cast<std::ptrdiff_t>(header_bytes));
+            std::string header(
+                asio::buffers_begin(buffer.data()),
+                asio::buffers_begin(buffer.data()) + static_cast<std::ptrdiff_t>(header_bytes));
             buffer.consume(header_bytes);
             std::size_t length = 0;
             for (std::size_t pos = 0; (pos = header.find("\r\n", pos)) != std::string::npos;) {
                 pos += 2;
                 std::string name = header.substr(pos, 15);
-                for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                for (auto& c : name)
+                    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
                 if (name == "content-length:") length = std::stoul(header.substr(pos + 15));
             }
             auto self = shared_from_this();
             auto complete = [self, header, length] {
-                std::string body(asio::buffers_begin(self->buffer.data()),
-                                 asio::buffers_begin(self->buffer.data()) + static_cast<std::ptrdiff_t>(length));
+                std::string body(
+                    asio::buffers_begin(self->buffer.data()),
+                    asio::buffers_begin(self->buffer.data()) + static_cast<std::ptrdiff_t>(length));
                 self->buffer.consume(length);
                 {
                     std::lock_guard lock(self->server.mutex);

@@ -20,7 +20,8 @@ inline void connect_when_listening(boost::asio::ip::tcp::socket& socket, std::ui
         socket.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
         if (!ec) return;
         socket.close();
-        if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the proxy did not start");
+        if (std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error("the proxy did not start");
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }

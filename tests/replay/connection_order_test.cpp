@@ -28,21 +28,25 @@ std::string capture() {
     for (int c = 1; c <= kRecordedConnections; ++c) {
         for (int i = 0; i < kRequestsPerConnection; ++i) {
             const std::int64_t ts = kT0 + (c + 3 * i) * 1'000'000LL;
-            lines.emplace_back(ts, "{\"ts\": " + std::to_string(ts) + ", \"path\": \"/c" + std::to_string(c) + "/" +
-                                       std::to_string(i) + "\", \"connection\": \"10.0.0." + std::to_string(c) +
+            lines.emplace_back(ts, "{\"ts\": " + std::to_string(ts) + ", \"path\": \"/c" +
+                                       std::to_string(c) + "/" + std::to_string(i) +
+                                       "\", \"connection\": \"10.0.0." + std::to_string(c) +
                                        ":5123" + std::to_string(c) + "\"}\n");
         }
     }
-    for (int i = 0; i < 10; ++i) lines.emplace_back(kT0 + i * 2'000'000LL, jsonl_line(kT0 + i * 2'000'000LL, "/free/" + std::to_string(i)));
-    std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (int i = 0; i < 10; ++i)
+        lines.emplace_back(kT0 + i * 2'000'000LL,
+                           jsonl_line(kT0 + i * 2'000'000LL, "/free/" + std::to_string(i)));
+    std::stable_sort(lines.begin(), lines.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     std::string text;
     for (const auto& line : lines) text += line.second;
     return text;
 }
 
 struct Received {
-    std::vector<std::string> paths;          // in arrival order
-    std::set<std::uint64_t> connections;     // server connections used
+    std::vector<std::string> paths;       // in arrival order
+    std::set<std::uint64_t> connections;  // server connections used
 };
 
 // What the server received per recorded connection, keyed by "c1"…; "free" for the others.
@@ -54,7 +58,8 @@ std::map<std::string, Received> replay_capture(bool per_connection) {
     spec.format = replay::ReplayFormat::jsonl;
     spec.per_connection = per_connection;
     const auto result = run_replay(spec, server.url(), {.threads = 2, .connections = 16});
-    REQUIRE(result.totals.combined().completed() == kRecordedConnections * kRequestsPerConnection + 10);
+    REQUIRE(result.totals.combined().completed() ==
+            kRecordedConnections * kRequestsPerConnection + 10);
     REQUIRE(result.totals.combined().errors() == 0);
     std::map<std::string, Received> out;
     for (const auto& arrival : server.arrivals()) {
@@ -85,8 +90,10 @@ TEST_CASE("per_connection: each recorded connection's requests arrive in order o
     CHECK(received.at("free").paths.size() == 10);  // records without a connection still go out
 }
 
-TEST_CASE("without per_connection a recorded connection's overlapping requests use several connections") {
+TEST_CASE(
+    "without per_connection a recorded connection's overlapping requests use several connections") {
     const auto received = replay_capture(false);
     // Requests 3 ms apart that take 15 ms each cannot share one HTTP/1.1 connection.
-    for (int c = 1; c <= kRecordedConnections; ++c) CHECK(received.at("c" + std::to_string(c)).connections.size() > 1);
+    for (int c = 1; c <= kRecordedConnections; ++c)
+        CHECK(received.at("c" + std::to_string(c)).connections.size() > 1);
 }

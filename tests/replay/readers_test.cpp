@@ -1,7 +1,7 @@
 // The capture readers against fixtures shaped like real files (tests/fixtures/replay).
-#include "replay/support.hpp"
-#include "replay/http_message.hpp"
 #include "replay/readers.hpp"
+#include "replay/http_message.hpp"
+#include "replay/support.hpp"
 #include "replay/time_text.hpp"
 
 #include <catch2/catch.hpp>
@@ -31,9 +31,10 @@ TEST_CASE("timestamps: ISO 8601 with zones and fractions, Common Log Format") {
 
 TEST_CASE("raw HTTP requests: chunked bodies, absolute targets, truncation") {
     ReplayRecord record;
-    CHECK(parse_http_request("POST http://h:1/a/b?c=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                             "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n",
-                             record) == "");
+    CHECK(parse_http_request(
+              "POST http://h:1/a/b?c=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+              "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n",
+              record) == "");
     CHECK(record.method == "POST");
     CHECK(record.target == "/a/b?c=1");
     CHECK(record.body == "abcde");
@@ -41,13 +42,15 @@ TEST_CASE("raw HTTP requests: chunked bodies, absolute targets, truncation") {
     CHECK(header(record, "accept") == "*/*");
     CHECK(parse_http_request("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", record) ==
           "the body is shorter than Content-Length");
-    CHECK(parse_http_request("GET / HTTP/1.1\r\nAccept: x\r\n", record) == "the headers are truncated");
+    CHECK(parse_http_request("GET / HTTP/1.1\r\nAccept: x\r\n", record) ==
+          "the headers are truncated");
     CHECK(parse_http_request("HELLO\r\n\r\n", record) != "");
     CHECK(origin_form("https://x.example/") == "/");
     CHECK(origin_form("https://x.example?q=1") == "/?q=1");
 }
 
-TEST_CASE("GoReplay: requests with their headers and bodies; responses and broken records counted") {
+TEST_CASE(
+    "GoReplay: requests with their headers and bodies; responses and broken records counted") {
     for (const auto* name : {"capture.gor", "capture.gor.gz"}) {
         INFO(name);
         auto reader = make_gor_reader(fixture(name), false);
@@ -65,7 +68,7 @@ TEST_CASE("GoReplay: requests with their headers and bodies; responses and broke
         CHECK(records[3].body == "{\"id\":\"1004\",\"parent\":\"1\"}\n");
         CHECK(records[4].method == "PUT");
         CHECK(records[4].body == "hello, world");  // chunked, decoded
-        CHECK(records[5].target == "/healthz");     // absolute-form target
+        CHECK(records[5].target == "/healthz");    // absolute-form target
         for (std::size_t i = 0; i < records.size(); ++i) CHECK(records[i].ordinal == i);
         const auto& counts = reader->counts();
         CHECK(counts.requests == 6);
@@ -87,7 +90,8 @@ TEST_CASE("GoReplay: a record cut inside its body, and a cut gzip stream") {
     const auto records = read_all(*zipped);
     CHECK(!records.empty());
     REQUIRE(zipped->counts().malformed == 1);
-    CHECK(zipped->counts().first_malformed[0].reason.find("gzip stream is truncated") != std::string::npos);
+    CHECK(zipped->counts().first_malformed[0].reason.find("gzip stream is truncated") !=
+          std::string::npos);
 }
 
 TEST_CASE("strict readers fail at the first malformed record, naming its line") {
@@ -118,13 +122,15 @@ TEST_CASE("HAR: a browser recording, sorted by start; pseudo-headers dropped; fo
         for (const auto& [name, value] : record.headers) CHECK(name.front() != ':');
         CHECK(header(record, "cookie") == "sid=abc");
     }
-    for (const auto& record : records) CHECK(record.connection == connection_id("443"));  // entries[].connection
-    CHECK(reader->counts().non_requests == 1);  // the data: URL
+    for (const auto& record : records)
+        CHECK(record.connection == connection_id("443"));  // entries[].connection
+    CHECK(reader->counts().non_requests == 1);             // the data: URL
     REQUIRE(reader->counts().malformed == 1);
     CHECK(reader->counts().first_malformed[0].location == "log.entries[5]");
 }
 
-TEST_CASE("access logs: quoted user agents with spaces, whole seconds spread, garbage and cut lines") {
+TEST_CASE(
+    "access logs: quoted user agents with spaces, whole seconds spread, garbage and cut lines") {
     auto reader = make_access_log_reader(fixture("access.log"), "", false);
     const auto records = read_all(*reader);
     REQUIRE(records.size() == 7);
@@ -138,7 +144,8 @@ TEST_CASE("access logs: quoted user agents with spaces, whole seconds spread, ga
     CHECK(records[3].target == "/entities/3/ancestors");
     CHECK(records[3].ts_ns == kT0 + 750 * kMs);
     CHECK(header(records[0], "User-Agent") ==
-          "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36");
+          "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/120.0 Safari/537.36");
     CHECK(header(records[0], "Referer") == "");  // "-" is no header
     CHECK(header(records[1], "Referer") == "https://app.example.com/");
     CHECK(records[4].target == "/healthz");
@@ -154,7 +161,8 @@ TEST_CASE("access logs: quoted user agents with spaces, whole seconds spread, ga
 }
 
 TEST_CASE("access logs: a custom log_format with $msec and trailing fields") {
-    const std::string format = R"($msec $remote_addr "$request" $status "$http_user_agent" $request_time)";
+    const std::string format =
+        R"($msec $remote_addr "$request" $status "$http_user_agent" $request_time)";
     CHECK(check_log_format(format) == "");
     auto reader = make_access_log_reader(fixture("timed.log"), format, false);
     const auto records = read_all(*reader);
@@ -166,7 +174,8 @@ TEST_CASE("access logs: a custom log_format with $msec and trailing fields") {
     CHECK(reader->counts().malformed == 0);
     CHECK(check_log_format("$remote_addr [$time_local]") != "");
     CHECK(check_log_format("$request$status") != "");
-    CHECK_THROWS_AS(make_access_log_reader(fixture("timed.log"), "$status", false), std::invalid_argument);
+    CHECK_THROWS_AS(make_access_log_reader(fixture("timed.log"), "$status", false),
+                    std::invalid_argument);
 }
 
 TEST_CASE("JSONL: seconds, ns and ISO 8601 times; url or path; headers as object or pairs") {
@@ -188,13 +197,16 @@ TEST_CASE("JSONL: seconds, ns and ISO 8601 times; url or path; headers as object
     CHECK(reader->counts().first_malformed[1].reason == "missing \"ts\"");
 }
 
-TEST_CASE("connection ids: GoReplay's fifth field, JSONL, HAR, $connection or client address and port") {
+TEST_CASE(
+    "connection ids: GoReplay's fifth field, JSONL, HAR, $connection or client address and port") {
     const std::string sep = std::string(kGorSeparator);
-    TempFile gor("c.gor", "1 aa01 1760104536000000000 0 7\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n" + sep +
-                              "2 aa01 1760104536001000000 1000000 7\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" + sep +
-                              "1 aa02 1760104536002000000 0\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n" + sep +
-                              "1 aa03 1760104536003000000 0 8\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n" + sep +
-                              "1 aa04 1760104536004000000 0 8 9\nGET /d HTTP/1.1\r\nHost: x\r\n\r\n" + sep);
+    TempFile gor(
+        "c.gor",
+        "1 aa01 1760104536000000000 0 7\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n" + sep +
+            "2 aa01 1760104536001000000 1000000 7\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" +
+            sep + "1 aa02 1760104536002000000 0\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n" + sep +
+            "1 aa03 1760104536003000000 0 8\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n" + sep +
+            "1 aa04 1760104536004000000 0 8 9\nGET /d HTTP/1.1\r\nHost: x\r\n\r\n" + sep);
     auto gor_reader = make_gor_reader(gor.path(), false);
     const auto gor_records = read_all(*gor_reader);
     REQUIRE(gor_records.size() == 3);
@@ -216,16 +228,21 @@ TEST_CASE("connection ids: GoReplay's fifth field, JSONL, HAR, $connection or cl
     CHECK(jsonl_records[1].connection == connection_id("42"));
     CHECK(jsonl_records[2].connection == 0);
     REQUIRE(jsonl_reader->counts().malformed == 1);
-    CHECK(jsonl_reader->counts().first_malformed[0].reason == "\"connection\" is not a text or an integer");
+    CHECK(jsonl_reader->counts().first_malformed[0].reason ==
+          "\"connection\" is not a text or an integer");
 
-    TempFile log("c.log", "1760104536.125 10.0.0.1 51000 17 \"GET /a HTTP/1.1\"\n"
-                          "1760104536.250 10.0.0.1 51002 - \"GET /b HTTP/1.1\"\n");
-    auto by_serial = make_access_log_reader(log.path(), R"($msec $remote_addr $remote_port $connection "$request")", false);
+    TempFile log("c.log",
+                 "1760104536.125 10.0.0.1 51000 17 \"GET /a HTTP/1.1\"\n"
+                 "1760104536.250 10.0.0.1 51002 - \"GET /b HTTP/1.1\"\n");
+    auto by_serial = make_access_log_reader(
+        log.path(), R"($msec $remote_addr $remote_port $connection "$request")", false);
     const auto serial_records = read_all(*by_serial);
     REQUIRE(serial_records.size() == 2);
     CHECK(serial_records[0].connection == connection_id("17"));
-    CHECK(serial_records[1].connection == connection_id("10.0.0.1:51002"));  // no serial: address and port
-    auto by_address = make_access_log_reader(log.path(), R"($msec $remote_addr $bytes $status "$request")", false);
+    CHECK(serial_records[1].connection ==
+          connection_id("10.0.0.1:51002"));  // no serial: address and port
+    auto by_address = make_access_log_reader(
+        log.path(), R"($msec $remote_addr $bytes $status "$request")", false);
     const auto address_records = read_all(*by_address);
     REQUIRE(address_records.size() == 2);
     CHECK(address_records[0].connection == 0);  // an address alone names a client, not a connection
@@ -239,13 +256,17 @@ TEST_CASE("formats are guessed from the extension") {
     CHECK_FALSE(guess_replay_format("capture.bin"));
 }
 
-TEST_CASE("recorded headers: a name that is not a token, or a value with a line break, makes the record malformed") {
+TEST_CASE(
+    "recorded headers: a name that is not a token, or a value with a line break, makes the record "
+    "malformed") {
     SECTION("JSONL, headers as an object and as pairs") {
-        TempFile file("h.jsonl", "{\"ts\": 1, \"path\": \"/ok1\", \"headers\": {\"X-Fine\": \"1\"}}\n"
-                                 "{\"ts\": 2, \"path\": \"/a\", \"headers\": {\"Bad Name\": \"x\"}}\n"
-                                 "{\"ts\": 3, \"path\": \"/b\", \"headers\": [[\"X(y)\", \"v\"]]}\n"
-                                 "{\"ts\": 4, \"path\": \"/c\", \"headers\": {\"X-Note\": \"a\\r\\nInjected: 1\"}}\n"
-                                 "{\"ts\": 5, \"path\": \"/ok2\"}\n");
+        TempFile file(
+            "h.jsonl",
+            "{\"ts\": 1, \"path\": \"/ok1\", \"headers\": {\"X-Fine\": \"1\"}}\n"
+            "{\"ts\": 2, \"path\": \"/a\", \"headers\": {\"Bad Name\": \"x\"}}\n"
+            "{\"ts\": 3, \"path\": \"/b\", \"headers\": [[\"X(y)\", \"v\"]]}\n"
+            "{\"ts\": 4, \"path\": \"/c\", \"headers\": {\"X-Note\": \"a\\r\\nInjected: 1\"}}\n"
+            "{\"ts\": 5, \"path\": \"/ok2\"}\n");
         auto reader = make_jsonl_reader(file.path(), false);
         const auto records = read_all(*reader);
         REQUIRE(records.size() == 2);
@@ -258,7 +279,8 @@ TEST_CASE("recorded headers: a name that is not a token, or a value with a line 
         CHECK(counts.first_malformed[1].location == "line 3");
         CHECK(counts.first_malformed[1].reason == "the header name 'X(y)' is not a token");
         CHECK(counts.first_malformed[2].location == "line 4");
-        CHECK(counts.first_malformed[2].reason == "the value of header 'X-Note' holds a line break or NUL");
+        CHECK(counts.first_malformed[2].reason ==
+              "the value of header 'X-Note' holds a line break or NUL");
     }
     SECTION("HAR: the entry is named") {
         TempFile file("h.har", R"({"log": {"entries": [
@@ -279,22 +301,26 @@ TEST_CASE("recorded headers: a name that is not a token, or a value with a line 
               "the value of header 'X-A' holds a line break or NUL");
     }
     SECTION("access logs: an escaped line break in a logged header value") {
-        TempFile file("h.log", "1760104536.125 \"GET /a HTTP/1.1\" \"fine\"\n"
-                               "1760104536.250 \"GET /b HTTP/1.1\" \"a\\x0D\\x0AInjected: 1\"\n");
-        auto reader = make_access_log_reader(file.path(), R"($msec "$request" "$http_x_note")", false);
+        TempFile file("h.log",
+                      "1760104536.125 \"GET /a HTTP/1.1\" \"fine\"\n"
+                      "1760104536.250 \"GET /b HTTP/1.1\" \"a\\x0D\\x0AInjected: 1\"\n");
+        auto reader =
+            make_access_log_reader(file.path(), R"($msec "$request" "$http_x_note")", false);
         const auto records = read_all(*reader);
         REQUIRE(records.size() == 1);
         CHECK(header(records[0], "X-Note") == "fine");
         REQUIRE(reader->counts().malformed == 1);
         CHECK(reader->counts().first_malformed[0].location == "line 2");
-        CHECK(reader->counts().first_malformed[0].reason == "the value of header 'X-Note' holds a line break or NUL");
+        CHECK(reader->counts().first_malformed[0].reason ==
+              "the value of header 'X-Note' holds a line break or NUL");
     }
 }
 
 TEST_CASE("byte-order marks at the start of JSONL, HAR and access log files are skipped") {
     const std::string bom = "\xEF\xBB\xBF";
     SECTION("JSONL") {
-        TempFile file("bom.jsonl", bom + jsonl_line(1760104536'000'000'000, "/first") + jsonl_line(1760104537'000'000'000, "/second"));
+        TempFile file("bom.jsonl", bom + jsonl_line(1760104536'000'000'000, "/first") +
+                                       jsonl_line(1760104537'000'000'000, "/second"));
         auto reader = make_jsonl_reader(file.path(), true);
         const auto records = read_all(*reader);
         REQUIRE(records.size() == 2);
@@ -320,14 +346,17 @@ TEST_CASE("byte-order marks at the start of JSONL, HAR and access log files are 
 
 TEST_CASE("JSON syntax errors say where: HAR line and column, JSONL column") {
     SECTION("HAR") {
-        TempFile file("bad.har", "\xEF\xBB\xBF{\"log\": {\n  \"entries\": [\n    {\"startedDateTime\": oops}\n]}}");
+        TempFile file(
+            "bad.har",
+            "\xEF\xBB\xBF{\"log\": {\n  \"entries\": [\n    {\"startedDateTime\": oops}\n]}}");
         try {
             (void)read_har(file.path(), false);
             FAIL("expected a ReplayInputError");
         } catch (const ReplayInputError& error) {
             const std::string message = error.what();
             INFO(message);
-            CHECK(message.find("bad.har: line 3, column 25: not valid JSON: ") != std::string::npos);
+            CHECK(message.find("bad.har: line 3, column 25: not valid JSON: ") !=
+                  std::string::npos);
         }
     }
     SECTION("JSONL") {

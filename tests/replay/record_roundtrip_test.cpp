@@ -2,9 +2,9 @@
 // sends the same requests (method, path, headers, body). Both run as child processes.
 #include "replay/capture_server.hpp"
 #include "replay/connect.hpp"
-#include "replay/support.hpp"
 #include "replay/http_message.hpp"
 #include "replay/readers.hpp"
+#include "replay/support.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
 
@@ -47,11 +47,15 @@ public:
     std::string exchange(const std::string& request) {
         asio::write(socket_, asio::buffer(request));
         const std::size_t header_bytes = asio::read_until(socket_, buffer_, "\r\n\r\n");
-        std::string header(asio::buffers_begin(buffer_.data()), asio::buffers_begin(buffer_.data()) + static_cast<std::ptrdiff_t>(header_bytes));
+        std::string header(
+            asio::buffers_begin(buffer_.data()),
+            asio::buffers_begin(buffer_.data()) + static_cast<std::ptrdiff_t>(header_bytes));
         buffer_.consume(header_bytes);
         std::size_t length = 0;
-        if (const auto at = header.find("Content-Length: "); at != std::string::npos) length = std::stoul(header.substr(at + 16));
-        if (buffer_.size() < length) asio::read(socket_, buffer_, asio::transfer_exactly(length - buffer_.size()));
+        if (const auto at = header.find("Content-Length: "); at != std::string::npos)
+            length = std::stoul(header.substr(at + 16));
+        if (buffer_.size() < length)
+            asio::read(socket_, buffer_, asio::transfer_exactly(length - buffer_.size()));
         buffer_.consume(length);
         return header.substr(0, header.find("\r\n"));
     }
@@ -69,7 +73,8 @@ struct Sent {
 };
 
 std::string raw(const Sent& sent, std::uint16_t port) {
-    std::string out = sent.method + " " + sent.target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n";
+    std::string out = sent.method + " " + sent.target +
+                      " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n";
     for (const auto& [name, value] : sent.headers) out += name + ": " + value + "\r\n";
     if (sent.chunked) {
         out += "Transfer-Encoding: chunked\r\n\r\n";
@@ -88,23 +93,35 @@ std::string raw(const Sent& sent, std::uint16_t port) {
 }
 
 const std::vector<Sent> kTraffic = {
-    {"GET", "/entities/1/ancestors?depth=2", "",
-     {{"User-Agent", "volley-test/1.0 (round trip; x86_64)"}, {"Accept", "application/json"}, {"X-Trace-Id", "t-1"}}},
-    {"POST", "/entities", "{\"id\":\"42\",\"parent\":\"1\"}", {{"Content-Type", "application/json"}, {"X-Trace-Id", "t-2"}}},
-    {"PUT", "/blobs/7", std::string("bin\0ary\xff\x01 data", 14), {{"Content-Type", "application/octet-stream"}}},
+    {"GET",
+     "/entities/1/ancestors?depth=2",
+     "",
+     {{"User-Agent", "volley-test/1.0 (round trip; x86_64)"},
+      {"Accept", "application/json"},
+      {"X-Trace-Id", "t-1"}}},
+    {"POST",
+     "/entities",
+     "{\"id\":\"42\",\"parent\":\"1\"}",
+     {{"Content-Type", "application/json"}, {"X-Trace-Id", "t-2"}}},
+    {"PUT",
+     "/blobs/7",
+     std::string("bin\0ary\xff\x01 data", 14),
+     {{"Content-Type", "application/octet-stream"}}},
     {"POST", "/upload", "first half|second half", {{"Content-Type", "text/plain"}}, true},
     {"DELETE", "/entities/42", "", {{"Authorization", "Bearer abc.def"}, {"Accept", "*/*"}}},
 };
 
 // Headers that describe a message's framing or connection: a replay writes its own.
 bool framing(const std::string& name) {
-    for (const char* skipped : {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}) {
+    for (const char* skipped :
+         {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}) {
         if (replay::same_header_name(name, skipped)) return true;
     }
     return false;
 }
 
-std::vector<std::pair<std::string, std::string>> end_to_end_headers(const replay::ReplayRecord& record) {
+std::vector<std::pair<std::string, std::string>> end_to_end_headers(
+    const replay::ReplayRecord& record) {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& header : record.headers) {
         if (!framing(header.first)) out.push_back(header);
@@ -119,9 +136,10 @@ void record_traffic(const std::string& capture, int stop_signal) {
     testing::ProcessResult recorder;
     // The signal comes well after the traffic, which takes milliseconds once the proxy listens.
     std::thread recording([&] {
-        recorder = run_process({volley_binary(), "record", "--listen", "127.0.0.1:" + std::to_string(port), "--upstream",
-                                upstream.url(), "-o", capture},
-                               60s, {testing::SignalCue{4000ms, stop_signal}});
+        recorder =
+            run_process({volley_binary(), "record", "--listen", "127.0.0.1:" + std::to_string(port),
+                         "--upstream", upstream.url(), "-o", capture},
+                        60s, {testing::SignalCue{4000ms, stop_signal}});
     });
     std::vector<std::string> statuses;
     try {
@@ -145,7 +163,8 @@ void record_traffic(const std::string& capture, int stop_signal) {
 
 }  // namespace
 
-TEST_CASE("volley record writes requests and responses; volley replay sends the recorded requests") {
+TEST_CASE(
+    "volley record writes requests and responses; volley replay sends the recorded requests") {
     const std::string dir = testing::make_temp_dir("volley-record-");
     const std::string capture = dir + "/capture.gor";
     record_traffic(capture, SIGINT);
@@ -164,7 +183,8 @@ TEST_CASE("volley record writes requests and responses; volley replay sends the 
         CHECK(recorded[i].target == kTraffic[i].target);
         CHECK(recorded[i].body == kTraffic[i].body);
         CHECK(end_to_end_headers(recorded[i]) == kTraffic[i].headers);
-        if (i > 0) CHECK(recorded[i].ts_ns - recorded[i - 1].ts_ns >= 40'000'000);  // the client's pauses
+        if (i > 0)
+            CHECK(recorded[i].ts_ns - recorded[i - 1].ts_ns >= 40'000'000);  // the client's pauses
     }
     const auto first_id = text.substr(2, 24);
     CHECK(first_id.find_first_not_of("0123456789abcdef") == std::string::npos);
@@ -173,15 +193,16 @@ TEST_CASE("volley record writes requests and responses; volley replay sends the 
     // The replay: the client used one connection, which the capture names, so with
     // --per-connection the server sees the capture's order whatever the connections and threads.
     CaptureServer server;
-    const auto replay = run_process({volley_binary(), "replay", capture, "-u", server.url(), "-c", "4", "-t", "2",
-                                     "--per-connection", "-q", "-o", dir + "/out"},
+    const auto replay = run_process({volley_binary(), "replay", capture, "-u", server.url(), "-c",
+                                     "4", "-t", "2", "--per-connection", "-q", "-o", dir + "/out"},
                                     60s);
     INFO(replay.err);
     REQUIRE(replay.exit_code == 0);
     const auto received = server.requests();
     REQUIRE(received.size() == kTraffic.size());
     const auto summary = testing::read_file(dir + "/out/summary.json");
-    CHECK(summary.find("\"with_connection\": " + std::to_string(kTraffic.size())) != std::string::npos);
+    CHECK(summary.find("\"with_connection\": " + std::to_string(kTraffic.size())) !=
+          std::string::npos);
     for (std::size_t i = 0; i < received.size(); ++i) {
         replay::ReplayRecord replayed;
         REQUIRE(replay::parse_http_request(received[i], replayed) == "");
@@ -202,20 +223,22 @@ TEST_CASE("volley record stops on SIGTERM with a complete gzip capture") {
     CHECK(reader->counts().non_requests == kTraffic.size());
 }
 
-TEST_CASE("volley replay --strict exits 2 naming the malformed record; without it the run goes on") {
+TEST_CASE(
+    "volley replay --strict exits 2 naming the malformed record; without it the run goes on") {
     CaptureServer server;
     const std::string dir = testing::make_temp_dir("volley-strict-");
-    const auto strict = run_process({volley_binary(), "replay", fixture("capture.gor"), "-u", server.url(), "--strict",
-                                     "-q", "-o", dir + "/strict"},
+    const auto strict = run_process({volley_binary(), "replay", fixture("capture.gor"), "-u",
+                                     server.url(), "--strict", "-q", "-o", dir + "/strict"},
                                     60s);
     CHECK(strict.exit_code == 2);
     CHECK(strict.err.find("capture.gor: line 58:") != std::string::npos);
     CHECK(server.requests().empty());  // nothing was sent
 
     // GoReplay's own records name no connection: --per-connection says it had nothing to order.
-    const auto lenient = run_process({volley_binary(), "replay", fixture("capture.gor"), "-u", server.url(), "--speed",
-                                      "20", "--per-connection", "-q", "-o", dir + "/lenient"},
-                                     60s);
+    const auto lenient =
+        run_process({volley_binary(), "replay", fixture("capture.gor"), "-u", server.url(),
+                     "--speed", "20", "--per-connection", "-q", "-o", dir + "/lenient"},
+                    60s);
     INFO(lenient.err);
     CHECK(lenient.exit_code == 0);
     CHECK(server.requests().size() == 6);

@@ -4,8 +4,8 @@
 // and the options' errors. volley and `openssl s_server` run as child processes.
 #include "replay/capture_server.hpp"
 #include "replay/connect.hpp"
-#include "replay/support.hpp"
 #include "replay/readers.hpp"
+#include "replay/support.hpp"
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>
@@ -43,10 +43,11 @@ struct Certificate {
 
 Certificate make_certificate(const std::string& dir, const std::string& name) {
     Certificate out{dir + "/" + name + "-cert.pem", dir + "/" + name + "-key.pem"};
-    const auto made = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", out.key,
-                                   "-out", out.cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
-                                   "subjectAltName=IP:127.0.0.1"},
-                                  60s);
+    const auto made =
+        run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                     out.key, "-out", out.cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                     "subjectAltName=IP:127.0.0.1"},
+                    60s);
     INFO(made.err);
     REQUIRE(made.exit_code == 0);
     return out;
@@ -57,9 +58,10 @@ Certificate make_certificate(const std::string& dir, const std::string& name) {
 class OpensslServer {
 public:
     explicit OpensslServer(const Certificate& certificate) : port_(testing::free_port()) {
-        server_.emplace(std::vector<std::string>{"/usr/bin/openssl", "s_server", "-quiet", "-accept",
-                                                 "127.0.0.1:" + std::to_string(port_), "-cert", certificate.cert, "-key",
-                                                 certificate.key, "-www"});
+        server_.emplace(std::vector<std::string>{"/usr/bin/openssl", "s_server", "-quiet",
+                                                 "-accept", "127.0.0.1:" + std::to_string(port_),
+                                                 "-cert", certificate.cert, "-key", certificate.key,
+                                                 "-www"});
         REQUIRE(testing::wait_for_port(port_, 10s));
     }
     [[nodiscard]] std::uint16_t port() const { return port_; }
@@ -73,11 +75,16 @@ private:
 // which time the test's traffic (milliseconds once the proxy listens) is long done.
 class Recorder {
 public:
-    Recorder(const std::string& capture, std::vector<std::string> options, std::chrono::milliseconds stop_after = 4000ms)
+    Recorder(const std::string& capture, std::vector<std::string> options,
+             std::chrono::milliseconds stop_after = 4000ms)
         : port_(testing::free_port()) {
-        std::vector<std::string> argv{volley_binary(), "record", "--listen", "127.0.0.1:" + std::to_string(port_), "-o", capture};
+        std::vector<std::string> argv{
+            volley_binary(), "record", "--listen", "127.0.0.1:" + std::to_string(port_), "-o",
+            capture};
         argv.insert(argv.end(), options.begin(), options.end());
-        thread_ = std::thread([this, argv, stop_after] { result_ = run_process(argv, 60s, {testing::SignalCue{stop_after, SIGINT}}); });
+        thread_ = std::thread([this, argv, stop_after] {
+            result_ = run_process(argv, 60s, {testing::SignalCue{stop_after, SIGINT}});
+        });
     }
     ~Recorder() {
         if (thread_.joinable()) thread_.join();
@@ -103,7 +110,8 @@ class Client {
 public:
     // Connects, retrying while the proxy starts (up to `patience`); a refused connection is
     // never accepted, so it takes no connection number.
-    Client(std::uint16_t port, const std::string& tls_ca_file = "", std::chrono::milliseconds patience = 3000ms)
+    Client(std::uint16_t port, const std::string& tls_ca_file = "",
+           std::chrono::milliseconds patience = 3000ms)
         : socket_(io_) {
         connect_when_listening(socket_, port, patience);
         if (tls_ca_file.empty()) return;
@@ -134,8 +142,8 @@ private:
     boost::beast::flat_buffer buffer_;
 };
 
-http::request<http::string_body> make_request(http::verb method, const std::string& target, std::uint16_t port,
-                                              const std::string& body = "") {
+http::request<http::string_body> make_request(http::verb method, const std::string& target,
+                                              std::uint16_t port, const std::string& body = "") {
     http::request<http::string_body> request{method, target, 11};
     request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
     request.body() = body;
@@ -192,13 +200,16 @@ std::vector<std::pair<std::string, std::string>> types_and_connections(const std
 
 int occurrences(const std::string& text, const std::string& part) {
     int count = 0;
-    for (std::size_t at = 0; (at = text.find(part, at)) != std::string::npos; at += part.size()) ++count;
+    for (std::size_t at = 0; (at = text.find(part, at)) != std::string::npos; at += part.size())
+        ++count;
     return count;
 }
 
 }  // namespace
 
-TEST_CASE("volley record forwards to an https upstream: verified with --ca-file, 502 when untrusted, --insecure skips it") {
+TEST_CASE(
+    "volley record forwards to an https upstream: verified with --ca-file, 502 when untrusted, "
+    "--insecure skips it") {
     const std::string dir = testing::make_temp_dir("volley-record-tls-up-");
     const auto certificate = make_certificate(dir, "upstream");
     OpensslServer upstream(certificate);
@@ -210,12 +221,18 @@ TEST_CASE("volley record forwards to an https upstream: verified with --ca-file,
     Recorder insecure(dir + "/insecure.gor", {"--upstream", url, "--insecure"});
     // The certificate names 127.0.0.1, not localhost: the name check refuses it.
     Recorder wrong_name(dir + "/wrong-name.gor",
-                        {"--upstream", "https://localhost:" + std::to_string(upstream.port()), "--ca-file", certificate.cert});
+                        {"--upstream", "https://localhost:" + std::to_string(upstream.port()),
+                         "--ca-file", certificate.cert});
 
-    const auto trusted_response = Client(trusted.port()).exchange(make_request(http::verb::get, "/secure?x=1", trusted.port()));
-    const auto untrusted_response = Client(untrusted.port()).exchange(make_request(http::verb::get, "/", untrusted.port()));
-    const auto insecure_response = Client(insecure.port()).exchange(make_request(http::verb::get, "/", insecure.port()));
-    const auto wrong_name_response = Client(wrong_name.port()).exchange(make_request(http::verb::get, "/", wrong_name.port()));
+    const auto trusted_response =
+        Client(trusted.port())
+            .exchange(make_request(http::verb::get, "/secure?x=1", trusted.port()));
+    const auto untrusted_response =
+        Client(untrusted.port()).exchange(make_request(http::verb::get, "/", untrusted.port()));
+    const auto insecure_response =
+        Client(insecure.port()).exchange(make_request(http::verb::get, "/", insecure.port()));
+    const auto wrong_name_response =
+        Client(wrong_name.port()).exchange(make_request(http::verb::get, "/", wrong_name.port()));
 
     {  // --ca-file: the request is forwarded over TLS and both records are captured
         CHECK(trusted_response.result_int() == 200);
@@ -232,13 +249,15 @@ TEST_CASE("volley record forwards to an https upstream: verified with --ca-file,
         CHECK(records[1].message.rfind("HTTP/1.0 200 ok\r\n", 0) == 0);
         CHECK(records[1].message.find("s_server") != std::string::npos);
     }
-    {  // no --ca-file: the self-signed certificate is not trusted; the client gets 502, stderr says why
+    {  // no --ca-file: the self-signed certificate is not trusted; the client gets 502, stderr says
+       // why
         CHECK(untrusted_response.result_int() == 502);
         CHECK(untrusted_response.body().find("certificate verify failed") != std::string::npos);
         const auto& run = untrusted.result();
         INFO(run.err);
         CHECK(run.exit_code == 0);
-        CHECK(occurrences(run.err, "TLS handshake with upstream 127.0.0.1:" + std::to_string(upstream.port()) + " failed") == 1);
+        CHECK(occurrences(run.err, "TLS handshake with upstream 127.0.0.1:" +
+                                       std::to_string(upstream.port()) + " failed") == 1);
         CHECK(run.err.find("--ca-file") != std::string::npos);
         const auto records = captured_records(dir + "/untrusted.gor");
         REQUIRE(records.size() == 2);  // the request, and the 502 the client got
@@ -261,12 +280,15 @@ TEST_CASE("volley record forwards to an https upstream: verified with --ca-file,
     }
 }
 
-TEST_CASE("volley record --tls-cert/--tls-key: TLS clients are served and captured in plaintext; a failed handshake drops only its client") {
+TEST_CASE(
+    "volley record --tls-cert/--tls-key: TLS clients are served and captured in plaintext; a "
+    "failed handshake drops only its client") {
     const std::string dir = testing::make_temp_dir("volley-record-tls-listen-");
     const auto certificate = make_certificate(dir, "recorder");
     CaptureServer upstream;
     const std::string capture = dir + "/capture.gor";
-    Recorder recorder(capture, {"--upstream", upstream.url(), "--tls-cert", certificate.cert, "--tls-key", certificate.key});
+    Recorder recorder(capture, {"--upstream", upstream.url(), "--tls-cert", certificate.cert,
+                                "--tls-key", certificate.key});
 
     const std::string body = "{\"id\":\"42\",\"note\":\"sent over TLS\"}";
     auto post = make_request(http::verb::post, "/entities?tier=2", recorder.port(), body);
@@ -277,7 +299,9 @@ TEST_CASE("volley record --tls-cert/--tls-key: TLS clients are served and captur
     {
         Client first(recorder.port(), certificate.cert);  // connection 1
         statuses.push_back(first.exchange(post).result_int());
-        statuses.push_back(first.exchange(make_request(http::verb::get, "/entities/42", recorder.port())).result_int());
+        statuses.push_back(
+            first.exchange(make_request(http::verb::get, "/entities/42", recorder.port()))
+                .result_int());
     }
     {
         // Connection 2 talks plain HTTP to the TLS port: its handshake fails and it is dropped.
@@ -286,7 +310,8 @@ TEST_CASE("volley record --tls-cert/--tls-key: TLS clients are served and captur
     }
     {
         Client third(recorder.port(), certificate.cert);  // connection 3: the proxy still serves
-        statuses.push_back(third.exchange(make_request(http::verb::get, "/after", recorder.port())).result_int());
+        statuses.push_back(
+            third.exchange(make_request(http::verb::get, "/after", recorder.port())).result_int());
     }
     CHECK(statuses == std::vector<int>{200, 200, 200});
 
@@ -313,7 +338,8 @@ TEST_CASE("volley record --tls-cert/--tls-key: TLS clients are served and captur
     CHECK(requests[1].target == "/entities/42");
     CHECK(requests[2].target == "/after");
     using Pairs = std::vector<std::pair<std::string, std::string>>;
-    CHECK(types_and_connections(capture) == Pairs{{"1", "1"}, {"2", "1"}, {"1", "1"}, {"2", "1"}, {"1", "3"}, {"2", "3"}});
+    CHECK(types_and_connections(capture) ==
+          Pairs{{"1", "1"}, {"2", "1"}, {"1", "1"}, {"2", "1"}, {"1", "3"}, {"2", "3"}});
 
     // The upstream got the same plaintext requests.
     const auto received = upstream.requests();
@@ -323,23 +349,29 @@ TEST_CASE("volley record --tls-cert/--tls-key: TLS clients are served and captur
     CHECK(received[0].substr(received[0].size() - body.size()) == body);
 }
 
-TEST_CASE("volley record numbers client connections: a request and its response share the number of their connection") {
+TEST_CASE(
+    "volley record numbers client connections: a request and its response share the number of "
+    "their connection") {
     const std::string dir = testing::make_temp_dir("volley-record-connections-");
     CaptureServer upstream;
     const std::string capture = dir + "/capture.gor";
     Recorder recorder(capture, {"--upstream", upstream.url()});
     {
         Client first(recorder.port());
-        CHECK(first.exchange(make_request(http::verb::get, "/one", recorder.port())).result_int() == 200);
-        CHECK(first.exchange(make_request(http::verb::post, "/two", recorder.port(), "2")).result_int() == 200);
+        CHECK(first.exchange(make_request(http::verb::get, "/one", recorder.port())).result_int() ==
+              200);
+        CHECK(first.exchange(make_request(http::verb::post, "/two", recorder.port(), "2"))
+                  .result_int() == 200);
         Client second(recorder.port());
-        CHECK(second.exchange(make_request(http::verb::get, "/three", recorder.port())).result_int() == 200);
+        CHECK(second.exchange(make_request(http::verb::get, "/three", recorder.port()))
+                  .result_int() == 200);
     }
     const auto& run = recorder.result();
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     using Pairs = std::vector<std::pair<std::string, std::string>>;
-    CHECK(types_and_connections(capture) == Pairs{{"1", "1"}, {"2", "1"}, {"1", "1"}, {"2", "1"}, {"1", "2"}, {"2", "2"}});
+    CHECK(types_and_connections(capture) ==
+          Pairs{{"1", "1"}, {"2", "1"}, {"1", "1"}, {"2", "1"}, {"1", "2"}, {"2", "2"}});
     // The reader accepts the five-field headers.
     auto reader = replay::make_gor_reader(capture, true);
     CHECK(read_all(*reader).size() == 3);
@@ -354,20 +386,28 @@ TEST_CASE("volley record rejects inconsistent or unreadable TLS options with exi
     std::ofstream(not_pem) << "not a certificate\n";
     const std::string capture = dir + "/never.gor";
     const auto record = [&](std::vector<std::string> options) {
-        std::vector<std::string> argv{volley_binary(), "record", "--listen", "127.0.0.1:0", "-o", capture};
+        std::vector<std::string> argv{volley_binary(), "record", "--listen",
+                                      "127.0.0.1:0",   "-o",     capture};
         argv.insert(argv.end(), options.begin(), options.end());
         return run_process(argv, 30s);
     };
     const std::string http_upstream = "http://127.0.0.1:9";
     const std::string https_upstream = "https://127.0.0.1:9";
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-        {{"--upstream", http_upstream, "--tls-cert", certificate.cert}, "--tls-cert needs --tls-key"},
+        {{"--upstream", http_upstream, "--tls-cert", certificate.cert},
+         "--tls-cert needs --tls-key"},
         {{"--upstream", http_upstream, "--tls-key", certificate.key}, "--tls-key needs --tls-cert"},
-        {{"--upstream", http_upstream, "--tls-cert", dir + "/missing.pem", "--tls-key", certificate.key}, "no such file"},
-        {{"--upstream", http_upstream, "--tls-cert", not_pem, "--tls-key", certificate.key}, "--tls-cert"},
-        {{"--upstream", http_upstream, "--tls-cert", certificate.cert, "--tls-key", other.key}, "--tls-key"},
-        {{"--upstream", http_upstream, "--insecure"}, "--insecure applies to https:// upstreams only"},
-        {{"--upstream", http_upstream, "--ca-file", certificate.cert}, "--ca-file applies to https:// upstreams only"},
+        {{"--upstream", http_upstream, "--tls-cert", dir + "/missing.pem", "--tls-key",
+          certificate.key},
+         "no such file"},
+        {{"--upstream", http_upstream, "--tls-cert", not_pem, "--tls-key", certificate.key},
+         "--tls-cert"},
+        {{"--upstream", http_upstream, "--tls-cert", certificate.cert, "--tls-key", other.key},
+         "--tls-key"},
+        {{"--upstream", http_upstream, "--insecure"},
+         "--insecure applies to https:// upstreams only"},
+        {{"--upstream", http_upstream, "--ca-file", certificate.cert},
+         "--ca-file applies to https:// upstreams only"},
         {{"--upstream", https_upstream, "--insecure", "--ca-file", certificate.cert}, "--insecure"},
         {{"--upstream", https_upstream, "--ca-file", dir + "/missing.pem"}, "no such file"},
         {{"--upstream", https_upstream, "--ca-file", not_pem}, "cannot load ca_file"},

@@ -30,8 +30,12 @@ inline engine::RunResult run_replay(const replay::ReplaySpec& spec, const std::s
     targets::HttpTarget target(config);
     replay.prepare(run.threads);
     engine::RunInputs inputs{target,
-                             [&](std::size_t worker, std::size_t workers) { return replay.make_source(worker, workers); },
-                             [&](std::size_t worker, std::size_t workers) { return replay.make_schedule(worker, workers); },
+                             [&](std::size_t worker, std::size_t workers) {
+                                 return replay.make_source(worker, workers);
+                             },
+                             [&](std::size_t worker, std::size_t workers) {
+                                 return replay.make_schedule(worker, workers);
+                             },
                              {}};
     return engine::run(run, inputs);
 }

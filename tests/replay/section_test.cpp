@@ -26,18 +26,21 @@ std::vector<Diagnostic> errors_of(const std::string& yaml) {
     return {};
 }
 
-bool has_error(const std::vector<Diagnostic>& diagnostics, const std::string& key, const std::string& part) {
+bool has_error(const std::vector<Diagnostic>& diagnostics, const std::string& key,
+               const std::string& part) {
     for (const auto& d : diagnostics) {
         if (d.key == key && d.message.find(part) != std::string::npos) return true;
     }
     return false;
 }
 
-const std::string kTarget = "target:\n  http: {base_url: \"http://127.0.0.1:8080\", connections: 16}\n";
+const std::string kTarget =
+    "target:\n  http: {base_url: \"http://127.0.0.1:8080\", connections: 16}\n";
 
 }  // namespace
 
-TEST_CASE("a full replay section becomes a plan: routes are the request names, the catch-all last") {
+TEST_CASE(
+    "a full replay section becomes a plan: routes are the request names, the catch-all last") {
     const auto plan = load(kTarget + R"(
 name: nightly-replay
 load: {threads: 2, drain: 2s}
@@ -78,7 +81,8 @@ thresholds:
     CHECK(spec.remove_headers == std::vector<std::string>{"cookie"});
     REQUIRE(spec.routes.size() == 2);
     CHECK(spec.routes[1].method == "POST");
-    CHECK(plan.run.request_names == std::vector<std::string>{"/entities/*/ancestors", "writes", "other"});
+    CHECK(plan.run.request_names ==
+          std::vector<std::string>{"/entities/*/ancestors", "writes", "other"});
     CHECK(plan.requests[0].expect_status == std::vector<int>{200});
     CHECK(plan.requests[1].expect_status == std::vector<int>{200, 201});
     CHECK(plan.run.threads == 2);
@@ -96,7 +100,8 @@ TEST_CASE("replay defaults: format from the extension, one catch-all name, type 
     CHECK(plan.replay->speed == 1);
     CHECK(plan.replay->loop == 1);
     CHECK(plan.run.request_names == std::vector<std::string>{"replay"});
-    const auto overridden = load(kTarget + "replay: {file: capture.jsonl}\n", {"replay.speed=2", "replay.catch_all=all"});
+    const auto overridden = load(kTarget + "replay: {file: capture.jsonl}\n",
+                                 {"replay.speed=2", "replay.catch_all=all"});
     CHECK(overridden.replay->speed == 2);
     CHECK(overridden.run.request_names == std::vector<std::string>{"all"});
 }

@@ -13,13 +13,16 @@
 
 namespace volley::replay_test {
 
-inline std::string fixture(const std::string& name) { return std::string(VOLLEY_FIXTURES_DIR) + "/replay/" + name; }
+inline std::string fixture(const std::string& name) {
+    return std::string(VOLLEY_FIXTURES_DIR) + "/replay/" + name;
+}
 
 // A file in a fresh temporary directory, removed with the object.
 class TempFile {
 public:
     TempFile(const std::string& name, const std::string& content) {
-        std::string pattern = (std::filesystem::temp_directory_path() / "volley-replay-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "volley-replay-XXXXXX").string();
         dir_ = mkdtemp(pattern.data()) ? pattern : std::string();
         path_ = dir_ + "/" + name;
         std::ofstream(path_, std::ios::binary) << content;
@@ -58,8 +61,10 @@ inline std::string header(const replay::ReplayRecord& record, std::string name) 
 }
 
 // One JSONL line with a timestamp in ns and a unique path.
-inline std::string jsonl_line(std::int64_t ts_ns, const std::string& path, const std::string& method = "GET") {
-    return "{\"ts\": " + std::to_string(ts_ns) + ", \"method\": \"" + method + "\", \"path\": \"" + path + "\"}\n";
+inline std::string jsonl_line(std::int64_t ts_ns, const std::string& path,
+                              const std::string& method = "GET") {
+    return "{\"ts\": " + std::to_string(ts_ns) + ", \"method\": \"" + method + "\", \"path\": \"" +
+           path + "\"}\n";
 }
 
 }  // namespace volley::replay_test

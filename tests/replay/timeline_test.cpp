@@ -1,11 +1,11 @@
 // The replay timeline (speed, loop, from/to, max_gap, reorder window, worker shares), the
 // selection (filters, deterministic sample) and the rewrites and route names.
-#include "replay/support.hpp"
 #include "replay/readers.hpp"
 #include "replay/reorder_buffer.hpp"
 #include "replay/replay_run.hpp"
 #include "replay/replay_stream.hpp"
 #include "replay/rewrite.hpp"
+#include "replay/support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -33,13 +33,15 @@ struct Placed {
 // Plays a stream to its end: every start with the request drawn for it.
 std::vector<Placed> play(const ReplaySpec& spec, std::size_t worker = 0, std::size_t workers = 1,
                          std::uint64_t seed = 1, CaptureCounts* counts = nullptr) {
-    ReplayStream stream(spec, [&spec] { return make_jsonl_reader(spec.file, false); }, seed, worker, workers);
+    ReplayStream stream(
+        spec, [&spec] { return make_jsonl_reader(spec.file, false); }, seed, worker, workers);
     std::vector<Placed> out;
     while (const auto start = stream.next_start()) {
         engine::PreparedRequest request;
         REQUIRE(stream.next_request(stream.lane(), request));
-        out.push_back({*start, request.name_index, std::string(request.method), std::string(request.target),
-                       std::string(request.headers), std::string(request.body), stream.lane()});
+        out.push_back({*start, request.name_index, std::string(request.method),
+                       std::string(request.target), std::string(request.headers),
+                       std::string(request.body), stream.lane()});
     }
     engine::PreparedRequest none;
     CHECK_FALSE(stream.next_request(0, none));
@@ -56,7 +58,8 @@ std::string capture(const std::vector<std::pair<std::int64_t, std::string>>& rec
 
 std::vector<std::int64_t> starts_ms(const std::vector<Placed>& placed) {
     std::vector<std::int64_t> out;
-    for (const auto& p : placed) out.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(p.start).count());
+    for (const auto& p : placed)
+        out.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(p.start).count());
     return out;
 }
 
@@ -145,7 +148,8 @@ TEST_CASE("loop: each pass starts one span plus one mean gap after the previous 
     spec.loop = 3;
     spec.speed = 2;
     const auto placed = play(spec);
-    CHECK(starts_ms(placed) == std::vector<std::int64_t>{0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000});
+    CHECK(starts_ms(placed) ==
+          std::vector<std::int64_t>{0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000});
     CHECK(targets(placed)[3] == "/a");
 }
 
@@ -176,8 +180,9 @@ TEST_CASE("per_connection: a connection's records stay with one worker and carry
     std::string text;
     for (int i = 0; i < 40; ++i) {
         const std::string key = "10.0.0.1:" + std::to_string(5000 + i % 5);
-        text += "{\"ts\": " + std::to_string(kT0 + i * 10 * kMs) + ", \"path\": \"/k" + std::to_string(i % 5) +
-                "/" + std::to_string(i) + "\", \"connection\": \"" + key + "\"}\n";
+        text += "{\"ts\": " + std::to_string(kT0 + i * 10 * kMs) + ", \"path\": \"/k" +
+                std::to_string(i % 5) + "/" + std::to_string(i) + "\", \"connection\": \"" + key +
+                "\"}\n";
     }
     text += jsonl_line(kT0 + 400 * kMs, "/none");
     TempFile file("c.jsonl", text);
@@ -231,7 +236,8 @@ TEST_CASE("sampling keeps the same share of records on every run, and others wit
 
 TEST_CASE("method and path filters") {
     std::string text = jsonl_line(kT0, "/api/a", "GET") + jsonl_line(kT0 + kMs, "/api/b", "POST") +
-                       jsonl_line(kT0 + 2 * kMs, "/static/logo.png", "GET") + jsonl_line(kT0 + 3 * kMs, "/other", "POST");
+                       jsonl_line(kT0 + 2 * kMs, "/static/logo.png", "GET") +
+                       jsonl_line(kT0 + 3 * kMs, "/other", "POST");
     TempFile file("c.jsonl", text);
     ReplaySpec spec;
     spec.file = file.path();
@@ -262,18 +268,21 @@ TEST_CASE("route patterns") {
     CHECK(check_route_pattern("a/b") != "");
 }
 
-TEST_CASE("rewrites: path regexes, header set and remove; framing headers never copied; route names") {
+TEST_CASE(
+    "rewrites: path regexes, header set and remove; framing headers never copied; route names") {
     ReplaySpec spec;
     spec.rewrite_paths = {{"^/v1/", "/v2/"}};
     spec.set_headers = {{"X-Replay", "1"}, {"user-agent", "volley-replay"}};
     spec.remove_headers = {"cookie"};
-    spec.routes = {{"ancestors", "/v2/entities/*/ancestors", ""}, {"writes", "/v2/entities/**", "POST"}};
+    spec.routes = {{"ancestors", "/v2/entities/*/ancestors", ""},
+                   {"writes", "/v2/entities/**", "POST"}};
     const RequestRewriter rewriter(spec);
     ReplayRecord record;
     record.method = "GET";
     record.target = "/v1/entities/7/ancestors?depth=1";
-    record.headers = {{"Host", "old.example"}, {"User-Agent", "curl"}, {"Cookie", "a=b"}, {"Accept", "*/*"},
-                      {"Connection", "keep-alive"}, {"Content-Length", "3"}, {"X-Replay", "0"}};
+    record.headers = {
+        {"Host", "old.example"},      {"User-Agent", "curl"},  {"Cookie", "a=b"}, {"Accept", "*/*"},
+        {"Connection", "keep-alive"}, {"Content-Length", "3"}, {"X-Replay", "0"}};
     record.body = "abc";
     RenderedRequest out;
     rewriter.render(record, out);

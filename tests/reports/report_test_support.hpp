@@ -52,8 +52,8 @@ std::size_t column_index(const std::vector<std::vector<std::string>>& rows,
 // 48.30, "0.91%" → 0.0091 as a fraction when percent is true), and the rounding tolerance the
 // text allows (half a unit of its last decimal place).
 struct ReadNumber {
-  double value = 0;
-  double tolerance = 0;
+    double value = 0;
+    double tolerance = 0;
 };
 std::optional<ReadNumber> read_number(std::string_view text, bool percent = false);
 // True when `text` shows `expected` (within the text's own rounding).
@@ -63,10 +63,10 @@ bool shows(std::string_view text, double expected, bool percent = false);
 std::string decode_entities(std::string_view text);
 
 struct XmlElement {
-  std::string name;
-  std::map<std::string, std::string> attributes;  // decoded
-  std::vector<XmlElement> children;
-  std::string text;  // decoded character data directly inside this element
+    std::string name;
+    std::map<std::string, std::string> attributes;  // decoded
+    std::vector<XmlElement> children;
+    std::string text;  // decoded character data directly inside this element
 };
 
 // Parses an XML 1.0 document (prolog, elements, attributes, text, entities, comments). Throws

@@ -9,16 +9,16 @@
 namespace volley::reports::testing {
 
 enum class RunFixture {
-  // Three named requests (names full of markup), tiers L1..L4 (cache sections), three stages
-  // at 60, 120 and 180/s; 5xx and timeouts with status and detail; passing, failing, scoped
-  // and windowed thresholds. Scenario name, file and URL carry markup too.
-  with_cache,
-  // One request, no tiers, 50/s for 2 s, every request ok; scenario name "<script>…".
-  no_cache,
-  // type: stress, steps at 20, 40 and 60/s of 1 s each; the fake answers the requests of the
-  // third step in 300 ms (the first two in 1 ms): p(99) < 100ms breaks it there.
-  // Thresholds on the analysis: capacity >= 50/s (fails), breaking_point >= 50/s (passes).
-  stress,
+    // Three named requests (names full of markup), tiers L1..L4 (cache sections), three stages
+    // at 60, 120 and 180/s; 5xx and timeouts with status and detail; passing, failing, scoped
+    // and windowed thresholds. Scenario name, file and URL carry markup too.
+    with_cache,
+    // One request, no tiers, 50/s for 2 s, every request ok; scenario name "<script>…".
+    no_cache,
+    // type: stress, steps at 20, 40 and 60/s of 1 s each; the fake answers the requests of the
+    // third step in 300 ms (the first two in 1 ms): p(99) < 100ms breaks it there.
+    // Thresholds on the analysis: capacity >= 50/s (fails), breaking_point >= 50/s (passes).
+    stress,
 };
 
 // The summary of that run, made once per test process.

@@ -2,8 +2,8 @@
 
 #include "resolver/pg/migrations.hpp"
 
-#include <catch2/catch.hpp>
 #include <hiredis/hiredis.h>
+#include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -91,8 +91,7 @@ PgSchema::PgSchema(const std::string& url) {
 PgSchema::~PgSchema() {
     try {
         pg_drop_schema(options);
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 int run_shell(const std::string& command) {
@@ -148,9 +147,9 @@ RedisProcess::~RedisProcess() {
 void RedisProcess::start() {
     if (pid_ > 0) return;
     const std::string port = std::to_string(port_);
-    std::vector<std::string> args = {"redis-server", "--bind", "127.0.0.1", "--port", port,
-                                     "--save", "", "--appendonly", "no", "--dir", dir_,
-                                     "--logfile", dir_ + "/redis.log"};
+    std::vector<std::string> args = {
+        "redis-server", "--bind", "127.0.0.1", "--port", port,        "--save",           "",
+        "--appendonly", "no",     "--dir",     dir_,     "--logfile", dir_ + "/redis.log"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -187,8 +186,10 @@ PostgresProcess::PostgresProcess()
         if (pw == nullptr) FAIL("running as root but there is no `postgres` user");
         if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) FAIL("chown " << dir_ << " failed");
     }
-    if (run_shell(pg("initdb") + " -D " + dir_ + "/data -U postgres --auth=trust --no-sync -E UTF8 "
-                  "--locale=C >" + dir_ + "/initdb.log 2>&1") != 0)
+    if (run_shell(pg("initdb") + " -D " + dir_ +
+                  "/data -U postgres --auth=trust --no-sync -E UTF8 "
+                  "--locale=C >" +
+                  dir_ + "/initdb.log 2>&1") != 0)
         FAIL("initdb failed, see " << dir_ << "/initdb.log");
     start();
     if (run_shell(pg("createdb") + " -h 127.0.0.1 -p " + std::to_string(port_) +

@@ -55,7 +55,7 @@ public:
     RedisProcess();   // starts; FAILs the test if it cannot
     ~RedisProcess();  // stops
     void stop();
-    void start();     // (re)starts on the same port and waits until it answers PING
+    void start();  // (re)starts on the same port and waits until it answers PING
     [[nodiscard]] std::string url() const;
     [[nodiscard]] int port() const { return port_; }
 

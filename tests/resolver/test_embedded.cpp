@@ -9,7 +9,6 @@
 using namespace volley::resolver;
 using namespace volley::resolver::test;
 
-
 TEST_CASE("embedded: generated tree answers equal the independent computation on every tier",
           "[unit][embedded]") {
     ResolverConfig cfg;

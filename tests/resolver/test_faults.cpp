@@ -34,8 +34,10 @@ public:
                 Resolver& r = g[static_cast<std::size_t>(t) % g.size()];
                 while (!stop_.load()) {
                     const auto& id = ids_[rng() % ids_.size()];
-                    if (rng() % 2 == 0) (void)r.ancestors(id);
-                    else (void)r.descendant_count(id);
+                    if (rng() % 2 == 0)
+                        (void)r.ancestors(id);
+                    else
+                        (void)r.descendant_count(id);
                     issued_.fetch_add(1);
                 }
             });
@@ -161,8 +163,9 @@ TEST_CASE("PostgreSQL stopped mid-run: errors counted, service answers 503, then
     pg.start();
     bool recovered = false;
     for (int i = 0; i < 100 && !recovered; ++i) {
-        recovered = handle_request(g, 1, "GET", "/entities/entity_000499/descendants/count", "")
-                        .status == 200;
+        recovered =
+            handle_request(g, 1, "GET", "/entities/entity_000499/descendants/count", "").status ==
+            200;
         if (!recovered) std::this_thread::sleep_for(50ms);
     }
     CHECK(recovered);

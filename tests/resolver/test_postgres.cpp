@@ -171,8 +171,10 @@ TEST_CASE("postgres: a write by another process invalidates within the poll inte
         // Another writer, straight SQL: move mexico below the united_states.
         pqxx::connection c(pg_conninfo(schema.options));
         pqxx::work tx(c);
-        tx.exec("UPDATE entities SET path = 'world.north_america.northern_america.united_states.mexico', "
-                "path_depth = 5, parent_id = 'united_states' WHERE entity_id = 'mexico'");
+        tx.exec(
+            "UPDATE entities SET path = "
+            "'world.north_america.northern_america.united_states.mexico', "
+            "path_depth = 5, parent_id = 'united_states' WHERE entity_id = 'mexico'");
         tx.commit();
     }
     std::vector<std::string> now;
@@ -201,10 +203,13 @@ TEST_CASE("postgres: served-by counts add up to requests under 2 threads", "[pos
             std::mt19937 rng(t + 7);
             for (int i = 0; i < per_thread; ++i) {
                 const int pick = static_cast<int>(rng() % 100);
-                std::string id = pick == 0 ? "bad-id" : pick == 1 ? "entity_777777"
-                                                     : rows[rng() % 400].entity_id;
-                if (i % 2 == 0) (void)g[static_cast<std::size_t>(t)].ancestors(id);
-                else (void)g[static_cast<std::size_t>(t)].descendant_count(id);
+                std::string id = pick == 0   ? "bad-id"
+                                 : pick == 1 ? "entity_777777"
+                                             : rows[rng() % 400].entity_id;
+                if (i % 2 == 0)
+                    (void)g[static_cast<std::size_t>(t)].ancestors(id);
+                else
+                    (void)g[static_cast<std::size_t>(t)].descendant_count(id);
                 if (t == 0 && i == per_thread / 2) {
                     REQUIRE(g.upsert_entity({"entity_000399", "", "entity_000001"}).ok());
                 }
@@ -230,7 +235,8 @@ TEST_CASE("postgres: migrations are idempotent; service endpoints over real back
     ResolverGroup g(pg_config(schema, redis_url));
     auto r = handle_request(g, 0, "GET", "/entities/india/ancestors", "");
     CHECK(r.status == 200);
-    CHECK(boost::json::parse(r.body).as_object()["ancestors"] == boost::json::parse(R"(["world","asia"])"));
+    CHECK(boost::json::parse(r.body).as_object()["ancestors"] ==
+          boost::json::parse(R"(["world","asia"])"));
     auto refresh = handle_request(g, 0, "POST", "/admin/refresh", "");
     CHECK(refresh.status == 200);
     CHECK(boost::json::parse(refresh.body).as_object()["duration_ms"].as_double() > 0);

@@ -52,8 +52,9 @@ std::uint64_t accounted(const MetricsSnapshot& m) {
 TEST_CASE("malformed ids never reach a backend", "[unit][fake]") {
     Rig rig(geo_seed());
     Resolver r({}, rig.backends);
-    const std::vector<std::string> bad = {"", "a.b", "world;drop", "../etc", "a b", "%77orld",
-                                          std::string(65, 'a'), "wörld", "a-b", "*"};
+    const std::vector<std::string> bad = {"",    "a.b",     "world;drop",         "../etc",
+                                          "a b", "%77orld", std::string(65, 'a'), "wörld",
+                                          "a-b", "*"};
     for (const auto& id : bad) {
         auto a = r.ancestors(id);
         CHECK(a.status == Status::invalid_id);
@@ -232,10 +233,13 @@ TEST_CASE("served-by counts add up to requests under 2 threads", "[unit][fake]")
             Resolver& r = group[static_cast<std::size_t>(t)];
             for (int i = 0; i < per_thread; ++i) {
                 const int pick = static_cast<int>(rng() % 1000);
-                std::string id = pick < 5 ? "bad.id" : pick < 10 ? "entity_999999"
-                                                     : rows[rng() % rows.size()].entity_id;
-                if (i % 2 == 0) (void)r.ancestors(id);
-                else (void)r.descendant_count(id);
+                std::string id = pick < 5    ? "bad.id"
+                                 : pick < 10 ? "entity_999999"
+                                             : rows[rng() % rows.size()].entity_id;
+                if (i % 2 == 0)
+                    (void)r.ancestors(id);
+                else
+                    (void)r.descendant_count(id);
                 issued.fetch_add(1);
                 if (t == 0 && i == per_thread / 2) {
                     rig.l2->fail = FailMode::unavailable;  // an L2 outage mid-run

@@ -92,10 +92,12 @@ TEST_CASE("service: routes, status codes and X-Cache-Tier over HTTP", "[unit][se
     CHECK(paris.status == 200);
     CHECK(json::parse(paris.body).as_object()["ancestors"] ==
           json::parse(R"(["world","europe","france"])"));
-    CHECK(c.call(http::verb::get, "/entities/europe/descendants/count").body.find("\"descendant_count\":3") !=
-          std::string::npos);
-    CHECK(c.call(http::verb::post, "/entities", R"({"entity_id":"europe","parent_id":"paris"})").status == 409);
-    CHECK(c.call(http::verb::post, "/entities", R"({"entity_id":"x","parent_id":"nowhere"})").status == 404);
+    CHECK(c.call(http::verb::get, "/entities/europe/descendants/count")
+              .body.find("\"descendant_count\":3") != std::string::npos);
+    CHECK(c.call(http::verb::post, "/entities", R"({"entity_id":"europe","parent_id":"paris"})")
+              .status == 409);
+    CHECK(c.call(http::verb::post, "/entities", R"({"entity_id":"x","parent_id":"nowhere"})")
+              .status == 404);
     CHECK(c.call(http::verb::post, "/entities", "not json").status == 400);
     CHECK(c.call(http::verb::post, "/entities", R"({"entity_id":"a.b"})").status == 400);
 
@@ -106,7 +108,8 @@ TEST_CASE("service: routes, status codes and X-Cache-Tier over HTTP", "[unit][se
     auto prom = c.call(http::verb::get, "/metrics");
     CHECK(prom.status == 200);
     CHECK(prom.content_type.starts_with("text/plain; version=0.0.4"));
-    CHECK(prom.body.find("volley_resolver_requests_total{kind=\"ancestors\",status=\"invalid_id\"} 2") !=
+    CHECK(prom.body.find(
+              "volley_resolver_requests_total{kind=\"ancestors\",status=\"invalid_id\"} 2") !=
           std::string::npos);
     auto perf = json::parse(c.call(http::verb::get, "/metrics/cache").body).as_object();
     CHECK(perf.contains("l1_cache"));
@@ -126,7 +129,9 @@ TEST_CASE("service: malformed ids never reach a backend", "[unit][service][fake]
     ResolverGroup group(ResolverOptions{}, b, 1);
     for (const char* target :
          {"/entities/a.b/ancestors", "/entities/a%2Eb/descendants/count", "/entities//ancestors",
-          "/entities/x;y/ancestors", "/entities/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/ancestors"}) {
+          "/entities/x;y/ancestors",
+          "/entities/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"
+          "ancestors"}) {
         INFO(target);
         CHECK(handle_request(group, 0, "GET", target, "").status == 400);
     }

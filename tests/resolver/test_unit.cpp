@@ -43,9 +43,7 @@ TEST_CASE("L1 is an LRU with generations and expiry", "[unit]") {
         CHECK_FALSE(l1.get(LookupKind::ancestors, "x", 2, 0));
         CHECK(l1.size() == 1);
     }
-    SECTION("kinds do not collide") {
-        CHECK_FALSE(l1.get(LookupKind::count, "x", 1, 0));
-    }
+    SECTION("kinds do not collide") { CHECK_FALSE(l1.get(LookupKind::count, "x", 1, 0)); }
     SECTION("expired entries are misses") {
         l1.put(LookupKind::count, "n", 1, CachedAnswer{true, nullptr, 0}, 100);
         CHECK(l1.get(LookupKind::count, "n", 1, 99));
@@ -84,7 +82,8 @@ TEST_CASE("L2 values round-trip and malformed values are misses", "[unit]") {
     CHECK(decode_l2_value(LookupKind::count, "C42")->count == 42);
     CHECK(decode_l2_value(LookupKind::count, "N")->not_found);
     for (const char* bad : {"", "X", "C", "C-1", "C4x", "Aa,,b", "Aa,", "Aa.b"})
-        CHECK_FALSE(decode_l2_value(bad[0] == 'A' ? LookupKind::ancestors : LookupKind::count, bad));
+        CHECK_FALSE(
+            decode_l2_value(bad[0] == 'A' ? LookupKind::ancestors : LookupKind::count, bad));
     CHECK(l2_key("p:", LookupKind::count, 7, "e1") == "p:c:7:e1");
 }
 
@@ -136,7 +135,8 @@ TEST_CASE("generator builds a real breadth-first tree", "[unit]") {
     for (const auto& r : rows) {
         CHECK(valid_id(r.entity_id));
         ids.insert(r.entity_id);
-        const auto depth = 1 + static_cast<std::size_t>(std::count(r.path.begin(), r.path.end(), '.'));
+        const auto depth =
+            1 + static_cast<std::size_t>(std::count(r.path.begin(), r.path.end(), '.'));
         max_depth = std::max(max_depth, depth);
         CHECK(r.path.ends_with(r.entity_id));
     }
@@ -159,7 +159,9 @@ TEST_CASE("geo seed has intermediate levels without rows", "[unit]") {
         std::size_t chain = 1;
         for (auto q = r.parent_id; !q.empty();) {
             ++chain;
-            q = std::find_if(rows.begin(), rows.end(), [&](auto& x) { return x.entity_id == q; })->parent_id;
+            q = std::find_if(rows.begin(), rows.end(), [&](auto& x) {
+                    return x.entity_id == q;
+                })->parent_id;
         }
         gap = gap || labels > chain;
     }
@@ -184,11 +186,12 @@ TEST_CASE("metrics: served-by adds up and both formats render", "[unit]") {
     CHECK(m.hits() == 2);
     CHECK(m.hit_rate() == Approx(0.4));
     const auto prom = to_prometheus(m);
-    CHECK(prom.find("volley_resolver_served_total{kind=\"ancestors\",tier=\"L1\",tier_name=\"memory\"} 1") !=
-          std::string::npos);
+    CHECK(prom.find("volley_resolver_served_total{kind=\"ancestors\",tier=\"L1\",tier_name="
+                    "\"memory\"} 1") != std::string::npos);
     CHECK(prom.find("# TYPE volley_resolver_requests_total counter") != std::string::npos);
     auto j = boost::json::parse(to_cache_performance_json(m)).as_object();
-    for (const char* k : {"l1_cache", "l2_cache", "l3_cache", "l4_cache", "overall"}) CHECK(j.contains(k));
+    for (const char* k : {"l1_cache", "l2_cache", "l3_cache", "l4_cache", "overall"})
+        CHECK(j.contains(k));
     CHECK(j["overall"].as_object()["total_requests"].to_number<std::uint64_t>() == 5);
     CHECK(j["overall"].as_object()["cache_efficiency"].as_string() == "POOR");
     CHECK(j["l1_cache"].as_object().contains("utilization"));

@@ -58,7 +58,8 @@ Fixture read_fixture(const std::filesystem::path& path) {
 bool matches(const Expectation& expected, const Diagnostic& actual) {
     if (actual.key != expected.key) return false;
     if (actual.message.find(expected.message) == std::string::npos) return false;
-    if (expected.location == "--set") return actual.file.rfind("--set ", 0) == 0 && actual.line == 0;
+    if (expected.location == "--set")
+        return actual.file.rfind("--set ", 0) == 0 && actual.line == 0;
     if (expected.location == "SYNTAX") return actual.line > 0;
     return std::to_string(actual.line) + ":" + std::to_string(actual.column) == expected.location;
 }
@@ -66,7 +67,8 @@ bool matches(const Expectation& expected, const Diagnostic& actual) {
 }  // namespace
 
 TEST_CASE("every broken scenario reports exactly its expected diagnostics", "[loader][corpus]") {
-    const std::filesystem::path dir = std::filesystem::path(VOLLEY_FIXTURES_DIR) / "scenarios" / "broken";
+    const std::filesystem::path dir =
+        std::filesystem::path(VOLLEY_FIXTURES_DIR) / "scenarios" / "broken";
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() == ".yaml") files.push_back(entry.path());
@@ -86,7 +88,8 @@ TEST_CASE("every broken scenario reports exactly its expected diagnostics", "[lo
             diagnostics = error.diagnostics();
         }
         std::string reported;
-        for (const auto& diagnostic : diagnostics) reported += "\n  " + format_diagnostic(diagnostic);
+        for (const auto& diagnostic : diagnostics)
+            reported += "\n  " + format_diagnostic(diagnostic);
         INFO("reported:" << reported);
         for (const auto& diagnostic : diagnostics) {
             if (diagnostic.file.rfind("--set ", 0) != 0) CHECK(diagnostic.file == file.string());

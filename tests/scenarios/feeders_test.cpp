@@ -1,5 +1,5 @@
-#include "scenarios/language/csv.hpp"
 #include "scenarios/language/feeders.hpp"
+#include "scenarios/language/csv.hpp"
 #include "scenarios/language/int_format.hpp"
 #include "scenarios/language/loader.hpp"
 #include "scenarios/language/request_source.hpp"
@@ -31,7 +31,8 @@ std::vector<std::string> draw(Feeder& feeder, std::size_t count) {
 }  // namespace
 
 TEST_CASE("csv files parse with RFC 4180 quoting", "[feeders][csv]") {
-    const CsvTable table = parse_csv("id,text\r\n1,\"a, b\"\r\n2,\"say \"\"hi\"\"\"\n3,\"two\nlines\"\n\n");
+    const CsvTable table =
+        parse_csv("id,text\r\n1,\"a, b\"\r\n2,\"say \"\"hi\"\"\"\n3,\"two\nlines\"\n\n");
     CHECK(table.columns == std::vector<std::string>{"id", "text"});
     REQUIRE(table.rows.size() == 3);
     CHECK(table.rows[0][1] == "a, b");
@@ -46,8 +47,10 @@ TEST_CASE("csv files parse with RFC 4180 quoting", "[feeders][csv]") {
     CHECK_THROWS_WITH(parse_csv(""), Catch::Contains("empty file"));
 }
 
-TEST_CASE("csv files may start with a UTF-8 byte-order mark (Excel's CSV UTF-8)", "[feeders][csv]") {
-    const CsvTable table = parse_csv("\xEF\xBB\xBFname,note\r\nalice,caf\xC3\xA9\r\nbob,\"two\nlines\"\r\ncarol,c\r\n");
+TEST_CASE("csv files may start with a UTF-8 byte-order mark (Excel's CSV UTF-8)",
+          "[feeders][csv]") {
+    const CsvTable table = parse_csv(
+        "\xEF\xBB\xBFname,note\r\nalice,caf\xC3\xA9\r\nbob,\"two\nlines\"\r\ncarol,c\r\n");
     CHECK(table.columns == std::vector<std::string>{"name", "note"});
     REQUIRE(table.rows.size() == 3);
     CHECK(table.rows[0][1] == "caf\xC3\xA9");
@@ -132,7 +135,8 @@ TEST_CASE("zipf works for huge n without a table", "[feeders][zipf]") {
 }
 
 TEST_CASE("a zipf variable renders ids through its format", "[feeders][zipf]") {
-    const auto feeder = make_feeder(variable("id", ZipfFeeder{10000, 1.0, 0, "entity_%06d"}), 1, 0, 1);
+    const auto feeder =
+        make_feeder(variable("id", ZipfFeeder{10000, 1.0, 0, "entity_%06d"}), 1, 0, 1);
     std::map<std::string, int> counts;
     for (const auto& value : draw(*feeder, 5000)) {
         REQUIRE(value.size() == 13);
@@ -140,8 +144,9 @@ TEST_CASE("a zipf variable renders ids through its format", "[feeders][zipf]") {
         ++counts[value];
     }
     // Rank 1 (entity_000000) is the most frequent value.
-    const auto most = std::max_element(counts.begin(), counts.end(),
-                                       [](const auto& a, const auto& b) { return a.second < b.second; });
+    const auto most =
+        std::max_element(counts.begin(), counts.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
     CHECK(most->first == "entity_000000");
 }
 
@@ -171,7 +176,8 @@ TEST_CASE("a csv unique feeder never repeats a row across 2 workers", "[feeders]
             CHECK(seen.insert(target).second);
             ++total;
         }
-        CHECK_THAT(source.exhausted_reason(), Catch::Contains("users.csv (unique mode) has no rows left"));
+        CHECK_THAT(source.exhausted_reason(),
+                   Catch::Contains("users.csv (unique mode) has no rows left"));
         CHECK_FALSE(source.next(out));  // stays exhausted
     }
     CHECK(total == 1001);
@@ -179,13 +185,15 @@ TEST_CASE("a csv unique feeder never repeats a row across 2 workers", "[feeders]
 }
 
 TEST_CASE("sequential and random csv feeders cycle through the rows", "[feeders][csv]") {
-    const Plan plan = load_plan_from_string(R"(
+    const Plan plan = load_plan_from_string(
+        R"(
 target: {http: {base_url: "http://x:1"}}
 load: {rate: 1/s, duration: 1s}
 variables:
   user: {type: csv, file: ../data/users.csv, column: password}
 requests: [{path: "/u/${user.name}/${user}"}]
-)", std::string(VOLLEY_FIXTURES_DIR) + "/scenarios/valid/inline.yaml", {});
+)",
+        std::string(VOLLEY_FIXTURES_DIR) + "/scenarios/valid/inline.yaml", {});
     TemplatedRequestSource source(plan, 0, 1);
     engine::PreparedRequest out;
     std::vector<std::string> targets;
@@ -219,7 +227,8 @@ TEST_CASE("range, list, counter and uuid feeders", "[feeders]") {
         const CounterFeeder counter{100, 1, "order-%d"};
         std::set<std::string> all;
         for (std::size_t worker = 0; worker < 3; ++worker) {
-            for (const auto& value : draw(*make_feeder(variable("n", counter), 1, worker, 3), 100)) {
+            for (const auto& value :
+                 draw(*make_feeder(variable("n", counter), 1, worker, 3), 100)) {
                 CHECK(all.insert(value).second);
             }
         }

@@ -51,7 +51,8 @@ std::vector<std::string> threshold_texts(const Plan& plan) {
 using Window = std::tuple<Nanos, Nanos, double>;
 std::vector<Window> windows_of(const Plan& plan) {
     std::vector<Window> out;
-    for (const auto& step : plan.analysis.steps) out.emplace_back(step.start, step.end, step.target_rps);
+    for (const auto& step : plan.analysis.steps)
+        out.emplace_back(step.start, step.end, step.target_rps);
     return out;
 }
 
@@ -214,8 +215,10 @@ thresholds: [throughput > 10/s]
     CHECK(plan.run.connections == 20);
 
     const auto constant = load(kHttpTarget + "load: {vus: 1, duration: 1s, think: 500ms}\n");
-    CHECK(std::get<engine::ClosedProfile>(constant.run.profile).think.kind == engine::ThinkKind::constant);
-    const auto exponential = load(kHttpTarget + "load: {vus: 1, duration: 1s, think: {exponential: 2s}}\n");
+    CHECK(std::get<engine::ClosedProfile>(constant.run.profile).think.kind ==
+          engine::ThinkKind::constant);
+    const auto exponential =
+        load(kHttpTarget + "load: {vus: 1, duration: 1s, think: {exponential: 2s}}\n");
     const auto& think = std::get<engine::ClosedProfile>(exponential.run.profile).think;
     CHECK(think.kind == engine::ThinkKind::exponential);
     CHECK(think.mean == 2s);
@@ -242,8 +245,8 @@ TEST_CASE("type presets fill the profile, thresholds and analysis", "[loader][ty
         CHECK(open.stages[1].target_rps == 400);
         CHECK(plan.analysis.type == ScenarioType::load);
         CHECK(plan.analysis.hold_start == 10s);
-        CHECK(threshold_texts(plan) ==
-              std::vector<std::string>{"error_rate < 1%", "p(99) < 1s", "throughput >= 95% target"});
+        CHECK(threshold_texts(plan) == std::vector<std::string>{"error_rate < 1%", "p(99) < 1s",
+                                                                "throughput >= 95% target"});
     }
     SECTION("stress: a staircase of ramp + hold, windows recorded") {
         const Plan plan = load(kHttpTarget + R"(
@@ -257,7 +260,8 @@ load: {max_rate: 300/s, steps: 3, step_ramp: 5s, step_duration: 20s}
         CHECK(open.stages[1].duration == 20s);
         CHECK(open.stages[1].target_rps == 100);
         CHECK(open.stages[5].target_rps == 300);
-        CHECK(windows_of(plan) == std::vector<Window>{{5s, 25s, 100}, {30s, 50s, 200}, {55s, 75s, 300}});
+        CHECK(windows_of(plan) ==
+              std::vector<Window>{{5s, 25s, 100}, {30s, 50s, 200}, {55s, 75s, 300}});
         // step_ramp 0s: each step is a jump and its hold holds (a zero stage is a step).
         const Plan steps = load(kHttpTarget + R"(
 type: stress
@@ -268,7 +272,8 @@ load: {max_rate: 300/s, steps: 3, step_ramp: 0s, step_duration: 20s}
         CHECK(stepped.stages[0].duration == 0s);
         CHECK(stepped.stages[2].target_rps == 200);
         CHECK(engine::target_rps_at(stepped, 20s + 1ms) == Approx(200));
-        CHECK(windows_of(steps) == std::vector<Window>{{0s, 20s, 100}, {20s, 40s, 200}, {40s, 60s, 300}});
+        CHECK(windows_of(steps) ==
+              std::vector<Window>{{0s, 20s, 100}, {20s, 40s, 200}, {40s, 60s, 300}});
     }
     SECTION("spike: baseline, x factor within spike_ramp, baseline") {
         const Plan plan = load(kHttpTarget + R"(
@@ -300,9 +305,11 @@ load: {baseline: 50/s, factor: 8, baseline_before: 10s, spike_ramp: 2s, spike_du
         CHECK(plan.analysis.drift_window == 348s);
     }
     SECTION("a written threshold replaces the preset one on the same metric") {
-        const Plan plan = load(kHttpTarget + "type: load\nthresholds: [error_rate < 0.1%, p(95) < 20ms]\n");
-        CHECK(threshold_texts(plan) == std::vector<std::string>{"p(99) < 1s", "throughput >= 95% target",
-                                                                "error_rate < 0.1%", "p(95) < 20ms"});
+        const Plan plan =
+            load(kHttpTarget + "type: load\nthresholds: [error_rate < 0.1%, p(95) < 20ms]\n");
+        CHECK(threshold_texts(plan) ==
+              std::vector<std::string>{"p(99) < 1s", "throughput >= 95% target",
+                                       "error_rate < 0.1%", "p(95) < 20ms"});
     }
     SECTION("default_thresholds: false drops the presets") {
         const Plan plan = load(kHttpTarget + "type: load\ndefault_thresholds: false\n");
@@ -341,8 +348,10 @@ TEST_CASE("the analysis settings are filled for every type, typed", "[loader][ty
         CHECK_FALSE(plan.analysis.spike_end.has_value());
         CHECK(plan.analysis.connections_key == "target.http.connections");
     }
-    SECTION("soak: hold after the written ramp, drift window a tenth of the hold within 10 s..10 min") {
-        const Plan plan = load(kHttpTarget + "type: soak\nload: {rate: 50/s, duration: 60s, ramp_up: 20s}\n");
+    SECTION(
+        "soak: hold after the written ramp, drift window a tenth of the hold within 10 s..10 min") {
+        const Plan plan =
+            load(kHttpTarget + "type: soak\nload: {rate: 50/s, duration: 60s, ramp_up: 20s}\n");
         CHECK(plan.analysis.type == ScenarioType::soak);
         CHECK(plan.analysis.hold_start == 20s);
         CHECK(plan.analysis.drift_window == 10s);  // 40 s / 10 = 4 s, at least 10 s
@@ -350,7 +359,8 @@ TEST_CASE("the analysis settings are filled for every type, typed", "[loader][ty
         CHECK(long_soak.analysis.drift_window == 10min);
     }
     SECTION("stress and spike presets over --set") {
-        const Plan stress = load(kHttpTarget + "type: stress\n", {"load.steps=2", "load.step_duration=30s"});
+        const Plan stress =
+            load(kHttpTarget + "type: stress\n", {"load.steps=2", "load.step_duration=30s"});
         CHECK(windows_of(stress) == std::vector<Window>{{10s, 40s, 500}, {50s, 80s, 1000}});
         const Plan spike = load(kHttpTarget + "type: spike\n");
         CHECK(spike.analysis.spike_start == 30s);
@@ -360,13 +370,15 @@ TEST_CASE("the analysis settings are filled for every type, typed", "[loader][ty
         CHECK(spike.analysis.spike_rps == 1000);
     }
     SECTION("a bad preset key is reported where it was written, and no plan is made") {
-        const auto errors = errors_of(kHttpTarget + "type: stress\nload: {max_rate: 300/s, steps: 3, step_duration: soon}\n");
+        const auto errors = errors_of(
+            kHttpTarget + "type: stress\nload: {max_rate: 300/s, steps: 3, step_duration: soon}\n");
         REQUIRE(errors.size() == 1);
         CHECK(errors[0].file == "test.yaml");
         CHECK(errors[0].key == "load.step_duration");
         CHECK(errors[0].line == 5);
         CHECK(errors[0].column == 50);  // the value `soon`
-        CHECK_THAT(format_diagnostic(errors[0]), Catch::StartsWith("test.yaml:5:50: load.step_duration: "));
+        CHECK_THAT(format_diagnostic(errors[0]),
+                   Catch::StartsWith("test.yaml:5:50: load.step_duration: "));
     }
 }
 
@@ -438,13 +450,15 @@ requests:
         CHECK(errors[0].key == "load.rate");
         CHECK(errors[0].line == 0);
         CHECK_THAT(errors[0].message, Catch::Contains("negative"));
-        CHECK(format_diagnostic(errors[0]) == "--set load.rate=-5: load.rate: rate '-5' is negative");
+        CHECK(format_diagnostic(errors[0]) ==
+              "--set load.rate=-5: load.rate: rate '-5' is negative");
     }
     SECTION("malformed overrides") {
         CHECK_THAT(errors_of(yaml, {"load.rate"})[0].message, Catch::Contains("key.path=value"));
         CHECK_THAT(errors_of(yaml, {"load..rate=1"})[0].message, Catch::Contains("not a key path"));
         CHECK_THAT(errors_of(yaml, {"requests[7]={path: /x}"})[0].message, Catch::Contains("gap"));
-        CHECK_THAT(errors_of(yaml, {"requests[7].path=/x"})[0].message, Catch::Contains("no item [7]"));
+        CHECK_THAT(errors_of(yaml, {"requests[7].path=/x"})[0].message,
+                   Catch::Contains("no item [7]"));
         CHECK_THAT(errors_of(yaml, {"load.rate.x=1"})[0].message, Catch::Contains("not a map"));
     }
 }
@@ -476,15 +490,18 @@ requests:
 
 TEST_CASE("a UTF-8 byte-order mark before the YAML is accepted; positions stay right", "[loader]") {
     const std::string bom = "\xEF\xBB\xBF";
-    const Plan plan = load(bom + "name: with-bom" + kHttpTarget + "load: {rate: 10/s, duration: 5s}\n");
+    const Plan plan =
+        load(bom + "name: with-bom" + kHttpTarget + "load: {rate: 10/s, duration: 5s}\n");
     CHECK(plan.name == "with-bom");
-    const auto errors = errors_of(bom + "name: x" + kHttpTarget + "load: {rate: -3/s, duration: 5s}\n");
+    const auto errors =
+        errors_of(bom + "name: x" + kHttpTarget + "load: {rate: -3/s, duration: 5s}\n");
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].key == "load.rate");
     CHECK(errors[0].line == 4);
     CHECK(errors[0].column == 14);
     // The first line's columns do not count the mark either.
-    const auto first_line = errors_of(bom + "type: nope" + kHttpTarget + "load: {rate: 10/s, duration: 5s}\n");
+    const auto first_line =
+        errors_of(bom + "type: nope" + kHttpTarget + "load: {rate: 10/s, duration: 5s}\n");
     REQUIRE(first_line.size() == 1);
     CHECK(first_line[0].key == "type");
     CHECK(first_line[0].line == 1);
@@ -514,14 +531,18 @@ TEST_CASE("the shipped scenarios validate", "[loader][shipped]") {
         const auto& open = std::get<engine::OpenProfile>(plan.run.profile);
         Nanos total{0};
         for (const auto& stage : open.stages) total += stage.duration;
-        if (std::string(name) == "smoke") CHECK((total >= 10s && total <= 30s));
-        else CHECK(total <= 60s);
+        if (std::string(name) == "smoke")
+            CHECK((total >= 10s && total <= 30s));
+        else
+            CHECK(total <= 60s);
         CHECK_FALSE(plan.thresholds.empty());
-        for (const auto& threshold : plan.thresholds) CHECK_NOTHROW(thresholds::parse_threshold_expr(threshold.expr));
+        for (const auto& threshold : plan.thresholds)
+            CHECK_NOTHROW(thresholds::parse_threshold_expr(threshold.expr));
     }
     const Plan nightly = load_plan(dir + "soak.yaml", {"load.duration=8h"});
     Nanos total{0};
-    for (const auto& stage : std::get<engine::OpenProfile>(nightly.run.profile).stages) total += stage.duration;
+    for (const auto& stage : std::get<engine::OpenProfile>(nightly.run.profile).stages)
+        total += stage.duration;
     CHECK(total == 8h);
 }
 
@@ -562,7 +583,8 @@ TEST_CASE("the complete examples in docs/scenarios.md validate", "[loader][docs]
             INFO(name << ":\n" << block);
             ++examples;
             try {
-                (void)load_plan_from_string(block, std::string(VOLLEY_FIXTURES_DIR) + "/scenarios/valid/" + name, {});
+                (void)load_plan_from_string(
+                    block, std::string(VOLLEY_FIXTURES_DIR) + "/scenarios/valid/" + name, {});
             } catch (const ScenarioError& error) {
                 FAIL(error.what());
             }

@@ -1,5 +1,5 @@
-#include "scenarios/language/loader.hpp"
 #include "scenarios/language/request_source.hpp"
+#include "scenarios/language/loader.hpp"
 #include "scenarios/language/templates.hpp"
 
 #include <catch2/catch.hpp>
@@ -52,7 +52,8 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 namespace {
 
 Plan plan_of(const std::string& yaml) {
-    return load_plan_from_string(yaml, std::string(VOLLEY_FIXTURES_DIR) + "/scenarios/valid/inline.yaml", {});
+    return load_plan_from_string(
+        yaml, std::string(VOLLEY_FIXTURES_DIR) + "/scenarios/valid/inline.yaml", {});
 }
 
 const std::string kHeader = R"(
@@ -110,12 +111,18 @@ requests:
     engine::PreparedRequest out;
     REQUIRE(source.next(out));
     CHECK(out.target ==
-          "/items/a%2Fb/red%20socks?q=red%20socks&x=a%26b%3Dc&raw=a/b&c=caf%C3%A9&r=eu%20west&e=a%2Bb");
-    CHECK(out.headers == "Content-Type: application/json; charset=utf-8\r\nX-Q: red socks\r\nX-Enc: a%26b%3Dc\r\n");
-    CHECK(out.body == R"({"q": "say \"hi\"\\", "n": 5, "c": "café", "raw": "red socks", "u": "a%26b%3Dc", "e": "x\"say \"hi\"\\"})");
+          "/items/a%2Fb/red%20socks?q=red%20socks&x=a%26b%3Dc&raw=a/"
+          "b&c=caf%C3%A9&r=eu%20west&e=a%2Bb");
+    CHECK(
+        out.headers ==
+        "Content-Type: application/json; charset=utf-8\r\nX-Q: red socks\r\nX-Enc: a%26b%3Dc\r\n");
+    CHECK(
+        out.body ==
+        R"({"q": "say \"hi\"\\", "n": 5, "c": "café", "raw": "red socks", "u": "a%26b%3Dc", "e": "x\"say \"hi\"\\"})");
 }
 
-TEST_CASE("bodies: text is raw, forms are percent-encoded, the target's Content-Type counts", "[source][encoding]") {
+TEST_CASE("bodies: text is raw, forms are percent-encoded, the target's Content-Type counts",
+          "[source][encoding]") {
     const Plan plan = plan_of(R"(
 target: {http: {base_url: "http://127.0.0.1:8080", headers: {Content-Type: application/problem+json}}}
 load: {rate: 10/s, duration: 10s}
@@ -140,7 +147,8 @@ requests:
     CHECK(body_of(2) == R"(q=red%20%22socks%22&j=red \"socks\")");
 }
 
-TEST_CASE("template positions: path then query; JSON string literals across literal parts", "[encoding]") {
+TEST_CASE("template positions: path then query; JSON string literals across literal parts",
+          "[encoding]") {
     const auto path = tokenize_template("/a/${x}?b=${y}&c=${z|raw}");
     const auto path_positions = token_positions(path, Field::path, BodyKind::text);
     REQUIRE(path_positions.size() == 6);

@@ -30,7 +30,8 @@ struct LoopbackServer::Impl {
     // The arrival rate over the last second, this arrival included (server thread only).
     std::size_t arrivals_in_last_second(std::chrono::steady_clock::time_point now) {
         last_second.push_back(now);
-        while (!last_second.empty() && now - last_second.front() >= std::chrono::seconds(1)) last_second.pop_front();
+        while (!last_second.empty() && now - last_second.front() >= std::chrono::seconds(1))
+            last_second.pop_front();
         return last_second.size();
     }
 
@@ -39,7 +40,8 @@ struct LoopbackServer::Impl {
         const auto target_start = request_line.find(' ');
         if (target_start == std::string::npos) return std::nullopt;
         const auto target_end = request_line.find(' ', target_start + 1);
-        const std::string target = request_line.substr(target_start + 1, target_end - target_start - 1);
+        const std::string target =
+            request_line.substr(target_start + 1, target_end - target_start - 1);
         if (target.rfind("/slow?", 0) != 0) return std::nullopt;
         const auto ms = target.find("ms=");
         if (ms == std::string::npos) return std::nullopt;
@@ -47,11 +49,14 @@ struct LoopbackServer::Impl {
     }
 
     Impl(LoopbackServer& o, LoopbackServerOptions opts) : owner(o), options(std::move(opts)) {
-        const char* reason = options.status < 300 ? "OK" : options.status < 500 ? "Client Error" : "Server Error";
+        const char* reason = options.status < 300   ? "OK"
+                             : options.status < 500 ? "Client Error"
+                                                    : "Server Error";
         response = "HTTP/1.1 " + std::to_string(options.status) + " " + reason +
-                   "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(options.body.size()) +
-                   "\r\n\r\n";
-        head_response = response;  // a response to HEAD has the headers, never the body (RFC 9110 9.3.2)
+                   "\r\nContent-Type: text/plain\r\nContent-Length: " +
+                   std::to_string(options.body.size()) + "\r\n\r\n";
+        head_response =
+            response;  // a response to HEAD has the headers, never the body (RFC 9110 9.3.2)
         response += options.body;
         tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), options.port);
         acceptor.open(endpoint.protocol());
@@ -71,37 +76,47 @@ struct LoopbackServer::Impl {
             : server(s), socket(std::move(sock)), timer(s.io), serial(number) {}
 
         void read() {
-            asio::async_read_until(socket, buffer, "\r\n\r\n",
-                                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                                       if (!ec) self->on_header(n);
-                                   });
+            asio::async_read_until(
+                socket, buffer, "\r\n\r\n",
+                [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                    if (!ec) self->on_header(n);
+                });
         }
         void on_header(std::size_t header_bytes) {
             const auto now = std::chrono::steady_clock::now();
-            std::string header(asio::buffers_begin(buffer.data()), asio::buffers_begin(buffer.data()) + static_cast<std::ptrdiff_t>(header_bytes));
+            std::string header(
+                asio::buffers_begin(buffer.data()),
+                asio::buffers_begin(buffer.data()) + static_cast<std::ptrdiff_t>(header_bytes));
             buffer.consume(header_bytes);
             std::size_t content_length = 0;
             for (std::size_t pos = 0; (pos = header.find("\r\n", pos)) != std::string::npos;) {
                 pos += 2;
-                if (header.compare(pos, 15, "Content-Length:") == 0 || header.compare(pos, 15, "content-length:") == 0)
+                if (header.compare(pos, 15, "Content-Length:") == 0 ||
+                    header.compare(pos, 15, "content-length:") == 0)
                     content_length = std::stoul(header.substr(pos + 15));
             }
             server.owner.requests_.fetch_add(1);
             head = header.compare(0, 5, "HEAD ") == 0;
             if (server.options.record_arrivals) {
                 std::lock_guard lock(server.owner.arrivals_mutex_);
-                server.owner.arrivals_.push_back({now, header.substr(0, header.find("\r\n")), serial});
+                server.owner.arrivals_.push_back(
+                    {now, header.substr(0, header.find("\r\n")), serial});
             }
             std::chrono::milliseconds extra{0};
             if (const auto slow = slow_delay(header.substr(0, header.find("\r\n")))) extra = *slow;
             if (server.options.degrade_above_rps > 0 &&
-                static_cast<double>(server.arrivals_in_last_second(now)) > server.options.degrade_above_rps) {
+                static_cast<double>(server.arrivals_in_last_second(now)) >
+                    server.options.degrade_above_rps) {
                 extra += server.options.degrade_delay;
             }
-            auto after_body = [self = shared_from_this(), now, extra] { self->respond(now, extra); };
+            auto after_body = [self = shared_from_this(), now, extra] {
+                self->respond(now, extra);
+            };
             if (content_length > buffer.size()) {
-                asio::async_read(socket, buffer, asio::transfer_exactly(content_length - buffer.size()),
-                                 [self = shared_from_this(), after_body, content_length](const boost::system::error_code& ec, std::size_t) {
+                asio::async_read(socket, buffer,
+                                 asio::transfer_exactly(content_length - buffer.size()),
+                                 [self = shared_from_this(), after_body, content_length](
+                                     const boost::system::error_code& ec, std::size_t) {
                                      if (ec) return;
                                      self->buffer.consume(content_length);
                                      after_body();
@@ -111,25 +126,31 @@ struct LoopbackServer::Impl {
                 after_body();
             }
         }
-        void respond(std::chrono::steady_clock::time_point arrived, std::chrono::milliseconds extra) {
+        void respond(std::chrono::steady_clock::time_point arrived,
+                     std::chrono::milliseconds extra) {
             const auto since = arrived - server.owner.started_;
             const auto stall_start = server.options.stall_at;
             const auto stall_end = server.options.stall_at + server.options.stall_for;
             if (server.options.stall_for.count() > 0 && since >= stall_start && since < stall_end) {
                 timer.expires_at(server.owner.started_ + stall_end);
-                timer.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->write(); });
+                timer.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+                    self->write();
+                });
             } else if (server.options.response_delay.count() + extra.count() > 0) {
                 timer.expires_at(arrived + server.options.response_delay + extra);
-                timer.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->write(); });
+                timer.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+                    self->write();
+                });
             } else {
                 write();
             }
         }
         void write() {
-            asio::async_write(socket, asio::buffer(head ? server.head_response : server.response),
-                              [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                                  if (!ec) self->read();
-                              });
+            asio::async_write(
+                socket, asio::buffer(head ? server.head_response : server.response),
+                [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                    if (!ec) self->read();
+                });
         }
     };
 

@@ -31,7 +31,7 @@ struct LoopbackServerOptions {
     // Every response is written this long after its request arrived (outside a stall).
     std::chrono::milliseconds response_delay{0};
     bool record_arrivals = false;  // keep every request's arrival time, request line and connection
-    double degrade_above_rps = 0;   // 0: off
+    double degrade_above_rps = 0;  // 0: off
     std::chrono::milliseconds degrade_delay{0};
 };
 

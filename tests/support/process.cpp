@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,12 +24,15 @@ namespace {
 // Starts argv[0] (a path; PATH is not searched) with our environment, stdin from /dev/null and
 // stdout/stderr written to the given files, created or truncated ("/dev/null" discards).
 // Returns the child's pid; throws std::runtime_error when it cannot start.
-pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path, const std::string& err_path) {
+pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path,
+            const std::string& err_path) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -55,7 +58,8 @@ std::string make_temp_dir(const std::string& prefix) {
     return pattern;
 }
 
-BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv) : pid_(spawn(argv, "/dev/null", "/dev/null")) {}
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv)
+    : pid_(spawn(argv, "/dev/null", "/dev/null")) {}
 
 BackgroundProcess::~BackgroundProcess() {
     kill(pid_, SIGTERM);

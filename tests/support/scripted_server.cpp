@@ -36,10 +36,11 @@ struct ScriptedServer::Impl {
         void read() {
             parser.emplace();
             parser->body_limit(64 * 1024 * 1024);
-            http::async_read(socket, buffer, *parser,
-                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                                 if (!ec) self->on_request();
-                             });
+            http::async_read(
+                socket, buffer, *parser,
+                [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                    if (!ec) self->on_request();
+                });
         }
         void on_request() {
             const auto& message = parser->get();
@@ -47,7 +48,8 @@ struct ScriptedServer::Impl {
             request.method = std::string(message.method_string());
             request.target = std::string(message.target());
             for (const auto& field : message) {
-                request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+                request.headers.emplace_back(std::string(field.name_string()),
+                                             std::string(field.value()));
             }
             request.body = message.body();
             request.connection = serial;
@@ -58,24 +60,25 @@ struct ScriptedServer::Impl {
             const ScriptedReply answer = server.responder(request);
             if (answer.hold) return;  // the server's `held` list keeps the socket open
             reply = answer.bytes;
-            asio::async_write(socket, asio::buffer(reply),
-                              [self = shared_from_this(), close = answer.close, reset = answer.reset](
-                                  const boost::system::error_code& ec, std::size_t) {
-                                  if (ec) return;
-                                  if (reset) {
-                                      boost::system::error_code ignored;
-                                      self->socket.set_option(asio::socket_base::linger(true, 0), ignored);
-                                      self->socket.close(ignored);
-                                      return self->server.count_close();
-                                  }
-                                  if (close) {
-                                      boost::system::error_code ignored;
-                                      self->socket.shutdown(tcp::socket::shutdown_both, ignored);
-                                      self->socket.close(ignored);
-                                      return self->server.count_close();
-                                  }
-                                  self->read();
-                              });
+            asio::async_write(
+                socket, asio::buffer(reply),
+                [self = shared_from_this(), close = answer.close, reset = answer.reset](
+                    const boost::system::error_code& ec, std::size_t) {
+                    if (ec) return;
+                    if (reset) {
+                        boost::system::error_code ignored;
+                        self->socket.set_option(asio::socket_base::linger(true, 0), ignored);
+                        self->socket.close(ignored);
+                        return self->server.count_close();
+                    }
+                    if (close) {
+                        boost::system::error_code ignored;
+                        self->socket.shutdown(tcp::socket::shutdown_both, ignored);
+                        self->socket.close(ignored);
+                        return self->server.count_close();
+                    }
+                    self->read();
+                });
         }
     };
 
@@ -88,7 +91,8 @@ struct ScriptedServer::Impl {
                 number = ++accepted;
             }
             auto connection = std::make_shared<Connection>(*this, std::move(socket), number);
-            held.push_back(connection);  // held replies keep their socket open until the server stops
+            held.push_back(
+                connection);  // held replies keep their socket open until the server stops
             connection->read();
             accept();
         });
@@ -113,7 +117,8 @@ struct ScriptedServer::Impl {
     mutable std::condition_variable closes_changed;
 };
 
-ScriptedServer::ScriptedServer(Responder responder) : impl_(std::make_unique<Impl>(std::move(responder))) {
+ScriptedServer::ScriptedServer(Responder responder)
+    : impl_(std::make_unique<Impl>(std::move(responder))) {
     port_ = impl_->acceptor.local_endpoint().port();
     impl_->accept();
     thread_ = std::thread([this] { impl_->io.run(); });
@@ -140,8 +145,9 @@ bool ScriptedServer::wait_for_closes(std::uint64_t count, std::chrono::milliseco
 }
 
 std::string http_response(int status, const std::string& body, const std::string& extra_headers) {
-    return "HTTP/1.1 " + std::to_string(status) + " Scripted\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n" + extra_headers + "\r\n" + body;
+    return "HTTP/1.1 " + std::to_string(status) +
+           " Scripted\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_headers +
+           "\r\n" + body;
 }
 
 }  // namespace volley::testing

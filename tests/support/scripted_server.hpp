@@ -58,6 +58,7 @@ private:
 };
 
 // "HTTP/1.1 200 OK\r\nContent-Length: N\r\n<extra>\r\n<body>" for scripted replies.
-std::string http_response(int status, const std::string& body, const std::string& extra_headers = "");
+std::string http_response(int status, const std::string& body,
+                          const std::string& extra_headers = "");
 
 }  // namespace volley::testing

@@ -14,14 +14,22 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const char* value = argv[i + 1];
-        if (flag == "--port") options.port = static_cast<std::uint16_t>(std::atoi(value));
-        else if (flag == "--status") options.status = std::atoi(value);
-        else if (flag == "--body") options.body = value;
-        else if (flag == "--stall-at") options.stall_at = std::chrono::milliseconds(std::atoi(value));
-        else if (flag == "--stall-for") options.stall_for = std::chrono::milliseconds(std::atoi(value));
-        else if (flag == "--delay") options.response_delay = std::chrono::milliseconds(std::atoi(value));
-        else if (flag == "--degrade-above") options.degrade_above_rps = std::atof(value);
-        else if (flag == "--degrade-delay") options.degrade_delay = std::chrono::milliseconds(std::atoi(value));
+        if (flag == "--port")
+            options.port = static_cast<std::uint16_t>(std::atoi(value));
+        else if (flag == "--status")
+            options.status = std::atoi(value);
+        else if (flag == "--body")
+            options.body = value;
+        else if (flag == "--stall-at")
+            options.stall_at = std::chrono::milliseconds(std::atoi(value));
+        else if (flag == "--stall-for")
+            options.stall_for = std::chrono::milliseconds(std::atoi(value));
+        else if (flag == "--delay")
+            options.response_delay = std::chrono::milliseconds(std::atoi(value));
+        else if (flag == "--degrade-above")
+            options.degrade_above_rps = std::atof(value);
+        else if (flag == "--degrade-delay")
+            options.degrade_delay = std::chrono::milliseconds(std::atoi(value));
         else {
             std::cerr << "unknown option " << flag << "\n";
             return 2;

@@ -15,7 +15,9 @@ class TlsServer {
 public:
     // Throws std::runtime_error when the certificate cannot be made or the server does not listen.
     explicit TlsServer(const std::string& temp_prefix = "volley-tls-");
-    [[nodiscard]] std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
+    [[nodiscard]] std::string url() const {
+        return "https://127.0.0.1:" + std::to_string(port_) + "/";
+    }
     [[nodiscard]] std::string ca_file() const { return dir_ + "/cert.pem"; }
     [[nodiscard]] std::string dir() const { return dir_; }
     [[nodiscard]] std::uint16_t port() const { return port_; }

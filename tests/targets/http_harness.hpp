@@ -25,8 +25,8 @@ class RecordingSink final : public engine::CompletionSink {
 public:
     explicit RecordingSink(boost::asio::io_context& io) : io_(io) {}
     void on_complete(std::size_t, const engine::Completion& completion) override {
-        completed.push_back(
-            {completion.outcome, completion.status, std::string(completion.error_detail), completion.served_by});
+        completed.push_back({completion.outcome, completion.status,
+                             std::string(completion.error_detail), completion.served_by});
         io_.stop();
     }
     std::vector<Recorded> completed;
@@ -39,11 +39,14 @@ private:
 class Harness {
 public:
     explicit Harness(targets::HttpTargetConfig config)
-        : target_(std::move(config)), sink_(io_), session_(target_.open_session({io_, sink_, 0, 1, 1})) {}
+        : target_(std::move(config)),
+          sink_(io_),
+          session_(target_.open_session({io_, sink_, 0, 1, 1})) {}
 
     // Sends one request and runs the io_context until it completes; a request that has not
     // completed within 10 s fails the test (the session's timeouts are shorter).
-    Recorded send(const std::string& method, const std::string& path, std::uint32_t name_index = 0) {
+    Recorded send(const std::string& method, const std::string& path,
+                  std::uint32_t name_index = 0) {
         engine::PreparedRequest request;
         request.method = method;
         request.target = path;
@@ -66,7 +69,8 @@ private:
 inline targets::HttpTargetConfig config_for(const std::string& url) {
     targets::HttpTargetConfig config;
     config.base_url = url;
-    config.request_timeout = std::chrono::seconds(2);  // a response the parser waits for in vain fails as a timeout
+    config.request_timeout =
+        std::chrono::seconds(2);  // a response the parser waits for in vain fails as a timeout
     return config;
 }
 

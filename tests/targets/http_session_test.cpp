@@ -25,14 +25,18 @@ ScriptedReply scripted(const ScriptedRequest& request) {
     if (path == "/hang") return {"", false, true};
     // A keep-alive response, then the server closes the connection as if it had been idle too long.
     if (path == "/then-close") return {http_response(200, "first"), true};
-    if (path == "/eof") return {"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + std::string(100, 'e'), true};
+    if (path == "/eof")
+        return {"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + std::string(100, 'e'), true};
     if (path == "/chunked") return {kChunked};
-    if (path.rfind("/sized/", 0) == 0) return {http_response(200, std::string(std::stoul(path.substr(7)), 'x'))};
+    if (path.rfind("/sized/", 0) == 0)
+        return {http_response(200, std::string(std::stoul(path.substr(7)), 'x'))};
     if (path.rfind("/status/", 0) == 0) return {http_response(std::stoi(path.substr(8)), "s")};
-    if (path.rfind("/cache/", 0) == 0) {  // "/cache/NAME/VALUE" answers with the header "NAME: VALUE"
+    if (path.rfind("/cache/", 0) ==
+        0) {  // "/cache/NAME/VALUE" answers with the header "NAME: VALUE"
         const std::string field = path.substr(7);
         const auto slash = field.find('/');
-        return {http_response(200, "c", field.substr(0, slash) + ": " + field.substr(slash + 1) + "\r\n")};
+        return {http_response(200, "c",
+                              field.substr(0, slash) + ": " + field.substr(slash + 1) + "\r\n")};
     }
     if (path == "/no-cache-header") return {http_response(200, "c")};
     return {http_response(200, "plain body")};
@@ -40,7 +44,9 @@ ScriptedReply scripted(const ScriptedRequest& request) {
 
 }  // namespace
 
-TEST_CASE("http session: a request unanswered within request_timeout completes as timeout and drops its connection") {
+TEST_CASE(
+    "http session: a request unanswered within request_timeout completes as timeout and drops its "
+    "connection") {
     ScriptedServer server(scripted);
     auto config = config_for(server.url());
     config.request_timeout = 200ms;
@@ -61,7 +67,9 @@ TEST_CASE("http session: a request unanswered within request_timeout completes a
     CHECK(server.connections() == 2);
 }
 
-TEST_CASE("http session: a reused connection the server closed is retried once, for idempotent methods only") {
+TEST_CASE(
+    "http session: a reused connection the server closed is retried once, for idempotent methods "
+    "only") {
     ScriptedServer server(scripted);
     Harness harness(config_for(server.url()));
     const auto first = harness.send("GET", "/then-close");
@@ -101,7 +109,9 @@ TEST_CASE("http session: a reused connection the server closed is retried once, 
     }
 }
 
-TEST_CASE("http session: a body delimited by the connection's end (no Content-Length, Connection: close)") {
+TEST_CASE(
+    "http session: a body delimited by the connection's end (no Content-Length, Connection: "
+    "close)") {
     ScriptedServer server(scripted);
 
     SECTION("completes when the server closes, and the next request opens a new connection") {
@@ -153,7 +163,8 @@ TEST_CASE("http session: a chunked body is read to its last chunk and keeps the 
     }
 }
 
-TEST_CASE("http session: max_body_bytes admits a body of exactly the limit and refuses one byte more") {
+TEST_CASE(
+    "http session: max_body_bytes admits a body of exactly the limit and refuses one byte more") {
     ScriptedServer server(scripted);
     auto config = config_for(server.url());
     config.max_body_bytes = 64;
@@ -170,7 +181,9 @@ TEST_CASE("http session: max_body_bytes admits a body of exactly the limit and r
     CHECK(server.connections() == 1);
 }
 
-TEST_CASE("http session: expect.status decides ok; other statuses count by class, 2xx/3xx as protocol_error") {
+TEST_CASE(
+    "http session: expect.status decides ok; other statuses count by class, 2xx/3xx as "
+    "protocol_error") {
     ScriptedServer server(scripted);
     auto config = config_for(server.url());
     // Request names: 0 expects 200, 1 expects 200 or 401, 2 has the default (any 2xx or 3xx).

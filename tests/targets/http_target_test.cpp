@@ -1,9 +1,9 @@
 // The HTTP target at its seam: a session on an io_context sends one request at a time to a
 // scripted loopback server and a recording sink checks outcome, status and error detail.
+#include "targets/http_target.hpp"
 #include "http_harness.hpp"
 #include "support/process.hpp"
 #include "support/scripted_server.hpp"
-#include "targets/http_target.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -20,15 +20,18 @@ ScriptedReply scripted(const ScriptedRequest& request) {
     if (path == "/head-length") return {"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"};
     if (path == "/head-chunked") return {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"};
     if (path == "/204") return {"HTTP/1.1 204 No Content\r\n\r\n"};
-    if (path == "/304") return {"HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\nETag: \"x\"\r\n\r\n"};
+    if (path == "/304")
+        return {"HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\nETag: \"x\"\r\n\r\n"};
     if (path == "/continue") return {"HTTP/1.1 100 Continue\r\n\r\n" + http_response(200, "final")};
     if (path == "/early-hints") {
-        return {"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
-                "HTTP/1.1 100 Continue\r\n\r\n" +
-                http_response(201, "created")};
+        return {
+            "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+            "HTTP/1.1 100 Continue\r\n\r\n" +
+            http_response(201, "created")};
     }
     if (path == "/503") return {http_response(503, "busy")};
-    if (path == "/bad-header") return {"HTTP/1.1 200 OK\r\nBad Header\r\nContent-Length: 2\r\n\r\nok"};
+    if (path == "/bad-header")
+        return {"HTTP/1.1 200 OK\r\nBad Header\r\nContent-Length: 2\r\n\r\nok"};
     if (path == "/big") return {http_response(200, std::string(100, 'x'))};
     if (path == "/close") return {"", true};
     if (path == "/cut") return {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc", true};
@@ -39,7 +42,9 @@ ScriptedReply scripted(const ScriptedRequest& request) {
 
 }  // namespace
 
-TEST_CASE("http target: responses without a body (HEAD, 204, 304, interim 1xx) complete and keep the connection") {
+TEST_CASE(
+    "http target: responses without a body (HEAD, 204, 304, interim 1xx) complete and keep the "
+    "connection") {
     ScriptedServer server(scripted);
     Harness harness(config_for(server.url()));
 
@@ -80,8 +85,10 @@ TEST_CASE("http target: responses without a body (HEAD, 204, 304, interim 1xx) c
         CHECK(result.status == 201);
     }
     std::uint64_t connections = 0;
-    for (const auto& request : server.requests()) connections = std::max(connections, request.connection);
-    for (const auto& r : server.requests()) UNSCOPED_INFO(r.method << " " << r.target << " on " << r.connection);
+    for (const auto& request : server.requests())
+        connections = std::max(connections, request.connection);
+    for (const auto& r : server.requests())
+        UNSCOPED_INFO(r.method << " " << r.target << " on " << r.connection);
     CHECK(connections == 1);
     CHECK(server.connections() == 1);
 }
@@ -172,14 +179,15 @@ TEST_CASE("http target: a name that does not resolve fails at start with 'DNS: h
 TEST_CASE("http target: a self-signed certificate is refused with the verification reason") {
     const std::string dir = make_temp_dir("volley-target-tls-");
     const std::uint16_t port = free_port();
-    const auto gen = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                                  dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1",
-                                  "-addext", "subjectAltName=IP:127.0.0.1"},
-                                 60s);
+    const auto gen =
+        run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                     dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1", "-subj",
+                     "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+                    60s);
     REQUIRE(gen.exit_code == 0);
     BackgroundProcess server({"/usr/bin/openssl", "s_server", "-quiet", "-accept",
-                              "127.0.0.1:" + std::to_string(port), "-cert", dir + "/cert.pem", "-key",
-                              dir + "/key.pem", "-www"});
+                              "127.0.0.1:" + std::to_string(port), "-cert", dir + "/cert.pem",
+                              "-key", dir + "/key.pem", "-www"});
     REQUIRE(wait_for_port(port, 10s));
     const std::string url = "https://127.0.0.1:" + std::to_string(port);
 

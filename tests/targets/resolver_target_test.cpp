@@ -1,6 +1,6 @@
 // The resolver target at its seam: errors carry a reason, successes none.
-#include "resolver/group.hpp"
 #include "targets/resolver_target.hpp"
+#include "resolver/group.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>

@@ -5,8 +5,9 @@
 using namespace volley::thresholds;
 
 TEST_CASE("scenario type names read back to their type", "[scenario_type]") {
-    for (const auto type : {ScenarioType::custom, ScenarioType::smoke, ScenarioType::load, ScenarioType::stress,
-                            ScenarioType::spike, ScenarioType::soak, ScenarioType::replay}) {
+    for (const auto type :
+         {ScenarioType::custom, ScenarioType::smoke, ScenarioType::load, ScenarioType::stress,
+          ScenarioType::spike, ScenarioType::soak, ScenarioType::replay}) {
         INFO(scenario_type_name(type));
         const auto back = scenario_type_from_name(scenario_type_name(type));
         REQUIRE(back.has_value());

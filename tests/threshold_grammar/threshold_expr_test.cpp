@@ -96,9 +96,10 @@ TEST_CASE("bad threshold expressions say what is wrong", "[thresholds]") {
 }
 
 TEST_CASE("threshold expressions format canonically and re-parse", "[thresholds]") {
-    for (const char* text : {"p(95) < 200ms", "p(99.9) <= 1s500ms", "avg < 100ms", "error_rate == 0%",
-                             "throughput >= 95% target", "throughput > 1000/s", "dropped == 0",
-                             "served_by.L2 > 5%", "cache_hit_rate >= 99.5%", "dropped < 0.1%"}) {
+    for (const char* text :
+         {"p(95) < 200ms", "p(99.9) <= 1s500ms", "avg < 100ms", "error_rate == 0%",
+          "throughput >= 95% target", "throughput > 1000/s", "dropped == 0", "served_by.L2 > 5%",
+          "cache_hit_rate >= 99.5%", "dropped < 0.1%"}) {
         INFO(text);
         const auto expr = parse_threshold_expr(text);
         CHECK(format_threshold_expr(expr) == text);

@@ -27,7 +27,8 @@ using engine::Nanos;
 // drain leave room for that. The fake's behaviour gets the run time of each send.
 inline engine::RunSpec open_spec(double rate_rps, Nanos duration, std::size_t names = 1) {
     engine::RunSpec spec;
-    spec.profile = engine::OpenProfile{rate_rps, {engine::Stage{duration, rate_rps}}, engine::Arrival::uniform};
+    spec.profile = engine::OpenProfile{
+        rate_rps, {engine::Stage{duration, rate_rps}}, engine::Arrival::uniform};
     spec.connections = 1024;
     spec.threads = 1;
     spec.handle_signals = false;
@@ -50,7 +51,8 @@ inline engine::RunResult run_with(const engine::RunSpec& spec, testing::FakeTarg
     return testing::run_stepped(spec, inputs, clock);
 }
 
-inline scenarios::ThresholdSpec threshold(std::string expr, std::optional<std::string> request = std::nullopt,
+inline scenarios::ThresholdSpec threshold(std::string expr,
+                                          std::optional<std::string> request = std::nullopt,
                                           std::optional<Nanos> window = std::nullopt) {
     scenarios::ThresholdSpec spec;
     spec.expr = std::move(expr);
@@ -84,9 +86,9 @@ inline double actual(const boost::json::array& results, std::size_t index) {
 inline std::string describe_intervals(const engine::RunResult& result) {
     std::string text;
     for (const auto& row : result.intervals) {
-        text += std::to_string(row.t_s) + "s n=" + std::to_string(row.requests) + " err=" +
-                std::to_string(row.errors) + " p99=" + std::to_string(static_cast<double>(row.p99_ns) / 1e6) +
-                "ms; ";
+        text += std::to_string(row.t_s) + "s n=" + std::to_string(row.requests) +
+                " err=" + std::to_string(row.errors) +
+                " p99=" + std::to_string(static_cast<double>(row.p99_ns) / 1e6) + "ms; ";
     }
     return text;
 }

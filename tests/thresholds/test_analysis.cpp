@@ -39,8 +39,7 @@ struct Analysed {
     boost::json::array thresholds;
 };
 
-Analysed run_plan(const scenarios::Plan& plan, FakeTarget& target,
-                  AnalysisSettings settings) {
+Analysed run_plan(const scenarios::Plan& plan, FakeTarget& target, AnalysisSettings settings) {
     ThresholdEvaluator thresholds(plan.thresholds, plan.run.request_names, 0);
     RunAnalyser analyser(std::move(settings), &thresholds);
     auto result = run_with(plan.run, target, {&thresholds, &analyser});
@@ -88,7 +87,8 @@ TEST_CASE("stress: the first step above the rate where the target degrades is th
         CHECK(number(step, "target_rps") == 100.0 * static_cast<double>(i + 1));
         // Completions per second; 1 ms answers keep up exactly with the first two steps' rates,
         // at the last step they lag the arrivals by the slow responses.
-        if (i < 2) CHECK(number(step, "achieved_rps") == Approx(100.0 * static_cast<double>(i + 1)));
+        if (i < 2)
+            CHECK(number(step, "achieved_rps") == Approx(100.0 * static_cast<double>(i + 1)));
         CHECK(step.at("complete").as_bool());
         CHECK(step.at("pass").as_bool() == (i < 2));
         CHECK(number(step, "error_rate") == 0);
@@ -106,7 +106,8 @@ TEST_CASE("stress: the first step above the rate where the target degrades is th
 
 TEST_CASE("stress without a breaking point: capacity is the last step") {
     // The step labels are what the analysis reports; the fake never degrades.
-    AnalysisSettings settings{.type = ScenarioType::stress, .steps = {{0s, 1s, 100}, {1s, 2s, 200}}};
+    AnalysisSettings settings{.type = ScenarioType::stress,
+                              .steps = {{0s, 1s, 100}, {1s, 2s, 200}}};
     const auto spec = open_spec(100, 2s);
     FakeTarget target([](Nanos) { return FakeResponse{2ms}; });
     ThresholdEvaluator thresholds({threshold("error_rate < 1%")}, spec.request_names, 0);
@@ -118,7 +119,8 @@ TEST_CASE("stress without a breaking point: capacity is the last step") {
     CHECK(analysis.at("steps").as_array().size() == 2);
 }
 
-TEST_CASE("spike: recovery_s is the time from the spike's end until p99 is back in the baseline band") {
+TEST_CASE(
+    "spike: recovery_s is the time from the spike's end until p99 is back in the baseline band") {
     // Baseline 100/s for 1 s, ramp to 400/s over 1 s, 1 s at 400/s, back over 1 s (the spike
     // ends at 4 s), then 4 s at 100/s. The fake answers in 200 ms, but in 600 ms to requests
     // sent from 1 s until 5.4 s: response times are back to normal from 6.0 s, 2 s after the
@@ -128,7 +130,8 @@ TEST_CASE("spike: recovery_s is the time from the spike's end until p99 is back 
         "load: {baseline: 100/s, factor: 4, baseline_before: 1s, spike_ramp: 1s, "
         "spike_duration: 1s, baseline_after: 4s}\n");
     REQUIRE(plan.analysis.spike_end == Nanos{4s});
-    FakeTarget target([](Nanos now) { return FakeResponse{now >= 1s && now < 5400ms ? 600ms : 200ms}; });
+    FakeTarget target(
+        [](Nanos now) { return FakeResponse{now >= 1s && now < 5400ms ? 600ms : 200ms}; });
     auto settings = plan.analysis;
     settings.recovery_intervals = 2;
     const auto run = run_plan(plan, target, settings);
@@ -173,11 +176,13 @@ TEST_CASE("soak: drift reports the p99 increase of a target that slows down over
     // 100/s for 6 s; a request sent at t s takes 10 ms + 80 ms x t. Drift windows of 2 s hold
     // the requests that complete in them: the slowest of [0, 2] was sent at 1.84 s (158 ms), of
     // [4, 6] at 5.55 s (454 ms).
-    const AnalysisSettings settings{.type = ScenarioType::soak, .hold_start = 0s, .drift_window = 2s};
+    const AnalysisSettings settings{
+        .type = ScenarioType::soak, .hold_start = 0s, .drift_window = 2s};
     const auto spec = open_spec(100, 6s);
     FakeTarget target([](Nanos now) {
         const double t_s = std::chrono::duration<double>(now).count();
-        return FakeResponse{std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::milli>(10 + 80 * t_s))};
+        return FakeResponse{std::chrono::duration_cast<Nanos>(
+            std::chrono::duration<double, std::milli>(10 + 80 * t_s))};
     });
     RunAnalyser analyser(settings);
     const auto result = run_with(spec, target, {&analyser});

@@ -8,8 +8,8 @@
 #include "scenarios/language/loader.hpp"
 #include "thresholds/threshold_expr.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <cmath>
@@ -17,9 +17,9 @@
 using namespace volley;
 using namespace volley::thresholds_test;
 using reports::ThresholdEvaluator;
-using thresholds::ThresholdMetric;
 using testing::FakeResponse;
 using testing::FakeTarget;
+using thresholds::ThresholdMetric;
 using thresholds::ThresholdUnit;
 
 namespace {
@@ -36,9 +36,12 @@ std::vector<scenarios::Diagnostic> load_errors(const std::string& yaml) {
 
 std::string scenario(const std::string& type, const std::string& thresholds) {
     return "name: findings\n"
-           "type: " + type + "\n"
+           "type: " +
+           type +
+           "\n"
            "target: {http: {base_url: 'http://127.0.0.1:9/'}}\n"
-           "thresholds:\n" + thresholds;
+           "thresholds:\n" +
+           thresholds;
 }
 
 boost::json::object judged(const std::string& expr, const boost::json::object& analysis) {
@@ -51,19 +54,22 @@ boost::json::object judged(const std::string& expr, const boost::json::object& a
     return results.at(0).as_object();
 }
 
-boost::json::object stress_analysis(boost::json::value capacity, boost::json::value breaking, bool last_complete,
-                                    std::size_t measured = 3) {
+boost::json::object stress_analysis(boost::json::value capacity, boost::json::value breaking,
+                                    bool last_complete, std::size_t measured = 3) {
     boost::json::array steps;
     for (std::size_t i = 1; i <= measured; ++i)
-        steps.push_back(boost::json::object{{"step", i}, {"target_rps", 100.0 * static_cast<double>(i)},
+        steps.push_back(boost::json::object{{"step", i},
+                                            {"target_rps", 100.0 * static_cast<double>(i)},
                                             {"complete", i < measured || last_complete}});
-    return boost::json::object{{"type", "stress"},
-                               {"capacity_rps", capacity},
-                               {"capacity_step", capacity.is_null() ? boost::json::value(nullptr) : boost::json::value(2)},
-                               {"breaking_point_rps", breaking},
-                               {"breaking_point_step", breaking.is_null() ? boost::json::value(nullptr) : boost::json::value(3)},
-                               {"steps_planned", 3},
-                               {"steps", steps}};
+    return boost::json::object{
+        {"type", "stress"},
+        {"capacity_rps", capacity},
+        {"capacity_step", capacity.is_null() ? boost::json::value(nullptr) : boost::json::value(2)},
+        {"breaking_point_rps", breaking},
+        {"breaking_point_step",
+         breaking.is_null() ? boost::json::value(nullptr) : boost::json::value(3)},
+        {"steps_planned", 3},
+        {"steps", steps}};
 }
 
 }  // namespace
@@ -73,7 +79,8 @@ TEST_CASE("analysis metrics parse, format and re-parse") {
     CHECK(capacity.metric == ThresholdMetric::capacity);
     CHECK(capacity.unit == ThresholdUnit::rps);
     CHECK(capacity.value == 500);
-    CHECK(thresholds::parse_threshold_expr("breaking_point>=800/s").metric == ThresholdMetric::breaking_point);
+    CHECK(thresholds::parse_threshold_expr("breaking_point>=800/s").metric ==
+          ThresholdMetric::breaking_point);
     const auto recovery = thresholds::parse_threshold_expr("recovery < 5s");
     CHECK(recovery.metric == ThresholdMetric::recovery);
     CHECK(recovery.value == 5e9);
@@ -81,9 +88,11 @@ TEST_CASE("analysis metrics parse, format and re-parse") {
     CHECK(drift.metric == ThresholdMetric::drift_p99);
     CHECK(drift.unit == ThresholdUnit::change_ratio);
     CHECK(drift.value == Approx(0.2));
-    CHECK(thresholds::parse_threshold_expr("drift(p99) < 150%").value == Approx(1.5));  // may exceed 100%
+    CHECK(thresholds::parse_threshold_expr("drift(p99) < 150%").value ==
+          Approx(1.5));  // may exceed 100%
     CHECK(thresholds::parse_threshold_expr("drift(p99) < 50ms").unit == ThresholdUnit::ns);
-    for (const char* text : {"capacity >= 500/s", "breaking_point >= 800/s", "recovery < 5s", "drift(p99) < 20%"}) {
+    for (const char* text :
+         {"capacity >= 500/s", "breaking_point >= 800/s", "recovery < 5s", "drift(p99) < 20%"}) {
         INFO(text);
         CHECK(thresholds::format_threshold_expr(thresholds::parse_threshold_expr(text)) == text);
         CHECK(thresholds::is_analysis_metric(thresholds::parse_threshold_expr(text).metric));
@@ -98,7 +107,8 @@ TEST_CASE("analysis metrics parse, format and re-parse") {
         }
         return std::string("no error");
     };
-    CHECK_THAT(error_of("capacity >= 500"), Catch::Contains("capacity is a rate: write e.g. 500/s"));
+    CHECK_THAT(error_of("capacity >= 500"),
+               Catch::Contains("capacity is a rate: write e.g. 500/s"));
     CHECK_THAT(error_of("drift(p50) < 20%"), Catch::Contains("write drift(p99)"));
     CHECK_THAT(error_of("drift < 20%"), Catch::Contains("drift(p99)"));
     CHECK_THAT(error_of("recovery < 5"), Catch::Contains("a time needs a unit"));
@@ -113,18 +123,22 @@ TEST_CASE("a threshold on another type's finding is an error at its file:line:co
     CHECK(errors[0].key == "thresholds[1]");
     CHECK_THAT(errors[0].message, Catch::Contains("type: stress") && Catch::Contains("type: load"));
 
-    CHECK(load_errors(scenario("spike", "  - drift(p99) < 20%\n")).at(0).message.find("type: soak") !=
+    CHECK(
+        load_errors(scenario("spike", "  - drift(p99) < 20%\n")).at(0).message.find("type: soak") !=
+        std::string::npos);
+    CHECK(load_errors(scenario("soak", "  - recovery < 5s\n")).at(0).message.find("type: spike") !=
           std::string::npos);
-    CHECK(load_errors(scenario("soak", "  - recovery < 5s\n")).at(0).message.find("type: spike") != std::string::npos);
 
-    const auto windowed = load_errors(scenario("stress", "  - {expr: 'capacity >= 500/s', window: 10s}\n"));
+    const auto windowed =
+        load_errors(scenario("stress", "  - {expr: 'capacity >= 500/s', window: 10s}\n"));
     REQUIRE(windowed.size() == 1);
     CHECK(windowed[0].key == "thresholds[0].window");
     CHECK(windowed[0].line == 5);
     CHECK_THAT(windowed[0].message, Catch::Contains("judged once"));
 
     // Each on its own type loads.
-    CHECK(load_errors(scenario("stress", "  - capacity >= 500/s\n  - breaking_point >= 800/s\n")).empty());
+    CHECK(load_errors(scenario("stress", "  - capacity >= 500/s\n  - breaking_point >= 800/s\n"))
+              .empty());
     CHECK(load_errors(scenario("spike", "  - recovery < 5s\n")).empty());
     CHECK(load_errors(scenario("soak", "  - drift(p99) < 20%\n")).empty());
 }
@@ -148,23 +162,32 @@ TEST_CASE("analysis thresholds are judged from the analysis") {
     const auto unbroken = judged("breaking_point >= 250/s", stress_analysis(300.0, nullptr, true));
     CHECK(unbroken.at("pass").as_bool());
     CHECK(unbroken.at("actual").is_null());
-    CHECK_THAT(std::string(unbroken.at("detail").as_string()), Catch::Contains("every step up to 300/s"));
-    CHECK_FALSE(judged("breaking_point >= 400/s", stress_analysis(300.0, nullptr, true)).at("pass").as_bool());
+    CHECK_THAT(std::string(unbroken.at("detail").as_string()),
+               Catch::Contains("every step up to 300/s"));
+    CHECK_FALSE(judged("breaking_point >= 400/s", stress_analysis(300.0, nullptr, true))
+                    .at("pass")
+                    .as_bool());
     // … but a run that stopped before the last step proves nothing.
-    CHECK_FALSE(judged("breaking_point >= 250/s", stress_analysis(300.0, nullptr, false)).at("pass").as_bool());
+    CHECK_FALSE(judged("breaking_point >= 250/s", stress_analysis(300.0, nullptr, false))
+                    .at("pass")
+                    .as_bool());
 
     const boost::json::object spike{{"type", "spike"}, {"recovered", true}, {"recovery_s", 3.0}};
     const auto recovery = judged("recovery < 5s", spike);
     CHECK(recovery.at("pass").as_bool());
     CHECK(number(recovery, "actual") == 3000);  // ms
     CHECK_FALSE(judged("recovery < 2s", spike).at("pass").as_bool());
-    const boost::json::object not_recovered{{"type", "spike"}, {"recovered", false}, {"recovery_s", nullptr}};
+    const boost::json::object not_recovered{
+        {"type", "spike"}, {"recovered", false}, {"recovery_s", nullptr}};
     CHECK_FALSE(judged("recovery < 5s", not_recovered).at("pass").as_bool());
 
-    const boost::json::object soak{
-        {"type", "soak"},
-        {"drift", {{"window_s", 60}, {"p99_change_pct", 25.0}, {"p99_change_ms", 2.5}, {"first", {{"p99_ms", 10.0}}},
-                   {"last", {{"p99_ms", 12.5}}}}}};
+    const boost::json::object soak{{"type", "soak"},
+                                   {"drift",
+                                    {{"window_s", 60},
+                                     {"p99_change_pct", 25.0},
+                                     {"p99_change_ms", 2.5},
+                                     {"first", {{"p99_ms", 10.0}}},
+                                     {"last", {{"p99_ms", 12.5}}}}}};
     const auto drift = judged("drift(p99) < 20%", soak);
     CHECK_FALSE(drift.at("pass").as_bool());
     CHECK(number(drift, "actual") == 25);
@@ -173,13 +196,17 @@ TEST_CASE("analysis thresholds are judged from the analysis") {
     CHECK(judged("drift(p99) < 3ms", soak).at("pass").as_bool());
 
     // Another type's analysis measures nothing of the kind.
-    CHECK_FALSE(judged("capacity >= 1/s", boost::json::object{{"type", "load"}}).at("pass").as_bool());
+    CHECK_FALSE(
+        judged("capacity >= 1/s", boost::json::object{{"type", "load"}}).at("pass").as_bool());
 }
 
-TEST_CASE("an analysis threshold takes no scope, window or abort_on_fail, and no stress step judges it") {
-    CHECK_THROWS_AS(ThresholdEvaluator({threshold("capacity >= 5/s", std::nullopt, 1s)}, {"r0"}, 10),
+TEST_CASE(
+    "an analysis threshold takes no scope, window or abort_on_fail, and no stress step judges it") {
+    CHECK_THROWS_AS(
+        ThresholdEvaluator({threshold("capacity >= 5/s", std::nullopt, 1s)}, {"r0"}, 10),
+        std::invalid_argument);
+    CHECK_THROWS_AS(ThresholdEvaluator({aborting("recovery < 5s")}, {"r0"}, 10),
                     std::invalid_argument);
-    CHECK_THROWS_AS(ThresholdEvaluator({aborting("recovery < 5s")}, {"r0"}, 10), std::invalid_argument);
     ThresholdEvaluator evaluator({threshold("capacity >= 1000000/s")}, {"r0"}, 10);
     engine::IntervalStats stats(1);
     const auto checks = evaluator.check_all(stats, 0, 1, 10);
@@ -210,18 +237,22 @@ TEST_CASE("bottleneck: too few connections for the rate read connections and sug
     const auto& evidence = b.at("evidence").as_object();
     CHECK(number(evidence, "connections_available") == 1);
     const double needed = number(evidence, "connections_needed");
-    CHECK(needed == Approx(4).epsilon(0.001));  // mean service time 200 ms, to the histogram's resolution
+    CHECK(needed ==
+          Approx(4).epsilon(0.001));  // mean service time 200 ms, to the histogram's resolution
     CHECK(number(evidence, "waited_share") > 0.5);
     const auto wanted = static_cast<int>(std::ceil(needed * 1.25));
-    CHECK_THAT(std::string(b.at("suggestion").as_string()),
-               Catch::Contains(fmt::format("-c {} (YAML: target.http.connections: {})", wanted, wanted)));
+    CHECK_THAT(
+        std::string(b.at("suggestion").as_string()),
+        Catch::Contains(fmt::format("-c {} (YAML: target.http.connections: {})", wanted, wanted)));
 }
 
 TEST_CASE("bottleneck: service time growing with the rate reads target") {
     // 20/s, then 60/s; the fake answers in 1 ms until the rate rises, then in 150 ms.
     auto spec = open_spec(20, 1s);
-    spec.profile = engine::OpenProfile{20, {engine::Stage{1s, 20}, engine::Stage{0s, 60}, engine::Stage{1s, 60}},
-                                       engine::Arrival::uniform};
+    spec.profile =
+        engine::OpenProfile{20,
+                            {engine::Stage{1s, 20}, engine::Stage{0s, 60}, engine::Stage{1s, 60}},
+                            engine::Arrival::uniform};
     std::atomic<int> n{0};
     FakeTarget target([&n](Nanos) { return FakeResponse{n++ < 22 ? Nanos(1ms) : Nanos(150ms)}; });
     const auto b = bottleneck_of(spec, target);

@@ -91,9 +91,10 @@ TEST_CASE("dropped requests are counted and compared as a count or a share") {
     auto spec = open_spec(1000, 1s);
     spec.connections = 1;
     spec.max_in_flight = 1;
-    ThresholdEvaluator evaluator({threshold("dropped == 0"), threshold("dropped < 50%"),
-                                  threshold("dropped < 99%"), threshold("throughput >= 50% target")},
-                                 spec.request_names, 1000);
+    ThresholdEvaluator evaluator(
+        {threshold("dropped == 0"), threshold("dropped < 50%"), threshold("dropped < 99%"),
+         threshold("throughput >= 50% target")},
+        spec.request_names, 1000);
     const auto result = run_with(spec, target, {&evaluator});
     const auto results = evaluator.results(result);
     CHECK_FALSE(passed(results, 0));
@@ -127,8 +128,9 @@ TEST_CASE("a request scope measures that request only") {
     });
     const auto spec = open_spec(400, 1s, 2);
     ThresholdEvaluator evaluator(
-        {threshold("p(99) < 500ms", "r0"), threshold("p(99) < 500ms", "r1"), threshold("p(99) < 500ms"),
-         threshold("error_rate == 0", "r0"), threshold("error_rate < 10%", "r1"), threshold("error_rate < 10%"),
+        {threshold("p(99) < 500ms", "r0"), threshold("p(99) < 500ms", "r1"),
+         threshold("p(99) < 500ms"), threshold("error_rate == 0", "r0"),
+         threshold("error_rate < 10%", "r1"), threshold("error_rate < 10%"),
          threshold("throughput >= 95% target", "r0")},
         spec.request_names, 400);
     const auto results = evaluator.results(run_with(spec, target, {&evaluator}));
@@ -147,7 +149,8 @@ TEST_CASE("a request scope measures that request only") {
 }
 
 TEST_CASE("an expression or scope that cannot be evaluated is rejected at construction") {
-    CHECK_THROWS_AS(ThresholdEvaluator({threshold("p(95) < 200")}, {"default"}, 0), std::invalid_argument);
+    CHECK_THROWS_AS(ThresholdEvaluator({threshold("p(95) < 200")}, {"default"}, 0),
+                    std::invalid_argument);
     CHECK_THROWS_AS(ThresholdEvaluator({threshold("p(95) < 200ms", "login")}, {"default"}, 0),
                     std::invalid_argument);
 }
@@ -161,10 +164,11 @@ TEST_CASE("a windowed threshold fails when one window is bad although the whole 
         return FakeResponse{1ms};
     });
     const auto spec = open_spec(200, 4s);
-    ThresholdEvaluator evaluator({threshold("error_rate < 20%", std::nullopt, 1s), threshold("error_rate < 20%"),
-                                  threshold("p(80) < 250ms", std::nullopt, 1s), threshold("p(80) < 250ms"),
-                                  threshold("p(30) < 250ms", std::nullopt, 2s)},
-                                 spec.request_names, 200);
+    ThresholdEvaluator evaluator(
+        {threshold("error_rate < 20%", std::nullopt, 1s), threshold("error_rate < 20%"),
+         threshold("p(80) < 250ms", std::nullopt, 1s), threshold("p(80) < 250ms"),
+         threshold("p(30) < 250ms", std::nullopt, 2s)},
+        spec.request_names, 200);
     const auto result = run_with(spec, target, {&evaluator});
     const auto results = evaluator.results(result);
     INFO(describe_intervals(result));
@@ -192,10 +196,15 @@ TEST_CASE("a windowed threshold fails when one window is bad although the whole 
 TEST_CASE("windows are judged on merged histograms; a trailing partial window is not judged") {
     // Synthetic intervals, no engine: interval i holds 100 responses of (i + 1) ms, except
     // interval 4 (the trailing partial window of a 2-interval window) with 1000 ms.
-    ThresholdEvaluator evaluator({threshold("p(99) < 3500us", std::nullopt, 2s), threshold("max < 5ms", std::nullopt, 2s)},
-                                 {"default"}, 0);
-    engine::RunResult result{.request_names = {"default"}, .totals = engine::IntervalStats{1}, .intervals = {},
-                             .started_at = {}, .measured = 5s, .stop_detail = {}};
+    ThresholdEvaluator evaluator(
+        {threshold("p(99) < 3500us", std::nullopt, 2s), threshold("max < 5ms", std::nullopt, 2s)},
+        {"default"}, 0);
+    engine::RunResult result{.request_names = {"default"},
+                             .totals = engine::IntervalStats{1},
+                             .intervals = {},
+                             .started_at = {},
+                             .measured = 5s,
+                             .stop_detail = {}};
     for (int i = 0; i < 5; ++i) {
         engine::IntervalStats stats(1);
         const std::int64_t value_ns = i == 4 ? 1'000'000'000 : (i + 1) * 1'000'000;
@@ -203,8 +212,12 @@ TEST_CASE("windows are judged on merged histograms; a trailing partial window is
             stats.per_request[0].response_time.record(value_ns);
             ++stats.per_request[0].outcomes[0];
         }
-        const engine::IntervalReport report{static_cast<std::size_t>(i), std::chrono::seconds(i),
-                                            std::chrono::seconds(i + 1), stats, 0, 0};
+        const engine::IntervalReport report{static_cast<std::size_t>(i),
+                                            std::chrono::seconds(i),
+                                            std::chrono::seconds(i + 1),
+                                            stats,
+                                            0,
+                                            0};
         CHECK_FALSE(evaluator.on_interval(report).has_value());
         result.totals.add(stats);
     }
@@ -221,9 +234,12 @@ TEST_CASE("windows are judged on merged histograms; a trailing partial window is
 
 TEST_CASE("abort_on_fail stops the run at the first failing interval") {
     std::atomic<int> n{0};
-    FakeTarget target([&](Nanos) { return FakeResponse{1ms, n++ % 2 == 0 ? Outcome::http_5xx : Outcome::ok}; });
+    FakeTarget target([&](Nanos) {
+        return FakeResponse{1ms, n++ % 2 == 0 ? Outcome::http_5xx : Outcome::ok};
+    });
     const auto spec = open_spec(200, 10s);
-    ThresholdEvaluator evaluator({threshold("p(99) < 1s"), aborting("error_rate < 10%")}, spec.request_names, 200);
+    ThresholdEvaluator evaluator({threshold("p(99) < 1s"), aborting("error_rate < 10%")},
+                                 spec.request_names, 200);
     const auto result = run_with(spec, target, {&evaluator});
     CHECK(result.stop_reason == engine::StopReason::aborted);
     CHECK(result.measured == 1s);  // the end of the first interval
@@ -233,13 +249,16 @@ TEST_CASE("abort_on_fail stops the run at the first failing interval") {
     CHECK_FALSE(passed(results, 1));
     // The value that aborted the run: interval 0, 200 answers, every other one a 5xx.
     CHECK(actual(results, 1) == Approx(50));
-    CHECK_THAT(std::string(at(results, 1).at("detail").as_string()), Catch::StartsWith("aborted the run"));
+    CHECK_THAT(std::string(at(results, 1).at("detail").as_string()),
+               Catch::StartsWith("aborted the run"));
     CHECK(at(results, 1).at("abort_on_fail").as_bool());
 }
 
 TEST_CASE("delay_abort postpones the abort") {
     std::atomic<int> n{0};
-    FakeTarget target([&](Nanos) { return FakeResponse{1ms, n++ % 2 == 0 ? Outcome::http_5xx : Outcome::ok}; });
+    FakeTarget target([&](Nanos) {
+        return FakeResponse{1ms, n++ % 2 == 0 ? Outcome::http_5xx : Outcome::ok};
+    });
     const auto spec = open_spec(200, 10s);
     ThresholdEvaluator evaluator({aborting("error_rate < 10%", 2s)}, spec.request_names, 200);
     const auto result = run_with(spec, target, {&evaluator});
@@ -251,7 +270,8 @@ TEST_CASE("delay_abort postpones the abort") {
 TEST_CASE("an abort_on_fail threshold that holds lets the run complete") {
     FakeTarget target([](Nanos) { return FakeResponse{1ms}; });
     const auto spec = open_spec(200, 1500ms);
-    ThresholdEvaluator evaluator({aborting("error_rate < 10%"), aborting("p(99) < 1s", 0s, 1s)}, spec.request_names, 200);
+    ThresholdEvaluator evaluator({aborting("error_rate < 10%"), aborting("p(99) < 1s", 0s, 1s)},
+                                 spec.request_names, 200);
     const auto result = run_with(spec, target, {&evaluator});
     CHECK(result.stop_reason == engine::StopReason::completed);
     const auto results = evaluator.results(result);
