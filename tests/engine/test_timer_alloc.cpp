@@ -2,40 +2,13 @@
 // handler (per wake-up in the open model, per request in the closed model), and neither the
 // TimerHandler (the engine's lambdas are held inline) nor Asio's wait (recycled memory) may
 // allocate once warmed up.
-//
-// This test binary replaces the global (non-aligned) operator new so that a test can count the
-// allocations of the calling thread while `counting` is on.
+// The binary counts allocations with tests/support/allocation_counting.hpp.
 #include "engine/timer.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <new>
-
-namespace {
-thread_local bool counting = false;
-thread_local std::size_t allocations = 0;
-}  // namespace
-
-// GCC 12 at -O2 inlines these replacements and then mistakes the malloc/free pair for a
-// new/free mismatch; the pairing is correct (every operator new here is malloc).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-void* operator new(std::size_t size) {
-    if (counting) ++allocations;
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-    if (counting) ++allocations;
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "support/allocation_counting.hpp"
 
 using namespace volley::engine;
 using namespace std::chrono_literals;
