@@ -29,7 +29,7 @@ struct HttpTargetConfig {
     bool insecure = false;  // skip certificate verification
     std::string ca_file, client_cert, client_key, sni;
     std::optional<HttpCacheHeader> cache;
-    std::size_t max_body_bytes = 64 * 1024 * 1024;
+    std::size_t max_body_bytes = std::size_t{64} * 1024 * 1024;
 };
 
 struct ParsedUrl {
