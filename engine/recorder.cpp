@@ -1,5 +1,7 @@
 #include "engine/recorder.hpp"
 
+#include <algorithm>
+
 namespace volley::engine {
 
 void RequestStats::add(const RequestStats& other) {
@@ -28,10 +30,28 @@ std::uint64_t RequestStats::errors() const {
     return completed() - outcomes[static_cast<std::size_t>(Outcome::ok)];
 }
 
+void FlowStats::add(const FlowStats& other) {
+    duration.add(other.duration);
+    started += other.started;
+    completed += other.completed;
+    failed += other.failed;
+    dropped += other.dropped;
+    interrupted += other.interrupted;
+}
+
+void FlowStats::reset() {
+    duration.reset();
+    started = completed = failed = dropped = interrupted = 0;
+}
+
 void IntervalStats::add(const IntervalStats& other) {
     if (per_request.size() < other.per_request.size()) per_request.resize(other.per_request.size());
     for (std::size_t i = 0; i < other.per_request.size(); ++i)
         per_request[i].add(other.per_request[i]);
+    if (per_flow.size() < other.per_flow.size()) per_flow.resize(other.per_flow.size());
+    for (std::size_t i = 0; i < other.per_flow.size(); ++i) per_flow[i].add(other.per_flow[i]);
+    if (counters.size() < other.counters.size()) counters.resize(other.counters.size(), 0);
+    for (std::size_t i = 0; i < other.counters.size(); ++i) counters[i] += other.counters[i];
     schedule_lag.add(other.schedule_lag);
     connection_wait.add(other.connection_wait);
     sent += other.sent;
@@ -54,6 +74,8 @@ void IntervalStats::note_error(Outcome outcome, std::string_view detail, std::ui
 
 void IntervalStats::reset() {
     for (auto& stats : per_request) stats.reset();
+    for (auto& stats : per_flow) stats.reset();
+    std::fill(counters.begin(), counters.end(), 0);
     schedule_lag.reset();
     connection_wait.reset();
     sent = 0;

@@ -28,6 +28,20 @@ struct RequestStats {
     [[nodiscard]] std::uint64_t errors() const;  // completed minus ok
 };
 
+// One kind of multi-step flow (a journey, docs/scenarios.md "journeys"): how many began and how
+// they ended, and how long the finished ones took (first intended start -> last completion).
+struct FlowStats {
+    HdrHistogram duration = HdrHistogram::latency_ns();  // completed and failed flows, ns
+    std::uint64_t started = 0;                           // began: their first request was sent
+    std::uint64_t completed = 0;                         // every step ran and ended ok
+    std::uint64_t failed = 0;   // ended early: a step's outcome was not ok, or the source said so
+    std::uint64_t dropped = 0;  // never began: the arrival found no slot and no queue room
+    std::uint64_t interrupted = 0;  // cut off unfinished when the run stopped at once
+
+    void add(const FlowStats& other);
+    void reset();
+};
+
 // One distinct error message and how often it was seen (IntervalStats::error_samples).
 struct ErrorSample {
     Outcome outcome = Outcome::ok;
@@ -40,11 +54,24 @@ inline constexpr std::size_t kStatusSlots = 600;
 // How many distinct error messages an interval (and the run) keeps; later ones are only counted.
 inline constexpr std::size_t kErrorSampleLimit = 8;
 
+// How many requests, flows and counters an IntervalStats holds (RunSpec's names).
+struct StatsShape {
+    std::size_t requests = 0, flows = 0, counters = 0;
+};
+
 // One interval of one worker (or, after merging, of the run).
 struct IntervalStats {
-    explicit IntervalStats(std::size_t request_count = 0) : per_request(request_count) {}
+    explicit IntervalStats(const StatsShape& shape)
+        : IntervalStats(shape.requests, shape.flows, shape.counters) {}
+    explicit IntervalStats(std::size_t request_count = 0, std::size_t flow_count = 0,
+                           std::size_t counter_count = 0)
+        : per_request(request_count), per_flow(flow_count), counters(counter_count) {}
 
     std::vector<RequestStats> per_request;
+    std::vector<FlowStats> per_flow;  // per flow (journey) index, RunSpec::flow_names
+    // Counts a request source keeps (checks passed / failed, extraction errors), by the index
+    // of RunSpec::counter_names.
+    std::vector<std::uint64_t> counters;
     // The generator's own lateness: when the worker got to the arrival - intended start, ns.
     HdrHistogram schedule_lag = HdrHistogram::latency_ns();
     // Time a sent request waited for a free connection (slot): actual send - when the worker got
@@ -93,6 +120,25 @@ public:
     }
     void record_dropped(std::uint32_t name_index) {
         ++active_->per_request[name_index].outcomes[static_cast<std::size_t>(Outcome::dropped)];
+    }
+    // Flows (journeys): an index out of range is ignored (a source/spec mismatch must not crash).
+    void record_flow_started(std::uint32_t flow) {
+        if (flow < active_->per_flow.size()) ++active_->per_flow[flow].started;
+    }
+    void record_flow_dropped(std::uint32_t flow) {
+        if (flow < active_->per_flow.size()) ++active_->per_flow[flow].dropped;
+    }
+    void record_flow_interrupted(std::uint32_t flow) {
+        if (flow < active_->per_flow.size()) ++active_->per_flow[flow].interrupted;
+    }
+    void record_flow_end(std::uint32_t flow, bool ok, Nanos duration) {
+        if (flow >= active_->per_flow.size()) return;
+        auto& stats = active_->per_flow[flow];
+        stats.duration.record(duration.count());
+        ++(ok ? stats.completed : stats.failed);
+    }
+    void count(std::size_t counter, std::uint64_t amount = 1) {
+        if (counter < active_->counters.size()) active_->counters[counter] += amount;
     }
 
 private:

@@ -67,7 +67,7 @@ public:
           tick_timer_(time_.make_timer(control_)),
           end_timer_(time_.make_timer(control_)),
           drain_timer_(time_.make_timer(control_)) {
-        result_.totals = IntervalStats{spec_.request_names.size()};
+        result_.totals = empty_stats();
     }
 
     // Builds the workers: sessions and sources may take a while to set up.
@@ -220,8 +220,7 @@ private:
             }
             auto source = inputs_.make_source(i, threads);
             slot.worker = std::make_unique<Worker>(config, *slot.io, clock_ref(), inputs_.target,
-                                                   std::move(source), std::move(schedule),
-                                                   spec_.request_names.size());
+                                                   std::move(source), std::move(schedule), shape());
             slot.worker->on_idle = [this] {
                 boost::asio::post(control_, [this] { check_idle(); });
             };
@@ -233,11 +232,13 @@ private:
                     begin_stop(StopReason::source_exhausted, std::move(reason));
                 });
             };
-            slot.spare = std::make_unique<IntervalStats>(spec_.request_names.size());
+            slot.spare = std::make_unique<IntervalStats>(empty_stats());
             workers_.push_back(std::move(slot));
         }
         result_.threads = threads;
         result_.request_names = spec_.request_names;
+        result_.flow_names = spec_.flow_names;
+        result_.counter_names = spec_.counter_names;
         result_.scheduled_duration = scheduled_;
     }
 
@@ -422,8 +423,12 @@ private:
     Nanos scheduled_{0};
     Nanos measure_start_{0};
     Nanos interval_start_{0};
-    IntervalStats merged_{spec_.request_names.size()};
-    IntervalStats previous_{spec_.request_names.size()};  // the last interval published
+    [[nodiscard]] StatsShape shape() const {
+        return {spec_.request_names.size(), spec_.flow_names.size(), spec_.counter_names.size()};
+    }
+    [[nodiscard]] IntervalStats empty_stats() const { return IntervalStats(shape()); }
+    IntervalStats merged_ = empty_stats();
+    IntervalStats previous_ = empty_stats();  // the last interval published
     Nanos previous_start_{-1};
     std::optional<Nanos> stop_at_;  // run time scheduling stopped
     RunResult result_;

@@ -28,6 +28,10 @@ inline constexpr Nanos kRunHeadStart = std::chrono::milliseconds(20);
 struct RunSpec {
     std::variant<OpenProfile, ClosedProfile> profile;
     std::vector<std::string> request_names{"default"};
+    // Flows (journeys) the request source runs, by PreparedRequest::flow, and the counters it
+    // keeps (IntervalStats::counters); both empty for a plain request mix.
+    std::vector<std::string> flow_names;
+    std::vector<std::string> counter_names;
     std::size_t threads = 1;
     std::size_t connections = 64;  // open model: across all threads (closed model: = vus)
     // Open model: sent + queued limit; 0 = the larger of 10000 and 10 x connections. Generous
@@ -85,7 +89,9 @@ enum class StopReason {
 
 struct RunResult {
     std::vector<std::string> request_names;
-    IntervalStats totals;  // every recorded interval merged
+    std::vector<std::string> flow_names;     // RunSpec::flow_names
+    std::vector<std::string> counter_names;  // RunSpec::counter_names
+    IntervalStats totals;                    // every recorded interval merged
     std::vector<IntervalRow> intervals;
     std::chrono::system_clock::time_point started_at;  // end of warm-up, wall clock
     // From the end of warm-up to when scheduling stopped (the planned end, the signal, the abort

@@ -18,6 +18,9 @@ class io_context;
 
 namespace volley::engine {
 
+// PreparedRequest::flow of a request that belongs to no flow.
+inline constexpr std::uint32_t kNoFlow = 0xffffffffU;
+
 // One request as a source hands it to a target. The views are valid until the source's next
 // call; a target that needs the bytes later copies or serialises them in send().
 struct PreparedRequest {
@@ -29,25 +32,41 @@ struct PreparedRequest {
     // Non-zero when this request's bytes never change: a target may cache its serialised form
     // under this key for the whole run.
     std::uint64_t static_key = 0;
+    // The flow (journey) this request is a step of, an index of RunSpec::flow_names; kNoFlow
+    // for a request on its own.
+    std::uint32_t flow = kNoFlow;
+    // The source needs the response (extraction, checks, cookies): the target then hands its
+    // headers and body to on_complete in Completion::response. Off, a target keeps neither.
+    bool capture_response = false;
 };
 
-// Produces the requests of one worker, in send order. Used only on that worker's thread.
-class RequestSource {
+// A response as received, for a request sent with capture_response; valid only during
+// on_complete.
+struct ResponseView {
+    // The header fields as "Name: value\n" lines, in the order received, names as sent by the
+    // server (compare them case-insensitively).
+    std::string_view headers;
+    std::string_view body;  // the whole body (the target's body limit bounds it)
+};
+
+// What a flow does after one of its requests completed (RequestSource::after_completion).
+struct FlowDecision {
+    enum class Next : std::uint8_t {
+        end_ok,      // the flow is over and succeeded
+        end_failed,  // the flow is over and failed (a step failed, a value was missing)
+        step,        // send the flow's next request (RequestSource::next_step) after `think`
+    };
+    Next next = Next::end_ok;
+    // Pause before the next step; its intended start is the completion time plus this.
+    Nanos think{0};
+};
+
+// Counts a source adds while the engine records (IntervalStats::counters); a no-op for a
+// request the run does not record (warm-up).
+class SourceCounters {
 public:
-    virtual ~RequestSource() = default;
-    // The next request, false when the source is exhausted (the worker stops sending). The
-    // engine also draws (and discards) the request of a dropped arrival, so timed sources such
-    // as replay stay in step with the schedule.
-    virtual bool next(PreparedRequest& out) = 0;
-    // The request of the oldest arrival of `lane` (Schedule::lane) not drawn yet; next() then
-    // draws only lane-0 arrivals. Sources whose schedules use no lanes need not override it.
-    virtual bool next_in_lane(std::uint64_t lane, PreparedRequest& out) {
-        (void)lane;
-        return next(out);
-    }
-    // Once next() returned false: why, in a sentence for the report ("variable 'user': users.csv
-    // (unique mode) has no rows left ..."). Empty when the source gives no reason.
-    [[nodiscard]] virtual std::string why_exhausted() const { return {}; }
+    virtual ~SourceCounters() = default;
+    virtual void count(std::size_t counter, std::uint64_t amount = 1) = 0;
 };
 
 // Where a completed request ends up. Called on the worker's thread, exactly once per send().
@@ -64,6 +83,53 @@ struct Completion {
     // verify failed (self-signed certificate)", "read timeout after 10s"). Valid only during
     // on_complete; the engine copies the first few distinct ones. Empty for successes.
     std::string_view error_detail;
+    // Set when the request asked for capture_response and a response arrived; else nullptr.
+    const ResponseView* response = nullptr;
+};
+
+// Produces the requests of one worker, in send order. Used only on that worker's thread.
+class RequestSource {
+public:
+    virtual ~RequestSource() = default;
+    // The next request, false when the source is exhausted (the worker stops sending). The
+    // engine also draws (and discards) the request of a dropped arrival, so timed sources such
+    // as replay stay in step with the schedule.
+    virtual bool next(PreparedRequest& out) = 0;
+    // The request of the oldest arrival of `lane` (Schedule::lane) not drawn yet; next() then
+    // draws only lane-0 arrivals. Sources whose schedules use no lanes need not override it.
+    virtual bool next_in_lane(std::uint64_t lane, PreparedRequest& out) {
+        (void)lane;
+        return next(out);
+    }
+    // Flows (multi-step journeys, docs/architecture.md "Journeys"). A source whose requests
+    // carry a flow index gets these calls; the defaults make every request its own flow-less
+    // unit, so request mixes and replay need not override them.
+    //
+    // The first request of a new arrival on `slot` (a connection in the open model, a VU in the
+    // closed one): a flow source starts a flow there. Default: next().
+    virtual bool begin(std::size_t slot, PreparedRequest& out) {
+        (void)slot;
+        return next(out);
+    }
+    // Called after each completion on `slot` of a request with a flow index (never for
+    // `cancelled` ones: the run is stopping and the flow is interrupted).
+    virtual FlowDecision after_completion(std::size_t slot, const Completion& completion,
+                                          SourceCounters& counters) {
+        (void)slot;
+        (void)completion;
+        (void)counters;
+        return {};
+    }
+    // The next step of the flow on `slot`, after after_completion() answered Next::step. False
+    // ends the flow as failed (the source could not build the request).
+    virtual bool next_step(std::size_t slot, PreparedRequest& out) {
+        (void)slot;
+        (void)out;
+        return false;
+    }
+    // Once next() returned false: why, in a sentence for the report ("variable 'user': users.csv
+    // (unique mode) has no rows left ..."). Empty when the source gives no reason.
+    [[nodiscard]] virtual std::string why_exhausted() const { return {}; }
 };
 
 class CompletionSink {

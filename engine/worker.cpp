@@ -6,13 +6,13 @@ namespace volley::engine {
 
 Worker::Worker(WorkerConfig config, boost::asio::io_context& io, const RunClock& clock,
                Target& target, std::unique_ptr<RequestSource> source,
-               std::unique_ptr<Schedule> schedule, std::size_t request_count)
+               std::unique_ptr<Schedule> schedule, const StatsShape& shape)
     : config_(std::move(config)),
       io_(io),
       clock_(clock),
       source_(std::move(source)),
       schedule_(std::move(schedule)),
-      active_(std::make_unique<IntervalStats>(request_count)),
+      active_(std::make_unique<IntervalStats>(shape)),
       recorder_(*active_),
       open_timer_(clock.make_timer(io)),
       slots_(config_.slots),
@@ -130,7 +130,10 @@ void Worker::drop(std::uint64_t lane_id, Arrival arrival) {
         end_scheduling();
         return;
     }
-    if (intended >= config_.record_from) recorder_.record_dropped(discarded.name_index);
+    if (intended >= config_.record_from) {
+        recorder_.record_dropped(discarded.name_index);
+        if (discarded.flow != kNoFlow) recorder_.record_flow_dropped(discarded.flow);
+    }
 }
 
 // A free slot, else the slot that has been idle longest while bound to a lane (that lane's
@@ -187,7 +190,7 @@ void Worker::serve_queue(std::size_t slot, Nanos now) {
 void Worker::send_on(std::size_t slot, Arrival arrival, Nanos now, std::uint64_t lane) {
     PreparedRequest request;
     if (source_exhausted_ ||
-        !(lane != 0 ? source_->next_in_lane(lane, request) : source_->next(request))) {
+        !(lane != 0 ? source_->next_in_lane(lane, request) : source_->begin(slot, request))) {
         source_ran_out();
         forget_waiting();
         free_slots_.push_back(slot);
@@ -200,12 +203,78 @@ void Worker::send_on(std::size_t slot, Arrival arrival, Nanos now, std::uint64_t
     state.name_index = request.name_index;
     state.busy = true;
     state.record = arrival.intended >= config_.record_from;
+    state.flow = request.flow;
+    state.flow_start = arrival.intended;
     ++in_flight_;
     if (state.record) {
         recorder_.record_sent(std::max(Nanos{0}, arrival.reached - arrival.intended),
                               std::max(Nanos{0}, now - arrival.reached));
+        if (request.flow != kNoFlow) recorder_.record_flow_started(request.flow);
     }
     session_->send(slot, request);
+}
+
+// ---- flows (journeys) -------------------------------------------------------------------
+
+// Asks the source what the slot's flow does after this completion. A cancelled request (the
+// run stopped at once) interrupts the flow; an ended flow is recorded with its duration.
+bool Worker::flow_continues(std::size_t slot, const Completion& completion, Nanos now) {
+    auto& state = slots_[slot];
+    if (completion.outcome == Outcome::cancelled) {
+        if (state.record) recorder_.record_flow_interrupted(state.flow);
+        state.flow = kNoFlow;
+        return false;
+    }
+    counters_.enable(state.record);
+    const FlowDecision decision = source_->after_completion(slot, completion, counters_);
+    if (decision.next != FlowDecision::Next::step) {
+        end_flow(slot, decision.next == FlowDecision::Next::end_ok, now);
+        return false;
+    }
+    // The next step is due `think` after this completion: that is its intended start, and its
+    // response time counts from there even when the timer fires late.
+    const Nanos intended = now + std::max(Nanos{0}, decision.think);
+    if (step_timers_.size() < slots_.size()) step_timers_.resize(slots_.size());
+    if (!step_timers_[slot]) step_timers_[slot] = clock_.make_timer(io_);
+    state.thinking = true;
+    ++thinking_;
+    state.intended = intended;
+    auto& timer = *step_timers_[slot];
+    timer.expires_at(clock_.at(intended));
+    timer.async_wait([this, slot](bool expired) {
+        if (!expired || !slots_[slot].thinking) return;  // abort() interrupted the flow
+        slots_[slot].thinking = false;
+        --thinking_;
+        send_step(slot, slots_[slot].intended);
+    });
+    return true;
+}
+
+void Worker::send_step(std::size_t slot, Nanos intended) {
+    const Nanos now = clock_.now();
+    PreparedRequest request;
+    auto& state = slots_[slot];
+    if (!source_->next_step(slot, request)) {
+        end_flow(slot, false, now);
+        release(slot, now);
+        if (finished() && on_idle) on_idle();
+        return;
+    }
+    state.intended = intended;
+    state.sent = now;
+    state.name_index = request.name_index;
+    state.busy = true;
+    ++in_flight_;
+    // The timer's lateness is the generator's own lag; a step never waits for a connection (its
+    // flow holds the slot).
+    if (state.record) recorder_.record_sent(std::max(Nanos{0}, now - intended), Nanos{0});
+    session_->send(slot, request);
+}
+
+void Worker::end_flow(std::size_t slot, bool ok, Nanos now) {
+    auto& state = slots_[slot];
+    if (state.record) recorder_.record_flow_end(state.flow, ok, now - state.flow_start);
+    state.flow = kNoFlow;
 }
 
 // ---- closed model -----------------------------------------------------------------------
@@ -243,9 +312,9 @@ void Worker::closed_arm(std::size_t slot, Nanos intended) {
 void Worker::closed_next(std::size_t slot, Nanos now) {
     const auto& profile = std::get<ClosedProfile>(config_.closed);
     if (profile.pacing.count() > 0) {
-        // Intended starts every `pacing`; a late one is sent at once and measured from its
-        // intended start (no coordinated omission).
-        closed_arm(slot, slots_[slot].intended + profile.pacing);
+        // Intended starts every `pacing` (of a VU's iteration: a whole flow for journeys); a late
+        // one is sent at once and measured from its intended start (no coordinated omission).
+        closed_arm(slot, slots_[slot].flow_start + profile.pacing);
     } else {
         closed_arm(slot, now + think_time());
     }
@@ -266,6 +335,13 @@ void Worker::on_complete(std::size_t slot, const Completion& completion) {
                                     now - state.intended, now - state.sent, completion.status,
                                     completion.error_detail);
     }
+    if (state.flow != kNoFlow && flow_continues(slot, completion, now)) return;
+    release(slot, now);
+    if (finished() && on_idle) on_idle();
+}
+
+void Worker::release(std::size_t slot, Nanos now) {
+    auto& state = slots_[slot];
     if (std::holds_alternative<ClosedProfile>(config_.closed)) {
         closed_next(slot, now);
     } else if (state.lane != 0) {
@@ -292,7 +368,6 @@ void Worker::on_complete(std::size_t slot, const Completion& completion) {
     } else {
         free_slots_.push_back(slot);
     }
-    if (finished() && on_idle) on_idle();
 }
 
 // The run is ending: arrivals not sent yet are forgotten and slots leave their lanes.
@@ -331,8 +406,20 @@ void Worker::abort() {
     PreparedRequest discarded;
     for (const Queued& queued : queue_) {
         if (queued.lane == 0 && source_->next(discarded) &&
-            queued.arrival.intended >= config_.record_from)
+            queued.arrival.intended >= config_.record_from) {
             recorder_.record_dropped(discarded.name_index);
+            if (discarded.flow != kNoFlow) recorder_.record_flow_dropped(discarded.flow);
+        }
+    }
+    // Flows between two steps end here, unfinished.
+    for (std::size_t slot = 0; slot < slots_.size(); ++slot) {
+        auto& state = slots_[slot];
+        if (!state.thinking) continue;
+        state.thinking = false;
+        --thinking_;
+        if (state.record) recorder_.record_flow_interrupted(state.flow);
+        state.flow = kNoFlow;
+        step_timers_[slot]->cancel();
     }
     for (const auto& [lane_id, lane] : lanes_) {
         for (const Arrival& arrival : lane.waiting) {

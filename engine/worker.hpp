@@ -35,18 +35,19 @@ class Worker final : private CompletionSink {
 public:
     Worker(WorkerConfig config, boost::asio::io_context& io, const RunClock& clock, Target& target,
            std::unique_ptr<RequestSource> source, std::unique_ptr<Schedule> schedule,
-           std::size_t request_count);
+           const StatsShape& shape);
     ~Worker() override;
 
     // All of these must run on the worker's thread (post them to its io_context).
     void start();
-    // Stop scheduling new requests; queued and in-flight ones continue (drain).
+    // Stop scheduling new requests; queued and in-flight ones continue (drain), and so do flows
+    // (journeys) already begun: their next steps are still sent.
     void stop_scheduling();
     // Give up on everything still pending: in-flight complete as `cancelled`, queued are dropped.
     void abort();
     // True once scheduling ended and nothing is queued or in flight.
     [[nodiscard]] bool finished() const {
-        return scheduling_done_ && in_flight_ == 0 && waiting_ == 0;
+        return scheduling_done_ && in_flight_ == 0 && waiting_ == 0 && thinking_ == 0;
     }
     // Swaps the active interval for `fresh` (already reset) and returns the filled one.
     std::unique_ptr<IntervalStats> swap_interval(std::unique_ptr<IntervalStats> fresh);
@@ -65,6 +66,24 @@ private:
         bool record = true;
         std::uint64_t lane = 0;        // the lane bound to this slot, 0 none
         std::uint64_t idle_since = 0;  // idle_bound_ entry that is current for this slot
+        // The flow (journey) running on this slot, kNoFlow for none; its first intended start
+        // (closed model: pacing counts from it); true while it waits for its next step.
+        std::uint32_t flow = kNoFlow;
+        Nanos flow_start{0};
+        bool thinking = false;
+    };
+    // The counters of the slot whose completion the source is judging: off during warm-up.
+    class GatedCounters final : public SourceCounters {
+    public:
+        explicit GatedCounters(Recorder& recorder) : recorder_(recorder) {}
+        void enable(bool enabled) { enabled_ = enabled; }
+        void count(std::size_t counter, std::uint64_t amount) override {
+            if (enabled_) recorder_.count(counter, amount);
+        }
+
+    private:
+        Recorder& recorder_;
+        bool enabled_ = false;
     };
     // One arrival: when it was due, and when the worker got to it (reached - intended is the
     // schedule lag; the send time - reached is the wait for a free connection).
@@ -100,6 +119,13 @@ private:
     void forget_waiting();
     void send_on(std::size_t slot, Arrival arrival, Nanos now, std::uint64_t lane = 0);
     void closed_next(std::size_t slot, Nanos now);
+    // Flows: after a completion on a slot running one (true: the slot goes on with a step).
+    bool flow_continues(std::size_t slot, const Completion& completion, Nanos now);
+    void send_step(std::size_t slot, Nanos intended);
+    void end_flow(std::size_t slot, bool ok, Nanos now);
+    // The slot is done with its arrival (and flow): the next VU iteration, lane arrival or
+    // queued arrival takes it, or it is free.
+    void release(std::size_t slot, Nanos now);
     void closed_arm(std::size_t slot, Nanos intended);
     [[nodiscard]] Nanos think_time();
     void end_scheduling();
@@ -124,7 +150,10 @@ private:
     std::uint64_t idle_sequence_ = 0;
     std::vector<std::size_t> free_slots_;
     std::vector<SlotState> slots_;
-    std::vector<std::unique_ptr<Timer>> vu_timers_;  // closed model
+    std::vector<std::unique_ptr<Timer>> vu_timers_;    // closed model
+    std::vector<std::unique_ptr<Timer>> step_timers_;  // flows: per slot, made on first use
+    std::size_t thinking_ = 0;                         // slots waiting for a flow's next step
+    GatedCounters counters_{recorder_};
     std::size_t in_flight_ = 0;
     bool scheduling_done_ = false;
     bool source_exhausted_ = false;
