@@ -52,7 +52,7 @@ std::optional<std::string_view> status_text(int status) {
 }
 
 template <class>
-inline constexpr bool kAlwaysFalse = false;
+[[maybe_unused]] inline constexpr bool kAlwaysFalse = false;
 
 }  // namespace
 

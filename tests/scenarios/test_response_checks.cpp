@@ -207,7 +207,7 @@ TEST_CASE("header_value and the JSON and header kinds do not allocate after warm
     const std::size_t counted = allocations;
     counting = false;
     CHECK(counted == 0);
-    CHECK(hits == 1000 * (1 + 14 + 1 + 1 + 7 + 4 + 3));
+    CHECK(hits == std::size_t{1000} * (1 + 14 + 1 + 1 + 7 + 4 + 3));
 
     // The counter itself works in this file (the replacements live in another one).
     counting = true;
