@@ -80,7 +80,13 @@ void HttpConnection<Stream>::write() {
 
 template <class Stream>
 void HttpConnection<Stream>::start_response() {
-    parser_.emplace(shared_.cache_header_lc, shared_.config.max_body_bytes, exchange_.head);
+    ResponseCapture* capture = nullptr;
+    if (exchange_.capture) {
+        capture_.clear();
+        capture = &capture_;
+    }
+    parser_.emplace(shared_.cache_header_lc, shared_.config.max_body_bytes, exchange_.head,
+                    capture);
 }
 
 template <class Stream>
@@ -133,18 +139,22 @@ void HttpConnection<Stream>::on_response() {
     if (!parser_->reusable()) close();
     const auto& expected = expected_status(shared_.config, exchange_.name_index);
     const Outcome outcome = classify_status(expected, status);
-    if (outcome == Outcome::ok) return complete(outcome, {}, status, tier);
+    const engine::ResponseView view{capture_.headers, capture_.body};
+    const engine::ResponseView* response = exchange_.capture ? &view : nullptr;
+    if (outcome == Outcome::ok) return complete(outcome, {}, status, tier, response);
     describe_status(detail_, status, expected);
-    complete(outcome, detail_, status, tier);
+    complete(outcome, detail_, status, tier, response);
 }
 
 template <class Stream>
 void HttpConnection<Stream>::complete(Outcome outcome, std::string_view detail, int status,
-                                      engine::TierIndex tier) {
+                                      engine::TierIndex tier,
+                                      const engine::ResponseView* response) {
     ++generation_;
     busy_ = false;
-    sink_.on_complete(
-        slot_, engine::Completion(outcome, tier, static_cast<std::uint16_t>(status), detail));
+    engine::Completion completion(outcome, tier, static_cast<std::uint16_t>(status), detail);
+    completion.response = response;
+    sink_.on_complete(slot_, completion);
 }
 
 template <class Stream>

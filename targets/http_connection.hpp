@@ -27,6 +27,8 @@ struct Exchange {
     // fails, or the read ends, before any byte of the response): send it once more on a fresh
     // connection instead of failing. The session allows it for idempotent methods only.
     bool retry_if_stale = false;
+    // Keep the response's header fields and body for the completion (engine::ResponseView).
+    bool capture = false;
 };
 
 // Carries at most one request at a time and keeps its connection for the next one while the
@@ -67,7 +69,7 @@ private:
     void on_response();
     // Delivers the completion; `detail` (empty for a success) is a view into detail_ or static.
     void complete(engine::Outcome outcome, std::string_view detail, int status = 0,
-                  engine::TierIndex tier = 0);
+                  engine::TierIndex tier = 0, const engine::ResponseView* response = nullptr);
     void fail(const boost::system::error_code& ec, ErrorStage stage);
     void close();
 
@@ -78,6 +80,7 @@ private:
     std::optional<Stream> stream_;
     boost::beast::flat_buffer buffer_;
     std::optional<ResponseParser> parser_;
+    ResponseCapture capture_;  // the response of an exchange with `capture`; buffers reused
     Exchange exchange_;
     std::string detail_;  // the last error's text, reused (built on the error path only)
     engine::SteadyClock::time_point deadline_{};

@@ -18,14 +18,20 @@ bool iequals(std::string_view a, std::string_view b) {
 }  // namespace
 
 ResponseParser::ResponseParser(std::string_view cache_header_lc, std::uint64_t body_limit_bytes,
-                               bool head)
-    : cache_header_lc_(cache_header_lc) {
+                               bool head, ResponseCapture* capture)
+    : cache_header_lc_(cache_header_lc), capture_(capture) {
     body_limit(body_limit_bytes);
     if (head) skip(true);
 }
 
 void ResponseParser::on_field_impl(boost::beast::http::field, string_view name, string_view value,
                                    error_code&) {
+    if (capture_) {
+        capture_->headers.append(name.data(), name.size());
+        capture_->headers.append(": ");
+        capture_->headers.append(value.data(), value.size());
+        capture_->headers.push_back('\n');
+    }
     if (!cache_header_lc_.empty() &&
         iequals(std::string_view(name.data(), name.size()), cache_header_lc_))
         cache_value_.assign(value.data(), value.size());

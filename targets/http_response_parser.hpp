@@ -16,9 +16,21 @@
 
 namespace volley::targets {
 
+// The header fields ("Name: value\n" lines) and body of a response kept for the request
+// source (engine::ResponseView). Cleared per response; the buffers keep their capacity.
+struct ResponseCapture {
+    std::string headers;
+    std::string body;
+    void clear() {
+        headers.clear();
+        body.clear();
+    }
+};
+
 // A response parser that keeps only what the engine needs: status, keep-alive and the cache
 // header. It stores no other field and discards the body, so parsing allocates nothing beyond
-// the cache header's value.
+// the cache header's value — unless given a ResponseCapture, which gets every field and the
+// body (within the body limit).
 //
 // Contract, per response:
 // - A body longer than `body_limit_bytes` fails put() with http::error::body_limit, whether
@@ -31,7 +43,9 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
 public:
     // `cache_header_lc`: lower-case name of the header to keep, empty for none; must outlive the
     // parser.
-    ResponseParser(std::string_view cache_header_lc, std::uint64_t body_limit_bytes, bool head);
+    // `capture`: nullptr, or where to keep the fields and body; must outlive the parser.
+    ResponseParser(std::string_view cache_header_lc, std::uint64_t body_limit_bytes, bool head,
+                   ResponseCapture* capture = nullptr);
 
     // The status code once the header is parsed, 0 before.
     [[nodiscard]] int status() const { return status_; }
@@ -54,14 +68,19 @@ private:
                        error_code&) override;
     void on_header_impl(error_code&) override {}
     void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
-    std::size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
+    std::size_t on_body_impl(string_view body, error_code&) override { return keep_body(body); }
     void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
     std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+        return keep_body(body);
+    }
+    std::size_t keep_body(string_view body) {
+        if (capture_) capture_->body.append(body.data(), body.size());
         return body.size();
     }
     void on_finish_impl(error_code&) override {}
 
     std::string_view cache_header_lc_;
+    ResponseCapture* capture_ = nullptr;
     int status_ = 0;
     std::string cache_value_;
 };

@@ -39,6 +39,7 @@ public:
         exchange.name_index = request.name_index;
         exchange.head = request.method == "HEAD";
         exchange.retry_if_stale = may_retry_on_fresh_connection(request.method);
+        exchange.capture = request.capture_response;
         connections_[slot]->send(exchange);
     }
 

@@ -342,4 +342,15 @@ std::unique_ptr<Feeder> make_feeder(const VariableSpec& variable, std::uint64_t 
         variable.source);
 }
 
+bool advance_feeders(const std::vector<std::unique_ptr<Feeder>>& feeders,
+                     const std::vector<std::size_t>& variables, std::string& reason) {
+    for (const std::size_t variable : variables) {
+        if (!feeders[variable]->advance()) {
+            reason = feeders[variable]->exhaustion();
+            return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace volley::scenarios

@@ -59,4 +59,9 @@ public:
 // A constant variable's value with ${env:...} resolved; throws like make_feeder.
 [[nodiscard]] std::string resolve_constant(const VariableSpec& variable);
 
+// Advances every feeder of `variables` once; false (and `reason` set to the feeder's
+// exhaustion) when one ran out.
+bool advance_feeders(const std::vector<std::unique_ptr<Feeder>>& feeders,
+                     const std::vector<std::size_t>& variables, std::string& reason);
+
 }  // namespace volley::scenarios

@@ -46,56 +46,6 @@ void reject(const MapReader& load, std::string_view key, std::string_view why) {
     if (auto node = load.get(key)) load.sink().error(*node, load.path(key), std::string(why));
 }
 
-engine::ThinkTime read_think(DiagnosticSink& sink, const YAML::Node& node,
-                             const std::string& path) {
-    engine::ThinkTime think;
-    if (node.IsScalar()) {
-        if (auto value = read_duration(sink, node, path, {.allow_zero = true})) {
-            think.kind =
-                value->count() == 0 ? engine::ThinkKind::none : engine::ThinkKind::constant;
-            think.min = *value;
-        }
-        return think;
-    }
-    const MapReader map(sink, node, path, {"constant", "uniform", "exponential"});
-    if (!map.is_map()) return think;
-    const int kinds =
-        int(map.has("constant")) + int(map.has("uniform")) + int(map.has("exponential"));
-    if (kinds != 1) {
-        sink.error(node, path,
-                   "write one of constant: 1s, uniform: [1s, 3s] or exponential: 2s (the mean)");
-        return think;
-    }
-    if (auto value = map.duration("constant", {.allow_zero = true})) {
-        think.kind = engine::ThinkKind::constant;
-        think.min = *value;
-    }
-    if (auto mean = map.duration("exponential")) {
-        think.kind = engine::ThinkKind::exponential;
-        think.mean = *mean;
-    }
-    if (auto bounds = map.get("uniform")) {
-        const std::string bounds_path = map.path("uniform");
-        if (!bounds->IsSequence() || bounds->size() != 2) {
-            sink.error(*bounds, bounds_path, "expected [min, max], e.g. [1s, 3s]");
-            return think;
-        }
-        auto low =
-            read_duration(sink, (*bounds)[0], index_path(bounds_path, 0), {.allow_zero = true});
-        auto high = read_duration(sink, (*bounds)[1], index_path(bounds_path, 1));
-        if (low && high) {
-            if (*low > *high) {
-                sink.error(*bounds, bounds_path, "min is larger than max");
-            } else {
-                think.kind = engine::ThinkKind::uniform;
-                think.min = *low;
-                think.max = *high;
-            }
-        }
-    }
-    return think;
-}
-
 // The stress staircase: from start_rate, `steps` equal steps up to max_rate, each a short ramp
 // then a hold. Records the hold windows in the analysis settings.
 void stress_profile(const MapReader& load, engine::OpenProfile& profile, Plan& plan) {
@@ -217,6 +167,56 @@ void read_stages(const MapReader& load, engine::OpenProfile& profile) {
 }
 
 }  // namespace
+
+engine::ThinkTime read_think(DiagnosticSink& sink, const YAML::Node& node,
+                             const std::string& path) {
+    engine::ThinkTime think;
+    if (node.IsScalar()) {
+        if (auto value = read_duration(sink, node, path, {.allow_zero = true})) {
+            think.kind =
+                value->count() == 0 ? engine::ThinkKind::none : engine::ThinkKind::constant;
+            think.min = *value;
+        }
+        return think;
+    }
+    const MapReader map(sink, node, path, {"constant", "uniform", "exponential"});
+    if (!map.is_map()) return think;
+    const int kinds =
+        int(map.has("constant")) + int(map.has("uniform")) + int(map.has("exponential"));
+    if (kinds != 1) {
+        sink.error(node, path,
+                   "write one of constant: 1s, uniform: [1s, 3s] or exponential: 2s (the mean)");
+        return think;
+    }
+    if (auto value = map.duration("constant", {.allow_zero = true})) {
+        think.kind = engine::ThinkKind::constant;
+        think.min = *value;
+    }
+    if (auto mean = map.duration("exponential")) {
+        think.kind = engine::ThinkKind::exponential;
+        think.mean = *mean;
+    }
+    if (auto bounds = map.get("uniform")) {
+        const std::string bounds_path = map.path("uniform");
+        if (!bounds->IsSequence() || bounds->size() != 2) {
+            sink.error(*bounds, bounds_path, "expected [min, max], e.g. [1s, 3s]");
+            return think;
+        }
+        auto low =
+            read_duration(sink, (*bounds)[0], index_path(bounds_path, 0), {.allow_zero = true});
+        auto high = read_duration(sink, (*bounds)[1], index_path(bounds_path, 1));
+        if (low && high) {
+            if (*low > *high) {
+                sink.error(*bounds, bounds_path, "min is larger than max");
+            } else {
+                think.kind = engine::ThinkKind::uniform;
+                think.min = *low;
+                think.max = *high;
+            }
+        }
+    }
+    return think;
+}
 
 void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
                const YAML::Mark& root_mark, const TargetFacts& target, Plan& plan) {

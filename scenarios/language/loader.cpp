@@ -31,9 +31,10 @@ bool is_valid_name(const std::string& name) {
 
 Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string& file_name) {
     detail::LoadContext context{sink, std::filesystem::path(file_name).parent_path().string()};
-    const MapReader top(sink, root, "",
-                        {"name", "description", "type", "seed", "target", "load", "requests",
-                         "variables", "thresholds", "default_thresholds", "output", "replay"});
+    const MapReader top(
+        sink, root, "",
+        {"name", "description", "type", "seed", "target", "load", "requests", "variables",
+         "thresholds", "default_thresholds", "output", "replay", "journeys"});
     if (!top.is_map()) throw_collected(sink);
     const YAML::Mark root_mark = root.Mark();
 
@@ -71,11 +72,25 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     if (top.require("target", "http: {base_url: …} or resolver: {backend: embedded}")) {
         target = detail::read_target(context, *top.get("target"), plan);
     }
+    const auto journeys = top.get("journeys");
     if (auto replay = top.get("replay")) {
         detail::read_replay(context, *replay, top.get("load"), top.get("requests"), target, plan);
+        plan.mix_requests = plan.requests.size();
+        if (journeys) {
+            sink.error(*journeys, "journeys",
+                       "a replay sends the capture's requests; journeys need a load: profile");
+        }
     } else {
         detail::read_load(context, top.get("load"), root_mark, target, plan);
-        detail::read_requests(context, top.get("requests"), root_mark, plan);
+        detail::read_requests(context, top.get("requests"), root_mark, journeys.has_value(), plan);
+        plan.mix_requests = plan.requests.size();
+        if (journeys) {
+            if (std::holds_alternative<ResolverTargetSpec>(plan.target)) {
+                sink.error(*journeys, "journeys", "journeys need target.http");
+            } else {
+                detail::read_journeys(context, *journeys, plan);
+            }
+        }
     }
     const bool default_thresholds = top.boolean("default_thresholds").value_or(true);
     detail::read_thresholds(context, top.get("thresholds"), default_thresholds, target, plan);

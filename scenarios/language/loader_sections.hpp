@@ -3,6 +3,7 @@
 #pragma once
 
 #include "scenarios/language/plan.hpp"
+#include "scenarios/language/templates.hpp"
 #include "scenarios/language/yaml_walker.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -33,10 +34,29 @@ TargetFacts read_target(LoadContext& context, const YAML::Node& node, Plan& plan
 void read_load(LoadContext& context, const std::optional<YAML::Node>& node,
                const YAML::Mark& root_mark, const TargetFacts& target, Plan& plan);
 
+// A think time: a duration, or {constant: 1s} / {uniform: [1s, 3s]} / {exponential: 2s}.
+engine::ThinkTime read_think(DiagnosticSink& sink, const YAML::Node& node, const std::string& path);
+
 void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan);
-// Requires plan.variables (templates are checked against them).
+// Requires plan.variables (templates are checked against them). Without `requests:` the mix is
+// `GET /` unless the scenario has journeys.
 void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
-                   const YAML::Mark& root_mark, Plan& plan);
+                   const YAML::Mark& root_mark, bool has_journeys, Plan& plan);
+// The fields a request and a journey step share (method, path, headers, body, weight, expect,
+// tags) from `map`; templates may also use `journey_variables` (nullptr: none).
+RequestSpec read_request_fields(LoadContext& context, const MapReader& map, const Plan& plan,
+                                const std::vector<std::string>* journey_variables);
+// `tags:` a map key -> value; keys journey, step, request are refused (threshold scopes).
+std::vector<Tag> read_tags(DiagnosticSink& sink, const YAML::Node& node, const std::string& path);
+// `journeys:` (after read_requests): appends each step's request to plan.requests, fills
+// plan.journeys and plan.catalog.
+void read_journeys(LoadContext& context, const YAML::Node& node, Plan& plan);
+// Checks a template's references against plan.variables and, for journey steps, the variables
+// earlier steps extract.
+void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::string& path,
+                    const std::string& text, const Plan& plan, bool constants_only,
+                    Field field = Field::body, BodyKind body_kind = BodyKind::text,
+                    const std::vector<std::string>* journey_variables = nullptr);
 // Requires plan.requests and plan.run.profile (scopes and model checks).
 void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node,
                      bool default_thresholds, const TargetFacts& target, Plan& plan);

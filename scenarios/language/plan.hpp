@@ -5,7 +5,9 @@
 
 #include "engine/runner.hpp"
 #include "replay/replay_spec.hpp"
+#include "scenarios/language/journey_spec.hpp"
 #include "thresholds/analysis_settings.hpp"
+#include "thresholds/run_catalog.hpp"
 #include "thresholds/scenario_type.hpp"
 #include "thresholds/threshold_spec.hpp"
 
@@ -74,6 +76,7 @@ struct RequestSpec {
     std::string body;
     double weight = 1;
     std::vector<int> expect_status;  // empty: any 2xx or 3xx is ok
+    std::vector<Tag> tags;           // `tags:` (journey steps: inherited from the journey)
 };
 
 // Variables (`variables:` in the YAML): each request draws every variable it uses once and
@@ -144,7 +147,12 @@ struct Plan {
     std::string file;  // scenario file, empty for a command-line run
     engine::RunSpec run;
     std::variant<HttpTargetSpec, ResolverTargetSpec> target;
+    // The request mix, then every journey step (its request, named "journey.step").
     std::vector<RequestSpec> requests;
+    std::size_t mix_requests = 0;  // how many of `requests` are drawn by weight on their own
+    std::vector<JourneySpec> journeys;
+    // What request, flow and counter indices mean (journeys); handed to reports/ as it is.
+    thresholds::RunCatalog catalog;
     std::vector<VariableSpec> variables;
     std::vector<ThresholdSpec> thresholds;
     OutputSpec output;

@@ -1,12 +1,12 @@
-// The request source built from a Plan (docs/architecture.md "Seams"): the weighted request mix
-// with `${...}` templates rendered per request into reused buffers.
+// The request source built from a Plan (docs/architecture.md "Seams"): the weighted mix of
+// requests and journeys, with `${...}` templates rendered per request into reused buffers.
 #pragma once
 
 #include "engine/target.hpp"
+#include "scenarios/language/compiled_template.hpp"
 #include "scenarios/language/feeders.hpp"
 #include "scenarios/language/plan.hpp"
 #include "scenarios/language/random.hpp"
-#include "scenarios/language/templates.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -16,12 +16,15 @@
 
 namespace volley::scenarios {
 
-// One worker's source. Requests are drawn by weight from a stream seeded with
+class JourneyRunner;
+
+// One worker's source. Requests and journeys are drawn by weight from a stream seeded with
 // plan.run.seed ^ worker_index; each request draws every variable it uses once (a variable used
 // twice in one request renders the same value). Requests without templates get
 // static_key = request index + 1 and views into bytes that never change. Every value is encoded
 // for its position (templates.hpp Position) as it is rendered. After warm-up, next() does not
-// allocate unless a value is longer than every earlier one.
+// allocate unless a value is longer than every earlier one. Journeys (journey_runner.hpp) run
+// through begin / after_completion / next_step.
 class TemplatedRequestSource final : public engine::RequestSource {
 public:
     // Throws std::invalid_argument for templates the plan's validation would have refused and
@@ -30,41 +33,27 @@ public:
     ~TemplatedRequestSource() override;
 
     bool next(engine::PreparedRequest& out) override;
+    bool begin(std::size_t slot, engine::PreparedRequest& out) override;
+    engine::FlowDecision after_completion(std::size_t slot, const engine::Completion& completion,
+                                          engine::SourceCounters& counters) override;
+    bool next_step(std::size_t slot, engine::PreparedRequest& out) override;
 
     // Why next() returned false (a csv `unique` feeder ran out), empty until then.
     [[nodiscard]] const std::string& exhausted_reason() const { return exhausted_reason_; }
     [[nodiscard]] std::string why_exhausted() const override { return exhausted_reason_; }
 
 private:
-    struct Part {
-        std::string literal;  // copied as is when variable == kNoVariable
-        std::size_t variable = kNoVariable;
-        std::size_t column = 0;
-        Encoding encoding = Encoding::raw;  // how the variable's value is written
-    };
-    static constexpr std::size_t kNoVariable = static_cast<std::size_t>(-1);
-    using Template = std::vector<Part>;
-
-    struct CompiledRequest {
-        std::string method;
-        Template path, headers, body;        // headers: "Name: value\r\n" lines
-        std::vector<std::size_t> variables;  // drawn before rendering, each once
-        std::uint64_t static_key = 0;        // non-zero: path/headers/body below never change
-        std::string static_path, static_headers, static_body;
-    };
-
-    Template compile(const Plan& plan, const std::string& text, Field field, BodyKind body_kind,
-                     bool& uses_variables, std::vector<std::size_t>& variables) const;
-    static void render(const Template& parts, const std::vector<std::unique_ptr<Feeder>>& feeders,
-                       std::string& out);
-    std::size_t pick_request();
+    // Draws a request or a journey (`slot`: where a journey starts; none for a dropped arrival).
+    bool draw(std::optional<std::size_t> slot, engine::PreparedRequest& out);
+    std::size_t pick();
 
     std::vector<std::unique_ptr<Feeder>> feeders_;  // one per plan variable
-    std::vector<CompiledRequest> requests_;
-    std::vector<double> cumulative_weights_;
+    std::vector<CompiledRequest> requests_;         // the mix's own requests
+    std::vector<double> cumulative_weights_;        // requests, then journeys
     Random random_;
     std::string path_buffer_, headers_buffer_, body_buffer_;
     std::string exhausted_reason_;
+    std::unique_ptr<JourneyRunner> journeys_;  // null without journeys
 };
 
 // The source for worker `worker_index` of `worker_count` (what RunInputs::make_source returns).

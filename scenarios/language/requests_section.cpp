@@ -221,9 +221,11 @@ std::string unplaceable_value(const VariableSpec& variable, std::size_t column, 
 
 // Checks every reference of `text` against the plan's variables and the environment, and every
 // value known at load time against where it lands (`field`, `body_kind`).
+}  // namespace
+
 void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::string& path,
-                    const std::string& text, const Plan& plan, bool constants_only,
-                    Field field = Field::body, BodyKind body_kind = BodyKind::text) {
+                    const std::string& text, const Plan& plan, bool constants_only, Field field,
+                    BodyKind body_kind, const std::vector<std::string>* journey_variables) {
     std::vector<TemplateToken> tokens;
     try {
         tokens = tokenize_template(text);
@@ -265,11 +267,29 @@ void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::str
             }
             const auto found = std::find_if(plan.variables.begin(), plan.variables.end(),
                                             [&](const auto& v) { return v.name == token.text; });
+            if (found == plan.variables.end() && journey_variables &&
+                std::find(journey_variables->begin(), journey_variables->end(), token.text) !=
+                    journey_variables->end()) {
+                // A value an earlier step extracts: known only at run time, placed with the
+                // encoding of its position.
+                if (!token.field.empty()) {
+                    sink.error(node, path,
+                               fmt::format("'{}' is a journey variable (extracted by an earlier "
+                                           "step): it has no columns",
+                                           token.text));
+                }
+                continue;
+            }
             if (found == plan.variables.end()) {
                 std::string names;
                 for (const auto& v : plan.variables) names += (names.empty() ? "" : ", ") + v.name;
+                if (journey_variables) {
+                    for (const auto& v : *journey_variables)
+                        names += (names.empty() ? "" : ", ") + v;
+                }
                 sink.error(node, path,
-                           fmt::format("undefined variable '{}' (defined: {})", token.text,
+                           fmt::format("undefined variable '{}' (defined{}: {})", token.text,
+                                       journey_variables ? " here" : "",
                                        names.empty() ? "none; see variables:" : names));
                 continue;
             }
@@ -288,9 +308,9 @@ void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::str
     }
 }
 
+namespace {
 const std::vector<std::string> kMethods = {"GET",   "HEAD",   "POST",   "PUT",
                                            "PATCH", "DELETE", "OPTIONS"};
-
 }  // namespace
 
 void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan) {
@@ -333,9 +353,113 @@ void read_variables(LoadContext& context, const YAML::Node& node, Plan& plan) {
     }
 }
 
-void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
-                   const YAML::Mark& root_mark, Plan& plan) {
+std::vector<Tag> read_tags(DiagnosticSink& sink, const YAML::Node& node, const std::string& path) {
+    std::vector<Tag> tags;
+    auto map = read_string_map(sink, node, path);
+    if (!map) return tags;
+    for (const auto& [key, value] : *map) {
+        if (!is_identifier(key)) {
+            sink.error(node[key], child_path(path, key),
+                       "a tag key is a name of letters, digits and _ (it appears in thresholds "
+                       "as {key:value})");
+        } else if (key == "journey" || key == "step" || key == "request") {
+            sink.error(node[key], child_path(path, key),
+                       fmt::format("'{}' is a scope of its own in thresholds; choose another tag "
+                                   "key",
+                                   key));
+        } else if (value.empty() || value.find_first_of("{}, \t\r\n") != std::string::npos) {
+            sink.error(node[key], child_path(path, key),
+                       "a tag value is non-empty text without spaces, commas or braces");
+        }
+        tags.emplace_back(key, value);
+    }
+    return tags;
+}
+
+RequestSpec read_request_fields(LoadContext& context, const MapReader& map, const Plan& plan,
+                                const std::vector<std::string>* journey_variables) {
     DiagnosticSink& sink = context.sink;
+    RequestSpec request;
+    if (auto method = map.string("method")) {
+        std::string upper = *method;
+        std::transform(upper.begin(), upper.end(), upper.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        if (std::find(kMethods.begin(), kMethods.end(), upper) == kMethods.end()) {
+            sink.error(
+                *map.get("method"), map.path("method"),
+                fmt::format("unknown method '{}' (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)",
+                            *method));
+        }
+        request.method = upper;
+    }
+    if (map.require("path", "e.g. /entities/${id}/ancestors")) {
+        if (auto target = map.string("path")) {
+            const YAML::Node where = *map.get("path");
+            if (target->empty() || (target->front() != '/' && target->rfind("${", 0) != 0)) {
+                sink.error(where, map.path("path"),
+                           fmt::format("'{}' must start with / (it is appended to the base URL)",
+                                       *target));
+            } else if (target->find_first_of(" \t\r\n") != std::string::npos) {
+                sink.error(where, map.path("path"),
+                           "spaces and line breaks must be percent-encoded (%20)");
+            } else {
+                check_template(sink, where, map.path("path"), *target, plan, false, Field::path,
+                               BodyKind::text, journey_variables);
+            }
+            request.path = *target;
+        }
+    }
+    if (auto headers_node = map.get("headers")) {
+        if (auto headers = read_string_map(sink, *headers_node, map.path("headers"))) {
+            if (check_headers(sink, *headers_node, map.path("headers"), *headers)) {
+                for (const auto& [name, value] : *headers) {
+                    check_template(sink, (*headers_node)[name],
+                                   child_path(map.path("headers"), name), value, plan, false,
+                                   Field::header, BodyKind::text, journey_variables);
+                }
+            }
+            request.headers = *headers;
+        }
+    }
+    if (auto body = map.string("body")) {
+        const auto* http = std::get_if<HttpTargetSpec>(&plan.target);
+        const BodyKind body_kind =
+            body_kind_of(request.headers, http ? http->headers : std::vector<Header>{});
+        check_template(sink, *map.get("body"), map.path("body"), *body, plan, false, Field::body,
+                       body_kind, journey_variables);
+        request.body = *body;
+    }
+    request.weight = map.number("weight", 0, 1e9).value_or(1);
+    if (auto expect_node = map.get("expect")) {
+        const MapReader expect(sink, *expect_node, map.path("expect"), {"status"});
+        if (auto status = expect.get("status")) {
+            const std::string status_path = expect.path("status");
+            if (status->IsScalar()) {
+                if (auto code = read_integer(sink, *status, status_path, 100, 599)) {
+                    request.expect_status.push_back(static_cast<int>(*code));
+                }
+            } else if (status->IsSequence() && status->size() > 0) {
+                for (std::size_t s = 0; s < status->size(); ++s) {
+                    if (auto code = read_integer(sink, (*status)[s], index_path(status_path, s),
+                                                 100, 599)) {
+                        request.expect_status.push_back(static_cast<int>(*code));
+                    }
+                }
+            } else {
+                sink.error(*status, status_path,
+                           "expected a status code or a list of them, e.g. [200, 404]");
+            }
+        }
+    }
+    if (auto tags_node = map.get("tags"))
+        request.tags = read_tags(sink, *tags_node, map.path("tags"));
+    return request;
+}
+
+void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
+                   const YAML::Mark& root_mark, bool has_journeys, Plan& plan) {
+    DiagnosticSink& sink = context.sink;
+    if (!node && has_journeys) return;
     if (!node) {
         if (std::holds_alternative<ResolverTargetSpec>(plan.target)) {
             sink.error_at(root_mark, "requests",
@@ -353,82 +477,11 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
     }
     for (std::size_t i = 0; i < node->size(); ++i) {
         const std::string path = index_path("requests", i);
-        const MapReader map(sink, (*node)[i], path,
-                            {"name", "method", "path", "headers", "body", "weight", "expect"});
+        const MapReader map(
+            sink, (*node)[i], path,
+            {"name", "method", "path", "headers", "body", "weight", "expect", "tags"});
         if (!map.is_map()) continue;
-        RequestSpec request;
-        if (auto method = map.string("method")) {
-            std::string upper = *method;
-            std::transform(upper.begin(), upper.end(), upper.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-            if (std::find(kMethods.begin(), kMethods.end(), upper) == kMethods.end()) {
-                sink.error(*map.get("method"), map.path("method"),
-                           fmt::format(
-                               "unknown method '{}' (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)",
-                               *method));
-            }
-            request.method = upper;
-        }
-        if (map.require("path", "e.g. /entities/${id}/ancestors")) {
-            if (auto target = map.string("path")) {
-                const YAML::Node where = *map.get("path");
-                if (target->empty() || (target->front() != '/' && target->rfind("${", 0) != 0)) {
-                    sink.error(
-                        where, map.path("path"),
-                        fmt::format("'{}' must start with / (it is appended to the base URL)",
-                                    *target));
-                } else if (target->find_first_of(" \t\r\n") != std::string::npos) {
-                    sink.error(where, map.path("path"),
-                               "spaces and line breaks must be percent-encoded (%20)");
-                } else {
-                    check_template(sink, where, map.path("path"), *target, plan, false,
-                                   Field::path);
-                }
-                request.path = *target;
-            }
-        }
-        if (auto headers_node = map.get("headers")) {
-            if (auto headers = read_string_map(sink, *headers_node, map.path("headers"))) {
-                if (check_headers(sink, *headers_node, map.path("headers"), *headers)) {
-                    for (const auto& [name, value] : *headers) {
-                        check_template(sink, (*headers_node)[name],
-                                       child_path(map.path("headers"), name), value, plan, false,
-                                       Field::header);
-                    }
-                }
-                request.headers = *headers;
-            }
-        }
-        if (auto body = map.string("body")) {
-            const auto* http = std::get_if<HttpTargetSpec>(&plan.target);
-            const BodyKind body_kind =
-                body_kind_of(request.headers, http ? http->headers : std::vector<Header>{});
-            check_template(sink, *map.get("body"), map.path("body"), *body, plan, false,
-                           Field::body, body_kind);
-            request.body = *body;
-        }
-        request.weight = map.number("weight", 0, 1e9).value_or(1);
-        if (auto expect_node = map.get("expect")) {
-            const MapReader expect(sink, *expect_node, map.path("expect"), {"status"});
-            if (auto status = expect.get("status")) {
-                const std::string status_path = expect.path("status");
-                if (status->IsScalar()) {
-                    if (auto code = read_integer(sink, *status, status_path, 100, 599)) {
-                        request.expect_status.push_back(static_cast<int>(*code));
-                    }
-                } else if (status->IsSequence() && status->size() > 0) {
-                    for (std::size_t s = 0; s < status->size(); ++s) {
-                        if (auto code = read_integer(sink, (*status)[s], index_path(status_path, s),
-                                                     100, 599)) {
-                            request.expect_status.push_back(static_cast<int>(*code));
-                        }
-                    }
-                } else {
-                    sink.error(*status, status_path,
-                               "expected a status code or a list of them, e.g. [200, 404]");
-                }
-            }
-        }
+        RequestSpec request = read_request_fields(context, map, plan, nullptr);
         if (auto name = map.string("name")) {
             if (name->empty()) sink.error(*map.get("name"), map.path("name"), "must not be empty");
             request.name = *name;
