@@ -243,6 +243,15 @@ TEST_CASE("demo: --error-rate fails the n-th eligible request when floor(n*rate)
             failed.push_back(n);
     }
     CHECK(failed == std::vector<int>{10, 20, 30});
+
+    options.error_rate = 0.3;  // not every k-th: floor(n * 0.3) grows at n = 4, 7, 10
+    DemoService thirty(options, clock);
+    Client d{thirty, "", ""};
+    failed.clear();
+    for (int n = 1; n <= 10; ++n) {
+        if (d.get("/admin/stats").status == 503) failed.push_back(n);
+    }
+    CHECK(failed == std::vector<int>{4, 7, 10});
 }
 
 TEST_CASE("demo: --latency and its jitter set each answer's time") {
@@ -290,4 +299,7 @@ TEST_CASE("demo: after the N-th request, requests in the next --stall-for wait f
     const auto t1 = clock.now();
     for (int i = 0; i < 3; ++i) CHECK(client.get("/health").answer_at == t1);
     CHECK(client.get("/health").answer_at == t1 + 2s);
+    clock.advance(1s);
+    CHECK(client.post("/__reset", "").status == 200);  // a reset ends the stall too
+    CHECK(client.get("/health").answer_at == clock.now());
 }
