@@ -22,7 +22,7 @@ namespace http = beast::http;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-constexpr std::size_t kBodyLimitBytes = 64 * 1024;
+constexpr std::size_t kBodyLimitBytes = std::size_t{64} * 1024;
 // An idle keep-alive connection, or a request that takes this long to arrive, is closed.
 constexpr std::chrono::seconds kIdleTimeout{60};
 
