@@ -200,6 +200,8 @@ TEST_CASE("windows are judged on merged histograms; a trailing partial window is
         {threshold("p(99) < 3500us", std::nullopt, 2s), threshold("max < 5ms", std::nullopt, 2s)},
         {"default"}, 0);
     engine::RunResult result{.request_names = {"default"},
+                             .flow_names = {},
+                             .counter_names = {},
                              .totals = engine::IntervalStats{1},
                              .intervals = {},
                              .started_at = {},
