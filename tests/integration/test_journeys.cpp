@@ -50,18 +50,25 @@ std::string write_scenario(const std::string& dir, const std::string& text) {
     return path;
 }
 
-// Completed requests of one request (step) name in summary.json.
-std::uint64_t step_count(const boost::json::object& summary, const std::string& name) {
+// A field of one request's (step's) entry of summary.json requests[].
+std::uint64_t step_field(const boost::json::object& summary, const std::string& name,
+                         const char* field) {
     for (const auto& entry : summary.at("requests").as_array()) {
         const auto& request = entry.as_object();
         if (request.at("name").as_string() == name)
-            return static_cast<std::uint64_t>(number(request.at("requests")));
+            return static_cast<std::uint64_t>(number(request.at(field)));
     }
     FAIL("no request named " << name << " in summary.json");
     return 0;
 }
 
-std::string shop_scenario(const std::string& url, const std::string& token_path) {
+// Completed requests of one request (step) name in summary.json.
+std::uint64_t step_count(const boost::json::object& summary, const std::string& name) {
+    return step_field(summary, name, "requests");
+}
+
+std::string shop_scenario(const std::string& url, const std::string& token_path,
+                          const std::string& thresholds = "  - error_rate == 0\n") {
     return R"(
 name: shop
 target:
@@ -101,9 +108,9 @@ journeys:
         auth: {bearer: "${token}"}
         check:
           - {name: item found, status: 200}
+          - {name: item is new, status: 201}
 thresholds:
-  - error_rate == 0
-)";
+)" + thresholds;
 }
 
 }  // namespace
@@ -129,4 +136,51 @@ TEST_CASE("journeys carry token, cookie and pagination: no unauthorised answer, 
     CHECK(step_count(summary, "shop.item") == journeys);
     CHECK(service.count("item", 200) == journeys);
     CHECK(at(summary, {"totals", "requests"}) == static_cast<double>(7 * journeys));
+}
+
+TEST_CASE("a wrong extraction path is an extract_error of its step; the journey stops there",
+          "[journeys]") {
+    Demo service;
+    const std::string dir = make_temp_dir("volley-journeys");
+    const auto scenario = write_scenario(
+        dir, shop_scenario(service.url(), "$.tokn", "  - journeys_failed{journey:shop} < 1%\n"));
+    const auto result = run_volley({"run", scenario, "-o", dir + "/out", "-q"});
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 99);  // every journey failed
+    const auto summary = read_summary(dir + "/out");
+    const std::uint64_t logins = step_count(summary, "shop.login");
+    CHECK(logins == 400);
+    CHECK(step_field(summary, "shop.login", "extract_errors") == logins);
+    CHECK(step_field(summary, "shop.first-page", "extract_errors") == 0);
+    CHECK(step_count(summary, "shop.first-page") == 0);
+    CHECK(service.count("items") == 0);  // no journey went past the login
+    const auto& journey = summary.at("journeys").as_array().at(0).as_object();
+    CHECK(number(journey.at("failed")) == 400);
+    CHECK(number(journey.at("completed")) == 0);
+}
+
+TEST_CASE("a failing check fails the threshold that names it: exit 99", "[journeys]") {
+    Demo service;
+    const std::string dir = make_temp_dir("volley-journeys");
+    const auto scenario = write_scenario(dir, shop_scenario(service.url(), "$.token",
+                                                            "  - checks{item found} == 100%\n"
+                                                            "  - checks{item is new} > 99%\n"));
+    const auto result = run_volley({"run", scenario, "-o", dir + "/out", "-q"});
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 99);
+    const auto summary = read_summary(dir + "/out");
+    const auto& thresholds = summary.at("thresholds").as_array();
+    REQUIRE(thresholds.size() == 2);
+    CHECK(thresholds.at(0).as_object().at("pass").as_bool());
+    CHECK_FALSE(thresholds.at(1).as_object().at("pass").as_bool());
+    for (const auto& entry : summary.at("checks").as_array()) {
+        const auto& check = entry.as_object();
+        const double passed = number(check.at("passed")), failed = number(check.at("failed"));
+        if (check.at("name").as_string() == "item is new") {
+            CHECK(passed == 0);
+            CHECK(failed == 400);
+        }
+        if (check.at("name").as_string() == "item found") CHECK(passed == 400);
+    }
+    CHECK(service.unauthorised() == 0);
 }
