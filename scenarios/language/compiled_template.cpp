@@ -154,3 +154,15 @@ bool render_template(const CompiledTemplate& parts,
 }
 
 }  // namespace volley::scenarios
+
+namespace volley::scenarios {
+
+bool render_request(const CompiledRequest& request,
+                    const std::vector<std::unique_ptr<Feeder>>& feeders,
+                    const std::vector<std::string>* journey_values, RenderedRequest& into) {
+    return render_template(request.path, feeders, journey_values, into.path) &&
+           render_template(request.headers, feeders, journey_values, into.headers) &&
+           render_template(request.body, feeders, journey_values, into.body);
+}
+
+}  // namespace volley::scenarios

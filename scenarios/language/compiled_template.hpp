@@ -3,6 +3,7 @@
 // (templates.hpp). Rendering appends into a reused buffer.
 #pragma once
 
+#include "engine/target.hpp"
 #include "scenarios/language/feeders.hpp"
 #include "scenarios/language/plan.hpp"
 #include "scenarios/language/templates.hpp"
@@ -64,6 +65,26 @@ struct CompiledRequest {
     std::uint64_t static_key = 0;          // non-zero: the static_* bytes never change
     std::string static_path, static_headers, static_body;
 };
+
+// The reused buffers a request is rendered into; the PreparedRequest's views point into them.
+struct RenderedRequest {
+    std::string path, headers, body;
+    void reserve(std::size_t bytes) {
+        path.reserve(bytes);
+        headers.reserve(bytes);
+        body.reserve(bytes);
+    }
+    void view_into(engine::PreparedRequest& out) const {
+        out.target = path;
+        out.headers = headers;
+        out.body = body;
+    }
+};
+
+// Renders the path, headers and body of `request` into `into` (render_template for each).
+bool render_request(const CompiledRequest& request,
+                    const std::vector<std::unique_ptr<Feeder>>& feeders,
+                    const std::vector<std::string>* journey_values, RenderedRequest& into);
 
 // Compiles request `index` of the plan (static_key and static_* are left to the caller).
 [[nodiscard]] CompiledRequest compile_request(const TemplateCompiler& compiler, const Plan& plan,

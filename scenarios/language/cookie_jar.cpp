@@ -1,5 +1,7 @@
 #include "scenarios/language/cookie_jar.hpp"
 
+#include "scenarios/language/ascii.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -16,16 +18,6 @@ namespace volley::scenarios {
 namespace {
 
 using time_point = std::chrono::system_clock::time_point;
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    }
-    return true;
-}
 
 void assign_lower(std::string& out, std::string_view text) {
     out.assign(text);
@@ -92,7 +84,7 @@ int month_of(std::string_view token) {
                                                    "jul", "aug", "sep", "oct", "nov", "dec"};
     if (token.size() < 3) return 0;
     for (int i = 0; i < 12; ++i) {
-        if (iequals(token.substr(0, 3), kMonths[i])) return i + 1;
+        if (iequals_ascii(token.substr(0, 3), kMonths[i])) return i + 1;
     }
     return 0;
 }
@@ -171,9 +163,9 @@ std::optional<time_point> parse_cookie_date(std::string_view text) {
 }
 
 bool cookie_domain_matches(std::string_view host, std::string_view domain) {
-    if (iequals(host, domain)) return true;
+    if (iequals_ascii(host, domain)) return true;
     if (domain.empty() || host.size() <= domain.size()) return false;
-    if (!iequals(host.substr(host.size() - domain.size()), domain)) return false;
+    if (!iequals_ascii(host.substr(host.size() - domain.size()), domain)) return false;
     if (host[host.size() - domain.size() - 1] != '.') return false;
     return !is_ip_address(host);
 }
@@ -241,23 +233,23 @@ void CookieJar::store(std::string_view set_cookie_value, std::string_view reques
         const std::string_view av_value = av_equals == std::string_view::npos
                                               ? std::string_view{}
                                               : trim_wsp(av.substr(av_equals + 1));
-        if (iequals(av_name, "expires")) {
+        if (iequals_ascii(av_name, "expires")) {
             if (auto date = parse_cookie_date(av_value)) expires = date;
-        } else if (iequals(av_name, "max-age")) {
+        } else if (iequals_ascii(av_name, "max-age")) {
             if (auto expiry = max_age_expiry(av_value, now)) max_age = expiry;
-        } else if (iequals(av_name, "domain")) {
+        } else if (iequals_ascii(av_name, "domain")) {
             std::string_view domain = av_value;
             if (!domain.empty() && domain.front() == '.') domain.remove_prefix(1);
             if (!domain.empty()) domain_attribute = domain;  // empty: ignored (§5.2.3)
-        } else if (iequals(av_name, "path")) {
+        } else if (iequals_ascii(av_name, "path")) {
             if (!av_value.empty() && av_value.front() == '/') {
                 path_attribute = av_value;
             } else {
                 path_attribute = std::nullopt;  // §5.2.4: the default-path
             }
-        } else if (iequals(av_name, "secure")) {
+        } else if (iequals_ascii(av_name, "secure")) {
             secure = true;
-        } else if (iequals(av_name, "httponly")) {
+        } else if (iequals_ascii(av_name, "httponly")) {
             http_only = true;
         }
     }
@@ -275,7 +267,7 @@ void CookieJar::store(std::string_view set_cookie_value, std::string_view reques
     // §5.3 step 11: the same name, domain and path replaces the stored cookie, keeping its
     // creation time (and so its place in the sorted jar).
     const auto existing = std::find_if(cookies_.begin(), cookies_.end(), [&](const Cookie& c) {
-        return c.name == name && iequals(c.domain, domain) && c.path == path;
+        return c.name == name && iequals_ascii(c.domain, domain) && c.path == path;
     });
     if (expiry <= now) {  // an expiry in the past deletes
         if (existing != cookies_.end()) cookies_.erase(existing);
@@ -317,7 +309,7 @@ void CookieJar::append_cookie_header(std::string_view host, std::string_view pat
     drop_expired(now);
     bool first = true;
     for (const Cookie& cookie : cookies_) {
-        const bool domain_ok = cookie.host_only ? iequals(host, cookie.domain)
+        const bool domain_ok = cookie.host_only ? iequals_ascii(host, cookie.domain)
                                                 : cookie_domain_matches(host, cookie.domain);
         if (!domain_ok || !cookie_path_matches(path, cookie.path)) continue;
         if (cookie.secure_only && !secure) continue;

@@ -217,9 +217,7 @@ JourneyRunner::JourneyRunner(const Plan& plan, const std::vector<std::unique_ptr
                               journey.feeders.end());
         journeys_.push_back(std::move(journey));
     }
-    path_buffer_.reserve(kInitialBufferBytes);
-    headers_buffer_.reserve(kInitialBufferBytes);
-    body_buffer_.reserve(kInitialBufferBytes);
+    rendered_.reserve(kInitialBufferBytes);
 }
 
 JourneyRunner::~JourneyRunner() = default;
@@ -290,35 +288,30 @@ bool JourneyRunner::render_step(SlotState& state, engine::PreparedRequest& out) 
     out.method = step.request.method;
     out.flow = static_cast<std::uint32_t>(state.journey);
     out.capture_response = step.capture;
-    if (!render_template(step.request.path, feeders_, &values, path_buffer_) ||
-        !render_template(step.request.headers, feeders_, &values, headers_buffer_) ||
-        !render_template(step.request.body, feeders_, &values, body_buffer_))
-        return false;
+    if (!render_request(step.request, feeders_, &values, rendered_)) return false;
+    std::string& headers = rendered_.headers;
     if (step.spec.auth.kind == AuthKind::bearer) {
         if (!render_template(step.auth_token, feeders_, &values, scratch_)) return false;
-        headers_buffer_ += "Authorization: Bearer ";
-        headers_buffer_ += scratch_;
-        headers_buffer_ += "\r\n";
+        headers += "Authorization: Bearer ";
+        headers += scratch_;
+        headers += "\r\n";
     } else if (step.spec.auth.kind == AuthKind::basic) {
         std::string& pair = auth_buffer_;
         render_template(step.auth_user, feeders_, &values, pair);
         pair += ':';
         render_template(step.auth_password, feeders_, &values, scratch_);
         pair += scratch_;
-        headers_buffer_ += "Authorization: Basic ";
-        append_base64(pair, headers_buffer_);
-        headers_buffer_ += "\r\n";
+        headers += "Authorization: Basic ";
+        append_base64(pair, headers);
+        headers += "\r\n";
     }
     if (journey.cookies) {
-        const std::string_view target = path_buffer_;
+        const std::string_view target = rendered_.path;
         state.request_path.assign(path_prefix_);
         state.request_path.append(target.substr(0, target.find('?')));
-        state.jar.append_cookie_header(host_, state.request_path, secure_, wall_clock_(),
-                                       headers_buffer_);
+        state.jar.append_cookie_header(host_, state.request_path, secure_, wall_clock_(), headers);
     }
-    out.target = path_buffer_;
-    out.headers = headers_buffer_;
-    out.body = body_buffer_;
+    rendered_.view_into(out);
     return true;
 }
 

@@ -74,7 +74,8 @@ private:
     Random random_;
     WallClock wall_clock_;
     JsonExtractor json_;
-    std::string path_buffer_, headers_buffer_, body_buffer_, scratch_, auth_buffer_;
+    RenderedRequest rendered_;
+    std::string scratch_, auth_buffer_;
 };
 
 }  // namespace volley::scenarios

@@ -50,7 +50,7 @@ struct DemoServiceSpec {
 };
 
 struct HttpTargetSpec {
-    std::string base_url;  // http://host:port[/prefix] or https://…
+    std::string base_url;                 // http://host:port[/prefix] or https://…
     std::optional<DemoServiceSpec> demo;  // set: base_url is filled in when the service listens
     Nanos connect_timeout{std::chrono::seconds(5)};
     Nanos request_timeout{std::chrono::seconds(10)};

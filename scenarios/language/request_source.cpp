@@ -51,9 +51,7 @@ TemplatedRequestSource::TemplatedRequestSource(const Plan& plan, std::size_t wor
             cumulative_weights_.push_back(total_weight);
         }
     }
-    path_buffer_.reserve(kInitialBufferBytes);
-    headers_buffer_.reserve(kInitialBufferBytes);
-    body_buffer_.reserve(kInitialBufferBytes);
+    rendered_.reserve(kInitialBufferBytes);
 }
 
 TemplatedRequestSource::~TemplatedRequestSource() = default;
@@ -94,12 +92,8 @@ bool TemplatedRequestSource::draw(std::optional<std::size_t> slot, engine::Prepa
         return true;
     }
     if (!advance_feeders(feeders_, request.variables, exhausted_reason_)) return false;
-    render_template(request.path, feeders_, nullptr, path_buffer_);
-    render_template(request.headers, feeders_, nullptr, headers_buffer_);
-    render_template(request.body, feeders_, nullptr, body_buffer_);
-    out.target = path_buffer_;
-    out.headers = headers_buffer_;
-    out.body = body_buffer_;
+    render_request(request, feeders_, nullptr, rendered_);
+    rendered_.view_into(out);
     return true;
 }
 

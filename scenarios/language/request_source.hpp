@@ -51,7 +51,7 @@ private:
     std::vector<CompiledRequest> requests_;         // the mix's own requests
     std::vector<double> cumulative_weights_;        // requests, then journeys
     Random random_;
-    std::string path_buffer_, headers_buffer_, body_buffer_;
+    RenderedRequest rendered_;
     std::string exhausted_reason_;
     std::unique_ptr<JourneyRunner> journeys_;  // null without journeys
 };

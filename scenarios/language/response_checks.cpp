@@ -1,5 +1,7 @@
 #include "scenarios/language/response_checks.hpp"
 
+#include "scenarios/language/ascii.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -15,16 +17,6 @@
 
 namespace volley::scenarios {
 namespace {
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    }
-    return true;
-}
 
 std::string_view trim_ows(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -64,7 +56,7 @@ void HeaderValues::iterator::advance() {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         const std::size_t colon = line.find(':');
         if (colon == std::string_view::npos) continue;
-        if (!iequals(trim_ows(line.substr(0, colon)), name_)) continue;
+        if (!iequals_ascii(trim_ows(line.substr(0, colon)), name_)) continue;
         value_ = trim_ows(line.substr(colon + 1));
         return;
     }

@@ -209,8 +209,9 @@ void read_cache(LoadContext& context, const YAML::Node& node, const std::string&
 DemoServiceSpec read_demo(DiagnosticSink& sink, const YAML::Node& node, const std::string& path) {
     DemoServiceSpec demo;
     if (node.IsNull()) return demo;
-    const MapReader map(sink, node, path,
-                        {"latency", "latency_jitter", "error_rate", "threads", "page_size", "items"});
+    const MapReader map(
+        sink, node, path,
+        {"latency", "latency_jitter", "error_rate", "threads", "page_size", "items"});
     if (!map.is_map()) return demo;
     demo.latency = map.duration("latency", {.allow_zero = true}).value_or(Nanos{0});
     demo.latency_jitter = map.duration("latency_jitter", {.allow_zero = true}).value_or(Nanos{0});
@@ -230,10 +231,9 @@ DemoServiceSpec read_demo(DiagnosticSink& sink, const YAML::Node& node, const st
 
 TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::string& path,
                       Plan& plan) {
-    const MapReader map(
-        context.sink, node, path,
-        {"base_url", "demo", "connections", "timeout", "connect_timeout", "headers", "tls",
-         "cache"});
+    const MapReader map(context.sink, node, path,
+                        {"base_url", "demo", "connections", "timeout", "connect_timeout", "headers",
+                         "tls", "cache"});
     HttpTargetSpec http;
     TargetFacts facts;
     if (auto demo = map.get("demo")) {

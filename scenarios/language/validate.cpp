@@ -34,13 +34,14 @@ int validate_files(const std::vector<std::string>& files, std::ostream& out) {
     for (const auto& file : files) {
         try {
             const Plan plan = load_plan(file, {});
-            std::string mix = fmt::format("{} request{}", plan.mix_requests,
-                                          plan.mix_requests == 1 ? "" : "s");
+            std::string mix =
+                fmt::format("{} request{}", plan.mix_requests, plan.mix_requests == 1 ? "" : "s");
             if (!plan.journeys.empty()) {
                 const std::size_t steps = plan.requests.size() - plan.mix_requests;
-                mix = fmt::format("{}{} journey{} of {} step{}",
-                                  plan.mix_requests == 0 ? "" : mix + ", ", plan.journeys.size(),
-                                  plan.journeys.size() == 1 ? "" : "s", steps, steps == 1 ? "" : "s");
+                mix =
+                    fmt::format("{}{} journey{} of {} step{}",
+                                plan.mix_requests == 0 ? "" : mix + ", ", plan.journeys.size(),
+                                plan.journeys.size() == 1 ? "" : "s", steps, steps == 1 ? "" : "s");
             }
             out << fmt::format("{}: ok ({}: {}, {}, {}, {} threshold{})\n", file,
                                scenario_type_name(plan.type), plan.name, describe_profile(plan.run),

@@ -258,8 +258,10 @@ journeys:
     TemplatedRequestSource source(plan, 0, 1);
     CountingCounters counters;
     engine::PreparedRequest out;
-    const engine::ResponseView login{"Content-Type: application/json\r\nX-Trace: abc-123-a-trace-id-longer-than-small-strings\r\n",
-                                     R"({"user": {"name": "x"}, "auth": {"token": "tok-42-a-token-longer-than-any-small-string"}})"};
+    const engine::ResponseView login{
+        "Content-Type: application/json\r\nX-Trace: "
+        "abc-123-a-trace-id-longer-than-small-strings\r\n",
+        R"({"user": {"name": "x"}, "auth": {"token": "tok-42-a-token-longer-than-any-small-string"}})"};
     const engine::ResponseView done{"", "{}"};
     const auto journey = [&] {
         REQUIRE(source.begin(0, out));
@@ -275,6 +277,8 @@ journeys:
     counting = false;
     CHECK(counted == 0);
     CHECK(out.target == "/items/tok-42-a-token-longer-than-any-small-string");
-    CHECK(out.headers == "X-Trace: abc-123-a-trace-id-longer-than-small-strings\r\nAuthorization: Bearer tok-42-a-token-longer-than-any-small-string\r\n");
+    CHECK(out.headers ==
+          "X-Trace: abc-123-a-trace-id-longer-than-small-strings\r\nAuthorization: Bearer "
+          "tok-42-a-token-longer-than-any-small-string\r\n");
     CHECK(counters.counts[plan.catalog.checks[1].pass_counter] == 101);
 }

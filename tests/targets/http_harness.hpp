@@ -27,8 +27,13 @@ class RecordingSink final : public engine::CompletionSink {
 public:
     explicit RecordingSink(boost::asio::io_context& io) : io_(io) {}
     void on_complete(std::size_t, const engine::Completion& completion) override {
-        Recorded recorded{completion.outcome, completion.status,
-                          std::string(completion.error_detail), completion.served_by, false, {}, {}};
+        Recorded recorded{completion.outcome,
+                          completion.status,
+                          std::string(completion.error_detail),
+                          completion.served_by,
+                          false,
+                          {},
+                          {}};
         if (completion.response) {
             recorded.captured = true;
             recorded.headers = completion.response->headers;
@@ -53,8 +58,8 @@ public:
 
     // Sends one request and runs the io_context until it completes; a request that has not
     // completed within 10 s fails the test (the session's timeouts are shorter).
-    Recorded send(const std::string& method, const std::string& path,
-                  std::uint32_t name_index = 0, bool capture = false) {
+    Recorded send(const std::string& method, const std::string& path, std::uint32_t name_index = 0,
+                  bool capture = false) {
         engine::PreparedRequest request;
         request.method = method;
         request.target = path;
