@@ -39,8 +39,19 @@ struct CacheHeaderSpec {
     std::vector<std::string> hit;
 };
 
+// `target.http.demo`: volley's demo service (docs/demo.md), started in process on a free
+// loopback port for the run; base_url then names it once it listens.
+struct DemoServiceSpec {
+    Nanos latency{0}, latency_jitter{0};
+    double error_rate = 0;  // 0..1
+    int threads = 1;
+    int page_size = 10;
+    int items = 50;
+};
+
 struct HttpTargetSpec {
     std::string base_url;  // http://host:port[/prefix] or https://…
+    std::optional<DemoServiceSpec> demo;  // set: base_url is filled in when the service listens
     Nanos connect_timeout{std::chrono::seconds(5)};
     Nanos request_timeout{std::chrono::seconds(10)};
     std::vector<Header> headers;  // sent with every request

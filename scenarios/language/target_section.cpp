@@ -2,6 +2,7 @@
 #include "scenarios/language/loader_sections.hpp"
 
 #include "scenarios/language/templates.hpp"
+#include "scenarios/language/units.hpp"
 
 #include <fmt/format.h>
 
@@ -205,14 +206,44 @@ void read_cache(LoadContext& context, const YAML::Node& node, const std::string&
     http.cache = spec;
 }
 
+DemoServiceSpec read_demo(DiagnosticSink& sink, const YAML::Node& node, const std::string& path) {
+    DemoServiceSpec demo;
+    if (node.IsNull()) return demo;
+    const MapReader map(sink, node, path,
+                        {"latency", "latency_jitter", "error_rate", "threads", "page_size", "items"});
+    if (!map.is_map()) return demo;
+    demo.latency = map.duration("latency", {.allow_zero = true}).value_or(Nanos{0});
+    demo.latency_jitter = map.duration("latency_jitter", {.allow_zero = true}).value_or(Nanos{0});
+    if (auto rate = map.string("error_rate")) {
+        try {
+            demo.error_rate = parse_percent_ratio(*rate);
+            if (demo.error_rate > 1) throw std::invalid_argument("more than 100%");
+        } catch (const std::invalid_argument& error) {
+            sink.error(*map.get("error_rate"), map.path("error_rate"), error.what());
+        }
+    }
+    demo.threads = static_cast<int>(map.integer("threads", 1, 64).value_or(1));
+    demo.page_size = static_cast<int>(map.integer("page_size", 1, 1000).value_or(10));
+    demo.items = static_cast<int>(map.integer("items", 0, 1000000).value_or(50));
+    return demo;
+}
+
 TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::string& path,
                       Plan& plan) {
     const MapReader map(
         context.sink, node, path,
-        {"base_url", "connections", "timeout", "connect_timeout", "headers", "tls", "cache"});
+        {"base_url", "demo", "connections", "timeout", "connect_timeout", "headers", "tls",
+         "cache"});
     HttpTargetSpec http;
     TargetFacts facts;
-    if (map.require("base_url", "e.g. http://127.0.0.1:8080")) {
+    if (auto demo = map.get("demo")) {
+        http.demo = read_demo(context.sink, *demo, map.path("demo"));
+        http.base_url = "http://127.0.0.1";  // the port is known once the service listens
+        if (auto url = map.get("base_url")) {
+            context.sink.error(*url, map.path("base_url"),
+                               "give base_url or demo, not both (demo starts its own service)");
+        }
+    } else if (map.require("base_url", "e.g. http://127.0.0.1:8080, or demo: {}")) {
         if (auto url = map.string("base_url")) {
             check_base_url(context.sink, *map.get("base_url"), map.path("base_url"), *url);
             http.base_url = *url;

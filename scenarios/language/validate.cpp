@@ -34,10 +34,17 @@ int validate_files(const std::vector<std::string>& files, std::ostream& out) {
     for (const auto& file : files) {
         try {
             const Plan plan = load_plan(file, {});
-            out << fmt::format("{}: ok ({}: {}, {}, {} request{}, {} threshold{})\n", file,
+            std::string mix = fmt::format("{} request{}", plan.mix_requests,
+                                          plan.mix_requests == 1 ? "" : "s");
+            if (!plan.journeys.empty()) {
+                const std::size_t steps = plan.requests.size() - plan.mix_requests;
+                mix = fmt::format("{}{} journey{} of {} step{}",
+                                  plan.mix_requests == 0 ? "" : mix + ", ", plan.journeys.size(),
+                                  plan.journeys.size() == 1 ? "" : "s", steps, steps == 1 ? "" : "s");
+            }
+            out << fmt::format("{}: ok ({}: {}, {}, {}, {} threshold{})\n", file,
                                scenario_type_name(plan.type), plan.name, describe_profile(plan.run),
-                               plan.requests.size(), plan.requests.size() == 1 ? "" : "s",
-                               plan.thresholds.size(), plan.thresholds.size() == 1 ? "" : "s");
+                               mix, plan.thresholds.size(), plan.thresholds.size() == 1 ? "" : "s");
         } catch (const ScenarioError& error) {
             all_valid = false;
             for (const auto& diagnostic : error.diagnostics())

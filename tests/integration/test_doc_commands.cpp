@@ -241,7 +241,9 @@ TEST_CASE("--help of every subcommand exits 0 and describes its flags") {
                                                          {"resolver"},
                                                          {"resolver", "serve"},
                                                          {"resolver", "init"},
-                                                         {"resolver", "refresh"}};
+                                                         {"resolver", "refresh"},
+                                                         {"demo"},
+                                                         {"demo", "serve"}};
     for (auto args : commands) {
         INFO(args.front() << " " << args.back());
         CHECK(top.out.find("  " + args.front()) != std::string::npos);

@@ -7,6 +7,9 @@
 
 #include <catch2/catch.hpp>
 
+#define VOLLEY_ALLOCATION_COUNTERS_ONLY
+#include "support/allocation_counting.hpp"
+
 #include <map>
 #include <string>
 
@@ -226,4 +229,52 @@ journeys:
     // Another VU has not logged in.
     REQUIRE(source.begin(1, out));
     CHECK(out.target == "/login");
+}
+
+TEST_CASE("after warm-up a journey step allocates nothing for JSON path and header extraction",
+          "[journeys]") {
+    // Cookies off (the jar may keep new strings); extraction by JSON path and header, a status
+    // and a JSON check, a bearer token placed in a header and the path.
+    const Plan plan = plan_of(R"(
+target: {http: {base_url: "http://127.0.0.1:8080"}}
+load: {rate: 10/s, duration: 10s}
+journeys:
+  - name: api
+    cookies: false
+    steps:
+      - name: login
+        path: /login
+        extract:
+          token: {json: $.auth.token}
+          trace: {header: X-Trace}
+        check:
+          - {name: ok, status: 200}
+          - {name: has token, json: $.auth.token}
+      - name: use
+        path: /items/${token}
+        auth: {bearer: "${token}"}
+        headers: {X-Trace: "${trace}"}
+)");
+    TemplatedRequestSource source(plan, 0, 1);
+    CountingCounters counters;
+    engine::PreparedRequest out;
+    const engine::ResponseView login{"Content-Type: application/json\r\nX-Trace: abc-123-a-trace-id-longer-than-small-strings\r\n",
+                                     R"({"user": {"name": "x"}, "auth": {"token": "tok-42-a-token-longer-than-any-small-string"}})"};
+    const engine::ResponseView done{"", "{}"};
+    const auto journey = [&] {
+        REQUIRE(source.begin(0, out));
+        REQUIRE(source.after_completion(0, answered(200, login), counters).next == Next::step);
+        REQUIRE(source.next_step(0, out));
+        REQUIRE(source.after_completion(0, answered(200, done), counters).next == Next::end_ok);
+    };
+    journey();  // warm-up: buffers and per-slot state grow once
+    counting = true;
+    allocations = 0;
+    for (int i = 0; i < 100; ++i) journey();
+    const std::size_t counted = allocations;
+    counting = false;
+    CHECK(counted == 0);
+    CHECK(out.target == "/items/tok-42-a-token-longer-than-any-small-string");
+    CHECK(out.headers == "X-Trace: abc-123-a-trace-id-longer-than-small-strings\r\nAuthorization: Bearer tok-42-a-token-longer-than-any-small-string\r\n");
+    CHECK(counters.counts[plan.catalog.checks[1].pass_counter] == 101);
 }

@@ -19,14 +19,22 @@ struct Recorded {
     int status = 0;
     std::string detail;
     engine::TierIndex served_by = 0;
+    bool captured = false;  // the completion carried the response (capture_response)
+    std::string headers, body;
 };
 
 class RecordingSink final : public engine::CompletionSink {
 public:
     explicit RecordingSink(boost::asio::io_context& io) : io_(io) {}
     void on_complete(std::size_t, const engine::Completion& completion) override {
-        completed.push_back({completion.outcome, completion.status,
-                             std::string(completion.error_detail), completion.served_by});
+        Recorded recorded{completion.outcome, completion.status,
+                          std::string(completion.error_detail), completion.served_by, false, {}, {}};
+        if (completion.response) {
+            recorded.captured = true;
+            recorded.headers = completion.response->headers;
+            recorded.body = completion.response->body;
+        }
+        completed.push_back(std::move(recorded));
         io_.stop();
     }
     std::vector<Recorded> completed;
@@ -46,11 +54,12 @@ public:
     // Sends one request and runs the io_context until it completes; a request that has not
     // completed within 10 s fails the test (the session's timeouts are shorter).
     Recorded send(const std::string& method, const std::string& path,
-                  std::uint32_t name_index = 0) {
+                  std::uint32_t name_index = 0, bool capture = false) {
         engine::PreparedRequest request;
         request.method = method;
         request.target = path;
         request.name_index = name_index;
+        request.capture_response = capture;
         const std::size_t before = sink_.completed.size();
         session_->send(0, request);
         io_.restart();

@@ -136,6 +136,26 @@ TEST_CASE(
     }
 }
 
+TEST_CASE("http session: a request with capture_response gets the response's fields and body") {
+    ScriptedServer server(scripted);
+    Harness harness(config_for(server.url()));
+    const auto chunked = harness.send("GET", "/chunked", 0, true);
+    REQUIRE(chunked.captured);
+    CHECK(chunked.body == "hello world");
+    CHECK(chunked.headers == "Transfer-Encoding: chunked\n");
+    const auto sized = harness.send("GET", "/cache/X-Token/abc", 0, true);
+    REQUIRE(sized.captured);
+    CHECK(sized.body == "c");
+    CHECK(sized.headers.find("X-Token: abc\n") != std::string::npos);
+    // An error status is captured too (checks judge it); without the flag nothing is kept.
+    const auto error = harness.send("GET", "/status/503", 0, true);
+    CHECK(error.outcome == Outcome::http_5xx);
+    CHECK(error.body == "s");
+    const auto plain = harness.send("GET", "/chunked");
+    CHECK_FALSE(plain.captured);
+    CHECK(server.connections() == 1);  // the same keep-alive connection throughout
+}
+
 TEST_CASE("http session: a chunked body is read to its last chunk and keeps the connection") {
     ScriptedServer server(scripted);
 
