@@ -7,7 +7,7 @@ namespace volley::engine {
 Worker::Worker(WorkerConfig config, boost::asio::io_context& io, const RunClock& clock,
                Target& target, std::unique_ptr<RequestSource> source,
                std::unique_ptr<Schedule> schedule, const StatsShape& shape)
-    : config_(std::move(config)),
+    : config_(config),
       io_(io),
       clock_(clock),
       source_(std::move(source)),

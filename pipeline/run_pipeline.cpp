@@ -124,6 +124,10 @@ reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget
     m.target_kind = target.kind;
     m.target_url = target.url;
     m.target_notices = target.target->notices();
+    if (target.demo) {
+        m.target_notices.push_back("the demo service (docs/demo.md), started by volley on " +
+                                   target.url + " for this run");
+    }
     m.reports_tiers = target.target->reports_tiers();
     if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile))
         m.stages = reports::stage_marks(*open);

@@ -1,5 +1,7 @@
 #include "pipeline/target_factory.hpp"
 
+#include "demo/demo_options.hpp"
+#include "demo/demo_server.hpp"
 #include "pipeline/exit_codes.hpp"
 #include "resolver/config.hpp"
 #include "resolver/group.hpp"
@@ -15,9 +17,30 @@ namespace volley::pipeline {
 
 namespace {
 
+// Starts the demo service of `target.http.demo` on a free loopback port.
+std::shared_ptr<demo::DemoServer> start_demo(const scenarios::DemoServiceSpec& spec) {
+    demo::DemoOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = spec.threads;
+    options.latency = spec.latency;
+    options.latency_jitter = spec.latency_jitter;
+    options.error_rate = spec.error_rate;
+    options.page_size = spec.page_size;
+    options.items = spec.items;
+    auto server = std::make_shared<demo::DemoServer>(options);
+    server->start();
+    return server;
+}
+
 BuiltTarget make_http(const scenarios::Plan& plan, const scenarios::HttpTargetSpec& spec) {
     targets::HttpTargetConfig config;
     config.base_url = spec.base_url;
+    std::shared_ptr<demo::DemoServer> demo;
+    if (spec.demo) {
+        demo = start_demo(*spec.demo);
+        config.base_url = fmt::format("http://127.0.0.1:{}", demo->port());
+    }
     config.connect_timeout = spec.connect_timeout;
     config.request_timeout = spec.request_timeout;
     config.headers = spec.headers;
@@ -28,8 +51,9 @@ BuiltTarget make_http(const scenarios::Plan& plan, const scenarios::HttpTargetSp
     config.sni = spec.sni;
     if (spec.cache) config.cache = targets::HttpCacheHeader{spec.cache->header, spec.cache->hit};
     for (const auto& request : plan.requests) config.expect_status.push_back(request.expect_status);
+    std::string url = config.base_url;
     return BuiltTarget{std::make_unique<targets::HttpTarget>(std::move(config)), "http",
-                       spec.base_url};
+                       std::move(url), std::move(demo)};
 }
 
 BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::ResolverTargetSpec& spec) {
@@ -40,7 +64,7 @@ BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::Resolver
         fmt::format("resolver:{} ({} instance{})", resolver::backend_name(config.backend),
                     spec.instances, spec.instances == 1 ? "" : "s");
     return BuiltTarget{std::make_unique<targets::ResolverTarget>(std::move(group), pool_threads),
-                       "resolver", url};
+                       "resolver", url, nullptr};
 }
 
 }  // namespace

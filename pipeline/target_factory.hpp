@@ -9,15 +9,23 @@
 #include <memory>
 #include <string>
 
+namespace volley::demo {
+class DemoServer;
+}
+
 namespace volley::pipeline {
 
 struct BuiltTarget {
     std::unique_ptr<engine::Target> target;
     std::string kind;  // "http" or "resolver"
     std::string url;   // what the report names as the target
+    // `target.http.demo`: the demo service the target sends to, listening on loopback until
+    // the last copy of this goes.
+    std::shared_ptr<demo::DemoServer> demo;
 };
 
-// Throws std::invalid_argument for a spec the target refuses (bad URL, unreadable TLS files).
+// Throws std::invalid_argument for a spec the target refuses (bad URL, unreadable TLS files);
+// std::runtime_error when the demo service of `target.http.demo` cannot listen.
 BuiltTarget make_target(const scenarios::Plan& plan);
 
 // Calls `build`, which constructs a target (make_target, a shared ResolverGroup, ...). When it

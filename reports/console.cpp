@@ -1,10 +1,13 @@
 #include "reports/console.hpp"
 
 #include "reports/number_format.hpp"
+#include "reports/report_journey_tables.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/text_escape.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace volley::reports {
 
@@ -17,6 +20,59 @@ std::string latency_row(std::string_view label, const LatencyMs& l) {
     return fmt::format("  {:<14}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", label,
                        format_ms(l.min), format_ms(l.p50), format_ms(l.p90), format_ms(l.p95),
                        format_ms(l.p99), format_ms(l.p999), format_ms(l.max), format_ms(l.mean));
+}
+
+// Journeys with their duration percentiles and counts, each journey's steps under it, then the
+// checks and the tags; "" for a run without journeys.
+std::string journeys_text(const RunSummary& summary) {
+    if (summary.journeys.empty()) return "";
+    std::string out =
+        fmt::format("\n  {:<24}{:>9}{:>10}{:>8}{:>8}{:>9}{:>9}{:>9}{:>9}\n", "journey", "started",
+                    "completed", "failed", "dropped", "p50", "p95", "p99", "max");
+    for (const auto& journey : summary.journeys) {
+        const auto& d = journey.duration_ms;
+        out +=
+            fmt::format("  {:<24}{:>9}{:>10}{:>8}{:>8}{:>9}{:>9}{:>9}{:>9}\n", clean(journey.name),
+                        count_text(journey.started), count_text(journey.completed),
+                        count_text(journey.failed), count_text(journey.dropped), format_ms(d.p50),
+                        format_ms(d.p95), format_ms(d.p99), format_ms(d.max));
+        for (const auto& step : journey.steps) {
+            const auto found = std::find_if(summary.requests.begin(), summary.requests.end(),
+                                            [&](const auto& r) { return r.name == step; });
+            if (found == summary.requests.end()) continue;
+            const auto& l = found->latency_ms;
+            const std::string extract =
+                found->extract_errors > 0
+                    ? fmt::format(", {} extract errors", count_text(found->extract_errors))
+                    : "";
+            out += fmt::format("    {:<22}{:>9} requests, {} errors{}; p50 {} p99 {} max {} ms\n",
+                               clean(step_short_name(step, journey.name)),
+                               count_text(found->requests), count_text(found->errors), extract,
+                               format_ms(l.p50), format_ms(l.p99), format_ms(l.max));
+        }
+    }
+    out += "  (journey duration in ms: first step's intended start to last step's completion)\n";
+    if (!summary.checks.empty()) {
+        out += "\n  checks\n";
+        for (const auto& check : summary.checks) {
+            out += fmt::format("    {:<34} {} passed, {} failed ({})\n",
+                               clean(check.name) + " [" + clean(check.step) + "]",
+                               count_text(check.passed), count_text(check.failed),
+                               format_optional(check.rate, &format_percent));
+        }
+    }
+    if (!summary.tags.empty()) {
+        out += fmt::format("\n  {:<24}{:>10}{:>9}{:>9}{:>9}{:>9}\n", "tag", "count", "errors",
+                           "p50", "p99", "max");
+        for (const auto& tag : summary.tags) {
+            const auto& l = tag.latency_ms;
+            out += fmt::format("  {:<24}{:>10}{:>9}{:>9}{:>9}{:>9}\n",
+                               clean(tag.key + "=" + tag.value), count_text(tag.requests),
+                               count_text(tag.errors), format_ms(l.p50), format_ms(l.p99),
+                               format_ms(l.max));
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -105,10 +161,17 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
             format_percent(cache->served_by[3]));
     }
 
-    if (summary.requests.size() > 1) {
+    // With journeys, the steps are listed under their journey; the table keeps plain requests.
+    std::vector<const RequestFigures*> listed;
+    for (const auto& request : summary.requests) {
+        if (!request.journey) listed.push_back(&request);
+    }
+    const bool journeys = !summary.journeys.empty();
+    if (listed.size() > 1 || (journeys && !listed.empty())) {
         out += fmt::format("\n  {:<24}{:>10}{:>9}{:>10}{:>9}{:>9}{:>9}\n", "request", "count",
                            "errors", "rps", "p50", "p99", "max");
-        for (const auto& request : summary.requests) {
+        for (const auto* entry : listed) {
+            const auto& request = *entry;
             const auto& l = request.latency_ms;
             out += fmt::format("  {:<24}{:>10}{:>9}{:>10}{:>9}{:>9}{:>9}\n", clean(request.name),
                                count_text(request.requests), count_text(request.errors),
@@ -116,6 +179,7 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
                                format_ms(l.p99), format_ms(l.max));
         }
     }
+    out += journeys_text(summary);
 
     if (full_spectrum) {
         out += fmt::format("\n  response-time spectrum\n  {:>12} {:>14} {:>10} {:>14}\n",

@@ -4,6 +4,7 @@
 
 #include "reports/number_format.hpp"
 #include "reports/report_charts.hpp"
+#include "reports/report_journey_tables.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/svg_chart.hpp"
 #include "reports/text_escape.hpp"
@@ -271,6 +272,10 @@ std::string render_html(const RunSummary& summary) {
             chart_figure(cache_chart(summary), "Cache-hit rate and served-by share per interval"));
     }
     html += table_section(requests_table(summary));
+    for (const auto& table : {journeys_table(summary), journey_steps_table(summary),
+                              checks_table(summary), tags_table(summary)}) {
+        if (table) html += table_section(*table);
+    }
     html += generator_html(summary);
     if (const auto analysis = analysis_table(summary)) html += table_section(*analysis);
 

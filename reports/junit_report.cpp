@@ -80,6 +80,36 @@ std::vector<TestCase> threshold_cases(const RunSummary& summary, bool& any_faile
     return cases;
 }
 
+// One case per journey and per check, listed for CI's test view. They never fail: checks and
+// failed journeys are counts, the verdict is the thresholds' (`checks{NAME} > 99%`,
+// `journeys_failed{journey:NAME} < 1%` get their own cases above, failing when they fail).
+std::vector<TestCase> journey_cases(const RunSummary& summary) {
+    std::vector<TestCase> cases;
+    for (const auto& journey : summary.journeys) {
+        TestCase test{"volley.journeys", journey.name};
+        test.system_out = fmt::format(
+            "started {}, completed {}, failed {}, dropped {}, interrupted {}; duration p50 {} ms, "
+            "p95 {} ms, p99 {} ms, max {} ms",
+            format_count(static_cast<double>(journey.started)),
+            format_count(static_cast<double>(journey.completed)),
+            format_count(static_cast<double>(journey.failed)),
+            format_count(static_cast<double>(journey.dropped)),
+            format_count(static_cast<double>(journey.interrupted)),
+            format_ms(journey.duration_ms.p50), format_ms(journey.duration_ms.p95),
+            format_ms(journey.duration_ms.p99), format_ms(journey.duration_ms.max));
+        cases.push_back(std::move(test));
+    }
+    for (const auto& check : summary.checks) {
+        TestCase test{"volley.checks", check.name};
+        test.system_out = fmt::format("step {}: passed {}, failed {} (pass rate {})", check.step,
+                                      format_count(static_cast<double>(check.passed)),
+                                      format_count(static_cast<double>(check.failed)),
+                                      format_optional(check.rate, &format_percent));
+        cases.push_back(std::move(test));
+    }
+    return cases;
+}
+
 TestCase run_case(const RunSummary& summary, bool any_threshold_failed) {
     TestCase test{"volley.run", "run completed"};
     test.time_s = format_seconds(summary.duration_s);
@@ -124,6 +154,7 @@ std::string render_junit(const RunSummary& summary) {
     auto cases = analysis_cases(summary, any_threshold_failed);
     for (auto& test : threshold_cases(summary, any_threshold_failed))
         cases.push_back(std::move(test));
+    for (auto& test : journey_cases(summary)) cases.push_back(std::move(test));
     cases.push_back(run_case(summary, any_threshold_failed));
     std::size_t failures = 0;
     for (const auto& test : cases) failures += test.failure_type.empty() ? 0 : 1;

@@ -6,6 +6,11 @@
 //    prefixed by "[request] " when scoped). It fails when `pass` is not true; the failure
 //    message reads "actual <actual> vs limit <operator and limit>", e.g.
 //    "actual 48.30 ms vs limit < 40ms"; the element text adds the threshold's `detail`.
+//  * one per journey (classname "volley.journeys", name = the journey) and one per check
+//    (classname "volley.checks", name = the check), in summary order, for a run of journeys.
+//    They never fail: <system-out> gives the counts and durations (journeys) or passed / failed
+//    and the pass rate (checks). Checks and failed journeys decide nothing by themselves; a
+//    threshold on them (`checks{NAME} > 99%`) is a threshold case above and fails there.
 //  * one for the run itself (classname "volley.run", name "run completed"). It fails when
 //      - stop.reason is present and not "completed" (interrupted or aborted; stop.detail is
 //        quoted), or

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "reports/number_format.hpp"
+#include "reports/report_journey_tables.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/text_escape.hpp"
 
@@ -88,6 +89,10 @@ std::string render_markdown(const RunSummary& summary) {
     if (const auto messages = error_messages_table(summary)) md += markdown_section(*messages);
     if (const auto cache = cache_table(summary)) md += markdown_section(*cache);
     md += markdown_section(requests_table(summary));
+    for (const auto& table : {journeys_table(summary), journey_steps_table(summary),
+                              checks_table(summary), tags_table(summary)}) {
+        if (table) md += markdown_section(*table);
+    }
 
     const auto generator = generator_table(summary);
     md += markdown_section(generator);

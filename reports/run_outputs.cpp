@@ -4,6 +4,7 @@
 #include "reports/html_report.hpp"
 #include "reports/junit_report.hpp"
 #include "reports/markdown_report.hpp"
+#include "reports/summary_journeys.hpp"
 #include "reports/summary_json.hpp"
 #include "reports/timeseries_csv.hpp"
 
@@ -42,9 +43,16 @@ std::string hlog_tag_for(std::string_view request_name) {
     return tag.empty() ? std::string("_") : tag;
 }
 
-HlogRecorder::HlogRecorder(std::filesystem::path path, std::vector<std::string> request_names)
+HlogRecorder::HlogRecorder(std::filesystem::path path, std::vector<std::string> request_names,
+                           const thresholds::RunCatalog& catalog)
     : path_(std::move(path)) {
     for (const auto& name : request_names) tags_.push_back(hlog_tag_for(name));
+    for (const auto& journey : catalog.journeys)
+        journey_tags_.push_back(hlog_tag_for("journey:" + journey.name));
+    for (const auto& tag : distinct_tags(catalog)) {
+        merged_tags_.push_back({hlog_tag_for(fmt::format("tag:{}={}", tag.first, tag.second)),
+                                requests_with_tag(catalog, tag)});
+    }
 }
 
 std::optional<std::string> HlogRecorder::on_interval(const engine::IntervalReport& report) {
@@ -68,6 +76,17 @@ std::optional<std::string> HlogRecorder::on_interval(const engine::IntervalRepor
     for (std::size_t i = 0; i < tags_.size() && i < report.stats.per_request.size(); ++i)
         writer_->write_interval(tags_[i], start_s, length_s,
                                 report.stats.per_request[i].response_time, 1e6);
+    for (std::size_t f = 0; f < journey_tags_.size() && f < report.stats.per_flow.size(); ++f)
+        writer_->write_interval(journey_tags_[f], start_s, length_s,
+                                report.stats.per_flow[f].duration, 1e6);
+    for (const auto& merged : merged_tags_) {
+        merged_.reset();
+        for (const std::size_t i : merged.requests) {
+            if (i < report.stats.per_request.size())
+                merged_.add(report.stats.per_request[i].response_time);
+        }
+        writer_->write_interval(merged.tag, start_s, length_s, merged_, 1e6);
+    }
     writer_->flush();
     return std::nullopt;
 }

@@ -6,6 +6,7 @@
 #include "engine/runner.hpp"
 #include "reports/hlog.hpp"
 #include "reports/run_summary.hpp"
+#include "thresholds/run_catalog.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -28,15 +29,26 @@ std::string hlog_tag_for(std::string_view request_name);
 
 // Appends each interval to latency.hlog: one untagged line with every request's response
 // times, then one `Tag=<request name>` line per request, flushed every interval so a killed
-// run keeps its data. Values in ns; Interval_Max in ms.
+// run keeps its data. Values in ns; Interval_Max in ms. A run of journeys (`catalog` not
+// empty) adds, after the request lines, one `Tag=journey:<journey>` line per journey (its
+// duration histogram) and one `Tag=tag:<key>=<value>` line per distinct tag (the response
+// times of the requests carrying it, merged), names made valid by hlog_tag_for.
 class HlogRecorder final : public engine::IntervalListener {
 public:
-    HlogRecorder(std::filesystem::path path, std::vector<std::string> request_names);
+    HlogRecorder(std::filesystem::path path, std::vector<std::string> request_names,
+                 const thresholds::RunCatalog& catalog = {});
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override;
 
 private:
+    struct MergedTag {
+        std::string tag;
+        std::vector<std::size_t> requests;
+    };
     std::filesystem::path path_;
     std::vector<std::string> tags_;
+    std::vector<std::string> journey_tags_;  // by flow index
+    std::vector<MergedTag> merged_tags_;
+    engine::HdrHistogram merged_ = engine::HdrHistogram::latency_ns();  // reused per line
     std::unique_ptr<HlogWriter> writer_;
 };
 

@@ -158,6 +158,48 @@ LatencyMs latency_of(const Fields& f) {
             f.number("p95"), f.number("p99"),  f.number("p999"),   f.number("max")};
 }
 
+std::vector<TagPair> tags_of(const Fields& f, std::string_view key) {
+    std::vector<TagPair> tags;
+    const auto object = f.object(key);
+    for (const auto& [name, value] : object.raw()) {
+        if (!value.is_string()) object.wrong(name, "a string");
+        tags.emplace_back(std::string(name), std::string(value.get_string()));
+    }
+    return tags;
+}
+
+// journeys, tags, checks: present only for a run of journeys.
+void read_journey_sections(const Fields& summary, RunSummary& out) {
+    if (summary.has("journeys")) {
+        out.journeys = summary.objects("journeys", [](const Fields& f) {
+            JourneyFigures row;
+            row.name = f.text("name");
+            row.tags = tags_of(f, "tags");
+            row.steps = f.texts("steps");
+            row.started = f.count("started");
+            row.completed = f.count("completed");
+            row.failed = f.count("failed");
+            row.dropped = f.count("dropped");
+            row.interrupted = f.count("interrupted");
+            row.duration_ms = latency_of(f.object("duration_ms"));
+            return row;
+        });
+    }
+    if (summary.has("tags")) {
+        out.tags = summary.objects("tags", [](const Fields& f) {
+            return TagFigures{f.text("key"),          f.text("value"),
+                              f.count("requests"),    f.count("errors"),
+                              f.number("error_rate"), latency_of(f.object("latency_ms"))};
+        });
+    }
+    if (summary.has("checks")) {
+        out.checks = summary.objects("checks", [](const Fields& f) {
+            return CheckFigures{f.text("name"), f.text("step"), f.count("passed"),
+                                f.count("failed"), f.number_or_null("rate")};
+        });
+    }
+}
+
 CacheShares cache_of(const Fields& f) {
     const auto shares = f.object("served_by");
     return {f.number("hit_rate"),
@@ -322,14 +364,22 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
     out.cache = optional_cache(summary, "cache");
 
     out.requests = summary.objects("requests", [](const Fields& f) {
-        return RequestFigures{f.text("name"),
-                              f.count("requests"),
-                              f.count("errors"),
-                              f.number("error_rate"),
-                              f.number("throughput_rps"),
-                              latency_of(f.object("latency_ms")),
-                              optional_cache(f, "cache")};
+        RequestFigures row;
+        row.name = f.text("name");
+        row.requests = f.count("requests");
+        row.errors = f.count("errors");
+        row.error_rate = f.number("error_rate");
+        row.throughput_rps = f.number("throughput_rps");
+        row.latency_ms = latency_of(f.object("latency_ms"));
+        row.cache = optional_cache(f, "cache");
+        if (f.has("journey")) {
+            row.journey = f.text("journey");
+            row.tags = tags_of(f, "tags");
+            row.extract_errors = f.count("extract_errors");
+        }
+        return row;
     });
+    read_journey_sections(summary, out);
     out.intervals = summary.objects("intervals", [](const Fields& f) {
         IntervalFigures row{
             f.number("t_s"),        f.number("length_s"), f.count("requests"),
@@ -346,14 +396,17 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
         return row;
     });
     out.thresholds = summary.objects("thresholds", [](const Fields& f) {
-        return ThresholdResult{f.text("expr"),
-                               f.text_or_null("request"),
-                               f.number_or_null("actual"),
-                               f.text("unit"),
-                               f.flag("pass"),
-                               f.text("detail"),
-                               f.optional_flag("builtin").value_or(false),
-                               f.has("analysis") ? f.text_or_null("analysis") : std::nullopt};
+        ThresholdResult row{f.text("expr"),
+                            f.text_or_null("request"),
+                            f.number_or_null("actual"),
+                            f.text("unit"),
+                            f.flag("pass"),
+                            f.text("detail"),
+                            f.optional_flag("builtin").value_or(false),
+                            f.has("analysis") ? f.text_or_null("analysis") : std::nullopt,
+                            std::nullopt};
+        if (f.has("scope")) row.scope = f.text("scope");
+        return row;
     });
     out.analysis = analysis_of(summary);
 

@@ -89,13 +89,46 @@ struct ErrorSample {
     bool operator==(const ErrorSample&) const = default;
 };
 
+using TagPair = std::pair<std::string, std::string>;  // key, value
+
 struct RequestFigures {
     std::string name;
     std::uint64_t requests = 0, errors = 0;
     double error_rate = 0, throughput_rps = 0;
     LatencyMs latency_ms;
     std::optional<CacheShares> cache;
+    // A journey step: its journey, its tags and its extraction errors (absent for requests).
+    std::optional<std::string> journey;
+    std::vector<TagPair> tags;
+    std::uint64_t extract_errors = 0;
     bool operator==(const RequestFigures&) const = default;
+};
+
+// journeys[]: one journey (docs/outputs.md); its steps are requests[] entries by name.
+struct JourneyFigures {
+    std::string name;
+    std::vector<TagPair> tags;
+    std::vector<std::string> steps;
+    std::uint64_t started = 0, completed = 0, failed = 0, dropped = 0, interrupted = 0;
+    LatencyMs duration_ms;  // completed and failed journeys
+    bool operator==(const JourneyFigures&) const = default;
+};
+
+// tags[]: the requests carrying one tag, merged.
+struct TagFigures {
+    std::string key, value;
+    std::uint64_t requests = 0, errors = 0;
+    double error_rate = 0;
+    LatencyMs latency_ms;
+    bool operator==(const TagFigures&) const = default;
+};
+
+// checks[]: one check's evaluations.
+struct CheckFigures {
+    std::string name, step;
+    std::uint64_t passed = 0, failed = 0;
+    std::optional<double> rate;  // passed / (passed + failed), 0..1; null: never evaluated
+    bool operator==(const CheckFigures&) const = default;
 };
 
 struct IntervalFigures {
@@ -119,6 +152,7 @@ struct ThresholdResult {
     std::string detail;
     bool builtin = false;
     std::optional<std::string> analysis;  // "capacity", "breaking_point", "recovery", "drift_p99"
+    std::optional<std::string> scope;     // as written in braces: "journey:checkout"
     bool operator==(const ThresholdResult&) const = default;
 };
 
@@ -195,6 +229,10 @@ struct RunSummary {
     std::vector<ErrorSample> first_errors;  // errors.first
     std::optional<CacheShares> cache;
     std::vector<RequestFigures> requests;
+    // Journeys, tags and checks: empty for a plain request mix (keys absent).
+    std::vector<JourneyFigures> journeys;
+    std::vector<TagFigures> tags;
+    std::vector<CheckFigures> checks;
     std::vector<IntervalFigures> intervals;
     std::vector<ThresholdResult> thresholds;
     AnalysisFindings analysis;
@@ -215,7 +253,8 @@ public:
 // The typed summary of a summary.json object. `source` names it in errors (the file path, or
 // "the run's summary"). Throws SummaryError on a missing key or a value of the wrong type;
 // optional keys: connection_wait_ms, errors, stop.expected, analysis (and within it headline,
-// bottleneck, steps), each interval's and request's cache.
+// bottleneck, steps), each interval's and request's cache, journeys, tags, checks, each
+// request's journey / tags / extract_errors and each threshold's scope.
 RunSummary parse_run_summary(const boost::json::object& summary, std::string_view source);
 
 // Reads and parses DIR/summary.json (or the file itself when `path` is a file). Throws

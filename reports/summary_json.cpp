@@ -1,6 +1,7 @@
 #include "reports/summary_json.hpp"
 
 #include "reports/hgrm.hpp"
+#include "reports/summary_journeys.hpp"
 #include "reports/thresholds.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -198,6 +199,7 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
             {"cache", cache_section(stats.served_by, metadata.reports_tiers)}});
     }
     summary["requests"] = std::move(requests);
+    add_journey_sections(summary, result, metadata.catalog);
 
     json::array intervals;
     for (const auto& row : result.intervals) {

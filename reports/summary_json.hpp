@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/runner.hpp"
+#include "thresholds/run_catalog.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -29,6 +30,9 @@ struct RunMetadata {
     std::vector<std::string> target_notices;
     std::vector<StageMark> stages;
     bool reports_tiers = false;
+    // What the run's journeys, steps, tags and checks are (Plan::catalog); empty for a plain
+    // request mix, whose summary then has no journey sections (reports/summary_journeys.hpp).
+    thresholds::RunCatalog catalog;
 };
 
 std::vector<StageMark> stage_marks(const engine::OpenProfile& profile);

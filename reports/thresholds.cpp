@@ -127,6 +127,25 @@ NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
         case ThresholdMetric::recovery:
         case ThresholdMetric::drift_p99:
             return {std::nullopt, "judged from the analysis at the end of the run"};
+        case ThresholdMetric::checks: {
+            const std::uint64_t total = span.checks_passed + span.checks_failed;
+            if (total == 0) return {std::nullopt, "no check evaluations"};
+            return {static_cast<double>(span.checks_passed) / static_cast<double>(total),
+                    fmt::format("{} of {} check evaluations passed", span.checks_passed, total)};
+        }
+        case ThresholdMetric::journey_duration: {
+            const auto& h = span.journeys.duration;
+            if (h.total_count() == 0) return {std::nullopt, "no finished journeys"};
+            return {static_cast<double>(h.value_at_percentile(expr.percentile)),
+                    fmt::format("p{:g} duration of {} journeys", expr.percentile, h.total_count())};
+        }
+        case ThresholdMetric::journeys_failed: {
+            const std::uint64_t finished = span.journeys.completed + span.journeys.failed;
+            if (finished == 0) return {std::nullopt, "no finished journeys"};
+            return {
+                static_cast<double>(span.journeys.failed) / static_cast<double>(finished),
+                fmt::format("{} failed of {} finished journeys", span.journeys.failed, finished)};
+        }
         case ThresholdMetric::dropped: {
             const std::uint64_t dropped = outcome(span.outcomes, Outcome::dropped);
             if (expr.unit == ThresholdUnit::count) {
@@ -169,14 +188,40 @@ void SpanStats::add(const engine::RequestStats& stats) {
 
 void SpanStats::add_interval(const engine::IntervalStats& stats, std::optional<std::size_t> request,
                              double interval_start_s, double interval_end_s, double expected) {
+    thresholds::ScopeSelection selection;
+    if (request) selection.requests = std::vector<std::size_t>{*request};
+    add_interval(stats, selection, interval_start_s, interval_end_s, expected);
+}
+
+void SpanStats::add_interval(const engine::IntervalStats& stats,
+                             const thresholds::ScopeSelection& selection, double interval_start_s,
+                             double interval_end_s, double expected) {
     if (intervals++ == 0) start_s = interval_start_s;
     end_s = interval_end_s;
     length_s += interval_end_s - interval_start_s;
     expected_requests += expected;
-    for (std::size_t i = 0; i < stats.per_request.size(); ++i) {
-        const auto& one = stats.per_request[i];
+    for (const auto& one : stats.per_request)
         all_scheduled += one.completed() + outcome(one.outcomes, Outcome::dropped);
-        if (!request || *request == i) add(one);
+    if (selection.requests) {
+        for (const std::size_t i : *selection.requests) {
+            if (i < stats.per_request.size()) add(stats.per_request[i]);
+        }
+    } else {
+        for (const auto& one : stats.per_request) add(one);
+    }
+    if (selection.flows) {
+        for (const std::size_t f : *selection.flows) {
+            if (f < stats.per_flow.size()) journeys.add(stats.per_flow[f]);
+        }
+    } else {
+        for (const auto& flow : stats.per_flow) journeys.add(flow);
+    }
+    const auto counter = [&](std::size_t index) {
+        return index < stats.counters.size() ? stats.counters[index] : 0;
+    };
+    for (const auto& [pass, fail] : selection.check_counters) {
+        checks_passed += counter(pass);
+        checks_failed += counter(fail);
     }
 }
 
@@ -185,6 +230,8 @@ void SpanStats::reset() {
     outcomes = {};
     served_by = {};
     all_scheduled = 0;
+    journeys.reset();
+    checks_passed = checks_failed = 0;
     length_s = expected_requests = start_s = end_s = 0;
     intervals = 0;
 }
@@ -232,7 +279,8 @@ ThresholdCheck check_threshold(const ThresholdExpr& expr, const SpanStats& span)
 // ---- ThresholdEvaluator ---------------------------------------------------------------------
 
 ThresholdEvaluator::ThresholdEvaluator(std::vector<thresholds::ThresholdSpec> specs,
-                                       std::vector<std::string> request_names, double target_rps)
+                                       std::vector<std::string> request_names, double target_rps,
+                                       const thresholds::RunCatalog& catalog)
     : request_names_(std::move(request_names)), target_rps_(target_rps) {
     thresholds_.reserve(specs.size());
     for (auto& spec : specs) {
@@ -246,13 +294,25 @@ ThresholdEvaluator::ThresholdEvaluator(std::vector<thresholds::ThresholdSpec> sp
                             spec.expr));
         }
         if (spec.request) {
-            const auto found =
-                std::find(request_names_.begin(), request_names_.end(), *spec.request);
-            if (found == request_names_.end()) {
+            if (threshold.expr.scope.kind != thresholds::ThresholdScopeKind::all) {
+                throw std::invalid_argument(
+                    fmt::format("threshold '{}': has a scope in braces and `request: {}`; keep one",
+                                spec.expr, *spec.request));
+            }
+            if (std::find(request_names_.begin(), request_names_.end(), *spec.request) ==
+                request_names_.end()) {
                 throw std::invalid_argument(fmt::format("threshold '{}': no request is named '{}'",
                                                         spec.expr, *spec.request));
             }
-            threshold.request = static_cast<std::size_t>(found - request_names_.begin());
+        }
+        // The `request:` option is the scope {request:NAME}; the expression keeps it to select.
+        thresholds::ThresholdExpr scoped = threshold.expr;
+        if (spec.request) {
+            scoped.scope = {thresholds::ThresholdScopeKind::request, "", *spec.request};
+        }
+        threshold.selection = thresholds::select_scope(scoped, catalog, request_names_);
+        if (scoped.scope.kind == thresholds::ThresholdScopeKind::request) {
+            threshold.request = scoped.scope.name;
         }
         if (spec.window) {
             threshold.window_s = seconds(*spec.window);
@@ -291,7 +351,7 @@ std::optional<ThresholdEvaluator::WindowRecord> ThresholdEvaluator::feed(
     std::optional<WindowRecord> failed;
     if (threshold.window) {
         SpanStats& window = *threshold.window;
-        window.add_interval(report.stats, threshold.request, start_s, end_s, expected);
+        window.add_interval(report.stats, threshold.selection, start_s, end_s, expected);
         if (window.length_s + kTimeSlack_s >= threshold.window_s) {
             WindowRecord record{check_threshold(threshold.expr, window), window.start_s,
                                 window.end_s};
@@ -304,7 +364,7 @@ std::optional<ThresholdEvaluator::WindowRecord> ThresholdEvaluator::feed(
     }
     if (threshold.cumulative) {
         SpanStats& so_far = *threshold.cumulative;
-        so_far.add_interval(report.stats, threshold.request, start_s, end_s, expected);
+        so_far.add_interval(report.stats, threshold.selection, start_s, end_s, expected);
         if (may_abort) {
             WindowRecord record{check_threshold(threshold.expr, so_far), so_far.start_s,
                                 so_far.end_s};
@@ -317,8 +377,8 @@ std::optional<ThresholdEvaluator::WindowRecord> ThresholdEvaluator::feed(
 std::string ThresholdEvaluator::abort_reason(const Threshold& threshold,
                                              const WindowRecord& at) const {
     const auto unit = result_unit(threshold.expr);
-    const std::string scope =
-        threshold.spec.request ? fmt::format(" [{}]", *threshold.spec.request) : "";
+    std::string scope;
+    if (threshold.spec.request) scope = fmt::format(" [{}]", *threshold.spec.request);
     const std::string where =
         threshold.window
             ? fmt::format("in the window {:g}-{:g} s", tidy(at.start_s), tidy(at.end_s))
@@ -342,7 +402,7 @@ std::vector<ThresholdCheck> ThresholdEvaluator::check_all(const engine::Interval
             continue;
         }
         SpanStats span;
-        span.add_interval(stats, threshold.request, start_s, end_s, expected_requests);
+        span.add_interval(stats, threshold.selection, start_s, end_s, expected_requests);
         checks.push_back(check_threshold(threshold.expr, span));
     }
     return checks;
@@ -369,7 +429,7 @@ json::array ThresholdEvaluator::results(const engine::RunResult& result) const {
     json::array out;
     for (const auto& threshold : thresholds_) {
         SpanStats whole_run;
-        whole_run.add_interval(result.totals, threshold.request, 0, length_s, expected);
+        whole_run.add_interval(result.totals, threshold.selection, 0, length_s, expected);
         WindowTally windows = threshold.windows;
         if (threshold.window && threshold.window->intervals > 0 && schedule_done &&
             threshold.window->start_s + threshold.window_s <= scheduled_s + kTimeSlack_s) {
@@ -423,8 +483,10 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold,
 
     json::object object;
     object["expr"] = threshold.spec.expr;
-    object["request"] =
-        threshold.spec.request ? json::value(*threshold.spec.request) : json::value(nullptr);
+    object["request"] = threshold.request ? json::value(*threshold.request) : json::value(nullptr);
+    if (threshold.expr.scope.kind != thresholds::ThresholdScopeKind::all) {
+        object["scope"] = thresholds::scope_text(threshold.expr.scope);
+    }
     object["window_s"] = threshold.window ? json::value(threshold.window_s) : json::value(nullptr);
     object["actual"] = check.actual ? json::value(*check.actual) : json::value(nullptr);
     object["limit"] = check.limit;

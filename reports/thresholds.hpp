@@ -18,6 +18,15 @@
 //   recovery                   ms (spike: from the spike's end until back in the baseline band)
 //   drift(p99) < 20%           percent change, may exceed 100 or be negative (soak: last drift
 //                              window's p99 vs the first's); drift(p99) < 50ms: ms change
+//   checks                     percent, 0..100 (passed check evaluations / evaluations)
+//   duration_p(N)              ms (journey duration: first intended start -> last completion,
+//                              of the completed and failed journeys)
+//   journeys_failed            percent, 0..100 (failed journeys / completed + failed)
+//
+// Scopes (`p(95){journey:checkout}`, thresholds/threshold_scope.hpp) select a set of requests
+// whose statistics are merged (histograms merged, never percentiles averaged), the journeys
+// whose durations and counts are merged, and the checks whose pass/fail counters are summed.
+// The threshold option `request: NAME` is the scope {request:NAME}.
 // The result's `unit` key names it: "ms", "%", "rps", "% target" or "count".
 //
 // Analysis thresholds (capacity, breaking_point, recovery, drift(p99)) are judged once, from
@@ -34,7 +43,9 @@
 #pragma once
 
 #include "engine/runner.hpp"
+#include "thresholds/run_catalog.hpp"
 #include "thresholds/threshold_expr.hpp"
+#include "thresholds/threshold_scope.hpp"
 #include "thresholds/threshold_spec.hpp"
 
 #include <boost/json/array.hpp>
@@ -49,8 +60,8 @@
 
 namespace volley::reports {
 
-// The statistics of one scope (one request, or all requests) over a span of consecutive
-// intervals, as far as thresholds need them.
+// The statistics of one scope (a set of requests, journeys and checks, or all of them) over a
+// span of consecutive intervals, as far as thresholds need them.
 struct SpanStats {
     engine::HdrHistogram response_time = engine::HdrHistogram::latency_ns();  // ns
     engine::OutcomeCounts outcomes{};                                         // incl. dropped
@@ -58,6 +69,8 @@ struct SpanStats {
     // Completed + dropped requests of every request name over the span: a request-scoped
     // `% target` threshold expects this request's share of the target.
     std::uint64_t all_scheduled = 0;
+    engine::FlowStats journeys;  // the selected journeys merged
+    std::uint64_t checks_passed = 0, checks_failed = 0;
     double length_s = 0;            // summed interval lengths
     double expected_requests = 0;   // sum of interval target_rps x length (0 = no target)
     double start_s = 0, end_s = 0;  // since the end of warm-up
@@ -69,6 +82,10 @@ struct SpanStats {
     // the interval's bounds, length and expected arrivals.
     void add_interval(const engine::IntervalStats& stats, std::optional<std::size_t> request,
                       double start_s, double end_s, double expected_requests);
+    // The same for a scope's selection: its requests, journeys and checks.
+    void add_interval(const engine::IntervalStats& stats,
+                      const thresholds::ScopeSelection& selection, double start_s, double end_s,
+                      double expected_requests);
     void reset();
     [[nodiscard]] std::uint64_t completed() const;
     [[nodiscard]] std::uint64_t scheduled() const;  // completed + dropped
@@ -98,10 +115,13 @@ std::string_view result_unit(const thresholds::ThresholdExpr& expr);
 class ThresholdEvaluator final : public engine::IntervalListener {
 public:
     // `request_names` as in the RunSpec; `target_rps` the run's mean target rate, used only
-    // when the intervals carry none (0 = no target). Throws std::invalid_argument for an
-    // expression that does not parse or a request scope that names no request.
+    // when the intervals carry none (0 = no target); `catalog` what the run's journeys, steps,
+    // tags and checks are (empty for a plain request mix). Throws std::invalid_argument for an
+    // expression that does not parse, a scope that names nothing in the run
+    // (thresholds::scope_problem) or a `request:` option beside a scope in the expression.
     ThresholdEvaluator(std::vector<thresholds::ThresholdSpec> specs,
-                       std::vector<std::string> request_names, double target_rps);
+                       std::vector<std::string> request_names, double target_rps,
+                       const thresholds::RunCatalog& catalog = {});
 
     // Feeds windows and abort_on_fail thresholds. Returns the reason of the first abort_on_fail
     // threshold that fails: without a window, cumulatively over the run so far, at every
@@ -112,6 +132,8 @@ public:
     // One object per threshold, in plan order (docs/outputs.md `thresholds[]`):
     //   {expr, request (string|null), window_s (number|null), actual (number|null), limit,
     //    unit, pass, abort_on_fail, detail}
+    // plus `scope` ("journey:checkout", as inside the braces) when the expression has a scope;
+    // `request` is also set for an expression scoped {request:NAME}.
     // plus, for a windowed threshold, windows: {length_s, evaluated, failed, worst_start_s,
     // worst_end_s}. Without a window the threshold is measured over the whole run; with one,
     // `actual` is the worst complete window (the run as a whole when no window completed).
@@ -143,8 +165,9 @@ private:
     struct Threshold {
         thresholds::ThresholdSpec spec;
         thresholds::ThresholdExpr expr;
-        std::optional<std::size_t> request;  // index into request_names_
-        double window_s = 0;                 // 0 = no window
+        thresholds::ScopeSelection selection;  // what it measures
+        std::optional<std::string> request;    // the request scope's name, if any
+        double window_s = 0;                   // 0 = no window
         double delay_abort_s = 0;
         std::optional<SpanStats> window;      // the window being filled (windowed only)
         std::optional<SpanStats> cumulative;  // abort_on_fail without a window

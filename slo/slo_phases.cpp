@@ -107,7 +107,7 @@ int run_phase(const scenarios::Plan& plan, const std::shared_ptr<resolver::Resol
     const pipeline::BuiltTarget target{
         std::make_unique<targets::ResolverTarget>(
             group, pipeline::resolver_lookup_threads(config, plan.run.connections)),
-        "resolver", "resolver: " + group->describe()};
+        "resolver", "resolver: " + group->describe(), nullptr};
     std::optional<PoolSampler> sampler;
     pipeline::PlanRunExtras extras;
     extras.listeners = std::move(listeners);

@@ -102,7 +102,7 @@ void HttpConnection<Stream>::read() {
         if (used == 0) break;
     }
     if (parser_->is_done()) return on_response();
-    auto space = buffer_.prepare(16 * 1024);
+    auto space = buffer_.prepare(std::size_t{16} * 1024);
     stream_->async_read_some(space, [this, gen = generation_](const error_code& ec, std::size_t n) {
         if (gen != generation_) return;
         on_read(ec, n);

@@ -38,30 +38,45 @@ constexpr MetricName kMetricWords[] = {
     {"capacity", ThresholdMetric::capacity},
     {"breaking_point", ThresholdMetric::breaking_point},
     {"recovery", ThresholdMetric::recovery},
+    {"checks", ThresholdMetric::checks},
+    {"journeys_failed", ThresholdMetric::journeys_failed},
 };
 
 constexpr std::string_view kMetricList =
     "p(N), avg, min, max, error_rate, throughput, dropped, cache_hit_rate, served_by.L1..L4, "
-    "capacity, breaking_point, recovery, drift(p99)";
+    "capacity, breaking_point, recovery, drift(p99), checks, duration_p(N), journeys_failed";
+
+// Parses the percentile inside `p(...)` / `duration_p(...)`; `open` is the length up to and
+// including the opening parenthesis.
+double take_percentile(std::string_view expr, std::string_view& rest, std::size_t open) {
+    const auto close = rest.find(')');
+    if (close == std::string_view::npos) {
+        fail(expr, fmt::format("{} needs a closing parenthesis", rest.substr(0, open)));
+    }
+    const std::string_view number = trim(rest.substr(open, close - open));
+    double percentile = 0;
+    try {
+        percentile = parse_number(number);
+    } catch (const std::invalid_argument&) {
+        fail(expr, fmt::format("percentile '{}' is not a number (write e.g. p(99.9))", number));
+    }
+    if (!(percentile > 0 && percentile <= 100)) {
+        fail(expr, fmt::format("percentile {} is outside (0, 100]", number));
+    }
+    rest.remove_prefix(close + 1);
+    return percentile;
+}
 
 // Parses the metric at the front of `rest` and removes it.
 void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& out) {
     if (starts_with(rest, "p(")) {
-        const auto close = rest.find(')');
-        if (close == std::string_view::npos) fail(expr, "p( needs a closing parenthesis");
-        const std::string_view number = trim(rest.substr(2, close - 2));
-        double percentile = 0;
-        try {
-            percentile = parse_number(number);
-        } catch (const std::invalid_argument&) {
-            fail(expr, fmt::format("percentile '{}' is not a number (write e.g. p(99.9))", number));
-        }
-        if (!(percentile > 0 && percentile <= 100)) {
-            fail(expr, fmt::format("percentile {} is outside (0, 100]", number));
-        }
         out.metric = ThresholdMetric::percentile;
-        out.percentile = percentile;
-        rest.remove_prefix(close + 1);
+        out.percentile = take_percentile(expr, rest, 2);
+        return;
+    }
+    if (starts_with(rest, "duration_p(")) {
+        out.metric = ThresholdMetric::journey_duration;
+        out.percentile = take_percentile(expr, rest, 11);
         return;
     }
     if (starts_with(rest, "drift(")) {
@@ -97,11 +112,87 @@ void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& o
     }
     if (word == "served_by") fail(expr, "served_by needs a tier: served_by.L1 .. served_by.L4");
     if (word == "drift") fail(expr, "drift needs what drifts: drift(p99)");
+    if (word == "duration_p" || word == "duration") {
+        fail(expr, "a journey duration needs a percentile: duration_p(95)");
+    }
     if (word.size() >= 2 && word[0] == 'p' && word[1] >= '0' && word[1] <= '9') {
         fail(expr,
              fmt::format("unknown metric '{}' (write percentiles as p({}))", word, word.substr(1)));
     }
     fail(expr, fmt::format("unknown metric '{}' (metrics: {})", word, kMetricList));
+}
+
+constexpr std::string_view kScopeForms =
+    "request:NAME, journey:NAME, step:JOURNEY.STEP or TAG:VALUE";
+
+ThresholdScope parse_scope(std::string_view expr, std::string_view inside, ThresholdMetric metric) {
+    ThresholdScope scope;
+    const auto colon = inside.find(':');
+    if (colon == std::string_view::npos) {
+        if (metric != ThresholdMetric::checks) {
+            fail(expr,
+                 fmt::format("scope '{{{}}}' needs a key: write {{{}}}", inside, kScopeForms));
+        }
+        scope.kind = ThresholdScopeKind::check;
+        scope.name = std::string(inside);
+        return scope;
+    }
+    const std::string_view key = trim(inside.substr(0, colon));
+    const std::string_view name = trim(inside.substr(colon + 1));
+    if (key.empty()) fail(expr, fmt::format("scope '{{{}}}' has no key before ':'", inside));
+    if (name.empty()) fail(expr, fmt::format("scope '{{{}}}' has no name after ':'", inside));
+    scope.name = std::string(name);
+    if (key == "request") {
+        scope.kind = ThresholdScopeKind::request;
+    } else if (key == "journey") {
+        scope.kind = ThresholdScopeKind::journey;
+    } else if (key == "step") {
+        scope.kind = ThresholdScopeKind::step;
+    } else if (key == "check") {
+        scope.kind = ThresholdScopeKind::check;
+    } else {
+        scope.kind = ThresholdScopeKind::tag;
+        scope.key = std::string(key);
+    }
+    return scope;
+}
+
+// Which scopes each metric takes (see the grammar in the header).
+void check_scope_fits(std::string_view expr, const ThresholdExpr& out) {
+    const auto kind = out.scope.kind;
+    if (kind == ThresholdScopeKind::all) return;
+    const std::string written = scope_text(out.scope);
+    if (is_analysis_metric(out.metric)) {
+        fail(expr, fmt::format("{} is a finding about the whole run: it takes no scope ('{{{}}}')",
+                               metric_name(out.metric), written));
+    }
+    if (out.metric == ThresholdMetric::journey_duration ||
+        out.metric == ThresholdMetric::journeys_failed) {
+        if (kind != ThresholdScopeKind::journey) {
+            fail(expr, fmt::format("{} is measured per journey: its scope is {{journey:NAME}}, "
+                                   "not '{{{}}}'",
+                                   metric_name(out.metric), written));
+        }
+        return;
+    }
+    if (kind == ThresholdScopeKind::check && out.metric != ThresholdMetric::checks) {
+        fail(expr, fmt::format("only checks take a check scope ('{{{}}}'); write {{{}}}", written,
+                               kScopeForms));
+    }
+}
+
+// Parses an optional `{...}` scope at the front of `rest` and removes it.
+void take_scope(std::string_view expr, std::string_view& rest, ThresholdExpr& out) {
+    rest = trim(rest);
+    if (!starts_with(rest, "{")) return;
+    const auto close = rest.find('}');
+    if (close == std::string_view::npos) fail(expr, "the scope's '{' needs a closing '}'");
+    const std::string_view inside = trim(rest.substr(1, close - 1));
+    if (inside.empty()) fail(expr, fmt::format("empty scope '{{}}' (write {{{}}})", kScopeForms));
+    if (inside.find('{') != std::string_view::npos) fail(expr, "a scope holds no '{'");
+    out.scope = parse_scope(expr, inside, out.metric);
+    rest.remove_prefix(close + 1);
+    check_scope_fits(expr, out);
 }
 
 void take_comparator(std::string_view expr, std::string_view& rest, ThresholdExpr& out) {
@@ -183,6 +274,7 @@ void take_value(std::string_view expr, std::string_view value, ThresholdExpr& ou
         case ThresholdMetric::min:
         case ThresholdMetric::max:
         case ThresholdMetric::recovery:
+        case ThresholdMetric::journey_duration:
             out.unit = ThresholdUnit::ns;
             out.value = time_value_ns(expr, value);
             return;
@@ -212,6 +304,8 @@ void take_value(std::string_view expr, std::string_view value, ThresholdExpr& ou
         case ThresholdMetric::error_rate:
         case ThresholdMetric::cache_hit_rate:
         case ThresholdMetric::served_by:
+        case ThresholdMetric::checks:
+        case ThresholdMetric::journeys_failed:
             out.unit = ThresholdUnit::ratio;
             out.value = ratio_value(expr, value);
             return;
@@ -274,6 +368,7 @@ ThresholdExpr parse_threshold_expr(std::string_view text) {
     ThresholdExpr out;
     std::string_view rest = expr;
     take_metric(expr, rest, out);
+    take_scope(expr, rest, out);
     rest = trim(rest);
     take_comparator(expr, rest, out);
     take_value(expr, trim(rest), out);
@@ -295,6 +390,9 @@ std::string_view metric_name(ThresholdMetric metric) {
         case ThresholdMetric::breaking_point: return "breaking_point";
         case ThresholdMetric::recovery: return "recovery";
         case ThresholdMetric::drift_p99: return "drift_p99";
+        case ThresholdMetric::checks: return "checks";
+        case ThresholdMetric::journey_duration: return "duration_p";
+        case ThresholdMetric::journeys_failed: return "journeys_failed";
     }
     return "?";
 }
@@ -339,6 +437,8 @@ std::string format_threshold_expr(const ThresholdExpr& expr) {
         metric = fmt::format("p({})", format_number(expr.percentile));
     } else if (expr.metric == ThresholdMetric::served_by) {
         metric = fmt::format("served_by.{}", expr.tier);
+    } else if (expr.metric == ThresholdMetric::journey_duration) {
+        metric = fmt::format("duration_p({})", format_number(expr.percentile));
     } else if (expr.metric == ThresholdMetric::drift_p99) {
         metric = "drift(p99)";
     } else {
@@ -357,7 +457,24 @@ std::string format_threshold_expr(const ThresholdExpr& expr) {
             break;
         case ThresholdUnit::change_ratio: value = format_number(expr.value * 100) + "%"; break;
     }
+    if (expr.scope.kind != ThresholdScopeKind::all) {
+        metric += fmt::format("{{{}}}", scope_text(expr.scope));
+    }
     return fmt::format("{} {} {}", metric, comparator_text(expr.cmp), value);
+}
+
+std::string scope_text(const ThresholdScope& scope) {
+    switch (scope.kind) {
+        case ThresholdScopeKind::all: return "";
+        case ThresholdScopeKind::request: return "request:" + scope.name;
+        case ThresholdScopeKind::journey: return "journey:" + scope.name;
+        case ThresholdScopeKind::step: return "step:" + scope.name;
+        case ThresholdScopeKind::tag: return scope.key + ":" + scope.name;
+        case ThresholdScopeKind::check:
+            // A name with a colon would read as a key: it keeps the explicit form.
+            return scope.name.find(':') == std::string::npos ? scope.name : "check:" + scope.name;
+    }
+    return "";
 }
 
 }  // namespace volley::thresholds

@@ -22,6 +22,27 @@ enum class ThresholdMetric {
     breaking_point,  // stress: the first step rate that did not
     recovery,        // spike: time from the spike's end until back in the baseline band
     drift_p99,       // soak: change of p99 from the first to the last drift window
+    // Journeys (docs/scenarios.md "journeys"):
+    checks,            // passed check evaluations / all check evaluations
+    journey_duration,  // duration_p(N): a journey's duration (first intended start -> last
+                       // completion) at percentile N
+    journeys_failed,   // failed journeys / finished (completed + failed) journeys
+};
+
+// What a threshold measures over, written in braces after the metric (`p(95){journey:checkout}`).
+enum class ThresholdScopeKind {
+    all,      // no braces: every request (every journey, every check)
+    request,  // {request:NAME}: one request (or journey step, by its full name)
+    journey,  // {journey:NAME}: the steps of one journey (its duration, its checks)
+    step,     // {step:JOURNEY.STEP}: one journey step
+    tag,      // {KEY:VALUE} with any other key: every request carrying that tag
+    check,    // checks{NAME} or checks{check:NAME}: one check
+};
+
+struct ThresholdScope {
+    ThresholdScopeKind kind = ThresholdScopeKind::all;
+    std::string key;   // the tag key when kind == tag
+    std::string name;  // the request, journey, step or check name, or the tag value
 };
 
 enum class ThresholdComparator { less, less_equal, greater, greater_equal, equal };
@@ -48,25 +69,36 @@ struct ThresholdExpr {
     Comparator cmp = Comparator::less;
     double value = 0;  // in `unit`
     Unit unit = Unit::ns;
+    ThresholdScope scope;
 };
 
-// Grammar: METRIC CMP VALUE, spaces optional between the parts.
+// Grammar: METRIC [SCOPE] CMP VALUE, spaces optional between the parts.
 //   METRIC: p(N) | avg | min | max | error_rate | throughput | dropped | cache_hit_rate |
-//           served_by.L1..L4 | capacity | breaking_point | recovery | drift(p99)
+//           served_by.L1..L4 | capacity | breaking_point | recovery | drift(p99) |
+//           checks | duration_p(N) | journeys_failed
+//   SCOPE:  {request:NAME} | {journey:NAME} | {step:JOURNEY.STEP} | {KEY:VALUE} (a tag) for the
+//           request metrics (p .. served_by) and checks; checks also take {NAME} or
+//           {check:NAME} (one check); duration_p and journeys_failed take {journey:NAME} only;
+//           the analysis metrics (capacity .. drift) take none. Names are trimmed and must not
+//           contain braces.
 //   CMP:    < | <= | > | >= | ==
 //   VALUE:  times 200ms / 1.5s / 250us (p, avg, min, max, recovery); percentages 1%
 //           (error_rate, cache_hit_rate, served_by); throughput: 1000/s or 95% target; dropped:
 //           a count or a percentage of scheduled requests; capacity, breaking_point: a rate
-//           (500/s); drift(p99): a percentage change (20%, may exceed 100%) or a time (50ms).
+//           (500/s); drift(p99): a percentage change (20%, may exceed 100%) or a time (50ms);
+//           checks, journeys_failed: percentages; duration_p(N): a time.
 //           A bare 0 is accepted wherever a unit is.
 // Throws std::invalid_argument naming what is wrong, e.g. "p(95) < 200: a time needs a unit".
 [[nodiscard]] ThresholdExpr parse_threshold_expr(std::string_view text);
 
-// Canonical text of an expression ("p(95) < 200ms"), parseable again.
+// Canonical text of an expression ("p(95) < 200ms", "p(95){journey:checkout} < 2s",
+// "checks{login ok} > 99%"), parseable again.
 [[nodiscard]] std::string format_threshold_expr(const ThresholdExpr& expr);
 
 [[nodiscard]] std::string_view metric_name(ThresholdMetric metric);       // "p", "avg", …
 [[nodiscard]] std::string_view comparator_text(ThresholdComparator cmp);  // "<", "<=", …
+// The scope as written inside the braces ("journey:checkout", "login ok"); empty for `all`.
+[[nodiscard]] std::string scope_text(const ThresholdScope& scope);
 
 // True for the metrics measured from the run's analysis at its end (capacity, breaking_point,
 // recovery, drift_p99): no request scope, window or abort_on_fail.

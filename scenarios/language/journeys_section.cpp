@@ -217,13 +217,13 @@ AuthSpec read_auth(DiagnosticSink& sink, const YAML::Node& node, const std::stri
 }
 
 std::vector<Tag> merged_tags(std::vector<Tag> tags, const std::vector<Tag>& over) {
-    for (const auto& [key, value] : over) {
+    for (const Tag& tag : over) {
         auto found = std::find_if(tags.begin(), tags.end(),
-                                  [&](const Tag& tag) { return tag.first == key; });
+                                  [&](const Tag& mine) { return mine.first == tag.first; });
         if (found != tags.end())
-            found->second = value;
+            found->second = tag.second;
         else
-            tags.emplace_back(key, value);
+            tags.push_back(tag);
     }
     return tags;
 }
