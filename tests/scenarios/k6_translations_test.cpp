@@ -61,7 +61,11 @@ void check_journey(const Plan& plan, const std::vector<ExpectedStep>& expected) 
         CHECK(request.method == expected[i].method);
         CHECK(request.path == expected[i].path);
         std::vector<std::string> check_names;
-        for (const CheckRule& check : step.checks) check_names.push_back(check.name);
+        for (const CheckRule& check : step.checks) {
+            check_names.push_back(check.name);
+            // Every status check of these scripts is `r.status === 200` (or `== 200`).
+            if (check.kind == CheckKind::status) CHECK(check.statuses == std::vector<int>{200});
+        }
         CHECK(check_names == expected[i].checks);
     }
 }
