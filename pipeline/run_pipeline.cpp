@@ -129,6 +129,7 @@ reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget
                                    target.url + " for this run");
     }
     m.reports_tiers = target.target->reports_tiers();
+    m.catalog = plan.catalog;
     if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile))
         m.stages = reports::stage_marks(*open);
     return m;
@@ -265,7 +266,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     std::optional<reports::ThresholdEvaluator> thresholds;
     std::optional<reports::RunAnalyser> analyser;
     try {
-        thresholds.emplace(plan.thresholds, names, target_rps);
+        thresholds.emplace(plan.thresholds, names, target_rps, plan.catalog);
         analyser.emplace(plan.analysis, &*thresholds);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
@@ -276,7 +277,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     UnreachableGuard unreachable;
     listeners.push_back(&unreachable);
     std::optional<reports::HlogRecorder> hlog;
-    if (want_hlog) listeners.push_back(&hlog.emplace(dir / "latency.hlog", names));
+    if (want_hlog) listeners.push_back(&hlog.emplace(dir / "latency.hlog", names, plan.catalog));
     std::optional<ProgressLine> progress;
     if (extras.progress_line && !options.quiet && ::isatty(STDERR_FILENO)) {
         double total_s = 0;

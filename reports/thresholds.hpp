@@ -69,6 +69,7 @@ struct SpanStats {
     // Completed + dropped requests of every request name over the span: a request-scoped
     // `% target` threshold expects this request's share of the target.
     std::uint64_t all_scheduled = 0;
+    bool whole_target = false;   // the selection is every arrival (ScopeSelection::whole_target)
     engine::FlowStats journeys;  // the selected journeys merged
     std::uint64_t checks_passed = 0, checks_failed = 0;
     double length_s = 0;            // summed interval lengths

@@ -92,6 +92,8 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
             }
         }
     }
+    plan.run.request_names.clear();
+    for (const auto& request : plan.requests) plan.run.request_names.push_back(request.name);
     const bool default_thresholds = top.boolean("default_thresholds").value_or(true);
     detail::read_thresholds(context, top.get("thresholds"), default_thresholds, target, plan);
     if (auto output = top.get("output")) detail::read_output(context, *output, plan);
@@ -100,8 +102,6 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     plan.analysis.connections_key = std::holds_alternative<ResolverTargetSpec>(plan.target)
                                         ? "target.resolver.connections"
                                         : "target.http.connections";
-    plan.run.request_names.clear();
-    for (const auto& request : plan.requests) plan.run.request_names.push_back(request.name);
     if (!sink.empty()) throw_collected(sink);
     return plan;
 }

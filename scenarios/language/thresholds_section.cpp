@@ -1,5 +1,6 @@
 // thresholds and output (docs/scenarios.md "thresholds", "output").
 #include "scenarios/language/loader_sections.hpp"
+#include "thresholds/threshold_scope.hpp"
 
 #include "scenarios/language/loader.hpp"
 #include "thresholds/threshold_expr.hpp"
@@ -23,8 +24,12 @@ using thresholds::ThresholdUnit;
 const std::vector<std::string> kFormats = {"json", "md", "html", "hlog", "junit", "csv", "hgrm"};
 
 // Two thresholds on the same metric and scope: a written one replaces a preset one.
+// A written threshold replaces the type's default on the same metric over the whole run (a
+// scoped one, `p(99){journey:x}`, judges something else and replaces nothing).
 bool same_metric(const ThresholdExpr& a, const ThresholdExpr& b) {
-    return a.metric == b.metric && a.percentile == b.percentile && a.tier == b.tier;
+    return a.metric == b.metric && a.percentile == b.percentile && a.tier == b.tier &&
+           a.scope.kind == thresholds::ThresholdScopeKind::all &&
+           b.scope.kind == thresholds::ThresholdScopeKind::all;
 }
 
 // Checks that the metric can be measured in this run; reports at `node`.
@@ -129,6 +134,16 @@ void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node
             try {
                 const ThresholdExpr expr = parse_threshold_expr(*text);
                 check_measurable(sink, expr_node, expr_path, expr, target, plan);
+                if (auto why =
+                        thresholds::scope_problem(expr, plan.catalog, plan.run.request_names);
+                    !why.empty()) {
+                    sink.error(expr_node, expr_path, fmt::format("'{}': {}", *text, why));
+                }
+                if (spec.request && expr.scope.kind != thresholds::ThresholdScopeKind::all) {
+                    sink.error(
+                        expr_node, expr_path,
+                        fmt::format("'{}' has a scope in braces; drop the request: option", *text));
+                }
                 if (is_analysis_metric(expr.metric)) {
                     // Judged once from the analysis at the end: nothing to scope, window or abort.
                     for (const auto& [option_path, value] : options_written) {

@@ -110,3 +110,18 @@ TEST_CASE("a scope naming nothing in the run, or beside a request option, is ref
     CHECK_THROWS_WITH(ThresholdEvaluator({threshold("checks > 99%")}, spec.request_names, 10),
                       Catch::Contains("the scenario has no checks"));
 }
+
+TEST_CASE("a % target throughput counts journeys as arrivals, not their steps") {
+    // 10 journeys/s of 3 steps for 2 s: 20 arrivals, 55 step requests (5 bad journeys stop
+    // after 2 steps). Against the target of 10/s the run delivered 100 %, not 275 %.
+    const auto spec = journey_spec(2s);
+    ThresholdEvaluator evaluator(
+        {threshold("throughput >= 95% target"), threshold("throughput <= 105% target")},
+        spec.request_names, 10, journey_catalog());
+    const auto result = run_journeys(spec, 4, {&evaluator});
+    const auto results = evaluator.results(result);
+    INFO(boost::json::serialize(results));
+    CHECK(passed(results, 0));
+    CHECK(passed(results, 1));
+    CHECK(actual(results, 0) == Approx(100).epsilon(0.001));
+}
