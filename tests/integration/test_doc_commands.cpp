@@ -104,6 +104,7 @@ public:
           server_(LoopbackServerOptions{}),
           record_port_(free_port()) {
         fs::create_directory_symlink(kSource + "/scenarios", scratch_ + "/scenarios");
+        fs::create_directory_symlink(kSource + "/docs", scratch_ + "/docs");  // docs/examples
         fs::copy_file(kSource + "/tests/fixtures/replay/access.log", scratch_ + "/access.log");
         write_checkout_example();
     }
