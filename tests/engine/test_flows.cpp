@@ -156,3 +156,17 @@ TEST_CASE("closed model: pacing counts from each journey's start") {
     CHECK(result.totals.per_request[0].response_time.max() ==
           reported(result.totals.per_request[0].response_time, 5ms));
 }
+
+TEST_CASE("journeys still thinking when the drain runs out are counted interrupted") {
+    // 10/s for 1 s, 5 s think: every journey waits for its step 2 when the 2 s drain ends at
+    // 3 s; the run then gives up on them.
+    FakeTarget target([](Nanos) { return FakeResponse{5ms}; });
+    const auto result = run_flows(flow_spec(per_second(10, 1s), 10), target, 5s);
+    const FlowStats& flow = result.totals.per_flow[0];
+    CHECK(flow.started == 10);
+    CHECK(flow.interrupted == 10);
+    CHECK(flow.completed == 0);
+    CHECK(flow.duration.total_count() == 0);
+    CHECK(target.sent == 10);
+    CHECK(result.drain == 2s);
+}
