@@ -219,8 +219,11 @@ std::vector<std::string> HlogContents::tags() const {
     return found;
 }
 
-HlogContents read_hlog(std::istream& in) {
+HlogContents read_hlog(std::istream& in) { return read_hlog(in, {}); }
+
+HlogContents read_hlog(std::istream& in, const std::function<bool(const HlogInterval&)>& keep) {
     HlogContents log;
+    std::optional<double> first_timestamp;
     std::optional<double> start_time;
     std::optional<double> base_time;
     std::string line;
@@ -248,7 +251,9 @@ HlogContents read_hlog(std::istream& in) {
             }
             if (text.starts_with("\"StartTimestamp\"") || text.starts_with("\"Timestamp\""))
                 continue;
-            log.intervals.push_back(parse_interval(text));
+            HlogInterval interval = parse_interval(text);
+            if (!first_timestamp) first_timestamp = interval.start_s;
+            if (!keep || keep(interval)) log.intervals.push_back(std::move(interval));
         } catch (const std::runtime_error& e) {
             if (!terminated) {
                 log.warnings.push_back(where + e.what() + " (unterminated last line skipped)");
@@ -260,8 +265,6 @@ HlogContents read_hlog(std::istream& in) {
     if (in.bad()) throw std::runtime_error("hlog: read error");
 
     // §9.2: how Java's HistogramLogReader resolves StartTime and BaseTime.
-    const std::optional<double> first_timestamp =
-        log.intervals.empty() ? std::nullopt : std::optional(log.intervals.front().start_s);
     if (start_time) {
         log.start_time_s = *start_time;
     } else if (first_timestamp) {
@@ -285,6 +288,23 @@ HlogContents read_hlog(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("hlog: cannot open " + path.string());
     return read_hlog(in);
+}
+
+std::optional<HdrHistogram> accumulate_file(const std::filesystem::path& path,
+                                            std::optional<std::string_view> tag) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("hlog: cannot open " + path.string());
+    std::optional<HdrHistogram> sum;
+    (void)read_hlog(in, [&](const HlogInterval& interval) {
+        if (tag ? (interval.tag && *interval.tag == *tag) : !interval.tag) {
+            if (sum)
+                sum->add(interval.histogram);
+            else
+                sum = interval.histogram;
+        }
+        return false;  // summed, not kept
+    });
+    return sum;
 }
 
 std::optional<HdrHistogram> accumulate(const HlogContents& log,

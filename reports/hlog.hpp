@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -86,6 +87,11 @@ struct HlogContents {
 // Throws std::runtime_error naming the line for anything else that does not parse, except an
 // unparsable last line without a final newline (a crash mid-write), which becomes a warning.
 [[nodiscard]] HlogContents read_hlog(std::istream& in);
+// The same, handing each interval to `keep` as it is read: only those it returns true for are
+// kept in HlogContents::intervals (their times resolved), so a caller that sums them as they
+// come holds one interval at a time.
+[[nodiscard]] HlogContents read_hlog(std::istream& in,
+                                     const std::function<bool(const HlogInterval&)>& keep);
 [[nodiscard]] HlogContents read_hlog(const std::filesystem::path& path);
 
 // Sum of every interval of `tag` (nullopt = the untagged lines) in the layout of the first such
@@ -93,5 +99,8 @@ struct HlogContents {
 // std::out_of_range when a later interval's max does not fit the first one's layout.
 [[nodiscard]] std::optional<engine::HdrHistogram> accumulate(const HlogContents& log,
                                                              std::optional<std::string_view> tag);
+// accumulate(read_hlog(path), tag) without holding the log: memory does not grow with its length.
+[[nodiscard]] std::optional<engine::HdrHistogram> accumulate_file(
+    const std::filesystem::path& path, std::optional<std::string_view> tag);
 
 }  // namespace volley::reports

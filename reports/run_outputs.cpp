@@ -100,8 +100,8 @@ std::vector<std::string> formats_to_write(std::vector<std::string> formats) {
 }
 
 std::string render_hgrm_from_hlog(const std::filesystem::path& hlog) {
-    const auto log = read_hlog(hlog);
-    const auto all = accumulate(log, std::nullopt);
+    // Summed while reading: a long run's log is never held whole.
+    const auto all = accumulate_file(hlog, std::nullopt);
     if (!all)
         return percentile_distribution(engine::HdrHistogram::latency_ns(), 5,
                                        1e6);  // no interval logged

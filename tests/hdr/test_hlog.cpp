@@ -103,6 +103,10 @@ TEST_CASE("sample.hlog reads back as Java wrote it", "[hdr][hlog][sample]") {
         const auto sum = accumulate(log, tag);
         REQUIRE(sum);
         check_statistics(*sum, accumulated);
+        // Summed while reading the file, without holding the log: the same figures.
+        const auto streamed = accumulate_file(vectors_dir() / "sample.hlog", tag);
+        REQUIRE(streamed);
+        check_statistics(*streamed, accumulated);
     }
 }
 
