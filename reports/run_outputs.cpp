@@ -43,7 +43,8 @@ std::string hlog_tag_for(std::string_view request_name) {
     return tag.empty() ? std::string("_") : tag;
 }
 
-HlogRecorder::HlogRecorder(std::filesystem::path path, std::vector<std::string> request_names,
+HlogRecorder::HlogRecorder(std::filesystem::path path,
+                           const std::vector<std::string>& request_names,
                            const thresholds::RunCatalog& catalog)
     : path_(std::move(path)) {
     for (const auto& name : request_names) tags_.push_back(hlog_tag_for(name));

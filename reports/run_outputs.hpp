@@ -35,7 +35,7 @@ std::string hlog_tag_for(std::string_view request_name);
 // times of the requests carrying it, merged), names made valid by hlog_tag_for.
 class HlogRecorder final : public engine::IntervalListener {
 public:
-    HlogRecorder(std::filesystem::path path, std::vector<std::string> request_names,
+    HlogRecorder(std::filesystem::path path, const std::vector<std::string>& request_names,
                  const thresholds::RunCatalog& catalog = {});
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override;
 

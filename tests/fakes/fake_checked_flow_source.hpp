@@ -6,6 +6,7 @@
 #pragma once
 
 #include "engine/target.hpp"
+#include "fakes/fake_flow_source.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -59,11 +60,7 @@ private:
         bool bad = false;
     };
     static void fill(engine::PreparedRequest& out, std::uint32_t step) {
-        out = engine::PreparedRequest{};
-        out.name_index = step;
-        out.method = "GET";
-        out.target = "/";
-        out.flow = 0;
+        fill_flow_step(out, step);
     }
 
     engine::Nanos think_;

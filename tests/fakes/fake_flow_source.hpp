@@ -10,6 +10,15 @@
 
 namespace volley::testing {
 
+// Step `step` of flow 0 of the fake flow sources: GET /, named by the step.
+inline void fill_flow_step(engine::PreparedRequest& out, std::uint32_t step) {
+    out = engine::PreparedRequest{};
+    out.name_index = step;
+    out.method = "GET";
+    out.target = "/";
+    out.flow = 0;
+}
+
 class FakeFlowSource final : public engine::RequestSource {
 public:
     // `fail_after_step`: the flow ends failed after this step (0-based); -1 never.
@@ -43,11 +52,7 @@ public:
 
 private:
     static void fill(engine::PreparedRequest& out, std::uint32_t step) {
-        out = engine::PreparedRequest{};
-        out.name_index = step;
-        out.method = "GET";
-        out.target = "/";
-        out.flow = 0;
+        fill_flow_step(out, step);
     }
 
     std::uint32_t steps_;

@@ -225,7 +225,7 @@ TEST_CASE("writer validates tags, times and comments", "[hdr][hlog]") {
     CHECK_THROWS_AS(HlogWriter(sink, kStart, {std::string(125, 'x')}), std::invalid_argument);
     CHECK_NOTHROW(HlogWriter(sink, kStart, {std::string(123, 'x')}));
     std::ostringstream bracketed;
-    HlogWriter(bracketed, kStart, {"[already bracketed]", "plain"});
+    const HlogWriter bracketed_writer(bracketed, kStart, {"[already bracketed]", "plain"});
     CHECK(bracketed.str().starts_with("#[already bracketed]\n#[plain]\n#[Histogram log format"));
     std::ostringstream broken;
     broken.setstate(std::ios::badbit);
