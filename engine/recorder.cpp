@@ -55,6 +55,7 @@ void IntervalStats::add(const IntervalStats& other) {
     schedule_lag.add(other.schedule_lag);
     connection_wait.add(other.connection_wait);
     sent += other.sent;
+    arrivals += other.arrivals;
     for (std::size_t i = 0; i < status_counts.size(); ++i)
         status_counts[i] += other.status_counts[i];
     for (const auto& sample : other.error_samples)
@@ -79,6 +80,7 @@ void IntervalStats::reset() {
     schedule_lag.reset();
     connection_wait.reset();
     sent = 0;
+    arrivals = 0;
     status_counts.fill(0);
     error_samples.clear();
 }

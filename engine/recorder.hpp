@@ -77,7 +77,11 @@ struct IntervalStats {
     // Time a sent request waited for a free connection (slot): actual send - when the worker got
     // to it, ns; 0 for a request that found a free slot at once. One value per sent request.
     HdrHistogram connection_wait = HdrHistogram::latency_ns();
-    std::uint64_t sent = 0;                                   // requests handed to the target
+    std::uint64_t sent = 0;  // requests handed to the target
+    // Answered requests that began an arrival of the schedule: a plain request, or a journey's
+    // first step (not its later steps). What a rate target is compared with; without journeys
+    // it equals the answered requests.
+    std::uint64_t arrivals = 0;
     std::array<std::uint64_t, kStatusSlots> status_counts{};  // answered requests by HTTP status
     std::vector<ErrorSample> error_samples;                   // first distinct error messages
 
@@ -114,6 +118,8 @@ public:
         ++active_->status_counts[status < kStatusSlots ? status : 0];
         if (outcome != Outcome::ok) active_->note_error(outcome, error_detail, 1);
     }
+    // The answered request began an arrival (IntervalStats::arrivals).
+    void record_arrival() { ++active_->arrivals; }
     // A request abandoned unanswered (stopped at once): counted, in no histogram.
     void record_cancelled(std::uint32_t name_index) {
         ++active_->per_request[name_index].outcomes[static_cast<std::size_t>(Outcome::cancelled)];

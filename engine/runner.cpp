@@ -36,6 +36,7 @@ IntervalRow make_row(const IntervalStats& stats, Nanos start, Nanos end, double 
     row.t_s = seconds(start);
     row.length_s = seconds(end - start);
     row.requests = all.completed();
+    row.arrivals = stats.arrivals;
     row.errors = all.errors();
     row.dropped = all.outcomes[static_cast<std::size_t>(Outcome::dropped)];
     row.target_rps = target_rps;

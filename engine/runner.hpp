@@ -67,6 +67,7 @@ struct IntervalRow {
     double t_s = 0;  // interval START, seconds since the end of warm-up
     double length_s = 0;
     std::uint64_t requests = 0;  // completed
+    std::uint64_t arrivals = 0;  // completed that began an arrival (IntervalStats::arrivals)
     std::uint64_t errors = 0;
     std::uint64_t dropped = 0;
     double target_rps = 0;

@@ -205,6 +205,7 @@ void Worker::send_on(std::size_t slot, Arrival arrival, Nanos now, std::uint64_t
     state.record = arrival.intended >= config_.record_from;
     state.flow = request.flow;
     state.flow_start = arrival.intended;
+    state.arrival = true;
     ++in_flight_;
     if (state.record) {
         recorder_.record_sent(std::max(Nanos{0}, arrival.reached - arrival.intended),
@@ -264,6 +265,7 @@ void Worker::send_step(std::size_t slot, Nanos intended) {
     state.sent = now;
     state.name_index = request.name_index;
     state.busy = true;
+    state.arrival = false;
     ++in_flight_;
     // The timer's lateness is the generator's own lag; a step never waits for a connection (its
     // flow holds the slot).
@@ -334,6 +336,7 @@ void Worker::on_complete(std::size_t slot, const Completion& completion) {
         recorder_.record_completion(state.name_index, completion.outcome, completion.served_by,
                                     now - state.intended, now - state.sent, completion.status,
                                     completion.error_detail);
+        if (state.arrival) recorder_.record_arrival();
     }
     if (state.flow != kNoFlow && flow_continues(slot, completion, now)) return;
     release(slot, now);

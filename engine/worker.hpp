@@ -70,6 +70,7 @@ private:
         // (closed model: pacing counts from it); true while it waits for its next step.
         std::uint32_t flow = kNoFlow;
         Nanos flow_start{0};
+        bool arrival = true;  // the request in flight began an arrival (not a later flow step)
         bool thinking = false;
     };
     // The counters of the slot whose completion the source is judging: off during warm-up.

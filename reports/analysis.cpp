@@ -190,7 +190,7 @@ RunAnalyser::StepRow RunAnalyser::evaluate_step(const StepAccumulator& step,
         (step.start_s <= window_start_s + kSlack_s && window_end_s <= schedule_end_s + kSlack_s);
     SpanStats all;
     all.add_interval(step.stats, std::nullopt, step.start_s, step.end_s, step.expected_requests);
-    row.achieved_rps = all.length_s > 0 ? static_cast<double>(all.completed()) / all.length_s : 0;
+    row.achieved_rps = all.length_s > 0 ? static_cast<double>(all.arrivals) / all.length_s : 0;
     row.p99_ms = p99_ms_of(all.response_time);
     row.error_rate = error_rate_of(all);
     row.service = rate_point(step.stats, row.window.target_rps, step.start_s);
@@ -285,7 +285,7 @@ json::object RunAnalyser::spike_analysis(const engine::RunResult& result) const 
     out["peak"] = json::object{
         {"rps", settings_.spike_rps},
         {"achieved_rps",
-         tidy_or_null(ratio_or_null(static_cast<double>(peak_->completed()), peak_->length_s))},
+         tidy_or_null(ratio_or_null(static_cast<double>(peak_->arrivals), peak_->length_s))},
         {"p99_ms", tidy_or_null(p99_ms_of(peak_->response_time))},
         {"error_rate", tidy_or_null(error_rate_of(*peak_))}};
     if (!baseline_p99 || !baseline_errors) {
@@ -414,7 +414,8 @@ json::object RunAnalyser::soak_analysis(double schedule_end_s) const {
 json::object RunAnalyser::analyse(const engine::RunResult& result) const {
     json::object out;
     out["type"] = thresholds::scenario_type_name(settings_.type);
-    const double completed = static_cast<double>(result.totals.combined().completed());
+    // Against the target rate: answered arrivals (a journey counts once, not once per step).
+    const double completed = static_cast<double>(result.totals.arrivals);
     const auto achieved = ratio_or_null(completed, run_length_s(result));
     out["target_rps"] =
         result.target_rps > 0 ? json::value(tidy(result.target_rps)) : json::value(nullptr);
@@ -431,7 +432,7 @@ json::object RunAnalyser::analyse(const engine::RunResult& result) const {
         for (const auto& row : result.intervals) {
             const double row_start_s = row.t_s;  // intervals' t_s is their start
             if (row_start_s + kSlack_s < seconds(settings_.hold_start)) continue;
-            requests += static_cast<double>(row.requests);
+            requests += static_cast<double>(row.arrivals);
             if (scheduled_end_s > 0 && row_start_s + kSlack_s >= scheduled_end_s) continue;
             // The last interval may reach into the drain (a short tail joins it): only its
             // time up to the schedule's end counts; its expected arrivals all lie before.

@@ -131,7 +131,7 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
         completed > 0 ? static_cast<double>(target_errors) / static_cast<double>(completed) : 0;
     std::optional<double> achieved_ratio;
     if (open && length_s > 0)
-        achieved_ratio = static_cast<double>(completed) / length_s / result.target_rps;
+        achieved_ratio = static_cast<double>(result.totals.arrivals) / length_s / result.target_rps;
 
     json::object evidence;
     evidence["lag_p99_ms"] = tidy(lag_p99_ms);
@@ -169,14 +169,17 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
         achieved_ratio && *achieved_ratio < kAchievedShare && !short_of_connections && dropped == 0;
     const bool target_fire = !growth.empty() || errors_fire || shortfall_fire;
 
+    // A saturated generator CPU is named first; then connections and target, unless the
+    // generator's own lateness explains them better; then a late generator.
+    const bool connections_named = connections_fire && !(late && lag_p99_ms >= wait_p99_ms);
+    const bool target_named =
+        target_fire && !(late && !errors_fire && lag_p99_ms >= std::max(growth_ms, 0.0));
     std::string kind = "none";
-    if (cpu_saturated) {
-        kind = "generator";
-    } else if (connections_fire && !(late && lag_p99_ms >= wait_p99_ms)) {
+    if (!cpu_saturated && connections_named) {
         kind = "connections";
-    } else if (target_fire && !(late && !errors_fire && lag_p99_ms >= std::max(growth_ms, 0.0))) {
+    } else if (!cpu_saturated && target_named) {
         kind = "target";
-    } else if (late) {
+    } else if (cpu_saturated || late) {
         kind = "generator";
     }
     evidence["late_generator"] = late;

@@ -115,19 +115,13 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
         fmt::format("\n  requests      {} completed, {} ok, {} errors ({}), {} dropped\n",
                     count_text(totals.requests), count_text(totals.ok), count_text(totals.errors),
                     format_percent(totals.error_rate), count_text(totals.dropped));
-    if (target_rps > 0 && !summary.journeys.empty() && summary.duration_s > 0) {
+    if (target_rps > 0 && totals.arrivals_rps) {
         // The target is in arrivals: each starts a journey or sends one plain request.
-        double arrivals = 0;
-        for (const auto& journey : summary.journeys)
-            arrivals += static_cast<double>(journey.started);
-        for (const auto& request : summary.requests)
-            if (!request.journey) arrivals += static_cast<double>(request.requests);
-        const double arrivals_rps = arrivals / summary.duration_s;
         out += fmt::format(
-            "  throughput    {}/s requests; arrivals (journeys begun + plain requests) {}/s, "
+            "  throughput    {}/s requests; arrivals answered (a journey counts once) {}/s, "
             "target {}/s ({} of target)\n",
-            format_rps(totals.throughput_rps), format_rps(arrivals_rps), format_rps(target_rps),
-            format_percent(arrivals_rps / target_rps));
+            format_rps(totals.throughput_rps), format_rps(*totals.arrivals_rps),
+            format_rps(target_rps), format_percent(*totals.arrivals_rps / target_rps));
     } else if (target_rps > 0) {
         out += fmt::format("  throughput    {}/s achieved, target {}/s ({} of target)\n",
                            format_rps(totals.throughput_rps), format_rps(target_rps),

@@ -337,7 +337,8 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
     out.totals = {totals.count("requests"),    totals.count("ok"),
                   totals.count("errors"),      totals.count("dropped"),
                   totals.number("error_rate"), totals.number("throughput_rps"),
-                  totals.number("target_rps")};
+                  totals.number("target_rps"), std::nullopt};
+    if (totals.has("arrivals_rps")) out.totals.arrivals_rps = totals.number("arrivals_rps");
     out.latency_ms = latency_of(summary.object("latency_ms"));
     out.service_time_ms = latency_of(summary.object("service_time_ms"));
     const auto lag = summary.object("schedule_lag_ms");

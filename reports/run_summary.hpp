@@ -68,6 +68,8 @@ struct TargetInfo {
 struct Totals {
     std::uint64_t requests = 0, ok = 0, errors = 0, dropped = 0;
     double error_rate = 0, throughput_rps = 0, target_rps = 0;
+    // Answered arrivals per second (a journey counts once); only runs of journeys have it.
+    std::optional<double> arrivals_rps;
     bool operator==(const Totals&) const = default;
 };
 

@@ -167,6 +167,11 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
         {"expected_requests", result.expected_requests},
         {"sent", result.totals.sent},
         {"out_of_range", all.response_time.out_of_range_count()}};
+    // With journeys the target is in arrivals, which are fewer than the requests (steps).
+    if (!metadata.catalog.empty()) {
+        summary["totals"].as_object()["arrivals_rps"] =
+            ratio(static_cast<double>(result.totals.arrivals), duration_s);
+    }
     summary["latency_ms"] = latency_ms(all.response_time);
     summary["service_time_ms"] = latency_ms(all.service_time);
     const auto& lag = result.totals.schedule_lag;

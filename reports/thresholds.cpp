@@ -107,8 +107,16 @@ NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
         }
         case ThresholdMetric::throughput: {
             if (expr.unit == ThresholdUnit::fraction_of_target) {
-                // A request's share of the target is its share of the scheduled requests.
-                const double share = span.all_scheduled > 0 && !span.whole_target
+                // The whole run's target is in arrivals; a request's share of the target is its
+                // share of the scheduled requests.
+                if (!span.scoped) {
+                    const double expected = span.expected_requests;
+                    if (expected <= 0) return {std::nullopt, "no target rate"};
+                    return {static_cast<double>(span.arrivals) / expected,
+                            fmt::format("{} completed of {:.0f} expected at the target rate",
+                                        span.arrivals, expected)};
+                }
+                const double share = span.all_scheduled > 0
                                          ? static_cast<double>(span.scheduled()) /
                                                static_cast<double>(span.all_scheduled)
                                          : 1.0;
@@ -197,7 +205,8 @@ void SpanStats::add_interval(const engine::IntervalStats& stats,
                              const thresholds::ScopeSelection& selection, double interval_start_s,
                              double interval_end_s, double expected) {
     if (intervals++ == 0) start_s = interval_start_s;
-    whole_target = selection.whole_target;
+    scoped = selection.requests.has_value();
+    arrivals += stats.arrivals;
     end_s = interval_end_s;
     length_s += interval_end_s - interval_start_s;
     expected_requests += expected;
@@ -231,7 +240,8 @@ void SpanStats::reset() {
     outcomes = {};
     served_by = {};
     all_scheduled = 0;
-    whole_target = false;
+    arrivals = 0;
+    scoped = false;
     journeys.reset();
     checks_passed = checks_failed = 0;
     length_s = expected_requests = start_s = end_s = 0;
@@ -313,12 +323,6 @@ ThresholdEvaluator::ThresholdEvaluator(std::vector<thresholds::ThresholdSpec> sp
             scoped.scope = {thresholds::ThresholdScopeKind::request, "", *spec.request};
         }
         threshold.selection = thresholds::select_scope(scoped, catalog, request_names_);
-        // With journeys, the target rate is in arrivals: plain requests and journeys begun.
-        if (threshold.expr.unit == thresholds::ThresholdUnit::fraction_of_target &&
-            scoped.scope.kind == thresholds::ThresholdScopeKind::all && !catalog.empty()) {
-            threshold.selection.requests = catalog.arrival_requests(request_names_.size());
-            threshold.selection.whole_target = true;
-        }
         if (scoped.scope.kind == thresholds::ThresholdScopeKind::request) {
             threshold.request = scoped.scope.name;
         }

@@ -69,7 +69,10 @@ struct SpanStats {
     // Completed + dropped requests of every request name over the span: a request-scoped
     // `% target` threshold expects this request's share of the target.
     std::uint64_t all_scheduled = 0;
-    bool whole_target = false;   // the selection is every arrival (ScopeSelection::whole_target)
+    // Answered arrivals (IntervalStats::arrivals) over the span: what the whole run's `% target`
+    // throughput counts (a journey is one arrival, not one per step).
+    std::uint64_t arrivals = 0;
+    bool scoped = false;         // the span covers some requests only (ScopeSelection::requests)
     engine::FlowStats journeys;  // the selected journeys merged
     std::uint64_t checks_passed = 0, checks_failed = 0;
     double length_s = 0;            // summed interval lengths

@@ -4,7 +4,6 @@
 // thresholds. Empty for a plain request mix.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -39,21 +38,6 @@ struct RunCatalog {
     std::vector<std::string> counter_names;  // RunSpec::counter_names
 
     [[nodiscard]] bool empty() const { return journeys.empty(); }
-
-    // The requests an arrival of the schedule draws (of `request_count`): every request that
-    // is no journey step, and each journey's first step. Their count is what a `% target`
-    // throughput compares with the target rate (a journey is one arrival, not one per step).
-    [[nodiscard]] std::vector<std::size_t> arrival_requests(std::size_t request_count) const {
-        std::vector<std::size_t> arrivals;
-        for (std::size_t i = 0; i < request_count; ++i) {
-            if (i >= request_journey.size() || !request_journey[i]) arrivals.push_back(i);
-        }
-        for (const auto& journey : journeys) {
-            if (!journey.steps.empty()) arrivals.push_back(journey.steps.front());
-        }
-        std::sort(arrivals.begin(), arrivals.end());
-        return arrivals;
-    }
 };
 
 }  // namespace volley::thresholds

@@ -22,9 +22,6 @@ struct ScopeSelection {
     std::optional<std::vector<std::size_t>> flows;
     // The checks counted, as (pass counter, fail counter) indices of RunSpec::counter_names.
     std::vector<std::pair<std::size_t, std::size_t>> check_counters;
-    // The requests are every arrival's first request (RunCatalog::arrival_requests): together
-    // they are the whole target, not a share of it.
-    bool whole_target = false;
 };
 
 // "" when every name in `expr`'s scope exists in the run, else why not, e.g.

@@ -85,6 +85,9 @@ TEST_CASE("summary.json of a journey run has journeys, step fields, tags and che
     CHECK(count(shop, "dropped") == 0);
     CHECK(count(shop, "interrupted") == 0);
     CHECK(number(shop, "failed_rate") == Approx(0.25));
+    // 20 journeys in 2 s of 55 step requests: the target (10/s) is met in arrivals.
+    CHECK(run.result.totals.arrivals == 20);
+    CHECK(number(summary.at("totals").as_object(), "arrivals_rps") == Approx(10));
     CHECK(shop.at("tags").as_object().at("team").as_string() == "web");
     CHECK(boost::json::serialize(shop.at("steps")) == R"(["shop.browse","shop.cart","shop.pay"])");
     const auto& duration = shop.at("duration_ms").as_object();
