@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace volley::apps {
@@ -60,6 +61,21 @@ double parse_percent_flag(std::string_view flag, const std::string& text) {
     } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(fmt::format("{}: {}", flag, e.what()));
     }
+}
+
+std::pair<std::string, std::string> parse_label(const std::string& text) {
+    const auto equals = text.find('=');
+    const std::string key = text.substr(0, equals);
+    const bool key_ok = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+    });
+    if (equals == std::string::npos || !key_ok) {
+        throw std::invalid_argument(fmt::format(
+            "--label: \"{}\": expected key=value with a key of letters, digits, '_' or '-' "
+            "(e.g. --label git=3f2a9c1)",
+            text));
+    }
+    return {key, text.substr(equals + 1)};
 }
 
 }  // namespace volley::apps

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace volley::apps {
@@ -26,5 +27,9 @@ void check_formats(std::string_view flag, const std::vector<std::string>& format
 // "--max-regression 10%" -> 0.10. The value must carry '%' ("0" alone is 0); a bare number is
 // refused with a suggestion ("did you mean 10%?"), as is a negative one.
 [[nodiscard]] double parse_percent_flag(std::string_view flag, const std::string& text);
+
+// "--label night=42" -> {"night", "42"}. The key is letters, digits, '_' and '-' (it becomes a
+// key path: output.labels.KEY); the value may be empty. Anything else names the flag.
+[[nodiscard]] std::pair<std::string, std::string> parse_label(const std::string& text);
 
 }  // namespace volley::apps

@@ -34,6 +34,12 @@ void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
     cmd.add_option("--format", o.formats,
                    "Output formats: json,hlog,md,html,junit,csv,hgrm (default all)")
         ->delimiter(',');
+    cmd.add_option("--label", o.labels,
+                   "Label the run key=value (repeatable; e.g. --label git=3f2a9c1): summary.json "
+                   "labels, the history");
+    cmd.add_option("--store", o.store,
+                   "Also add the run to this history store after it (postgresql://…; "
+                   "docs/history.md)");
     cmd.add_flag("-k,--insecure", o.insecure,
                  "https: do not verify the server's certificate (said in the report)");
     cmd.add_flag("--no-thresholds", o.no_thresholds,

@@ -32,6 +32,8 @@ struct RunOptions {
     std::vector<std::string> sets;  // key.path=value
     std::optional<std::string> out_dir;
     std::vector<std::string> formats;
+    std::vector<std::string> labels;   // "key=value" (--label, repeatable): summary.json labels
+    std::optional<std::string> store;  // --store postgresql://…: the history store
     bool quiet = false;
     bool latency_spectrum = false;
     bool insecure = false;       // -k: TLS certificate verification off

@@ -1,6 +1,7 @@
 #include "pipeline/run_pipeline.hpp"
 
 #include "engine/runner.hpp"
+#include "history/store.hpp"
 #include "pipeline/exit_codes.hpp"
 #include "pipeline/target_factory.hpp"
 #include "replay/replay_run.hpp"
@@ -121,6 +122,8 @@ reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget
     m.scenario_name = plan.name;
     m.scenario_type = std::string(scenarios::scenario_type_name(plan.type));
     m.scenario_file = plan.file;
+    m.scenario_hash = plan.scenario_hash;
+    m.labels = plan.output.labels;
     m.target_kind = target.kind;
     m.target_url = target.url;
     m.target_notices = target.target->notices();
@@ -133,6 +136,21 @@ reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget
     if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile))
         m.stages = reports::stage_marks(*open);
     return m;
+}
+
+// Adds the finished run's directory to the history store. A store that fails leaves the files as
+// they are and the exit code the run's own: the run can be added later (docs/history.md).
+void add_to_history(const std::string& location, const std::filesystem::path& dir) {
+    try {
+        const auto store = history::open_store(location);
+        const auto id = store->add(dir);
+        std::cerr << "  stored in the history " << store->location() << " as run " << id << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "error: the history store did not take the run: " << e.what()
+                  << "\n  the run's files are intact in " << dir.string()
+                  << "/; add them later with: volley history add " << dir.string()
+                  << " --store URL\n";
+    }
 }
 
 // The worker count the engine will use (runner.cpp): at least 1, at most one per connection.
@@ -360,6 +378,8 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
         std::cerr << "error: writing reports: " << e.what() << "\n";
         return failed(pipeline::kExitCannotRun);
     }
+
+    if (!plan.output.store.empty()) add_to_history(plan.output.store, dir);
 
     PlanRunOutcome outcome{pipeline::kExitPass, std::move(summary)};
     const auto* verdict = outcome.summary.if_contains("verdict");

@@ -10,7 +10,12 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <array>
 #include <cmath>
+#include <thread>
 
 namespace volley::reports {
 namespace json = boost::json;
@@ -63,6 +68,21 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
     const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count();
     return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z",
                        fmt::gmtime(std::chrono::system_clock::to_time_t(secs)), millis);
+}
+
+// summary.json `environment`: where the run ran, so a history can tell a slower machine from a
+// slower server.
+json::object environment() {
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+    struct utsname system {};
+    std::string os;
+    if (::uname(&system) == 0)
+        os = fmt::format("{} {} {}", system.sysname, system.release, system.machine);
+    return json::object{{"host", std::string(host.data())},
+                        {"cpus", std::thread::hardware_concurrency()},
+                        {"os", os},
+                        {"volley_version", VOLLEY_VERSION}};
 }
 
 // summary.json `errors`: answered requests by HTTP status, errors by outcome class, and the first
@@ -148,8 +168,13 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
     summary["scenario"] = json::object{{"name", metadata.scenario_name},
                                        {"type", metadata.scenario_type},
                                        {"file", metadata.scenario_file},
+                                       {"hash", metadata.scenario_hash},
                                        {"model", result.closed_model ? "closed" : "open"},
                                        {"stages", std::move(stages)}};
+    json::object labels;
+    for (const auto& [key, value] : metadata.labels) labels[key] = value;
+    summary["labels"] = std::move(labels);
+    summary["environment"] = environment();
     json::array notices;
     for (const auto& n : metadata.target_notices) notices.push_back(json::string(n));
     summary["target"] = json::object{{"kind", metadata.target_kind},

@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,9 @@ struct RunMetadata {
     std::string scenario_name;
     std::string scenario_type = "custom";
     std::string scenario_file;
-    std::string target_kind = "http";  // "http" or "resolver"
+    std::string scenario_hash;                  // Plan::scenario_hash: summary.json scenario.hash
+    std::map<std::string, std::string> labels;  // `--label k=v`: summary.json labels
+    std::string target_kind = "http";           // "http" or "resolver"
     std::string target_url;
     std::vector<std::string> target_notices;
     std::vector<StageMark> stages;

@@ -106,6 +106,23 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     return plan;
 }
 
+// What makes two runs runs "of the same scenario" (docs/outputs.md `scenario.hash`): FNV-1a
+// (64 bits, hex) of the scenario as loaded, after `--set`, re-emitted by yaml-cpp so comments and
+// layout do not count, without the `output` section (where results go and the labels are not the
+// test).
+std::string scenario_hash(const YAML::Node& root) {
+    YAML::Node test = YAML::Clone(root);
+    if (test.IsMap()) test.remove("output");
+    YAML::Emitter emitter;
+    emitter << test;
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const char c : std::string_view(emitter.c_str(), emitter.size())) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 0x100000001b3ULL;
+    }
+    return fmt::format("{:016x}", hash);
+}
+
 }  // namespace
 
 Plan load_plan_from_string(std::string_view yaml, std::string file_name,
@@ -127,7 +144,9 @@ Plan load_plan_from_string(std::string_view yaml, std::string file_name,
     }
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     apply_overrides(root, set_overrides, sink);  // a malformed override is reported with the rest
-    return build_plan(root, sink, file_name);
+    Plan plan = build_plan(root, sink, file_name);
+    plan.scenario_hash = scenario_hash(root);
+    return plan;
 }
 
 Plan load_plan(const std::string& path, const std::vector<std::string>& set_overrides) {

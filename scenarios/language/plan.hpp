@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -149,6 +150,11 @@ struct VariableSpec {
 struct OutputSpec {
     std::string dir;                   // empty: results/<name>-<UTC timestamp>
     std::vector<std::string> formats;  // empty: every format
+    // The history store the run is added to after its files are written (`--store`,
+    // `output.store`): a postgresql:// URL; empty: none besides the results directory itself.
+    std::string store;
+    std::map<std::string, std::string>
+        labels;  // `--label k=v`, `output.labels`: summary.json labels
 };
 
 struct Plan {
@@ -156,6 +162,9 @@ struct Plan {
     std::string description;  // free text from the scenario, shown in reports
     ScenarioType type = ScenarioType::custom;
     std::string file;  // scenario file, empty for a command-line run
+    // Identity of the test for the history and `volley compare` (loader.cpp scenario_hash): the
+    // scenario as loaded, after --set, without `output`. 16 hex digits.
+    std::string scenario_hash;
     engine::RunSpec run;
     std::variant<HttpTargetSpec, ResolverTargetSpec> target;
     // The request mix, then every journey step (its request, named "journey.step").

@@ -182,7 +182,30 @@ void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node
 }
 
 void read_output(LoadContext& context, const YAML::Node& node, Plan& plan) {
-    const MapReader output(context.sink, node, "output", {"dir", "formats"});
+    const MapReader output(context.sink, node, "output", {"dir", "formats", "store", "labels"});
+    if (auto store = output.string("store")) {
+        if (store->rfind("postgresql://", 0) != 0 && store->rfind("postgres://", 0) != 0)
+            context.sink.error(*output.get("store"), output.path("store"),
+                               "expected a postgresql://… URL (the embedded history is the "
+                               "results directory itself and needs no setting)");
+        plan.output.store = *store;
+    }
+    if (auto labels = output.get("labels")) {
+        if (!labels->IsMap()) {
+            context.sink.error(*labels, output.path("labels"),
+                               "expected a map of label names to values");
+        } else {
+            for (const auto& entry : *labels) {
+                const auto key = entry.first.as<std::string>();
+                if (!entry.second.IsScalar()) {
+                    context.sink.error(entry.second, output.path("labels") + "." + key,
+                                       "expected a text value");
+                    continue;
+                }
+                plan.output.labels[key] = entry.second.as<std::string>();
+            }
+        }
+    }
     if (auto dir = output.string("dir")) {
         if (dir->empty())
             context.sink.error(*output.get("dir"), output.path("dir"), "must not be empty");
