@@ -78,4 +78,24 @@ std::pair<std::string, std::string> parse_label(const std::string& text) {
     return {key, text.substr(equals + 1)};
 }
 
+void add_history_flags(CLI::App& command, std::vector<std::string>& labels,
+                       std::optional<std::string>& store) {
+    command.add_option("--label", labels,
+                       "Label the run key=value (repeatable; e.g. --label git=3f2a9c1): "
+                       "summary.json labels, the history");
+    command.add_option("--store", store,
+                       "Also add the run to this history store after it (postgresql://…; "
+                       "docs/history.md)");
+}
+
+void push_history_overrides(const std::vector<std::string>& labels,
+                            const std::optional<std::string>& store,
+                            std::vector<std::string>& sets) {
+    for (const auto& label : labels) {
+        const auto [key, value] = parse_label(label);
+        sets.push_back(scenarios::flag_override("--label", "output.labels." + key, value));
+    }
+    if (store) sets.push_back(scenarios::flag_override("--store", "output.store", *store));
+}
+
 }  // namespace volley::apps

@@ -3,6 +3,8 @@
 // the caller prints "error: <message>" and exits 2.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,5 +33,13 @@ void check_formats(std::string_view flag, const std::vector<std::string>& format
 // "--label night=42" -> {"night", "42"}. The key is letters, digits, '_' and '-' (it becomes a
 // key path: output.labels.KEY); the value may be empty. Anything else names the flag.
 [[nodiscard]] std::pair<std::string, std::string> parse_label(const std::string& text);
+
+// `--label k=v` (repeatable) and `--store URL` of `volley run` and `volley replay`
+// (docs/history.md), and the overrides they stand for: output.labels.K and output.store.
+void add_history_flags(CLI::App& command, std::vector<std::string>& labels,
+                       std::optional<std::string>& store);
+void push_history_overrides(const std::vector<std::string>& labels,
+                            const std::optional<std::string>& store,
+                            std::vector<std::string>& sets);
 
 }  // namespace volley::apps

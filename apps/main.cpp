@@ -1,5 +1,7 @@
 // The volley CLI (README.md, docs/scenarios.md "The command line: flags and quick runs"): parse ->
 // build -> run -> exit code. Thin by design.
+#include "apps/cli_checks.hpp"
+#include "apps/compare_command.hpp"
 #include "apps/demo_command.hpp"
 #include "apps/replay_command.hpp"
 #include "apps/report_commands.hpp"
@@ -34,12 +36,7 @@ void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
     cmd.add_option("--format", o.formats,
                    "Output formats: json,hlog,md,html,junit,csv,hgrm (default all)")
         ->delimiter(',');
-    cmd.add_option("--label", o.labels,
-                   "Label the run key=value (repeatable; e.g. --label git=3f2a9c1): summary.json "
-                   "labels, the history");
-    cmd.add_option("--store", o.store,
-                   "Also add the run to this history store after it (postgresql://…; "
-                   "docs/history.md)");
+    volley::apps::add_history_flags(cmd, o.labels, o.store);
     cmd.add_flag("-k,--insecure", o.insecure,
                  "https: do not verify the server's certificate (said in the report)");
     cmd.add_flag("--no-thresholds", o.no_thresholds,
@@ -73,6 +70,7 @@ int main(int argc, char** argv) {
         [&] { exit_code = volley::apps::validate_command(validate_files, std::cerr); });
 
     volley::apps::add_report_commands(app, exit_code);
+    volley::apps::add_compare_command(app, exit_code);
     volley::apps::add_resolver_commands(app, exit_code);
     volley::apps::add_replay_commands(app, exit_code);
     volley::apps::add_slo_command(app, exit_code);

@@ -30,6 +30,8 @@ struct ReplayOptions {
     std::vector<std::string> sets;  // key.path=value
     std::optional<std::string> out_dir;
     std::vector<std::string> output_formats;
+    std::vector<std::string> labels;   // --label key=value (repeatable)
+    std::optional<std::string> store;  // --store postgresql://…
     bool quiet = false;
     bool latency_spectrum = false;
 };

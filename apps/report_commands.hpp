@@ -1,4 +1,4 @@
-// `volley report DIR` and `volley compare BASE NEW`: work on saved runs only.
+// `volley report DIR`: re-renders a saved run.
 #pragma once
 
 #include <CLI/CLI.hpp>

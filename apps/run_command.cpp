@@ -148,11 +148,7 @@ void add_common_overrides(const RunOptions& o, std::vector<std::string>& sets) {
         sets.push_back(flag_override("-t/--threads", "load.threads", std::to_string(*o.threads)));
     if (o.warmup) sets.push_back(flag_override("-w/--warmup", "load.warmup", *o.warmup));
     if (o.out_dir) sets.push_back(flag_override("-o/--out", "output.dir", *o.out_dir));
-    for (const auto& label : o.labels) {
-        const auto [key, value] = parse_label(label);
-        sets.push_back(flag_override("--label", "output.labels." + key, value));
-    }
-    if (o.store) sets.push_back(flag_override("--store", "output.store", *o.store));
+    push_history_overrides(o.labels, o.store, sets);
     if (o.insecure)
         sets.push_back(flag_override("-k/--insecure", "target.http.tls.insecure", "true"));
     sets.insert(sets.end(), o.sets.begin(), o.sets.end());

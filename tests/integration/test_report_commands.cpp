@@ -72,8 +72,13 @@ TEST_CASE(
     const auto same_compare = run_volley({"compare", base, same, "--max-regression", "1000%"});
     INFO(same_compare.out << same_compare.err);
     CHECK(same_compare.exit_code == 0);
+    // The slow run has its own timeout and no thresholds: another scenario, compared on demand.
+    const auto refused = run_volley({"compare", base, slow_dir});
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("runs of different scenarios") != std::string::npos);
     // Same limit for both: loopback noise stays far below it, a 100 ms timeout far above.
-    const auto slow_compare = run_volley({"compare", base, slow_dir, "--max-regression", "1000%"});
+    const auto slow_compare =
+        run_volley({"compare", base, slow_dir, "--force", "--max-regression", "1000%"});
     INFO(slow_compare.out << slow_compare.err);
     CHECK(slow_compare.exit_code == 99);
 
@@ -85,7 +90,7 @@ TEST_CASE(
         std::string::npos);
     CHECK(bare.out.empty());
     // The default (10%) gates too; --markdown prints the same verdict as a table.
-    const auto by_default = run_volley({"compare", base, slow_dir, "--markdown"});
+    const auto by_default = run_volley({"compare", base, slow_dir, "--force", "--markdown"});
     INFO(by_default.out << by_default.err);
     CHECK(by_default.exit_code == 99);
     CHECK(by_default.out.find("| p99 |") != std::string::npos);

@@ -1,0 +1,116 @@
+// The nightly gate end to end: runs of the volley binary against a loopback server, judged by
+// `volley compare`'s statistics (history/noise_compare.hpp), and kept in a history.
+#include "integration/support.hpp"
+#include "support/loopback_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+using namespace volley::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+// One run of the same scenario (same URL, so the same port, rate and length: the same scenario
+// hash) into history/<name>. 6 s at 200/s: six intervals of 200 responses, enough for the
+// statistics (at least 5 interval histograms).
+std::string nightly_run(std::uint16_t port, const std::string& history, const std::string& name) {
+    const std::string dir = history + "/" + name;
+    const auto run =
+        run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(port) + "/", "-r", "200",
+                    "-d", "6s", "-c", "8", "-t", "1", "-q", "-o", dir, "--label", "night=" + name});
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    return dir;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "volley compare: runs against an unchanged server never regress; a server slowed by a "
+    "known amount does, naming the metric") {
+    const std::string history = make_temp_dir("volley-nightly-");
+    const std::uint16_t port = free_port();
+    std::string first, second, slowed;
+    {
+        LoopbackServer server({.port = port, .response_delay = 2ms});
+        first = nightly_run(port, history, "n1");
+        second = nightly_run(port, history, "n2");
+    }
+    {
+        // Every answer 4 ms later: the median triples (2 ms → 6 ms), far outside the noise.
+        LoopbackServer server({.port = port, .response_delay = 6ms});
+        slowed = nightly_run(port, history, "n3");
+    }
+
+    const auto unchanged = run_volley({"compare", first, second});
+    INFO(unchanged.out << unchanged.err);
+    CHECK(unchanged.exit_code == 0);
+    CHECK(unchanged.out.find("regression") == std::string::npos);
+    CHECK(unchanged.out.find("[") != std::string::npos);  // intervals shown: the statistics ran
+
+    const auto slower = run_volley({"compare", first, slowed});
+    INFO(slower.out << slower.err);
+    CHECK(slower.exit_code == 99);
+    CHECK(slower.out.find("p50") != std::string::npos);
+    CHECK(slower.out.find("REGRESSION") != std::string::npos);
+
+    // The same through the history: the last two passing runs before n3, pooled.
+    const auto pooled = run_volley({"compare", slowed, "--baseline", "last:2", "--dir", history});
+    INFO(pooled.out << pooled.err);
+    CHECK(pooled.exit_code == 99);
+    CHECK(pooled.out.find("last 2 passing runs (n1, n2)") != std::string::npos);
+    const auto last_pass =
+        run_volley({"compare", second, "--baseline", "last-pass", "--dir", history});
+    INFO(last_pass.out << last_pass.err);
+    CHECK(last_pass.exit_code == 0);
+    CHECK(last_pass.out.find("last passing run n1") != std::string::npos);
+}
+
+TEST_CASE("volley compare refuses runs of different scenarios unless --force") {
+    LoopbackServer server({});
+    const std::string a = make_temp_dir("volley-scenario-a-");
+    const std::string b = make_temp_dir("volley-scenario-b-");
+    for (const auto& [dir, rate] : {std::pair{a, "100"}, std::pair{b, "150"}}) {
+        const auto run =
+            run_volley({"run", "-u", server.url(), "-r", rate, "-d", "1s", "-q", "-o", dir});
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+    }
+    const auto refused = run_volley({"compare", a, b});
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("runs of different scenarios") != std::string::npos);
+    CHECK(refused.err.find("--force") != std::string::npos);
+    CHECK(refused.out.empty());
+    const auto forced = run_volley({"compare", a, b, "--force", "--max-regression", "1000%"});
+    INFO(forced.out << forced.err);
+    CHECK(forced.exit_code == 0);
+}
+
+TEST_CASE("a history store that is down leaves the run's files and its own exit code") {
+    LoopbackServer server({});
+    const std::string dir = make_temp_dir("volley-store-down-");
+    // Nothing listens on the port: the store cannot be reached. The password is never printed.
+    const std::string store =
+        "postgresql://volley:s3cret@127.0.0.1:" + std::to_string(free_port()) + "/volley";
+    const auto passing = run_volley({"run", "-u", server.url(), "-r", "50", "-d", "1s", "-q", "-o",
+                                     dir + "/pass", "--store", store});
+    INFO(passing.out << passing.err);
+    CHECK(passing.exit_code == 0);
+    CHECK(passing.err.find("the history store did not take the run") != std::string::npos);
+    CHECK(passing.err.find("volley history add " + dir + "/pass --store") != std::string::npos);
+    CHECK(passing.err.find("s3cret") == std::string::npos);
+    for (const char* file : {"summary.json", "latency.hlog", "report.html", "report.md"})
+        CHECK(fs::file_size(dir + "/pass/" + file) > 0);
+
+    // A failing run keeps its 99.
+    const auto failing =
+        run_volley({"run", "-u", server.url(), "-r", "50", "-d", "1s", "-q", "-o", dir + "/fail",
+                    "--store", store, "--set", "thresholds=[\"error_rate > 50%\"]"});
+    INFO(failing.out << failing.err);
+    CHECK(failing.exit_code == 99);
+    CHECK(failing.err.find("the history store did not take the run") != std::string::npos);
+    CHECK(fs::exists(dir + "/fail/summary.json"));
+}
