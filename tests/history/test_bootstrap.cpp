@@ -63,6 +63,22 @@ TEST_CASE("the point estimate is the percentile of the exactly merged interval h
     }
 }
 
+TEST_CASE("the point estimate follows value_at_percentile at exact count boundaries",
+          "[history][bootstrap]") {
+    // 1000 requests at 1, 2, …, 1000 ms: 16.1 × 1000 / 100 rounds to just above 161 in doubles,
+    // which HdrHistogram's one-ulp-below rule (docs/hdr.md §6.1) turns back into 161.
+    RunSample run;
+    IntervalHistogram interval;
+    for (std::int64_t ms = 1; ms <= 1000; ++ms) interval.histogram.record(ms * 1'000'000);
+    run.latency[kAllRequests] = {interval, IntervalHistogram{}};
+    for (const double p : {0.1, 16.1, 50.0, 64.9, 99.0, 99.9, 100.0}) {
+        const auto estimate = percentile_estimate({&run}, "", p, BootstrapSettings{});
+        REQUIRE(estimate);
+        INFO("p" << p);
+        CHECK(estimate->value == merged_percentile_ms({&run}, "", p));
+    }
+}
+
 TEST_CASE("the interval contains the point, is deterministic for a seed and moves with it",
           "[history][bootstrap]") {
     SyntheticRunShape shape;
