@@ -79,6 +79,30 @@ TEST_CASE("the point estimate follows value_at_percentile at exact count boundar
     }
 }
 
+TEST_CASE("histograms of another layout are merged as HdrHistogram::add merges them",
+          "[history][bootstrap]") {
+    // A decoded latency.hlog line keeps the layout it was written with; add() re-records each of
+    // its slots at the slot's lowest value in the target's layout.
+    RunSample run;
+    for (int i = 0; i < 6; ++i) {
+        IntervalHistogram interval;
+        interval.histogram = HdrHistogram(1000, 3'600'000'000'000, 2);
+        for (std::int64_t v = 1; v <= 500; ++v) interval.histogram.record(v * 97'531 * (i + 1));
+        run.latency[kAllRequests].push_back(std::move(interval));
+    }
+    RunSample other;  // a second run, in the usual layout, without the series "GET /a"
+    other.latency[kAllRequests].resize(3);
+    for (auto& interval : other.latency[kAllRequests]) interval.histogram.record(12'345'678);
+    const std::vector<const RunSample*> runs{&run, &other};
+    for (const double p : {10.0, 50.0, 99.0, 100.0}) {
+        const auto estimate = percentile_estimate(runs, "", p, BootstrapSettings{});
+        REQUIRE(estimate);
+        INFO("p" << p);
+        CHECK(estimate->value == merged_percentile_ms(runs, "", p));
+    }
+    CHECK_FALSE(percentile_estimate(runs, "GET /a", 50.0, BootstrapSettings{}));
+}
+
 TEST_CASE("the interval contains the point, is deterministic for a seed and moves with it",
           "[history][bootstrap]") {
     SyntheticRunShape shape;
