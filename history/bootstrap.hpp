@@ -49,6 +49,19 @@ std::vector<std::optional<Estimate>> percentile_estimates(const std::vector<cons
                                                           const std::vector<double>& percentiles,
                                                           const BootstrapSettings& settings);
 
+// The tail probability (each side) of the expanded percentile interval (Hesterberg, "What
+// teachers should know about the bootstrap", 2015, §3.3): the plain percentile interval is too
+// narrow with few blocks, because the bootstrap spreads like a sample of n with divisor n instead
+// of n − 1 and like z instead of Student's t. The expansion asks for the quantiles α'/2, 1 − α'/2
+// with z(1 − α'/2) = √(n / (n − 1)) · t(1 − α/2, df). One run: n = its blocks, df = n − 1
+// (n = 60: 2.5% → 2.2%; n = 10: 2.5% → 0.86%). Pooled runs (stratified): n = the smallest
+// stratum (the divisor bias is per stratum; the smallest is the worst) and df = Σ(n_r − 1).
+// Measured on noisy synthetic runs of 10 intervals whose true p99 moved by exactly the
+// tolerance, this took the rate of regressions (not true: the move is not beyond the tolerance)
+// from ~2.5% to ~1% per compare.
+[[nodiscard]] double expanded_tail_probability(double confidence,
+                                               const std::vector<std::size_t>& blocks_per_run);
+
 enum class RateMetric { throughput_rps, error_rate, hit_rate };
 
 // A rate from RunSample::intervals, pooled over `runs`, resampled as above:

@@ -170,6 +170,18 @@ TEST_CASE("the 95% interval of p99 covers the true p99 in most trials", "[histor
     CHECK(relative_width < 0.25);  // an interval, not the whole axis
 }
 
+TEST_CASE("the expanded percentile interval's tails", "[history][bootstrap]") {
+    // Values of the formula in bootstrap.hpp: z = √(n/(n−1)) · t(0.975, df), tail = Φ(−z).
+    CHECK(expanded_tail_probability(0.95, {10}) == Approx(0.0086).margin(0.0002));  // t9 2.262
+    CHECK(expanded_tail_probability(0.95, {60}) == Approx(0.0218).margin(0.0003));  // t59 2.001
+    // Pooled 2 × 100 blocks: n 100, df 198: close to the plain 2.5%.
+    CHECK(expanded_tail_probability(0.95, {100, 100}) == Approx(0.0237).margin(0.0003));
+    // The smallest stratum decides the divisor; empty strata do not count.
+    CHECK(expanded_tail_probability(0.95, {0, 10, 100}) <
+          expanded_tail_probability(0.95, {100, 100}));
+    CHECK(expanded_tail_probability(0.95, {0, 1}) == Approx(0.025));  // nothing to expand by
+}
+
 TEST_CASE("percentile_estimate is nullopt without a count in the series", "[history][bootstrap]") {
     RunSample empty_run;
     empty_run.latency[kAllRequests].resize(3);  // three empty intervals
