@@ -49,6 +49,17 @@ std::vector<std::pair<std::size_t, std::size_t>> block_bounds(std::size_t n,
     return bounds;
 }
 
+// Blocks per run for a pool of `runs` runs: settings.max_blocks_per_run, but at most
+// kMaxBlocksInAll / runs (and at least kMinBlocksPerRun), so a long `last:N` baseline does not
+// multiply the memory (8 bytes × blocks × slots): 400 blocks in all are plenty for a stable
+// interval, and the expansion (expanded_tail_probability) accounts for the smaller strata.
+constexpr std::size_t kMaxBlocksInAll = 400;
+constexpr std::size_t kMinBlocksPerRun = 10;
+std::size_t blocks_per_run_limit(const BootstrapSettings& settings, std::size_t runs) {
+    const std::size_t share = runs == 0 ? kMaxBlocksInAll : kMaxBlocksInAll / runs;
+    return std::min(settings.max_blocks_per_run, std::max(share, kMinBlocksPerRun));
+}
+
 // Uniform in [0, bound) by rejection on the generator's raw output, so the draws (and so every
 // interval) are the same with every standard library, unlike std::uniform_int_distribution.
 std::size_t draw_below(std::mt19937_64& rng, std::size_t bound) {
@@ -307,7 +318,7 @@ std::vector<std::optional<Estimate>> percentile_estimates(const std::vector<cons
         }
     }
     std::vector<std::optional<Estimate>> estimates(percentiles.size());
-    const HistogramBlocks blocks(runs, series, settings.max_blocks_per_run);
+    const HistogramBlocks blocks(runs, series, blocks_per_run_limit(settings, runs.size()));
     if (blocks.empty()) return estimates;
     Resampler resampler(blocks.blocks_per_run(), settings.seed);
     const auto all = resampler.identity();
@@ -347,8 +358,9 @@ std::optional<Estimate> rate_estimate(const std::vector<const RunSample*>& runs,
     std::vector<RateBlock> blocks;
     std::vector<std::size_t> blocks_per_run;
     bool any_hits = false;
+    const std::size_t max_blocks = blocks_per_run_limit(settings, runs.size());
     for (const auto* run : runs) {
-        const auto bounds = block_bounds(run->intervals.size(), settings.max_blocks_per_run);
+        const auto bounds = block_bounds(run->intervals.size(), max_blocks);
         blocks_per_run.push_back(bounds.size());
         for (const auto& [from, to] : bounds) {
             RateBlock block;

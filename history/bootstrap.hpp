@@ -21,6 +21,7 @@ struct BootstrapSettings {
     double confidence = 0.95;  // two-sided percentile interval
     std::uint64_t seed = 0x766f6c6c6579;
     std::size_t max_blocks_per_run = 100;  // contiguous intervals grouped into ≤ this many blocks
+                                           // (fewer per run in a pool of > 4 runs: see below)
 };
 
 // A point estimate and its interval, in the unit of the metric (ms, rps, fraction).
@@ -35,6 +36,9 @@ struct Estimate {
 // value_at_percentile, ns → ms); [low, high] = the percentile interval of the resampled
 // statistic, each run's blocks resampled with replacement (stratified: a run keeps its number of
 // blocks). nullopt when no run has a count in the series. Deterministic for settings.seed.
+// Blocks: a run gets at most max_blocks_per_run, and a pool of k runs at most max(400 / k, 10)
+// per run, so memory (8 bytes × blocks of all runs × distinct non-empty HDR slots of the series,
+// e.g. 2 × 100 blocks × 5000 slots = 8 MB) stays bounded for a long `last:N` baseline.
 // Throws std::invalid_argument for a percentile outside (0, 100], a confidence outside (0, 1),
 // zero resamples or zero max_blocks_per_run.
 std::optional<Estimate> percentile_estimate(const std::vector<const RunSample*>& runs,

@@ -264,6 +264,32 @@ TEST_CASE("a pooled baseline keeps each run's blocks in its own stratum", "[hist
     CHECK(estimate->high == estimate->value);
 }
 
+TEST_CASE("a pool of many runs shares 400 blocks", "[history][bootstrap]") {
+    // 5 runs of 100 intervals: 400 / 5 = 80 blocks each, so the estimate is the one asked with
+    // max_blocks_per_run = 80; 4 runs keep their 100 (400 / 4).
+    SyntheticRunShape shape;
+    shape.intervals = 100;
+    shape.requests_per_interval = 50;
+    std::vector<RunSample> runs;
+    for (std::uint64_t seed = 0; seed < 5; ++seed) runs.push_back(make_synthetic_run(shape, seed));
+    std::vector<const RunSample*> pool;
+    for (const auto& run : runs) pool.push_back(&run);
+    BootstrapSettings settings;
+    settings.resamples = 200;
+    BootstrapSettings eighty = settings;
+    eighty.max_blocks_per_run = 80;
+    const auto same = [](const std::optional<Estimate>& a, const std::optional<Estimate>& b) {
+        return a && b && a->low == b->low && a->high == b->high;
+    };
+    CHECK(same(percentile_estimate(pool, "", 99.0, settings),
+               percentile_estimate(pool, "", 99.0, eighty)));
+    CHECK(same(rate_estimate(pool, RateMetric::throughput_rps, settings),
+               rate_estimate(pool, RateMetric::throughput_rps, eighty)));
+    pool.pop_back();
+    CHECK_FALSE(same(percentile_estimate(pool, "", 99.0, settings),
+                     percentile_estimate(pool, "", 99.0, eighty)));
+}
+
 // Not a test: the timing the design asks for (2 runs × 100 blocks × 1000 resamples), printed.
 // Run with: build-test/tests/history/volley_history_tests "[.timing]"
 TEST_CASE("bootstrap timing", "[.timing]") {
