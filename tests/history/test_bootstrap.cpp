@@ -1,6 +1,7 @@
 // history/bootstrap.*: block-bootstrap intervals of percentiles and rates.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
@@ -272,8 +273,8 @@ TEST_CASE("a pool of many runs shares 400 blocks", "[history][bootstrap]") {
     shape.requests_per_interval = 50;
     std::vector<RunSample> runs;
     for (std::uint64_t seed = 0; seed < 5; ++seed) runs.push_back(make_synthetic_run(shape, seed));
-    std::vector<const RunSample*> pool;
-    for (const auto& run : runs) pool.push_back(&run);
+    std::vector<const RunSample*> pool(runs.size());
+    std::transform(runs.begin(), runs.end(), pool.begin(), [](const auto& run) { return &run; });
     BootstrapSettings settings;
     settings.resamples = 200;
     BootstrapSettings eighty = settings;
