@@ -150,20 +150,20 @@ TEST_CASE("a real +20% shift of p99 is a regression of p99 in at least 95 of 100
 
 // A shift inside the noise: +5% (half the tolerance) on short noisy runs whose p99 interval is
 // about ±20%. The true change is within the tolerance, so "regression" would be a false claim;
-// whether it is within the tolerance cannot be shown either, so the honest verdict is mostly
+// that it is within the tolerance cannot be shown either, so the honest verdict is mostly
 // "inconclusive", sometimes "ok". Measured over 1000 trials (the calibration case below, other
-// seeds): overall 425 ok / 571 inconclusive / 4 regression. So the bounds: at most 2
-// regressions in 100 (P(Bin(100, 0.004) ≥ 3) ≈ 0.8%) and at least 45 inconclusive (mean 57,
-// sd 5: P(< 45) ≈ 1%). A false regression cannot be ruled out entirely: the intervals are
-// estimates, and ~0.4% of compares of such noisy runs see a 5% shift as more than 10%.
+// seeds): overall 417 ok / 577 inconclusive / 6 regression. Hence the bounds: at most 3
+// regressions in 100 (P(Bin(100, 0.006) ≥ 4) ≈ 0.3%) and at least 45 inconclusive (mean 58,
+// sd 5: P(< 45) ≈ 0.5%). A false regression cannot be ruled out entirely: the intervals are
+// estimates, and ~0.6% of compares of such noisy runs see a 5% shift as more than 10%.
 TEST_CASE("a shift inside the noise is mostly inconclusive and not a regression",
           "[history][noise_compare]") {
     auto slower = noisy_shape();
     slower.latency_scale = 1.05;
     const auto counts = run_trials(noisy_shape(), slower, kTrials, 0x9e37);
     INFO(counts);
-    CHECK(counts.overall_regression <= 2);
-    CHECK(counts.p99_regression <= 2);
+    CHECK(counts.overall_regression <= 3);
+    CHECK(counts.p99_regression <= 3);
     CHECK(counts.overall_inconclusive >= 45);
     CHECK(counts.overall_inconclusive > counts.overall_ok);
 }
@@ -412,4 +412,19 @@ TEST_CASE("renderings: aligned console table and Markdown, with the verdict line
     CHECK_THAT(md, Catch::Contains("| Series | Metric | Base [interval] |"));
     CHECK_THAT(md, Catch::Contains("GET /x\\|"));  // the pipe escaped, the table intact
     CHECK_THAT(md, Catch::Contains("**REGRESSION in p50, p95, p99, p99.9"));
+}
+
+// Not a test: a rendering to look at (docs/history-compare.md shows one).
+// Run with: build-test/tests/history/volley_history_tests "[.example]"
+TEST_CASE("noise compare example output", "[.example]") {
+    auto shape = quiet_shape();
+    shape.series = {"GET /item", "tag:kind=api"};
+    const auto base = make_synthetic_run(shape, 61);
+    shape.latency_scale = 1.2;
+    shape.started_at = "2026-12-02T00:00:00Z";
+    const auto fresh = make_synthetic_run(shape, 63);
+    const auto result = compare_samples({&base}, {&fresh}, Tolerances{}, BootstrapSettings{});
+    std::cout << render_noise_compare_console(result) << "\n"
+              << render_noise_compare_markdown(result);
+    SUCCEED();
 }
