@@ -14,6 +14,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -110,8 +111,7 @@ const Runs& runs() {
             if (testing::make_run_dir(r.nights.back(), options) != 0)
                 throw std::runtime_error("night " + std::to_string(night) + " did not pass");
         }
-        options.labels = {{"night", "6"}};
-        options.duration = "1s";
+        options.labels = {{"night", "6"}};  // labels are not part of the scenario's hash
         options.behaviour = [](std::uint64_t) {
             volley::testing::FakeResponse response;
             response.delay = std::chrono::milliseconds(1);
@@ -124,6 +124,7 @@ const Runs& runs() {
         options.behaviour = nullptr;
         options.labels = {};
         options.rate_rps = 100;
+        options.duration = "1s";
         r.other_hash = r.root / "other-hash";
         testing::make_run_dir(r.other_hash, options);
         options.name = "weekly";
@@ -414,6 +415,27 @@ TEST_CASE("pg store: the documented 30-night trend statement returns the stored 
         "UPDATE volley_history.runs SET started_at = now() - interval '31 days' WHERE run_id = {}",
         listing.runs[0].id));
     CHECK(database.query(documented_trend_statement()).size() == 4);
+}
+
+TEST_CASE("pg store: stores opening a fresh database at once migrate it once", "[pg]") {
+    // Nightly jobs started by one cron line: without the advisory lock, concurrent CREATE SCHEMA
+    // / CREATE TABLE fail with duplicate-key errors in all but one of them.
+    ScratchDatabase database;
+    constexpr int kStores = 6;
+    std::vector<std::string> errors(kStores);
+    std::vector<std::thread> openers;
+    for (int i = 0; i < kStores; ++i) {
+        openers.emplace_back([&, i] {
+            try {
+                PgHistoryStore store(database.url());
+            } catch (const std::exception& e) {
+                errors[static_cast<std::size_t>(i)] = e.what();
+            }
+        });
+    }
+    for (auto& opener : openers) opener.join();
+    for (const auto& error : errors) CHECK(error.empty());
+    CHECK(database.count("SELECT count(*) FROM volley_history.schema_migrations") == 1);
 }
 
 TEST_CASE("pg store: a store that is down fails at once, naming the URL without its password",
