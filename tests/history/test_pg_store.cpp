@@ -311,6 +311,22 @@ TEST_CASE("pg store: a stored run's histograms re-aggregate to its own summary",
         CHECK(stored.intervals[i].dropped == original.intervals[i].dropped);
         CHECK(stored.intervals[i].hits == original.intervals[i].hits);
     }
+    // summary.json requests[] as series rows (the fake scenario has no journeys or tags).
+    const auto& request = volley::reports::array_at(summary, "requests")->at(0).as_object();
+    const auto series_rows = database.query(
+        fmt::format("SELECT kind, name, requests, errors, p50_ms, p95_ms, p99_ms, max_ms FROM "
+                    "volley_history.series WHERE run_id = {}",
+                    id));
+    REQUIRE(series_rows.size() == 1);
+    CHECK(series_rows[0][0].as<std::string>() == "request");
+    CHECK(series_rows[0][1].as<std::string>() == "get");
+    CHECK(series_rows[0][2].as<double>() == volley::reports::number_at(request, "requests"));
+    CHECK(series_rows[0][3].as<double>() == volley::reports::number_at(request, "errors"));
+    CHECK(series_rows[0][4].as<double>() == volley::reports::number_at(request, "latency_ms.p50"));
+    CHECK(series_rows[0][5].as<double>() == volley::reports::number_at(request, "latency_ms.p95"));
+    CHECK(series_rows[0][6].as<double>() == volley::reports::number_at(request, "latency_ms.p99"));
+    CHECK(series_rows[0][7].as<double>() == volley::reports::number_at(request, "latency_ms.max"));
+
     // Every series, every interval: the decoded histogram equals the original bucket for bucket,
     // and the stored text is the latency.hlog line's field exactly.
     const auto fields = hlog_fields(dir / "latency.hlog");
@@ -369,6 +385,11 @@ TEST_CASE("pg store: a corrupt stored histogram names the run and series; unknow
     CHECK_THROWS_AS(store.sample("999999"), StoreError);
     CHECK_THROWS_WITH(store.sample("999999"), Catch::Contains("no run with id 999999"));
     CHECK_THROWS_AS(store.sample("night-2"), StoreError);
+    // A directory that holds no run is the directory's fault, not the store's.
+    const auto empty = runs().root / "not-a-run";
+    fs::create_directories(empty);
+    CHECK_THROWS_AS(store.add(empty), RunReadError);
+    CHECK_THROWS_WITH(store.add(empty), Catch::Contains((empty / "summary.json").string()));
     (void)database.query(fmt::format(
         "UPDATE volley_history.histograms SET histogram = 'HISTFAAAAB' WHERE run_id = {} AND "
         "series = 'get' AND idx = 1",
@@ -385,7 +406,6 @@ TEST_CASE("pg store: the documented 30-night trend statement returns the stored 
     const auto& r = runs();
     ScratchDatabase database;
     PgHistoryStore store(database.url());
-    std::vector<std::string> ids;
     for (const int night : {2, 5, 1, 4, 3}) (void)store.add(r.nights[night - 1]);
     (void)store.add(r.other_name);  // another scenario: not in the trend
     RunQuery query;
