@@ -2,7 +2,7 @@
 // by scripts/test). Every test stores into its own scratch database (CREATE DATABASE
 // volley_hist_<pid>_<n>, dropped after), so tests never see each other's runs and the store's
 // first-use migration runs in each. The runs are real run directories (history_runs.hpp), made
-// once per process.
+// once per process; each test opens its database first, so without VOLLEY_PG_URL it fails at once.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -132,6 +132,14 @@ const Runs& runs() {
         testing::make_run_dir(r.other_name, options);
         return r;
     }();
+    // The directories go when the test process ends.
+    static const struct RemoveAtExit {
+        fs::path root;
+        ~RemoveAtExit() {
+            std::error_code ignored;
+            fs::remove_all(root, ignored);
+        }
+    } remove_at_exit{made.root};
     return made;
 }
 
@@ -187,8 +195,8 @@ std::string documented_trend_statement() {
 }  // namespace
 
 TEST_CASE("pg store: five nights list back oldest first with their summary's figures", "[pg]") {
-    const auto& r = runs();
     ScratchDatabase database;
+    const auto& r = runs();
     PgHistoryStore store(database.url());
     // Added out of order: the listing orders by started_at, not by id.
     std::map<fs::path, std::string> ids;
@@ -238,8 +246,8 @@ TEST_CASE("pg store: five nights list back oldest first with their summary's fig
 }
 
 TEST_CASE("pg store: adding a run twice returns its id and stores it once", "[pg]") {
-    const auto& r = runs();
     ScratchDatabase database;
+    const auto& r = runs();
     PgHistoryStore store(database.url());
     const auto first = store.add(r.nights[0]);
     const auto histograms = database.count("SELECT count(*) FROM volley_history.histograms");
@@ -254,8 +262,8 @@ TEST_CASE("pg store: adding a run twice returns its id and stores it once", "[pg
 }
 
 TEST_CASE("pg store: list filters by scenario name, hash, verdict and the newest N", "[pg]") {
-    const auto& r = runs();
     ScratchDatabase database;
+    const auto& r = runs();
     PgHistoryStore store(database.url());
     std::vector<std::string> nights;
     for (const auto& dir : r.nights) nights.push_back(store.add(dir));
@@ -290,8 +298,8 @@ TEST_CASE("pg store: list filters by scenario name, hash, verdict and the newest
 }
 
 TEST_CASE("pg store: a stored run's histograms re-aggregate to its own summary", "[pg]") {
-    const auto& dir = runs().nights[0];
     ScratchDatabase database;
+    const auto& dir = runs().nights[0];
     PgHistoryStore store(database.url());
     const auto id = store.add(dir);
     const auto stored = store.sample(id);
@@ -403,8 +411,8 @@ TEST_CASE("pg store: a corrupt stored histogram names the run and series; unknow
 
 TEST_CASE("pg store: the documented 30-night trend statement returns the stored nights in order",
           "[pg]") {
-    const auto& r = runs();
     ScratchDatabase database;
+    const auto& r = runs();
     PgHistoryStore store(database.url());
     for (const int night : {2, 5, 1, 4, 3}) (void)store.add(r.nights[night - 1]);
     (void)store.add(r.other_name);  // another scenario: not in the trend
