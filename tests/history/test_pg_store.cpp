@@ -385,6 +385,31 @@ TEST_CASE("pg store: a stored run's histograms re-aggregate to its own summary",
           Approx(*volley::reports::number_at(interval_row, "p99_ms")).epsilon(1e-9));
 }
 
+TEST_CASE("pg store: a run is added in one transaction or not at all", "[pg]") {
+    ScratchDatabase database;
+    const auto& dir = runs().nights[2];
+    PgHistoryStore store(database.url());
+    // The histograms are written last; make the server refuse them.
+    (void)database.query(
+        "CREATE FUNCTION volley_history.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'no room for histograms'; END $$; "
+        "CREATE TRIGGER refuse BEFORE INSERT ON volley_history.histograms FOR EACH ROW "
+        "EXECUTE FUNCTION volley_history.refuse()");
+    CHECK_THROWS_AS(store.add(dir), StoreError);
+    CHECK_THROWS_WITH(store.add(dir), Catch::StartsWith("history store " + store.location()) &&
+                                          Catch::Contains(dir.string()) &&
+                                          Catch::Contains("no room for histograms"));
+    CHECK(database.count("SELECT count(*) FROM volley_history.runs") == 0);
+    CHECK(database.count("SELECT count(*) FROM volley_history.intervals") == 0);
+    CHECK(database.count("SELECT count(*) FROM volley_history.series") == 0);
+    // Stored later (`volley history add DIR`), it is whole.
+    (void)database.query("DROP TRIGGER refuse ON volley_history.histograms");
+    const auto id = store.add(dir);
+    CHECK(database.count("SELECT count(*) FROM volley_history.histograms WHERE run_id = " + id) >
+          0);
+    CHECK(store.sample(id).latency.size() == read_run_sample(dir).latency.size());
+}
+
 TEST_CASE("pg store: a corrupt stored histogram names the run and series; unknown ids refuse",
           "[pg]") {
     ScratchDatabase database;
