@@ -477,6 +477,7 @@ TEST_CASE("pg store: stores opening a fresh database at once migrate it once", "
     constexpr int kStores = 6;
     std::vector<std::string> errors(kStores);
     std::vector<std::thread> openers;
+    openers.reserve(kStores);
     for (int i = 0; i < kStores; ++i) {
         openers.emplace_back([&, i] {
             try {
