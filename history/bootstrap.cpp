@@ -143,8 +143,8 @@ std::int64_t count_at_percentile(double percentile, std::int64_t total) {
 }
 
 // The blocks of one series over the pooled runs, as cumulative rows over the union of non-empty
-// slots (see the top of the file). Slots are those of HdrHistogram::latency_ns(); a histogram of
-// another layout is mapped as HdrHistogram::add maps it (each slot at its lowest value).
+// slots (see the top of the file). Slots are those of HdrHistogram::latency_ns(), which
+// CompactHistogram already holds (history/run_record.hpp; it maps other layouts).
 class HistogramBlocks {
 public:
     HistogramBlocks(const std::vector<const RunSample*>& runs, const std::string& series,
@@ -235,21 +235,10 @@ private:
     std::vector<std::int64_t> totals_;      // per block
     std::vector<std::size_t> blocks_per_run_;
 
-    // Calls f(reference slot, count) for every non-empty slot of h.
+    // Calls f(slot, count) for every non-empty slot of h (already in the latency_ns() layout).
     template <typename F>
-    void for_each_slot(const HdrHistogram& h, F&& f) const {
-        if (h.empty()) return;
-        const std::size_t last = std::min(h.counts_index(h.max()), h.counts_length() - 1);
-        const std::size_t first = std::min(h.counts_index(h.min()), last);
-        const bool same = reference_.same_layout(h);
-        for (std::size_t i = first; i <= last; ++i) {
-            const std::int64_t count = h.count_at_index(i);
-            if (count == 0) continue;
-            const std::size_t slot = same ? i
-                                          : std::min(reference_.counts_index(h.value_from_index(i)),
-                                                     reference_.counts_length() - 1);
-            f(slot, count);
-        }
+    static void for_each_slot(const CompactHistogram& h, F&& f) {
+        for (const auto& slot : h.slots()) f(static_cast<std::size_t>(slot.index), slot.count);
     }
 };
 

@@ -350,9 +350,9 @@ std::string PgHistoryStore::add(const std::filesystem::path& run_dir) {
             for (const auto& [series, intervals] : sample.latency) {
                 for (std::size_t i = 0; i < intervals.size(); ++i) {
                     const auto& interval = intervals[i];
-                    rows << std::make_tuple(run_id, series, static_cast<int>(i), interval.start_s,
-                                            interval.length_s,
-                                            reports::encode_compressed_base64(interval.histogram));
+                    rows << std::make_tuple(
+                        run_id, series, static_cast<int>(i), interval.start_s, interval.length_s,
+                        reports::encode_compressed_base64(interval.histogram.expand()));
                 }
             }
             rows.complete();
@@ -441,7 +441,7 @@ RunSample PgHistoryStore::sample(const std::string& id) {
         interval.start_s = row.start_s;
         interval.length_s = row.length_s;
         try {
-            interval.histogram = reports::decode_base64(row.text);
+            interval.histogram = CompactHistogram(reports::decode_base64(row.text));
         } catch (const std::exception& e) {
             throw RunReadError(fmt::format("history store {}: run {}: series {} interval {}: {}",
                                            location_, id, quoted_series(row.series), row.idx,

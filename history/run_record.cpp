@@ -1,5 +1,6 @@
 #include "history/run_record.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <fstream>
@@ -98,12 +99,83 @@ std::vector<IntervalCounts> interval_counts_from_summary(const json::object& sum
     return rows;
 }
 
-std::map<std::string, std::vector<IntervalHistogram>> latency_series(
-    const reports::HlogContents& log) {
+namespace {
+
+// The layout every CompactHistogram indexes (immutable, made once).
+const engine::HdrHistogram& reference_layout() {
+    static const engine::HdrHistogram reference = engine::HdrHistogram::latency_ns();
+    return reference;
+}
+
+}  // namespace
+
+CompactHistogram::CompactHistogram(const engine::HdrHistogram& histogram) {
+    if (histogram.empty()) return;
+    const auto& reference = reference_layout();
+    const bool same = reference.same_layout(histogram);
+    const std::size_t last =
+        std::min(histogram.counts_index(histogram.max()), histogram.counts_length() - 1);
+    for (std::size_t i = 0; i <= last; ++i) {
+        const std::int64_t count = histogram.count_at_index(i);
+        if (count == 0) continue;
+        const std::size_t slot =
+            same ? i
+                 : std::min(reference.counts_index(histogram.value_from_index(i)),
+                            reference.counts_length() - 1);
+        if (!slots_.empty() && slots_.back().index == slot) {
+            slots_.back().count += count;
+        } else {
+            slots_.push_back(Slot{static_cast<std::uint32_t>(slot), count});
+        }
+        total_count_ += count;
+    }
+}
+
+void CompactHistogram::record_values(std::int64_t value, std::int64_t count) {
+    if (count <= 0) return;
+    const auto& reference = reference_layout();
+    const std::int64_t clamped =
+        std::clamp<std::int64_t>(value, 0, reference.highest_trackable_value());
+    const auto index = static_cast<std::uint32_t>(
+        std::min(reference.counts_index(clamped), reference.counts_length() - 1));
+    const auto at =
+        std::lower_bound(slots_.begin(), slots_.end(), index,
+                         [](const Slot& slot, std::uint32_t i) { return slot.index < i; });
+    if (at != slots_.end() && at->index == index) {
+        at->count += count;
+    } else {
+        slots_.insert(at, Slot{index, count});
+    }
+    total_count_ += count;
+}
+
+void CompactHistogram::add_to(engine::HdrHistogram& target) const {
+    if (!reference_layout().same_layout(target))
+        throw std::invalid_argument("CompactHistogram::add_to: the target is not latency_ns()");
+    for (const auto& slot : slots_)
+        target.set_count_at_index(slot.index, target.count_at_index(slot.index) + slot.count);
+}
+
+engine::HdrHistogram CompactHistogram::expand() const {
+    auto histogram = engine::HdrHistogram::latency_ns();
+    add_to(histogram);
+    return histogram;
+}
+
+std::map<std::string, std::vector<IntervalHistogram>> read_latency_series(
+    const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw RunReadError(fmt::format("{}: cannot read the file", path.string()));
     std::map<std::string, std::vector<IntervalHistogram>> series;
-    for (const auto& line : log.intervals) {
-        series[line.tag.value_or(std::string(kAllRequests))].push_back(
-            IntervalHistogram{line.start_s, line.length_s, line.histogram});
+    try {
+        // Each line is made compact as it is read and not kept by the reader.
+        (void)reports::read_hlog(in, [&series](const reports::HlogInterval& line) {
+            series[line.tag.value_or(std::string(kAllRequests))].push_back(
+                IntervalHistogram{line.start_s, line.length_s, CompactHistogram(line.histogram)});
+            return false;
+        });
+    } catch (const std::exception& e) {
+        throw RunReadError(fmt::format("{}: {}", path.string(), e.what()));
     }
     return series;
 }
@@ -137,13 +209,7 @@ RunSample read_run_sample(const std::filesystem::path& run_dir) {
     sample.record.dir = run_dir;
     sample.intervals = interval_counts_from_summary(summary);
     const auto hlog_path = run_dir / "latency.hlog";
-    if (std::filesystem::exists(hlog_path)) {
-        try {
-            sample.latency = latency_series(reports::read_hlog(hlog_path));
-        } catch (const std::exception& e) {
-            throw RunReadError(fmt::format("{}: {}", hlog_path.string(), e.what()));
-        }
-    }
+    if (std::filesystem::exists(hlog_path)) sample.latency = read_latency_series(hlog_path);
     return sample;
 }
 
@@ -154,10 +220,8 @@ std::optional<engine::HdrHistogram> merge_window(const RunSample& sample, const 
     std::optional<engine::HdrHistogram> merged;
     for (const auto& interval : found->second) {
         if (interval.start_s < from_s || interval.start_s >= to_s) continue;
-        if (!merged)
-            merged.emplace(interval.histogram);
-        else
-            merged->add(interval.histogram);
+        if (!merged) merged.emplace(engine::HdrHistogram::latency_ns());
+        interval.histogram.add_to(*merged);
     }
     return merged;
 }

@@ -16,10 +16,6 @@
 
 #include "engine/hdr_histogram.hpp"
 
-namespace volley::reports {
-struct HlogContents;
-}
-
 namespace volley::history {
 
 // A run directory (or stored run) that cannot be read: what() is "PATH: reason".
@@ -60,11 +56,46 @@ struct IntervalCounts {
     std::optional<std::uint64_t> hits;  // round(hit_rate × requests); nullopt without tiers
 };
 
+// An interval's histogram as its non-empty slots of the HdrHistogram::latency_ns() layout: a few
+// hundred entries where the full histogram holds ~34 000 (270 KB). A history holds one per
+// interval and series, so an 8-hour soak (28 800 intervals) reads in megabytes, not gigabytes.
+// Counts are exact; the out-of-range count and the interval times are not kept.
+class CompactHistogram {
+public:
+    struct Slot {
+        std::uint32_t index = 0;  // slot of the latency_ns() layout
+        std::int64_t count = 0;   // > 0
+        bool operator==(const Slot&) const = default;
+    };
+    CompactHistogram() = default;
+    // Another layout is mapped as HdrHistogram::add maps it (each slot at its value's slot).
+    explicit CompactHistogram(const engine::HdrHistogram& histogram);
+
+    // Records `count` values of `value` ns (clamped to the layout's range), as
+    // HdrHistogram::record_values would.
+    void record_values(std::int64_t value, std::int64_t count);
+    void record(std::int64_t value) { record_values(value, 1); }
+    void reset() { *this = CompactHistogram(); }
+
+    [[nodiscard]] bool empty() const { return total_count_ == 0; }
+    bool operator==(const CompactHistogram&) const = default;
+    [[nodiscard]] std::int64_t total_count() const { return total_count_; }
+    [[nodiscard]] const std::vector<Slot>& slots() const { return slots_; }
+    // Adds the counts to `target`, which must have the latency_ns() layout (std::invalid_argument).
+    void add_to(engine::HdrHistogram& target) const;
+    // A latency_ns() histogram with these counts.
+    [[nodiscard]] engine::HdrHistogram expand() const;
+
+private:
+    std::vector<Slot> slots_;  // ascending index
+    std::int64_t total_count_ = 0;
+};
+
 // One line of latency.hlog: an interval's response-time histogram (values in ns).
 struct IntervalHistogram {
     double start_s = 0;   // seconds since the run started (StartTimestamp)
     double length_s = 0;  // Interval_Length
-    engine::HdrHistogram histogram = engine::HdrHistogram::latency_ns();
+    CompactHistogram histogram;
 };
 
 // Series names of RunSample::latency (docs/outputs.md "latency.hlog"):
@@ -89,9 +120,10 @@ struct RunSample {
 // intervals[] of a parsed summary.json.
 [[nodiscard]] std::vector<IntervalCounts> interval_counts_from_summary(
     const boost::json::object& summary);
-// The series of a parsed latency.hlog, keyed as above.
-[[nodiscard]] std::map<std::string, std::vector<IntervalHistogram>> latency_series(
-    const reports::HlogContents& log);
+// The series of latency.hlog at `path`, keyed as above, read one line at a time (the log is never
+// held whole). Throws RunReadError naming the file.
+[[nodiscard]] std::map<std::string, std::vector<IntervalHistogram>> read_latency_series(
+    const std::filesystem::path& path);
 
 // Reads RUN_DIR/summary.json; id = the directory's name. Throws RunReadError naming the file.
 [[nodiscard]] RunRecord read_run_record(const std::filesystem::path& run_dir);

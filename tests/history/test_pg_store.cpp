@@ -164,13 +164,6 @@ std::map<std::string, std::vector<std::string>> hlog_fields(const fs::path& path
     return fields;
 }
 
-bool same_buckets(const volley::engine::HdrHistogram& a, const volley::engine::HdrHistogram& b) {
-    if (!a.same_layout(b) || a.total_count() != b.total_count()) return false;
-    for (std::size_t i = 0; i < a.counts_length(); ++i)
-        if (a.count_at_index(i) != b.count_at_index(i)) return false;
-    return true;
-}
-
 // The ```sql block under "## The 30-night trend" of docs/history-sql.md.
 std::string documented_trend_statement() {
     std::ifstream in(fs::path(VOLLEY_SOURCE_DIR) / "docs" / "history-sql.md");
@@ -348,7 +341,7 @@ TEST_CASE("pg store: a stored run's histograms re-aggregate to its own summary",
         for (std::size_t i = 0; i < intervals.size(); ++i) {
             CHECK(back[i].start_s == intervals[i].start_s);
             CHECK(back[i].length_s == intervals[i].length_s);
-            CHECK(same_buckets(back[i].histogram, intervals[i].histogram));
+            CHECK(back[i].histogram == intervals[i].histogram);
         }
         const auto rows = database.query(fmt::format(
             "SELECT histogram FROM volley_history.histograms WHERE run_id = {} AND series = '{}' "
