@@ -1,6 +1,7 @@
 // The volley CLI (README.md, docs/scenarios.md "The command line: flags and quick runs"): parse ->
 // build -> run -> exit code. Thin by design.
 #include "apps/demo_command.hpp"
+#include "apps/history_command.hpp"
 #include "apps/replay_command.hpp"
 #include "apps/report_commands.hpp"
 #include "apps/resolver_commands.hpp"
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
     volley::apps::add_replay_commands(app, exit_code);
     volley::apps::add_slo_command(app, exit_code);
     volley::apps::add_demo_command(app, exit_code);
+    volley::apps::add_history_command(app, exit_code);
 
     try {
         app.parse(argc, argv);
