@@ -39,7 +39,7 @@ struct Trend {
 // The row of one run sample (no store): what build_trend does per run.
 [[nodiscard]] TrendRow trend_row(const RunSample& sample, const BootstrapSettings& settings);
 
-// "2026-12-05T23:43:13.123Z" → "2026-12-05 23:43" (how trends show when a run started).
+// "2026-12-05T23:43:13.123Z" → "2026-12-05 23:43:13" (how trends show when a run started).
 [[nodiscard]] std::string trend_started_text(const std::string& started_at);
 
 // A plain-text table, one line per run: started (UTC), id, labels, verdict, p50/p95/p99 ms with

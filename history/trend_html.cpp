@@ -104,16 +104,22 @@ std::string render_chart(const std::string& title, const std::string& y_label,
         "\n",
         left, top, bottom, right, coordinate((top + bottom) / 2), escape_markup(y_label));
     // Date labels (thinned so they do not overlap), and "fail" under every failed run.
+    // x labels "12-05 23:43"; with seconds when two runs started in the same minute.
+    std::vector<std::string> dates;
+    for (const auto& row : rows)
+        dates.push_back(trend_started_text(row.record.started_at).substr(5));
+    bool same_minute = false;
+    for (std::size_t i = 1; i < n; ++i)
+        same_minute = same_minute || dates[i].substr(0, 11) == dates[i - 1].substr(0, 11);
+    for (auto& date : dates) date = date.substr(same_minute ? 6 : 0, same_minute ? 8 : 11);
     const auto label_every =
         std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(70 / slot)));
     for (std::size_t i = 0; i < n; ++i) {
         const auto x = coordinate(px(i));
         if (i % label_every == 0 || i + 1 == n)
-            svg +=
-                fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" fill="#444">{}</text>)"
-                            "\n",
-                            x, bottom + 15,
-                            escape_markup(trend_started_text(rows[i].record.started_at).substr(5)));
+            svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" fill="#444">{}</text>)"
+                               "\n",
+                               x, bottom + 15, escape_markup(dates[i]));
         if (rows[i].record.verdict != "pass")
             svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" fill="#a40e26" )"
                                R"(font-weight="700" class="verdict-fail">{}</text>)"

@@ -26,7 +26,7 @@ struct NightlyRuns {
         std::filesystem::remove_all(root);
         for (int night = 1; night <= 5; ++night) {
             FakeRunOptions options;
-            options.duration = "1s";
+            options.duration = "2s";  // two intervals: a band that can have a width
             options.labels = {{"night", std::to_string(night)}};
             if (night == 3) {
                 options.behaviour = [](std::uint64_t serial) {

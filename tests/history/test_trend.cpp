@@ -55,6 +55,7 @@ TEST_CASE("trend rows carry each run's summary figures inside their bands", "[hi
     const auto trend = build_trend(store, nightly_query(), quick_bootstrap());
     CHECK(trend.skipped.empty());
     REQUIRE(trend.rows.size() == 5);
+    int banded = 0;
     for (std::size_t i = 0; i < trend.rows.size(); ++i) {
         const auto& row = trend.rows[i];
         INFO(row.record.id);
@@ -68,7 +69,21 @@ TEST_CASE("trend rows carry each run's summary figures inside their bands", "[hi
         check_estimate(row.throughput, number_at(summary, "totals.throughput_rps"));
         check_estimate(row.error_rate, number_at(summary, "totals.error_rate"));
         CHECK_FALSE(row.hit_rate);  // the fake target has no cache tiers here
+
+        // The band is the run's bootstrap interval (widened to the summary figure if needed).
+        const auto sample = store.sample(row.record.id);
+        const auto p99 = percentile_estimate({&sample}, kAllRequests, 99, quick_bootstrap());
+        const auto throughput =
+            rate_estimate({&sample}, RateMetric::throughput_rps, quick_bootstrap());
+        REQUIRE(p99);
+        REQUIRE(throughput);
+        CHECK(row.p99->low == std::min(p99->low, row.p99->value));
+        CHECK(row.p99->high == std::max(p99->high, row.p99->value));
+        CHECK(row.throughput->low == std::min(throughput->low, row.throughput->value));
+        CHECK(row.throughput->high == std::max(throughput->high, row.throughput->value));
+        if (row.p99->high > row.p99->low) ++banded;
     }
+    CHECK(banded > 0);  // the runs' intervals differ: some band has a width
     CHECK(trend.rows[2].error_rate->value > 0.5);  // night 3 failed on errors
 }
 
