@@ -1,6 +1,7 @@
 // history/bootstrap.*: block-bootstrap intervals of percentiles and rates.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
@@ -79,6 +80,30 @@ TEST_CASE("the point estimate follows value_at_percentile at exact count boundar
     }
 }
 
+TEST_CASE("histograms of another layout are merged as HdrHistogram::add merges them",
+          "[history][bootstrap]") {
+    // A decoded latency.hlog line keeps the layout it was written with; add() re-records each of
+    // its slots at the slot's lowest value in the target's layout.
+    RunSample run;
+    for (int i = 0; i < 6; ++i) {
+        IntervalHistogram interval;
+        interval.histogram = HdrHistogram(1000, 3'600'000'000'000, 2);
+        for (std::int64_t v = 1; v <= 500; ++v) interval.histogram.record(v * 97'531 * (i + 1));
+        run.latency[kAllRequests].push_back(std::move(interval));
+    }
+    RunSample other;  // a second run, in the usual layout, without the series "GET /a"
+    other.latency[kAllRequests].resize(3);
+    for (auto& interval : other.latency[kAllRequests]) interval.histogram.record(12'345'678);
+    const std::vector<const RunSample*> runs{&run, &other};
+    for (const double p : {10.0, 50.0, 99.0, 100.0}) {
+        const auto estimate = percentile_estimate(runs, "", p, BootstrapSettings{});
+        REQUIRE(estimate);
+        INFO("p" << p);
+        CHECK(estimate->value == merged_percentile_ms(runs, "", p));
+    }
+    CHECK_FALSE(percentile_estimate(runs, "GET /a", 50.0, BootstrapSettings{}));
+}
+
 TEST_CASE("the interval contains the point, is deterministic for a seed and moves with it",
           "[history][bootstrap]") {
     SyntheticRunShape shape;
@@ -144,6 +169,18 @@ TEST_CASE("the 95% interval of p99 covers the true p99 in most trials", "[histor
                   << ", mean relative width " << relative_width);
     CHECK(covered >= 85);
     CHECK(relative_width < 0.25);  // an interval, not the whole axis
+}
+
+TEST_CASE("the expanded percentile interval's tails", "[history][bootstrap]") {
+    // Values of the formula in bootstrap.hpp: z = √(n/(n−1)) · t(0.975, df), tail = Φ(−z).
+    CHECK(expanded_tail_probability(0.95, {10}) == Approx(0.0086).margin(0.0002));  // t9 2.262
+    CHECK(expanded_tail_probability(0.95, {60}) == Approx(0.0218).margin(0.0003));  // t59 2.001
+    // Pooled 2 × 100 blocks: n 100, df 198: close to the plain 2.5%.
+    CHECK(expanded_tail_probability(0.95, {100, 100}) == Approx(0.0237).margin(0.0003));
+    // The smallest stratum decides the divisor; empty strata do not count.
+    CHECK(expanded_tail_probability(0.95, {0, 10, 100}) <
+          expanded_tail_probability(0.95, {100, 100}));
+    CHECK(expanded_tail_probability(0.95, {0, 1}) == Approx(0.025));  // nothing to expand by
 }
 
 TEST_CASE("percentile_estimate is nullopt without a count in the series", "[history][bootstrap]") {
@@ -226,6 +263,32 @@ TEST_CASE("a pooled baseline keeps each run's blocks in its own stratum", "[hist
     CHECK(estimate->value == Approx(10.0).epsilon(0.001));
     CHECK(estimate->low == estimate->value);
     CHECK(estimate->high == estimate->value);
+}
+
+TEST_CASE("a pool of many runs shares 400 blocks", "[history][bootstrap]") {
+    // 5 runs of 100 intervals: 400 / 5 = 80 blocks each, so the estimate is the one asked with
+    // max_blocks_per_run = 80; 4 runs keep their 100 (400 / 4).
+    SyntheticRunShape shape;
+    shape.intervals = 100;
+    shape.requests_per_interval = 50;
+    std::vector<RunSample> runs;
+    for (std::uint64_t seed = 0; seed < 5; ++seed) runs.push_back(make_synthetic_run(shape, seed));
+    std::vector<const RunSample*> pool(runs.size());
+    std::transform(runs.begin(), runs.end(), pool.begin(), [](const auto& run) { return &run; });
+    BootstrapSettings settings;
+    settings.resamples = 200;
+    BootstrapSettings eighty = settings;
+    eighty.max_blocks_per_run = 80;
+    const auto same = [](const std::optional<Estimate>& a, const std::optional<Estimate>& b) {
+        return a && b && a->low == b->low && a->high == b->high;
+    };
+    CHECK(same(percentile_estimate(pool, "", 99.0, settings),
+               percentile_estimate(pool, "", 99.0, eighty)));
+    CHECK(same(rate_estimate(pool, RateMetric::throughput_rps, settings),
+               rate_estimate(pool, RateMetric::throughput_rps, eighty)));
+    pool.pop_back();
+    CHECK_FALSE(same(percentile_estimate(pool, "", 99.0, settings),
+                     percentile_estimate(pool, "", 99.0, eighty)));
 }
 
 // Not a test: the timing the design asks for (2 runs × 100 blocks × 1000 resamples), printed.

@@ -413,3 +413,18 @@ TEST_CASE("renderings: aligned console table and Markdown, with the verdict line
     CHECK_THAT(md, Catch::Contains("GET /x\\|"));  // the pipe escaped, the table intact
     CHECK_THAT(md, Catch::Contains("**REGRESSION in p50, p95, p99, p99.9"));
 }
+
+// Not a test: a rendering to look at (docs/history-compare.md shows one).
+// Run with: build-test/tests/history/volley_history_tests "[.example]"
+TEST_CASE("noise compare example output", "[.example]") {
+    auto shape = quiet_shape();
+    shape.series = {"GET /item", "tag:kind=api"};
+    const auto base = make_synthetic_run(shape, 61);
+    shape.latency_scale = 1.2;
+    shape.started_at = "2026-12-02T00:00:00Z";
+    const auto fresh = make_synthetic_run(shape, 63);
+    const auto result = compare_samples({&base}, {&fresh}, Tolerances{}, BootstrapSettings{});
+    std::cout << render_noise_compare_console(result) << "\n"
+              << render_noise_compare_markdown(result);
+    SUCCEED();
+}
