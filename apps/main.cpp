@@ -3,6 +3,7 @@
 #include "apps/cli_checks.hpp"
 #include "apps/compare_command.hpp"
 #include "apps/demo_command.hpp"
+#include "apps/history_command.hpp"
 #include "apps/replay_command.hpp"
 #include "apps/report_commands.hpp"
 #include "apps/resolver_commands.hpp"
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     volley::apps::add_replay_commands(app, exit_code);
     volley::apps::add_slo_command(app, exit_code);
     volley::apps::add_demo_command(app, exit_code);
+    volley::apps::add_history_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

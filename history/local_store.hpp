@@ -1,6 +1,12 @@
 // The embedded history store: a results directory whose run directories are the records
 // (DIR/<run>/summary.json and latency.hlog, as `volley run` writes them). No server, no extra
 // file: `volley history --dir results` works on a fresh machine. docs/history.md.
+// Contracts: a directory that does not exist lists no runs (no error); a path that is not a
+// directory is a StoreError. list() scans one level: directories without summary.json (and names
+// starting with '.') are not runs; a corrupted summary.json is in `skipped` as "PATH: reason".
+// add() of a run already in the directory, or of the same run (scenario hash and started_at)
+// added before, returns its id; otherwise the run directory is copied in under its own name
+// ("-2", "-3"... when another run has that name) via a hidden staging directory.
 #pragma once
 
 #include "history/store.hpp"
@@ -16,6 +22,9 @@ public:
     [[nodiscard]] RunSample sample(const std::string& id) override;
 
 private:
+    // Every readable run directory of dir_ (oldest first) and the unreadable ones in `skipped`.
+    [[nodiscard]] RunListing scan() const;
+
     std::filesystem::path dir_;
 };
 

@@ -243,7 +243,9 @@ TEST_CASE("--help of every subcommand exits 0 and describes its flags") {
                                                          {"resolver", "init"},
                                                          {"resolver", "refresh"},
                                                          {"demo"},
-                                                         {"demo", "serve"}};
+                                                         {"demo", "serve"},
+                                                         {"history"},
+                                                         {"history", "add"}};
     for (auto args : commands) {
         INFO(args.front() << " " << args.back());
         CHECK(top.out.find("  " + args.front()) != std::string::npos);

@@ -1,11 +1,14 @@
 // The nightly gate end to end: runs of the volley binary against a loopback server, judged by
-// `volley compare`'s statistics (history/noise_compare.hpp), and kept in a history.
+// `volley compare`'s statistics (history/noise_compare.hpp), and kept in a history;
+// `volley history --dir` (the embedded history) on a fresh machine and over real runs; bad input
+// names the flag or path.
 #include "integration/support.hpp"
 #include "support/loopback_server.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 using namespace volley::testing;
 using namespace std::chrono_literals;
@@ -113,4 +116,54 @@ TEST_CASE("a history store that is down leaves the run's files and its own exit 
     CHECK(failing.exit_code == 99);
     CHECK(failing.err.find("the history store did not take the run") != std::string::npos);
     CHECK(fs::exists(dir + "/fail/summary.json"));
+}
+
+TEST_CASE(
+    "volley history --dir: no runs yet, then a trend of real runs, a corrupted run "
+    "skipped with its path, and bad input refused") {
+    const std::string scratch = make_temp_dir("volley-history-");
+    const std::string results = scratch + "/results";
+
+    const auto fresh = run_volley({"history", "--dir", results});
+    INFO(fresh.out << fresh.err);
+    CHECK(fresh.exit_code == 0);
+    CHECK(fresh.out.find("no runs in " + results + "/ yet") != std::string::npos);
+
+    LoopbackServer server({});
+    for (const std::string night : {"1", "2", "3"}) {
+        const auto run =
+            run_volley({"run", "-u", server.url(), "-r", "100", "-d", "1s", "-c", "2", "-q",
+                        "--label", "night=" + night, "-o", results + "/night-" + night});
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+    }
+    {
+        std::ofstream broken(results + "/night-2/summary.json", std::ios::trunc);
+        broken << "{\"schema\": ";
+    }
+    const auto html = scratch + "/trend.html";
+    const auto trend = run_volley({"history", "--dir", results, "--html", html});
+    INFO(trend.out << trend.err);
+    CHECK(trend.exit_code == 0);
+    CHECK(trend.out.find("night-1") != std::string::npos);
+    CHECK(trend.out.find("night=3") != std::string::npos);
+    CHECK(trend.out.find("night-2") == std::string::npos);
+    CHECK(trend.err.find("skipped: " + results + "/night-2/summary.json") != std::string::npos);
+    const auto page = read_file(html);
+    CHECK(page.find("night-3") != std::string::npos);
+    CHECK(page.find("<script") == std::string::npos);
+
+    const auto markdown = run_volley({"history", "--dir", results, "--markdown", "--last", "1"});
+    CHECK(markdown.exit_code == 0);
+    CHECK(markdown.out.find("| night-3 |") != std::string::npos);
+    CHECK(markdown.out.find("night-1") == std::string::npos);
+
+    // Bad input: a --dir that is a file, a run directory that is not a run.
+    const auto file_dir = run_volley({"history", "--dir", html});
+    CHECK(file_dir.exit_code == 2);
+    CHECK(file_dir.err.find("--dir " + html) != std::string::npos);
+    const auto add = run_volley({"history", "add", scratch + "/nothing", "--dir", results});
+    CHECK(add.exit_code == 2);
+    CHECK(add.err.find(scratch + "/nothing") != std::string::npos);
+    fs::remove_all(scratch);
 }
