@@ -126,22 +126,22 @@ int compare_command(const CompareOptions& o) {
         const auto unavailable = statistics_unavailable(all_runs);
         if (o.mode == "statistical" && !unavailable.empty())
             throw std::invalid_argument("--mode statistical: " + unavailable);
+        std::cout << (o.markdown ? "Baseline: " : "baseline: ") << baseline.description
+                  << (o.markdown ? "\n\n" : "\n");
         if (o.mode == "simple" || !unavailable.empty()) {
             if (o.mode == "auto")
                 std::cerr << "note: headline compare without noise estimates: " << unavailable
                           << "\n";
+            if (baseline.runs.size() > 1)
+                std::cerr << "note: the headline compare takes the newest baseline run only: "
+                          << baseline.runs.back().record.id << "\n";
             return simple_compare(o, baseline.runs.back(), fresh);
         }
 
         const auto result = history::compare_samples(base_runs, fresh_runs, tolerances,
                                                      history::BootstrapSettings{});
-        if (o.markdown) {
-            std::cout << fmt::format("Baseline: {}\n\n", baseline.description)
-                      << history::render_noise_compare_markdown(result);
-        } else {
-            std::cout << "baseline: " << baseline.description << "\n"
-                      << history::render_noise_compare_console(result);
-        }
+        std::cout << (o.markdown ? history::render_noise_compare_markdown(result)
+                                 : history::render_noise_compare_console(result));
         switch (result.overall) {
             case history::CompareVerdict::regression: return kExitThresholdFailed;
             case history::CompareVerdict::inconclusive:

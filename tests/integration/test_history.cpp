@@ -3,10 +3,14 @@
 // `volley history --dir` (the embedded history) on a fresh machine and over real runs; bad input
 // names the flag or path.
 #include "integration/support.hpp"
+#include "reports/number_format.hpp"
 #include "support/loopback_server.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -166,4 +170,78 @@ TEST_CASE(
     CHECK(add.exit_code == 2);
     CHECK(add.err.find(scratch + "/nothing") != std::string::npos);
     fs::remove_all(scratch);
+}
+
+TEST_CASE(
+    "five nights stored in PostgreSQL: volley history lists them in order with their "
+    "figures; a run the store missed is added later") {
+    const char* pg = std::getenv("VOLLEY_PG_URL");
+    if (!pg || !*pg) {
+        FAIL(
+            "VOLLEY_PG_URL must be set (scripts/test starts PostgreSQL; by hand: source "
+            "scripts/services.sh; volley_start_postgres)");
+    }
+    // A database of its own, so other tests' runs are not listed.
+    const std::string base_url(pg);
+    const std::string database = "volley_hist_e2e_" + std::to_string(::getpid());
+    const std::string store = base_url.substr(0, base_url.rfind('/') + 1) + database;
+    const auto created =
+        run_process({"/usr/bin/psql", base_url, "-qc", "CREATE DATABASE " + database}, 30s);
+    INFO(created.err);
+    REQUIRE(created.exit_code == 0);
+
+    LoopbackServer server({});
+    const std::string dir = make_temp_dir("volley-pg-nights-");
+    std::vector<std::string> ids;
+    for (int night = 1; night <= 5; ++night) {
+        const std::string out = dir + "/n" + std::to_string(night);
+        // Night 3 finds the store down: its files stay, and it is added afterwards.
+        const std::string to =
+            night == 3 ? "postgresql://volley@127.0.0.1:" + std::to_string(free_port()) + "/volley"
+                       : store;
+        const auto run =
+            run_volley({"run", "-u", server.url(), "-r", "100", "-d", "2s", "-q", "-o", out,
+                        "--label", "night=" + std::to_string(night), "--store", to});
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        if (night == 3) {
+            CHECK(run.err.find("the history store did not take the run") != std::string::npos);
+            const auto added = run_volley({"history", "add", out, "--store", store});
+            INFO(added.out << added.err);
+            REQUIRE(added.exit_code == 0);
+        } else {
+            CHECK(run.err.find("stored in the history") != std::string::npos);
+        }
+    }
+
+    const auto listed = run_volley({"history", "--store", store, "--scenario", "127.0.0.1"});
+    INFO(listed.out << listed.err);
+    REQUIRE(listed.exit_code == 0);
+    std::size_t previous = 0;
+    for (int night = 1; night <= 5; ++night) {
+        // Each night's row: its label, then its own summary's figures as every report prints them.
+        const auto row_at = listed.out.find("night=" + std::to_string(night));
+        REQUIRE(row_at != std::string::npos);
+        CHECK(row_at > previous);  // oldest first
+        previous = row_at;
+        const auto row = listed.out.substr(row_at, listed.out.find('\n', row_at) - row_at);
+        const auto summary = read_summary(dir + "/n" + std::to_string(night));
+        for (const auto& figure :
+             {volley::reports::format_ms(at(summary, {"latency_ms", "p50"})),
+              volley::reports::format_ms(at(summary, {"latency_ms", "p99"})),
+              volley::reports::format_rps(at(summary, {"totals", "throughput_rps"}))}) {
+            INFO(row << " / " << figure);
+            CHECK(row.find(figure) != std::string::npos);
+        }
+    }
+
+    // The history answers --baseline too: night 5 against the night before it.
+    const auto judged = run_volley({"compare", dir + "/n5", "--baseline", "last-pass", "--store",
+                                    store, "--max-regression", "1000%"});
+    INFO(judged.out << judged.err);
+    CHECK(judged.exit_code == 0);
+    CHECK(judged.out.find("baseline: last passing run") != std::string::npos);
+
+    (void)run_process(
+        {"/usr/bin/psql", base_url, "-qc", "DROP DATABASE " + database + " WITH (FORCE)"}, 30s);
 }
