@@ -172,10 +172,12 @@ void add_compare_command(CLI::App& app, int& exit_code) {
     compare->add_option("--baseline", o->baseline,
                         "The baseline from the history: a run (directory or id), last-pass, or "
                         "last:N (the last N passing runs of the same scenario, pooled)");
-    compare->add_option("--dir", o->dir,
-                        "The embedded history: a results directory (default results)");
-    compare->add_option("--store", o->store,
-                        "The history in PostgreSQL (postgresql://…) instead of --dir");
+    auto* dir = compare->add_option("--dir", o->dir,
+                                    "The embedded history: a results directory (default results)");
+    compare
+        ->add_option("--store", o->store,
+                     "The history in PostgreSQL (postgresql://…) instead of --dir")
+        ->excludes(dir);
     compare->add_option("--max-regression", o->max_regression,
                         "Tolerances: 10% (the default) or per metric, e.g. "
                         "p99=10%,throughput=5%,hit_rate=2%");

@@ -123,13 +123,13 @@ std::vector<std::string> file_run_overrides(const RunOptions& o) {
     std::vector<std::string> sets;
     if (o.url) sets.push_back(flag_override(kUrlFlag, "target.http.base_url", *o.url));
     if (o.rate) {
-        sets.push_back("load.vus=~");
-        sets.push_back("load.stages=~");
+        sets.emplace_back("load.vus=~");
+        sets.emplace_back("load.stages=~");
         sets.push_back(flag_override(kRateFlag, "load.rate", *o.rate));
     }
     if (o.vus) {
-        sets.push_back("load.rate=~");
-        sets.push_back("load.stages=~");
+        sets.emplace_back("load.rate=~");
+        sets.emplace_back("load.stages=~");
         sets.push_back(flag_override(kVusFlag, "load.vus", std::to_string(*o.vus)));
     }
     if (!o.method && o.headers.empty() && !o.body) return sets;

@@ -1,5 +1,6 @@
 #include "history/baseline.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -69,12 +70,26 @@ Baseline resolve_baseline(const BaselineSpec& spec, HistoryStore& store, const R
             fmt::format("no earlier passing run of scenario \"{}\" (hash {}) in the history {}",
                         fresh.scenario_name, fresh.scenario_hash, store.location()));
     }
-    const std::size_t first = earlier.size() > wanted ? earlier.size() - wanted : 0;
-    std::string ids;
-    for (std::size_t i = first; i < earlier.size(); ++i) {
-        baseline.runs.push_back(store.sample(earlier[i].id));
-        ids += (ids.empty() ? "" : ", ") + earlier[i].id;
+    // Newest first, until `wanted` runs are read: a run whose files cannot be read is skipped,
+    // named, and the next older one takes its place.
+    std::vector<std::string> taken;
+    for (auto it = earlier.rbegin(); it != earlier.rend() && baseline.runs.size() < wanted; ++it) {
+        try {
+            baseline.runs.push_back(store.sample(it->id));
+            taken.push_back(it->id);
+        } catch (const RunReadError& e) {
+            baseline.skipped.emplace_back(e.what());
+        }
     }
+    if (baseline.runs.empty()) {
+        throw NoBaselineError(fmt::format(
+            "no readable earlier passing run of scenario \"{}\" (hash {}) in the history {}",
+            fresh.scenario_name, fresh.scenario_hash, store.location()));
+    }
+    std::reverse(baseline.runs.begin(), baseline.runs.end());
+    std::reverse(taken.begin(), taken.end());
+    std::string ids;
+    for (const auto& id : taken) ids += (ids.empty() ? "" : ", ") + id;
     if (spec.kind == BaselineSpec::Kind::last_pass) {
         baseline.description = fmt::format("last passing run {}", ids);
     } else {

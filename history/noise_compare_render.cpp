@@ -12,6 +12,9 @@
 namespace volley::history {
 namespace {
 
+using reports::display_width;
+using reports::pad_to_width;
+
 using reports::missing_value_text;
 
 // The number of a value without unit, for the [low–high] part.
@@ -97,17 +100,6 @@ std::string verdict_line(const NoiseCompareResult& result) {
     return "ok: no metric moved beyond its tolerance";
 }
 
-std::size_t display_width(const std::string& text) {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
-}
-
-std::string pad(const std::string& text, std::size_t width, bool right_align) {
-    const auto fill = std::string(width - std::min(width, display_width(text)), ' ');
-    return right_align ? fill + text : text + fill;
-}
-
 }  // namespace
 
 std::string format_metric_value(NoiseMetricKind kind, double value) {
@@ -138,10 +130,11 @@ std::string render_noise_compare_console(const NoiseCompareResult& result) {
         fmt::format("base: {}\nnew:  {}\n\n", reports::strip_control_characters(result.base_label),
                     reports::strip_control_characters(result.fresh_label));
     for (const auto& row : rows) {
-        text += fmt::format("{}  {}  {}  {}  {}  {}\n", pad(row.series, widths[0], false),
-                            pad(row.metric, widths[1], false), pad(row.base, widths[2], true),
-                            pad(row.fresh, widths[3], true), pad(row.change, widths[4], true),
-                            row.verdict);
+        text += fmt::format("{}  {}  {}  {}  {}  {}\n", pad_to_width(row.series, widths[0], false),
+                            pad_to_width(row.metric, widths[1], false),
+                            pad_to_width(row.base, widths[2], true),
+                            pad_to_width(row.fresh, widths[3], true),
+                            pad_to_width(row.change, widths[4], true), row.verdict);
     }
     text += "\n" + verdict_line(result) + "\n";
     return text;

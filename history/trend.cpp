@@ -10,6 +10,9 @@
 namespace volley::history {
 namespace {
 
+using reports::display_width;
+using reports::pad_to_width;
+
 // The run's own figure with the bootstrap band around it (widened to include the figure, so the
 // band never excludes what the run's report says). Without a figure, the bootstrap's own value.
 std::optional<Estimate> figure_with_band(std::optional<double> figure,
@@ -26,17 +29,6 @@ std::optional<Estimate> figure_with_band(std::optional<double> figure,
 std::optional<Estimate> without_band(std::optional<double> figure) {
     if (!figure) return std::nullopt;
     return Estimate{*figure, *figure, *figure};
-}
-
-// Code points, for aligning columns that hold "±" and "—".
-std::size_t display_width(const std::string& text) {
-    return static_cast<std::size_t>(
-        std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-std::string pad(const std::string& text, std::size_t width, bool right) {
-    const auto fill = std::string(width - std::min(width, display_width(text)), ' ');
-    return right ? fill + text : text + fill;
 }
 
 std::string labels_text(const RunRecord& record) {
@@ -134,6 +126,7 @@ std::string render_trend_console(const Trend& trend) {
                          percent(row.error_rate), percent(row.hit_rate)});
     }
     std::vector<std::size_t> widths;
+    widths.reserve(headings.size());
     for (const auto& heading : headings) widths.push_back(display_width(heading));
     for (const auto& line : cells)
         for (std::size_t c = 0; c < line.size(); ++c)
@@ -142,7 +135,7 @@ std::string render_trend_console(const Trend& trend) {
         std::string text;
         for (std::size_t c = 0; c < line.size(); ++c) {
             if (c > 0) text += "  ";
-            text += pad(line[c], widths[c], c >= 4);
+            text += pad_to_width(line[c], widths[c], c >= 4);
         }
         while (!text.empty() && text.back() == ' ') text.pop_back();
         return text + "\n";

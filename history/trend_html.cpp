@@ -106,6 +106,7 @@ std::string render_chart(const std::string& title, const std::string& y_label,
     // Date labels (thinned so they do not overlap), and "fail" under every failed run.
     // x labels "12-05 23:43"; with seconds when two runs started in the same minute.
     std::vector<std::string> dates;
+    dates.reserve(rows.size());
     for (const auto& row : rows)
         dates.push_back(trend_started_text(row.record.started_at).substr(5));
     bool same_minute = false;

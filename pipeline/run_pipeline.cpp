@@ -211,7 +211,7 @@ std::vector<std::string> replay_notices(const replay::ReplaySpec& spec,
             fmt::format("{:.3g}s", std::chrono::duration<double>(spec.reorder_window).count())));
     }
     if (spec.per_connection && capture.kept > 0 && capture.with_connection == 0) {
-        out.push_back(
+        out.emplace_back(
             "replay: per_connection had nothing to order: no replayed record names its client "
             "connection");
     }

@@ -16,7 +16,7 @@ namespace volley::replay {
 inline constexpr std::string_view kGorSeparator =
     "\n\xF0\x9F\x90\xB5\xF0\x9F\x99\x88\xF0\x9F\x99\x89\n";
 // A record longer than this is malformed (and skipped in constant memory).
-inline constexpr std::size_t kMaxRecordBytes = 64 * 1024 * 1024;
+inline constexpr std::size_t kMaxRecordBytes = std::size_t{64} * 1024 * 1024;
 
 std::unique_ptr<RecordReader> make_gor_reader(const std::string& path, bool strict);
 
@@ -34,7 +34,7 @@ std::unique_ptr<RecordReader> make_access_log_reader(const std::string& path,
 std::string check_log_format(const std::string& log_format);
 
 // HAR 1.2: log.entries[] with startedDateTime and request {method, url, headers, postData}.
-inline constexpr std::size_t kMaxHarBytes = 512 * 1024 * 1024;
+inline constexpr std::size_t kMaxHarBytes = std::size_t{512} * 1024 * 1024;
 struct HarCapture {
     std::vector<ReplayRecord> records;  // sorted by ts_ns (stable)
     ReaderCounts counts;

@@ -107,18 +107,6 @@ std::string verdict_line(const CompareResult& result) {
                        format_percent(result.max_regression_fraction));
 }
 
-// Display width in columns, counting UTF-8 code points (every character here is one column).
-std::size_t display_width(const std::string& text) {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
-}
-
-std::string pad(const std::string& text, std::size_t width, bool right_align) {
-    const auto fill = std::string(width - std::min(width, display_width(text)), ' ');
-    return right_align ? fill + text : text + fill;
-}
-
 }  // namespace
 
 std::optional<double> MetricComparison::delta() const {
@@ -176,10 +164,11 @@ std::string render_compare_console(const CompareResult& result) {
         fmt::format("base: {}\nnew:  {}\n\n", strip_control_characters(result.base_label),
                     strip_control_characters(result.fresh_label));
     for (const auto& row : rows) {
-        text += fmt::format("{}  {}  {}  {}  {}  {}\n", pad(row.metric, widths[0], false),
-                            pad(row.base, widths[1], true), pad(row.fresh, widths[2], true),
-                            pad(row.delta, widths[3], true), pad(row.change, widths[4], true),
-                            row.result);
+        text += fmt::format("{}  {}  {}  {}  {}  {}\n", pad_to_width(row.metric, widths[0], false),
+                            pad_to_width(row.base, widths[1], true),
+                            pad_to_width(row.fresh, widths[2], true),
+                            pad_to_width(row.delta, widths[3], true),
+                            pad_to_width(row.change, widths[4], true), row.result);
     }
     text += "\n" + verdict_line(result) + "\n";
     return text;

@@ -1,5 +1,7 @@
 #include "reports/text_escape.hpp"
 
+#include <algorithm>
+
 namespace volley::reports {
 namespace {
 
@@ -78,6 +80,17 @@ std::string strip_control_characters(std::string_view text) {
         out += text[i];
     }
     return out;
+}
+
+std::size_t display_width(std::string_view text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
+std::string pad_to_width(const std::string& text, std::size_t width, bool right_align) {
+    const auto fill = std::string(width - std::min(width, display_width(text)), ' ');
+    return right_align ? fill + text : text + fill;
 }
 
 }  // namespace volley::reports

@@ -3,6 +3,7 @@
 // before it goes into a rendered report. One function per output language; every renderer in
 // reports/ calls these and never escapes by hand.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,11 @@ std::string escape_markdown(std::string_view text);
 // Text shown on a terminal line: control characters (C0, DEL, C1) are dropped, so a name cannot
 // move the cursor, ring the bell or inject escape sequences.
 std::string strip_control_characters(std::string_view text);
+
+// Columns of a terminal table: the width of UTF-8 text in code points (every character the
+// tables use, "±", "—" and "–" among them, takes one column), and the text padded with spaces to
+// `width` columns, on the left when `right_align`.
+std::size_t display_width(std::string_view text);
+std::string pad_to_width(const std::string& text, std::size_t width, bool right_align);
 
 }  // namespace volley::reports

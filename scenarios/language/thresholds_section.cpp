@@ -68,7 +68,7 @@ std::vector<std::string> default_threshold_exprs(ScenarioType type) {
         case ScenarioType::smoke: return {"error_rate == 0"};
         case ScenarioType::load:
             return {"error_rate < 1%", "p(99) < 1s", "throughput >= 95% target"};
-        case ScenarioType::stress: return {"error_rate < 5%"};
+        case ScenarioType::stress:
         case ScenarioType::spike: return {"error_rate < 5%"};
         case ScenarioType::soak:
             return {"error_rate < 1%", "p(99) < 1s", "throughput >= 95% target", "dropped == 0"};

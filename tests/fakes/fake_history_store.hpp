@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 
 #include "history/store.hpp"
@@ -42,9 +43,12 @@ public:
     [[nodiscard]] history::RunSample sample(const std::string& id) override {
         const auto found = runs_.find(id);
         if (found == runs_.end()) throw history::StoreError("fake history: no run " + id);
+        if (unreadable.count(id) != 0)
+            throw history::RunReadError(id + "/latency.hlog: hlog line 7: bad histogram");
         return found->second;
     }
     std::vector<std::string> skipped;
+    std::set<std::string> unreadable;  // sample() of these throws RunReadError
 
 private:
     std::map<std::string, history::RunSample> runs_;

@@ -62,8 +62,8 @@ inline const NightlyRuns& nightly_runs() {
 
 // A fresh copy of the nightly results directory (for tests that corrupt or add files).
 inline std::filesystem::path copy_results(const std::string& name) {
-    const auto copy = std::filesystem::temp_directory_path() /
-                      ("volley-history-" + name + "-" + std::to_string(::getpid()));
+    auto copy = std::filesystem::temp_directory_path() /
+                ("volley-history-" + name + "-" + std::to_string(::getpid()));
     std::filesystem::remove_all(copy);
     std::filesystem::copy(nightly_runs().root, copy, std::filesystem::copy_options::recursive);
     return copy;

@@ -72,3 +72,21 @@ TEST_CASE("last-pass and last:N take the newest earlier passing runs of the same
     CHECK_THROWS_WITH(resolve_baseline(parse_baseline("last-pass"), store, first),
                       Catch::Contains("no earlier passing run"));
 }
+
+TEST_CASE("a baseline run that cannot be read is skipped, named, and an older one takes its place",
+          "[history][baseline]") {
+    FakeHistoryStore store;
+    store.put(run("n1", 100, "pass"));
+    store.put(run("n2", 200, "pass"));
+    store.put(run("n3", 300, "pass"));
+    store.put(run("n4", 400, "pass"));
+    store.unreadable = {"n3"};
+    const auto fresh = store.sample("n4").record;
+    const auto last2 = resolve_baseline(parse_baseline("last:2"), store, fresh);
+    CHECK(ids(last2) == std::vector<std::string>{"n1", "n2"});
+    REQUIRE(last2.skipped.size() == 1);
+    CHECK_THAT(last2.skipped.front(), Catch::Contains("n3/latency.hlog"));
+    CHECK_THAT(last2.description, Catch::Contains("(n1, n2)"));
+    store.unreadable = {"n1", "n2", "n3"};
+    CHECK_THROWS_AS(resolve_baseline(parse_baseline("last-pass"), store, fresh), NoBaselineError);
+}

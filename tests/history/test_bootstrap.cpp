@@ -146,7 +146,8 @@ TEST_CASE("the interval contains the point, is deterministic for a seed and move
 // percentile tends to undercover a little), so we ask for ≥ 85: P(Bin(100, 0.95) < 85) ≈ 1e-4.
 // A bootstrap that ignores the between-interval variability (a mutation: one block per run)
 // collapses the interval and covers almost never.
-TEST_CASE("the 95% interval of p99 covers the true p99 in most trials", "[history][bootstrap]") {
+TEST_CASE("the 95% interval of p99 covers the true p99 in most trials",
+          "[history][bootstrap][trials]") {
     SyntheticRunShape shape;
     shape.interval_sigma = 0.2;
     shape.intervals = 100;  // the long run in 30 pieces: a RunSample holds a histogram per interval

@@ -131,7 +131,7 @@ constexpr int kTrials = 100;
 }  // namespace
 
 TEST_CASE("identical distributions compare as ok in at least 95 of 100 trials",
-          "[history][noise_compare]") {
+          "[history][noise_compare][trials]") {
     const auto counts = run_trials(quiet_shape(), quiet_shape(), kTrials, 0x1d3a7);
     INFO(counts);
     CHECK(counts.overall_ok >= 95);
@@ -139,7 +139,7 @@ TEST_CASE("identical distributions compare as ok in at least 95 of 100 trials",
 }
 
 TEST_CASE("a real +20% shift of p99 is a regression of p99 in at least 95 of 100 trials",
-          "[history][noise_compare]") {
+          "[history][noise_compare][trials]") {
     auto slower = quiet_shape();
     slower.latency_scale = 1.2;  // every latency × 1.2, so p99 moves +20%
     const auto counts = run_trials(quiet_shape(), slower, kTrials, 0x5b1f7);
@@ -157,7 +157,7 @@ TEST_CASE("a real +20% shift of p99 is a regression of p99 in at least 95 of 100
 // sd 5: P(< 45) ≈ 0.5%). A false regression cannot be ruled out entirely: the intervals are
 // estimates, and ~0.6% of compares of such noisy runs see a 5% shift as more than 10%.
 TEST_CASE("a shift inside the noise is mostly inconclusive and not a regression",
-          "[history][noise_compare]") {
+          "[history][noise_compare][trials]") {
     auto slower = noisy_shape();
     slower.latency_scale = 1.05;
     const auto counts = run_trials(noisy_shape(), slower, kTrials, 0x9e37);

@@ -162,7 +162,7 @@ TEST_CASE("every text from a summary is HTML-escaped in the trend report", "[his
     row.p99 = Estimate{12.5, 11.0, 14.0};
     row.has_band = true;
     trend.rows.push_back(row);
-    trend.skipped.push_back("/tmp/<x>/summary.json: broken");
+    trend.skipped.emplace_back("/tmp/<x>/summary.json: broken");
     const auto html = render_trend_html(trend, "trend of <script>alert('x')</script> & co");
     CHECK_THAT(html, !Catch::Contains("<script"));
     CHECK_THAT(html, !Catch::Contains("<i>1"));

@@ -249,7 +249,7 @@ TEST_CASE("--help of every subcommand exits 0 and describes its flags") {
     for (auto args : commands) {
         INFO(args.front() << " " << args.back());
         CHECK(top.out.find("  " + args.front()) != std::string::npos);
-        args.push_back("--help");
+        args.emplace_back("--help");
         const auto help = run_volley(args);
         CHECK(help.exit_code == 0);
         CHECK(help.out.find("Usage:") != std::string::npos);

@@ -24,7 +24,7 @@ namespace {
 // hash) into history/<name>. 6 s at 200/s: six intervals of 200 responses, enough for the
 // statistics (at least 5 interval histograms).
 std::string nightly_run(std::uint16_t port, const std::string& history, const std::string& name) {
-    const std::string dir = history + "/" + name;
+    std::string dir = history + "/" + name;
     const auto run =
         run_volley({"run", "-u", "http://127.0.0.1:" + std::to_string(port) + "/", "-r", "200",
                     "-d", "6s", "-c", "8", "-t", "1", "-q", "-o", dir, "--label", "night=" + name});
@@ -56,7 +56,7 @@ TEST_CASE(
     INFO(unchanged.out << unchanged.err);
     CHECK(unchanged.exit_code == 0);
     CHECK(unchanged.out.find("regression") == std::string::npos);
-    CHECK(unchanged.out.find("[") != std::string::npos);  // intervals shown: the statistics ran
+    CHECK(unchanged.out.find('[') != std::string::npos);  // intervals shown: the statistics ran
 
     const auto slower = run_volley({"compare", first, slowed});
     INFO(slower.out << slower.err);

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string run_once(const LoopbackServer& server, const std::string& tag) {
-    const std::string dir = make_temp_dir("volley-" + tag + "-");
+    std::string dir = make_temp_dir("volley-" + tag + "-");
     const auto run = run_volley(
         {"run", "-u", server.url(), "-r", "200", "-d", "2s", "-c", "4", "-q", "-o", dir});
     INFO(run.err);
