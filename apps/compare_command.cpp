@@ -106,8 +106,17 @@ int compare_command(const CompareOptions& o) {
         const auto fresh = read_named_run(o.runs.back(), store.get());
         history::Baseline baseline;
         if (o.baseline) {
-            baseline = history::resolve_baseline(history::parse_baseline(*o.baseline), *store,
-                                                 fresh.record);
+            const auto spec = history::parse_baseline(*o.baseline);
+            try {
+                baseline = history::resolve_baseline(spec, *store, fresh.record);
+            } catch (const history::NoEarlierRunError& e) {
+                // The first night of a scenario: nothing to judge against, which is not a
+                // failure of the new run (docs/history.md "volley compare").
+                std::cout << "baseline: none: " << e.what()
+                          << "\nnothing to compare (the first passing run of a scenario starts "
+                             "its history)\n";
+                return kExitPass;
+            }
         } else {
             baseline.runs.push_back(read_named_run(o.runs.front(), store.get()));
             baseline.description = "run " + baseline.runs.front().record.id;
@@ -150,6 +159,9 @@ int compare_command(const CompareOptions& o) {
             case history::CompareVerdict::not_compared: return kExitPass;
         }
         return kExitPass;
+    } catch (const history::UnknownRunError& e) {  // the input names no run
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitUsage;
     } catch (const history::StoreError& e) {
         std::cerr << "error: " << e.what() << "\n";
         return kExitCannotRun;

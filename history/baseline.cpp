@@ -66,7 +66,7 @@ Baseline resolve_baseline(const BaselineSpec& spec, HistoryStore& store, const R
     }
     const std::size_t wanted = spec.kind == BaselineSpec::Kind::last_pass ? 1 : spec.count;
     if (earlier.empty()) {
-        throw NoBaselineError(
+        throw NoEarlierRunError(
             fmt::format("no earlier passing run of scenario \"{}\" (hash {}) in the history {}",
                         fresh.scenario_name, fresh.scenario_hash, store.location()));
     }

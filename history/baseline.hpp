@@ -33,6 +33,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// last-pass / last:N found no earlier passing run of the scenario at all: the new run is the
+// first of its history (not an error of the input).
+class NoEarlierRunError : public NoBaselineError {
+public:
+    using NoBaselineError::NoBaselineError;
+};
+
 struct Baseline {
     std::vector<RunSample> runs;       // oldest first; more than one for last:N (pooled)
     std::string description;           // "run X", "last passing run X", "last 7 passing runs (…)"

@@ -78,13 +78,13 @@ RunListing LocalHistoryStore::list(const RunQuery& query) {
 RunSample LocalHistoryStore::sample(const std::string& id) {
     if (id.empty() || id == "." || id.find('/') != std::string::npos ||
         id.find('\\') != std::string::npos || id.find("..") != std::string::npos)
-        throw StoreError(fmt::format("history store {}: '{}' is not a run id (a directory name)",
-                                     dir_.string(), id));
+        throw UnknownRunError(fmt::format(
+            "history store {}: '{}' is not a run id (a directory name)", dir_.string(), id));
     const auto run_dir = dir_ / id;
     std::error_code error;
     if (hidden(run_dir) || !fs::is_directory(run_dir, error) ||
         !fs::exists(run_dir / "summary.json", error))
-        throw StoreError(fmt::format("history store {}: no run '{}'", dir_.string(), id));
+        throw UnknownRunError(fmt::format("history store {}: no run '{}'", dir_.string(), id));
     return read_run_sample(run_dir);
 }
 

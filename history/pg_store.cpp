@@ -391,8 +391,8 @@ RunSample PgHistoryStore::sample(const std::string& id) {
             return std::isdigit(static_cast<unsigned char>(c));
         });
     if (!numeric)
-        throw StoreError(fmt::format("history store {}: no run with id \"{}\" (ids are numbers)",
-                                     location_, id));
+        throw UnknownRunError(fmt::format(
+            "history store {}: no run with id \"{}\" (ids are numbers)", location_, id));
     RunSample sample;
     struct StoredHistogram {
         std::string series;
@@ -408,7 +408,8 @@ RunSample PgHistoryStore::sample(const std::string& id) {
             fmt::format("SELECT {} FROM volley_history.runs WHERE run_id = $1", kRecordColumns),
             run_id);
         if (runs.empty())
-            throw StoreError(fmt::format("history store {}: no run with id {}", location_, id));
+            throw UnknownRunError(
+                fmt::format("history store {}: no run with id {}", location_, id));
         sample.record = record_from_row(runs[0]);
         for (const auto& row :
              tx.exec_params("SELECT t_s, length_s, requests, errors, dropped, hits FROM "

@@ -23,6 +23,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// The store answers, but holds no run with the id asked for (or the text is no run id): the
+// caller's input is wrong, not the store (`volley compare` exits 2 for it, not 1).
+class UnknownRunError : public StoreError {
+public:
+    using StoreError::StoreError;
+};
+
 struct RunQuery {
     std::string scenario_name;  // empty: every scenario
     std::string scenario_hash;  // empty: any
@@ -46,7 +53,7 @@ public:
     virtual std::string add(const std::filesystem::path& run_dir) = 0;
     // Runs matching the query. Throws StoreError when the store fails.
     [[nodiscard]] virtual RunListing list(const RunQuery& query) = 0;
-    // The run `id` with its intervals and histograms. Throws StoreError for an unknown id,
+    // The run `id` with its intervals and histograms. Throws UnknownRunError for an unknown id,
     // RunReadError for a run whose files or rows cannot be read.
     [[nodiscard]] virtual RunSample sample(const std::string& id) = 0;
 };

@@ -42,7 +42,7 @@ public:
     }
     [[nodiscard]] history::RunSample sample(const std::string& id) override {
         const auto found = runs_.find(id);
-        if (found == runs_.end()) throw history::StoreError("fake history: no run " + id);
+        if (found == runs_.end()) throw history::UnknownRunError("fake history: no run " + id);
         if (unreadable.count(id) != 0)
             throw history::RunReadError(id + "/latency.hlog: hlog line 7: bad histogram");
         return found->second;

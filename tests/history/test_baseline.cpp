@@ -65,12 +65,13 @@ TEST_CASE("last-pass and last:N take the newest earlier passing runs of the same
 
     const auto named = resolve_baseline(parse_baseline("n2"), store, fresh);
     CHECK(ids(named) == std::vector<std::string>{"n2"});
-    CHECK_THROWS_AS(resolve_baseline(parse_baseline("n9"), store, fresh), StoreError);
+    CHECK_THROWS_AS(resolve_baseline(parse_baseline("n9"), store, fresh), UnknownRunError);
 
     // The first run of a scenario has no baseline.
     const auto first = store.sample("n1").record;
     CHECK_THROWS_WITH(resolve_baseline(parse_baseline("last-pass"), store, first),
                       Catch::Contains("no earlier passing run"));
+    CHECK_THROWS_AS(resolve_baseline(parse_baseline("last:3"), store, first), NoEarlierRunError);
 }
 
 TEST_CASE("a baseline run that cannot be read is skipped, named, and an older one takes its place",
@@ -87,6 +88,14 @@ TEST_CASE("a baseline run that cannot be read is skipped, named, and an older on
     REQUIRE(last2.skipped.size() == 1);
     CHECK_THAT(last2.skipped.front(), Catch::Contains("n3/latency.hlog"));
     CHECK_THAT(last2.description, Catch::Contains("(n1, n2)"));
+    // Runs there but none readable: not a first night, an error of the history.
     store.unreadable = {"n1", "n2", "n3"};
-    CHECK_THROWS_AS(resolve_baseline(parse_baseline("last-pass"), store, fresh), NoBaselineError);
+    try {
+        (void)resolve_baseline(parse_baseline("last-pass"), store, fresh);
+        FAIL("no baseline was expected");
+    } catch (const NoEarlierRunError&) {
+        FAIL("unreadable runs are not a first night");
+    } catch (const NoBaselineError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("no readable earlier passing run"));
+    }
 }

@@ -245,3 +245,24 @@ TEST_CASE(
     (void)run_process(
         {"/usr/bin/psql", base_url, "-qc", "DROP DATABASE " + database + " WITH (FORCE)"}, 30s);
 }
+
+TEST_CASE(
+    "the first night of a scenario has no baseline: compare says so and passes; an unknown "
+    "baseline run is bad input") {
+    LoopbackServer server({});
+    const std::string history = make_temp_dir("volley-first-night-");
+    const auto run = run_volley(
+        {"run", "-u", server.url(), "-r", "50", "-d", "1s", "-q", "-o", history + "/first"});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto first =
+        run_volley({"compare", history + "/first", "--baseline", "last:7", "--dir", history});
+    INFO(first.out << first.err);
+    CHECK(first.exit_code == 0);
+    CHECK(first.out.find("baseline: none: no earlier passing run") != std::string::npos);
+    const auto unknown =
+        run_volley({"compare", history + "/first", "--baseline", "no-such-run", "--dir", history});
+    INFO(unknown.out << unknown.err);
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.err.find("no run 'no-such-run'") != std::string::npos);
+}
