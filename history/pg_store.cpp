@@ -19,7 +19,6 @@
 
 #include "history/pg_migrations.hpp"
 #include "reports/hdr_codec.hpp"
-#include "reports/run_outputs.hpp"
 #include "reports/summary_access.hpp"
 
 namespace volley::history {
@@ -308,13 +307,8 @@ void PgHistoryStore::migrate() {
 }
 
 std::string PgHistoryStore::add(const std::filesystem::path& run_dir) {
-    const auto sample = read_run_sample(run_dir);  // RunReadError naming the file
-    json::object summary;
-    try {
-        summary = reports::read_summary(run_dir);
-    } catch (const std::exception& e) {
-        throw RunReadError(e.what());
-    }
+    const auto summary = read_summary_of(run_dir);          // RunReadError naming the file
+    const auto sample = read_run_sample(run_dir, summary);  // the same, for latency.hlog
     try {
         pqxx::work tx(session_->connection);
         const auto inserted = tx.exec_params(

@@ -33,6 +33,16 @@ std::optional<double> parse_iso8601_utc(const std::string& text) {
     return static_cast<double>(seconds) + millis / 1000.0;
 }
 
+// The record of the run in `run_dir` whose summary.json is `summary`; id = the directory's name
+// (a trailing '/' given on the command line does not empty it).
+RunRecord record_of(const std::filesystem::path& run_dir, const json::object& summary) {
+    auto record = run_record_from_summary(summary, (run_dir / "summary.json").string());
+    record.id = run_dir.filename().string();
+    if (record.id.empty()) record.id = run_dir.parent_path().filename().string();
+    record.dir = run_dir;
+    return record;
+}
+
 std::uint64_t count_at(const json::object& object, std::string_view key) {
     const auto value = reports::number_at(object, key);
     return value && *value > 0 ? static_cast<std::uint64_t>(std::llround(*value)) : 0;
@@ -180,33 +190,25 @@ std::map<std::string, std::vector<IntervalHistogram>> read_latency_series(
     return series;
 }
 
-RunRecord read_run_record(const std::filesystem::path& run_dir) {
-    const auto path = run_dir / "summary.json";
-    json::object summary;
+json::object read_summary_of(const std::filesystem::path& run_dir) {
     try {
-        summary = reports::read_summary(path);
+        return reports::read_summary(run_dir / "summary.json");
     } catch (const std::exception& e) {
         throw RunReadError(e.what());
     }
-    auto record = run_record_from_summary(summary, path.string());
-    record.id = run_dir.filename().string();
-    if (record.id.empty()) record.id = run_dir.parent_path().filename().string();
-    record.dir = run_dir;
-    return record;
+}
+
+RunRecord read_run_record(const std::filesystem::path& run_dir) {
+    return record_of(run_dir, read_summary_of(run_dir));
 }
 
 RunSample read_run_sample(const std::filesystem::path& run_dir) {
-    const auto summary_path = run_dir / "summary.json";
-    json::object summary;
-    try {
-        summary = reports::read_summary(summary_path);
-    } catch (const std::exception& e) {
-        throw RunReadError(e.what());
-    }
+    return read_run_sample(run_dir, read_summary_of(run_dir));
+}
+
+RunSample read_run_sample(const std::filesystem::path& run_dir, const json::object& summary) {
     RunSample sample;
-    sample.record = run_record_from_summary(summary, summary_path.string());
-    sample.record.id = run_dir.filename().string();
-    sample.record.dir = run_dir;
+    sample.record = record_of(run_dir, summary);
     sample.intervals = interval_counts_from_summary(summary);
     const auto hlog_path = run_dir / "latency.hlog";
     if (std::filesystem::exists(hlog_path)) sample.latency = read_latency_series(hlog_path);

@@ -125,11 +125,16 @@ struct RunSample {
 [[nodiscard]] std::map<std::string, std::vector<IntervalHistogram>> read_latency_series(
     const std::filesystem::path& path);
 
+// RUN_DIR/summary.json, parsed. Throws RunReadError naming the file.
+[[nodiscard]] boost::json::object read_summary_of(const std::filesystem::path& run_dir);
 // Reads RUN_DIR/summary.json; id = the directory's name. Throws RunReadError naming the file.
 [[nodiscard]] RunRecord read_run_record(const std::filesystem::path& run_dir);
 // Reads RUN_DIR/summary.json and RUN_DIR/latency.hlog (latency empty when the file is absent).
 // Throws RunReadError naming the file that is unreadable or corrupt.
 [[nodiscard]] RunSample read_run_sample(const std::filesystem::path& run_dir);
+// The same for a run whose summary.json the caller has already read (read_summary_of).
+[[nodiscard]] RunSample read_run_sample(const std::filesystem::path& run_dir,
+                                        const boost::json::object& summary);
 
 // The series' histograms of the intervals that start in [from_s, to_s), merged exactly;
 // nullopt when the series is unknown or no interval starts in the window.
