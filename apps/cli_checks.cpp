@@ -98,4 +98,57 @@ void push_history_overrides(const std::vector<std::string>& labels,
     if (store) sets.push_back(scenarios::flag_override("--store", "output.store", *store));
 }
 
+void add_observe_flags(CLI::App& command, ObserveFlags& flags) {
+    command.add_option("--observe-prom", flags.prometheus,
+                       "Scrape this Prometheus text endpoint once per interval (repeatable; "
+                       "docs/observe.md)");
+    command.add_option("--observe-redis", flags.redis,
+                       "Observe this Redis once per interval: server-side hit rate, memory, ops "
+                       "(redis://host:port)");
+    command.add_option("--observe-postgres", flags.postgres,
+                       "Observe this PostgreSQL once per interval: transactions, connections, "
+                       "queries per request (postgresql://…)");
+    command.add_option("--observe-process", flags.process,
+                       "Observe a process on this machine by pid or name: RSS, CPU, open files, "
+                       "threads");
+}
+
+void push_observe_overrides(const ObserveFlags& flags, std::vector<std::string>& sets) {
+    if (!flags.prometheus.empty()) {
+        // One override for the whole list (an override cannot create a list item by item): a
+        // YAML flow list of double-quoted URLs.
+        std::string list = "[";
+        for (const auto& url : flags.prometheus) {
+            check_url_has_scheme("--observe-prom", url);
+            std::string quoted;
+            for (const char c : url) {
+                if (c == '"' || c == '\\') quoted += '\\';
+                quoted += c;
+            }
+            list += fmt::format("{}\"{}\"", list.size() > 1 ? ", " : "", quoted);
+        }
+        sets.push_back(
+            scenarios::flag_override("--observe-prom", "observe.prometheus", list + "]", false));
+    }
+    if (flags.redis) {
+        check_url_has_scheme("--observe-redis", *flags.redis);
+        sets.push_back(
+            scenarios::flag_override("--observe-redis", "observe.redis.url", *flags.redis));
+    }
+    if (flags.postgres) {
+        check_url_has_scheme("--observe-postgres", *flags.postgres);
+        sets.push_back(scenarios::flag_override("--observe-postgres", "observe.postgres.url",
+                                                *flags.postgres));
+    }
+    if (flags.process) {
+        const std::string& value = *flags.process;
+        const bool pid = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c)) != 0;
+        });
+        sets.push_back(scenarios::flag_override(
+            "--observe-process", pid ? "observe.process.pid" : "observe.process.name", value,
+            !pid));
+    }
+}
+
 }  // namespace volley::apps

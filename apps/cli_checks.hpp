@@ -26,6 +26,17 @@ void check_formats(std::string_view flag, const std::vector<std::string>& format
 [[nodiscard]] std::optional<std::string> find_set(const std::vector<std::string>& sets,
                                                   std::initializer_list<std::string_view> keys);
 
+// `--observe-prom URL` (repeatable), `--observe-redis URL`, `--observe-postgres URL`,
+// `--observe-process PID|NAME` of `volley run` and `volley replay` (docs/observe.md): the
+// observe: sources of a quick run, as overrides of observe.prometheus[i].url, observe.redis.url,
+// observe.postgres.url, observe.process.pid|name.
+struct ObserveFlags {
+    std::vector<std::string> prometheus;
+    std::optional<std::string> redis, postgres, process;
+};
+void add_observe_flags(CLI::App& command, ObserveFlags& flags);
+void push_observe_overrides(const ObserveFlags& flags, std::vector<std::string>& sets);
+
 // "--max-regression 10%" -> 0.10. The value must carry '%' ("0" alone is 0); a bare number is
 // refused with a suggestion ("did you mean 10%?"), as is a negative one.
 [[nodiscard]] double parse_percent_flag(std::string_view flag, const std::string& text);

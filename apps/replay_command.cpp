@@ -61,6 +61,7 @@ std::vector<std::string> overrides_from_flags(const ReplayOptions& o) {
     if (o.insecure)
         sets.push_back(flag_override("-k/--insecure", "target.http.tls.insecure", "true"));
     push_history_overrides(o.labels, o.store, sets);
+    push_observe_overrides(o.observe, sets);
     sets.insert(sets.end(), o.sets.begin(), o.sets.end());
     return sets;
 }
@@ -159,6 +160,7 @@ void add_replay_commands(CLI::App& app, int& exit_code) {
                      "Report files: json,hlog,md,html,junit,csv,hgrm (default all)")
         ->delimiter(',');
     add_history_flags(*replay, o.labels, o.store);
+    add_observe_flags(*replay, o.observe);
     replay->add_flag("-k,--insecure", o.insecure,
                      "https: do not verify the server's certificate (said in the report)");
     replay->add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");

@@ -2,6 +2,8 @@
 // proxy writing GoReplay captures): docs/replay.md.
 #pragma once
 
+#include "apps/cli_checks.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -32,6 +34,7 @@ struct ReplayOptions {
     std::vector<std::string> output_formats;
     std::vector<std::string> labels;   // --label key=value (repeatable)
     std::optional<std::string> store;  // --store postgresql://…
+    ObserveFlags observe;              // --observe-*: the observe: sources
     bool quiet = false;
     bool latency_spectrum = false;
 };

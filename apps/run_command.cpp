@@ -149,6 +149,7 @@ void add_common_overrides(const RunOptions& o, std::vector<std::string>& sets) {
     if (o.warmup) sets.push_back(flag_override("-w/--warmup", "load.warmup", *o.warmup));
     if (o.out_dir) sets.push_back(flag_override("-o/--out", "output.dir", *o.out_dir));
     push_history_overrides(o.labels, o.store, sets);
+    push_observe_overrides(o.observe, sets);
     if (o.insecure)
         sets.push_back(flag_override("-k/--insecure", "target.http.tls.insecure", "true"));
     sets.insert(sets.end(), o.sets.begin(), o.sets.end());

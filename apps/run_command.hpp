@@ -1,6 +1,8 @@
 // `volley run`: scenario (or command-line flags) -> plan -> engine run -> reports -> exit code.
 #pragma once
 
+#include "apps/cli_checks.hpp"
+
 #include "pipeline/exit_codes.hpp"
 
 #include <optional>
@@ -34,6 +36,7 @@ struct RunOptions {
     std::vector<std::string> formats;
     std::vector<std::string> labels;   // "key=value" (--label, repeatable): summary.json labels
     std::optional<std::string> store;  // --store postgresql://…: the history store
+    ObserveFlags observe;              // --observe-*: the observe: sources
     bool quiet = false;
     bool latency_spectrum = false;
     bool insecure = false;       // -k: TLS certificate verification off

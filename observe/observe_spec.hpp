@@ -4,6 +4,7 @@
 // (docs/architecture.md "Dependency rules").
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -55,6 +56,33 @@ struct ObserveSpec {
     [[nodiscard]] bool empty() const {
         return prometheus.empty() && !redis && !postgres && !process;
     }
+};
+
+// The series each source writes (docs/observe.md "Series"), without the source's prefix
+// ("redis." …) and labels; the loader checks `observed.*` thresholds against them. `level`: a
+// gauge, so `NAME_slope` (its change per hour) exists too.
+struct SeriesName {
+    const char* name;
+    bool level;
+    const char* label;  // the label key of its labelled series ("pattern", "state"), or nullptr
+};
+inline constexpr std::array kRedisSeries = {
+    SeriesName{"hit_rate", false, nullptr},     SeriesName{"ops", false, nullptr},
+    SeriesName{"evicted_keys", false, nullptr}, SeriesName{"expired_keys", false, nullptr},
+    SeriesName{"used_memory", true, nullptr},   SeriesName{"connected_clients", true, nullptr},
+    SeriesName{"keys", true, "pattern"},        SeriesName{"ttl_p50", true, "pattern"},
+    SeriesName{"ttl_p90", true, "pattern"},     SeriesName{"no_ttl_share", true, "pattern"},
+};
+inline constexpr std::array kPostgresSeries = {
+    SeriesName{"transactions", false, nullptr}, SeriesName{"cache_hit_ratio", false, nullptr},
+    SeriesName{"temp_files", false, nullptr},   SeriesName{"connections", true, "state"},
+    SeriesName{"queries", false, nullptr},      SeriesName{"queries_per_request", false, "request"},
+};
+inline constexpr std::array kProcessSeries = {
+    SeriesName{"rss", true, nullptr},
+    SeriesName{"cpu", false, nullptr},
+    SeriesName{"open_fds", true, nullptr},
+    SeriesName{"threads", true, nullptr},
 };
 
 }  // namespace volley::observe

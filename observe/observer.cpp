@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <ctime>
+
 #include <algorithm>
 #include <exception>
 #include <numeric>
@@ -182,6 +184,16 @@ void ObserveThread::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+
+double thread_cpu_seconds() {
+    timespec now{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) != 0) return 0;
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
 void ObserveThread::loop(std::chrono::nanoseconds baseline_delay) {
     {
         // The baseline belongs at the measurement's start; a stop or a first interval that comes
@@ -195,7 +207,10 @@ void ObserveThread::loop(std::chrono::nanoseconds baseline_delay) {
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-            if (jobs_.empty()) return;  // stopping, and every queued sample taken
+            if (jobs_.empty()) {  // stopping, and every queued sample taken
+                cpu_seconds_ = thread_cpu_seconds();
+                return;
+            }
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }

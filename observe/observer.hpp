@@ -85,6 +85,9 @@ public:
     // Waits for the queued samples (each bounded by its source's timeout) and stops the thread.
     void stop();
 
+    // CPU time the thread used (sampling, parsing, talking to the sources), seconds.
+    [[nodiscard]] double cpu_seconds() const { return cpu_seconds_; }
+
 private:
     struct Job {
         std::size_t index = 0;
@@ -98,6 +101,7 @@ private:
     std::condition_variable wake_;
     std::deque<Job> jobs_;
     bool stopping_ = false;
+    double cpu_seconds_ = 0;  // written by the thread before it ends; read after join()
     std::thread thread_;
 };
 

@@ -5,6 +5,7 @@
 #include "reports/number_format.hpp"
 #include "reports/report_charts.hpp"
 #include "reports/report_journey_tables.hpp"
+#include "reports/report_observed.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/svg_chart.hpp"
 #include "reports/text_escape.hpp"
@@ -270,6 +271,20 @@ std::string render_html(const RunSummary& summary) {
         html += table_section(
             *cache,
             chart_figure(cache_chart(summary), "Cache-hit rate and served-by share per interval"));
+    }
+    if (const auto sources = observed_sources_table(summary)) {
+        // The server's own figures, charted on the latency charts' time axis.
+        std::string charts;
+        for (const auto& observed : observed_charts(summary)) {
+            charts += chart_figure(observed.chart, observed.caption);
+        }
+        html += table_section(*sources);
+        if (const auto series = observed_series_table(summary)) {
+            html += table_section(*series, charts);
+        }
+        if (const auto statements = observed_statements_table(summary)) {
+            html += table_section(*statements);
+        }
     }
     html += table_section(requests_table(summary));
     for (const auto& table : {journeys_table(summary), journey_steps_table(summary),

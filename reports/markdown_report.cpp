@@ -4,6 +4,7 @@
 
 #include "reports/number_format.hpp"
 #include "reports/report_journey_tables.hpp"
+#include "reports/report_observed.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/text_escape.hpp"
 
@@ -88,6 +89,10 @@ std::string render_markdown(const RunSummary& summary) {
     if (const auto statuses = status_table(summary)) md += markdown_section(*statuses);
     if (const auto messages = error_messages_table(summary)) md += markdown_section(*messages);
     if (const auto cache = cache_table(summary)) md += markdown_section(*cache);
+    for (const auto& table : {observed_sources_table(summary), observed_series_table(summary),
+                              observed_statements_table(summary)}) {
+        if (table) md += markdown_section(*table);
+    }
     md += markdown_section(requests_table(summary));
     for (const auto& table : {journeys_table(summary), journey_steps_table(summary),
                               checks_table(summary), tags_table(summary)}) {

@@ -71,6 +71,7 @@ struct ObservedRun {
     std::vector<SourceStatus> sources;
     std::vector<ObservedSeries> series;
     std::vector<ObservedStatement> statements;  // most calls first
+    double sampler_cpu_seconds = 0;             // CPU time of the observe thread over the run
 
     [[nodiscard]] bool empty() const { return sources.empty(); }
     [[nodiscard]] const ObservedSeries* find(std::string_view name) const;

@@ -36,7 +36,9 @@ ChartSeries interval_series(const RunSummary& summary, std::string name, Interva
     return series;
 }
 
-LineChart time_chart(const RunSummary& summary, std::string title, std::string y_label) {
+}  // namespace
+
+LineChart interval_time_chart(const RunSummary& summary, std::string title, std::string y_label) {
     LineChart chart;
     chart.title = std::move(title);
     chart.x.label = "time since start (s)";
@@ -53,6 +55,8 @@ LineChart time_chart(const RunSummary& summary, std::string title, std::string y
     }
     return chart;
 }
+
+namespace {
 
 // x position of a percentile level p (0..1) on the 1/(1−p) axis: log10(1/(1−p)). p = 1 has no
 // finite position; it is drawn where 1/(1−p) = total count, past the finest resolvable level.
@@ -85,8 +89,8 @@ ChartSeries spectrum_series(const std::vector<SpectrumRow>& rows, std::string na
 }  // namespace
 
 LineChart latency_over_time_chart(const RunSummary& summary) {
-    auto chart =
-        time_chart(summary, "Response time percentiles per interval", "response time (ms)");
+    auto chart = interval_time_chart(summary, "Response time percentiles per interval",
+                                     "response time (ms)");
     chart.series = {
         interval_series(
             summary, "p50", [](const IntervalFigures& r) { return std::optional(r.p50_ms); }, 0),
@@ -100,7 +104,8 @@ LineChart latency_over_time_chart(const RunSummary& summary) {
 }
 
 LineChart throughput_chart(const RunSummary& summary) {
-    auto chart = time_chart(summary, "Achieved and target throughput", "requests per second");
+    auto chart =
+        interval_time_chart(summary, "Achieved and target throughput", "requests per second");
     chart.series = {
         interval_series(
             summary, "achieved",
@@ -112,7 +117,8 @@ LineChart throughput_chart(const RunSummary& summary) {
 }
 
 LineChart outcomes_chart(const RunSummary& summary) {
-    auto chart = time_chart(summary, "Errors and dropped requests per second", "per second");
+    auto chart =
+        interval_time_chart(summary, "Errors and dropped requests per second", "per second");
     chart.series = {
         interval_series(
             summary, "errors/s",
@@ -126,7 +132,8 @@ LineChart outcomes_chart(const RunSummary& summary) {
 }
 
 LineChart cache_chart(const RunSummary& summary) {
-    auto chart = time_chart(summary, "Cache-hit rate and served-by share", "share of requests (%)");
+    auto chart =
+        interval_time_chart(summary, "Cache-hit rate and served-by share", "share of requests (%)");
     chart.y.max = 100.0;
     chart.y.tick_format = &percent_tick;
     chart.series = {interval_series(
@@ -176,7 +183,8 @@ LineChart spectrum_chart(const RunSummary& summary) {
 }
 
 LineChart schedule_lag_chart(const RunSummary& summary) {
-    auto chart = time_chart(summary, "Schedule lag p99 per interval", "schedule lag p99 (ms)");
+    auto chart =
+        interval_time_chart(summary, "Schedule lag p99 per interval", "schedule lag p99 (ms)");
     chart.height = 220;
     chart.series = {interval_series(
         summary, "schedule lag p99",
@@ -186,7 +194,7 @@ LineChart schedule_lag_chart(const RunSummary& summary) {
 
 LineChart cpu_chart(const RunSummary& summary) {
     // cpu_util is CPU time / wall time: 100% = one core busy, more with several threads.
-    auto chart = time_chart(summary, "Generator CPU per interval", "CPU (% of one core)");
+    auto chart = interval_time_chart(summary, "Generator CPU per interval", "CPU (% of one core)");
     chart.height = 220;
     chart.y.tick_format = &percent_tick;
     chart.series = {interval_series(

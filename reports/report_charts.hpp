@@ -9,6 +9,10 @@
 
 namespace volley::reports {
 
+// An empty chart on the run's time axis (0 .. duration, stage markers) with a y axis from 0: the
+// frame every per-interval chart shares, so that charts line up with the latency chart.
+LineChart interval_time_chart(const RunSummary& summary, std::string title, std::string y_label);
+
 // p50, p95, p99 and max response time per interval (ms).
 LineChart latency_over_time_chart(const RunSummary& summary);
 // Achieved and target throughput per interval (rps).

@@ -215,6 +215,42 @@ struct StopInfo {
     bool operator==(const StopInfo&) const = default;
 };
 
+// observed (docs/observe.md): what `observe:` read from the system under test.
+struct ObservedSourceFigures {
+    std::string name;
+    std::uint64_t samples = 0, failures = 0;
+    std::string first_error;  // "" when none failed
+    std::vector<std::string> notes;
+    bool operator==(const ObservedSourceFigures&) const = default;
+};
+
+struct ObservedSeriesFigures {
+    std::string name, source, kind, unit;  // kind: gauge, rate, ratio, peak
+    std::optional<double> value;           // over the whole run (reports/observed.hpp span_value)
+    std::optional<double> min, max;        // of the interval values
+    std::optional<double> slope_per_h;     // gauges: least-squares change per hour
+    // One per interval row: intervals[i].observed[name]; nullopt where the source had none.
+    std::vector<std::optional<double>> values;
+    bool operator==(const ObservedSeriesFigures&) const = default;
+};
+
+struct ObservedStatementFigures {
+    std::string text;
+    std::uint64_t calls = 0;
+    double total_time_ms = 0, calls_per_request = 0;
+    bool n_plus_one = false;
+    std::string why;
+    bool operator==(const ObservedStatementFigures&) const = default;
+};
+
+struct ObservedFigures {
+    std::vector<ObservedSourceFigures> sources;
+    std::vector<ObservedSeriesFigures> series;
+    std::vector<ObservedStatementFigures> statements;
+    double sampler_cpu_s = 0;  // CPU time of the observe thread
+    bool operator==(const ObservedFigures&) const = default;
+};
+
 enum class Verdict { pass, fail };
 
 struct RunSummary {
@@ -236,6 +272,7 @@ struct RunSummary {
     std::vector<TagFigures> tags;
     std::vector<CheckFigures> checks;
     std::vector<IntervalFigures> intervals;
+    std::optional<ObservedFigures> observed;  // runs with an observe: section
     std::vector<ThresholdResult> thresholds;
     AnalysisFindings analysis;
     GeneratorHealth generator;
@@ -256,7 +293,8 @@ public:
 // "the run's summary"). Throws SummaryError on a missing key or a value of the wrong type;
 // optional keys: connection_wait_ms, errors, stop.expected, analysis (and within it headline,
 // bottleneck, steps), each interval's and request's cache, journeys, tags, checks, each
-// request's journey / tags / extract_errors and each threshold's scope.
+// request's journey / tags / extract_errors, each threshold's scope, observed and each
+// interval's observed.
 RunSummary parse_run_summary(const boost::json::object& summary, std::string_view source);
 
 // Reads and parses DIR/summary.json (or the file itself when `path` is a file). Throws

@@ -1,4 +1,5 @@
 #include "reports/summary_json.hpp"
+#include "reports/observed_summary.hpp"
 
 #include "reports/hgrm.hpp"
 #include "reports/summary_journeys.hpp"
@@ -148,7 +149,8 @@ json::object latency_ms(const engine::HdrHistogram& h) {
 }
 
 json::object make_summary(const engine::RunResult& result, const RunMetadata& metadata,
-                          json::array thresholds, json::object analysis) {
+                          json::array thresholds, json::object analysis,
+                          const ObservedRun* observed) {
     const auto all = result.totals.combined();
     const double duration_s = seconds(result.measured);
     const auto completed = all.completed();
@@ -251,6 +253,11 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
             {"hit_rate", cache.is_null() ? json::value(nullptr) : cache.as_object().at("hit_rate")},
             {"served_by",
              cache.is_null() ? json::value(nullptr) : cache.as_object().at("served_by")}});
+    }
+    if (observed != nullptr) {
+        add_observed_intervals(intervals, *observed);
+        summary["observed"] = observed_section(*observed, result.intervals);
+        evaluate_observed_thresholds(thresholds, *observed, result);
     }
     summary["intervals"] = std::move(intervals);
 

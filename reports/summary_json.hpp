@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/runner.hpp"
+#include "reports/observed.hpp"
 #include "thresholds/run_catalog.hpp"
 
 #include <boost/json/array.hpp>
@@ -48,8 +49,11 @@ boost::json::object latency_ms(const engine::HdrHistogram& histogram);
 // breaking_point, recovery, drift) are evaluated here from `analysis`
 // (evaluate_analysis_thresholds). The verdict is "fail" when any entry of `thresholds` failed,
 // the run's own checks (reports/run_checks.hpp, appended by the caller) included.
+// `observed` (a run with an observe: section): summary.json `observed`, each interval's
+// `observed` values, and the `observed.*` thresholds judged on it (reports/observed_summary.hpp).
 boost::json::object make_summary(const engine::RunResult& result, const RunMetadata& metadata,
-                                 boost::json::array thresholds, boost::json::object analysis);
+                                 boost::json::array thresholds, boost::json::object analysis,
+                                 const ObservedRun* observed = nullptr);
 
 // Pretty-printed JSON text (2-space indent, one key per line) ending in a newline.
 std::string to_pretty_json(const boost::json::value& value);

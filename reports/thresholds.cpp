@@ -36,7 +36,8 @@ double result_scale(const ThresholdExpr& expr) {
         case ThresholdUnit::change_ratio:
         case ThresholdUnit::fraction_of_target: return 100;
         case ThresholdUnit::rps:
-        case ThresholdUnit::count: return 1;
+        case ThresholdUnit::count:
+        case ThresholdUnit::observed: return 1;
     }
     return 1;
 }
@@ -135,6 +136,8 @@ NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
         case ThresholdMetric::recovery:
         case ThresholdMetric::drift_p99:
             return {std::nullopt, "judged from the analysis at the end of the run"};
+        case ThresholdMetric::observed:
+            return {std::nullopt, "judged from the observed series at the end of the run"};
         case ThresholdMetric::checks: {
             const std::uint64_t total = span.checks_passed + span.checks_failed;
             if (total == 0) return {std::nullopt, "no check evaluations"};
@@ -269,6 +272,7 @@ std::string_view result_unit(const ThresholdExpr& expr) {
         case ThresholdUnit::change_ratio: return "%";
         case ThresholdUnit::rps: return "rps";
         case ThresholdUnit::count: return "count";
+        case ThresholdUnit::observed: return "";  // the series' unit: evaluate_observed_thresholds
         case ThresholdUnit::fraction_of_target: return "% target";
     }
     return "";
@@ -304,6 +308,12 @@ ThresholdEvaluator::ThresholdEvaluator(std::vector<thresholds::ThresholdSpec> sp
                 fmt::format("threshold '{}': judged from the analysis at the end, it takes no "
                             "request, window or abort_on_fail",
                             spec.expr));
+        }
+        if (threshold.expr.metric == ThresholdMetric::observed && spec.abort_on_fail) {
+            throw std::invalid_argument(fmt::format(
+                "threshold '{}': observed figures are judged at the end of the run; it takes no "
+                "abort_on_fail",
+                spec.expr));
         }
         if (spec.request) {
             if (threshold.expr.scope.kind != thresholds::ThresholdScopeKind::all) {
@@ -405,8 +415,9 @@ std::vector<ThresholdCheck> ThresholdEvaluator::check_all(const engine::Interval
     std::vector<ThresholdCheck> checks;
     checks.reserve(thresholds_.size());
     for (const auto& threshold : thresholds_) {
-        if (thresholds::is_analysis_metric(threshold.expr.metric)) {
-            // A finding about the whole analysis (capacity, …) says nothing about one span.
+        if (thresholds::is_judged_at_end(threshold.expr.metric)) {
+            // A finding about the whole analysis (capacity, …) says nothing about one span, and
+            // observed series are not part of the engine's intervals.
             ThresholdCheck check;
             check.pass = true;
             check.detail = "not judged per span";
@@ -473,6 +484,9 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold,
     if (thresholds::is_analysis_metric(threshold.expr.metric)) {
         check.limit = tidy(threshold.expr.value * result_scale(threshold.expr));
         detail = "not judged yet: evaluate_analysis_thresholds fills this from the analysis";
+    } else if (threshold.expr.metric == ThresholdMetric::observed) {
+        check.limit = tidy(threshold.expr.value * result_scale(threshold.expr));
+        detail = "not judged yet: evaluate_observed_thresholds fills this from the observed series";
     } else if (aborted_run) {
         check = threshold.abort->check;
         check.pass = false;
@@ -508,6 +522,9 @@ json::object ThresholdEvaluator::result_of(const Threshold& threshold,
     object["detail"] = detail;
     if (thresholds::is_analysis_metric(threshold.expr.metric)) {
         object["analysis"] = thresholds::metric_name(threshold.expr.metric);
+    }
+    if (threshold.expr.metric == ThresholdMetric::observed) {
+        object["observed"] = threshold.expr.observed;
     }
     if (threshold.window) {
         json::object tally{{"length_s", threshold.window_s},

@@ -2,10 +2,19 @@
 
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "reports/number_format.hpp"
 
 namespace volley::reports {
 namespace {
+
+std::string csv_field(const std::string& text) {
+    if (text.find_first_of(",\"\n") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
 
 using Figure = std::optional<double> (*)(const IntervalFigures&);
 
@@ -77,13 +86,28 @@ std::string render_timeseries_csv(const RunSummary& summary) {
         if (&column != &columns().front()) csv += ',';
         csv += column.name;
     }
+    // Observed series follow as `observed:NAME` columns (docs/outputs.md "timeseries.csv"); a
+    // name is quoted as CSV requires when it holds a comma or a quote.
+    const auto* observed = summary.observed ? &summary.observed->series : nullptr;
+    if (observed != nullptr) {
+        for (const auto& series : *observed) csv += "," + csv_field("observed:" + series.name);
+    }
     csv += '\n';
-    for (const auto& row : summary.intervals) {
+    for (std::size_t i = 0; i < summary.intervals.size(); ++i) {
+        const auto& row = summary.intervals[i];
         bool first = true;
         for (const auto& column : columns()) {
             if (!first) csv += ',';
             first = false;
             csv += format_optional(column.value(row), column.formatter, "");
+        }
+        if (observed != nullptr) {
+            for (const auto& series : *observed) {
+                csv += ',';
+                if (i < series.values.size() && series.values[i]) {
+                    csv += fmt::format("{}", *series.values[i]);
+                }
+            }
         }
         csv += '\n';
     }

@@ -44,7 +44,8 @@ constexpr MetricName kMetricWords[] = {
 
 constexpr std::string_view kMetricList =
     "p(N), avg, min, max, error_rate, throughput, dropped, cache_hit_rate, served_by.L1..L4, "
-    "capacity, breaking_point, recovery, drift(p99), checks, duration_p(N), journeys_failed";
+    "capacity, breaking_point, recovery, drift(p99), checks, duration_p(N), journeys_failed, "
+    "observed.SERIES";
 
 // Parses the percentile inside `p(...)` / `duration_p(...)`; `open` is the length up to and
 // including the opening parenthesis.
@@ -89,6 +90,20 @@ void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& o
         rest.remove_prefix(close + 1);
         return;
     }
+    if (starts_with(rest, "observed.")) {
+        std::size_t end = 9;
+        while (end < rest.size() && (is_word_char(rest[end]) || rest[end] == ':')) ++end;
+        const std::string_view series = rest.substr(9, end - 9);
+        if (series.empty() || series.back() == '.' || series.front() == '.') {
+            fail(expr,
+                 "observed needs a series: observed.redis.hit_rate, "
+                 "observed.postgres.queries_per_request, observed.prom.NAME …");
+        }
+        out.metric = ThresholdMetric::observed;
+        out.observed = std::string(series);
+        rest.remove_prefix(end);
+        return;
+    }
     std::size_t length = 0;
     while (length < rest.size() && is_word_char(rest[length])) ++length;
     const std::string_view word = rest.substr(0, length);
@@ -110,6 +125,7 @@ void take_metric(std::string_view expr, std::string_view& rest, ThresholdExpr& o
             return;
         }
     }
+    if (word == "observed") fail(expr, "observed needs a series: observed.redis.hit_rate");
     if (word == "served_by") fail(expr, "served_by needs a tier: served_by.L1 .. served_by.L4");
     if (word == "drift") fail(expr, "drift needs what drifts: drift(p99)");
     if (word == "duration_p" || word == "duration") {
@@ -172,6 +188,15 @@ void check_scope_fits(std::string_view expr, const ThresholdExpr& out) {
             fail(expr, fmt::format("{} is measured per journey: its scope is {{journey:NAME}}, "
                                    "not '{{{}}}'",
                                    metric_name(out.metric), written));
+        }
+        return;
+    }
+    if (out.metric == ThresholdMetric::observed) {
+        if (kind == ThresholdScopeKind::check || kind == ThresholdScopeKind::journey ||
+            kind == ThresholdScopeKind::step) {
+            fail(expr, fmt::format("an observed series takes a label scope such as "
+                                   "{{request:NAME}} or {{pattern:P}}, not '{{{}}}'",
+                                   written));
         }
         return;
     }
@@ -266,9 +291,65 @@ void take_rate(std::string_view expr, std::string_view value, const std::string&
     out.unit = ThresholdUnit::rps;
 }
 
+// An observed figure's limit (see the grammar in the header) in its series' unit.
+void take_observed_value(std::string_view expr, std::string_view value, ThresholdExpr& out) {
+    if (value.back() == '%') {
+        out.unit = ThresholdUnit::ratio;
+        out.value = ratio_value(expr, value);
+        return;
+    }
+    const bool slope =
+        out.observed.size() > 6 && out.observed.compare(out.observed.size() - 6, 6, "_slope") == 0;
+    std::string_view amount = value;
+    double per_second = 0;  // 0: no per-time written
+    if (const auto slash = value.rfind('/'); slash != std::string_view::npos) {
+        const std::string_view per = trim(value.substr(slash + 1));
+        if (per == "s")
+            per_second = 1;
+        else if (per == "m")
+            per_second = 1.0 / 60;
+        else if (per == "h")
+            per_second = 1.0 / 3600;
+        else
+            fail(expr, fmt::format("unknown per-time '/{}' (write /s, /m or /h)", per));
+        amount = trim(value.substr(0, slash));
+    }
+    struct Size {
+        std::string_view suffix;
+        double bytes;
+    };
+    constexpr Size sizes[] = {
+        {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"kB", 1e3},
+        {"KB", 1e3},     {"MB", 1e6},        {"GB", 1e9},           {"B", 1}};
+    double scale = 1;
+    for (const auto& size : sizes) {
+        if (amount.size() > size.suffix.size() &&
+            amount.substr(amount.size() - size.suffix.size()) == size.suffix) {
+            scale = size.bytes;
+            amount = trim(amount.substr(0, amount.size() - size.suffix.size()));
+            break;
+        }
+    }
+    double number = 0;
+    try {
+        number = parse_number(amount);
+    } catch (const std::invalid_argument&) {
+        fail(expr,
+             fmt::format("'{}' is not a number, a size (10MB) or a rate (1000/s, 10MB/h)", value));
+    }
+    if (slope && per_second == 0) {
+        fail(expr, fmt::format("a slope is a change per time: write e.g. {}/h", value));
+    }
+    // A slope is kept per hour, any other per-time figure per second.
+    const double per = per_second == 0 ? 1 : (slope ? per_second * 3600 : per_second);
+    out.unit = ThresholdUnit::observed;
+    out.value = number * scale * per;
+}
+
 void take_value(std::string_view expr, std::string_view value, ThresholdExpr& out) {
     if (value.empty()) fail(expr, "missing value after the comparator");
     switch (out.metric) {
+        case ThresholdMetric::observed: take_observed_value(expr, value, out); return;
         case ThresholdMetric::percentile:
         case ThresholdMetric::avg:
         case ThresholdMetric::min:
@@ -393,11 +474,16 @@ std::string_view metric_name(ThresholdMetric metric) {
         case ThresholdMetric::checks: return "checks";
         case ThresholdMetric::journey_duration: return "duration_p";
         case ThresholdMetric::journeys_failed: return "journeys_failed";
+        case ThresholdMetric::observed: return "observed";
     }
     return "?";
 }
 
 bool is_analysis_metric(ThresholdMetric metric) { return !analysis_metric_type(metric).empty(); }
+
+bool is_judged_at_end(ThresholdMetric metric) {
+    return is_analysis_metric(metric) || metric == ThresholdMetric::observed;
+}
 
 std::string_view analysis_metric_type(ThresholdMetric metric) {
     switch (metric) {
@@ -441,6 +527,8 @@ std::string format_threshold_expr(const ThresholdExpr& expr) {
         metric = fmt::format("duration_p({})", format_number(expr.percentile));
     } else if (expr.metric == ThresholdMetric::drift_p99) {
         metric = "drift(p99)";
+    } else if (expr.metric == ThresholdMetric::observed) {
+        metric = "observed." + expr.observed;
     } else {
         metric = std::string(metric_name(expr.metric));
     }
@@ -456,6 +544,10 @@ std::string format_threshold_expr(const ThresholdExpr& expr) {
             value = format_number(expr.value * 100) + "% target";
             break;
         case ThresholdUnit::change_ratio: value = format_number(expr.value * 100) + "%"; break;
+        case ThresholdUnit::observed:
+            value = format_number(expr.value);
+            if (expr.observed.ends_with("_slope")) value += "/h";
+            break;
     }
     if (expr.scope.kind != ThresholdScopeKind::all) {
         metric += fmt::format("{{{}}}", scope_text(expr.scope));

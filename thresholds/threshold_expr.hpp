@@ -27,6 +27,9 @@ enum class ThresholdMetric {
     journey_duration,  // duration_p(N): a journey's duration (first intended start -> last
                        // completion) at percentile N
     journeys_failed,   // failed journeys / finished (completed + failed) journeys
+    // A figure `observe:` read from the system under test (docs/observe.md), judged at the end of
+    // the run from its per-interval series: `observed.redis.hit_rate > 95%`.
+    observed,
 };
 
 // What a threshold measures over, written in braces after the metric (`p(95){journey:checkout}`).
@@ -56,6 +59,8 @@ enum class ThresholdUnit {
     fraction_of_target,  // share of the target rate (throughput >= 95% target -> 0.95)
     change_ratio,        // a relative change, written as a percentage that may exceed 100%
                          // (drift(p99) < 20% -> 0.2)
+    observed,            // an observed figure in its series' own unit: bytes (10MB -> 1e7), per
+                         // second (1000/s), per hour for a slope (10MB/h -> 1e7), or a number
 };
 
 struct ThresholdExpr {
@@ -66,6 +71,9 @@ struct ThresholdExpr {
     Metric metric = Metric::percentile;
     double percentile = 0;  // 0 < percentile <= 100 when metric == percentile (p(N))
     std::string tier;       // "L1".."L4" when metric == served_by
+    // metric == observed: the series name without scope ("redis.hit_rate", "process.rss_slope",
+    // "prom.http_requests_total"); a scope in braces names one of its labelled series.
+    std::string observed;
     Comparator cmp = Comparator::less;
     double value = 0;  // in `unit`
     Unit unit = Unit::ns;
@@ -75,7 +83,7 @@ struct ThresholdExpr {
 // Grammar: METRIC [SCOPE] CMP VALUE, spaces optional between the parts.
 //   METRIC: p(N) | avg | min | max | error_rate | throughput | dropped | cache_hit_rate |
 //           served_by.L1..L4 | capacity | breaking_point | recovery | drift(p99) |
-//           checks | duration_p(N) | journeys_failed
+//           checks | duration_p(N) | journeys_failed | observed.SERIES
 //   SCOPE:  {request:NAME} | {journey:NAME} | {step:JOURNEY.STEP} | {KEY:VALUE} (a tag) for the
 //           request metrics (p .. served_by) and checks; checks also take {NAME} or
 //           {check:NAME} (one check); duration_p and journeys_failed take {journey:NAME} only;
@@ -86,7 +94,10 @@ struct ThresholdExpr {
 //           (error_rate, cache_hit_rate, served_by); throughput: 1000/s or 95% target; dropped:
 //           a count or a percentage of scheduled requests; capacity, breaking_point: a rate
 //           (500/s); drift(p99): a percentage change (20%, may exceed 100%) or a time (50ms);
-//           checks, journeys_failed: percentages; duration_p(N): a time.
+//           checks, journeys_failed: percentages; duration_p(N): a time; observed.SERIES: a
+//           percentage (a ratio), or a number with an optional byte size (B, kB, MB, GB, KiB,
+//           MiB, GiB) and an optional per-time (/s, /m, /h); a series ending in _slope (per hour)
+//           needs a per-time. observed takes any {KEY:VALUE} scope (its series' label).
 //           A bare 0 is accepted wherever a unit is.
 // Throws std::invalid_argument naming what is wrong, e.g. "p(95) < 200: a time needs a unit".
 [[nodiscard]] ThresholdExpr parse_threshold_expr(std::string_view text);
@@ -106,6 +117,10 @@ struct ThresholdExpr {
 // The scenario type whose analysis measures an analysis metric ("stress", "spike", "soak");
 // empty for the other metrics.
 [[nodiscard]] std::string_view analysis_metric_type(ThresholdMetric metric);
+
+// True for the metrics judged once at the end of the run instead of per interval: the analysis
+// metrics and `observed` (its series are sampled apart from the engine's intervals).
+[[nodiscard]] bool is_judged_at_end(ThresholdMetric metric);
 
 // True when `actual cmp limit` holds.
 [[nodiscard]] bool compare(double actual, ThresholdComparator cmp, double limit);

@@ -50,6 +50,11 @@ Resolved resolve(const ThresholdExpr& expr, const RunCatalog& catalog,
     const ThresholdScope& scope = expr.scope;
     std::vector<std::string> journey_names;
     for (const auto& journey : catalog.journeys) journey_names.push_back(journey.name);
+    // An observed series' label ({pattern:P}, {state:S}) is no tag of the requests: the loader
+    // checks it against the observe: section.
+    if (expr.metric == ThresholdMetric::observed && scope.kind == ThresholdScopeKind::tag) {
+        return out;
+    }
 
     switch (scope.kind) {
         case ThresholdScopeKind::all: break;

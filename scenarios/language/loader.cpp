@@ -34,7 +34,7 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     const MapReader top(
         sink, root, "",
         {"name", "description", "type", "seed", "target", "load", "requests", "variables",
-         "thresholds", "default_thresholds", "output", "replay", "journeys"});
+         "thresholds", "default_thresholds", "output", "replay", "journeys", "observe"});
     if (!top.is_map()) throw_collected(sink);
     const YAML::Mark root_mark = root.Mark();
 
@@ -94,6 +94,7 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
     }
     plan.run.request_names.clear();
     for (const auto& request : plan.requests) plan.run.request_names.push_back(request.name);
+    if (auto observe = top.get("observe")) detail::read_observe(context, *observe, plan);
     const bool default_thresholds = top.boolean("default_thresholds").value_or(true);
     detail::read_thresholds(context, top.get("thresholds"), default_thresholds, target, plan);
     if (auto output = top.get("output")) detail::read_output(context, *output, plan);
@@ -109,10 +110,13 @@ Plan build_plan(const YAML::Node& root, DiagnosticSink& sink, const std::string&
 // What makes two runs runs "of the same scenario" (docs/outputs.md `scenario.hash`): FNV-1a
 // (64 bits, hex) of the scenario as loaded, after `--set`, re-emitted by yaml-cpp so comments and
 // layout do not count, without the `output` section (where results go and the labels are not the
-// test).
+// test) and the `observe` section (what is read from the servers is not the load).
 std::string scenario_hash(const YAML::Node& root) {
     YAML::Node test = YAML::Clone(root);
-    if (test.IsMap()) test.remove("output");
+    if (test.IsMap()) {
+        test.remove("output");
+        test.remove("observe");
+    }
     YAML::Emitter emitter;
     emitter << test;
     std::uint64_t hash = 0xcbf29ce484222325ULL;

@@ -5,6 +5,7 @@
 #include "scenarios/language/plan.hpp"
 #include "scenarios/language/templates.hpp"
 #include "scenarios/language/yaml_walker.hpp"
+#include "thresholds/threshold_expr.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -61,6 +62,12 @@ void check_template(DiagnosticSink& sink, const YAML::Node& node, const std::str
 void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node,
                      bool default_thresholds, const TargetFacts& target, Plan& plan);
 void read_output(LoadContext& context, const YAML::Node& node, Plan& plan);
+// observe: (docs/observe.md) into plan.observe.
+void read_observe(LoadContext& context, const YAML::Node& node, Plan& plan);
+// Why an `observed.*` threshold names no series the plan's observe: section writes; empty when
+// it does.
+[[nodiscard]] std::string observed_series_problem(const thresholds::ThresholdExpr& expr,
+                                                  const observe::ObserveSpec& spec);
 
 // Checks header names (tokens, no templates) and values (no line breaks; no Content-Length).
 bool check_headers(DiagnosticSink& sink, const YAML::Node& node, const std::string& path,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/runner.hpp"
+#include "observe/observe_spec.hpp"
 #include "replay/replay_spec.hpp"
 #include "scenarios/language/journey_spec.hpp"
 #include "thresholds/analysis_settings.hpp"
@@ -179,6 +180,8 @@ struct Plan {
     // `replay:` (type replay): the capture whose timeline is the load; plan.requests then
     // holds one request per route and the catch-all, for their names and expected statuses.
     std::optional<replay::ReplaySpec> replay;
+    // `observe:` (docs/observe.md): what is read from the system under test once per interval.
+    observe::ObserveSpec observe;
     // What the type's analysis needs (hold start, stress steps, spike phases, drift window),
     // derived from the load profile by the loader; handed to reports::RunAnalyser as it is.
     AnalysisSettings analysis;

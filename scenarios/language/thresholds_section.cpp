@@ -54,6 +54,11 @@ void check_measurable(DiagnosticSink& sink, const YAML::Node& node, const std::s
                 expr.metric == ThresholdMetric::drift_p99 ? "drift(p99)" : metric_name(expr.metric),
                 type, scenario_type_name(plan.type)));
     }
+    if (expr.metric == ThresholdMetric::observed) {
+        if (auto why = observed_series_problem(expr, plan.observe); !why.empty()) {
+            sink.error(node, path, why);
+        }
+    }
     if (expr.metric == ThresholdMetric::served_by && !target.has_tiers) {
         sink.error(node, path,
                    "the target reports no tiers; set target.http.cache.header (without hit:) "
@@ -143,6 +148,17 @@ void read_thresholds(LoadContext& context, const std::optional<YAML::Node>& node
                     sink.error(
                         expr_node, expr_path,
                         fmt::format("'{}' has a scope in braces; drop the request: option", *text));
+                }
+                if (expr.metric == ThresholdMetric::observed) {
+                    for (const auto& [option_path, value] : options_written) {
+                        if (option_path.ends_with("abort_on_fail") ||
+                            option_path.ends_with("delay_abort")) {
+                            sink.error(value, option_path,
+                                       fmt::format("does not apply to '{}': observed figures are "
+                                                   "judged at the end of the run",
+                                                   *text));
+                        }
+                    }
                 }
                 if (is_analysis_metric(expr.metric)) {
                     // Judged once from the analysis at the end: nothing to scope, window or abort.

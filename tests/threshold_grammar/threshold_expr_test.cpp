@@ -119,3 +119,67 @@ TEST_CASE("compare applies the comparator", "[thresholds]") {
     CHECK(compare(0, ThresholdComparator::equal, 0));
     CHECK_FALSE(compare(0.1, ThresholdComparator::equal, 0));
 }
+
+TEST_CASE("observed thresholds: series, label scope and values in the series' unit",
+          "[thresholds]") {
+    SECTION("a ratio as a percentage") {
+        const auto expr = parse_threshold_expr("observed.redis.hit_rate > 95%");
+        CHECK(expr.metric == ThresholdMetric::observed);
+        CHECK(expr.observed == "redis.hit_rate");
+        CHECK(expr.unit == ThresholdUnit::ratio);
+        CHECK(expr.value == Approx(0.95));
+    }
+    SECTION("a plain number with a request scope") {
+        const auto expr =
+            parse_threshold_expr("observed.postgres.queries_per_request{request:naive} <= 5");
+        CHECK(expr.observed == "postgres.queries_per_request");
+        CHECK(expr.scope.kind == ThresholdScopeKind::request);
+        CHECK(expr.scope.name == "naive");
+        CHECK(expr.unit == ThresholdUnit::observed);
+        CHECK(expr.value == 5);
+    }
+    SECTION("a slope is kept per hour, whatever per-time is written") {
+        CHECK(parse_threshold_expr("observed.process.rss_slope < 10MB/h").value == 1e7);
+        CHECK(parse_threshold_expr("observed.process.rss_slope < 1KiB/s").value == 1024.0 * 3600);
+        CHECK(parse_threshold_expr("observed.process.open_fds_slope < 60/m").value == 3600);
+    }
+    SECTION("any other per-time figure is kept per second") {
+        CHECK(parse_threshold_expr("observed.redis.ops < 6000/m").value == 100);
+        CHECK(parse_threshold_expr("observed.redis.used_memory < 2GiB").value ==
+              2.0 * 1024 * 1024 * 1024);
+    }
+    SECTION("a label scope and a Prometheus name with colons") {
+        const auto expr = parse_threshold_expr("observed.redis.keys{pattern:anc:*} < 1e6");
+        CHECK(expr.scope.kind == ThresholdScopeKind::tag);
+        CHECK(expr.scope.key == "pattern");
+        CHECK(expr.scope.name == "anc:*");
+        CHECK(parse_threshold_expr("observed.prom.job:rate5m.p99 < 0.2").observed ==
+              "prom.job:rate5m.p99");
+    }
+    SECTION("errors") {
+        CHECK_THROWS_WITH(parse_threshold_expr("observed. < 1"),
+                          Catch::Contains("observed needs a series"));
+        CHECK_THROWS_WITH(parse_threshold_expr("observed.process.rss_slope < 10MB"),
+                          Catch::Contains("a slope is a change per time"));
+        CHECK_THROWS_WITH(parse_threshold_expr("observed.redis.ops < 10/d"),
+                          Catch::Contains("unknown per-time '/d'"));
+        CHECK_THROWS_WITH(parse_threshold_expr("observed.redis.ops < lots"),
+                          Catch::Contains("is not a number"));
+        CHECK_THROWS_WITH(parse_threshold_expr("observed.redis.ops{journey:x} < 1"),
+                          Catch::Contains("takes a label scope"));
+    }
+    SECTION("formats canonically and re-parses") {
+        for (const char* text :
+             {"observed.redis.hit_rate > 95%", "observed.process.rss_slope < 10MB/h",
+              "observed.postgres.queries_per_request{request:naive} <= 5"}) {
+            const auto expr = parse_threshold_expr(text);
+            const auto again = parse_threshold_expr(format_threshold_expr(expr));
+            CHECK(again.observed == expr.observed);
+            CHECK(again.value == Approx(expr.value));
+            CHECK(again.unit == expr.unit);
+            CHECK(again.scope.name == expr.scope.name);
+        }
+        CHECK(format_threshold_expr(parse_threshold_expr("observed.process.rss_slope < 10MB/h")) ==
+              "observed.process.rss_slope < 1e+07/h");
+    }
+}

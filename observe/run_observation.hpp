@@ -1,0 +1,30 @@
+// The observation of one run as the pipeline uses it (pipeline/run_pipeline.cpp): the sources
+// of the plan's observe: section, the Observer and its thread.
+#pragma once
+
+#include "observe/observe_spec.hpp"
+#include "observe/observer.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace volley::observe {
+
+// The sources of `spec` (make_sources, observe/sources.hpp), the Observer and its thread.
+class RunObservation {
+public:
+    RunObservation(const ObserveSpec& spec, std::vector<std::string> request_names);
+    // The listener the engine hands each interval to.
+    [[nodiscard]] engine::IntervalListener& listener() { return thread_; }
+    // Right before the run: the baseline is taken after `baseline_delay`.
+    void start(std::chrono::nanoseconds baseline_delay) { thread_.start(baseline_delay); }
+    // After the run: waits for the queued samples, then the observed run (one point per row).
+    [[nodiscard]] reports::ObservedRun finish(std::size_t interval_rows);
+
+private:
+    Observer observer_;
+    ObserveThread thread_{observer_};
+};
+
+}  // namespace volley::observe
