@@ -27,20 +27,17 @@ using volley::reports::ObservedValue;
 
 namespace {
 
+// The server's URL; without it, a warning that the case is skipped.
 std::optional<std::string> pg_url() {
     const char* url = std::getenv("VOLLEY_PG_URL");
-    if (url == nullptr || *url == '\0') return std::nullopt;
+    if (url == nullptr || *url == '\0') {
+        WARN(
+            "SKIPPED: VOLLEY_PG_URL is not set (source scripts/services.sh; "
+            "volley_start_postgres)");
+        return std::nullopt;
+    }
     return std::string(url);
 }
-
-#define PG_URL_OR_SKIP(name)                                                  \
-    const auto name = pg_url();                                               \
-    if (!name) {                                                              \
-        WARN(                                                                 \
-            "SKIPPED: VOLLEY_PG_URL is not set (source scripts/services.sh; " \
-            "volley_start_postgres)");                                        \
-        return;                                                               \
-    }
 
 // The URL naming another database (the path of postgresql://user@host:port/DB?params).
 std::string with_database(const std::string& url, const std::string& database) {
@@ -146,7 +143,8 @@ TEST_CASE("postgres statements: queries are DML after comments; volley's own are
 }
 
 TEST_CASE("postgres source: queries per request and statements from pg_stat_statements", "[pg]") {
-    PG_URL_OR_SKIP(url);
+    const auto url = pg_url();
+    if (!url) return;
     const ScratchDatabase database(*url, true);
     pqxx::connection load(database.url());  // opened before the baseline: idle during it
     auto source = make_postgres_source(PostgresSourceSpec{database.url(), 5, 20}, timeout);
@@ -225,7 +223,8 @@ TEST_CASE("postgres source: queries per request and statements from pg_stat_stat
 
 TEST_CASE("postgres source: without pg_stat_statements, a note once and the other figures",
           "[pg]") {
-    PG_URL_OR_SKIP(url);
+    const auto url = pg_url();
+    if (!url) return;
     const ScratchDatabase database(*url, false);
     auto source = make_postgres_source(PostgresSourceSpec{database.url(), 5, 20}, timeout);
     const SourceSample baseline = source->sample(SampleContext{0, 0, {}, names});
@@ -246,7 +245,8 @@ TEST_CASE("postgres source: without pg_stat_statements, a note once and the othe
 }
 
 TEST_CASE("postgres source: scripts/services.sh's database has pg_stat_statements", "[pg]") {
-    PG_URL_OR_SKIP(url);
+    const auto url = pg_url();
+    if (!url) return;
     auto source = make_postgres_source(PostgresSourceSpec{*url, 5, 20}, timeout);
     const SourceSample baseline = source->sample(SampleContext{0, 0, {}, names});
     CHECK(baseline.notes.empty());
@@ -255,7 +255,7 @@ TEST_CASE("postgres source: scripts/services.sh's database has pg_stat_statement
 }
 
 TEST_CASE("postgres source: a refused server fails the sample with libpq's reason", "[pg]") {
-    PG_URL_OR_SKIP(url);  // needs no server, but a machine where port 1 refuses: loopback
+    // No server needed: port 1 of loopback refuses.
     auto source =
         make_postgres_source(PostgresSourceSpec{"postgresql://postgres@127.0.0.1:1/volley", 5, 20},
                              std::chrono::milliseconds(500));

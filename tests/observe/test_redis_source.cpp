@@ -27,20 +27,17 @@ using volley::reports::ObservedValue;
 
 namespace {
 
+// The server's URL; without it, a warning that the case is skipped.
 std::optional<std::string> redis_url() {
     const char* url = std::getenv("VOLLEY_REDIS_URL");
-    if (url == nullptr || *url == '\0') return std::nullopt;
+    if (url == nullptr || *url == '\0') {
+        WARN(
+            "SKIPPED: VOLLEY_REDIS_URL is not set (source scripts/services.sh; "
+            "volley_start_redis)");
+        return std::nullopt;
+    }
     return std::string(url);
 }
-
-#define REDIS_URL_OR_SKIP(name)                                                  \
-    const auto name = redis_url();                                               \
-    if (!name) {                                                                 \
-        WARN(                                                                    \
-            "SKIPPED: VOLLEY_REDIS_URL is not set (source scripts/services.sh; " \
-            "volley_start_redis)");                                              \
-        return;                                                                  \
-    }
 
 // The test's own connection: the load the source must see.
 class TestRedis {
@@ -118,7 +115,8 @@ TEST_CASE("redis URLs: host, port, password and database; a bad one is named") {
 }
 
 TEST_CASE("redis source: the hit rate and ops are the load's own, exactly", "[redis]") {
-    REDIS_URL_OR_SKIP(url);
+    const auto url = redis_url();
+    if (!url) return;
     TestRedis redis(*url);
     const std::string hits_prefix = prefix() + ":hit:";
     for (int i = 0; i < 10; ++i) redis.run({"SET", hits_prefix + std::to_string(i), "v"});
@@ -160,7 +158,8 @@ TEST_CASE("redis source: the hit rate and ops are the load's own, exactly", "[re
 }
 
 TEST_CASE("redis source: key counts and TTLs per pattern, a cut SCAN noted once", "[redis]") {
-    REDIS_URL_OR_SKIP(url);
+    const auto url = redis_url();
+    if (!url) return;
     TestRedis redis(*url);
     const std::string ttl_prefix = prefix() + ":ttl:";
     for (int i = 1; i <= 10; ++i) {  // TTLs 100 s, 200 s, … 1000 s
@@ -231,7 +230,7 @@ TEST_CASE("redis source: key counts and TTLs per pattern, a cut SCAN noted once"
 
 TEST_CASE("redis source: a refused address fails the sample, naming it, within the timeout",
           "[redis]") {
-    REDIS_URL_OR_SKIP(url);  // needs no server, but a machine where port 1 refuses: loopback
+    // No server needed: port 1 of loopback refuses.
     auto source = make_redis_source(RedisSourceSpec{"redis://127.0.0.1:1", {}, 100, 10},
                                     std::chrono::milliseconds(500));
     const auto start = std::chrono::steady_clock::now();
@@ -243,7 +242,8 @@ TEST_CASE("redis source: a refused address fails the sample, naming it, within t
 
 TEST_CASE("redis source: a dropped connection fails one sample; the next is a new baseline",
           "[redis]") {
-    REDIS_URL_OR_SKIP(url);
+    const auto url = redis_url();
+    if (!url) return;
     TestRedis redis(*url);
     auto source =
         make_redis_source(RedisSourceSpec{*url, {}, 100, 10}, std::chrono::milliseconds(2000));
