@@ -3,6 +3,7 @@
 # Source this file (scripts/test and scripts/run do), then:
 #
 #   volley_start_postgres   # exports VOLLEY_PG_URL=postgresql://postgres@127.0.0.1:PORT/volley
+#                           # (pg_stat_statements preloaded and created in the volley database)
 #   volley_start_redis      # exports VOLLEY_REDIS_URL=redis://127.0.0.1:PORT
 #   trap volley_stop_services EXIT
 #
@@ -45,7 +46,8 @@ _volley_pg_ctl_start() {
   _volley_as_postgres "$VOLLEY_PG_BIN/pg_ctl" -D "$VOLLEY_PG_DIR/data" -l "$VOLLEY_PG_DIR/server.log" \
     -w -t 60 -o "-c listen_addresses=127.0.0.1 -p $VOLLEY_PG_PORT -k $VOLLEY_PG_DIR \
       -c fsync=$fsync -c synchronous_commit=$fsync -c full_page_writes=$fsync \
-      -c max_connections=200 -c shared_buffers=128MB" start >/dev/null
+      -c max_connections=200 -c shared_buffers=128MB \
+      -c shared_preload_libraries=pg_stat_statements" start >/dev/null
 }
 
 volley_start_postgres() {
@@ -72,6 +74,12 @@ volley_start_postgres() {
   done
   if ! _volley_as_postgres "$VOLLEY_PG_BIN/createdb" -h 127.0.0.1 -p "$VOLLEY_PG_PORT" -U postgres volley; then
     echo "volley: createdb failed" >&2
+    return 1
+  fi
+  # observe: reads pg_stat_statements (docs/observe-sources.md "postgres").
+  if ! _volley_as_postgres "$VOLLEY_PG_BIN/psql" -h 127.0.0.1 -p "$VOLLEY_PG_PORT" -U postgres -d volley \
+      -qAt -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; then
+    echo "volley: CREATE EXTENSION pg_stat_statements failed" >&2
     return 1
   fi
   export VOLLEY_PG_URL="postgresql://postgres@127.0.0.1:$VOLLEY_PG_PORT/volley"
