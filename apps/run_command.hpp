@@ -34,6 +34,7 @@ struct RunOptions {
     std::vector<std::string> formats;
     std::vector<std::string> labels;   // "key=value" (--label, repeatable): summary.json labels
     std::optional<std::string> store;  // --store postgresql://…: the history store
+    std::optional<std::string> metrics_listen;  // --metrics-listen HOST:PORT (docs/metrics.md)
     bool quiet = false;
     bool latency_spectrum = false;
     bool insecure = false;       // -k: TLS certificate verification off
