@@ -135,3 +135,31 @@ TEST_CASE("prometheus scrapes volley run --metrics-listen: its figures agree wit
                     << width);
     CHECK(std::abs(*quantile - p99_s) <= width);
 }
+
+TEST_CASE("--metrics-listen: a bad value and a port in use exit 2 before the run") {
+    LoopbackServer target({});
+    const auto dir = make_temp_dir("volley-metrics-listen-");
+    SECTION("not HOST:PORT, on run and replay") {
+        const auto run = run_volley({"run", "-u", target.url() + "/", "-d", "1s", "-q", "-o",
+                                     dir + "/run", "--metrics-listen", "9464"});
+        CHECK(run.exit_code == 2);
+        CHECK(run.err.find("error: --metrics-listen: \"9464\": expected HOST:PORT") !=
+              std::string::npos);
+        const auto replay =
+            run_volley({"replay", VOLLEY_FIXTURES_DIR "/replay/access.log", "-u", target.url(),
+                        "-q", "-o", dir + "/replay", "--metrics-listen", "127.0.0.1:99999"});
+        CHECK(replay.exit_code == 2);
+        CHECK(replay.err.find("error: --metrics-listen: \"127.0.0.1:99999\": port 99999 is not "
+                              "0..65535") != std::string::npos);
+    }
+    SECTION("a port in use") {
+        const auto taken = std::to_string(target.port());
+        const auto run = run_volley({"run", "-u", target.url() + "/", "-d", "1s", "-q", "-o",
+                                     dir + "/run", "--metrics-listen", "127.0.0.1:" + taken});
+        CHECK(run.exit_code == 2);
+        CHECK(run.err.find("error: --metrics-listen: cannot listen on 127.0.0.1:" + taken +
+                           ": bind: Address already in use") != std::string::npos);
+        CHECK_FALSE(std::filesystem::exists(dir + "/run/summary.json"));
+        CHECK(target.requests() == 0);  // refused before the load
+    }
+}
