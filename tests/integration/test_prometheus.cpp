@@ -41,10 +41,10 @@ std::string scenario(const std::string& dir, const std::string& url) {
 
 // GET Prometheus's /api/v1/query and the one value of its vector answer (nullopt when empty).
 std::optional<double> query(std::uint16_t port, const std::string& promql) {
-    const auto result =
-        run_process({"curl", "-sfG", "--max-time", "5", "--data-urlencode", "query=" + promql,
-                     "http://127.0.0.1:" + std::to_string(port) + "/api/v1/query"},
-                    std::chrono::seconds(10));
+    const auto result = run_process(
+        {"/usr/bin/curl", "-sfG", "--max-time", "5", "--data-urlencode", "query=" + promql,
+         "http://127.0.0.1:" + std::to_string(port) + "/api/v1/query"},
+        std::chrono::seconds(10));
     INFO(promql << " -> " << result.out << result.err);
     REQUIRE(result.exit_code == 0);
     const auto answer = json::parse(result.out).as_object();
