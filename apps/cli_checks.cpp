@@ -1,5 +1,6 @@
 #include "apps/cli_checks.hpp"
 
+#include "observe/metrics_server.hpp"
 #include "scenarios/language/overrides.hpp"
 #include "scenarios/language/units.hpp"
 
@@ -148,6 +149,21 @@ void push_observe_overrides(const ObserveFlags& flags, std::vector<std::string>&
         sets.push_back(scenarios::flag_override(
             "--observe-process", pid ? "observe.process.pid" : "observe.process.name", value,
             !pid));
+    }
+}
+
+void add_metrics_listen_flag(CLI::App& command, std::optional<std::string>& listen) {
+    command.add_option("--metrics-listen", listen,
+                       "Serve volley's own Prometheus metrics at http://HOST:PORT/metrics during "
+                       "the run (port 0: any free port; docs/metrics.md)");
+}
+
+void check_metrics_listen(const std::optional<std::string>& listen) {
+    if (!listen) return;
+    try {
+        (void)observe::parse_listen_address(*listen);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string("--metrics-listen: ") + e.what());
     }
 }
 

@@ -49,6 +49,12 @@ void push_observe_overrides(const ObserveFlags& flags, std::vector<std::string>&
 // (docs/history.md), and the overrides they stand for: output.labels.K and output.store.
 void add_history_flags(CLI::App& command, std::vector<std::string>& labels,
                        std::optional<std::string>& store);
+// `--metrics-listen HOST:PORT` of `volley run` and `volley replay` (docs/metrics.md), and its
+// check: a value that is not HOST:PORT names the flag. Whether the port is free is known only
+// when the run binds it (pipeline::ReportOptions::metrics_listen).
+void add_metrics_listen_flag(CLI::App& command, std::optional<std::string>& listen);
+void check_metrics_listen(const std::optional<std::string>& listen);
+
 void push_history_overrides(const std::vector<std::string>& labels,
                             const std::optional<std::string>& store,
                             std::vector<std::string>& sets);

@@ -39,6 +39,7 @@ void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
         ->delimiter(',');
     volley::apps::add_history_flags(cmd, o.labels, o.store);
     volley::apps::add_observe_flags(cmd, o.observe);
+    volley::apps::add_metrics_listen_flag(cmd, o.metrics_listen);
     cmd.add_flag("-k,--insecure", o.insecure,
                  "https: do not verify the server's certificate (said in the report)");
     cmd.add_flag("--no-thresholds", o.no_thresholds,

@@ -99,6 +99,7 @@ int replay_command(const ReplayOptions& options) {
         }
         if (options.url) check_url_has_scheme("-u/--url", *options.url);
         check_formats("--output-format", options.output_formats, reports::kAllFormats);
+        check_metrics_listen(options.metrics_listen);
         const auto sets = overrides_from_flags(options);
         plan = scenario ? scenarios::load_plan(options.file, sets)
                         : scenarios::load_plan_from_string(scenario_from_flags(options),
@@ -116,8 +117,9 @@ int replay_command(const ReplayOptions& options) {
     }
     plan.output.formats = reports::formats_to_write(plan.output.formats);
     return pipeline::execute_plan(
-        std::move(plan), pipeline::ReportOptions{reports::formats_to_write(options.output_formats),
-                                                 options.quiet, options.latency_spectrum});
+        std::move(plan),
+        pipeline::ReportOptions{reports::formats_to_write(options.output_formats), options.quiet,
+                                options.latency_spectrum, options.metrics_listen.value_or("")});
 }
 
 void add_replay_commands(CLI::App& app, int& exit_code) {
@@ -161,6 +163,7 @@ void add_replay_commands(CLI::App& app, int& exit_code) {
         ->delimiter(',');
     add_history_flags(*replay, o.labels, o.store);
     add_observe_flags(*replay, o.observe);
+    add_metrics_listen_flag(*replay, o.metrics_listen);
     replay->add_flag("-k,--insecure", o.insecure,
                      "https: do not verify the server's certificate (said in the report)");
     replay->add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");

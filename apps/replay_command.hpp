@@ -32,9 +32,10 @@ struct ReplayOptions {
     std::vector<std::string> sets;  // key.path=value
     std::optional<std::string> out_dir;
     std::vector<std::string> output_formats;
-    std::vector<std::string> labels;   // --label key=value (repeatable)
-    std::optional<std::string> store;  // --store postgresql://…
-    ObserveFlags observe;              // --observe-*: the observe: sources
+    std::vector<std::string> labels;            // --label key=value (repeatable)
+    std::optional<std::string> store;           // --store postgresql://…
+    std::optional<std::string> metrics_listen;  // --metrics-listen HOST:PORT (docs/metrics.md)
+    ObserveFlags observe;                       // --observe-*: the observe: sources
     bool quiet = false;
     bool latency_spectrum = false;
 };

@@ -63,6 +63,7 @@ void check_flag_combinations(const RunOptions& o) {
     }
     if (o.url) check_url_has_scheme(kUrlFlag, *o.url);
     check_formats("--format", o.formats, reports::kAllFormats);
+    check_metrics_listen(o.metrics_listen);
 }
 
 // `volley run -u URL …` without a file: a skeleton scenario that the flags complete as
@@ -186,8 +187,9 @@ int run_command(const RunOptions& options) {
     }
     plan.output.formats = reports::formats_to_write(plan.output.formats);
     return pipeline::execute_plan(
-        std::move(plan), pipeline::ReportOptions{reports::formats_to_write(options.formats),
-                                                 options.quiet, options.latency_spectrum});
+        std::move(plan),
+        pipeline::ReportOptions{reports::formats_to_write(options.formats), options.quiet,
+                                options.latency_spectrum, options.metrics_listen.value_or("")});
 }
 
 }  // namespace volley::apps

@@ -37,6 +37,7 @@ struct RunOptions {
     std::vector<std::string> labels;   // "key=value" (--label, repeatable): summary.json labels
     std::optional<std::string> store;  // --store postgresql://…: the history store
     ObserveFlags observe;              // --observe-*: the observe: sources
+    std::optional<std::string> metrics_listen;  // --metrics-listen HOST:PORT (docs/metrics.md)
     bool quiet = false;
     bool latency_spectrum = false;
     bool insecure = false;       // -k: TLS certificate verification off

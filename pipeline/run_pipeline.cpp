@@ -2,6 +2,8 @@
 
 #include "engine/runner.hpp"
 #include "history/store.hpp"
+#include "observe/metrics_exporter.hpp"
+#include "observe/metrics_server.hpp"
 #include "pipeline/exit_codes.hpp"
 #include "pipeline/target_factory.hpp"
 #include "replay/replay_run.hpp"
@@ -219,6 +221,33 @@ std::vector<std::string> replay_notices(const replay::ReplaySpec& spec,
     return out;
 }
 
+// `--metrics-listen` (docs/metrics.md): the endpoint and the listener that feeds it, alive
+// until execute_plan returns, so that a last scrape after the load still finds the final totals.
+struct MetricsEndpoint {
+    MetricsEndpoint(const observe::ListenAddress& address, std::vector<std::string> names)
+        : server(address), exporter(std::move(names), [this](std::string text) {
+              server.publish(std::move(text));
+          }) {}
+    observe::MetricsServer server;
+    observe::MetricsExporter exporter;
+};
+
+// Starts the endpoint `listen` asks for (nothing when it is empty) and prints its URL on stderr;
+// the usage exit code, with the reason printed, when it cannot listen.
+std::optional<int> start_metrics_endpoint(const std::string& listen,
+                                          const std::vector<std::string>& request_names,
+                                          std::optional<MetricsEndpoint>& endpoint) {
+    if (listen.empty()) return std::nullopt;
+    try {
+        endpoint.emplace(observe::parse_listen_address(listen), request_names);
+    } catch (const std::exception& e) {  // std::invalid_argument, observe::MetricsListenError
+        std::cerr << "error: --metrics-listen: " << e.what() << "\n";
+        return pipeline::kExitUsage;
+    }
+    std::cerr << "metrics: " << endpoint->server.url() << "\n";
+    return std::nullopt;
+}
+
 }  // namespace
 
 int report_scenario_error(const scenarios::ScenarioError& e) {
@@ -310,6 +339,10 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
         }
         listeners.push_back(&progress.emplace(total_s, std::move(stages)));
     }
+    std::optional<MetricsEndpoint> metrics;
+    if (const auto code = start_metrics_endpoint(options.metrics_listen, names, metrics))
+        return failed(*code);
+    if (metrics) listeners.push_back(&metrics->exporter);
     listeners.insert(listeners.end(), extras.listeners.begin(), extras.listeners.end());
 
     engine::RunInputs inputs{*target.target,

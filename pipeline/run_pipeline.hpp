@@ -26,6 +26,9 @@ struct ReportOptions {
     std::vector<std::string> formats;  // empty: plan.output.formats (empty there: every format)
     bool quiet = false;                // no progress line, no console summary
     bool latency_spectrum = false;     // the console prints the full percentile spectrum
+    // `--metrics-listen HOST:PORT` (docs/metrics.md): serve volley's own Prometheus metrics there
+    // from before the load until the reports are written; empty: no endpoint.
+    std::string metrics_listen{};
 };
 
 // Prints every diagnostic ("error: file:line:col: key: message"); returns the usage exit code.

@@ -29,7 +29,17 @@ volley_ensure_packages() {
     "${sudo[@]}" apt-get update -qq >&2 || return 1
     export VOLLEY_APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  # No package may start a system service (prometheus, postgresql, redis-server would): the tests
+  # run their own on loopback. A policy-rc.d that refuses every start does that for invoke-rc.d
+  # and deb-systemd-invoke; one already there (a container's) is left as it is.
+  local policy=/usr/sbin/policy-rc.d added_policy="" status=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null &&
+      "${sudo[@]}" chmod +x "$policy" && added_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || status=$?
+  [ -n "$added_policy" ] && "${sudo[@]}" rm -f "$policy"
+  return "$status"
 }
 
 # volley_build DIR [cmake options...] -- [ninja targets...]: configures DIR, then builds

@@ -119,6 +119,8 @@ public:
         }
         replace_all(command, "127.0.0.1:8080", "127.0.0.1:" + std::to_string(server_.port()));
         replace_all(command, "127.0.0.1:8079", "127.0.0.1:" + std::to_string(record_port_));
+        // docs/metrics.md's --metrics-listen: any free port (9464 may be taken here).
+        replace_all(command, "127.0.0.1:9464", "127.0.0.1:0");
         if (command.find("127.0.0.1:8443") != std::string::npos) {
             if (!tls_) tls_.emplace();
             replace_all(command, "127.0.0.1:8443", "127.0.0.1:" + std::to_string(tls_->port()));
