@@ -3,6 +3,7 @@
 // closed model: VU iterations), deterministically for a seed.
 #include "fakes/fake_target.hpp"
 #include "fakes/stepped_run.hpp"
+#include "resolver/datagen.hpp"
 #include "scenarios/language/loader.hpp"
 #include "scenarios/language/request_source.hpp"
 
@@ -326,4 +327,33 @@ journeys:
 )");
         REQUIRE(plan.requests[0].during);
     }
+}
+
+TEST_CASE("the shipped n-plus-one scenario isolates its two requests on depth-4 ids",
+          "[during][shipped]") {
+    const Plan plan = load_plan(std::string(VOLLEY_SOURCE_DIR) + "/scenarios/n-plus-one.yaml", {});
+    REQUIRE(plan.requests.size() == 2);
+    REQUIRE(plan.requests[0].during);
+    REQUIRE(plan.requests[1].during);
+    CHECK(plan.requests[0].path.ends_with("/ancestors/naive"));
+    CHECK(plan.requests[0].during->until == plan.requests[1].during->from);
+    // The ids the feeder renders are exactly the depth-4 level of the tree `volley resolver
+    // init --entities 100000 --fanout 10 --depth 6` loads (depth = number of ancestors).
+    REQUIRE(plan.variables.size() == 1);
+    const auto& zipf = std::get<ZipfFeeder>(plan.variables[0].source);
+    CHECK(zipf.format == "entity_%06d");
+    const auto rows = resolver::generate_tree({100000, 10, 6});
+    std::size_t at_depth_4 = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto depth = std::count(rows[i].path.begin(), rows[i].path.end(), '.');
+        const bool in_feeder =
+            static_cast<std::int64_t>(i) >= zipf.first &&
+            static_cast<std::int64_t>(i) < zipf.first + static_cast<std::int64_t>(zipf.n);
+        if (depth == 4) ++at_depth_4;
+        if (in_feeder != (depth == 4)) {
+            INFO(rows[i].entity_id << " at depth " << depth);
+            FAIL("the feeder's range and the depth-4 level differ");
+        }
+    }
+    CHECK(at_depth_4 == zipf.n);
 }
