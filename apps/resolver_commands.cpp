@@ -144,6 +144,7 @@ struct ServeOptions {
     std::size_t l1_size = 1000;
     bool no_l3 = false;
     bool migrate = true;
+    int generation_poll_ms = 100;
 };
 
 // --backend, or what the other flags imply: --postgres (and --schema) mean postgres. A flag
@@ -188,6 +189,9 @@ int run_serve(const ServeOptions& s, const DataOptions& d) {
         cfg.instances = s.instances;
         cfg.resolver.l1_capacity = s.l1_size;
         cfg.pg_migrate = s.migrate;
+        if (s.generation_poll_ms < 0)
+            throw std::invalid_argument("--generation-poll must be >= 0 (0 = off)");
+        cfg.generation_poll = std::chrono::milliseconds(s.generation_poll_ms);
         cfg.dataset = d.seed_fixture ? resolver::ResolverConfig::Dataset::geo_seed
                                      : resolver::ResolverConfig::Dataset::generated;
         cfg.tree = {d.entities, d.fanout, d.depth};
@@ -282,6 +286,9 @@ void add_resolver_commands(CLI::App& app, int& exit_code) {
     serve->add_flag("--no-l3", serve_opts->no_l3, "Disable the view tier (misses go to L4)");
     serve->add_flag("!--no-migrate", serve_opts->migrate,
                     "Do not apply migrations at start (postgres)");
+    serve->add_option("--generation-poll", serve_opts->generation_poll_ms,
+                      "ms between reads of the data generation (postgres; default 100, 0 = off: "
+                      "writes by other processes are then not seen)");
     add_data_options(*serve, *serve_data);
     serve->callback(
         [&exit_code, serve_opts, serve_data] { exit_code = run_serve(*serve_opts, *serve_data); });

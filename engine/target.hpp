@@ -101,6 +101,18 @@ public:
         (void)lane;
         return next(out);
     }
+    // The same two calls told the arrival's intended start (run time, warm-up included), for a
+    // source whose mix depends on time (`requests[].during`). The worker calls these for every
+    // lane-0 arrival of the open model and every VU iteration of the closed one (begin_at)
+    // and for every such arrival it drops (next_at). Defaults: begin() and next().
+    virtual bool begin_at(std::size_t slot, Nanos intended, PreparedRequest& out) {
+        (void)intended;
+        return begin(slot, out);
+    }
+    virtual bool next_at(Nanos intended, PreparedRequest& out) {
+        (void)intended;
+        return next(out);
+    }
     // Flows (multi-step journeys, docs/architecture.md "Journeys"). A source whose requests
     // carry a flow index gets these calls; the defaults make every request its own flow-less
     // unit, so request mixes and replay need not override them.

@@ -125,7 +125,8 @@ void Worker::drop(std::uint64_t lane_id, Arrival arrival) {
             lanes_.erase(found);
         }
     }
-    if (!(lane_id != 0 ? source_->next_in_lane(lane_id, discarded) : source_->next(discarded))) {
+    if (!(lane_id != 0 ? source_->next_in_lane(lane_id, discarded)
+                       : source_->next_at(intended, discarded))) {
         source_ran_out();
         end_scheduling();
         return;
@@ -189,8 +190,8 @@ void Worker::serve_queue(std::size_t slot, Nanos now) {
 
 void Worker::send_on(std::size_t slot, Arrival arrival, Nanos now, std::uint64_t lane) {
     PreparedRequest request;
-    if (source_exhausted_ ||
-        !(lane != 0 ? source_->next_in_lane(lane, request) : source_->begin(slot, request))) {
+    if (source_exhausted_ || !(lane != 0 ? source_->next_in_lane(lane, request)
+                                         : source_->begin_at(slot, arrival.intended, request))) {
         source_ran_out();
         forget_waiting();
         free_slots_.push_back(slot);
@@ -408,7 +409,7 @@ void Worker::abort() {
     // Waiting arrivals were scheduled but never sent: they count as dropped.
     PreparedRequest discarded;
     for (const Queued& queued : queue_) {
-        if (queued.lane == 0 && source_->next(discarded) &&
+        if (queued.lane == 0 && source_->next_at(queued.arrival.intended, discarded) &&
             queued.arrival.intended >= config_.record_from) {
             recorder_.record_dropped(discarded.name_index);
             if (discarded.flow != kNoFlow) recorder_.record_flow_dropped(discarded.flow);

@@ -4,6 +4,7 @@
 #include "history/store.hpp"
 #include "observe/metrics_exporter.hpp"
 #include "observe/metrics_server.hpp"
+#include "observe/run_observation.hpp"
 #include "pipeline/exit_codes.hpp"
 #include "pipeline/target_factory.hpp"
 #include "replay/replay_run.hpp"
@@ -344,6 +345,16 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
         return failed(*code);
     if (metrics) listeners.push_back(&metrics->exporter);
     listeners.insert(listeners.end(), extras.listeners.begin(), extras.listeners.end());
+    // observe: read on a thread of its own; the engine's collector only queues each interval.
+    std::optional<observe::RunObservation> observation;
+    if (!plan.observe.empty()) {
+        try {
+            listeners.push_back(&observation.emplace(plan.observe, names).listener());
+        } catch (const std::invalid_argument& e) {  // a source refused its settings
+            std::cerr << "error: observe: " << e.what() << "\n";
+            return failed(pipeline::kExitUsage);
+        }
+    }
 
     engine::RunInputs inputs{*target.target,
                              [&plan](std::size_t worker, std::size_t workers) {
@@ -361,6 +372,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
         };
     }
     if (extras.before_load) extras.before_load();
+    if (observation) observation->start(engine::kRunHeadStart + plan.run.warmup);
     engine::RunResult result;
     try {
         result = engine::run(plan.run, inputs);
@@ -373,6 +385,8 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     }
     if (extras.after_load) extras.after_load();
     progress.reset();
+    std::optional<reports::ObservedRun> observed;
+    if (observation) observed = observation->finish(result.intervals.size());
 
     auto metadata = metadata_for(plan, target);
     json::object analysis = analyser->analyse(result);
@@ -388,7 +402,8 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     auto checks = thresholds->results(result);
     for (auto& check : reports::run_checks(result, expectations))
         checks.push_back(std::move(check));
-    auto summary = reports::make_summary(result, metadata, std::move(checks), std::move(analysis));
+    auto summary = reports::make_summary(result, metadata, std::move(checks), std::move(analysis),
+                                         observed ? &*observed : nullptr);
     // How the run ended, judged against the plan: `expected` false fails the verdict (above).
     auto& stop = summary["stop"].as_object();
     if (!expectations.replay_failure.empty() &&

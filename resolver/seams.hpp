@@ -83,6 +83,15 @@ struct PoolStats {
     }
 };
 
+// One step of a parent-by-parent walk (the naive ancestors endpoint, resolver/naive_walk.hpp):
+// the entity's parent, and whether that parent is itself a root, so that the walk over an
+// entity with d >= 1 ancestors costs exactly d calls (the call on the last ancestor below the
+// root already says the chain ends there).
+struct ParentLink {
+    std::string parent_id;        // empty: the entity is a root
+    bool parent_is_root = false;  // meaningful when parent_id is not empty
+};
+
 // L4: the source of truth, and the write path.
 class LiveStore {
 public:
@@ -93,6 +102,10 @@ public:
     // Number of entities strictly below the entity, or nullopt for an unknown id.
     virtual std::optional<std::int64_t> live_descendant_count(std::string_view id,
                                                               Deadline deadline) = 0;
+    // The entity's parent link from its own row (parent_id) and its parent's row, in ONE
+    // round trip (PostgreSQL: one query), or nullopt for an unknown id. Never cached: the
+    // deliberately naive endpoint calls it once per level. Throws BackendError.
+    virtual std::optional<ParentLink> parent_link(std::string_view id, Deadline deadline) = 0;
     // Inserts the entity or moves it under a new parent (rewriting its subtree's paths).
     // Returns the outcome and the data generation after the write; validation failures are
     // reported in WriteResult::status, backend failures by throwing BackendError.

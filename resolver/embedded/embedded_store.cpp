@@ -140,6 +140,19 @@ std::optional<std::int64_t> EmbeddedStore::live_descendant_count(std::string_vie
     return count_below(it->second.path);
 }
 
+std::optional<ParentLink> EmbeddedStore::parent_link(std::string_view id, Deadline) {
+    std::shared_lock lock(mu_);
+    auto it = rows_.find(std::string(id));
+    if (it == rows_.end()) return std::nullopt;
+    ParentLink link{it->second.parent_id, false};
+    if (!link.parent_id.empty()) {
+        auto parent = rows_.find(link.parent_id);
+        // A parent always has a row (load and upsert check it); treat a missing one as a root.
+        link.parent_is_root = parent == rows_.end() || parent->second.parent_id.empty();
+    }
+    return link;
+}
+
 WriteResult EmbeddedStore::upsert(const EntityWrite& w, Deadline) {
     WriteResult r;
     if (!valid_id(w.entity_id) || (!w.parent_id.empty() && !valid_id(w.parent_id))) {

@@ -46,6 +46,13 @@ constexpr const char* live_count_sql = R"(
 SELECT (SELECT count(*) FROM entities d WHERE d.path <@ e.path AND d.path <> e.path)
   FROM entities e WHERE e.entity_id = $1)";
 
+// One level of the naive walk: the entity's parent and whether that parent is a root (its own
+// parent_id is NULL), in one query — so an entity with d >= 1 ancestors costs exactly d queries.
+constexpr const char* parent_link_sql = R"(
+SELECT e.parent_id, p.parent_id IS NULL
+  FROM entities e LEFT JOIN entities p ON p.entity_id = e.parent_id
+ WHERE e.entity_id = $1)";
+
 constexpr const char* generation_sql = "SELECT generation FROM hierarchy_state";
 
 void prepare_statements(pqxx::connection& c) {
@@ -53,6 +60,7 @@ void prepare_statements(pqxx::connection& c) {
     c.prepare("volley_view_count", view_count_sql);
     c.prepare("volley_live_ancestors", live_ancestors_sql);
     c.prepare("volley_live_count", live_count_sql);
+    c.prepare("volley_parent_link", parent_link_sql);
     c.prepare("volley_generation", generation_sql);
 }
 
@@ -125,6 +133,23 @@ std::optional<std::int64_t> PgStore::live_descendant_count(std::string_view id, 
         pqxx::nontransaction tx(c);
         auto r = tx.exec_prepared("volley_live_count", std::string(id));
         if (!r.empty()) out = r[0][0].as<std::int64_t>();
+    });
+    return out;
+}
+
+std::optional<ParentLink> PgStore::parent_link(std::string_view id, Deadline deadline) {
+    std::optional<ParentLink> out;
+    pool_->run(read_deadline(deadline), [&](pqxx::connection& c) {
+        out.reset();  // a retried call starts over
+        pqxx::nontransaction tx(c);
+        auto r = tx.exec_prepared("volley_parent_link", std::string(id));
+        if (r.empty()) return;
+        ParentLink link;
+        if (!r[0][0].is_null()) {
+            link.parent_id = r[0][0].as<std::string>();
+            link.parent_is_root = r[0][1].as<bool>();
+        }
+        out = std::move(link);
     });
     return out;
 }

@@ -30,6 +30,7 @@ public:
     AncestorsPtr live_ancestors(std::string_view id, Deadline deadline) override;
     std::optional<std::int64_t> live_descendant_count(std::string_view id,
                                                       Deadline deadline) override;
+    std::optional<ParentLink> parent_link(std::string_view id, Deadline deadline) override;
     WriteResult upsert(const EntityWrite& write, Deadline deadline) override;
     std::uint64_t data_generation(Deadline deadline) override;
     [[nodiscard]] bool live_available() const override { return pool_->available(); }

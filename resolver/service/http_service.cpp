@@ -1,6 +1,7 @@
 #include "resolver/service/http_service.hpp"
 
 #include "resolver/id.hpp"
+#include "resolver/naive_walk.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -134,12 +135,17 @@ ServiceResponse handle_request(ResolverGroup& group, std::size_t instance, std::
         const auto slash = rest.find('/');
         const std::string_view id = rest.substr(0, slash);
         const std::string_view tail = slash == std::string_view::npos ? "" : rest.substr(slash);
-        if (tail != "/ancestors" && tail != "/descendants/count")
+        const bool naive = tail == "/ancestors/naive";
+        if (tail != "/ancestors" && !naive && tail != "/descendants/count")
             return error_response(404, "no_route", "no such route");
         if (!get) return error_response(405, "method_not_allowed", "use GET");
         // Malformed ids are answered 400 by the resolver before any backend call.
-        if (tail == "/ancestors") {
-            const AncestorsResult r = resolver.ancestors(id);
+        if (tail == "/ancestors" || naive) {
+            // The naive walk bypasses the tiers: one live-store call per level, same body.
+            const AncestorsResult r =
+                naive ? walk_ancestors_naively(*group.backends().live, id,
+                                               Clock::now() + resolver.options().request_timeout)
+                      : resolver.ancestors(id);
             json::array ids;
             if (r.ok())
                 for (const auto& a : r.value->ids) ids.emplace_back(a);

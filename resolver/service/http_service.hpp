@@ -1,5 +1,7 @@
 // The resolver over HTTP/1.1 (Beast), docs/architecture.md "Resolver":
 //   GET  /entities/{id}/ancestors           200 {"entity_id","ancestors":[...],"served_by","tier"}
+//   GET  /entities/{id}/ancestors/naive     the same body, walked parent by parent on L4 with no
+//                                           cache: max(depth, 1) queries (resolver/naive_walk.hpp)
 //   GET  /entities/{id}/descendants/count   200 {"entity_id","descendant_count","served_by","tier"}
 //   POST /entities  {"entity_id","name","parent_id"|null}   201 inserted, 200 moved/updated
 //   POST /admin/refresh                     200 {"duration_ms","generation"}

@@ -235,8 +235,12 @@ void read_step(LoadContext& context, const YAML::Node& node, const std::string& 
     DiagnosticSink& sink = context.sink;
     const MapReader map(sink, node, path,
                         {"name", "method", "path", "headers", "body", "expect", "tags", "extract",
-                         "check", "think", "once", "repeat", "while", "if", "auth"});
+                         "check", "think", "once", "repeat", "while", "if", "auth", "during"});
     if (!map.is_map()) return;
+    if (map.has("during")) {
+        sink.error(*map.get("during"), map.path("during"),
+                   "during applies to requests[] only: a step runs when its journey reaches it");
+    }
     StepSpec step;
     step.name = map.string("name").value_or(fmt::format("step{}", journey.steps.size() + 1));
     if (!is_step_name(step.name)) {
@@ -384,8 +388,14 @@ void read_journeys(LoadContext& context, const YAML::Node& node, Plan& plan) {
     std::set<std::string> check_names;
     for (std::size_t i = 0; i < node.size(); ++i) {
         const std::string path = index_path("journeys", i);
-        const MapReader map(sink, node[i], path, {"name", "weight", "tags", "cookies", "steps"});
+        const MapReader map(sink, node[i], path,
+                            {"name", "weight", "tags", "cookies", "steps", "during"});
         if (!map.is_map()) continue;
+        if (map.has("during")) {
+            sink.error(*map.get("during"), map.path("during"),
+                       "during applies to requests[] only: journeys are drawn during the whole "
+                       "run");
+        }
         JourneySpec journey;
         if (map.require("name", "e.g. checkout")) {
             journey.name = map.string("name").value_or("");

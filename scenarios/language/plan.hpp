@@ -81,6 +81,16 @@ struct ResolverTargetSpec {
                 depth = 6;  // generated; depth: levels, root = level 1
 };
 
+// `requests[].during: [FROM, UNTIL)` (docs/scenarios.md "requests"): profile time, counted
+// from the end of warm-up. An arrival intended in [from, until) may draw the request.
+struct ActiveWindow {
+    Nanos from{0};
+    Nanos until{0};
+    [[nodiscard]] bool contains(Nanos profile_time) const {
+        return profile_time >= from && profile_time < until;
+    }
+};
+
 struct RequestSpec {
     std::string name;
     std::string method = "GET";
@@ -88,8 +98,9 @@ struct RequestSpec {
     std::vector<Header> headers;
     std::string body;
     double weight = 1;
-    std::vector<int> expect_status;  // empty: any 2xx or 3xx is ok
-    std::vector<Tag> tags;           // `tags:` (journey steps: inherited from the journey)
+    std::vector<int> expect_status;      // empty: any 2xx or 3xx is ok
+    std::vector<Tag> tags;               // `tags:` (journey steps: inherited from the journey)
+    std::optional<ActiveWindow> during;  // mix requests only; nullopt: the whole run
 };
 
 // Variables (`variables:` in the YAML): each request draws every variable it uses once and

@@ -25,6 +25,18 @@ class JourneyRunner;
 // for its position (templates.hpp Position) as it is rendered. After warm-up, next() does not
 // allocate unless a value is longer than every earlier one. Journeys (journey_runner.hpp) run
 // through begin / after_completion / next_step.
+//
+// Time (requests[].during): begin_at/next_at draw only among the entries active at the
+// arrival's intended start, by their weights; warm-up arrivals draw as at the profile's start,
+// arrivals after its end as at its last instant, and begin()/next() (no time given) as at its
+// start. Without any `during` every entry is active at every instant and the draws are those
+// of a mix without time.
+struct MixPhase {
+    Nanos from{0};                       // profile time this phase starts at
+    std::vector<double> cumulative;      // cumulative weights of `entries`
+    std::vector<std::uint32_t> entries;  // indices: mix requests, then journeys
+};
+
 class TemplatedRequestSource final : public engine::RequestSource {
 public:
     // Throws std::invalid_argument for templates the plan's validation would have refused and
@@ -34,6 +46,8 @@ public:
 
     bool next(engine::PreparedRequest& out) override;
     bool begin(std::size_t slot, engine::PreparedRequest& out) override;
+    bool next_at(Nanos intended, engine::PreparedRequest& out) override;
+    bool begin_at(std::size_t slot, Nanos intended, engine::PreparedRequest& out) override;
     engine::FlowDecision after_completion(std::size_t slot, const engine::Completion& completion,
                                           engine::SourceCounters& counters) override;
     bool next_step(std::size_t slot, engine::PreparedRequest& out) override;
@@ -44,12 +58,13 @@ public:
 
 private:
     // Draws a request or a journey (`slot`: where a journey starts; none for a dropped arrival).
-    bool draw(std::optional<std::size_t> slot, engine::PreparedRequest& out);
-    std::size_t pick();
+    bool draw(std::optional<std::size_t> slot, Nanos intended, engine::PreparedRequest& out);
+    std::size_t pick(Nanos intended);
 
     std::vector<std::unique_ptr<Feeder>> feeders_;  // one per plan variable
     std::vector<CompiledRequest> requests_;         // the mix's own requests
-    std::vector<double> cumulative_weights_;        // requests, then journeys
+    std::vector<MixPhase> phases_;                  // by `from`; phases_[0].from == 0
+    Nanos warmup_{0};                               // run time of the profile's start
     Random random_;
     RenderedRequest rendered_;
     std::string exhausted_reason_;

@@ -5,6 +5,7 @@
 #include "scenarios/language/feeders.hpp"
 #include "scenarios/language/int_format.hpp"
 #include "scenarios/language/templates.hpp"
+#include "thresholds/units.hpp"
 
 #include <fmt/format.h>
 
@@ -456,6 +457,62 @@ RequestSpec read_request_fields(LoadContext& context, const MapReader& map, cons
     return request;
 }
 
+namespace {
+
+// The profile's length (warm-up excluded); 0 when the load section failed.
+Nanos profile_length(const engine::RunSpec& run) {
+    if (const auto* open = std::get_if<engine::OpenProfile>(&run.profile))
+        return engine::total_duration(*open);
+    return std::get<engine::ClosedProfile>(run.profile).duration;
+}
+
+// `during: [FROM, UNTIL]`: two durations, FROM < UNTIL <= the profile's length.
+std::optional<ActiveWindow> read_during(DiagnosticSink& sink, const YAML::Node& node,
+                                        const std::string& path, Nanos length) {
+    if (!node.IsSequence() || node.size() != 2) {
+        sink.error(node, path,
+                   "expected [FROM, UNTIL]: two durations from the start of the profile (warm-up "
+                   "excluded), e.g. [0s, 15s]");
+        return std::nullopt;
+    }
+    const auto from = read_duration(sink, node[0], index_path(path, 0), {.allow_zero = true});
+    const auto until = read_duration(sink, node[1], index_path(path, 1));
+    if (!from || !until) return std::nullopt;
+    using thresholds::format_duration;
+    if (*from >= *until) {
+        sink.error(node, path,
+                   fmt::format("FROM ({}) must be before UNTIL ({})", format_duration(*from),
+                               format_duration(*until)));
+        return std::nullopt;
+    }
+    if (length > Nanos{0} && *until > length) {
+        sink.error(node, path,
+                   fmt::format("the window ends at {}, after the profile's end ({}; warm-up "
+                               "excluded)",
+                               format_duration(*until), format_duration(length)));
+        return std::nullopt;
+    }
+    return ActiveWindow{*from, *until};
+}
+
+// The first stretch of [0, length) where no request is active, or nullopt.
+std::optional<ActiveWindow> first_gap(const std::vector<RequestSpec>& requests, Nanos length) {
+    std::vector<ActiveWindow> windows;
+    for (const auto& request : requests)
+        windows.push_back(request.during.value_or(ActiveWindow{Nanos{0}, length}));
+    std::sort(windows.begin(), windows.end(),
+              [](const auto& a, const auto& b) { return a.from < b.from; });
+    Nanos covered{0};
+    for (const auto& window : windows) {
+        if (window.from > covered) return ActiveWindow{covered, window.from};
+        covered = std::max(covered, window.until);
+    }
+    if (covered < length) return ActiveWindow{covered, length};
+    return std::nullopt;
+}
+
+}  // namespace
+
 void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
                    const YAML::Mark& root_mark, bool has_journeys, Plan& plan) {
     DiagnosticSink& sink = context.sink;
@@ -475,13 +532,19 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
         sink.error(*node, "requests", "expected a list of requests ({method, path, …})");
         return;
     }
+    const Nanos length = profile_length(plan.run);
+    bool any_window = false;
     for (std::size_t i = 0; i < node->size(); ++i) {
         const std::string path = index_path("requests", i);
         const MapReader map(
             sink, (*node)[i], path,
-            {"name", "method", "path", "headers", "body", "weight", "expect", "tags"});
+            {"name", "method", "path", "headers", "body", "weight", "expect", "tags", "during"});
         if (!map.is_map()) continue;
         RequestSpec request = read_request_fields(context, map, plan, nullptr);
+        if (auto during = map.get("during")) {
+            request.during = read_during(sink, *during, map.path("during"), length);
+            any_window = any_window || request.during.has_value();
+        }
         if (auto name = map.string("name")) {
             if (name->empty()) sink.error(*map.get("name"), map.path("name"), "must not be empty");
             request.name = *name;
@@ -496,6 +559,16 @@ void read_requests(LoadContext& context, const std::optional<YAML::Node>& node,
                 fmt::format("another request is named '{}'; names must be unique", request.name));
         }
         plan.requests.push_back(std::move(request));
+    }
+    // Journeys are drawn at every instant, so with them no instant lacks a choice.
+    if (!any_window || has_journeys || length <= Nanos{0}) return;
+    if (const auto gap = first_gap(plan.requests, length)) {
+        sink.error(*node, "requests",
+                   fmt::format("no request is active from {} to {} of the profile (during:); "
+                               "every instant of the load needs one: widen a window or add a "
+                               "request without during",
+                               thresholds::format_duration(gap->from),
+                               thresholds::format_duration(gap->until)));
     }
 }
 

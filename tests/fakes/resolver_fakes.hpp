@@ -104,6 +104,11 @@ public:
         maybe_fail(live_fail, "fake L4");
         return inner_->live_descendant_count(id, d);
     }
+    std::optional<ParentLink> parent_link(std::string_view id, Deadline d) override {
+        parent_links.fetch_add(1);
+        maybe_fail(live_fail, "fake L4");
+        return inner_->parent_link(id, d);
+    }
     WriteResult upsert(const EntityWrite& w, Deadline d) override {
         writes.fetch_add(1);
         maybe_fail(live_fail, "fake L4");
@@ -118,10 +123,12 @@ public:
     }
 
     [[nodiscard]] std::uint64_t calls() const {
-        return view_reads.load() + live_reads.load() + refreshes.load() + writes.load();
+        return view_reads.load() + live_reads.load() + refreshes.load() + writes.load() +
+               parent_links.load();
     }
 
     std::atomic<std::uint64_t> view_reads{0}, live_reads{0}, refreshes{0}, writes{0};
+    std::atomic<std::uint64_t> parent_links{0};  // naive walk steps (not counted in live_reads)
     std::atomic<FailMode> view_fail{FailMode::none}, live_fail{FailMode::none};
     std::atomic<std::int64_t> delay_ms{0};
 

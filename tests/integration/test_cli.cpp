@@ -357,6 +357,12 @@ TEST_CASE(
         CHECK(run.exit_code == 1);
         CHECK_FALSE(contains(run.out, "listening"));
     }
+    SECTION("a negative --generation-poll is refused") {
+        const auto run = run_volley(
+            {"resolver", "serve", "--listen", "127.0.0.1:0", "--generation-poll", "-1"}, 30s);
+        CHECK(run.exit_code == 2);
+        CHECK(contains(run.err, "--generation-poll must be >= 0"));
+    }
     SECTION("--backend embedded --postgres contradict each other") {
         const auto run = run_volley(
             {"resolver", "serve", "--backend", "embedded", "--postgres", "postgresql://x/y"}, 30s);

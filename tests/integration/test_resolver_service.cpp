@@ -57,3 +57,36 @@ TEST_CASE("the embedded resolver target runs the shipped smoke scenario with a c
     CHECK(summary.at("cache").is_object());
     CHECK(summary.at("verdict").as_string() == "pass");
 }
+
+TEST_CASE("a remote resolver's naive endpoint answers every request from L4, uncached") {
+    const auto port = free_port();
+    BackgroundProcess service({volley_binary(), "resolver", "serve", "--listen",
+                               "127.0.0.1:" + std::to_string(port), "--entities", "2000"});
+    REQUIRE(wait_for_port(port, 30s));
+    const std::string dir = make_temp_dir("volley-naive-");
+    const std::string scenario = dir + "/naive.yaml";
+    // Fan-out 10: entity_000111..entity_001110 are the ids at depth 3 (docs: "depth").
+    std::ofstream(scenario)
+        << "name: remote-naive\n"
+           "target:\n"
+           "  http:\n"
+           "    base_url: http://127.0.0.1:"
+        << port
+        << "\n"
+           "    cache: {header: X-Cache-Tier}\n"
+           "load: {rate: 200/s, duration: 1s}\n"
+           "variables:\n"
+           "  id: {type: zipf, n: 1000, first: 111, s: 1.1, format: 'entity_%06d'}\n"
+           "requests:\n"
+           "  - {name: naive, path: '/entities/${id}/ancestors/naive', expect: {status: "
+           "[200]}}\n";
+    const auto run = run_volley({"run", scenario, "-q", "-o", dir + "/out"});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto summary = read_summary(dir + "/out");
+    CHECK(at(summary, {"totals", "errors"}) == 0);
+    CHECK(at(summary, {"totals", "requests"}) > 100);
+    // Zipf keys repeat, yet no tier caches the naive walk.
+    CHECK(number(summary.at("cache").as_object().at("served_by").as_object().at("L4")) ==
+          Approx(1.0));
+}

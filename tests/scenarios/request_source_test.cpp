@@ -243,3 +243,29 @@ requests:
     counting = false;
     CHECK(probe_allocations >= 1);
 }
+
+TEST_CASE("drawing among the requests active at an instant does not allocate",
+          "[source][alloc][during]") {
+    const Plan plan = plan_of(kHeader + R"(
+variables:
+  id: {type: zipf, n: 10000, format: "entity_%06d"}
+requests:
+  - {name: a, path: '/a/${id}', during: [0s, 4s]}
+  - {name: b, path: '/b/${id}', during: [2s, 10s], weight: 2}
+  - {name: c, path: /c, during: [3s, 10s]}
+)");
+    TemplatedRequestSource source(plan, 0, 1);
+    engine::PreparedRequest out;
+    for (int i = 0; i < 1000; ++i) REQUIRE(source.next_at(engine::Nanos{i * 10'000'000LL}, out));
+    std::set<std::uint32_t> seen;
+    counting = true;
+    allocations = 0;
+    for (int i = 0; i < 20000; ++i) {
+        if (!source.next_at(engine::Nanos{(i % 1000) * 10'000'000LL}, out)) break;
+        seen.insert(out.name_index);  // allocates only for the first of each name
+    }
+    const std::size_t counted = allocations;
+    counting = false;
+    CHECK(counted <= 3);
+    CHECK(seen.size() == 3);
+}

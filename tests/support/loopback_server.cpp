@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <istream>
 #include <optional>
@@ -26,6 +27,17 @@ struct LoopbackServer::Impl {
     std::string head_response;  // `response` without its body
     std::uint64_t accepted = 0;
     std::deque<std::chrono::steady_clock::time_point> last_second;  // arrivals (degrade mode)
+    std::vector<std::unique_ptr<char[]>> leaked;                    // leak mode's blocks
+
+    // Leak mode: a block of leak_kb_per_request KiB, every byte written (so every page is
+    // resident), kept until the server goes (server thread only).
+    void leak() {
+        const std::size_t bytes = options.leak_kb_per_request * 1024;
+        if (bytes == 0) return;
+        auto block = std::make_unique_for_overwrite<char[]>(bytes);
+        std::memset(block.get(), static_cast<int>(leaked.size() & 0x7f) | 1, bytes);
+        leaked.push_back(std::move(block));
+    }
 
     // The arrival rate over the last second, this arrival included (server thread only).
     std::size_t arrivals_in_last_second(std::chrono::steady_clock::time_point now) {
@@ -96,6 +108,7 @@ struct LoopbackServer::Impl {
                     content_length = std::stoul(header.substr(pos + 15));
             }
             server.owner.requests_.fetch_add(1);
+            server.leak();
             head = header.compare(0, 5, "HEAD ") == 0;
             if (server.options.record_arrivals) {
                 std::lock_guard lock(server.owner.arrivals_mutex_);

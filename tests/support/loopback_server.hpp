@@ -7,6 +7,8 @@
 // Degrade mode (degrade_above_rps > 0): while more than degrade_above_rps requests arrived in
 // the last second (this one included), every response is delayed by degrade_delay (a target
 // whose latency grows sharply above a known rate).
+// Leak mode (leak_kb_per_request > 0): each request's memory is kept, so RSS grows by a known
+// amount per request.
 #pragma once
 
 #include <atomic>
@@ -33,6 +35,9 @@ struct LoopbackServerOptions {
     bool record_arrivals = false;  // keep every request's arrival time, request line and connection
     double degrade_above_rps = 0;  // 0: off
     std::chrono::milliseconds degrade_delay{0};
+    // A leak on purpose (soak tests of process.rss_slope): every request allocates this many KiB,
+    // writes every byte and keeps the block until the server is destroyed. 0: off.
+    std::size_t leak_kb_per_request = 0;
 };
 
 struct Arrival {

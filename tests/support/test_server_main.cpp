@@ -1,7 +1,9 @@
 // volley_test_server --port N [--status 200] [--body TEXT] [--stall-at MS --stall-for MS]
 //                    [--delay MS] [--degrade-above RPS --degrade-delay MS]
+//                    [--leak-kb-per-request N]
 // Serves until SIGINT/SIGTERM. Listens on 127.0.0.1 only. /slow?ms=N answers after N ms; see
-// loopback_server.hpp for the degrade mode.
+// loopback_server.hpp for the degrade mode. --leak-kb-per-request N allocates and writes N KiB per
+// request and never frees it (a leak on purpose, for soak tests of process.rss_slope).
 #include "support/loopback_server.hpp"
 
 #include <csignal>
@@ -30,6 +32,9 @@ int main(int argc, char** argv) {
             options.degrade_above_rps = std::atof(value);
         else if (flag == "--degrade-delay")
             options.degrade_delay = std::chrono::milliseconds(std::atoi(value));
+        else if (flag == "--leak-kb-per-request")
+            options.leak_kb_per_request =
+                static_cast<std::size_t>(std::strtoull(value, nullptr, 10));
         else {
             std::cerr << "unknown option " << flag << "\n";
             return 2;
