@@ -1,4 +1,5 @@
 #include "reports/console.hpp"
+#include "reports/report_observed.hpp"
 
 #include "reports/number_format.hpp"
 #include "reports/report_journey_tables.hpp"
@@ -166,6 +167,33 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
             format_percent(cache->hit_rate), format_percent(cache->served_by[0]),
             format_percent(cache->served_by[1]), format_percent(cache->served_by[2]),
             format_percent(cache->served_by[3]));
+    }
+
+    if (const auto& observed = summary.observed) {
+        // observe: a source per line with what it measured over the run, or why it could not.
+        out += "\n  observed (docs/observe.md)\n";
+        for (const auto& source : observed->sources) {
+            std::string figures;
+            for (const auto& series : observed->series) {
+                if (series.source != source.name || !series.value) continue;
+                figures += fmt::format("{}{} {}", figures.empty() ? "" : ", ", clean(series.name),
+                                       format_observed(*series.value, series.unit));
+            }
+            out += fmt::format(
+                "    {:<22} {}{}\n", clean(source.name), figures.empty() ? "no figures" : figures,
+                source.failures > 0 ? fmt::format(" | {} of {} samples failed: {}", source.failures,
+                                                  source.samples, clean(source.first_error))
+                                    : std::string());
+            for (const auto& note : source.notes) {
+                out += fmt::format("    {:<22} note: {}\n", "", clean(note));
+            }
+        }
+        for (const auto& statement : observed->statements) {
+            if (statement.n_plus_one) {
+                out +=
+                    fmt::format("    N+1: {} ({})\n", clean(statement.text), clean(statement.why));
+            }
+        }
     }
 
     // With journeys, the steps are listed under their journey; the table keeps plain requests.

@@ -5,6 +5,7 @@
 #include "fakes/fake_target.hpp"
 #include "fakes/stepped_run.hpp"
 #include "observe/observer.hpp"
+#include "reports/console.hpp"
 #include "reports/html_report.hpp"
 #include "reports/markdown_report.hpp"
 #include "reports/run_summary.hpp"
@@ -246,4 +247,12 @@ TEST_CASE("a statement past the N+1 limit is flagged with its reason") {
     REQUIRE(run.statements.size() == 1);
     CHECK(run.statements[0].n_plus_one);
     CHECK(run.statements[0].why == "12.0 calls per request > 5");
+}
+
+TEST_CASE("the console summary lists each source's figures, its failures and N+1 statements") {
+    const auto run = observed_run({});
+    const auto console = reports::render_console(run.parsed, false);
+    CHECK_THAT(console, Catch::Contains("observed (docs/observe.md)") &&
+                            Catch::Contains("redis.hit_rate 76.67%") &&
+                            Catch::Contains("7 of 7 samples failed: connect: Connection refused"));
 }
