@@ -143,10 +143,12 @@ double scale_of(const thresholds::ThresholdExpr& expr) {
 
 }  // namespace
 
-void evaluate_analysis_thresholds(json::array& thresholds, const json::object& analysis) {
+void for_each_judged_at_end(
+    json::array& thresholds, std::string_view marker,
+    const std::function<void(json::object&, const thresholds::ThresholdExpr&)>& judge) {
     for (auto& item : thresholds) {
         auto* threshold = item.if_object();
-        if (threshold == nullptr || !threshold->contains("analysis")) continue;
+        if (threshold == nullptr || !threshold->contains(marker)) continue;
         const auto* expr_text = threshold->if_contains("expr");
         if (expr_text == nullptr || !expr_text->is_string()) continue;
         thresholds::ThresholdExpr expr;
@@ -155,15 +157,23 @@ void evaluate_analysis_thresholds(json::array& thresholds, const json::object& a
         } catch (const std::invalid_argument&) {
             continue;  // the evaluator parsed it already; nothing else writes these objects
         }
-        const Judged judged = judge(expr, analysis);
-        const double scale = scale_of(expr);
-        (*threshold)["actual"] =
-            judged.native ? json::value(tidy(*judged.native * scale)) : json::value(nullptr);
-        (*threshold)["pass"] = judged.native
-                                   ? thresholds::compare(*judged.native, expr.cmp, expr.value)
-                                   : judged.pass_without_value;
-        (*threshold)["detail"] = judged.detail;
+        judge(*threshold, expr);
     }
+}
+
+void evaluate_analysis_thresholds(json::array& thresholds, const json::object& analysis) {
+    for_each_judged_at_end(
+        thresholds, "analysis",
+        [&](json::object& threshold, const thresholds::ThresholdExpr& expr) {
+            const Judged judged = judge(expr, analysis);
+            const double scale = scale_of(expr);
+            threshold["actual"] =
+                judged.native ? json::value(tidy(*judged.native * scale)) : json::value(nullptr);
+            threshold["pass"] = judged.native
+                                    ? thresholds::compare(*judged.native, expr.cmp, expr.value)
+                                    : judged.pass_without_value;
+            threshold["detail"] = judged.detail;
+        });
 }
 
 }  // namespace volley::reports

@@ -2,6 +2,7 @@
 
 #include "reports/json_numbers.hpp"
 #include "reports/summary_fields.hpp"
+#include "reports/thresholds.hpp"
 #include "thresholds/threshold_expr.hpp"
 
 #include <fmt/format.h>
@@ -160,100 +161,114 @@ std::string why_no_data(const ObservedRun& observed, const std::string& name) {
 
 }  // namespace
 
-void evaluate_observed_thresholds(json::array& thresholds, const ObservedRun& observed,
-                                  const engine::RunResult& result) {
+namespace {
+
+// The worst complete window of `window_s` (consecutive interval rows) of a threshold, with the
+// tally summary.json keeps for windowed thresholds.
+struct WindowsJudged {
+    std::uint64_t evaluated = 0, failed = 0;
+    ObservedFigure worst;
+    double worst_start_s = 0, worst_end_s = 0;
+};
+
+WindowsJudged judge_windows(const ObservedSeries& series, bool slope,
+                            const thresholds::ThresholdExpr& expr, double window_s,
+                            const engine::RunResult& result, const std::vector<double>& ends,
+                            std::size_t count) {
     const auto& rows = result.intervals;
-    const auto ends = interval_ends_s(rows);
     const double scheduled_s = std::chrono::duration<double>(result.scheduled_duration).count();
     const bool schedule_done =
         result.stop_reason == engine::StopReason::completed && scheduled_s > 0;
-    for (auto& item : thresholds) {
-        auto* threshold = item.if_object();
-        if (threshold == nullptr || !threshold->contains("observed")) continue;
-        const auto* expr_text = threshold->if_contains("expr");
-        if (expr_text == nullptr || !expr_text->is_string()) continue;
-        thresholds::ThresholdExpr expr;
-        try {
-            expr = thresholds::parse_threshold_expr(expr_text->get_string());
-        } catch (const std::invalid_argument&) {
-            continue;  // the evaluator parsed it already
-        }
-        std::string name = expr.observed;
-        const bool slope = name.ends_with(kSlope);
-        if (slope) name.resize(name.size() - std::string_view(kSlope).size());
-        if (expr.scope.kind != thresholds::ThresholdScopeKind::all) {
-            name += fmt::format("{{{}}}", thresholds::scope_text(expr.scope));
-        }
-        const bool as_percent = expr.unit == thresholds::ThresholdUnit::ratio;
-        const double scale = as_percent ? 100 : 1;
-        const ObservedSeries* series = observed.find(name);
-        (*threshold)["limit"] = tidy(expr.value * scale);
-        if (series == nullptr) {
-            (*threshold)["actual"] = nullptr;
-            (*threshold)["pass"] = false;
-            (*threshold)["unit"] = as_percent ? "%" : "";
-            (*threshold)["detail"] = why_no_data(observed, name);
-            continue;
-        }
-        (*threshold)["unit"] =
-            as_percent ? std::string("%") : (slope ? series->unit + "/h" : series->unit);
-        const std::size_t count = std::min(series->points.size(), rows.size());
-        ObservedFigure judged = figure_of(*series, slope, ends, 0, count);
-        bool pass = judged.value && thresholds::compare(*judged.value, expr.cmp, expr.value);
-        std::string detail = judged.detail;
-        const auto* window = threshold->if_contains("window_s");
-        if (window != nullptr && window->is_number() && window->to_number<double>() > 0) {
-            const double window_s = window->to_number<double>();
-            std::uint64_t evaluated = 0, failed = 0;
-            std::optional<double> worst_badness;
-            double worst_start = 0, worst_end = 0;
-            std::size_t first = 0;
-            double length = 0;
-            for (std::size_t i = 0; i < count; ++i) {
-                length += rows[i].length_s;
-                const bool last_covered = i + 1 == count && schedule_done &&
-                                          rows[first].t_s + window_s <= scheduled_s + 1e-6;
-                if (length + 1e-6 < window_s && !last_covered) continue;
-                const auto figure = figure_of(*series, slope, ends, first, i + 1);
-                if (figure.value) {
-                    ++evaluated;
-                    const bool ok = thresholds::compare(*figure.value, expr.cmp, expr.value);
-                    if (!ok) ++failed;
-                    const double bad = badness(*figure.value, expr.cmp, expr.value);
-                    if (!worst_badness || bad > *worst_badness) {
-                        worst_badness = bad;
-                        judged = figure;
-                        worst_start = rows[first].t_s;
-                        worst_end = ends[i];
-                    }
-                }
-                first = i + 1;
-                length = 0;
+    WindowsJudged out;
+    std::optional<double> worst_badness;
+    std::size_t first = 0;
+    double length = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        length += rows[i].length_s;
+        const bool last_covered =
+            i + 1 == count && schedule_done && rows[first].t_s + window_s <= scheduled_s + 1e-6;
+        if (length + 1e-6 < window_s && !last_covered) continue;
+        const auto figure = figure_of(series, slope, ends, first, i + 1);
+        if (figure.value) {
+            ++out.evaluated;
+            if (!thresholds::compare(*figure.value, expr.cmp, expr.value)) ++out.failed;
+            const double bad = badness(*figure.value, expr.cmp, expr.value);
+            if (!worst_badness || bad > *worst_badness) {
+                worst_badness = bad;
+                out.worst = figure;
+                out.worst_start_s = rows[first].t_s;
+                out.worst_end_s = ends[i];
             }
-            if (evaluated > 0) {
-                pass = failed == 0;
-                detail = fmt::format("{} of {} windows of {:g} s failed; worst {:g}-{:g} s: {}",
-                                     failed, evaluated, window_s, tidy(worst_start),
-                                     tidy(worst_end), judged.detail);
-            } else {
-                detail = fmt::format("no complete {:g} s window; measured over the whole run: {}",
-                                     window_s, detail);
-            }
-            (*threshold)["windows"] =
-                json::object{{"length_s", window_s},
-                             {"evaluated", evaluated},
-                             {"failed", failed},
-                             {"worst_start_s", evaluated > 0 ? json::value(tidy(worst_start))
-                                                             : json::value(nullptr)},
-                             {"worst_end_s",
-                              evaluated > 0 ? json::value(tidy(worst_end)) : json::value(nullptr)}};
         }
-        if (!judged.value) detail = why_no_data(observed, name) + " (" + judged.detail + ")";
-        (*threshold)["actual"] =
-            judged.value ? json::value(tidy(*judged.value * scale)) : json::value(nullptr);
-        (*threshold)["pass"] = judged.value.has_value() && pass;
-        (*threshold)["detail"] = detail;
+        first = i + 1;
+        length = 0;
     }
+    return out;
+}
+
+}  // namespace
+
+void evaluate_observed_thresholds(json::array& thresholds, const ObservedRun& observed,
+                                  const engine::RunResult& result) {
+    const auto ends = interval_ends_s(result.intervals);
+    for_each_judged_at_end(
+        thresholds, "observed",
+        [&](json::object& threshold, const thresholds::ThresholdExpr& expr) {
+            std::string name = expr.observed;
+            const bool slope = name.ends_with(kSlope);
+            if (slope) name.resize(name.size() - std::string_view(kSlope).size());
+            if (expr.scope.kind != thresholds::ThresholdScopeKind::all) {
+                name += fmt::format("{{{}}}", thresholds::scope_text(expr.scope));
+            }
+            const bool as_percent = expr.unit == thresholds::ThresholdUnit::ratio;
+            const double scale = as_percent ? 100 : 1;
+            const ObservedSeries* series = observed.find(name);
+            threshold["limit"] = tidy(expr.value * scale);
+            if (series == nullptr) {
+                threshold["actual"] = nullptr;
+                threshold["pass"] = false;
+                threshold["unit"] = as_percent ? "%" : "";
+                threshold["detail"] = why_no_data(observed, name);
+                return;
+            }
+            threshold["unit"] =
+                as_percent ? std::string("%") : (slope ? series->unit + "/h" : series->unit);
+            const std::size_t count = std::min(series->points.size(), result.intervals.size());
+            ObservedFigure judged = figure_of(*series, slope, ends, 0, count);
+            bool pass = judged.value && thresholds::compare(*judged.value, expr.cmp, expr.value);
+            std::string detail = judged.detail;
+            const auto* window = threshold.if_contains("window_s");
+            if (window != nullptr && window->is_number() && window->to_number<double>() > 0) {
+                const double window_s = window->to_number<double>();
+                const auto windows =
+                    judge_windows(*series, slope, expr, window_s, result, ends, count);
+                const bool any = windows.evaluated > 0;
+                if (any) {
+                    judged = windows.worst;
+                    pass = windows.failed == 0;
+                    detail = fmt::format("{} of {} windows of {:g} s failed; worst {:g}-{:g} s: {}",
+                                         windows.failed, windows.evaluated, window_s,
+                                         tidy(windows.worst_start_s), tidy(windows.worst_end_s),
+                                         judged.detail);
+                } else {
+                    detail =
+                        fmt::format("no complete {:g} s window; measured over the whole run: {}",
+                                    window_s, detail);
+                }
+                threshold["windows"] = json::object{
+                    {"length_s", window_s},
+                    {"evaluated", windows.evaluated},
+                    {"failed", windows.failed},
+                    {"worst_start_s",
+                     any ? json::value(tidy(windows.worst_start_s)) : json::value()},
+                    {"worst_end_s", any ? json::value(tidy(windows.worst_end_s)) : json::value()}};
+            }
+            if (!judged.value) detail = why_no_data(observed, name) + " (" + judged.detail + ")";
+            threshold["actual"] =
+                judged.value ? json::value(tidy(*judged.value * scale)) : json::value(nullptr);
+            threshold["pass"] = judged.value.has_value() && pass;
+            threshold["detail"] = detail;
+        });
 }
 
 std::optional<ObservedFigures> parse_observed(const json::object& object, std::string_view source) {

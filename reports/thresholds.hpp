@@ -53,6 +53,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -205,6 +206,12 @@ private:
 //   recovery        analysis.recovery_s (fails when the target did not recover)
 //   drift(p99)      analysis.drift.p99_change_pct or p99_change_ms
 // A figure the analysis could not measure (or an analysis of another type) fails.
+// Calls `judge` with each entry of `thresholds` that carries the key `marker` ("analysis",
+// "observed": the evaluator left it to be judged at the end of the run) and its parsed expression.
+void for_each_judged_at_end(
+    boost::json::array& thresholds, std::string_view marker,
+    const std::function<void(boost::json::object&, const thresholds::ThresholdExpr&)>& judge);
+
 void evaluate_analysis_thresholds(boost::json::array& thresholds,
                                   const boost::json::object& analysis);
 
