@@ -203,7 +203,13 @@ TEST_CASE("redis source: key counts and TTLs per pattern, a cut SCAN noted once"
         CHECK(share * 4 == Approx(std::round(share * 4)));
     }
     SECTION("scan_limit bounds SCAN; the cut is said once") {
-        auto source = make_redis_source(RedisSourceSpec{*url, {many_prefix + "*"}, 20, 200},
+        // In a database of their own: with other tests' keys beside them, 20 visited slots may
+        // hold none of the 300 keys.
+        redis.run({"SELECT", "4"});
+        redis.run({"FLUSHDB"});
+        for (int i = 0; i < 300; ++i) redis.run({"SET", many_prefix + std::to_string(i), "v"});
+        redis.run({"SELECT", "0"});
+        auto source = make_redis_source(RedisSourceSpec{*url + "/4", {many_prefix + "*"}, 20, 200},
                                         std::chrono::milliseconds(2000));
         const SourceSample first = source->sample(interval(0));
         const double counted = find(first, "redis.keys{pattern:" + many_prefix + "*}")->point.num;
@@ -214,6 +220,9 @@ TEST_CASE("redis source: key counts and TTLs per pattern, a cut SCAN noted once"
                    Catch::Contains(many_prefix + "*") && Catch::Contains("scan_limit (20)"));
         const SourceSample second = source->sample(interval(1));
         CHECK(second.notes.empty());
+        redis.run({"SELECT", "4"});
+        redis.run({"FLUSHDB"});
+        redis.run({"SELECT", "0"});
     }
     SECTION("the URL's database is SELECTed") {
         redis.run({"SELECT", "3"});
