@@ -12,7 +12,6 @@
 namespace volley::observe {
 
 using reports::ObservedKind;
-using reports::ObservedPoint;
 
 Observer::Observer(std::vector<std::unique_ptr<ObserveSource>> sources,
                    std::vector<std::string> request_names, ObservedRunLimits limits)

@@ -112,11 +112,12 @@ std::string http_get(const ScrapeTarget& where, std::chrono::milliseconds timeou
         connect(tcp::resolver::results_type::create(tcp::endpoint(address, where.port), where.host,
                                                     std::to_string(where.port)));
     } else {
-        resolver.async_resolve(where.host, std::to_string(where.port),
-                               [&](beast::error_code ec, tcp::resolver::results_type results) {
-                                   if (ec) return fail("resolve " + where.host, ec);
-                                   connect(results);
-                               });
+        resolver.async_resolve(
+            where.host, std::to_string(where.port),
+            [&](beast::error_code ec, const tcp::resolver::results_type& results) {
+                if (ec) return fail("resolve " + where.host, ec);
+                connect(results);
+            });
     }
     // The stream's deadline bounds connect, write and read; run_for also bounds the resolve.
     io.run_for(timeout + std::chrono::milliseconds(50));
@@ -263,6 +264,7 @@ private:
         }
         if (baseline) return;
         std::vector<prom::Bucket> buckets;
+        buckets.reserve(by_bound.size());
         for (const auto& [bound, count] : by_bound) buckets.push_back({bound, count});
         for (const auto& [q, suffix] : kQuantiles) {
             const auto value = prom::histogram_quantile(q, buckets);

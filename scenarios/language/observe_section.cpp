@@ -225,8 +225,12 @@ std::string observed_series_problem(const thresholds::ThresholdExpr& expr,
         }
         std::string_view family = series.substr(5);
         if (family.ends_with("_slope")) family.remove_suffix(6);
-        for (std::string_view quantile : {".p50", ".p90", ".p99"}) {
-            if (family.ends_with(quantile)) family.remove_suffix(quantile.size());
+        // A histogram's quantiles, a summary's count rate and mean (docs/observe-sources.md).
+        for (std::string_view part : {".p50", ".p90", ".p99", ".rate", ".mean"}) {
+            if (family.ends_with(part)) {
+                family.remove_suffix(part.size());
+                break;
+            }
         }
         const bool listed =
             std::any_of(spec.prometheus.begin(), spec.prometheus.end(), [&](const auto& source) {

@@ -111,7 +111,7 @@ ObservedRunResult observed_run(std::vector<thresholds::ThresholdSpec> specs) {
         response.status = 200;
         return response;
     });
-    reports::ThresholdEvaluator evaluator(specs, spec.request_names, 100);
+    reports::ThresholdEvaluator evaluator(std::move(specs), spec.request_names, 100);
     SyncObserve observe_listener(observer);
     engine::RunInputs inputs{
         target,

@@ -127,7 +127,8 @@ TEST_CASE("span figures: gauge mean, peak, slope per hour") {
     volley::reports::ObservedSeries rss;
     rss.kind = ObservedKind::gauge;
     // 1 MB more every second: 3600 MB per hour.
-    for (int i = 0; i < 10; ++i) rss.points.push_back(volley::reports::ObservedPoint{1e6 * i, 0});
+    for (int i = 0; i < 10; ++i)
+        rss.points.emplace_back(volley::reports::ObservedPoint{1e6 * i, 0});
     std::array<double, 10> ends{};
     for (std::size_t i = 0; i < ends.size(); ++i) ends[i] = static_cast<double>(i + 1);
     CHECK(*volley::reports::span_slope_per_hour(rss, ends, 0, 10) == Approx(3.6e9));

@@ -147,3 +147,23 @@ TEST_CASE("--observe flags' overrides build the same spec as the file") {
     REQUIRE(plan.observe.process);
     CHECK(plan.observe.process->name == "redis-server");
 }
+
+TEST_CASE("observed Prometheus series: a listed family, its quantiles and a summary's parts") {
+    const Plan plan = load(R"(
+observe:
+  prometheus: [{url: "http://127.0.0.1:9100/metrics", metrics: [rpc_seconds, up]}]
+thresholds:
+  - observed.prom.up > 0
+  - observed.prom.rpc_seconds.p99 < 0.2
+  - observed.prom.rpc_seconds.mean < 0.1
+  - observed.prom.rpc_seconds.rate > 10/s
+)");
+    CHECK(plan.thresholds.size() == 4);
+    const auto errors = errors_of(R"(
+observe:
+  prometheus: [{url: "http://127.0.0.1:9100/metrics", metrics: [up]}]
+thresholds:
+  - observed.prom.rpc_seconds.p99 < 0.2
+)");
+    CHECK(has_error(errors, 9, "thresholds[0]", "lists the metric 'rpc_seconds'"));
+}
