@@ -14,8 +14,11 @@ namespace volley::observe {
 using reports::ObservedKind;
 
 Observer::Observer(std::vector<std::unique_ptr<ObserveSource>> sources,
-                   std::vector<std::string> request_names, ObservedRunLimits limits)
-    : request_names_(std::move(request_names)), limits_(limits) {
+                   std::vector<std::string> request_names, ObservedRunLimits limits,
+                   RequestTags request_tags)
+    : request_names_(std::move(request_names)),
+      limits_(limits),
+      request_tags_(std::move(request_tags)) {
     sources_.reserve(sources.size());
     for (auto& source : sources) {
         SourceState state;
@@ -26,7 +29,7 @@ Observer::Observer(std::vector<std::unique_ptr<ObserveSource>> sources,
 }
 
 void Observer::baseline() {
-    const SampleContext context{0, 0, {}, request_names_};
+    const SampleContext context{0, 0, {}, request_names_, request_tags_};
     for (auto& state : sources_) sample_source(state, SIZE_MAX, context);
 }
 
@@ -34,7 +37,8 @@ void Observer::close_interval(std::size_t index, double interval_s,
                               const std::vector<std::uint64_t>& completed_per_request) {
     const std::uint64_t completed = std::accumulate(completed_per_request.begin(),
                                                     completed_per_request.end(), std::uint64_t{0});
-    const SampleContext context{interval_s, completed, completed_per_request, request_names_};
+    const SampleContext context{interval_s, completed, completed_per_request, request_names_,
+                                request_tags_};
     for (auto& state : sources_) sample_source(state, index, context);
 }
 

@@ -31,8 +31,10 @@ struct ObservedRunLimits {
 // call it directly with fake sources).
 class Observer {
 public:
+    using RequestTags = std::vector<std::vector<std::pair<std::string, std::string>>>;
     Observer(std::vector<std::unique_ptr<ObserveSource>> sources,
-             std::vector<std::string> request_names, ObservedRunLimits limits = {});
+             std::vector<std::string> request_names, ObservedRunLimits limits = {},
+             RequestTags request_tags = {});
 
     // Reads every source once: the baseline of their counters.
     void baseline();
@@ -62,6 +64,7 @@ private:
     std::vector<SourceState> sources_;
     std::vector<std::string> request_names_;
     ObservedRunLimits limits_;
+    RequestTags request_tags_;
     std::vector<reports::ObservedSeries> series_;
     std::map<std::string, std::size_t, std::less<>> series_index_;
     std::map<std::string, StatementTotal, std::less<>> statements_;

@@ -245,6 +245,7 @@ private:
                           ObservedKind::ratio,
                           "count",
                           {query_calls, static_cast<double>(context.completed)}});
+        add_isolated_tags(context, query_calls, sample);
         // Per request name only when the interval isolates one: the queries are then its own.
         std::optional<std::size_t> only;
         for (std::size_t i = 0; i < context.completed_per_request.size(); ++i) {
@@ -260,6 +261,36 @@ private:
             ObservedKind::ratio,
             "count",
             {query_calls, static_cast<double>(context.completed_per_request[*only])}});
+    }
+
+    // Per tag only when the interval isolates it: every request that completed in it carries the
+    // tag, so the queries are the tagged requests' own.
+    static void add_isolated_tags(const SampleContext& context, double query_calls,
+                                  SourceSample& sample) {
+        const auto& tags = context.request_tags;
+        const auto& completed = context.completed_per_request;
+        std::optional<std::size_t> first;
+        for (std::size_t i = 0; i < completed.size(); ++i) {
+            if (completed[i] > 0) {
+                first = i;
+                break;
+            }
+        }
+        if (!first || *first >= tags.size() || context.completed == 0) return;
+        for (const auto& tag : tags[*first]) {
+            bool everyone = true;
+            for (std::size_t i = *first + 1; i < completed.size() && everyone; ++i) {
+                if (completed[i] == 0) continue;
+                everyone = i < tags.size() &&
+                           std::find(tags[i].begin(), tags[i].end(), tag) != tags[i].end();
+            }
+            if (!everyone) continue;
+            sample.values.push_back(ObservedValue{
+                fmt::format("postgres.queries_per_request{{{}:{}}}", tag.first, tag.second),
+                ObservedKind::ratio,
+                "count",
+                {query_calls, static_cast<double>(context.completed)}});
+        }
     }
 
     std::string conninfo_;

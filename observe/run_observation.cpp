@@ -4,10 +4,12 @@
 
 namespace volley::observe {
 
-RunObservation::RunObservation(const ObserveSpec& spec, std::vector<std::string> request_names)
+RunObservation::RunObservation(const ObserveSpec& spec, std::vector<std::string> request_names,
+                               Observer::RequestTags request_tags)
     : observer_(make_sources(spec), std::move(request_names),
                 ObservedRunLimits{spec.postgres ? spec.postgres->n_plus_one_calls_per_request : 5,
-                                  spec.postgres ? spec.postgres->statements_kept : 20}) {}
+                                  spec.postgres ? spec.postgres->statements_kept : 20},
+                std::move(request_tags)) {}
 
 reports::ObservedRun RunObservation::finish(std::size_t interval_rows) {
     thread_.stop();

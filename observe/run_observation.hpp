@@ -14,7 +14,9 @@ namespace volley::observe {
 // The sources of `spec` (make_sources, observe/sources.hpp), the Observer and its thread.
 class RunObservation {
 public:
-    RunObservation(const ObserveSpec& spec, std::vector<std::string> request_names);
+    // `request_tags`: each request's tags, indexed like the names (Plan::catalog.request_tags).
+    RunObservation(const ObserveSpec& spec, std::vector<std::string> request_names,
+                   Observer::RequestTags request_tags = {});
     // The listener the engine hands each interval to.
     [[nodiscard]] engine::IntervalListener& listener() { return thread_; }
     // Right before the run: the baseline is taken after `baseline_delay`.

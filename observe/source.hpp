@@ -11,6 +11,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace volley::observe {
@@ -22,6 +23,8 @@ struct SampleContext {
     // Completed requests per request index (the run's request_names), same interval.
     std::span<const std::uint64_t> completed_per_request;
     std::span<const std::string> request_names;
+    // Each request's tags (key, value), indexed like the names; empty when the run has none.
+    std::span<const std::vector<std::pair<std::string, std::string>>> request_tags{};
 };
 
 // What one sample of one source yields for the interval it closes.

@@ -349,7 +349,9 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     std::optional<observe::RunObservation> observation;
     if (!plan.observe.empty()) {
         try {
-            listeners.push_back(&observation.emplace(plan.observe, names).listener());
+            observe::Observer::RequestTags tags;
+            for (const auto& request : plan.requests) tags.emplace_back(request.tags);
+            listeners.push_back(&observation.emplace(plan.observe, names, tags).listener());
         } catch (const std::invalid_argument& e) {  // a source refused its settings
             std::cerr << "error: observe: " << e.what() << "\n";
             return failed(pipeline::kExitUsage);

@@ -67,7 +67,8 @@ void read_observe(LoadContext& context, const YAML::Node& node, Plan& plan);
 // Why an `observed.*` threshold names no series the plan's observe: section writes; empty when
 // it does.
 [[nodiscard]] std::string observed_series_problem(const thresholds::ThresholdExpr& expr,
-                                                  const observe::ObserveSpec& spec);
+                                                  const observe::ObserveSpec& spec,
+                                                  const std::vector<RequestSpec>& requests);
 
 // Checks header names (tokens, no templates) and values (no line breaks; no Content-Length).
 bool check_headers(DiagnosticSink& sink, const YAML::Node& node, const std::string& path,

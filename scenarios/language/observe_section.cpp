@@ -137,7 +137,7 @@ void read_process(LoadContext& context, const YAML::Node& node, const std::strin
 // `observed.SERIES{KEY:VALUE}` names a series the plan's sources write, or why not.
 std::string series_problem(std::span<const SeriesName> names, std::string_view source,
                            std::string_view rest, const thresholds::ThresholdScope& scope,
-                           bool configured) {
+                           bool configured, const std::vector<RequestSpec>& requests) {
     if (!configured) {
         return fmt::format("observed.{}.…: the scenario observes no {} (add observe.{})", source,
                            source, source);
@@ -158,6 +158,18 @@ std::string series_problem(std::span<const SeriesName> names, std::string_view s
     const bool scoped = scope.kind != thresholds::ThresholdScopeKind::all;
     const std::string key =
         scope.kind == thresholds::ThresholdScopeKind::request ? "request" : scope.key;
+    // A series labelled by request is also labelled by each tag of the requests.
+    const bool by_tag = found->label != nullptr && std::string_view(found->label) == "request" &&
+                        scope.kind == thresholds::ThresholdScopeKind::tag;
+    if (by_tag) {
+        const thresholds::Tag wanted{scope.key, scope.name};
+        const bool exists = std::any_of(requests.begin(), requests.end(), [&](const auto& request) {
+            return std::find(request.tags.begin(), request.tags.end(), wanted) !=
+                   request.tags.end();
+        });
+        if (!exists) return fmt::format("no request has the tag {}: {}", scope.key, scope.name);
+        return {};
+    }
     if (scoped && (found->label == nullptr || key != found->label)) {
         return found->label == nullptr
                    ? fmt::format("{}.{} has no labels: drop the scope", source, found->name)
@@ -198,11 +210,12 @@ void read_observe(LoadContext& context, const YAML::Node& node, Plan& plan) {
 }
 
 std::string observed_series_problem(const thresholds::ThresholdExpr& expr,
-                                    const observe::ObserveSpec& spec) {
+                                    const observe::ObserveSpec& spec,
+                                    const std::vector<RequestSpec>& requests) {
     const std::string_view series = expr.observed;
     if (starts_with(series, "redis.")) {
         auto why = series_problem(observe::kRedisSeries, "redis", series.substr(6), expr.scope,
-                                  spec.redis.has_value());
+                                  spec.redis.has_value(), requests);
         if (why.empty() && expr.scope.key == "pattern" && spec.redis &&
             std::find(spec.redis->key_patterns.begin(), spec.redis->key_patterns.end(),
                       expr.scope.name) == spec.redis->key_patterns.end()) {
@@ -212,11 +225,11 @@ std::string observed_series_problem(const thresholds::ThresholdExpr& expr,
     }
     if (starts_with(series, "postgres.")) {
         return series_problem(observe::kPostgresSeries, "postgres", series.substr(9), expr.scope,
-                              spec.postgres.has_value());
+                              spec.postgres.has_value(), requests);
     }
     if (starts_with(series, "process.")) {
         return series_problem(observe::kProcessSeries, "process", series.substr(8), expr.scope,
-                              spec.process.has_value());
+                              spec.process.has_value(), requests);
     }
     if (starts_with(series, "prom.")) {
         if (spec.prometheus.empty()) {

@@ -55,7 +55,7 @@ void check_measurable(DiagnosticSink& sink, const YAML::Node& node, const std::s
                 type, scenario_type_name(plan.type)));
     }
     if (expr.metric == ThresholdMetric::observed) {
-        if (auto why = observed_series_problem(expr, plan.observe); !why.empty()) {
+        if (auto why = observed_series_problem(expr, plan.observe, plan.requests); !why.empty()) {
             sink.error(node, path, why);
         }
     }

@@ -266,3 +266,35 @@ TEST_CASE("postgres source: a refused server fails the sample with libpq's reaso
     // Bounded (no hang), not a speed figure: a refused connect is immediate.
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
+
+TEST_CASE("postgres source: queries per request per tag, where every completed request has it",
+          "[pg]") {
+    const auto url = pg_url();
+    if (!url) return;
+    const ScratchDatabase database(*url, true);
+    pqxx::connection load(database.url());
+    auto source = make_postgres_source(PostgresSourceSpec{database.url(), 5, 20}, timeout);
+    const std::vector<std::vector<std::pair<std::string, std::string>>> tags = {
+        {{"kind", "read"}, {"solo", "x"}}, {{"kind", "read"}, {"page", "yes"}}};
+    (void)source->sample(SampleContext{0, 0, {}, names, tags});
+
+    const int calls = 30;
+    lookups(load, calls);
+    const std::vector<std::uint64_t> both = {10, 5};
+    const SourceSample mixed = source->sample(SampleContext{1.0, 15, both, names, tags});
+    // Both requests carry kind:read: the interval's queries are the tag's.
+    const ObservedValue* read = find(mixed, "postgres.queries_per_request{kind:read}");
+    REQUIRE(read != nullptr);
+    CHECK(read->point.num == calls);
+    CHECK(read->point.den == 15);
+    // Each of these is carried by one of the two only.
+    CHECK(find(mixed, "postgres.queries_per_request{page:yes}") == nullptr);
+    CHECK(find(mixed, "postgres.queries_per_request{solo:x}") == nullptr);
+
+    lookups(load, calls);
+    const std::vector<std::uint64_t> list_only = {0, 6};
+    const SourceSample list = source->sample(SampleContext{1.0, 6, list_only, names, tags});
+    REQUIRE(find(list, "postgres.queries_per_request{page:yes}") != nullptr);
+    CHECK(find(list, "postgres.queries_per_request{page:yes}")->point.den == 6);
+    CHECK(find(list, "postgres.queries_per_request{kind:read}") != nullptr);
+}

@@ -167,3 +167,23 @@ thresholds:
 )");
     CHECK(has_error(errors, 9, "thresholds[0]", "lists the metric 'rpc_seconds'"));
 }
+
+TEST_CASE("queries per request take a request's tag as their label") {
+    const Plan plan = load(R"(
+observe: {postgres: {url: "postgresql://x@127.0.0.1/db"}}
+requests:
+  - {name: a, path: /a, tags: {kind: read}}
+  - {name: b, path: /b, tags: {kind: write}}
+thresholds:
+  - observed.postgres.queries_per_request{kind:read} <= 2
+)");
+    CHECK(plan.thresholds.size() == 1);
+    const auto errors = errors_of(R"(
+observe: {postgres: {url: "postgresql://x@127.0.0.1/db"}}
+requests:
+  - {name: a, path: /a, tags: {kind: read}}
+thresholds:
+  - observed.postgres.queries_per_request{kind:delete} <= 2
+)");
+    CHECK(has_error(errors, 10, "thresholds[0]", "no request has the tag kind: delete"));
+}
