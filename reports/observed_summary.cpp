@@ -130,18 +130,6 @@ ObservedFigure figure_of(const ObservedSeries& series, bool slope, const std::ve
     return {value, how};
 }
 
-// Positive when `actual` is worse than `limit` for the comparator (for picking the worst window).
-double badness(double actual, thresholds::ThresholdComparator cmp, double limit) {
-    switch (cmp) {
-        case thresholds::ThresholdComparator::less:
-        case thresholds::ThresholdComparator::less_equal: return actual - limit;
-        case thresholds::ThresholdComparator::greater:
-        case thresholds::ThresholdComparator::greater_equal: return limit - actual;
-        case thresholds::ThresholdComparator::equal: return std::abs(actual - limit);
-    }
-    return 0;
-}
-
 // Why a series has no point at all: the source's failures, or no such series.
 std::string why_no_data(const ObservedRun& observed, const std::string& name) {
     const auto dot = name.find('.');
@@ -192,7 +180,7 @@ WindowsJudged judge_windows(const ObservedSeries& series, bool slope,
         if (figure.value) {
             ++out.evaluated;
             if (!thresholds::compare(*figure.value, expr.cmp, expr.value)) ++out.failed;
-            const double bad = badness(*figure.value, expr.cmp, expr.value);
+            const double bad = thresholds::badness(*figure.value, expr.cmp, expr.value);
             if (!worst_badness || bad > *worst_badness) {
                 worst_badness = bad;
                 out.worst = figure;

@@ -12,7 +12,6 @@
 namespace volley::reports {
 namespace json = boost::json;
 using engine::Outcome;
-using thresholds::ThresholdComparator;
 using thresholds::ThresholdExpr;
 using thresholds::ThresholdMetric;
 using thresholds::ThresholdUnit;
@@ -170,17 +169,6 @@ NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
     return {std::nullopt, "unknown metric"};
 }
 
-double badness_of(double actual, ThresholdComparator cmp, double limit) {
-    switch (cmp) {
-        case ThresholdComparator::less:
-        case ThresholdComparator::less_equal: return actual - limit;
-        case ThresholdComparator::greater:
-        case ThresholdComparator::greater_equal: return limit - actual;
-        case ThresholdComparator::equal: return std::abs(actual - limit);
-    }
-    return 0;
-}
-
 std::string format_actual(const ThresholdCheck& check, std::string_view unit) {
     if (!check.actual) return "n/a";
     return unit == "count" ? fmt::format("{:g}", *check.actual)
@@ -288,7 +276,7 @@ ThresholdCheck check_threshold(const ThresholdExpr& expr, const SpanStats& span)
     // Compared in the native unit, so that the scaling cannot move a value across the limit.
     check.pass = thresholds::compare(*native.value, expr.cmp, expr.value);
     check.actual = tidy(*native.value * scale);
-    check.badness = badness_of(*native.value * scale, expr.cmp, expr.value * scale);
+    check.badness = thresholds::badness(*native.value * scale, expr.cmp, expr.value * scale);
     return check;
 }
 

@@ -517,6 +517,17 @@ bool compare(double actual, ThresholdComparator cmp, double limit) {
     return false;
 }
 
+double badness(double actual, ThresholdComparator cmp, double limit) {
+    switch (cmp) {
+        case ThresholdComparator::less:
+        case ThresholdComparator::less_equal: return actual - limit;
+        case ThresholdComparator::greater:
+        case ThresholdComparator::greater_equal: return limit - actual;
+        case ThresholdComparator::equal: return std::abs(actual - limit);
+    }
+    return 0;
+}
+
 std::string format_threshold_expr(const ThresholdExpr& expr) {
     std::string metric;
     if (expr.metric == ThresholdMetric::percentile) {

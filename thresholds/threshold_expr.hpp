@@ -124,5 +124,8 @@ struct ThresholdExpr {
 
 // True when `actual cmp limit` holds.
 [[nodiscard]] bool compare(double actual, ThresholdComparator cmp, double limit);
+// How far `actual` lies on the failing side of `limit` (negative: on the passing side), in their
+// unit; orders windows from best to worst.
+[[nodiscard]] double badness(double actual, ThresholdComparator cmp, double limit);
 
 }  // namespace volley::thresholds
