@@ -44,6 +44,23 @@ void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
                  "https: do not verify the server's certificate (said in the report)");
     cmd.add_flag("--no-thresholds", o.no_thresholds,
                  "-u runs without a file: drop the default threshold error_rate < 1%");
+    cmd.add_option(
+        "--segment", o.segment,
+        "Run segment i of n (0-based, e.g. 2/4) of a distributed run (docs/distributed.md)");
+    cmd.add_option("--segments", o.segments,
+                   "Number of segments: the index comes from JOB_COMPLETION_INDEX (Kubernetes), or "
+                   "with --local every segment runs here");
+    cmd.add_flag("--local", o.local,
+                 "With --segments N: run the N segments as processes on this machine, then merge");
+    cmd.add_option("--start-at", o.start_at,
+                   "Begin at this wall-clock time (RFC 3339, a whole second, e.g. "
+                   "2026-12-06T10:00:00Z) or +DURATION from now (e.g. +30s)");
+    cmd.add_option(
+        "--max-start-lag", o.max_start_lag,
+        "With --start-at: refuse to begin (exit 3) later than this after it (default 1s)");
+    cmd.add_option("--dump-schedule", o.dump_schedule,
+                   "Write the segment's intended arrivals to FILE ('-': stdout) and exit, sending "
+                   "nothing");
     cmd.add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");
     cmd.add_flag("--latency", o.latency_spectrum, "Print the full latency percentile spectrum");
 }

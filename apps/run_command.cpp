@@ -1,6 +1,9 @@
 #include "apps/run_command.hpp"
 
 #include "apps/cli_checks.hpp"
+#include "apps/dump_schedule.hpp"
+#include "apps/local_segments.hpp"
+#include "apps/segment_flags.hpp"
 #include "pipeline/run_pipeline.hpp"
 #include "reports/run_outputs.hpp"
 #include "scenarios/language/loader.hpp"
@@ -179,6 +182,7 @@ int run_command(const RunOptions& options) {
             plan = scenarios::load_plan_from_string(quick_run_skeleton(options, host),
                                                     "command line", sets);
         }
+        apply_distributed_flags(options, plan.run);
     } catch (const scenarios::ScenarioError& e) {
         return pipeline::report_scenario_error(e);
     } catch (const std::invalid_argument& e) {
@@ -186,6 +190,8 @@ int run_command(const RunOptions& options) {
         return kExitUsage;
     }
     plan.output.formats = reports::formats_to_write(plan.output.formats);
+    if (options.dump_schedule) return dump_schedule(plan, *options.dump_schedule);
+    if (options.local) return run_local_segments(options, plan);
     return pipeline::execute_plan(
         std::move(plan),
         pipeline::ReportOptions{reports::formats_to_write(options.formats), options.quiet,

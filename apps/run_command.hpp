@@ -38,6 +38,15 @@ struct RunOptions {
     std::optional<std::string> store;  // --store postgresql://…: the history store
     ObserveFlags observe;              // --observe-*: the observe: sources
     std::optional<std::string> metrics_listen;  // --metrics-listen HOST:PORT (docs/metrics.md)
+    // Distributed runs (docs/distributed.md): `--segment i/n`, `--segments n` (the index from
+    // JOB_COMPLETION_INDEX, or every segment with --local), `--start-at`, `--max-start-lag`,
+    // `--dump-schedule FILE|-`.
+    std::optional<std::string> segment;
+    std::optional<std::size_t> segments;
+    bool local = false;
+    std::optional<std::string> start_at;
+    std::optional<std::string> max_start_lag;
+    std::optional<std::string> dump_schedule;
     bool quiet = false;
     bool latency_spectrum = false;
     bool insecure = false;       // -k: TLS certificate verification off

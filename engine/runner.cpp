@@ -241,6 +241,7 @@ private:
         result_.flow_names = spec_.flow_names;
         result_.counter_names = spec_.counter_names;
         result_.scheduled_duration = scheduled_;
+        result_.segment = spec_.segment;
     }
 
     // Workers keep a reference to the clock, which is set before any worker is built.

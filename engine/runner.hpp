@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -24,6 +25,19 @@ namespace volley::engine {
 // when the first arrival is due. Run time 0 is therefore this long after the run started on its
 // clock (tests on a manual clock read it rather than assume a figure).
 inline constexpr Nanos kRunHeadStart = std::chrono::milliseconds(20);
+
+// Segment `index` of `count` of a distributed run (docs/distributed.md "Segments"): the segment
+// takes global arrival k of the unsplit schedule when k mod count == index, at the global
+// intended time; closed-model VU k likewise, and the same share of feeders and replay input.
+// {0, 1} is the whole run.
+struct SegmentSpec {
+    std::size_t index = 0;
+    std::size_t count = 1;
+};
+
+// How far past RunSpec::start_at a run may begin by default (docs/distributed.md "Synchronised
+// start").
+inline constexpr Nanos kDefaultMaxStartLag = std::chrono::seconds(1);
 
 struct RunSpec {
     std::variant<OpenProfile, ClosedProfile> profile;
@@ -42,6 +56,35 @@ struct RunSpec {
     Nanos interval{std::chrono::seconds(1)};
     std::uint64_t seed = 1;
     bool handle_signals = true;  // SIGINT/SIGTERM: first graceful, second immediate
+    SegmentSpec segment{};
+    // When run time 0 (the first intended start, before warm-up) is due on the wall clock; the
+    // run waits for it. nullopt: as soon as the workers are built (+ kRunHeadStart).
+    std::optional<std::chrono::system_clock::time_point> start_at{};
+    // A run that would begin later than start_at + max_start_lag refuses to start (StartMissed).
+    Nanos max_start_lag{kDefaultMaxStartLag};
+};
+
+// The host's clock discipline when the run started (adjtimex(2)): whether the kernel says the
+// clock is synchronised, and its error bounds. `known` false: the state could not be read.
+struct ClockSync {
+    bool known = false;
+    bool synchronised = false;
+    double max_error_ms = 0;
+    double estimated_error_ms = 0;
+};
+
+// How a run with RunSpec::start_at began (RunResult::start).
+struct StartRecord {
+    std::optional<std::chrono::system_clock::time_point> start_at{};  // as asked
+    Nanos lag{0};  // run time 0 on the wall clock - start_at (>= 0 when late)
+    ClockSync clock_sync{};
+};
+
+// Thrown by run() when RunSpec::start_at + max_start_lag has already passed when the run could
+// begin; what() says by how much. The pipeline's exit code 3 (pipeline/exit_codes.hpp).
+class StartMissed : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 // Merged statistics of one interval, handed to listeners on the collector thread.
@@ -110,6 +153,8 @@ struct RunResult {
     std::string stop_detail;  // e.g. the aborting threshold
     bool closed_model = false;
     std::size_t slots = 0;  // connections (open) or VUs (closed)
+    SegmentSpec segment{};  // RunSpec::segment
+    StartRecord start{};    // RunSpec::start_at and how late the run began
 };
 
 struct RunInputs {

@@ -381,6 +381,9 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return failed(pipeline::kExitUsage);
+    } catch (const engine::StartMissed& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return failed(pipeline::kExitStartMissed);
     } catch (const std::exception& e) {
         std::cerr << "error: the run could not be carried out: " << e.what() << "\n";
         return failed(pipeline::kExitCannotRun);
@@ -436,8 +439,16 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     if (result.stop_reason == engine::StopReason::interrupted ||
         result.stop_reason == engine::StopReason::interrupted_immediately)
         outcome.exit_code = pipeline::kExitInterrupted;
-    else if (verdict && verdict->is_string() && verdict->get_string() == "fail")
-        outcome.exit_code = pipeline::kExitThresholdFailed;
+    else if (verdict && verdict->is_string() && verdict->get_string() == "fail") {
+        if (plan.run.segment.count > 1) {
+            // One segment's figures are a share of the load: the merge judges the whole run.
+            std::cerr << fmt::format(
+                "  segment {}/{}: its own thresholds failed; the verdict is volley merge's\n",
+                plan.run.segment.index, plan.run.segment.count);
+        } else {
+            outcome.exit_code = pipeline::kExitThresholdFailed;
+        }
+    }
     return outcome;
 }
 
