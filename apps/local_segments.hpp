@@ -7,7 +7,9 @@
 
 namespace volley::apps {
 
-// `argv0`: this executable, run again once per segment. Returns the merge's exit code.
+// Forks one process per segment (the plan with its --segment), waits for them, then merges
+// ROOT/segment-* into ROOT/merged (ROOT: -o or the default results directory). Returns the
+// merge's exit code, or the first failing segment's.
 int run_local_segments(const RunOptions& options, const scenarios::Plan& plan);
 
 }  // namespace volley::apps

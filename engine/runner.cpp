@@ -29,8 +29,10 @@ std::size_t share_of(std::size_t total, std::size_t parts, std::size_t index) {
     return total / parts + (index < total % parts ? 1 : 0);
 }
 
-IntervalRow make_row(const IntervalStats& stats, Nanos start, Nanos end, double target_rps,
-                     double cpu_seconds) {
+}  // namespace
+
+IntervalRow make_interval_row(const IntervalStats& stats, Nanos start, Nanos end, double target_rps,
+                              double cpu_seconds) {
     const RequestStats all = stats.combined();
     IntervalRow row;
     row.t_s = seconds(start);
@@ -49,8 +51,6 @@ IntervalRow make_row(const IntervalStats& stats, Nanos start, Nanos end, double 
     row.served_by = all.served_by;
     return row;
 }
-
-}  // namespace
 
 // Coordinates one run. Threaded (run()): the collector on the calling thread, each worker on a
 // thread and io_context of its own. Stepped (SteppedRun): workers and collector share the
@@ -317,11 +317,11 @@ private:
                 previous_.add(merged_);
                 const double cpu_total = result_.intervals.back().cpu_seconds + cpu_used;
                 result_.intervals.back() =
-                    make_row(previous_, previous_start_ - measure_start_, rel_end,
-                             target_between(previous_start_, end), cpu_total);
+                    make_interval_row(previous_, previous_start_ - measure_start_, rel_end,
+                                      target_between(previous_start_, end), cpu_total);
             } else {
                 result_.intervals.push_back(
-                    make_row(merged_, rel_start, rel_end, target, cpu_used));
+                    make_interval_row(merged_, rel_start, rel_end, target, cpu_used));
             }
             result_.totals.add(merged_);
             for (auto* listener : inputs_.listeners) {

@@ -120,6 +120,10 @@ struct IntervalRow {
     std::array<std::uint64_t, kTierSlots> served_by{};
 };
 
+// The row of one interval's statistics over [start, end) (run time since the end of warm-up).
+[[nodiscard]] IntervalRow make_interval_row(const IntervalStats& stats, Nanos start, Nanos end,
+                                            double target_rps, double cpu_seconds);
+
 // Why the run stopped scheduling. `source_exhausted`: a request source ran out (a csv feeder in
 // unique mode, a replay input that ended early) before the planned end; RunResult::stop_detail
 // holds the source's reason.

@@ -6,6 +6,7 @@
 #include "observe/metrics_server.hpp"
 #include "observe/run_observation.hpp"
 #include "pipeline/exit_codes.hpp"
+#include "pipeline/run_judges.hpp"
 #include "pipeline/target_factory.hpp"
 #include "replay/replay_run.hpp"
 #include "reports/analysis.hpp"
@@ -13,6 +14,7 @@
 #include "reports/progress.hpp"
 #include "reports/run_checks.hpp"
 #include "reports/run_outputs.hpp"
+#include "reports/segment_file.hpp"
 #include "reports/summary_json.hpp"
 #include "reports/thresholds.hpp"
 #include "scenarios/language/loader.hpp"
@@ -110,16 +112,6 @@ private:
     bool disarmed_ = false;
 };
 
-// True when the plan ends the run on purpose once a request source runs out.
-bool source_end_expected(const scenarios::Plan& plan) {
-    for (const auto& variable : plan.variables) {
-        if (const auto* csv = std::get_if<scenarios::CsvFeeder>(&variable.source);
-            csv && csv->end_run_when_exhausted)
-            return true;
-    }
-    return false;
-}
-
 reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget& target) {
     reports::RunMetadata m;
     m.scenario_name = plan.name;
@@ -139,21 +131,6 @@ reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget
     if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile))
         m.stages = reports::stage_marks(*open);
     return m;
-}
-
-// Adds the finished run's directory to the history store. A store that fails leaves the files as
-// they are and the exit code the run's own: the run can be added later (docs/history.md).
-void add_to_history(const std::string& location, const std::filesystem::path& dir) {
-    try {
-        const auto store = history::open_store(location);
-        const auto id = store->add(dir);
-        std::cerr << "  stored in the history " << store->location() << " as run " << id << "\n";
-    } catch (const std::exception& e) {
-        std::cerr << "error: the history store did not take the run: " << e.what()
-                  << "\n  the run's files are intact in " << dir.string()
-                  << "/; add them later with: volley history add " << dir.string()
-                  << " --store URL\n";
-    }
 }
 
 // The worker count the engine will use (runner.cpp): at least 1, at most one per connection.
@@ -249,6 +226,26 @@ std::optional<int> start_metrics_endpoint(const std::string& listen,
     return std::nullopt;
 }
 
+// segment.json's header: the plan as loaded, the target as the reports describe it, the result.
+reports::SegmentHeader segment_header(const scenarios::Plan& plan,
+                                      const reports::RunMetadata& metadata,
+                                      const engine::RunResult& result) {
+    reports::SegmentHeader header;
+    header.scenario_name = plan.name;
+    header.scenario_file = plan.file;
+    header.scenario_hash = plan.scenario_hash;
+    header.scenario_yaml = plan.scenario_yaml;
+    header.target_kind = metadata.target_kind;
+    header.target_url = metadata.target_url;
+    header.target_notices = metadata.target_notices;
+    header.reports_tiers = metadata.reports_tiers;
+    header.interval = plan.run.interval;
+    header.result = result;
+    header.result.totals = engine::IntervalStats();
+    header.result.intervals.clear();
+    return header;
+}
+
 }  // namespace
 
 int report_scenario_error(const scenarios::ScenarioError& e) {
@@ -301,31 +298,24 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
         return failed(pipeline::kExitCannotRun);
     }
     const auto& formats = options.formats.empty() ? plan.output.formats : options.formats;
-    const bool want_hlog =
-        formats.empty() || std::find(formats.begin(), formats.end(), "hlog") != formats.end();
 
     std::vector<std::string> names;
     for (const auto& r : plan.requests) names.push_back(r.name);
     plan.run.request_names = names;
 
     const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile);
-    const double target_rps = open ? engine::recorded_target_rps(*open, plan.run.warmup) : 0.0;
-    std::vector<engine::IntervalListener*> listeners;
-    std::optional<reports::ThresholdEvaluator> thresholds;
-    std::optional<reports::RunAnalyser> analyser;
+    std::optional<RunJudges> judges;
     try {
-        thresholds.emplace(plan.thresholds, names, target_rps, plan.catalog);
-        analyser.emplace(plan.analysis, &*thresholds);
+        judges.emplace(plan, dir, formats);
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return failed(pipeline::kExitUsage);
     }
-    listeners.push_back(&*thresholds);
-    listeners.push_back(&*analyser);
+    std::vector<engine::IntervalListener*> listeners = judges->listeners();
     UnreachableGuard unreachable;
     listeners.push_back(&unreachable);
-    std::optional<reports::HlogRecorder> hlog;
-    if (want_hlog) listeners.push_back(&hlog.emplace(dir / "latency.hlog", names, plan.catalog));
+    std::optional<reports::SegmentRecorder> segment_recorder;
+    if (plan.run.segment.count > 1) listeners.push_back(&segment_recorder.emplace());
     std::optional<ProgressLine> progress;
     if (extras.progress_line && !options.quiet && ::isatty(STDERR_FILENO)) {
         double total_s = 0;
@@ -393,60 +383,32 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     std::optional<reports::ObservedRun> observed;
     if (observation) observed = observation->finish(result.intervals.size());
 
-    auto metadata = metadata_for(plan, target);
-    json::object analysis = analyser->analyse(result);
-    reports::RunExpectations expectations;
-    expectations.source_end_expected = source_end_expected(plan);
+    RunEnding ending;
+    ending.metadata = metadata_for(plan, target);
+    ending.expectations.source_end_expected = source_end_expected(plan);
     if (replay) {
         const auto summary = replay->summary();
         for (auto& notice : replay_notices(*plan.replay, summary))
-            metadata.target_notices.push_back(std::move(notice));
-        analysis["replay"] = replay_analysis(*plan.replay, summary);
-        expectations.replay_failure = summary.failure;
+            ending.metadata.target_notices.push_back(std::move(notice));
+        ending.extra_analysis["replay"] = replay_analysis(*plan.replay, summary);
+        ending.expectations.replay_failure = summary.failure;
     }
-    auto checks = thresholds->results(result);
-    for (auto& check : reports::run_checks(result, expectations))
-        checks.push_back(std::move(check));
-    auto summary = reports::make_summary(result, metadata, std::move(checks), std::move(analysis),
-                                         observed ? &*observed : nullptr);
-    // How the run ended, judged against the plan: `expected` false fails the verdict (above).
-    auto& stop = summary["stop"].as_object();
-    if (!expectations.replay_failure.empty() &&
-        result.stop_reason == engine::StopReason::completed) {
-        stop["reason"] = "source_exhausted";
-        stop["detail"] = "replay input ended early: " + expectations.replay_failure;
+    ending.observed = observed ? &*observed : nullptr;
+    if (plan.run.segment.count > 1) {
+        ending.amend_summary = [segment = plan.run.segment](json::object& summary) {
+            summary["segment"] = json::object{{"index", segment.index}, {"count", segment.count}};
+        };
     }
-    stop["expected"] = !reports::ended_early(result, expectations);
-    try {
-        // The renderers read the typed summary parsed from the object just written, so the files
-        // and summary.json cannot disagree.
-        reports::write_summary_json(dir, summary);
-        const auto rendered = reports::parse_run_summary(summary, (dir / "summary.json").string());
-        reports::write_reports(dir, rendered, formats);
-        if (!options.quiet) {
-            std::cout << reports::render_console(rendered, options.latency_spectrum);
-            std::cout << "\n  results in " << dir.string() << "/\n";
-        }
-    } catch (const std::exception& e) {
-        std::cerr << "error: writing reports: " << e.what() << "\n";
-        return failed(pipeline::kExitCannotRun);
-    }
-
-    if (!plan.output.store.empty()) add_to_history(plan.output.store, dir);
-
-    PlanRunOutcome outcome{pipeline::kExitPass, std::move(summary)};
-    const auto* verdict = outcome.summary.if_contains("verdict");
-    if (result.stop_reason == engine::StopReason::interrupted ||
-        result.stop_reason == engine::StopReason::interrupted_immediately)
-        outcome.exit_code = pipeline::kExitInterrupted;
-    else if (verdict && verdict->is_string() && verdict->get_string() == "fail") {
-        if (plan.run.segment.count > 1) {
-            // One segment's figures are a share of the load: the merge judges the whole run.
-            std::cerr << fmt::format(
-                "  segment {}/{}: its own thresholds failed; the verdict is volley merge's\n",
-                plan.run.segment.index, plan.run.segment.count);
-        } else {
-            outcome.exit_code = pipeline::kExitThresholdFailed;
+    const auto metadata = ending.metadata;
+    auto outcome = judges->finish(result, std::move(ending), options);
+    if (segment_recorder && !outcome.summary.empty()) {
+        // Last: segment.json's presence tells a waiting merge that the segment is complete.
+        try {
+            reports::write_segment_file(dir, segment_header(plan, metadata, result),
+                                        segment_recorder->take());
+        } catch (const std::exception& e) {
+            std::cerr << "error: writing segment.json: " << e.what() << "\n";
+            return failed(pipeline::kExitCannotRun);
         }
     }
     return outcome;

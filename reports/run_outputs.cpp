@@ -45,8 +45,9 @@ std::string hlog_tag_for(std::string_view request_name) {
 
 HlogRecorder::HlogRecorder(std::filesystem::path path,
                            const std::vector<std::string>& request_names,
-                           const thresholds::RunCatalog& catalog)
-    : path_(std::move(path)) {
+                           const thresholds::RunCatalog& catalog,
+                           std::optional<double> start_time_s)
+    : path_(std::move(path)), start_time_s_(start_time_s) {
     for (const auto& name : request_names) tags_.push_back(hlog_tag_for(name));
     for (const auto& journey : catalog.journeys)
         journey_tags_.push_back(hlog_tag_for("journey:" + journey.name));
@@ -64,7 +65,8 @@ std::optional<std::string> HlogRecorder::on_interval(const engine::IntervalRepor
         const double now_s =
             std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
                 .count();
-        const double start_time_s = now_s - std::chrono::duration<double>(report.end).count();
+        const double start_time_s =
+            start_time_s_.value_or(now_s - std::chrono::duration<double>(report.end).count());
         writer_ = std::make_unique<HlogWriter>(
             path_, start_time_s,
             std::vector<std::string>{

@@ -35,8 +35,11 @@ std::string hlog_tag_for(std::string_view request_name);
 // times of the requests carrying it, merged), names made valid by hlog_tag_for.
 class HlogRecorder final : public engine::IntervalListener {
 public:
+    // `start_time_s`: the log's StartTime (seconds since the epoch: the end of warm-up);
+    // nullopt: the wall clock at the first interval less that interval's end (a live run).
     HlogRecorder(std::filesystem::path path, const std::vector<std::string>& request_names,
-                 const thresholds::RunCatalog& catalog = {});
+                 const thresholds::RunCatalog& catalog = {},
+                 std::optional<double> start_time_s = std::nullopt);
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override;
 
 private:
@@ -45,6 +48,7 @@ private:
         std::vector<std::size_t> requests;
     };
     std::filesystem::path path_;
+    std::optional<double> start_time_s_;
     std::vector<std::string> tags_;
     std::vector<std::string> journey_tags_;  // by flow index
     std::vector<MergedTag> merged_tags_;

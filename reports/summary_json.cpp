@@ -112,6 +112,8 @@ json::object errors_section(const engine::IntervalStats& totals) {
                         {"first", std::move(first)}};
 }
 
+}  // namespace
+
 const char* stop_reason_name(engine::StopReason reason) {
     switch (reason) {
         case engine::StopReason::completed: return "completed";
@@ -122,8 +124,6 @@ const char* stop_reason_name(engine::StopReason reason) {
     }
     return "completed";
 }
-
-}  // namespace
 
 std::vector<StageMark> stage_marks(const engine::OpenProfile& profile) {
     std::vector<StageMark> marks;

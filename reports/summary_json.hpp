@@ -39,6 +39,10 @@ struct RunMetadata {
     thresholds::RunCatalog catalog;
 };
 
+// summary.json stop.reason: "completed", "interrupted", "interrupted_immediately", "aborted",
+// "source_exhausted".
+const char* stop_reason_name(engine::StopReason reason);
+
 std::vector<StageMark> stage_marks(const engine::OpenProfile& profile);
 
 // Latency statistics of one histogram in ms: {min, mean, stddev, p50, p90, p95, p99, p999, max}.

@@ -150,6 +150,9 @@ Plan load_plan_from_string(std::string_view yaml, std::string file_name,
     apply_overrides(root, set_overrides, sink);  // a malformed override is reported with the rest
     Plan plan = build_plan(root, sink, file_name);
     plan.scenario_hash = scenario_hash(root);
+    YAML::Emitter emitter;
+    emitter << root;
+    plan.scenario_yaml = std::string(emitter.c_str(), emitter.size());
     return plan;
 }
 

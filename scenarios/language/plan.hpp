@@ -177,6 +177,9 @@ struct Plan {
     // Identity of the test for the history and `volley compare` (loader.cpp scenario_hash): the
     // scenario as loaded, after --set, without `output`. 16 hex digits.
     std::string scenario_hash;
+    // The scenario as loaded (after --set), re-emitted as YAML: what a segment of a distributed
+    // run records for `volley merge` to load the same plan (reports/segment_file.hpp).
+    std::string scenario_yaml;
     engine::RunSpec run;
     std::variant<HttpTargetSpec, ResolverTargetSpec> target;
     // The request mix, then every journey step (its request, named "journey.step").

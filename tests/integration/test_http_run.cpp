@@ -1,5 +1,6 @@
 // volley run against a loopback server: rate accuracy, HdrHistogram interoperability, no
 // coordinated omission, connection errors, interruption.
+#include "integration/java_hdr.hpp"
 #include "integration/support.hpp"
 #include "support/loopback_server.hpp"
 
@@ -11,50 +12,6 @@
 
 using namespace volley::testing;
 using namespace std::chrono_literals;
-
-namespace {
-
-// The accumulated "T:" figures of HistogramLogProcessor's interval log (values in ms).
-struct JavaTotals {
-    long count = -1;
-    double p50 = 0, p90 = 0, p99 = 0, max = 0;
-};
-
-JavaTotals java_totals(const std::string& hlog, const std::string& tag = "") {
-    const std::string out = make_temp_dir("volley-java-") + "/out";
-    std::vector<std::string> args{"/usr/bin/java",
-                                  "-cp",
-                                  "/usr/share/java/hdrhistogram.jar",
-                                  "org.HdrHistogram.HistogramLogProcessor",
-                                  "-i",
-                                  hlog,
-                                  "-o",
-                                  out,
-                                  "-outputValueUnitRatio",
-                                  "1000000"};
-    if (!tag.empty()) {
-        args.push_back("-tag");
-        args.push_back(tag);
-    }
-    const auto result = run_process(args, 120s);
-    REQUIRE(result.exit_code == 0);
-    INFO(result.err);
-    CHECK(result.err.find("Exception") == std::string::npos);
-    std::istringstream lines(read_file(out));
-    std::string line, last;
-    while (std::getline(lines, line))
-        if (line.find(" T:") != std::string::npos) last = line;
-    REQUIRE(!last.empty());
-    JavaTotals t;
-    const auto pos = last.find(" T:");
-    std::istringstream fields(last.substr(pos + 3));
-    char paren = 0;
-    double p999 = 0, p9999 = 0;
-    fields >> t.count >> paren >> t.p50 >> t.p90 >> t.p99 >> p999 >> p9999 >> t.max;
-    return t;
-}
-
-}  // namespace
 
 TEST_CASE(
     "open model: the sent count and every interval's rate match the target; the hlog reads back in "
