@@ -199,8 +199,8 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
             joined(reasons));
         suggestion =
             "Give the generator more worker threads (-t N, or load.threads in YAML) or a less busy "
-            "machine, "
-            "then run again.";
+            "machine, or split the load over several generators (--segment i/n on each, then "
+            "volley merge; docs/distributed.md), then run again.";
     } else if (kind == "connections") {
         const auto wanted = static_cast<std::uint64_t>(std::ceil(*needed * kHeadroom));
         text = fmt::format(
