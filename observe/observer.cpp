@@ -123,6 +123,18 @@ void fold_into_last_row(reports::ObservedSeries& series, std::size_t rows) {
 
 }  // namespace
 
+void judge_statement(reports::ObservedStatement& statement, std::uint64_t requests,
+                     const ObservedRunLimits& limits) {
+    statement.calls_per_request =
+        requests > 0 ? static_cast<double>(statement.calls) / static_cast<double>(requests) : 0;
+    statement.n_plus_one =
+        requests > 0 && statement.calls_per_request > limits.n_plus_one_calls_per_request;
+    statement.why = statement.n_plus_one ? fmt::format("{:.1f} calls per request > {:g}",
+                                                       statement.calls_per_request,
+                                                       limits.n_plus_one_calls_per_request)
+                                         : std::string();
+}
+
 reports::ObservedRun Observer::finish(std::size_t interval_rows) const {
     reports::ObservedRun run;
     for (const auto& state : sources_) run.sources.push_back(state.status);
@@ -133,17 +145,7 @@ reports::ObservedRun Observer::finish(std::size_t interval_rows) const {
         statement.text = text;
         statement.calls = total.calls;
         statement.total_time_ms = total.time_ms;
-        statement.calls_per_request =
-            statement_requests_ > 0
-                ? static_cast<double>(total.calls) / static_cast<double>(statement_requests_)
-                : 0;
-        if (statement_requests_ > 0 &&
-            statement.calls_per_request > limits_.n_plus_one_calls_per_request) {
-            statement.n_plus_one = true;
-            statement.why =
-                fmt::format("{:.1f} calls per request > {:g}", statement.calls_per_request,
-                            limits_.n_plus_one_calls_per_request);
-        }
+        judge_statement(statement, statement_requests_, limits_);
         run.statements.push_back(std::move(statement));
     }
     std::stable_sort(run.statements.begin(), run.statements.end(),

@@ -27,6 +27,11 @@ struct ObservedRunLimits {
     std::size_t statements_kept = 20;
 };
 
+// A statement's calls per request over `requests` completed requests, and whether that makes it
+// an N+1 (more than limits.n_plus_one_calls_per_request; `why` says so).
+void judge_statement(reports::ObservedStatement& statement, std::uint64_t requests,
+                     const ObservedRunLimits& limits);
+
 // The sampling core, synchronous: the caller decides when (ObserveThread on a thread; tests
 // call it directly with fake sources).
 class Observer {

@@ -240,57 +240,8 @@ private:
         }
         sample.values.push_back(ObservedValue{
             "postgres.queries", ObservedKind::rate, "1/s", {query_calls, context.interval_s}});
-        sample.values.push_back(
-            ObservedValue{"postgres.queries_per_request",
-                          ObservedKind::ratio,
-                          "count",
-                          {query_calls, static_cast<double>(context.completed)}});
-        add_isolated_tags(context, query_calls, sample);
-        // Per request name only when the interval isolates one: the queries are then its own.
-        std::optional<std::size_t> only;
-        for (std::size_t i = 0; i < context.completed_per_request.size(); ++i) {
-            if (context.completed_per_request[i] == 0) continue;
-            if (only) return;
-            only = i;
-        }
-        if (!only) return;
-        const std::string name = *only < context.request_names.size() ? context.request_names[*only]
-                                                                      : std::to_string(*only);
-        sample.values.push_back(ObservedValue{
-            fmt::format("postgres.queries_per_request{{request:{}}}", name),
-            ObservedKind::ratio,
-            "count",
-            {query_calls, static_cast<double>(context.completed_per_request[*only])}});
-    }
-
-    // Per tag only when the interval isolates it: every request that completed in it carries the
-    // tag, so the queries are the tagged requests' own.
-    static void add_isolated_tags(const SampleContext& context, double query_calls,
-                                  SourceSample& sample) {
-        const auto& tags = context.request_tags;
-        const auto& completed = context.completed_per_request;
-        std::optional<std::size_t> first;
-        for (std::size_t i = 0; i < completed.size(); ++i) {
-            if (completed[i] > 0) {
-                first = i;
-                break;
-            }
-        }
-        if (!first || *first >= tags.size() || context.completed == 0) return;
-        for (const auto& tag : tags[*first]) {
-            bool everyone = true;
-            for (std::size_t i = *first + 1; i < completed.size() && everyone; ++i) {
-                if (completed[i] == 0) continue;
-                everyone = i < tags.size() &&
-                           std::find(tags[i].begin(), tags[i].end(), tag) != tags[i].end();
-            }
-            if (!everyone) continue;
-            sample.values.push_back(ObservedValue{
-                fmt::format("postgres.queries_per_request{{{}:{}}}", tag.first, tag.second),
-                ObservedKind::ratio,
-                "count",
-                {query_calls, static_cast<double>(context.completed)}});
-        }
+        for (auto& value : queries_per_request_values(query_calls, context))
+            sample.values.push_back(std::move(value));
     }
 
     std::string conninfo_;
@@ -353,6 +304,54 @@ bool is_counted_query(std::string_view text) {
     static constexpr std::string_view queries[] = {"SELECT", "INSERT", "UPDATE", "DELETE",
                                                    "WITH",   "VALUES", "TABLE",  "CALL"};
     return std::find(std::begin(queries), std::end(queries), keyword) != std::end(queries);
+}
+
+std::vector<ObservedValue> queries_per_request_values(double query_calls,
+                                                      const SampleContext& context) {
+    std::vector<ObservedValue> values;
+    values.push_back(ObservedValue{"postgres.queries_per_request",
+                                   ObservedKind::ratio,
+                                   "count",
+                                   {query_calls, static_cast<double>(context.completed)}});
+    const auto& tags = context.request_tags;
+    const auto& completed = context.completed_per_request;
+    std::optional<std::size_t> first;
+    for (std::size_t i = 0; i < completed.size(); ++i) {
+        if (completed[i] > 0) {
+            first = i;
+            break;
+        }
+    }
+    if (!first || context.completed == 0) return values;
+    // Per tag only when the interval isolates it: every request that completed in it carries the
+    // tag, so the queries are the tagged requests' own.
+    if (*first < tags.size()) {
+        for (const auto& tag : tags[*first]) {
+            bool everyone = true;
+            for (std::size_t i = *first + 1; i < completed.size() && everyone; ++i) {
+                if (completed[i] == 0) continue;
+                everyone = i < tags.size() &&
+                           std::find(tags[i].begin(), tags[i].end(), tag) != tags[i].end();
+            }
+            if (!everyone) continue;
+            values.push_back(ObservedValue{
+                fmt::format("postgres.queries_per_request{{{}:{}}}", tag.first, tag.second),
+                ObservedKind::ratio,
+                "count",
+                {query_calls, static_cast<double>(context.completed)}});
+        }
+    }
+    // Per request name only when the interval isolates one: the queries are then its own.
+    for (std::size_t i = *first + 1; i < completed.size(); ++i) {
+        if (completed[i] > 0) return values;
+    }
+    const std::string name = *first < context.request_names.size() ? context.request_names[*first]
+                                                                   : std::to_string(*first);
+    values.push_back(ObservedValue{fmt::format("postgres.queries_per_request{{request:{}}}", name),
+                                   ObservedKind::ratio,
+                                   "count",
+                                   {query_calls, static_cast<double>(completed[*first])}});
+    return values;
 }
 
 std::unique_ptr<ObserveSource> make_postgres_source(const PostgresSourceSpec& spec,

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace volley::observe {
 
@@ -24,6 +25,14 @@ namespace volley::observe {
 // Statements left out of SourceSample::statements: volley's sampling queries (`volley observe`)
 // and any query of the statistics views (`pg_stat_`).
 [[nodiscard]] bool is_observer_statement(std::string_view text);
+
+// postgres.queries_per_request and its per-request and per-tag variants for `query_calls`
+// queries over an interval whose completed requests `context` gives: the whole-run ratio always;
+// `{request:NAME}` when NAME alone completed; `{KEY:VALUE}` for each tag every completed request
+// carries (docs/observe.md "Queries per request"). The merge of a distributed run computes them
+// again on the merged counts.
+[[nodiscard]] std::vector<reports::ObservedValue> queries_per_request_values(
+    double query_calls, const SampleContext& context);
 
 // Never connects and never throws: a down server or a bad URL fails sample() instead.
 [[nodiscard]] std::unique_ptr<ObserveSource> make_postgres_source(

@@ -12,6 +12,9 @@
 namespace volley::observe {
 
 // The sources of `spec` (make_sources, observe/sources.hpp), the Observer and its thread.
+// The N+1 limit and the statements kept, as the spec sets them (defaults 5 and 20).
+[[nodiscard]] ObservedRunLimits limits_of(const ObserveSpec& spec);
+
 class RunObservation {
 public:
     // `request_tags`: each request's tags, indexed like the names (Plan::catalog.request_tags).

@@ -1,5 +1,7 @@
 #include "pipeline/merge_runs.hpp"
 
+#include "observe/rebase.hpp"
+#include "observe/run_observation.hpp"
 #include "pipeline/exit_codes.hpp"
 #include "pipeline/run_judges.hpp"
 #include "reports/segment_file.hpp"
@@ -217,6 +219,11 @@ json::object merged_section(const std::vector<SegmentFile>& files,
                         {"from", std::move(segments)}};
 }
 
+void add_completed(std::vector<std::uint64_t>& into, const engine::IntervalStats& stats) {
+    for (std::size_t r = 0; r < into.size() && r < stats.per_request.size(); ++r)
+        into[r] += stats.per_request[r].completed();
+}
+
 std::vector<SegmentFile> read_segments(const std::vector<fs::path>& dirs) {
     std::vector<SegmentFile> files;
     for (const auto& dir : dirs) {
@@ -302,6 +309,7 @@ int merge_runs(const MergeOptions& options) {
     result.totals = engine::IntervalStats(shape);
     engine::IntervalStats previous(shape);  // the last row's statistics, for a short last one
     engine::Nanos previous_start{0};
+    std::vector<std::vector<std::uint64_t>> completed_by_row;  // [row][request]
     std::vector<std::uint64_t> completed(files.size(), 0);
     try {
         for (std::size_t k = 0; k < interval_count; ++k) {
@@ -329,11 +337,14 @@ int merge_runs(const MergeOptions& options) {
                 result.intervals.back() =
                     engine::make_interval_row(previous, previous_start, sum->end, target_rps,
                                               row.cpu_seconds + sum->cpu_seconds);
+                add_completed(completed_by_row.back(), sum->stats);
             } else {
                 result.intervals.push_back(engine::make_interval_row(
                     sum->stats, sum->start, sum->end, sum->target_rps, sum->cpu_seconds));
                 previous = sum->stats;
                 previous_start = sum->start;
+                completed_by_row.emplace_back(shape.requests, 0);
+                add_completed(completed_by_row.back(), sum->stats);
             }
             result.totals.add(sum->stats);
         }
@@ -342,7 +353,18 @@ int merge_runs(const MergeOptions& options) {
         return kExitUsage;
     }
 
+    // observe: segment 0's reading of the servers, its per-request figures on the merged counts.
+    std::optional<reports::ObservedRun> observed = files.front().header.observed;
+    if (observed) {
+        for (auto& series : observed->series) series.points.resize(result.intervals.size());
+        observe::Observer::RequestTags tags;
+        for (const auto& request : plan.requests) tags.emplace_back(request.tags);
+        observe::rebase_per_request(*observed, completed_by_row, result.request_names, tags,
+                                    observe::limits_of(plan.observe));
+    }
+
     RunEnding ending;
+    ending.observed = observed ? &*observed : nullptr;
     ending.metadata = merged_metadata(plan, files.front(), files.size());
     ending.expectations.source_end_expected = source_end_expected(plan);
     ending.amend_summary = [&files, &completed](json::object& summary) {

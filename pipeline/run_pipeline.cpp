@@ -229,7 +229,8 @@ std::optional<int> start_metrics_endpoint(const std::string& listen,
 // segment.json's header: the plan as loaded, the target as the reports describe it, the result.
 reports::SegmentHeader segment_header(const scenarios::Plan& plan,
                                       const reports::RunMetadata& metadata,
-                                      const engine::RunResult& result) {
+                                      const engine::RunResult& result,
+                                      const std::optional<reports::ObservedRun>& observed) {
     reports::SegmentHeader header;
     header.scenario_name = plan.name;
     header.scenario_file = plan.file;
@@ -243,6 +244,7 @@ reports::SegmentHeader segment_header(const scenarios::Plan& plan,
     header.result = result;
     header.result.totals = engine::IntervalStats();
     header.result.intervals.clear();
+    header.observed = observed;
     return header;
 }
 
@@ -337,7 +339,16 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     listeners.insert(listeners.end(), extras.listeners.begin(), extras.listeners.end());
     // observe: read on a thread of its own; the engine's collector only queues each interval.
     std::optional<observe::RunObservation> observation;
-    if (!plan.observe.empty()) {
+    // Segments of a distributed run: segment 0 alone reads the servers, for the whole run (the
+    // merge computes its per-request figures again on every segment's counts).
+    const bool observes = !plan.observe.empty() && plan.run.segment.index == 0;
+    if (!plan.observe.empty() && !observes) {
+        std::cerr << fmt::format(
+            "  observe: segment 0 reads the servers for the whole run, not "
+            "segment {}\n",
+            plan.run.segment.index);
+    }
+    if (observes) {
         try {
             observe::Observer::RequestTags tags;
             for (const auto& request : plan.requests) tags.emplace_back(request.tags);
@@ -404,7 +415,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     if (segment_recorder && !outcome.summary.empty()) {
         // Last: segment.json's presence tells a waiting merge that the segment is complete.
         try {
-            reports::write_segment_file(dir, segment_header(plan, metadata, result),
+            reports::write_segment_file(dir, segment_header(plan, metadata, result, observed),
                                         segment_recorder->take());
         } catch (const std::exception& e) {
             std::cerr << "error: writing segment.json: " << e.what() << "\n";

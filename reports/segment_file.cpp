@@ -214,6 +214,105 @@ json::array texts(const std::vector<std::string>& items) {
     return out;
 }
 
+const char* kind_name(ObservedKind kind) {
+    switch (kind) {
+        case ObservedKind::gauge: return "gauge";
+        case ObservedKind::rate: return "rate";
+        case ObservedKind::ratio: return "ratio";
+        case ObservedKind::peak: return "peak";
+    }
+    return "gauge";
+}
+
+json::value encode_observed(const std::optional<ObservedRun>& observed) {
+    if (!observed) return nullptr;
+    json::array sources;
+    for (const auto& s : observed->sources) {
+        sources.push_back(json::object{{"name", s.name},
+                                       {"samples", s.samples},
+                                       {"failures", s.failures},
+                                       {"first_error", s.first_error},
+                                       {"notes", texts(s.notes)}});
+    }
+    json::array series;
+    for (const auto& s : observed->series) {
+        json::array points;
+        for (const auto& p : s.points) {
+            points.push_back(p ? json::value(json::array{p->num, p->den}) : json::value(nullptr));
+        }
+        series.push_back(json::object{{"name", s.name},
+                                      {"source", s.source},
+                                      {"kind", kind_name(s.kind)},
+                                      {"unit", s.unit},
+                                      {"points", std::move(points)}});
+    }
+    json::array statements;
+    for (const auto& s : observed->statements) {
+        statements.push_back(json::object{{"text", s.text},
+                                          {"calls", s.calls},
+                                          {"total_time_ms", s.total_time_ms},
+                                          {"calls_per_request", s.calls_per_request},
+                                          {"n_plus_one", s.n_plus_one},
+                                          {"why", s.why}});
+    }
+    return json::object{{"sources", std::move(sources)},
+                        {"series", std::move(series)},
+                        {"statements", std::move(statements)},
+                        {"sampler_cpu_seconds", observed->sampler_cpu_seconds}};
+}
+
+std::optional<ObservedRun> decode_observed(const Fields& top) {
+    const auto fields = top.object_or_null("observed");
+    if (!fields) return std::nullopt;
+    ObservedRun run;
+    run.sources = fields->objects("sources", [](const Fields& f) {
+        return SourceStatus{f.text("name"), f.count("samples"), f.count("failures"),
+                            f.text("first_error"), f.texts("notes")};
+    });
+    run.series = fields->objects("series", [](const Fields& f) {
+        ObservedSeries series;
+        series.name = f.text("name");
+        series.source = f.text("source");
+        const auto kind = f.text("kind");
+        bool known = false;
+        for (const auto k :
+             {ObservedKind::gauge, ObservedKind::rate, ObservedKind::ratio, ObservedKind::peak}) {
+            if (kind == kind_name(k)) {
+                series.kind = k;
+                known = true;
+            }
+        }
+        if (!known) f.fail(f.path_of("kind"), fmt::format("unknown kind \"{}\"", kind));
+        series.unit = f.text("unit");
+        const auto& points = f.array("points");
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            if (points[i].is_null()) {
+                series.points.emplace_back();
+                continue;
+            }
+            const auto* pair = points[i].if_array();
+            if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_number() ||
+                !(*pair)[1].is_number()) {
+                f.fail(fmt::format("{}[{}]", f.path_of("points"), i),
+                       "expected null or [num, den]");
+            }
+            series.points.push_back(
+                ObservedPoint{(*pair)[0].to_number<double>(), (*pair)[1].to_number<double>()});
+        }
+        return series;
+    });
+    run.statements = fields->objects("statements", [](const Fields& f) {
+        return ObservedStatement{f.text("text"),
+                                 f.count("calls"),
+                                 f.number("total_time_ms"),
+                                 f.number("calls_per_request"),
+                                 f.flag("n_plus_one"),
+                                 f.text("why")};
+    });
+    run.sampler_cpu_seconds = fields->number("sampler_cpu_seconds");
+    return run;
+}
+
 json::object encode_header(const SegmentHeader& h) {
     const auto& r = h.result;
     return json::object{
@@ -228,6 +327,7 @@ json::object encode_header(const SegmentHeader& h) {
                                 {"notices", texts(h.target_notices)},
                                 {"reports_tiers", h.reports_tiers}}},
         {"interval_ns", ns(h.interval)},
+        {"observed", encode_observed(h.observed)},
         {"run",
          json::object{
              {"request_names", texts(r.request_names)},
@@ -295,6 +395,7 @@ SegmentHeader decode_header(const Fields& top) {
     r.closed_model = run.flag("closed_model");
     r.slots = run.count("slots");
     r.start = decode_start(run.object("start"));
+    h.observed = decode_observed(top);
     return h;
 }
 

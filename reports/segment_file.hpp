@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/runner.hpp"
+#include "reports/observed.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -42,6 +43,9 @@ struct SegmentHeader {
     // The engine's result without `totals` and `intervals` (the sum and the rows of the
     // segment's intervals); result.segment says which segment this is.
     engine::RunResult result;
+    // What `observe:` read (segment 0 only: one reader of the servers for the whole run), one
+    // point per row of this segment's run.
+    std::optional<ObservedRun> observed;
 };
 
 // A segment.json as read: its intervals stay encoded until the merge needs them, one at a time
