@@ -124,6 +124,18 @@ TEST_CASE("4 segments started together and merged are the run of one process at 
     CHECK(single_p99 == Approx(expected_p99).epsilon(0.1));
     CHECK(at(merged, {"latency_ms", "max"}) == Approx(stall_ms).epsilon(0.1));
 
+    // A merged run is a run of the same scenario as the single process's: compare and report
+    // take it unchanged.
+    const auto compare = run_volley({"compare", single_dir, merged_dir});
+    INFO(compare.out << compare.err);
+    CHECK((compare.exit_code == 0 || compare.exit_code == 99));
+    CHECK(compare.err.find("different scenarios") == std::string::npos);
+    const auto hash = [](const boost::json::object& summary) {
+        return std::string(summary.at("scenario").as_object().at("hash").as_string());
+    };
+    CHECK(hash(merged) == hash(read_summary(single_dir)));
+    CHECK(run_volley({"report", merged_dir}).exit_code == 0);
+
     // The merged latency.hlog, read by HdrHistogram's own HistogramLogProcessor, has the merged
     // summary's count and percentiles (to the histogram's resolution).
     const auto java = java_totals(merged_dir + "/latency.hlog");
