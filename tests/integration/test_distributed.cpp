@@ -196,3 +196,46 @@ TEST_CASE("--segments N --local runs N processes on this machine and merges them
     CHECK(server.requests() == static_cast<std::uint64_t>(at(merged, {"totals", "sent"})));
     CHECK(at(merged, {"totals", "requests"}) == Approx(600).margin(6));
 }
+
+TEST_CASE("the segment flags: i/n checked, and the index of --segments from JOB_COMPLETION_INDEX") {
+    const std::vector<std::string> quick{"run", "-u", "http://127.0.0.1:1/", "-r", "10", "-d",
+                                         "1s",  "-q"};
+    const auto with = [&](std::initializer_list<std::string> extra) {
+        auto args = quick;
+        args.insert(args.end(), extra);
+        return run_volley(args);
+    };
+    const auto out_of_range = with({"--segment", "4/4"});
+    CHECK(out_of_range.exit_code == 2);
+    CHECK(out_of_range.err.find("--segment: \"4/4\": the index must be below the count") !=
+          std::string::npos);
+    const auto malformed = with({"--segment", "two"});
+    CHECK(malformed.exit_code == 2);
+    CHECK(malformed.err.find("expected i/n") != std::string::npos);
+    const auto disagree = with({"--segment", "1/4", "--segments", "3"});
+    CHECK(disagree.exit_code == 2);
+    CHECK(disagree.err.find("disagree") != std::string::npos);
+    const auto no_index = with({"--segments", "3"});
+    CHECK(no_index.exit_code == 2);
+    CHECK(no_index.err.find("JOB_COMPLETION_INDEX") != std::string::npos);
+    CHECK(with({"--local"}).exit_code == 2);
+
+    // A Kubernetes Indexed Job sets JOB_COMPLETION_INDEX in each pod.
+    LoopbackServer server({});
+    const std::string dir = make_temp_dir("volley-dist-index-");
+    ::setenv("JOB_COMPLETION_INDEX", "2", 1);
+    const auto indexed = run_volley(
+        {"run", "-u", server.url(), "-r", "30", "-d", "1s", "-q", "--segments", "3", "-o", dir});
+    const auto bad_index = run_volley({"run", "-u", server.url(), "-r", "30", "-d", "1s", "-q",
+                                       "--segments", "2", "-o", dir + "-bad"});
+    ::unsetenv("JOB_COMPLETION_INDEX");
+    INFO(indexed.err);
+    REQUIRE(indexed.exit_code == 0);
+    const auto summary = read_summary(dir);
+    CHECK(at(summary, {"segment", "index"}) == 2);
+    CHECK(at(summary, {"segment", "count"}) == 3);
+    CHECK(std::filesystem::exists(dir + "/segment.json"));
+    CHECK(bad_index.exit_code == 2);
+    CHECK(bad_index.err.find("JOB_COMPLETION_INDEX=\"2\" is not an index from 0 to 1") !=
+          std::string::npos);
+}
