@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
 
@@ -27,6 +28,13 @@ double process_cpu_seconds() {
 // Splits `total` into `parts` shares that differ by at most one.
 std::size_t share_of(std::size_t total, std::size_t parts, std::size_t index) {
     return total / parts + (index < total % parts ? 1 : 0);
+}
+
+// "1.234 s": a lag for messages.
+std::string seconds_text(Nanos n) {
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), "%.3f s", seconds(n));
+    return text.data();
 }
 
 }  // namespace
@@ -67,7 +75,8 @@ public:
           control_(shared_io ? *shared_io : *own_control_),
           tick_timer_(time_.make_timer(control_)),
           end_timer_(time_.make_timer(control_)),
-          drain_timer_(time_.make_timer(control_)) {
+          drain_timer_(time_.make_timer(control_)),
+          start_timer_(time_.make_timer(control_)) {
         result_.totals = empty_stats();
     }
 
@@ -77,6 +86,7 @@ public:
         build_workers();
         measure_start_ = spec_.warmup;
         interval_start_ = measure_start_;
+        if (spec_.start_at) plan_start_at();
     }
 
     RunResult run_threaded() {
@@ -102,16 +112,30 @@ public:
         return finish();
     }
 
-    // t0 slightly ahead so that every worker is running when the first arrival is due.
-    // Workers read the clock only from start(), which the post below orders after this.
+    // Without a start time, t0 slightly ahead so that every worker is running when the first
+    // arrival is due; with one, t0 = start_at, the workers started kRunHeadStart before it.
     void start() {
-        *clock_ = RunClock(time_, time_.now() + kRunHeadStart);
-        for (auto& worker : workers_) {
-            boost::asio::post(*worker.io, [w = worker.worker.get()] { w->start(); });
-        }
         if (spec_.handle_signals) {
             signals_.emplace(control_, SIGINT, SIGTERM);
             wait_for_signal();
+        }
+        if (!start_t0_) {
+            begin(time_.now() + kRunHeadStart);
+            return;
+        }
+        start_timer_->expires_at(*start_t0_ - kRunHeadStart);
+        start_timer_->async_wait([this](bool expired) {
+            if (expired) begin(*start_t0_);
+        });
+    }
+
+    // Workers read the clock only from their start(), which the post below orders after this.
+    void begin(SteadyClock::time_point t0) {
+        started_ = true;
+        if (start_t0_) result_.start.lag = std::max(Nanos{0}, time_.now() - t0);
+        *clock_ = RunClock(time_, t0);
+        for (auto& worker : workers_) {
+            boost::asio::post(*worker.io, [w = worker.worker.get()] { w->start(); });
         }
         arm_tick();
         // A profile of known length ends on time; a custom schedule ends when it is exhausted.
@@ -126,6 +150,8 @@ public:
     [[nodiscard]] bool done() const { return done_; }
 
     RunResult finish() {
+        if (start_interrupted_)
+            throw StartInterrupted("interrupted while waiting for the start: nothing was sent");
         // Scheduling stopped at stop_at_; what followed was the drain. A profile whose workers
         // all finished before its end timer ran its whole schedule: it measured the planned
         // length. A custom schedule (replay) that ran out ends with its last completion.
@@ -141,10 +167,14 @@ public:
                 expected_requests_between(open_, measure_start_, measure_start_ + result_.measured);
             result_.target_rps = result_.expected_requests / seconds(result_.measured);
         }
-        const auto wall_now = std::chrono::system_clock::now();
+        using WallDuration = std::chrono::system_clock::duration;
+        // With a start time, run time 0 is start_at by construction: the intervals' boundaries
+        // are start_at + warm-up + k intervals on the wall clock.
         result_.started_at =
-            wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                           clock_->now() - measure_start_);
+            spec_.start_at
+                ? *spec_.start_at + std::chrono::duration_cast<WallDuration>(measure_start_)
+                : time_.wall_now() -
+                      std::chrono::duration_cast<WallDuration>(clock_->now() - measure_start_);
         for (const auto& row : result_.intervals) result_.cpu_seconds += row.cpu_seconds;
         return std::move(result_);
     }
@@ -244,13 +274,42 @@ private:
         result_.segment = spec_.segment;
     }
 
+    // Maps RunSpec::start_at onto the run's clock (start_t0_), or refuses a start already
+    // missed by more than max_start_lag. Called once the workers are built: building them is
+    // part of what a late start is late by.
+    void plan_start_at() {
+        const Nanos late = std::chrono::duration_cast<Nanos>(time_.wall_now() - *spec_.start_at);
+        if (late > spec_.max_start_lag) {
+            throw StartMissed("the start time was missed by " + seconds_text(late) +
+                              " (more than the allowed " + seconds_text(spec_.max_start_lag) +
+                              "): give a later --start-at, or a larger --max-start-lag");
+        }
+        start_t0_ = time_.now() - late;
+        result_.start.start_at = spec_.start_at;
+        result_.start.max_start_lag = spec_.max_start_lag;
+        result_.start.clock_sync = read_clock_sync();
+        if (inputs_.on_start_wait)
+            inputs_.on_start_wait(*spec_.start_at, std::max(Nanos{0}, -late));
+    }
+
+    // A signal during the wait for start_at: the run ends without having sent anything.
+    void abandon_start() {
+        start_interrupted_ = true;
+        start_timer_->cancel();
+        if (signals_) signals_->cancel();
+        done_ = true;
+        if (!shared_io_) control_.stop();
+    }
+
     // Workers keep a reference to the clock, which is set before any worker is built.
     const RunClock& clock_ref() const { return *clock_; }
 
     void wait_for_signal() {
         signals_->async_wait([this](const boost::system::error_code& ec, int) {
             if (ec) return;
-            if (stopping_) {
+            if (!started_) {
+                abandon_start();
+            } else if (stopping_) {
                 begin_abort(StopReason::interrupted_immediately);
             } else {
                 begin_stop(StopReason::interrupted, "signal");
@@ -420,6 +479,8 @@ private:
     std::unique_ptr<Timer> tick_timer_;
     std::unique_ptr<Timer> end_timer_;
     std::unique_ptr<Timer> drain_timer_;
+    std::unique_ptr<Timer> start_timer_;               // the wait for RunSpec::start_at
+    std::optional<SteadyClock::time_point> start_t0_;  // start_at on the run's clock
     std::vector<WorkerSlot> workers_;
     OpenProfile open_;
     Nanos scheduled_{0};
@@ -444,6 +505,8 @@ private:
     bool stopping_ = false;
     bool finishing_ = false;
     bool done_ = false;
+    bool started_ = false;            // begin() ran: the workers were started
+    bool start_interrupted_ = false;  // a signal ended the wait for start_at
 };
 
 RunResult run(const RunSpec& spec, const RunInputs& inputs) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/clock.hpp"
+#include "engine/clock_sync.hpp"
 #include "engine/recorder.hpp"
 #include "engine/schedule.hpp"
 #include "engine/target.hpp"
@@ -64,25 +65,26 @@ struct RunSpec {
     Nanos max_start_lag{kDefaultMaxStartLag};
 };
 
-// The host's clock discipline when the run started (adjtimex(2)): whether the kernel says the
-// clock is synchronised, and its error bounds. `known` false: the state could not be read.
-struct ClockSync {
-    bool known = false;
-    bool synchronised = false;
-    double max_error_ms = 0;
-    double estimated_error_ms = 0;
-};
-
 // How a run with RunSpec::start_at began (RunResult::start).
 struct StartRecord {
     std::optional<std::chrono::system_clock::time_point> start_at{};  // as asked
-    Nanos lag{0};  // run time 0 on the wall clock - start_at (>= 0 when late)
+    // How late the workers began after start_at (0 when they were running before it; run time
+    // 0 stays start_at, so arrivals due before they began go out at once, late by their lag).
+    Nanos lag{0};
+    Nanos max_start_lag{0};  // RunSpec::max_start_lag
     ClockSync clock_sync{};
 };
 
 // Thrown by run() when RunSpec::start_at + max_start_lag has already passed when the run could
 // begin; what() says by how much. The pipeline's exit code 3 (pipeline/exit_codes.hpp).
 class StartMissed : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Thrown by run() when SIGINT/SIGTERM arrived while the run waited for RunSpec::start_at: the
+// run ended before sending anything (the pipeline's exit code 130, no reports).
+class StartInterrupted : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
@@ -171,6 +173,9 @@ struct RunInputs {
     // Time and timers of the run; nullptr: real_clock(). A clock whose time does not pass on its
     // own (a test's manual clock) needs SteppedRun.
     Clock* clock = nullptr;
+    // Optional: told once, after the workers are built, how long the run will wait for
+    // RunSpec::start_at (not called without a start_at).
+    std::function<void(std::chrono::system_clock::time_point start_at, Nanos wait)> on_start_wait{};
 };
 
 // Runs to the end: one thread per worker, the collector on the calling thread. Throws
@@ -191,7 +196,8 @@ public:
     ~SteppedRun();
     SteppedRun(const SteppedRun&) = delete;
     SteppedRun& operator=(const SteppedRun&) = delete;
-    // Sets t0 = now + kRunHeadStart, posts the workers' starts and arms the run's timers.
+    // Sets t0 = now + kRunHeadStart, posts the workers' starts and arms the run's timers; with
+    // RunSpec::start_at, arms a timer that does so kRunHeadStart before it, with t0 = start_at.
     void start();
     // True once the final interval was published: result() is ready.
     [[nodiscard]] bool done() const;

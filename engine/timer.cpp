@@ -28,6 +28,9 @@ public:
     [[nodiscard]] std::unique_ptr<Timer> make_timer(boost::asio::io_context& io) override {
         return std::make_unique<SteadyTimer>(io);
     }
+    [[nodiscard]] std::chrono::system_clock::time_point wall_now() const override {
+        return std::chrono::system_clock::now();
+    }
 };
 
 }  // namespace

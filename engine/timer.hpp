@@ -41,6 +41,10 @@ public:
     // A timer whose handlers run on `io`. Called when a worker, session or run is set up, never
     // per request.
     [[nodiscard]] virtual std::unique_ptr<Timer> make_timer(boost::asio::io_context& io) = 0;
+    // The wall clock at now(): what a run's RunSpec::start_at is compared with, and where its
+    // started_at comes from. The production clock reads std::chrono::system_clock; a test's
+    // manual clock a wall time that moves with its own time.
+    [[nodiscard]] virtual std::chrono::system_clock::time_point wall_now() const = 0;
 };
 
 // The production clock: SteadyClock and boost::asio::steady_timer. Stateless; shared by all

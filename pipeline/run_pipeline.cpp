@@ -374,6 +374,13 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
             return replay->make_schedule(worker, workers);
         };
     }
+    // A synchronised start (docs/distributed.md): said on stderr even with --quiet, since in a
+    // pod's log this line tells a generator that waits from one that hangs.
+    inputs.on_start_wait = [](std::chrono::system_clock::time_point at, engine::Nanos wait) {
+        std::cerr << fmt::format("  waiting for the start at {:%Y-%m-%dT%H:%M:%S}Z (in {} s)\n",
+                                 fmt::gmtime(std::chrono::system_clock::to_time_t(at)),
+                                 std::chrono::ceil<std::chrono::seconds>(wait).count());
+    };
     if (extras.before_load) extras.before_load();
     if (observation) observation->start(engine::kRunHeadStart + plan.run.warmup);
     engine::RunResult result;
@@ -385,6 +392,9 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     } catch (const engine::StartMissed& e) {
         std::cerr << "error: " << e.what() << "\n";
         return failed(pipeline::kExitStartMissed);
+    } catch (const engine::StartInterrupted& e) {
+        std::cerr << "  " << e.what() << "\n";
+        return failed(pipeline::kExitInterrupted);
     } catch (const std::exception& e) {
         std::cerr << "error: the run could not be carried out: " << e.what() << "\n";
         return failed(pipeline::kExitCannotRun);

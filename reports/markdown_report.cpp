@@ -54,6 +54,7 @@ std::string render_markdown(const RunSummary& summary) {
     if (!started.empty()) md += fmt::format(" · started {}", escape_markdown(started));
     md += fmt::format(" · {} s", format_seconds(summary.duration_s));
     md += "\n";
+    if (summary.start) md += fmt::format("\n{}\n", escape_markdown(start_line(*summary.start)));
     const auto items = headline_items(summary);
     const auto found = bottleneck(summary);
     if (!items.empty()) {

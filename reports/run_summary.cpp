@@ -189,6 +189,17 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
     out.volley_version = summary.text("volley_version");
     out.started_at = summary.text("started_at");
     out.duration_s = summary.number("duration_s");
+    if (summary.has("start")) {
+        const auto start = summary.object("start");
+        const auto sync = start.object("clock_sync");
+        out.start = StartFigures{start.text("at"),
+                                 start.number("lag_ms"),
+                                 start.number("max_start_lag_ms"),
+                                 sync.flag("known"),
+                                 sync.flag("synchronised"),
+                                 sync.number("max_error_ms"),
+                                 sync.number("estimated_error_ms")};
+    }
 
     const auto scenario = summary.object("scenario");
     out.scenario = {
@@ -293,6 +304,18 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
         summary.fail("verdict", fmt::format("\"{}\" is not pass or fail", verdict));
     out.verdict = verdict == "pass" ? Verdict::pass : Verdict::fail;
     return out;
+}
+
+std::string start_line(const StartFigures& start) {
+    std::string clock = "clock state unknown";
+    if (start.clock_known) {
+        clock = fmt::format("clock {} (max error {} ms, estimated {} ms)",
+                            start.clock_synchronised ? "synchronised" : "NOT synchronised",
+                            format_number(start.clock_max_error_ms),
+                            format_number(start.clock_estimated_error_ms));
+    }
+    return fmt::format("start at {}, lag {} ms (limit {} ms), {}", start.at,
+                       format_number(start.lag_ms), format_number(start.max_start_lag_ms), clock);
 }
 
 RunSummary read_run_summary(const std::filesystem::path& path) {

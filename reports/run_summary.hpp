@@ -251,11 +251,25 @@ struct ObservedFigures {
     bool operator==(const ObservedFigures&) const = default;
 };
 
+// summary.json `start`: a run that waited for a start time (docs/distributed.md).
+struct StartFigures {
+    std::string at;
+    double lag_ms = 0, max_start_lag_ms = 0;
+    bool clock_known = false, clock_synchronised = false;
+    double clock_max_error_ms = 0, clock_estimated_error_ms = 0;
+    bool operator==(const StartFigures&) const = default;
+};
+
+// The one line the console and report.md show for `start`: "start at …, lag 0.4 ms (limit
+// 1000 ms), clock synchronised (max error 12 ms, estimated 0.5 ms)".
+[[nodiscard]] std::string start_line(const StartFigures& start);
+
 enum class Verdict { pass, fail };
 
 struct RunSummary {
     std::string schema, volley_version, started_at;
     double duration_s = 0;
+    std::optional<StartFigures> start;  // runs with a start time
     ScenarioInfo scenario;
     TargetInfo target;
     Totals totals;

@@ -71,6 +71,19 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
                        fmt::gmtime(std::chrono::system_clock::to_time_t(secs)), millis);
 }
 
+// summary.json `start` (docs/outputs.md): a run with a start time (--start-at).
+json::object start_section(const engine::StartRecord& start) {
+    const auto& sync = start.clock_sync;
+    return json::object{
+        {"at", iso8601(*start.start_at)},
+        {"lag_ms", ms(start.lag.count())},
+        {"max_start_lag_ms", ms(start.max_start_lag.count())},
+        {"clock_sync", json::object{{"known", sync.known},
+                                    {"synchronised", sync.synchronised},
+                                    {"max_error_ms", sync.max_error_ms},
+                                    {"estimated_error_ms", sync.estimated_error_ms}}}};
+}
+
 // summary.json `environment`: where the run ran, so a history can tell a slower machine from a
 // slower server.
 json::object environment() {
@@ -162,6 +175,7 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
     summary["started_at"] = iso8601(result.started_at);
     summary["duration_s"] = duration_s;
     summary["drain_s"] = seconds(result.drain);
+    if (result.start.start_at) summary["start"] = start_section(result.start);
 
     json::array stages;
     for (const auto& s : metadata.stages)

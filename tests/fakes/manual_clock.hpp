@@ -23,11 +23,25 @@ public:
     // Starts at an arbitrary fixed point (not the machine's time), so runs repeat exactly.
     explicit ManualClock(engine::SteadyClock::time_point start =
                              engine::SteadyClock::time_point{std::chrono::hours(1)})
-        : now_(start) {}
+        : now_(start), start_(start) {}
     ManualClock(const ManualClock&) = delete;
     ManualClock& operator=(const ManualClock&) = delete;
 
     [[nodiscard]] engine::SteadyClock::time_point now() const override { return now_; }
+
+    // The wall clock moves with now(); it reads kWallStart when the clock is created unless
+    // set_wall_now() says otherwise.
+    static constexpr std::chrono::system_clock::time_point kWallStart{
+        std::chrono::sys_days{std::chrono::year{2026} / 12 / 6}.time_since_epoch()};
+    [[nodiscard]] std::chrono::system_clock::time_point wall_now() const override {
+        return wall_at_start_ +
+               std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - start_);
+    }
+    // From now on wall_now() reads `wall` at the current now().
+    void set_wall_now(std::chrono::system_clock::time_point wall) {
+        wall_at_start_ =
+            wall - std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - start_);
+    }
 
     [[nodiscard]] std::unique_ptr<engine::Timer> make_timer(boost::asio::io_context& io) override {
         ++io_users_[&io];
@@ -133,6 +147,8 @@ private:
     }
 
     engine::SteadyClock::time_point now_;
+    engine::SteadyClock::time_point start_;
+    std::chrono::system_clock::time_point wall_at_start_ = kWallStart;
     std::vector<FakeTimer*> timers_;
     std::map<boost::asio::io_context*, std::size_t> io_users_;  // io_context -> live timers on it
     std::uint64_t armed_ = 0;
