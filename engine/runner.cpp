@@ -171,7 +171,7 @@ private:
             if (closed->vus == 0) throw std::invalid_argument("vus must be at least 1");
             if (closed->duration.count() <= 0)
                 throw std::invalid_argument("duration must be positive");
-            (void)segment_vu_indexes(spec_);  // throws for a segment without VUs
+            require_segment_vus(spec_);
             threads = worker_count(spec_);
             scheduled_ = closed->duration;
             result_.closed_model = true;

@@ -83,17 +83,22 @@ void for_each_segment_arrival(const RunSpec& spec, const ScheduleFactory& make_s
     }
 }
 
-std::vector<std::size_t> segment_vu_indexes(const RunSpec& spec) {
+void require_segment_vus(const RunSpec& spec) {
     const auto& closed = std::get<ClosedProfile>(spec.profile);
+    if (segment_vus(closed.vus, spec.segment) > 0) return;
     const std::size_t n = segment_count(spec.segment);
+    throw std::invalid_argument(
+        "the closed model's " + std::to_string(closed.vus) + " VUs cannot fill " +
+        std::to_string(n) + " segments: segment " + std::to_string(spec.segment.index) +
+        " would have none; use at most " + std::to_string(closed.vus) + " segments");
+}
+
+std::vector<std::size_t> segment_vu_indexes(const RunSpec& spec) {
+    require_segment_vus(spec);
+    const auto& closed = std::get<ClosedProfile>(spec.profile);
     std::vector<std::size_t> out;
-    for (std::size_t k = spec.segment.index; k < closed.vus; k += n) out.push_back(k);
-    if (out.empty()) {
-        throw std::invalid_argument(
-            "the closed model's " + std::to_string(closed.vus) + " VUs cannot fill " +
-            std::to_string(n) + " segments: segment " + std::to_string(spec.segment.index) +
-            " would have none; use at most " + std::to_string(closed.vus) + " segments");
-    }
+    for (std::size_t k = spec.segment.index; k < closed.vus; k += segment_count(spec.segment))
+        out.push_back(k);
     return out;
 }
 

@@ -64,8 +64,11 @@ struct ScheduledArrival {
 void for_each_segment_arrival(const RunSpec& spec, const ScheduleFactory& make_schedule,
                               const std::function<void(const ScheduledArrival&)>& each);
 
-// Closed model: the global VU indexes the segment runs, in increasing order. Throws
-// std::invalid_argument when the segment has none (more segments than VUs).
+// Closed model: throws std::invalid_argument, saying how many segments the VUs fill, when the
+// segment has no VU (more segments than VUs).
+void require_segment_vus(const RunSpec& spec);
+// Closed model: the global VU indexes the segment runs, in increasing order. Throws like
+// require_segment_vus.
 [[nodiscard]] std::vector<std::size_t> segment_vu_indexes(const RunSpec& spec);
 
 // Writes the segment's schedule as text: '#' header lines (segment, model, count), then one line

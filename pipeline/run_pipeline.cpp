@@ -1,6 +1,7 @@
 #include "pipeline/run_pipeline.hpp"
 
 #include "engine/runner.hpp"
+#include "engine/segments.hpp"
 #include "history/store.hpp"
 #include "observe/metrics_exporter.hpp"
 #include "observe/metrics_server.hpp"
@@ -156,14 +157,6 @@ void add_to_history(const std::string& location, const std::filesystem::path& di
     }
 }
 
-// The worker count the engine will use (runner.cpp): at least 1, at most one per connection.
-std::size_t engine_threads(const engine::RunSpec& run) {
-    const std::size_t threads = std::max<std::size_t>(1, run.threads);
-    if (const auto* closed = std::get_if<engine::ClosedProfile>(&run.profile))
-        return std::min(threads, closed->vus);
-    return std::min(threads, std::max<std::size_t>(1, run.connections));
-}
-
 // summary.json analysis.replay: what the replay read, skipped and sent.
 json::object replay_analysis(const replay::ReplaySpec& spec, const replay::ReplaySummary& summary) {
     const auto& capture = summary.capture;
@@ -309,7 +302,10 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
     plan.run.request_names = names;
 
     const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile);
-    const double target_rps = open ? engine::recorded_target_rps(*open, plan.run.warmup) : 0.0;
+    // A segment's target is its part of the whole run's: the global rate / n (segments.hpp).
+    const double target_rps = open ? engine::recorded_target_rps(*open, plan.run.warmup) *
+                                         engine::segment_fraction(plan.run.segment)
+                                   : 0.0;
     std::vector<engine::IntervalListener*> listeners;
     std::optional<reports::ThresholdEvaluator> thresholds;
     std::optional<reports::RunAnalyser> analyser;
@@ -365,7 +361,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
                              {},
                              listeners};
     if (replay) {
-        replay->prepare(engine_threads(plan.run));
+        replay->prepare(plan.run.segment, engine::worker_count(plan.run));
         inputs.make_source = [replay](std::size_t worker, std::size_t workers) {
             return replay->make_source(worker, workers);
         };
