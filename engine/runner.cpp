@@ -1,5 +1,6 @@
 #include "engine/runner.hpp"
 
+#include "engine/segments.hpp"
 #include "engine/worker.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -164,7 +165,9 @@ public:
         result_.drain = std::max(Nanos{0}, interval_start_ - std::max(stopped, measure_start_));
         if (!result_.closed_model && result_.measured.count() > 0) {
             result_.expected_requests =
-                expected_requests_between(open_, measure_start_, measure_start_ + result_.measured);
+                expected_requests_between(open_, measure_start_,
+                                          measure_start_ + result_.measured) *
+                segment_fraction(spec_.segment);
             result_.target_rps = result_.expected_requests / seconds(result_.measured);
         }
         using WallDuration = std::chrono::system_clock::duration;
@@ -198,10 +201,11 @@ private:
             if (closed->vus == 0) throw std::invalid_argument("vus must be at least 1");
             if (closed->duration.count() <= 0)
                 throw std::invalid_argument("duration must be positive");
-            threads = std::min(threads, closed->vus);
+            require_segment_vus(spec_);
+            threads = worker_count(spec_);
             scheduled_ = closed->duration;
             result_.closed_model = true;
-            result_.slots = closed->vus;
+            result_.slots = segment_vus(closed->vus, spec_.segment);
         } else {
             const auto& open = std::get<OpenProfile>(spec_.profile);
             // A custom schedule (replay) brings its own timeline and may have no profile.
@@ -230,10 +234,15 @@ private:
             config.index = i;
             config.count = threads;
             config.record_from = spec_.warmup;
-            config.seed = spec_.seed * 1000003 + i;
+            config.seed = spec_.seed;
+            // Worker i plays share {segment index + segments * i, segments * threads} of the
+            // global arrivals, VUs, feeder items and replay records (segments.hpp).
+            const Share share = worker_share(spec_.segment, i, threads);
             std::unique_ptr<Schedule> schedule;
             if (closed) {
-                config.slots = share_of(closed->vus, threads, i);
+                config.slots = share_of(closed->vus, share.count, share.index);
+                config.first_vu = share.index;
+                config.vu_stride = share.count;
                 config.closed = *closed;
                 config.closed = [&] {
                     ClosedProfile c = *closed;
@@ -245,11 +254,9 @@ private:
                 const std::size_t in_flight_share = share_of(max_in_flight, threads, i);
                 config.queue_limit =
                     in_flight_share > config.slots ? in_flight_share - config.slots : 0;
-                schedule = inputs_.make_schedule
-                               ? inputs_.make_schedule(i, threads)
-                               : std::make_unique<ProfileSchedule>(open_, i, threads, spec_.seed);
+                schedule = worker_schedule(spec_, inputs_.make_schedule, i, threads);
             }
-            auto source = inputs_.make_source(i, threads);
+            auto source = inputs_.make_source(share.index, share.count);
             slot.worker = std::make_unique<Worker>(config, *slot.io, clock_ref(), inputs_.target,
                                                    std::move(source), std::move(schedule), shape());
             slot.worker->on_idle = [this] {
@@ -345,10 +352,12 @@ private:
         }
     }
 
-    // The profile's mean target rate over [start, end) (run time); 0 in the closed model.
+    // The profile's mean target rate over [start, end) (run time); 0 in the closed model. A
+    // segment's is its part: the global rate x segment_fraction (1/n, segments.hpp).
     double target_between(Nanos start, Nanos end) const {
         if (result_.closed_model || end <= start) return 0;
-        return expected_requests_between(open_, start, end) / seconds(end - start);
+        return expected_requests_between(open_, start, end) * segment_fraction(spec_.segment) /
+               seconds(end - start);
     }
 
     void publish(bool final_interval) {

@@ -165,9 +165,12 @@ struct RunResult {
 
 struct RunInputs {
     Target& target;
-    // One request source per worker: (worker index, worker count).
+    // One request source per worker: (share index, share count) of the worker's share
+    // (segments.hpp worker_share: worker j of w in segment i of n has i + n*j of n*w; the
+    // worker index and count of an unsplit run).
     std::function<std::unique_ptr<RequestSource>(std::size_t, std::size_t)> make_source;
-    // Optional: one arrival schedule per worker, replacing the profile's (replay timelines).
+    // Optional: one arrival schedule per worker, replacing the profile's (replay timelines);
+    // called with the worker's share like make_source.
     std::function<std::unique_ptr<Schedule>(std::size_t, std::size_t)> make_schedule;
     std::vector<IntervalListener*> listeners;
     // Time and timers of the run; nullptr: real_clock(). A clock whose time does not pass on its

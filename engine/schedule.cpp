@@ -88,7 +88,7 @@ ProfileSchedule::ProfileSchedule(OpenProfile profile, std::size_t share_index,
     : arrival_(profile.arrival),
       share_index_(share_index),
       share_count_(share_count == 0 ? 1 : share_count),
-      rng_(seed ^ (0x9e3779b97f4a7c15ULL * (share_index + 1))) {
+      rng_(seed ^ 0x9e3779b97f4a7c15ULL) {
     double start = 0;
     double cumulative = 0;
     double from = profile.start_rps;
@@ -106,8 +106,14 @@ ProfileSchedule::ProfileSchedule(OpenProfile profile, std::size_t share_index,
     if (arrival_ == Arrival::uniform) {
         next_arrival_ = static_cast<double>(share_index_);
     } else {
-        next_arrival_ = unit_exponential_(rng_);
+        // Global arrivals 0..share_index: the first one this share keeps is share_index.
+        for (std::size_t k = 0; k <= share_index_; ++k) next_arrival_ += unit_exponential();
     }
+}
+
+double ProfileSchedule::unit_exponential() {
+    const double u = static_cast<double>(rng_() >> 11) * 0x1p-53;
+    return -std::log1p(-u);
 }
 
 std::optional<Nanos> ProfileSchedule::time_of_cumulative(double arrivals) const {
@@ -134,18 +140,15 @@ std::optional<Nanos> ProfileSchedule::time_of_cumulative(double arrivals) const 
 }
 
 std::optional<Nanos> ProfileSchedule::next() {
-    // Poisson shares run at 1/share_count of the rate: scale share arrivals to global ones.
-    const double global = arrival_ == Arrival::uniform
-                              ? next_arrival_
-                              : next_arrival_ * static_cast<double>(share_count_);
-    auto when = time_of_cumulative(global);
+    auto when = time_of_cumulative(next_arrival_);
     if (!when) return std::nullopt;
     if (arrival_ == Arrival::uniform) {
         next_arrival_ += static_cast<double>(share_count_);
     } else {
-        next_arrival_ += unit_exponential_(rng_);
+        // Skip the other shares' arrivals: the sum must be the global sequence's, in its order,
+        // for the union of the shares to be exactly the unsplit schedule.
+        for (std::size_t k = 0; k < share_count_; ++k) next_arrival_ += unit_exponential();
     }
-    ++emitted_;
     return when;
 }
 

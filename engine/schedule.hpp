@@ -64,9 +64,12 @@ struct ClosedProfile {
 [[nodiscard]] double target_rps_at(const OpenProfile& profile, Nanos t);
 
 // Intended start times of one share of an open-model run, in increasing order. Shares split
-// the arrivals of the whole profile: with `uniform` share i of n takes arrivals i, i+n, i+2n…
-// of the global sequence (so n shares together send exactly what one would); with `poisson`
-// each share is an independent Poisson process at 1/n of the rate.
+// the arrivals of the whole profile: share i of n takes arrivals i, i+n, i+2n… of the global
+// sequence, so n shares together send exactly what one would (docs/distributed.md "Segments").
+// `uniform`: global arrival k is due when the profile's expected count reaches k. `poisson`: one
+// global Poisson sequence from the seed alone (arrival k when the expected count reaches the
+// sum of k+1 unit exponentials); every share draws the whole sequence and keeps its own
+// arrivals, so each share costs one draw per global arrival and allocates nothing.
 class Schedule {
 public:
     virtual ~Schedule() = default;
@@ -95,10 +98,14 @@ private:
     Arrival arrival_;
     std::size_t share_index_;
     std::size_t share_count_;
-    double next_arrival_ = 0;  // in units of global arrivals (uniform) or share arrivals (poisson)
-    std::uint64_t emitted_ = 0;
-    std::mt19937_64 rng_;
-    std::exponential_distribution<double> unit_exponential_{1.0};
+    // A unit exponential from rng_: -log(1 - u), u uniform in [0, 1) from 53 bits of one draw
+    // (the same numbers on every platform, unlike std::exponential_distribution).
+    double unit_exponential();
+
+    // The expected-count position of this share's next arrival: global arrival k itself
+    // (uniform) or the sum of k+1 unit exponentials (poisson).
+    double next_arrival_ = 0;
+    std::mt19937_64 rng_;  // poisson: the global sequence's draws, seeded by the run seed only
 };
 
 }  // namespace volley::engine

@@ -15,8 +15,7 @@ Worker::Worker(WorkerConfig config, boost::asio::io_context& io, const RunClock&
       active_(std::make_unique<IntervalStats>(shape)),
       recorder_(*active_),
       open_timer_(clock.make_timer(io)),
-      slots_(config_.slots),
-      rng_(config_.seed) {
+      slots_(config_.slots) {
     session_ = target.open_session(
         SessionContext{io_, *this, config_.index, config_.count, config_.slots, &clock_});
     free_slots_.reserve(config_.slots);
@@ -35,6 +34,8 @@ void Worker::start() {
     if (std::holds_alternative<ClosedProfile>(config_.closed)) {
         free_slots_.clear();
         for (std::size_t slot = 0; slot < config_.slots; ++slot) {
+            const std::uint64_t vu = config_.first_vu + config_.vu_stride * slot;
+            vu_rngs_.emplace_back(config_.seed * 1000003 + vu);
             vu_timers_.push_back(clock_.make_timer(io_));
             // The run's t0 lies a little ahead of start(): every VU's first request is due at t0
             // (never before it, where it would fall outside the recorded run).
@@ -282,18 +283,18 @@ void Worker::end_flow(std::size_t slot, bool ok, Nanos now) {
 
 // ---- closed model -----------------------------------------------------------------------
 
-Nanos Worker::think_time() {
+Nanos Worker::think_time(std::size_t slot) {
     const auto& think = std::get<ClosedProfile>(config_.closed).think;
     switch (think.kind) {
         case ThinkKind::none: return Nanos{0};
         case ThinkKind::constant: return think.min;
         case ThinkKind::uniform: {
             std::uniform_int_distribution<std::int64_t> d(think.min.count(), think.max.count());
-            return Nanos{d(rng_)};
+            return Nanos{d(vu_rngs_[slot])};
         }
         case ThinkKind::exponential: {
             std::exponential_distribution<double> d(1.0 / static_cast<double>(think.mean.count()));
-            return Nanos{static_cast<std::int64_t>(d(rng_))};
+            return Nanos{static_cast<std::int64_t>(d(vu_rngs_[slot]))};
         }
     }
     return Nanos{0};
@@ -319,7 +320,7 @@ void Worker::closed_next(std::size_t slot, Nanos now) {
         // one is sent at once and measured from its intended start (no coordinated omission).
         closed_arm(slot, slots_[slot].flow_start + profile.pacing);
     } else {
-        closed_arm(slot, now + think_time());
+        closed_arm(slot, now + think_time(slot));
     }
 }
 

@@ -28,7 +28,11 @@ struct WorkerConfig {
     std::size_t queue_limit = 0;  // open model: due requests that may wait for a free slot
     Nanos record_from{0};         // warm-up end: earlier intended starts are not recorded
     std::variant<std::monostate, ClosedProfile> closed;  // set for the closed model
-    std::uint64_t seed = 1;
+    std::uint64_t seed = 1;  // the run's: per-VU streams derive from it and the global VU
+    // Closed model: slot s runs global VU first_vu + vu_stride * s (segments.hpp), whose think
+    // times come from a stream keyed by that index, so a VU behaves the same split or not.
+    std::size_t first_vu = 0;
+    std::size_t vu_stride = 1;
 };
 
 class Worker final : private CompletionSink {
@@ -128,7 +132,7 @@ private:
     // queued arrival takes it, or it is free.
     void release(std::size_t slot, Nanos now);
     void closed_arm(std::size_t slot, Nanos intended);
-    [[nodiscard]] Nanos think_time();
+    [[nodiscard]] Nanos think_time(std::size_t slot);  // VU `slot`'s next think time
     void end_scheduling();
     void source_ran_out();
 
@@ -158,7 +162,7 @@ private:
     std::size_t in_flight_ = 0;
     bool scheduling_done_ = false;
     bool source_exhausted_ = false;
-    std::mt19937_64 rng_;
+    std::vector<std::mt19937_64> vu_rngs_;  // closed model: one think-time stream per slot
 };
 
 }  // namespace volley::engine

@@ -1,5 +1,6 @@
 #include "pipeline/run_judges.hpp"
 
+#include "engine/segments.hpp"
 #include "history/store.hpp"
 #include "pipeline/exit_codes.hpp"
 #include "reports/console.hpp"
@@ -36,9 +37,12 @@ std::vector<std::string> request_names(const scenarios::Plan& plan) {
     return names;
 }
 
+// A segment's target is its part of the whole run's: the global rate / n (engine/segments.hpp).
 double recorded_target_rps(const scenarios::Plan& plan) {
     const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile);
-    return open ? engine::recorded_target_rps(*open, plan.run.warmup) : 0.0;
+    return open ? engine::recorded_target_rps(*open, plan.run.warmup) *
+                      engine::segment_fraction(plan.run.segment)
+                : 0.0;
 }
 
 bool wants(const std::vector<std::string>& formats, std::string_view format) {

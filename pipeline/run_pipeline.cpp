@@ -1,6 +1,7 @@
 #include "pipeline/run_pipeline.hpp"
 
 #include "engine/runner.hpp"
+#include "engine/segments.hpp"
 #include "history/store.hpp"
 #include "observe/metrics_exporter.hpp"
 #include "observe/metrics_server.hpp"
@@ -131,14 +132,6 @@ reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget
     if (const auto* open = std::get_if<engine::OpenProfile>(&plan.run.profile))
         m.stages = reports::stage_marks(*open);
     return m;
-}
-
-// The worker count the engine will use (runner.cpp): at least 1, at most one per connection.
-std::size_t engine_threads(const engine::RunSpec& run) {
-    const std::size_t threads = std::max<std::size_t>(1, run.threads);
-    if (const auto* closed = std::get_if<engine::ClosedProfile>(&run.profile))
-        return std::min(threads, closed->vus);
-    return std::min(threads, std::max<std::size_t>(1, run.connections));
 }
 
 // summary.json analysis.replay: what the replay read, skipped and sent.
@@ -366,7 +359,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
                              {},
                              listeners};
     if (replay) {
-        replay->prepare(engine_threads(plan.run));
+        replay->prepare(plan.run.segment, engine::worker_count(plan.run));
         inputs.make_source = [replay](std::size_t worker, std::size_t workers) {
             return replay->make_source(worker, workers);
         };

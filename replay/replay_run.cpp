@@ -1,5 +1,7 @@
 #include "replay/replay_run.hpp"
 
+#include "engine/segments.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -39,42 +41,44 @@ void ReplayRun::check_every_record() const {
     while (reader->next(record)) {}
 }
 
-std::shared_ptr<ReplayStream> ReplayRun::stream(std::size_t worker, std::size_t workers) {
+std::shared_ptr<ReplayStream> ReplayRun::stream(std::size_t share, std::size_t shares) {
     std::lock_guard lock(mutex_);
-    if (streams_.size() != workers) {
+    if (streams_.size() != shares) {
         streams_.clear();
-        streams_.resize(workers);
+        streams_.resize(shares);
     }
-    auto& slot = streams_.at(worker);
+    auto& slot = streams_.at(share);
     if (!slot) {
         slot = std::make_shared<ReplayStream>(
-            spec_, [this] { return open_reader(false); }, seed_, worker, workers);
+            spec_, [this] { return open_reader(false); }, seed_, share, shares);
     }
     return slot;
 }
 
-void ReplayRun::prepare(std::size_t worker_count) {
-    for (std::size_t worker = 0; worker < worker_count; ++worker)
-        stream(worker, worker_count)->prefetch();
+void ReplayRun::prepare(const engine::SegmentSpec& segment, std::size_t worker_count) {
+    for (std::size_t worker = 0; worker < worker_count; ++worker) {
+        const auto share = engine::worker_share(segment, worker, worker_count);
+        stream(share.index, share.count)->prefetch();
+    }
 }
 
-std::unique_ptr<engine::Schedule> ReplayRun::make_schedule(std::size_t worker,
-                                                           std::size_t workers) {
-    return make_replay_schedule(stream(worker, workers));
+std::unique_ptr<engine::Schedule> ReplayRun::make_schedule(std::size_t share, std::size_t shares) {
+    return make_replay_schedule(stream(share, shares));
 }
 
-std::unique_ptr<engine::RequestSource> ReplayRun::make_source(std::size_t worker,
-                                                              std::size_t workers) {
-    return make_replay_source(stream(worker, workers));
+std::unique_ptr<engine::RequestSource> ReplayRun::make_source(std::size_t share,
+                                                              std::size_t shares) {
+    return make_replay_source(stream(share, shares));
 }
 
 ReplaySummary ReplayRun::summary() const {
     std::lock_guard lock(mutex_);
     ReplaySummary out;
-    if (streams_.empty() || !streams_.front()) return out;
-    out.capture = streams_.front()->first_pass();
+    bool first = true;
     for (const auto& stream : streams_) {
-        if (!stream) continue;
+        if (!stream) continue;                          // another segment's share
+        if (first) out.capture = stream->first_pass();  // every stream reads the whole capture
+        first = false;
         out.scheduled += stream->scheduled();
         out.passes = std::max(out.passes, stream->passes_started());
         if (out.failure.empty()) out.failure = stream->failure();

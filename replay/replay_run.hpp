@@ -2,6 +2,7 @@
 // RunInputs factories, and what the replay saw, for the report (docs/replay.md).
 #pragma once
 
+#include "engine/runner.hpp"
 #include "engine/schedule.hpp"
 #include "engine/target.hpp"
 #include "replay/readers.hpp"
@@ -31,13 +32,17 @@ public:
     void check_every_record() const;
     // With `strict`, check_every_record() runs before the run; streams themselves never throw
     // on a malformed record (the engine's threads cannot carry an exception).
-    // Builds `worker_count` streams and reads up to their first start now, so that the run's
-    // first requests are on time. Optional: the factories build what is missing.
-    void prepare(std::size_t worker_count);
+    // Builds the streams of `worker_count` workers of `segment` and reads up to their first
+    // start now, so that the run's first requests are on time. Optional: the factories build
+    // what is missing.
+    void prepare(const engine::SegmentSpec& segment, std::size_t worker_count);
 
-    // RunInputs::make_schedule and make_source (called with the same worker count).
-    std::unique_ptr<engine::Schedule> make_schedule(std::size_t worker, std::size_t workers);
-    std::unique_ptr<engine::RequestSource> make_source(std::size_t worker, std::size_t workers);
+    // RunInputs::make_schedule and make_source, called with the worker's share (share index of
+    // share count, engine/segments.hpp: a segment's workers hold shares i + n*j of n*w): the
+    // stream of one share replays the records of that share (replay_stream.hpp), at their
+    // global replay times.
+    std::unique_ptr<engine::Schedule> make_schedule(std::size_t share, std::size_t shares);
+    std::unique_ptr<engine::RequestSource> make_source(std::size_t share, std::size_t shares);
 
     // After the run (or during it, from the thread that runs it, between runs).
     [[nodiscard]] ReplaySummary summary() const;
@@ -45,13 +50,13 @@ public:
 
 private:
     std::unique_ptr<RecordReader> open_reader(bool strict) const;
-    std::shared_ptr<ReplayStream> stream(std::size_t worker, std::size_t workers);
+    std::shared_ptr<ReplayStream> stream(std::size_t share, std::size_t shares);
 
     ReplaySpec spec_;
     std::uint64_t seed_;
     std::shared_ptr<const HarCapture> har_;  // HAR only
     mutable std::mutex mutex_;               // guards streams_ (factories run on one thread)
-    std::vector<std::shared_ptr<ReplayStream>> streams_;
+    std::vector<std::shared_ptr<ReplayStream>> streams_;  // by share; a segment's only
 };
 
 }  // namespace volley::replay

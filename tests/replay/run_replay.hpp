@@ -28,7 +28,7 @@ inline engine::RunResult run_replay(const replay::ReplaySpec& spec, const std::s
     targets::HttpTargetConfig config;
     config.base_url = url;
     targets::HttpTarget target(config);
-    replay.prepare(run.threads);
+    replay.prepare(run.segment, run.threads);
     engine::RunInputs inputs{target,
                              [&](std::size_t worker, std::size_t workers) {
                                  return replay.make_source(worker, workers);

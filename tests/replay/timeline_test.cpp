@@ -300,7 +300,7 @@ TEST_CASE("ReplayRun: streams per worker, prepared ahead; summary of what the ca
     spec.format = ReplayFormat::gor;
     spec.loop = 2;
     ReplayRun run(spec, 1);
-    run.prepare(2);
+    run.prepare({}, 2);
     std::size_t drawn = 0;
     for (std::size_t worker = 0; worker < 2; ++worker) {
         auto schedule = run.make_schedule(worker, 2);
