@@ -4,6 +4,7 @@
 #include "apps/compare_command.hpp"
 #include "apps/demo_command.hpp"
 #include "apps/history_command.hpp"
+#include "apps/k8s_command.hpp"
 #include "apps/replay_command.hpp"
 #include "apps/report_commands.hpp"
 #include "apps/resolver_commands.hpp"
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
     volley::apps::add_slo_command(app, exit_code);
     volley::apps::add_demo_command(app, exit_code);
     volley::apps::add_history_command(app, exit_code);
+    volley::apps::add_k8s_command(app, exit_code);
 
     try {
         app.parse(argc, argv);
