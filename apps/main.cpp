@@ -5,6 +5,7 @@
 #include "apps/demo_command.hpp"
 #include "apps/history_command.hpp"
 #include "apps/merge_command.hpp"
+#include "apps/k8s_command.hpp"
 #include "apps/replay_command.hpp"
 #include "apps/report_commands.hpp"
 #include "apps/resolver_commands.hpp"
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
     volley::apps::add_demo_command(app, exit_code);
     volley::apps::add_history_command(app, exit_code);
     volley::apps::add_merge_command(app, exit_code);
+    volley::apps::add_k8s_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

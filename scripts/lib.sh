@@ -12,6 +12,26 @@ VOLLEY_BUILD_PACKAGES=(
   libcli11-dev libfmt-dev catch2 libbenchmark-dev
 )
 
+# npm packages of the offline Kubernetes manifest checks (tests/k8s/), installed into
+# $VOLLEY_NODE_CACHE by volley_ensure_node_modules.
+VOLLEY_NODE_PACKAGES=(kubernetes-models@5.1.0 yaml@2.9.1 typescript@5.9.3)
+VOLLEY_NODE_CACHE="${VOLLEY_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/volley/node}"
+
+# Installs VOLLEY_NODE_PACKAGES into $VOLLEY_NODE_CACHE/node_modules unless that exact list is
+# there already (needs node and npm; npm comes from Debian's package when missing).
+volley_ensure_node_modules() {
+  local dir="$VOLLEY_NODE_CACHE" want="${VOLLEY_NODE_PACKAGES[*]}"
+  if [ -f "$dir/.volley-packages" ] && [ "$(cat "$dir/.volley-packages")" = "$want" ]; then
+    return 0
+  fi
+  command -v npm >/dev/null || volley_ensure_packages npm || return 1
+  mkdir -p "$dir"
+  echo "volley: installing $want into $dir" >&2
+  npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "${VOLLEY_NODE_PACKAGES[@]}" >&2 ||
+    return 1
+  printf '%s\n' "$want" > "$dir/.volley-packages"
+}
+
 # Installs the given Debian packages that are not installed yet (nothing when all are).
 volley_ensure_packages() {
   local missing=()

@@ -75,18 +75,19 @@ TEST_CASE("a run with a start time waits for it: run time 0 is start_at on the w
         CHECK(at == start_at);
         announced_wait = wait;
     };
-    auto spec = spec_starting_at(start_at);
+    auto spec = spec_starting_at(start_at, 3s);
     spec.warmup = 1s;
     const auto result = run_stepped(spec, inputs, clock);
 
     REQUIRE(announced_wait);
     CHECK(*announced_wait == 4700ms);
-    REQUIRE(sends.size() == 30);  // warm-up and measured part
+    REQUIRE(sends.size() == 40);  // warm-up and measured part
     CHECK(sends.front() == start_at);
-    CHECK(sends.back() == start_at + 2900ms);
+    CHECK(sends.back() == start_at + 3900ms);
     // The measured part begins after the warm-up, on a whole second; so do its intervals.
     CHECK(result.started_at == start_at + 1s);
-    REQUIRE(intervals.times.size() == 2);
+    // Every full interval ends on a whole second (the last one ends with the last response).
+    REQUIRE(intervals.times.size() == 3);
     CHECK(intervals.times[0] == start_at + 2s);
     CHECK(intervals.times[1] == start_at + 3s);
     REQUIRE(result.start.start_at);

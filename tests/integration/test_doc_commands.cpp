@@ -247,7 +247,8 @@ TEST_CASE("--help of every subcommand exits 0 and describes its flags") {
                                                          {"demo"},
                                                          {"demo", "serve"},
                                                          {"history"},
-                                                         {"history", "add"}};
+                                                         {"history", "add"},
+                                                         {"k8s"}};
     for (auto args : commands) {
         INFO(args.front() << " " << args.back());
         CHECK(top.out.find("  " + args.front()) != std::string::npos);

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "report_test_support.hpp"
+#include "reports/console.hpp"
+#include "reports/markdown_report.hpp"
 #include "reports/number_format.hpp"
 #include "reports/report_tables.hpp"
 #include "reports/run_outputs.hpp"
@@ -263,4 +265,29 @@ TEST_CASE("parse_run_summary accepts the optional keys absent", "[reports][run-s
     const auto table = latency_table(run);
     CHECK(table.rows.back().front() == "Connection wait");
     CHECK(table.rows.back().back() == "—");
+}
+
+TEST_CASE("a run with a start time shows its start, lag and clock sync on one line",
+          "[reports][run-summary]") {
+    auto summary = run_summary(RunFixture::no_cache);
+    CHECK_FALSE(parse_run_summary(summary, "run").start.has_value());  // no --start-at
+    summary["start"] = json::object{{"at", "2026-12-06T10:00:00.000Z"},
+                                    {"lag_ms", 0.25},
+                                    {"max_start_lag_ms", 1000},
+                                    {"clock_sync", json::object{{"known", true},
+                                                                {"synchronised", false},
+                                                                {"max_error_ms", 16000},
+                                                                {"estimated_error_ms", 16000}}}};
+    const auto run = parse_run_summary(summary, "run");
+    REQUIRE(run.start.has_value());
+    CHECK(run.start->at == "2026-12-06T10:00:00.000Z");
+    CHECK_FALSE(run.start->clock_synchronised);
+    const std::string line = start_line(*run.start);
+    CHECK_THAT(line, Catch::StartsWith("start at 2026-12-06T10:00:00.000Z, lag 0.250 ms (limit "
+                                       "1000.0 ms), clock NOT synchronised"));
+    CHECK_THAT(volley::reports::render_console(run, false), Catch::Contains(line));
+    CHECK_THAT(volley::reports::render_markdown(run), Catch::Contains(line));
+    summary["start"].as_object()["clock_sync"].as_object()["known"] = false;
+    CHECK_THAT(start_line(*parse_run_summary(summary, "run").start),
+               Catch::EndsWith("clock state unknown"));
 }
