@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 namespace volley::reports {
@@ -16,8 +17,17 @@ namespace {
 using engine::HdrHistogram;
 
 constexpr std::uint32_t kCookieWordSizeBits = 0xf0;
+// §8.5: cookie bases (word-size bits 4–7 cleared).
+constexpr std::uint32_t kV0EncodingCookieBase = 0x1c849308;
+constexpr std::uint32_t kV0CompressedCookieBase = 0x1c849309;
+constexpr std::uint32_t kV1EncodingCookieBase = 0x1c849301;
+constexpr std::uint32_t kV1CompressedCookieBase = 0x1c849302;
 constexpr std::uint32_t kV2EncodingCookieBase = 0x1c849303;
 constexpr std::uint32_t kV2CompressedCookieBase = 0x1c849304;
+// Java's DoubleHistogram wraps a Histogram in its own cookie; volley has no DoubleHistogram.
+constexpr std::uint32_t kDoubleHistogramCookie = 0x0c72124e;
+constexpr std::uint32_t kDoubleHistogramCompressedCookie = 0x0c72124f;
+constexpr std::size_t kV0HeaderBytes = 32;
 // ZigZag LEB128-64b9B never needs more than 9 bytes.
 constexpr std::size_t kMaxBytesPerCount = 9;
 
@@ -84,45 +94,102 @@ std::int64_t get_zigzag(std::span<const std::uint8_t> payload, std::size_t& pos)
     return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
 }
 
-struct V2Header {
-    std::int32_t payload_length;
-    int significant_figures;
-    std::int64_t lowest;
-    std::int64_t highest;
+// §8.1 / §8.5: what a header says, whatever the version.
+struct Header {
+    int version = 2;                      // 0, 1 or 2
+    std::size_t header_bytes = 0;         // 32 (V0) or 40
+    std::size_t word_bytes = 0;           // V0/V1: 2, 4 or 8 (fixed-width counts); V2: 0 (LEB128)
+    std::optional<std::int32_t> payload;  // payload length; V0 has none (counts run to the end)
+    int significant_figures = 0;
+    std::int64_t lowest = 0;
+    std::int64_t highest = 0;
 };
 
-V2Header read_header(std::span<const std::uint8_t> bytes) {
-    const auto too_short = [&] {
-        fail("encoding is " + std::to_string(bytes.size()) + " bytes, shorter than the " +
-             std::to_string(kHdrV2HeaderBytes) + "-byte V2 header");
-    };
-    if (bytes.size() < 4) too_short();
+bool is_double_histogram_cookie(std::uint32_t cookie) {
+    return cookie == kDoubleHistogramCookie || cookie == kDoubleHistogramCompressedCookie;
+}
+
+[[noreturn]] void unknown_cookie(std::uint32_t cookie) {
+    if (is_double_histogram_cookie(cookie)) {
+        fail(cookie_text(cookie) + " is a Java DoubleHistogram encoding, which is not supported");
+    }
+    fail(cookie_text(cookie) +
+         " is not an HdrHistogram encoding cookie (V2 0x1c849313, V1 0x1c849301, V0 0x1c849308, "
+         "or their compressed forms)");
+}
+
+// Java's getWordSizeInBytesFromCookie() for V0/V1: bits 5–7 of the cookie's low byte.
+std::size_t fixed_word_bytes(std::uint32_t cookie) {
+    const std::size_t word_bytes = ((cookie & kCookieWordSizeBits) >> 4) & 0xe;
+    if (word_bytes != 2 && word_bytes != 4 && word_bytes != 8) {
+        fail(cookie_text(cookie) + " gives a count word size of " + std::to_string(word_bytes) +
+             " bytes (2, 4 or 8 expected)");
+    }
+    return word_bytes;
+}
+
+// The header size an uncompressed encoding with this cookie has; 0 when the cookie is not one.
+std::size_t uncompressed_header_bytes(std::uint32_t cookie) {
+    switch (cookie & ~kCookieWordSizeBits) {
+        case kV2EncodingCookieBase:
+        case kV1EncodingCookieBase: return kHdrV2HeaderBytes;
+        case kV0EncodingCookieBase: return kV0HeaderBytes;
+        default: return 0;
+    }
+}
+
+Header read_header(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() < 4) {
+        fail("encoding is " + std::to_string(bytes.size()) + " bytes, shorter than its cookie");
+    }
     const std::uint32_t cookie = get_u32(bytes.data());
-    if ((cookie & ~kCookieWordSizeBits) != kV2EncodingCookieBase) {
-        if ((cookie & ~kCookieWordSizeBits) == kV2CompressedCookieBase) {
+    const std::uint32_t base = cookie & ~kCookieWordSizeBits;
+    Header header;
+    header.header_bytes = uncompressed_header_bytes(cookie);
+    if (header.header_bytes == 0) {
+        if (base == kV2CompressedCookieBase || base == kV1CompressedCookieBase ||
+            base == kV0CompressedCookieBase) {
             fail(cookie_text(cookie) +
                  " is a compressed encoding where an uncompressed one was expected");
         }
-        fail(cookie_text(cookie) + " is not a V2 encoding cookie (0x1c849313)");
+        unknown_cookie(cookie);
     }
-    if (bytes.size() < kHdrV2HeaderBytes) too_short();
-    V2Header header{};
-    header.payload_length = static_cast<std::int32_t>(get_u32(bytes.data() + 4));
+    header.version = base == kV2EncodingCookieBase ? 2 : base == kV1EncodingCookieBase ? 1 : 0;
+    const char* name = header.version == 2 ? "V2" : header.version == 1 ? "V1" : "V0";
+    if (bytes.size() < header.header_bytes) {
+        fail("encoding is " + std::to_string(bytes.size()) + " bytes, shorter than the " +
+             std::to_string(header.header_bytes) + "-byte " + name + " header");
+    }
+    if (header.version != 2) header.word_bytes = fixed_word_bytes(cookie);
+    if (header.version == 0) {
+        // §8.5 V0: cookie, S, L, H, total count (ignored, as Java does).
+        header.significant_figures = static_cast<std::int32_t>(get_u32(bytes.data() + 4));
+        header.lowest = static_cast<std::int64_t>(get_u64(bytes.data() + 8));
+        header.highest = static_cast<std::int64_t>(get_u64(bytes.data() + 16));
+        return header;
+    }
+    const auto payload_length = static_cast<std::int32_t>(get_u32(bytes.data() + 4));
     header.significant_figures = static_cast<std::int32_t>(get_u32(bytes.data() + 12));
     header.lowest = static_cast<std::int64_t>(get_u64(bytes.data() + 16));
     header.highest = static_cast<std::int64_t>(get_u64(bytes.data() + 24));
-    if (header.payload_length < 0) {
-        fail("negative payload length " + std::to_string(header.payload_length));
-    }
+    if (payload_length < 0) fail("negative payload length " + std::to_string(payload_length));
+    header.payload = payload_length;
     return header;
 }
 
-HdrHistogram make_histogram(const V2Header& header) {
+// The most payload bytes a decoder reads: 9 per slot (V2), or 8 per slot for V0/V1 whatever
+// their word size (Java reads at most counts_length * 8 bytes, its Histogram's word size).
+std::size_t max_payload_bytes(const Header& header, const HdrHistogram& histogram) {
+    return (header.word_bytes == 0 ? kMaxBytesPerCount : sizeof(std::int64_t)) *
+           histogram.counts_length();
+}
+
+HdrHistogram make_histogram(const Header& header) {
     try {
         HdrHistogram histogram(header.lowest, header.highest, header.significant_figures);
-        if (static_cast<std::uint64_t>(header.payload_length) >
-            kMaxBytesPerCount * histogram.counts_length()) {
-            fail("payload length " + std::to_string(header.payload_length) +
+        if (header.payload &&
+            static_cast<std::uint64_t>(*header.payload) > max_payload_bytes(header, histogram)) {
+            fail("payload length " + std::to_string(*header.payload) +
                  " exceeds what the counts array of " + std::to_string(histogram.counts_length()) +
                  " slots can need");
         }
@@ -132,29 +199,65 @@ HdrHistogram make_histogram(const V2Header& header) {
     }
 }
 
-void decode_payload(HdrHistogram& histogram, std::span<const std::uint8_t> payload) {
+// §8.2: zero-run ZigZag LEB128-64b9B counts.
+void decode_leb128_payload(HdrHistogram& histogram, std::span<const std::uint8_t> payload) {
     const std::size_t length = histogram.counts_length();
     std::size_t index = 0;
     std::size_t pos = 0;
-    try {
-        while (pos < payload.size()) {
-            const std::int64_t n = get_zigzag(payload, pos);
-            if (n < 0) {
-                if (n == std::numeric_limits<std::int64_t>::min() ||
-                    static_cast<std::uint64_t>(-n) > length - index) {
-                    fail("zero run of " + std::to_string(n) + " slots at slot " +
-                         std::to_string(index) + " runs past the counts array length " +
-                         std::to_string(length));
-                }
-                index += static_cast<std::size_t>(-n);
-                continue;
-            }
-            if (index >= length) {
-                fail("payload holds more slots than the counts array length " +
+    while (pos < payload.size()) {
+        const std::int64_t n = get_zigzag(payload, pos);
+        if (n < 0) {
+            if (n == std::numeric_limits<std::int64_t>::min() ||
+                static_cast<std::uint64_t>(-n) > length - index) {
+                fail("zero run of " + std::to_string(n) + " slots at slot " +
+                     std::to_string(index) + " runs past the counts array length " +
                      std::to_string(length));
             }
-            if (n > 0) histogram.set_count_at_index(index, n);
-            ++index;
+            index += static_cast<std::size_t>(-n);
+            continue;
+        }
+        if (index >= length) {
+            fail("payload holds more slots than the counts array length " + std::to_string(length));
+        }
+        if (n > 0) histogram.set_count_at_index(index, n);
+        ++index;
+    }
+}
+
+// §8.5: V0/V1 counts, one big-endian signed word of word_bytes per slot from slot 0. Zero words
+// past the counts array are accepted (a V0 payload is zero-padded to the array Java allocated).
+void decode_fixed_payload(HdrHistogram& histogram, std::span<const std::uint8_t> payload,
+                          std::size_t word_bytes) {
+    if (payload.size() % word_bytes != 0) {
+        fail("payload of " + std::to_string(payload.size()) + " bytes is not a whole number of " +
+             std::to_string(word_bytes) + "-byte counts");
+    }
+    const std::size_t length = histogram.counts_length();
+    for (std::size_t index = 0; index * word_bytes < payload.size(); ++index) {
+        const std::uint8_t* word = payload.data() + index * word_bytes;
+        std::uint64_t bits = 0;
+        for (std::size_t k = 0; k < word_bytes; ++k) bits = (bits << 8) | word[k];
+        const unsigned unused_bits = 64 - 8 * static_cast<unsigned>(word_bytes);
+        // Sign-extend the word (Java reads short/int/long).
+        const auto count = static_cast<std::int64_t>(bits << unused_bits) >> unused_bits;
+        if (count == 0) continue;
+        if (count < 0) {
+            fail("negative count " + std::to_string(count) + " at slot " + std::to_string(index));
+        }
+        if (index >= length) {
+            fail("payload holds more slots than the counts array length " + std::to_string(length));
+        }
+        histogram.set_count_at_index(index, count);
+    }
+}
+
+void decode_payload(HdrHistogram& histogram, const Header& header,
+                    std::span<const std::uint8_t> payload) {
+    try {
+        if (header.word_bytes == 0) {
+            decode_leb128_payload(histogram, payload);
+        } else {
+            decode_fixed_payload(histogram, payload, header.word_bytes);
         }
     } catch (const std::invalid_argument& e) {
         fail(std::string("bad count: ") + e.what());
@@ -240,15 +343,18 @@ Bytes encode_compressed(const HdrHistogram& histogram, int zlib_level) {
 }
 
 HdrHistogram decode_uncompressed(std::span<const std::uint8_t> bytes) {
-    const V2Header header = read_header(bytes);
-    const std::size_t expected =
-        kHdrV2HeaderBytes + static_cast<std::size_t>(header.payload_length);
-    if (bytes.size() != expected) {
-        fail("payload length field says " + std::to_string(header.payload_length) + " bytes but " +
-             std::to_string(bytes.size() - kHdrV2HeaderBytes) + " follow the header");
+    const Header header = read_header(bytes);
+    const std::span<const std::uint8_t> payload = bytes.subspan(header.header_bytes);
+    if (header.payload && payload.size() != static_cast<std::size_t>(*header.payload)) {
+        fail("payload length field says " + std::to_string(*header.payload) + " bytes but " +
+             std::to_string(payload.size()) + " follow the header");
     }
     HdrHistogram histogram = make_histogram(header);
-    decode_payload(histogram, bytes.subspan(kHdrV2HeaderBytes));
+    if (!header.payload && payload.size() > max_payload_bytes(header, histogram)) {
+        fail("V0 payload of " + std::to_string(payload.size()) +
+             " bytes is longer than the counts array");
+    }
+    decode_payload(histogram, header, payload);
     return histogram;
 }
 
@@ -258,8 +364,16 @@ HdrHistogram decode_compressed(std::span<const std::uint8_t> bytes) {
              " bytes, shorter than its 8-byte header");
     }
     const std::uint32_t cookie = get_u32(bytes.data());
-    if ((cookie & ~kCookieWordSizeBits) != kV2CompressedCookieBase) {
-        fail(cookie_text(cookie) + " is not a V2 compressed cookie (0x1c849314)");
+    const std::uint32_t base = cookie & ~kCookieWordSizeBits;
+    std::size_t inner_header_bytes = kHdrV2HeaderBytes;
+    if (base == kV0CompressedCookieBase) {
+        inner_header_bytes = kV0HeaderBytes;
+    } else if (base != kV2CompressedCookieBase && base != kV1CompressedCookieBase) {
+        if (uncompressed_header_bytes(cookie) != 0) {
+            fail(cookie_text(cookie) +
+                 " is an uncompressed encoding where a compressed one was expected");
+        }
+        unknown_cookie(cookie);
     }
     const auto compressed_length = static_cast<std::int32_t>(get_u32(bytes.data() + 4));
     if (compressed_length < 0 ||
@@ -275,23 +389,46 @@ HdrHistogram decode_compressed(std::span<const std::uint8_t> bytes) {
     stream.avail_in = static_cast<uInt>(compressed_length);
 
     bool ended = false;
-    Bytes raw(kHdrV2HeaderBytes);
-    inflate_exactly(stream, raw.data(), raw.size(), ended, "40-byte header");
-    const V2Header header = read_header(raw);
-    HdrHistogram histogram = make_histogram(header);
-    raw.resize(kHdrV2HeaderBytes + static_cast<std::size_t>(header.payload_length));
-    inflate_exactly(stream, raw.data() + kHdrV2HeaderBytes,
-                    static_cast<std::size_t>(header.payload_length), ended,
-                    "payload (shorter than its length field says)");
-    if (!ended) {
-        std::uint8_t extra = 0;
-        if (inflate_some(stream, &extra, 1, ended) != 0) {
-            fail("inflated data is longer than the payload length field says");
-        }
-        if (!ended) fail("zlib stream is truncated");
+    Bytes raw(inner_header_bytes);
+    const std::string header_name = std::to_string(inner_header_bytes) + "-byte header";
+    inflate_exactly(stream, raw.data(), raw.size(), ended, header_name.c_str());
+    const std::uint32_t inner_cookie = get_u32(raw.data());
+    if (uncompressed_header_bytes(inner_cookie) != 0 &&
+        uncompressed_header_bytes(inner_cookie) != inner_header_bytes) {
+        fail("inner " + cookie_text(inner_cookie) + " does not match the outer " +
+             cookie_text(cookie));
     }
+    const Header header = read_header(raw);
+    HdrHistogram histogram = make_histogram(header);
+    if (header.payload) {
+        raw.resize(inner_header_bytes + static_cast<std::size_t>(*header.payload));
+        inflate_exactly(stream, raw.data() + inner_header_bytes,
+                        static_cast<std::size_t>(*header.payload), ended,
+                        "payload (shorter than its length field says)");
+        if (!ended) {
+            std::uint8_t extra = 0;
+            if (inflate_some(stream, &extra, 1, ended) != 0) {
+                fail("inflated data is longer than the payload length field says");
+            }
+        }
+    } else {
+        // V0: the counts run to the end of the stream, at most one word per slot.
+        const std::size_t limit = max_payload_bytes(header, histogram);
+        raw.resize(inner_header_bytes + limit);
+        const std::size_t produced =
+            inflate_some(stream, raw.data() + inner_header_bytes, limit, ended);
+        raw.resize(inner_header_bytes + produced);
+        if (!ended) {
+            std::uint8_t extra = 0;
+            if (inflate_some(stream, &extra, 1, ended) != 0) {
+                fail("V0 payload is longer than the counts array");
+            }
+        }
+    }
+    if (!ended) fail("zlib stream is truncated");
     if (stream.avail_in != 0) fail("bytes left over after the end of the zlib stream");
-    decode_payload(histogram, std::span<const std::uint8_t>(raw).subspan(kHdrV2HeaderBytes));
+    decode_payload(histogram, header,
+                   std::span<const std::uint8_t>(raw).subspan(inner_header_bytes));
     return histogram;
 }
 
@@ -299,11 +436,14 @@ HdrHistogram decode(std::span<const std::uint8_t> bytes) {
     if (bytes.size() < 4) {
         fail("encoding is " + std::to_string(bytes.size()) + " bytes, shorter than its cookie");
     }
-    const std::uint32_t cookie_base = get_u32(bytes.data()) & ~kCookieWordSizeBits;
-    if (cookie_base == kV2CompressedCookieBase) return decode_compressed(bytes);
-    if (cookie_base == kV2EncodingCookieBase) return decode_uncompressed(bytes);
-    fail(cookie_text(get_u32(bytes.data())) + " is not a V2 encoding cookie" +
-         " (0x1c849313 or compressed 0x1c849314; V0/V1 encodings are not supported)");
+    const std::uint32_t cookie = get_u32(bytes.data());
+    if (uncompressed_header_bytes(cookie) != 0) return decode_uncompressed(bytes);
+    const std::uint32_t base = cookie & ~kCookieWordSizeBits;
+    if (base == kV2CompressedCookieBase || base == kV1CompressedCookieBase ||
+        base == kV0CompressedCookieBase) {
+        return decode_compressed(bytes);
+    }
+    unknown_cookie(cookie);
 }
 
 namespace {

@@ -1,7 +1,7 @@
-// HdrHistogram V2 binary encodings (docs/hdr.md §8) and RFC 4648 base64.
-// Writers produce exactly what Java HdrHistogram 2.1.11 writes; readers accept any V2
-// encoding (either word-size bits in the cookie) and throw std::runtime_error on malformed
-// input, with a message saying what is wrong.
+// HdrHistogram binary encodings (docs/hdr.md §8) and RFC 4648 base64.
+// Writers produce exactly what Java HdrHistogram 2.1.11 writes (V2); readers accept V2 (either
+// word-size bits in the cookie) and the older V1 and V0 encodings (§8.5) that Java 2.1.11 still
+// reads, and throw std::runtime_error on malformed input, with a message saying what is wrong.
 #pragma once
 
 #include <cstdint>
@@ -32,10 +32,13 @@ using Bytes = std::vector<std::uint8_t>;
 [[nodiscard]] Bytes encode_compressed(const engine::HdrHistogram& histogram, int zlib_level = 9);
 
 // Decoders size the histogram from the header's L, H, S. The normalizing index offset and the
-// integer-to-double ratio fields are ignored (hdr-histogram-js writes 1 in both).
+// integer-to-double ratio fields are ignored (hdr-histogram-js writes 1 in both; the offset does
+// not change logical slots). Uncompressed: V2 0x1c849313, V1 0x1c849301, V0 0x1c849308 (word-size
+// bits 4–7 give V0/V1's count width); compressed: 0x1c849314, 0x1c849302, 0x1c849309. Java
+// DoubleHistogram encodings (0x0c72124e/f) are refused with a message saying so.
 [[nodiscard]] engine::HdrHistogram decode_uncompressed(std::span<const std::uint8_t> bytes);
 [[nodiscard]] engine::HdrHistogram decode_compressed(std::span<const std::uint8_t> bytes);
-// Either form, chosen by the cookie.
+// Any form and version, chosen by the cookie.
 [[nodiscard]] engine::HdrHistogram decode(std::span<const std::uint8_t> bytes);
 
 // RFC 4648 standard alphabet with '=' padding, no line breaks.

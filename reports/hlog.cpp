@@ -33,25 +33,6 @@ constexpr double kLatestStartTimeS = 253402300799.0;  // 9999-12-31T23:59:59Z
 // Seconds with 3 decimals as Java's String.format(Locale.US, "%.3f") writes them.
 std::string seconds_text(double seconds) { return format_fixed_java(seconds, 3); }
 
-// Java's Date.toString() layout in UTC: "Tue Nov 14 22:13:20 UTC 2023".
-std::string utc_date_text(double seconds_since_epoch) {
-    using namespace std::chrono;
-    static constexpr const char* kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    const sys_seconds time{seconds{static_cast<std::int64_t>(std::floor(seconds_since_epoch))}};
-    const sys_days day = floor<days>(time);
-    const year_month_day date{day};
-    const hh_mm_ss clock{time - day};
-    char text[64];
-    std::snprintf(
-        text, sizeof text, "%s %s %02u %02d:%02d:%02d UTC %d", kWeekdays[weekday{day}.c_encoding()],
-        kMonths[static_cast<unsigned>(date.month()) - 1], static_cast<unsigned>(date.day()),
-        static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-        static_cast<int>(clock.seconds().count()), static_cast<int>(date.year()));
-    return text;
-}
-
 void require(bool condition, const std::string& message) {
     if (!condition) throw std::invalid_argument("hlog: " + message);
 }
@@ -91,12 +72,14 @@ std::vector<std::string_view> split_fields(std::string_view line) {
     }
 }
 
-HlogInterval parse_interval(std::string_view line) {
+// The interval fields of a line that is not a comment, legend or blank.
+HlogLine parse_interval_line(std::string_view line) {
     std::vector<std::string_view> fields = split_fields(line);
-    std::optional<std::string> tag;
+    HlogLine parsed;
+    parsed.kind = HlogLine::Kind::interval;
     if (fields.front().starts_with(kTagPrefix)) {
-        tag = std::string(fields.front().substr(kTagPrefix.size()));
-        if (tag->empty()) malformed("empty Tag=");
+        parsed.tag = fields.front().substr(kTagPrefix.size());
+        if (parsed.tag->empty()) malformed("empty Tag=");
         fields.erase(fields.begin());
     }
     if (fields.size() != 4) {
@@ -105,11 +88,11 @@ HlogInterval parse_interval(std::string_view line) {
             "Interval_Compressed_Histogram but found " +
             std::to_string(fields.size()) + " fields after the tag");
     }
-    const double start = parse_number(fields[0], "StartTimestamp");
-    const double length = parse_number(fields[1], "Interval_Length");
-    const double interval_max = parse_number(fields[2], "Interval_Max");
-    HdrHistogram histogram = decode_base64(fields[3]);
-    return HlogInterval{std::move(tag), start, length, interval_max, std::move(histogram)};
+    parsed.start_s = parse_number(fields[0], "StartTimestamp");
+    parsed.length_s = parse_number(fields[1], "Interval_Length");
+    parsed.interval_max = parse_number(fields[2], "Interval_Max");
+    parsed.histogram_base64 = fields[3];
+    return parsed;
 }
 
 bool is_blank(std::string_view line) {
@@ -120,6 +103,55 @@ bool is_blank(std::string_view line) {
 
 bool is_valid_hlog_tag(std::string_view tag) {
     return !tag.empty() && tag.find_first_of(", \t\r\n\v\f") == std::string_view::npos;
+}
+
+std::string java_utc_date_text(double seconds_since_epoch) {
+    using namespace std::chrono;
+    static constexpr const char* kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    // Java: new Date((long) (seconds * 1000)); the date shows the whole second at or before it.
+    const auto ms = static_cast<std::int64_t>(seconds_since_epoch * 1000.0);
+    const sys_seconds time = floor<seconds>(sys_time<milliseconds>{milliseconds{ms}});
+    const sys_days day = floor<days>(time);
+    const year_month_day date{day};
+    const hh_mm_ss clock{time - day};
+    char text[64];
+    std::snprintf(
+        text, sizeof text, "%s %s %02u %02d:%02d:%02d UTC %d", kWeekdays[weekday{day}.c_encoding()],
+        kMonths[static_cast<unsigned>(date.month()) - 1], static_cast<unsigned>(date.day()),
+        static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+        static_cast<int>(clock.seconds().count()), static_cast<int>(date.year()));
+    return text;
+}
+
+HlogLine parse_hlog_line(std::string_view text) {
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    HlogLine line;
+    line.text = text;
+    if (is_blank(text)) return line;
+    if (text.starts_with('#')) {
+        if (text.starts_with(kStartTimePrefix)) {
+            line.kind = HlogLine::Kind::start_time;
+            line.seconds = parse_header_number(text, kStartTimePrefix, "StartTime");
+        } else if (text.starts_with(kBaseTimePrefix)) {
+            line.kind = HlogLine::Kind::base_time;
+            line.seconds = parse_header_number(text, kBaseTimePrefix, "BaseTime");
+        } else if (text.starts_with(kVersionPrefix)) {
+            line.kind = HlogLine::Kind::format_version;
+            const std::string_view rest = text.substr(kVersionPrefix.size());
+            line.text = rest.substr(0, rest.find(']'));
+        } else {
+            line.kind = HlogLine::Kind::comment;
+            line.text = text.substr(1);
+        }
+        return line;
+    }
+    if (text.starts_with("\"StartTimestamp\"") || text.starts_with("\"Timestamp\"")) {
+        line.kind = HlogLine::Kind::legend;
+        return line;
+    }
+    return parse_interval_line(text);
 }
 
 // ------------------------------------------------------------------------------------ writer
@@ -158,7 +190,7 @@ void HlogWriter::write_header(const std::vector<std::string>& comments) {
     header += '\n';
     const std::string start = seconds_text(start_time_s_);
     header += std::string(kStartTimePrefix) + start + " (seconds since epoch), " +
-              utc_date_text(start_time_s_) + "]\n";
+              java_utc_date_text(start_time_s_) + "]\n";
     header += std::string(kBaseTimePrefix) + start + " (seconds since epoch)]\n";
     header += kLegend;
     header += '\n';
@@ -235,23 +267,21 @@ HlogContents read_hlog(std::istream& in, const std::function<bool(const HlogInte
         const std::string_view text = line;
         const std::string where = "hlog line " + std::to_string(line_number) + ": ";
         try {
-            if (is_blank(text)) continue;
-            if (text.starts_with('#')) {
-                if (text.starts_with(kStartTimePrefix)) {
-                    start_time = parse_header_number(text, kStartTimePrefix, "StartTime");
-                } else if (text.starts_with(kBaseTimePrefix)) {
-                    base_time = parse_header_number(text, kBaseTimePrefix, "BaseTime");
-                } else if (text.starts_with(kVersionPrefix)) {
-                    const std::string_view rest = text.substr(kVersionPrefix.size());
-                    log.format_version = std::string(rest.substr(0, rest.find(']')));
-                } else {
-                    log.comments.emplace_back(text.substr(1));
-                }
-                continue;
+            const HlogLine parsed = parse_hlog_line(text);
+            switch (parsed.kind) {
+                case HlogLine::Kind::blank:
+                case HlogLine::Kind::legend: continue;
+                case HlogLine::Kind::start_time: start_time = parsed.seconds; continue;
+                case HlogLine::Kind::base_time: base_time = parsed.seconds; continue;
+                case HlogLine::Kind::format_version:
+                    log.format_version = std::string(parsed.text);
+                    continue;
+                case HlogLine::Kind::comment: log.comments.emplace_back(parsed.text); continue;
+                case HlogLine::Kind::interval: break;
             }
-            if (text.starts_with("\"StartTimestamp\"") || text.starts_with("\"Timestamp\""))
-                continue;
-            HlogInterval interval = parse_interval(text);
+            HlogInterval interval{
+                parsed.tag ? std::optional<std::string>(*parsed.tag) : std::nullopt, parsed.start_s,
+                parsed.length_s, parsed.interval_max, decode_base64(parsed.histogram_base64)};
             if (!first_timestamp) first_timestamp = interval.start_s;
             if (!keep || keep(interval)) log.intervals.push_back(std::move(interval));
         } catch (const std::runtime_error& e) {

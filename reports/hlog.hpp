@@ -67,6 +67,28 @@ struct HlogInterval {
     engine::HdrHistogram histogram;  // start_time_ms / end_time_ms: absolute, ms since epoch
 };
 
+// One line of an interval log, classified as Java's HistogramLogScanner does (docs/hdr.md §9.2,
+// §14): '#' lines (StartTime, BaseTime, format version, other comments), the legend (a line
+// starting with "StartTimestamp" or "Timestamp" in quotes), blank lines and interval lines
+// "[Tag=T,]StartTimestamp,Interval_Length,Interval_Max,histogram". Views point into the line.
+struct HlogLine {
+    enum class Kind { blank, comment, start_time, base_time, format_version, legend, interval };
+    Kind kind = Kind::blank;
+    std::string_view text;                // comment: without the '#'; format_version: e.g. "1.3"
+    double seconds = 0.0;                 // start_time, base_time: seconds since the epoch
+    std::optional<std::string_view> tag;  // interval: the Tag= value, nullopt when untagged
+    double start_s = 0.0;                 // interval: StartTimestamp as written
+    double length_s = 0.0;                // interval: Interval_Length
+    double interval_max = 0.0;            // interval: Interval_Max (informational)
+    std::string_view histogram_base64;    // interval: the encoded histogram, not yet decoded
+};
+// `line` without its '\n' (a trailing '\r' is ignored). Throws std::runtime_error saying what is
+// wrong (without a location) for a line that is none of the above.
+[[nodiscard]] HlogLine parse_hlog_line(std::string_view line);
+
+// Java's Date.toString() of (long)(seconds * 1000) ms in UTC: "Thu Aug 06 14:06:01 UTC 2015".
+[[nodiscard]] std::string java_utc_date_text(double seconds_since_epoch);
+
 struct HlogContents {
     std::optional<std::string> format_version;  // e.g. "1.3"
     // StartTime header, or (absent) the first line's absolute start; seconds since epoch.

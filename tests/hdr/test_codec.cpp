@@ -157,9 +157,9 @@ TEST_CASE("malformed encodings throw runtime_error with a reason", "[hdr][codec]
     const Bytes full = uncompressed(one_count);
     CHECK_THROWS_WITH(decode_uncompressed(Bytes(full.begin(), full.begin() + 39)),
                       Catch::Contains("40-byte V2 header"));
-    CHECK_THROWS_WITH(decode(Bytes(39, 0)), Catch::Contains("not a V2"));
+    CHECK_THROWS_WITH(decode(Bytes(39, 0)), Catch::Contains("not an HdrHistogram"));
     CHECK_THROWS_WITH(decode(uncompressed(one_count, 1, kHourUs, 3, 0x1c849301)),
-                      Catch::Contains("not a V2"));
+                      Catch::Contains("word size of 0 bytes"));
     CHECK_THROWS_WITH(decode_uncompressed(compressed(zlib_compress(uncompressed(one_count)))),
                       Catch::Contains("compressed"));
     CHECK_THROWS_WITH(decode(uncompressed(one_count, 1, kHourUs, 3, kHdrV2EncodingCookie, 5)),
@@ -211,8 +211,10 @@ TEST_CASE("malformed encodings throw runtime_error with a reason", "[hdr][codec]
         Catch::Contains("header"));
     CHECK_THROWS_WITH(
         decode(compressed(zlib_compress(uncompressed(one_count, 1, kHourUs, 3, 0x1c849301)))),
-        Catch::Contains("not a V2"));
-    CHECK(decode_error(compressed(deflated, 0x1c849302)).find("not a V2") != std::string::npos);
+        Catch::Contains("word size of 0 bytes"));
+    // Java dispatches on the inner cookie once the outer one says "40-byte header": a V1
+    // compressed wrapper around a V2 encoding is read.
+    CHECK(decode(compressed(deflated, 0x1c849302)).total_count() == 1);
 }
 
 TEST_CASE("base64 follows RFC 4648", "[hdr][base64]") {
@@ -239,4 +241,96 @@ TEST_CASE("base64 follows RFC 4648", "[hdr][base64]") {
     CHECK_THROWS_AS(base64_decode("Zg==Zm9v"), std::runtime_error);  // padding inside
     CHECK_THROWS_AS(base64_decode("Zh=="), std::runtime_error);      // non-zero padding bits
     CHECK_THROWS_AS(base64_decode("Zm9="), std::runtime_error);
+}
+
+namespace {
+
+// Big-endian fixed-width words, the V0/V1 payload (§8.5).
+Bytes words(const std::vector<std::int64_t>& counts, int word_bytes) {
+    Bytes out;
+    for (const std::int64_t count : counts) {
+        put_be(out, static_cast<std::uint64_t>(count), word_bytes);
+    }
+    return out;
+}
+
+// §8.5 V0 header: cookie, S, L, H, total count (readers ignore the total).
+Bytes v0_uncompressed(const Bytes& payload, std::uint32_t cookie, std::int64_t total) {
+    Bytes out;
+    put_be(out, cookie, 4);
+    put_be(out, 1, 4);    // S
+    put_be(out, 1, 8);    // L
+    put_be(out, 100, 8);  // H
+    put_be(out, static_cast<std::uint64_t>(total), 8);
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+}
+
+void check_tiny_counts(const HdrHistogram& h) {
+    // S = 1, H = 100: 64 slots.
+    CHECK(h.counts_length() == 64);
+    CHECK(h.significant_figures() == 1);
+    CHECK(h.count_at_index(0) == 3);
+    CHECK(h.count_at_index(1) == 0);
+    CHECK(h.count_at_index(2) == 7);
+    CHECK(h.count_at_index(63) == 1);
+    CHECK(h.total_count() == 11);
+    CHECK(h.max() == h.highest_equivalent_value(h.value_from_index(63)));
+}
+
+}  // namespace
+
+TEST_CASE("V1 and V0 encodings decode with the count width their cookie gives", "[hdr][codec]") {
+    std::vector<std::int64_t> counts(64, 0);
+    counts[0] = 3;
+    counts[2] = 7;
+    counts[63] = 1;
+    for (const int word_bytes : {2, 4, 8}) {
+        INFO("word size " << word_bytes);
+        const auto size_bits = static_cast<std::uint32_t>(word_bytes) << 4;
+        const Bytes v1 = uncompressed(words(counts, word_bytes), 1, 100, 1, 0x1c849301 | size_bits);
+        check_tiny_counts(decode(v1));
+        check_tiny_counts(decode(compressed(zlib_compress(v1), 0x1c849302 | size_bits)));
+        // V1 payloads may stop at the max slot: a shorter one is fine.
+        const std::vector<std::int64_t> head(counts.begin(), counts.begin() + 3);
+        CHECK(decode(uncompressed(words(head, word_bytes), 1, 100, 1, 0x1c849301 | size_bits))
+                  .total_count() == 10);
+
+        const Bytes v0 = v0_uncompressed(words(counts, word_bytes), 0x1c849308 | size_bits, 999);
+        check_tiny_counts(decode(v0));
+        check_tiny_counts(decode(compressed(zlib_compress(v0), 0x1c849309 | size_bits)));
+    }
+    // Java pads a V0 payload with zeros past the counts array; zero words there are accepted.
+    std::vector<std::int64_t> padded = counts;
+    padded.resize(80, 0);
+    const Bytes v0_padded = v0_uncompressed(words(padded, 2), 0x1c849328, 11);
+    check_tiny_counts(decode(compressed(zlib_compress(v0_padded), 0x1c849329)));
+}
+
+TEST_CASE("malformed V1 and V0 encodings throw with a reason", "[hdr][codec]") {
+    const std::vector<std::int64_t> one = {1};
+    CHECK(
+        decode_error(uncompressed(words({-1}, 2), 1, 100, 1, 0x1c849321)).find("negative count") !=
+        std::string::npos);
+    CHECK(decode_error(uncompressed(Bytes{0, 1, 0}, 1, 100, 1, 0x1c849321))
+              .find("whole number of 2-byte counts") != std::string::npos);
+    std::vector<std::int64_t> too_many(65, 0);
+    too_many[64] = 1;
+    CHECK(
+        decode_error(uncompressed(words(too_many, 2), 1, 100, 1, 0x1c849321)).find("more slots") !=
+        std::string::npos);
+    CHECK(decode_error(uncompressed(words(one, 8), 1, 100, 1, 0x1c849361))
+              .find("word size of 6 bytes") != std::string::npos);
+    CHECK(decode_error(v0_uncompressed(words(std::vector<std::int64_t>(65, 0), 8), 0x1c849388, 0))
+              .find("longer than the counts array") != std::string::npos);
+    const Bytes v0_empty = v0_uncompressed({}, 0x1c849388, 0);
+    CHECK(decode_error(Bytes(v0_empty.begin(), v0_empty.begin() + 20)).find("32-byte V0 header") !=
+          std::string::npos);
+    // The outer cookie fixes the inner header size: a V0 wrapper around a V1 encoding is refused.
+    const Bytes v1 = uncompressed(words(one, 8), 1, 100, 1, 0x1c849381);
+    CHECK(decode_error(compressed(zlib_compress(v1), 0x1c849389)).find("does not match") !=
+          std::string::npos);
+    CHECK(decode_error(compressed(zlib_compress(v1), 0x0c72124f)).find("DoubleHistogram") !=
+          std::string::npos);
+    CHECK(decode_error(v1).find("no error") != std::string::npos);
 }

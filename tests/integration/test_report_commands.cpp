@@ -133,3 +133,43 @@ TEST_CASE("volley report refuses a damaged summary.json with exit 2, naming the 
     CHECK(broken.exit_code == 2);
     CHECK(broken.err.find("error: " + path + " is not valid JSON") == 0);
 }
+
+TEST_CASE("volley report FILE.hlog: bad input and misplaced flags exit 2 saying why") {
+    const std::string fixtures = std::string(VOLLEY_FIXTURES_DIR) + "/hlog/";
+    const std::string tagged = fixtures + "tagged-Log.logV2.hlog";
+    const std::string dir = make_temp_dir("volley-report-hlog-");
+    {
+        std::ofstream bad(dir + "/bad.hlog");
+        bad << "#[StartTime: 1441812279.474 (seconds since epoch)]\n"
+            << "0.127,1.007,2.769,HISTFAAAAEV4\n";
+    }
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {{"report", tagged, "--tag", "B"},
+         "no interval with Tag=B in the window (the log has "
+         "untagged lines, Tag=A)"},
+        {{"report", tagged, "--start", "1000"}, "no untagged interval in the window"},
+        {{"report", tagged, "--start", "5", "--end", "1"}, "end must not be before its start"},
+        {{"report", tagged, "--format", "md"}, "--format applies to a run directory"},
+        {{"report", tagged, "--latency"}, "--latency applies to a run directory"},
+        {{"report", dir, "--tag", "A"}, "--tag applies to an interval log"},
+        {{"report", dir + "/bad.hlog"}, "bad.hlog: hlog line 2: "},
+        {{"report", dir + "/missing.hlog"}, "no such run directory or interval log"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.args[1] << " " << (c.args.size() > 2 ? c.args[2] : ""));
+        const auto result = run_volley(c.args);
+        CHECK(result.exit_code == 2);
+        CHECK(result.out.empty());
+        CHECK(result.err.find(c.message) != std::string::npos);
+    }
+    // The tagged log's lines with Tag=A are its untagged lines duplicated: the same report.
+    const auto untagged = run_volley({"report", tagged});
+    const auto tag_a = run_volley({"report", tagged, "--tag", "A"});
+    REQUIRE(untagged.exit_code == 0);
+    CHECK(untagged.out.find("#[Buckets = ") != std::string::npos);
+    CHECK(tag_a.out == untagged.out);
+}
