@@ -375,7 +375,17 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
                                  std::chrono::ceil<std::chrono::seconds>(wait).count());
     };
     if (extras.before_load) extras.before_load();
-    if (observation) observation->start(engine::kRunHeadStart + plan.run.warmup);
+    if (observation) {
+        // The baseline is taken when the measurement starts: after the head start, or at the
+        // --start-at time, then the warm-up.
+        engine::Nanos until_t0 = engine::kRunHeadStart;
+        if (plan.run.start_at) {
+            until_t0 = std::max(engine::Nanos{0},
+                                std::chrono::duration_cast<engine::Nanos>(
+                                    *plan.run.start_at - std::chrono::system_clock::now()));
+        }
+        observation->start(until_t0 + plan.run.warmup);
+    }
     engine::RunResult result;
     try {
         result = engine::run(plan.run, inputs);
