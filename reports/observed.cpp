@@ -4,6 +4,16 @@
 
 namespace volley::reports {
 
+std::string_view observed_kind_name(ObservedKind kind) {
+    switch (kind) {
+        case ObservedKind::gauge: return "gauge";
+        case ObservedKind::rate: return "rate";
+        case ObservedKind::ratio: return "ratio";
+        case ObservedKind::peak: return "peak";
+    }
+    return "gauge";
+}
+
 const ObservedSeries* ObservedRun::find(std::string_view name) const {
     for (const auto& s : series) {
         if (s.name == name) return &s;

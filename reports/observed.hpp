@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace volley::reports {
@@ -24,6 +25,9 @@ enum class ObservedKind {
     peak,   // a figure that must not be averaged (a per-interval quantile of a Prometheus
             // histogram): a span's value is its largest point
 };
+
+// "gauge", "rate", "ratio", "peak": the kind's name in summary.json and segment.json.
+[[nodiscard]] std::string_view observed_kind_name(ObservedKind kind);
 
 struct ObservedPoint {
     double num = 0;

@@ -16,16 +16,6 @@ using detail::Fields;
 
 namespace {
 
-std::string_view kind_name(ObservedKind kind) {
-    switch (kind) {
-        case ObservedKind::gauge: return "gauge";
-        case ObservedKind::rate: return "rate";
-        case ObservedKind::ratio: return "ratio";
-        case ObservedKind::peak: return "peak";
-    }
-    return "gauge";
-}
-
 std::vector<double> interval_ends_s(const std::vector<engine::IntervalRow>& rows) {
     std::vector<double> ends;
     ends.reserve(rows.size());
@@ -64,7 +54,7 @@ json::object observed_section(const ObservedRun& observed,
         }
         json::object entry{{"name", s.name},
                            {"source", s.source},
-                           {"kind", kind_name(s.kind)},
+                           {"kind", observed_kind_name(s.kind)},
                            {"unit", s.unit},
                            {"value", tidy_or_null(span_value(s, 0, s.points.size()))},
                            {"min", tidy_or_null(low)},

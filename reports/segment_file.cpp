@@ -214,16 +214,6 @@ json::array texts(const std::vector<std::string>& items) {
     return out;
 }
 
-const char* kind_name(ObservedKind kind) {
-    switch (kind) {
-        case ObservedKind::gauge: return "gauge";
-        case ObservedKind::rate: return "rate";
-        case ObservedKind::ratio: return "ratio";
-        case ObservedKind::peak: return "peak";
-    }
-    return "gauge";
-}
-
 json::value encode_observed(const std::optional<ObservedRun>& observed) {
     if (!observed) return nullptr;
     json::array sources;
@@ -242,7 +232,7 @@ json::value encode_observed(const std::optional<ObservedRun>& observed) {
         }
         series.push_back(json::object{{"name", s.name},
                                       {"source", s.source},
-                                      {"kind", kind_name(s.kind)},
+                                      {"kind", observed_kind_name(s.kind)},
                                       {"unit", s.unit},
                                       {"points", std::move(points)}});
     }
@@ -277,7 +267,7 @@ std::optional<ObservedRun> decode_observed(const Fields& top) {
         bool known = false;
         for (const auto k :
              {ObservedKind::gauge, ObservedKind::rate, ObservedKind::ratio, ObservedKind::peak}) {
-            if (kind == kind_name(k)) {
+            if (kind == observed_kind_name(k)) {
                 series.kind = k;
                 known = true;
             }
