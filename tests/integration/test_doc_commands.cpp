@@ -155,7 +155,9 @@ public:
         const bool makes_results = listed.command.find(" run ") != std::string::npos ||
                                    listed.command.find(" replay ") != std::string::npos;
         if (const auto dir = out_dir(listed.command); dir && makes_results) {
-            CHECK(fs::exists(scratch_ + "/" + *dir + "/summary.json"));
+            // `--local` (docs/distributed.md) leaves the merged run in DIR/merged.
+            const bool local = listed.command.find(" --local") != std::string::npos;
+            CHECK(fs::exists(scratch_ + "/" + *dir + (local ? "/merged" : "") + "/summary.json"));
         }
     }
 
