@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -36,7 +37,7 @@ struct Case {
 // log it sums the other tags' lines into the untagged report. volley keeps the tags: its report
 // of the tagged log equals Java's of the log without them.
 std::string untagged_copy(const std::string& file) {
-    const std::string copy = make_temp_dir("volley-hlog-untagged-") + "/" + file;
+    std::string copy = make_temp_dir("volley-hlog-untagged-") + "/" + file;
     std::istringstream in(read_file(kFixtures + file));
     std::ofstream out(copy);
     for (std::string line; std::getline(in, line);) {
@@ -120,9 +121,16 @@ void check_same_lines(const std::string& ours, const std::string& java) {
     }
 }
 
+// HistogramLogProcessor's report of a case, run once per case for both test cases (a JVM start
+// is about a second).
 JavaHlogReport java_report(const Case& c) {
-    const JavaHlogReport java = run_histogram_log_processor(
-        c.java_file.empty() ? kFixtures + c.file : c.java_file, c.java_args);
+    static std::map<std::string, JavaHlogReport> reports;
+    const std::string file = c.java_file.empty() ? kFixtures + c.file : c.java_file;
+    const std::string key = file + joined(c.java_args);
+    auto found = reports.find(key);
+    if (found == reports.end())
+        found = reports.emplace(key, run_histogram_log_processor(file, c.java_args)).first;
+    const JavaHlogReport& java = found->second;
     INFO(java.err);
     REQUIRE(java.exit_code == 0);
     REQUIRE(java.err.empty());
