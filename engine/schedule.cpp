@@ -83,7 +83,7 @@ double target_rps_at(const OpenProfile& profile, Nanos t) {
     return 0;
 }
 
-ProfileSchedule::ProfileSchedule(OpenProfile profile, std::size_t share_index,
+ProfileSchedule::ProfileSchedule(const OpenProfile& profile, std::size_t share_index,
                                  std::size_t share_count, std::uint64_t seed)
     : arrival_(profile.arrival),
       share_index_(share_index),

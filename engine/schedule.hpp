@@ -82,7 +82,7 @@ public:
 
 class ProfileSchedule final : public Schedule {
 public:
-    ProfileSchedule(OpenProfile profile, std::size_t share_index, std::size_t share_count,
+    ProfileSchedule(const OpenProfile& profile, std::size_t share_index, std::size_t share_count,
                     std::uint64_t seed);
     std::optional<Nanos> next() override;
 

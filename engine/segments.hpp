@@ -54,7 +54,10 @@ struct ScheduledArrival {
     Nanos at{0};             // intended start, run time (0 = start of warm-up)
     std::uint64_t lane = 0;  // Schedule::lane()
     friend bool operator==(const ScheduledArrival&, const ScheduledArrival&) = default;
-    friend auto operator<=>(const ScheduledArrival&, const ScheduledArrival&) = default;
+    // By time, then lane (a defaulted <=> would do, but clang-tidy misreads its expansion).
+    friend bool operator<(const ScheduledArrival& a, const ScheduledArrival& b) {
+        return a.at != b.at ? a.at < b.at : a.lane < b.lane;
+    }
 };
 
 // Calls `each` for every intended arrival the segment RunSpec::segment of an open-model run

@@ -370,7 +370,7 @@ int merge_runs(const MergeOptions& options) {
     ending.amend_summary = [&files, &completed](json::object& summary) {
         summary["merged"] = merged_section(files, completed);
     };
-    auto outcome = judges->finish(result, std::move(ending), options.report);
+    auto outcome = judges->finish(result, ending, options.report);
     return outcome.exit_code;
 }
 

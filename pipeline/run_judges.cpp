@@ -77,10 +77,10 @@ std::vector<engine::IntervalListener*> RunJudges::listeners() {
     return out;
 }
 
-PlanRunOutcome RunJudges::finish(const engine::RunResult& result, RunEnding ending,
+PlanRunOutcome RunJudges::finish(const engine::RunResult& result, const RunEnding& ending,
                                  const ReportOptions& options) {
     json::object analysis = analyser_.analyse(result);
-    for (auto& [key, value] : ending.extra_analysis) analysis[key] = std::move(value);
+    for (const auto& [key, value] : ending.extra_analysis) analysis[key] = value;
     auto checks = thresholds_.results(result);
     for (auto& check : reports::run_checks(result, ending.expectations))
         checks.push_back(std::move(check));

@@ -53,7 +53,7 @@ public:
     // the console summary, the history store (output.store), and the exit code (0, 99, 130; 1
     // when the files cannot be written). A segment of a distributed run leaves the verdict to
     // the merge: its failed thresholds do not make it exit 99.
-    PlanRunOutcome finish(const engine::RunResult& result, RunEnding ending,
+    PlanRunOutcome finish(const engine::RunResult& result, const RunEnding& ending,
                           const ReportOptions& options);
 
 private:

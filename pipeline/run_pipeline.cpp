@@ -424,7 +424,7 @@ PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
         };
     }
     const auto metadata = ending.metadata;
-    auto outcome = judges->finish(result, std::move(ending), options);
+    auto outcome = judges->finish(result, ending, options);
     if (segment_recorder && !outcome.summary.empty()) {
         // Last: segment.json's presence tells a waiting merge that the segment is complete.
         try {

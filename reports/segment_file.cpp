@@ -286,7 +286,7 @@ std::optional<ObservedRun> decode_observed(const Fields& top) {
                 f.fail(fmt::format("{}[{}]", f.path_of("points"), i),
                        "expected null or [num, den]");
             }
-            series.points.push_back(
+            series.points.emplace_back(
                 ObservedPoint{(*pair)[0].to_number<double>(), (*pair)[1].to_number<double>()});
         }
         return series;

@@ -30,7 +30,7 @@ inline JavaTotals java_totals(const std::string& hlog, const std::string& tag = 
                                   "-outputValueUnitRatio",
                                   "1000000"};
     if (!tag.empty()) {
-        args.push_back("-tag");
+        args.emplace_back("-tag");
         args.push_back(tag);
     }
     const auto result = run_process(args, std::chrono::seconds(120));

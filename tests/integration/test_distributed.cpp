@@ -37,6 +37,7 @@ double requests_of(const std::string& dir) { return at(read_summary(dir), {"tota
 std::vector<ProcessResult> run_segments(const std::vector<std::string>& args, std::size_t n,
                                         const std::string& root, const std::string& start_at) {
     std::vector<std::future<ProcessResult>> running;
+    running.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         auto argv = args;
         for (const auto& extra :
@@ -46,6 +47,7 @@ std::vector<ProcessResult> run_segments(const std::vector<std::string>& args, st
         running.push_back(std::async(std::launch::async, [argv] { return run_volley(argv); }));
     }
     std::vector<ProcessResult> results;
+    results.reserve(running.size());
     for (auto& r : running) results.push_back(r.get());
     return results;
 }
