@@ -61,6 +61,26 @@ IntervalRow make_interval_row(const IntervalStats& stats, Nanos start, Nanos end
     return row;
 }
 
+bool IntervalRowBuilder::add(std::vector<IntervalRow>& rows, const IntervalStats& stats,
+                             Nanos start, Nanos end, double target_rps, double cpu_seconds,
+                             bool last) {
+    if (last && !rows.empty() && previous_start_ >= Nanos{0} && end - start < interval_ / 2) {
+        previous_.add(stats);
+        const IntervalRow& row = rows.back();
+        const double length_s = seconds(end - start);
+        const double joined_target_rps =
+            (row.target_rps * row.length_s + target_rps * length_s) / (row.length_s + length_s);
+        rows.back() = make_interval_row(previous_, previous_start_, end, joined_target_rps,
+                                        row.cpu_seconds + cpu_seconds);
+        return true;
+    }
+    rows.push_back(make_interval_row(stats, start, end, target_rps, cpu_seconds));
+    previous_.reset();
+    previous_.add(stats);
+    previous_start_ = start;
+    return false;
+}
+
 // Coordinates one run. Threaded (run()): the collector on the calling thread, each worker on a
 // thread and io_context of its own. Stepped (SteppedRun): workers and collector share the
 // caller's io_context and nothing runs on its own.
@@ -376,21 +396,8 @@ private:
             const bool draining = stop_at_.has_value() && *stop_at_ < end;
             IntervalReport report{
                 result_.intervals.size(), rel_start, rel_end, merged_, target, cpu_used, draining};
-            // A last interval shorter than half an interval joins the one before: a few
-            // completions over a few milliseconds would read as a rate spike.
-            const bool merge_into_previous = final_interval && !result_.intervals.empty() &&
-                                             previous_start_ >= measure_start_ &&
-                                             end - interval_start_ < spec_.interval / 2;
-            if (merge_into_previous) {
-                previous_.add(merged_);
-                const double cpu_total = result_.intervals.back().cpu_seconds + cpu_used;
-                result_.intervals.back() =
-                    make_interval_row(previous_, previous_start_ - measure_start_, rel_end,
-                                      target_between(previous_start_, end), cpu_total);
-            } else {
-                result_.intervals.push_back(
-                    make_interval_row(merged_, rel_start, rel_end, target, cpu_used));
-            }
+            (void)rows_.add(result_.intervals, merged_, rel_start, rel_end, target, cpu_used,
+                            final_interval);
             result_.totals.add(merged_);
             for (auto* listener : inputs_.listeners) {
                 if (auto reason = listener->on_interval(report); reason && !stopping_) {
@@ -398,10 +405,7 @@ private:
                 }
             }
         }
-        // The interval just published stays at hand (previous_) for a short last one to join.
-        std::swap(merged_, previous_);
         merged_.reset();
-        previous_start_ = interval_start_;
         interval_start_ = end;
         if (final_interval) {
             done_ = true;
@@ -500,8 +504,7 @@ private:
     }
     [[nodiscard]] IntervalStats empty_stats() const { return IntervalStats(shape()); }
     IntervalStats merged_ = empty_stats();
-    IntervalStats previous_ = empty_stats();  // the last interval published
-    Nanos previous_start_{-1};
+    IntervalRowBuilder rows_{shape(), spec_.interval};
     std::optional<Nanos> stop_at_;  // run time scheduling stopped
     RunResult result_;
     double last_cpu_ = process_cpu_seconds();

@@ -126,6 +126,26 @@ struct IntervalRow {
 [[nodiscard]] IntervalRow make_interval_row(const IntervalStats& stats, Nanos start, Nanos end,
                                             double target_rps, double cpu_seconds);
 
+// Builds the rows of RunResult::intervals from consecutive intervals, for a live run
+// (engine/runner.cpp) and `volley merge` (pipeline/merge_runs.cpp) alike: the run's last
+// interval, when shorter than half an interval, joins the row before (a few completions over a
+// few milliseconds would read as a rate spike), its target rate the time-weighted mean of both.
+class IntervalRowBuilder {
+public:
+    IntervalRowBuilder(const StatsShape& shape, Nanos interval)
+        : previous_(shape), interval_(interval) {}
+    // Interval [start, end) (run time since the end of warm-up; a start before 0 straddles the
+    // warm-up and never takes a short last one in); `last`: the run's final interval. Appends
+    // a row to `rows`, or rebuilds its last one; true when the interval joined that row.
+    bool add(std::vector<IntervalRow>& rows, const IntervalStats& stats, Nanos start, Nanos end,
+             double target_rps, double cpu_seconds, bool last);
+
+private:
+    IntervalStats previous_;  // the statistics of rows.back()
+    Nanos previous_start_{-1};
+    Nanos interval_;
+};
+
 // Why the run stopped scheduling. `source_exhausted`: a request source ran out (a csv feeder in
 // unique mode, a replay input that ended early) before the planned end; RunResult::stop_detail
 // holds the source's reason.

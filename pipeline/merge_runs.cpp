@@ -307,8 +307,7 @@ int merge_runs(const MergeOptions& options) {
     std::size_t interval_count = 0;
     for (const auto& file : files) interval_count = std::max(interval_count, file.intervals.size());
     result.totals = engine::IntervalStats(shape);
-    engine::IntervalStats previous(shape);  // the last row's statistics, for a short last one
-    engine::Nanos previous_start{0};
+    engine::IntervalRowBuilder rows(shape, interval);
     std::vector<std::vector<std::uint64_t>> completed_by_row;  // [row][request]
     std::vector<std::uint64_t> completed(files.size(), 0);
     try {
@@ -323,29 +322,11 @@ int merge_runs(const MergeOptions& options) {
                                                 sum->cpu_seconds,
                                                 sum->draining};
             for (auto* listener : listeners) (void)listener->on_interval(report);
-            // As the engine builds its rows (engine/runner.cpp publish): a last interval shorter
-            // than half an interval joins the row before.
             const bool last = k + 1 == interval_count;
-            if (last && !result.intervals.empty() && sum->end - sum->start < interval / 2) {
-                previous.add(sum->stats);
-                const auto& row = result.intervals.back();
-                const double length_s =
-                    std::chrono::duration<double>(sum->end - sum->start).count();
-                const double target_rps =
-                    (row.target_rps * row.length_s + sum->target_rps * length_s) /
-                    (row.length_s + length_s);
-                result.intervals.back() =
-                    engine::make_interval_row(previous, previous_start, sum->end, target_rps,
-                                              row.cpu_seconds + sum->cpu_seconds);
-                add_completed(completed_by_row.back(), sum->stats);
-            } else {
-                result.intervals.push_back(engine::make_interval_row(
-                    sum->stats, sum->start, sum->end, sum->target_rps, sum->cpu_seconds));
-                previous = sum->stats;
-                previous_start = sum->start;
+            if (!rows.add(result.intervals, sum->stats, sum->start, sum->end, sum->target_rps,
+                          sum->cpu_seconds, last))
                 completed_by_row.emplace_back(shape.requests, 0);
-                add_completed(completed_by_row.back(), sum->stats);
-            }
+            add_completed(completed_by_row.back(), sum->stats);
             result.totals.add(sum->stats);
         }
     } catch (const reports::SegmentFileError& e) {
