@@ -39,6 +39,19 @@ constexpr std::string_view outcome_name(Outcome outcome) {
 // Which resolver tier answered: 0 = the target reports no tiers, 1..4 = L1..L4.
 using TierIndex = std::uint8_t;
 inline constexpr std::size_t kTierSlots = 5;
+using TierCounts = std::array<std::uint64_t, kTierSlots>;  // completions per TierIndex
+
+// The cache figures, defined once (docs/outputs.md "cache"). A hit is an answer from L1, L2 or
+// L3. The hit rate and each tier's share divide by every completed request, the sum of all
+// slots: a request that failed, which no tier answered ([0]), is a miss, never left out.
+[[nodiscard]] constexpr std::uint64_t cache_hits(const TierCounts& served_by) {
+    return served_by[1] + served_by[2] + served_by[3];
+}
+[[nodiscard]] constexpr std::uint64_t cache_denominator(const TierCounts& served_by) {
+    std::uint64_t completed = 0;
+    for (const std::uint64_t count : served_by) completed += count;
+    return completed;
+}
 
 using OutcomeCounts = std::array<std::uint64_t, kOutcomeCount>;
 

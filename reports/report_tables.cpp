@@ -152,8 +152,8 @@ std::vector<KeyFigure> key_figures(const RunSummary& summary) {
             {label, with_unit(value, &format_ms, "ms"), "response time", RowMark::none});
     }
     if (has_cache(summary)) {
-        figures.push_back(
-            {"Cache-hit rate", format_percent(summary.cache->hit_rate), "L1–L3", RowMark::none});
+        figures.push_back({"Cache-hit rate", format_percent(summary.cache->hit_rate),
+                           "L1–L3 ÷ completed", RowMark::none});
     }
     return figures;
 }
@@ -264,13 +264,16 @@ ReportTable outcomes_table(const RunSummary& summary) {
 
 std::optional<ReportTable> cache_table(const RunSummary& summary) {
     if (!has_cache(summary)) return std::nullopt;
-    ReportTable table{"cache",
-                      "Cache",
-                      fmt::format("Cache-hit rate {} (answers from L1, L2 or L3).",
-                                  format_percent(summary.cache->hit_rate)),
-                      {{"Tier"}, {"Name"}, {"Served share", true}},
-                      {},
-                      {}};
+    ReportTable table{
+        "cache",
+        "Cache",
+        fmt::format("Cache-hit rate {}: answers from L1, L2 or L3 ÷ completed requests "
+                    "(a failed request is a miss; tier shares are of completed "
+                    "requests too).",
+                    format_percent(summary.cache->hit_rate)),
+        {{"Tier"}, {"Name"}, {"Served share", true}},
+        {},
+        {}};
     for (std::size_t i = 0; i < cache_tiers.size(); ++i) {
         table.add_row({cache_tiers[i].tier, cache_tiers[i].name,
                        format_percent(summary.cache->served_by[i])});

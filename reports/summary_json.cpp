@@ -37,16 +37,15 @@ double ratio(double numerator, double denominator) {
 
 const char* kTierKeys[] = {"L1", "L2", "L3", "L4"};
 
-// {hit_rate, served_by {L1..L4 shares}} over the requests that reported a tier.
-json::value cache_section(const std::array<std::uint64_t, engine::kTierSlots>& served_by,
-                          bool tiers) {
+// {hit_rate, served_by {L1..L4 shares}} over every completed request (engine/outcome.hpp
+// cache_hits: a failed request is a miss, so the shares sum to 1 minus the failed share).
+json::value cache_section(const engine::TierCounts& served_by, bool tiers) {
     if (!tiers) return nullptr;
-    double total = 0;
-    for (std::size_t t = 1; t < engine::kTierSlots; ++t) total += static_cast<double>(served_by[t]);
+    const auto total = static_cast<double>(engine::cache_denominator(served_by));
     json::object shares;
     for (std::size_t t = 1; t < engine::kTierSlots; ++t)
         shares[kTierKeys[t - 1]] = ratio(static_cast<double>(served_by[t]), total);
-    const double hits = static_cast<double>(served_by[1] + served_by[2] + served_by[3]);
+    const auto hits = static_cast<double>(engine::cache_hits(served_by));
     return json::object{{"hit_rate", ratio(hits, total)}, {"served_by", std::move(shares)}};
 }
 

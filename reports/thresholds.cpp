@@ -61,8 +61,10 @@ struct NativeValue {
 
 NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
     const std::uint64_t completed = span.completed();
-    std::uint64_t tier_total = 0;
-    for (std::size_t t = 1; t < engine::kTierSlots; ++t) tier_total += span.served_by[t];
+    const std::uint64_t tier_total = engine::cache_denominator(span.served_by);
+    // Nothing to judge a cache by: a target without tiers, or a span in which every request
+    // failed (then the run's error-rate threshold and the verdict speak).
+    const bool no_tier = span.served_by[0] == tier_total;
     switch (expr.metric) {
         case ThresholdMetric::percentile:
         case ThresholdMetric::avg:
@@ -90,20 +92,21 @@ NativeValue measure(const ThresholdExpr& expr, const SpanStats& span) {
                     fmt::format("{} errors of {} completed requests", errors, completed)};
         }
         case ThresholdMetric::cache_hit_rate: {
-            if (tier_total == 0) return {std::nullopt, "no request reported a tier"};
-            const std::uint64_t hits = span.served_by[1] + span.served_by[2] + span.served_by[3];
+            if (no_tier) return {std::nullopt, "no request reported a tier"};
+            const std::uint64_t hits = engine::cache_hits(span.served_by);
             return {static_cast<double>(hits) / static_cast<double>(tier_total),
-                    fmt::format("{} answers from L1..L3 of {} requests that reported a tier", hits,
-                                tier_total)};
+                    fmt::format("{} answers from L1..L3 of {} completed requests (failed ones "
+                                "are misses)",
+                                hits, tier_total)};
         }
         case ThresholdMetric::served_by: {
-            if (tier_total == 0) return {std::nullopt, "no request reported a tier"};
+            if (no_tier) return {std::nullopt, "no request reported a tier"};
             const auto tier =
                 expr.tier.size() == 2 ? static_cast<std::size_t>(expr.tier[1] - '0') : 0;
             const std::uint64_t count = tier >= 1 && tier <= 4 ? span.served_by[tier] : 0;
             return {static_cast<double>(count) / static_cast<double>(tier_total),
-                    fmt::format("{} answers from {} of {} requests that reported a tier", count,
-                                expr.tier, tier_total)};
+                    fmt::format("{} answers from {} of {} completed requests", count, expr.tier,
+                                tier_total)};
         }
         case ThresholdMetric::throughput: {
             if (expr.unit == ThresholdUnit::fraction_of_target) {

@@ -4,8 +4,8 @@
 // Units of `actual` and `limit` in every result (the unit of the expression as written):
 //   p(N), avg, min, max        ms (response time)
 //   error_rate                 percent, 0..100 (errors / completed requests)
-//   cache_hit_rate             percent, 0..100 ((L1 + L2 + L3) / requests that reported a tier)
-//   served_by.Lk               percent, 0..100 (Lk / requests that reported a tier)
+//   cache_hit_rate             percent, 0..100 ((L1 + L2 + L3) / completed requests)
+//   served_by.Lk               percent, 0..100 (Lk / completed requests)
 //   throughput > 1000/s        rps (completed requests / seconds: the schedule's length, or
 //                              less when the run stopped early; the drain after the schedule
 //                              adds completions, not time)

@@ -72,11 +72,14 @@ Recipe with_cache() {
         response.delay = std::chrono::milliseconds(1 + n % 10);
         response.tier = static_cast<engine::TierIndex>(1 + n % 4);
         response.status = 200;
+        // A failed request was answered by no tier (as the resolver's 503s and timeouts are).
         if (n % 25 == 7) {
+            response.tier = 0;
             response.outcome = engine::Outcome::http_5xx;
             response.status = 503;
             response.detail = "HTTP 503 Service Unavailable";
         } else if (n % 40 == 13) {
+            response.tier = 0;
             response.outcome = engine::Outcome::timeout;
             response.status = 0;
             response.detail = "no response within 1s";

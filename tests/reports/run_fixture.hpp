@@ -11,7 +11,9 @@ namespace volley::reports::testing {
 enum class RunFixture {
     // Three named requests (names full of markup), tiers L1..L4 (cache sections), three stages
     // at 60, 120 and 180/s; 5xx and timeouts with status and detail; passing, failing, scoped
-    // and windowed thresholds. Scenario name, file and URL carry markup too.
+    // and windowed thresholds. Scenario name, file and URL carry markup too. Request n (in the
+    // order sent) is served by tier L(1 + n % 4), fails with a 5xx when n % 25 == 7 and times
+    // out when n % 40 == 13 (then no tier answered it).
     with_cache,
     // One request, no tiers, 50/s for 2 s, every request ok; scenario name "<script>…".
     no_cache,

@@ -178,6 +178,36 @@ TEST_CASE(
     CHECK(capacity_in_rows);
 }
 
+TEST_CASE("the cache-hit rate counts a failed request as a miss", "[reports][run-summary]") {
+    // The with_cache fixture's request n is a hit (L1..L3) when n % 4 != 3, unless it failed
+    // (n % 25 == 7: 5xx, n % 40 == 13: timeout), which no tier answered.
+    const auto& object = run_summary(RunFixture::with_cache);
+    const auto requests = object.at("totals").at("requests").to_number<std::uint64_t>();
+    REQUIRE(object.at("totals").at("dropped").to_number<std::uint64_t>() == 0);
+    std::uint64_t hits = 0, failed = 0;
+    for (std::uint64_t n = 0; n < requests; ++n) {
+        const bool fails = n % 25 == 7 || n % 40 == 13;
+        failed += fails ? 1 : 0;
+        hits += !fails && n % 4 != 3 ? 1 : 0;
+    }
+    REQUIRE(failed > 0);
+    const double hit_rate = object.at("cache").at("hit_rate").to_number<double>();
+    CHECK(hit_rate == Approx(static_cast<double>(hits) / static_cast<double>(requests)));
+    // The shares are of every completed request too: the failed ones are the rest.
+    double shares = 0;
+    for (const auto& [tier, share] : object.at("cache").at("served_by").as_object())
+        shares += share.to_number<double>();
+    CHECK(shares == Approx(1.0 - static_cast<double>(failed) / static_cast<double>(requests)));
+    // The threshold judges the same figure.
+    int judged = 0;
+    for (const auto& entry : object.at("thresholds").as_array()) {
+        if (entry.at("expr").as_string().find("cache_hit_rate") == std::string::npos) continue;
+        ++judged;
+        CHECK(entry.at("actual").to_number<double>() == Approx(100 * hit_rate));
+    }
+    CHECK(judged == 2);
+}
+
 TEST_CASE("parse_run_summary names the source and the key that is missing",
           "[reports][run-summary]") {
     const auto& with_cache = run_summary(RunFixture::with_cache);
