@@ -164,9 +164,13 @@ void RedisProcess::start() {
     FAIL("redis-server did not answer on port " << port_ << ", see " << dir_ << "/redis.log");
 }
 
-void RedisProcess::stop() {
+void RedisProcess::stop() { end_with(SIGTERM); }
+
+void RedisProcess::kill() { end_with(SIGKILL); }
+
+void RedisProcess::end_with(int signal) {
     if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
+    ::kill(pid_, signal);
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
@@ -213,6 +217,12 @@ void PostgresProcess::start() {
 void PostgresProcess::stop() {
     if (run_shell(pg("pg_ctl") + " -D " + dir_ + "/data -m fast -w -t 60 stop >/dev/null") != 0)
         FAIL("pg_ctl stop failed");
+}
+
+void PostgresProcess::crash() {
+    if (run_shell(pg("pg_ctl") + " -D " + dir_ + "/data -m immediate -w -t 60 stop >/dev/null") !=
+        0)
+        FAIL("pg_ctl stop -m immediate failed");
 }
 
 std::string PostgresProcess::url() const {

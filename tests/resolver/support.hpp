@@ -54,12 +54,14 @@ class RedisProcess {
 public:
     RedisProcess();   // starts; FAILs the test if it cannot
     ~RedisProcess();  // stops
-    void stop();
-    void start();  // (re)starts on the same port and waits until it answers PING
+    void stop();      // SIGTERM, waited for
+    void kill();      // SIGKILL, waited for: a crash, connections die mid-command
+    void start();     // (re)starts on the same port and waits until it answers PING
     [[nodiscard]] std::string url() const;
     [[nodiscard]] int port() const { return port_; }
 
 private:
+    void end_with(int signal);
     int port_ = 0;
     int pid_ = -1;
     std::string dir_;
@@ -72,6 +74,7 @@ public:
     PostgresProcess();   // initdb + start + createdb; FAILs the test if it cannot
     ~PostgresProcess();  // stops immediately and removes the dir
     void stop();         // fast shutdown (sessions are terminated)
+    void crash();        // immediate shutdown: every process quits at once, no checkpoint
     void start();
     [[nodiscard]] std::string url() const;
 

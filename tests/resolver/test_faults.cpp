@@ -24,20 +24,28 @@ std::uint64_t accounted(const MetricsSnapshot& m) {
            m.status_total(Status::unavailable) + m.status_total(Status::timeout);
 }
 
-// Two threads issuing lookups over `ids` until stopped.
+// Two threads issuing lookups over `ids` until stopped. Every answer given (status ok) is checked
+// against `expected` (computed from parent links alone): a fault may turn answers into errors,
+// never into wrong answers.
 class Load {
 public:
-    Load(ResolverGroup& g, std::vector<std::string> ids) : ids_(std::move(ids)) {
+    Load(ResolverGroup& g, std::vector<std::string> ids, const Expected& expected)
+        : ids_(std::move(ids)), expected_(expected) {
         for (int t = 0; t < 2; ++t)
             threads_.emplace_back([this, &g, t] {
                 std::mt19937 rng(t);
                 Resolver& r = g[static_cast<std::size_t>(t) % g.size()];
                 while (!stop_.load()) {
                     const auto& id = ids_[rng() % ids_.size()];
-                    if (rng() % 2 == 0)
-                        (void)r.ancestors(id);
-                    else
-                        (void)r.descendant_count(id);
+                    if (rng() % 2 == 0) {
+                        const auto answer = r.ancestors(id);
+                        if (answer.ok() && answer.value->ids != expected_.ancestors.at(id))
+                            wrong_.fetch_add(1);
+                    } else {
+                        const auto answer = r.descendant_count(id);
+                        if (answer.ok() && answer.value != expected_.counts.at(id))
+                            wrong_.fetch_add(1);
+                    }
                     issued_.fetch_add(1);
                 }
             });
@@ -48,14 +56,20 @@ public:
         threads_.clear();
         return issued_.load();
     }
+    // Answers given (ok) that differ from the expected ones.
+    [[nodiscard]] std::uint64_t wrong_answers() const { return wrong_.load(); }
     ~Load() {
         if (!threads_.empty()) finish();
     }
+    Load(const Load&) = delete;
+    Load& operator=(const Load&) = delete;
 
 private:
     std::vector<std::string> ids_;
+    const Expected& expected_;
     std::atomic<bool> stop_{false};
     std::atomic<std::uint64_t> issued_{0};
+    std::atomic<std::uint64_t> wrong_{0};
     std::vector<std::thread> threads_;
 };
 
@@ -67,7 +81,7 @@ std::vector<std::string> all_ids(const std::vector<EntityRow>& rows) {
 
 }  // namespace
 
-TEST_CASE("Redis stopped mid-run: requests continue from L3/L4, counted; L2 comes back",
+TEST_CASE("Redis killed mid-run: requests continue from L3/L4, counted, never wrong; L2 comes back",
           "[faults][postgres]") {
     const auto pg_url = require_env("VOLLEY_PG_URL");
     RedisProcess redis;
@@ -91,17 +105,19 @@ TEST_CASE("Redis stopped mid-run: requests continue from L3/L4, counted; L2 come
     cfg.backoff_max = 200ms;
     ResolverGroup g(cfg);
 
-    Load load(g, all_ids(rows));
+    const auto expected = expected_from_parents(rows);
+    Load load(g, all_ids(rows), expected);
     std::this_thread::sleep_for(300ms);
     const auto before = g.metrics();
     CHECK(before.served(Tier::l2_redis) > 0);
-    redis.stop();
+    redis.kill();  // SIGKILL: connections die mid-command, nothing is flushed
     std::this_thread::sleep_for(500ms);
     const auto during = g.metrics();
     CHECK_FALSE(during.l2_available);
     redis.start();  // same port, empty
     std::this_thread::sleep_for(800ms);
     const auto issued = load.finish();
+    CHECK(load.wrong_answers() == 0);
 
     const auto m = g.metrics();
     CHECK(m.requests() == issued);
@@ -121,7 +137,7 @@ TEST_CASE("Redis stopped mid-run: requests continue from L3/L4, counted; L2 come
     CHECK(g.metrics().l2_available);
 }
 
-TEST_CASE("PostgreSQL stopped mid-run: errors counted, service answers 503, then recovers",
+TEST_CASE("PostgreSQL crashed mid-run: errors counted, never a wrong answer, 503, then recovers",
           "[faults]") {
     PostgresProcess pg;
     PgSchema schema(pg.url());
@@ -144,9 +160,10 @@ TEST_CASE("PostgreSQL stopped mid-run: errors counted, service answers 503, then
     ResolverGroup g(cfg);
     REQUIRE(g[0].ancestors("entity_000001").ok());  // cached in L1 of instance 0
 
-    Load load(g, all_ids(rows));
+    const auto expected = expected_from_parents(rows);
+    Load load(g, all_ids(rows), expected);
     std::this_thread::sleep_for(200ms);
-    pg.stop();
+    pg.crash();
     std::this_thread::sleep_for(400ms);
 
     auto cold = handle_request(g, 1, "GET", "/entities/entity_000499/descendants/count", "");
@@ -171,6 +188,7 @@ TEST_CASE("PostgreSQL stopped mid-run: errors counted, service answers 503, then
     CHECK(recovered);
     std::this_thread::sleep_for(300ms);
     const auto issued = load.finish();
+    CHECK(load.wrong_answers() == 0);
     CHECK(handle_request(g, 0, "GET", "/healthz", "").status == 200);
 
     const auto m = g.metrics();
