@@ -86,3 +86,20 @@ volley_build() {
   fi
   ninja -C "$dir" -j"${VOLLEY_JOBS:-$(nproc)}" "${targets[@]}" >&2
 }
+
+# The sanitizer build, build-asan (scripts/test's second pass and scripts/fuzz): clang with ASan +
+# UBSan and libFuzzer's coverage instrumentation, so one build serves the sanitized tests and the
+# fuzz targets (tests/fuzz/CMakeLists.txt). -O1, as the sanitizers' documentation advises.
+VOLLEY_SANITIZER_PACKAGES=(clang libclang-rt-14-dev)
+volley_build_sanitized() {  # [ninja targets...]
+  volley_ensure_packages "${VOLLEY_SANITIZER_PACKAGES[@]}" || return 1
+  volley_build "$VOLLEY_ROOT/build-asan" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+    "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" -DVOLLEY_SANITIZE=ON -DVOLLEY_FUZZ=ON -DVOLLEY_WERROR=ON \
+    -DVOLLEY_BENCH=OFF -- "$@"
+}
+
+# The fuzz targets' names (NAME of tests/fuzz/fuzz_NAME.cpp), one per line, as registered in
+# tests/fuzz/CMakeLists.txt.
+volley_fuzz_names() {
+  sed -n 's/^volley_fuzzer(\([a-z0-9_]*\) .*/\1/p' "$VOLLEY_ROOT/tests/fuzz/CMakeLists.txt"
+}
