@@ -8,8 +8,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 using namespace volley::testing;
 using namespace std::chrono_literals;
