@@ -17,6 +17,10 @@ void HttpConnection<Stream>::send(const Exchange& exchange) {
     busy_ = true;
     retried_ = false;
     got_bytes_ = false;
+    // Bytes that came in while the connection was idle answer no request of ours (a late body
+    // after a bodiless response, a 408 before the server closes): on this connection they would
+    // pass for the new request's response, so it is dropped and a fresh one carries the request.
+    if (connected_ && idle_bytes_pending()) close();
     if (connected_) {
         reused_ = true;
         deadline_ = engine::SteadyClock::now() + shared_.config.request_timeout;
@@ -92,16 +96,21 @@ void HttpConnection<Stream>::start_response() {
 template <class Stream>
 void HttpConnection<Stream>::read() {
     // Parse what is already buffered before reading more; put() takes one step (header, then
-    // body pieces) per call.
-    while (buffer_.size() > 0 && !parser_->is_done()) {
-        error_code ec;
-        const std::size_t used = parser_->put(buffer_.data(), ec);
-        buffer_.consume(used);
-        if (ec == http::error::need_more) break;
-        if (ec) return fail(ec, ErrorStage::read);
-        if (used == 0) break;
+    // body pieces) per call. Interim responses (100 Continue, 103 Early Hints) are skipped in
+    // this loop, not by recursion, however many the server sends.
+    for (;;) {
+        while (buffer_.size() > 0 && !parser_->is_done()) {
+            error_code ec;
+            const std::size_t used = parser_->put(buffer_.data(), ec);
+            buffer_.consume(used);
+            if (ec == http::error::need_more) break;
+            if (ec) return fail(ec, ErrorStage::read);
+            if (used == 0) break;
+        }
+        if (!parser_->is_done()) break;
+        if (!parser_->interim()) return on_response();
+        start_response();  // the final response follows on this connection
     }
-    if (parser_->is_done()) return on_response();
     auto space = buffer_.prepare(std::size_t{16} * 1024);
     stream_->async_read_some(space, [this, gen = generation_](const error_code& ec, std::size_t n) {
         if (gen != generation_) return;
@@ -123,20 +132,18 @@ void HttpConnection<Stream>::on_read(const error_code& ec, std::size_t bytes) {
         got_bytes_ = true;
         buffer_.commit(bytes);
     }
-    if (!parser_->is_done()) return read();
-    on_response();
+    read();
 }
 
 template <class Stream>
 void HttpConnection<Stream>::on_response() {
-    // An interim response (100 Continue, 103 Early Hints) precedes the final one: read on.
-    if (parser_->interim()) {
-        start_response();
-        return read();
-    }
     const int status = parser_->status();
     const engine::TierIndex tier = tier_of(shared_.config.cache, parser_->cache_value());
-    if (!parser_->reusable()) close();
+    // Bytes past the final response, when no other request went out on this connection: the
+    // server broke framing (a body after HEAD, 204 or 304, more bytes than its Content-Length).
+    // The response itself is complete; the surplus is discarded with the connection (RFC 9112
+    // §6.3) so it cannot pass for the next request's response.
+    if (!parser_->reusable() || buffer_.size() > 0) close();
     const auto& expected = expected_status(shared_.config, exchange_.name_index);
     const Outcome outcome = classify_status(expected, status);
     const engine::ResponseView view{capture_.headers, capture_.body};
@@ -175,6 +182,14 @@ void HttpConnection<Stream>::fail(const error_code& ec, ErrorStage stage) {
     }
     describe_error(detail_, ec, stage, exchanging && got_bytes_, shared_.config.max_body_bytes);
     complete(classify_error(ec, stage, is_tls_stream<Stream>), detail_);
+}
+
+template <class Stream>
+bool HttpConnection<Stream>::idle_bytes_pending() {
+    // The buffer is empty here: on_response() closes a connection with bytes left in it.
+    error_code ec;
+    const std::size_t available = tcp_layer(*stream_).available(ec);
+    return ec || available > 0;
 }
 
 template <class Stream>

@@ -40,6 +40,11 @@ struct Exchange {
 //   the request timeout from the moment the connection is up. Nothing times out by itself: the
 //   owner calls expire_if_due() regularly, which completes a request past its deadline as
 //   `timeout` and closes its connection.
+// - Framing (RFC 9112): interim 1xx responses (not 101) are skipped; HEAD, 1xx, 204 and 304
+//   have no body whatever the headers say. A connection is reused only when the response was
+//   framed cleanly: bytes past a final response, or arriving while idle, close it, so they
+//   are never read as the next request's response. A parse error closes the connection and
+//   completes the request it happened on.
 // - Handlers of operations that belong to an ended request are ignored (a generation count).
 // - All calls and completions on the io_context's thread; `shared`, `sink` and `io` outlive it.
 template <class Stream>
@@ -71,6 +76,9 @@ private:
     void complete(engine::Outcome outcome, std::string_view detail, int status = 0,
                   engine::TierIndex tier = 0, const engine::ResponseView* response = nullptr);
     void fail(const boost::system::error_code& ec, ErrorStage stage);
+    // An idle, connected connection holds bytes no request asked for (TCP level: with TLS, a
+    // record the TLS layer already buffered is not seen).
+    [[nodiscard]] bool idle_bytes_pending();
     void close();
 
     boost::asio::io_context& io_;

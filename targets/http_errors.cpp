@@ -140,6 +140,11 @@ void describe_timeout(std::string& out, engine::Nanos limit, bool connecting) {
 void describe_status(std::string& out, int status, const std::vector<int>& expected) {
     out.clear();
     auto text = std::back_inserter(out);
+    if (status == 101) {
+        // volley never asks to upgrade (no Upgrade header of its own), so 101 ends the exchange.
+        out = "unexpected status 101: the server switched protocols, but no upgrade was asked for";
+        return;
+    }
     if (expected.empty()) {
         fmt::format_to(text, "unexpected status {} (expected 2xx or 3xx)", status);
         return;

@@ -32,7 +32,8 @@ void describe_verify_failure(std::string& out, long verify_result);
 // "no response within 10s (timeout)" / "no connection within 5s (connect timeout)".
 void describe_timeout(std::string& out, engine::Nanos limit, bool connecting);
 
-// "unexpected status 503 (expect.status 200)" or "unexpected status 503 (expected 2xx or 3xx)".
+// "unexpected status 503 (expect.status 200)" or "unexpected status 503 (expected 2xx or 3xx)";
+// for 101 (volley asks for no upgrade) "unexpected status 101: the server switched protocols, …".
 void describe_status(std::string& out, int status, const std::vector<int>& expected);
 
 // "10s", "1.5s", "250ms".

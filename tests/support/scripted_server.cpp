@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -60,26 +61,56 @@ struct ScriptedServer::Impl {
             const ScriptedReply answer = server.responder(request);
             if (answer.hold) return;  // the server's `held` list keeps the socket open
             reply = answer.bytes;
-            asio::async_write(
-                socket, asio::buffer(reply),
-                [self = shared_from_this(), close = answer.close, reset = answer.reset](
-                    const boost::system::error_code& ec, std::size_t) {
-                    if (ec) return;
-                    if (reset) {
-                        boost::system::error_code ignored;
-                        self->socket.set_option(asio::socket_base::linger(true, 0), ignored);
-                        self->socket.close(ignored);
-                        return self->server.count_close();
-                    }
-                    if (close) {
-                        boost::system::error_code ignored;
-                        self->socket.shutdown(tcp::socket::shutdown_both, ignored);
-                        self->socket.close(ignored);
-                        return self->server.count_close();
-                    }
-                    self->read();
-                });
+            next = answer.next;
+            pause = answer.pause;
+            close = answer.close;
+            reset = answer.reset;
+            write(reply, 0);
         }
+        // Writes `bytes`, then piece `piece` of `next` after `pause`, …, then ends the reply.
+        void write(const std::string& bytes, std::uint64_t piece) {
+            asio::async_write(socket, asio::buffer(bytes),
+                              [self = shared_from_this(), piece](
+                                  const boost::system::error_code& ec, std::size_t) {
+                                  if (ec) return;
+                                  self->write_next(piece);
+                              });
+        }
+        void write_next(std::uint64_t piece) {
+            if (next) {
+                reply = next(piece);
+                if (!reply.empty()) {
+                    if (pause.count() == 0) return write(reply, piece + 1);
+                    timer.expires_after(pause);
+                    timer.async_wait(
+                        [self = shared_from_this(), piece](const boost::system::error_code& ec) {
+                            if (!ec) self->write(self->reply, piece + 1);
+                        });
+                    return;
+                }
+            }
+            end_reply();
+        }
+        void end_reply() {
+            server.count_reply();
+            boost::system::error_code ignored;
+            if (reset) {
+                socket.set_option(asio::socket_base::linger(true, 0), ignored);
+                socket.close(ignored);
+                return server.count_close();
+            }
+            if (close) {
+                socket.shutdown(tcp::socket::shutdown_both, ignored);
+                socket.close(ignored);
+                return server.count_close();
+            }
+            read();
+        }
+        std::function<std::string(std::uint64_t)> next;
+        std::chrono::milliseconds pause{0};
+        bool close = false;
+        bool reset = false;
+        asio::steady_timer timer{socket.get_executor()};
     };
 
     void accept() {
@@ -98,6 +129,14 @@ struct ScriptedServer::Impl {
         });
     }
 
+    void count_reply() {
+        {
+            std::lock_guard lock(mutex);
+            ++replied;
+        }
+        closes_changed.notify_all();
+    }
+
     void count_close() {
         {
             std::lock_guard lock(mutex);
@@ -110,11 +149,12 @@ struct ScriptedServer::Impl {
     asio::io_context io{1};
     tcp::acceptor acceptor{io};
     std::vector<std::shared_ptr<Connection>> held;
-    mutable std::mutex mutex;  // guards the three below
+    mutable std::mutex mutex;  // guards the four below
     std::uint64_t accepted = 0;
-    std::uint64_t closed = 0;  // by the server itself
+    std::uint64_t closed = 0;   // by the server itself
+    std::uint64_t replied = 0;  // replies written in full
     std::vector<ScriptedRequest> received;
-    mutable std::condition_variable closes_changed;
+    mutable std::condition_variable closes_changed;  // or replies
 };
 
 ScriptedServer::ScriptedServer(Responder responder)
@@ -142,6 +182,11 @@ std::uint64_t ScriptedServer::connections() const {
 bool ScriptedServer::wait_for_closes(std::uint64_t count, std::chrono::milliseconds limit) const {
     std::unique_lock lock(impl_->mutex);
     return impl_->closes_changed.wait_for(lock, limit, [&] { return impl_->closed >= count; });
+}
+
+bool ScriptedServer::wait_for_replies(std::uint64_t count, std::chrono::milliseconds limit) const {
+    std::unique_lock lock(impl_->mutex);
+    return impl_->closes_changed.wait_for(lock, limit, [&] { return impl_->replied >= count; });
 }
 
 std::string http_response(int status, const std::string& body, const std::string& extra_headers) {

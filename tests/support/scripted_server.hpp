@@ -1,7 +1,8 @@
 // An HTTP/1.1 server on 127.0.0.1 whose answers a test scripts byte for byte: every request is
 // parsed (Beast), recorded as received (target still percent-encoded, body as sent) and
 // answered with whatever the test's responder returns, so tests can send malformed, interim
-// (100 Continue) or bodiless responses. Runs its own thread; the responder runs there.
+// (100 Continue) or bodiless responses, in one write or in pieces over time (a trickling or
+// endless server). Runs its own thread; the responder (and `next`) run there.
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,11 @@ struct ScriptedReply {
     bool close = false;  // close the connection after writing `bytes`
     bool hold = false;   // write nothing and keep the connection open (a server that hangs)
     bool reset = false;  // after `bytes`, abort the connection with a TCP RST
+    // After `bytes`: further pieces, written one at a time `pause` apart, next(0), next(1), …
+    // until it returns an empty string (or the client goes away); then `close`/`reset` apply.
+    // For answers split over time (100 Continue, then 200 later), trickled or endless.
+    std::function<std::string(std::uint64_t piece)> next = {};
+    std::chrono::milliseconds pause{0};
 };
 
 class ScriptedServer {
@@ -48,6 +54,9 @@ public:
     // Waits until the server has closed `count` connections itself (replies with `close` or
     // `reset`), at most `limit`; false when it had not by then.
     [[nodiscard]] bool wait_for_closes(std::uint64_t count, std::chrono::milliseconds limit) const;
+    // Waits until `count` replies have been written in full (every piece), at most `limit`;
+    // false when they had not by then.
+    [[nodiscard]] bool wait_for_replies(std::uint64_t count, std::chrono::milliseconds limit) const;
 
     struct Impl;
 
