@@ -51,7 +51,7 @@ boost::json::object queued_at_the_end() {
 double interval_sum(const boost::json::object& summary, const char* key) {
     double sum = 0;
     for (const auto& row : summary.at("intervals").as_array())
-        sum += *number_at(row.as_object(), key);
+        sum += number_at(row.as_object(), key).value_or(-1e9);  // a missing key fails
     return sum;
 }
 
@@ -60,14 +60,14 @@ double interval_sum(const boost::json::object& summary, const char* key) {
 TEST_CASE("arrivals queued at the end are unsent, not dropped, in summary.json and the reports",
           "[reports][unsent]") {
     const auto summary = queued_at_the_end();
-    CHECK(*number_at(summary, "totals.dropped") == 5);
-    CHECK(*number_at(summary, "totals.unsent") == 4);
-    CHECK(*number_at(summary, "outcomes.dropped") == 5);
-    CHECK(*number_at(summary, "outcomes.unsent") == 4);
-    CHECK(*number_at(summary, "outcomes.cancelled") == 1);
+    CHECK(number_at(summary, "totals.dropped") == 5.0);
+    CHECK(number_at(summary, "totals.unsent") == 4.0);
+    CHECK(number_at(summary, "outcomes.dropped") == 5.0);
+    CHECK(number_at(summary, "outcomes.unsent") == 4.0);
+    CHECK(number_at(summary, "outcomes.cancelled") == 1.0);
     const auto& request = summary.at("requests").as_array().at(0).as_object();
-    CHECK(*number_at(request, "dropped") == 5);
-    CHECK(*number_at(request, "unsent") == 4);
+    CHECK(number_at(request, "dropped") == 5.0);
+    CHECK(number_at(request, "unsent") == 4.0);
     CHECK(interval_sum(summary, "dropped") == 5);
     CHECK(interval_sum(summary, "unsent") == 4);
 
