@@ -19,17 +19,21 @@ enum class Outcome : std::uint8_t {
     not_found,
     dropped,    // scheduled, never sent (in-flight limit reached)
     cancelled,  // sent, abandoned unanswered when the run was stopped at once (second Ctrl-C)
+    // Scheduled and queued for a free connection, never sent: the run ended (drain over, second
+    // Ctrl-C, abort) while it waited. Last, so the indices before it keep their meaning.
+    unsent,
 };
-inline constexpr std::size_t kOutcomeCount = 11;
+inline constexpr std::size_t kOutcomeCount = 12;
 
 inline constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames = {
     "ok",        "http_4xx",       "http_5xx",  "timeout", "connect_error", "reset",
-    "tls_error", "protocol_error", "not_found", "dropped", "cancelled"};
+    "tls_error", "protocol_error", "not_found", "dropped", "cancelled",     "unsent"};
 
-// Dropped and cancelled requests got no answer from the target: they are neither successes nor
-// errors, and their (non-)response times are not in any histogram.
+// Dropped, cancelled and unsent requests got no answer from the target: they are neither
+// successes nor errors, and their (non-)response times are not in any histogram.
 constexpr bool is_answered(Outcome outcome) {
-    return outcome != Outcome::dropped && outcome != Outcome::cancelled;
+    return outcome != Outcome::dropped && outcome != Outcome::cancelled &&
+           outcome != Outcome::unsent;
 }
 
 constexpr std::string_view outcome_name(Outcome outcome) {

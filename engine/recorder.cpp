@@ -37,11 +37,12 @@ void FlowStats::add(const FlowStats& other) {
     failed += other.failed;
     dropped += other.dropped;
     interrupted += other.interrupted;
+    unsent += other.unsent;
 }
 
 void FlowStats::reset() {
     duration.reset();
-    started = completed = failed = dropped = interrupted = 0;
+    started = completed = failed = dropped = interrupted = unsent = 0;
 }
 
 void IntervalStats::add(const IntervalStats& other) {

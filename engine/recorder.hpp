@@ -18,13 +18,13 @@ namespace volley::engine {
 struct RequestStats {
     HdrHistogram response_time = HdrHistogram::latency_ns();  // completion - intended start, ns
     HdrHistogram service_time = HdrHistogram::latency_ns();   // completion - actual send, ns
-    OutcomeCounts outcomes{};                                 // includes `dropped`
-    std::array<std::uint64_t, kTierSlots> served_by{};        // [0] = no tier reported
+    OutcomeCounts outcomes{};                           // includes `dropped`, `cancelled`, `unsent`
+    std::array<std::uint64_t, kTierSlots> served_by{};  // [0] = no tier reported
 
     void add(const RequestStats& other);
     void reset();
     [[nodiscard]] std::uint64_t completed()
-        const;  // answered: every outcome but dropped and cancelled
+        const;  // answered: every outcome but dropped, cancelled and unsent
     [[nodiscard]] std::uint64_t errors() const;  // completed minus ok
 };
 
@@ -37,6 +37,7 @@ struct FlowStats {
     std::uint64_t failed = 0;   // ended early: a step's outcome was not ok, or the source said so
     std::uint64_t dropped = 0;  // never began: the arrival found no slot and no queue room
     std::uint64_t interrupted = 0;  // cut off unfinished when the run stopped at once
+    std::uint64_t unsent = 0;       // never began: still queued for a connection when the run ended
 
     void add(const FlowStats& other);
     void reset();
@@ -124,8 +125,13 @@ public:
     void record_cancelled(std::uint32_t name_index) {
         ++active_->per_request[name_index].outcomes[static_cast<std::size_t>(Outcome::cancelled)];
     }
+    // An arrival that found no free connection and no room in the queue (the in-flight limit).
     void record_dropped(std::uint32_t name_index) {
         ++active_->per_request[name_index].outcomes[static_cast<std::size_t>(Outcome::dropped)];
+    }
+    // An arrival still queued for a connection when the run ended: never sent.
+    void record_unsent(std::uint32_t name_index) {
+        ++active_->per_request[name_index].outcomes[static_cast<std::size_t>(Outcome::unsent)];
     }
     // Flows (journeys): an index out of range is ignored (a source/spec mismatch must not crash).
     void record_flow_started(std::uint32_t flow) {
@@ -133,6 +139,9 @@ public:
     }
     void record_flow_dropped(std::uint32_t flow) {
         if (flow < active_->per_flow.size()) ++active_->per_flow[flow].dropped;
+    }
+    void record_flow_unsent(std::uint32_t flow) {
+        if (flow < active_->per_flow.size()) ++active_->per_flow[flow].unsent;
     }
     void record_flow_interrupted(std::uint32_t flow) {
         if (flow < active_->per_flow.size()) ++active_->per_flow[flow].interrupted;

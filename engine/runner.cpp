@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <thread>
@@ -50,6 +51,7 @@ IntervalRow make_interval_row(const IntervalStats& stats, Nanos start, Nanos end
     row.arrivals = stats.arrivals;
     row.errors = all.errors();
     row.dropped = all.outcomes[static_cast<std::size_t>(Outcome::dropped)];
+    row.unsent = all.outcomes[static_cast<std::size_t>(Outcome::unsent)];
     row.target_rps = target_rps;
     row.cpu_seconds = cpu_seconds;
     row.p50_ns = all.response_time.value_at_percentile(50);
@@ -233,6 +235,14 @@ private:
                 throw std::invalid_argument("the load profile has no stages");
             if (spec_.connections == 0)
                 throw std::invalid_argument("connections must be at least 1");
+            const bool too_fast =
+                open.start_rps > kMaxRateRps ||
+                std::any_of(open.stages.begin(), open.stages.end(),
+                            [](const Stage& s) { return s.target_rps > kMaxRateRps; });
+            if (too_fast)
+                throw std::invalid_argument(
+                    "the load profile asks for more than 10000000/s, more than one load "
+                    "generator can produce (engine::kMaxRateRps)");
             threads = std::min(threads, spec_.connections);
             scheduled_ = total_duration(open);
             open_ = with_warmup(open, spec_.warmup);

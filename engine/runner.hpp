@@ -114,7 +114,8 @@ struct IntervalRow {
     std::uint64_t requests = 0;  // completed
     std::uint64_t arrivals = 0;  // completed that began an arrival (IntervalStats::arrivals)
     std::uint64_t errors = 0;
-    std::uint64_t dropped = 0;
+    std::uint64_t dropped = 0;  // arrivals refused at the in-flight limit
+    std::uint64_t unsent = 0;   // arrivals still queued when the run ended (Outcome::unsent)
     double target_rps = 0;
     double cpu_seconds = 0;
     std::int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0, max_ns = 0;

@@ -23,6 +23,16 @@ struct Stage {
 enum class Arrival { uniform, poisson };
 
 // Open model: requests arrive at a rate that follows the stages.
+// The highest rate a load profile may ask for, requests per second for the whole run: 10,000,000/s,
+// one arrival every 100 ns. Why this figure: the cheapest thing a worker can do with an arrival
+// (drop it at the in-flight limit, nothing sent) costs it about 35 ns — a 1 s run at 1e8/s took
+// 3.6 s in issue 17 — and a request it actually sends costs about a microsecond, so even many
+// worker threads send a few million a second at most. A higher rate can only be generator-bound
+// (and above 1e9/s arrivals no longer fit the schedule's nanosecond spacing at all), so the
+// scenario language refuses it up front (docs/scenarios.md "load") and engine::run refuses a
+// profile that asks for it.
+inline constexpr double kMaxRateRps = 10'000'000;
+
 struct OpenProfile {
     double start_rps = 0;
     std::vector<Stage> stages;

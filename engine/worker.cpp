@@ -58,16 +58,33 @@ void Worker::arm_open_timer() {
     open_timer_->expires_at(clock_.at(*next_due_));
     open_timer_->async_wait([this](bool expired) {
         if (!expired || scheduling_done_) return;
-        dispatch_due();
-        arm_open_timer();
+        dispatch_batches();
     });
 }
 
-// Sends (or queues, or drops) every arrival that is due: one wake-up serves all of them, so a
-// high rate does not cost a timer per request.
-void Worker::dispatch_due() {
+// One wake-up: a batch of due arrivals, then either the timer for the next one or, when more
+// are already due (the generator is behind), a posted continuation. Handlers posted meanwhile
+// (stop, abort, the interval hand-over) run between two batches.
+void Worker::dispatch_batches() {
+    if (dispatch_due(kDispatchBatch) == DueLeft::more) {
+        boost::asio::post(io_, [this] {
+            // Scheduling may have ended in between (stop, abort, the source ran out): nothing
+            // more to send. The worker outlives this handler: the run ends only after the
+            // worker answered a later-posted idle probe (runner.cpp check_idle).
+            if (!scheduling_done_) dispatch_batches();
+        });
+        return;
+    }
+    if (!scheduling_done_) arm_open_timer();
+}
+
+// Sends (or queues, or drops) up to `limit` arrivals that are due: one wake-up serves many of
+// them, so a high rate does not cost a timer per request, and never more than `limit`, so one
+// handler's work is bounded however far behind the generator is.
+Worker::DueLeft Worker::dispatch_due(std::size_t limit) {
     const Nanos now = clock_.now();
-    while (next_due_ && *next_due_ <= now && !scheduling_done_) {
+    for (std::size_t done = 0; next_due_ && *next_due_ <= now && !scheduling_done_; ++done) {
+        if (done == limit) return DueLeft::more;
         const Arrival arrival{*next_due_, now};
         if (next_lane_ != 0) {
             dispatch_lane(next_lane_, arrival, now);
@@ -79,10 +96,11 @@ void Worker::dispatch_due() {
         } else {
             drop(0, arrival);
         }
-        if (source_exhausted_) return;
+        if (source_exhausted_) return DueLeft::none;
         next_due_ = schedule_->next();
         next_lane_ = schedule_->lane();
     }
+    return DueLeft::none;
 }
 
 // A lane's arrival goes out on the lane's slot once its earlier arrivals are done; a lane
@@ -398,22 +416,25 @@ void Worker::end_scheduling() {
     if (finished() && on_idle) on_idle();
 }
 
-// Arrivals already due are still dispatched, so a run that ends on time sends its whole schedule
-// even when this call overtakes the worker's own timer.
+// Arrivals already due are still dispatched — one batch of them — so a run that ends on time
+// sends its whole schedule even when this call overtakes the worker's own timer. A generator
+// more than a batch behind was not keeping up: the arrivals it never reached are not sent (the
+// run shows it as schedule lag and a shortfall against the target rate, not as a hang).
 void Worker::stop_scheduling() {
-    if (!scheduling_done_ && schedule_) dispatch_due();
+    if (!scheduling_done_ && schedule_) dispatch_due(kDispatchBatch);
     end_scheduling();
 }
 
 void Worker::abort() {
     end_scheduling();
-    // Waiting arrivals were scheduled but never sent: they count as dropped.
+    // Waiting arrivals were scheduled but never sent: they count as unsent (not dropped, which
+    // is the in-flight limit's count). Their requests are drawn so the names are right.
     PreparedRequest discarded;
     for (const Queued& queued : queue_) {
         if (queued.lane == 0 && source_->next_at(queued.arrival.intended, discarded) &&
             queued.arrival.intended >= config_.record_from) {
-            recorder_.record_dropped(discarded.name_index);
-            if (discarded.flow != kNoFlow) recorder_.record_flow_dropped(discarded.flow);
+            recorder_.record_unsent(discarded.name_index);
+            if (discarded.flow != kNoFlow) recorder_.record_flow_unsent(discarded.flow);
         }
     }
     // Flows between two steps end here, unfinished.
@@ -430,7 +451,7 @@ void Worker::abort() {
         for (const Arrival& arrival : lane.waiting) {
             if (source_->next_in_lane(lane_id, discarded) &&
                 arrival.intended >= config_.record_from)
-                recorder_.record_dropped(discarded.name_index);
+                recorder_.record_unsent(discarded.name_index);
         }
     }
     forget_waiting();

@@ -111,7 +111,8 @@ std::string MetricsExporter::render() const {
     out.reserve(4096 + per_request_.size() * 4096);
     header(out, "volley_requests_total", "counter",
            "Requests by request name and outcome (ok, http_4xx, http_5xx, timeout, "
-           "connect_error, reset, tls_error, protocol_error, not_found, dropped, cancelled).");
+           "connect_error, reset, tls_error, protocol_error, not_found, dropped, cancelled, "
+           "unsent).");
     for (std::size_t r = 0; r < per_request_.size(); ++r)
         for (std::size_t o = 0; o < engine::kOutcomeCount; ++o)
             out += fmt::format("volley_requests_total{},outcome=\"{}\"}} {}\n",

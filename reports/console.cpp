@@ -113,10 +113,10 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
     }
 
     const double target_rps = totals.target_rps;
-    out +=
-        fmt::format("\n  requests      {} completed, {} ok, {} errors ({}), {} dropped\n",
-                    count_text(totals.requests), count_text(totals.ok), count_text(totals.errors),
-                    format_percent(totals.error_rate), count_text(totals.dropped));
+    out += fmt::format(
+        "\n  requests      {} completed, {} ok, {} errors ({}), {} dropped, {} unsent\n",
+        count_text(totals.requests), count_text(totals.ok), count_text(totals.errors),
+        format_percent(totals.error_rate), count_text(totals.dropped), count_text(totals.unsent));
     if (target_rps > 0 && totals.arrivals_rps) {
         // The target is in arrivals: each starts a journey or sends one plain request.
         out += fmt::format(

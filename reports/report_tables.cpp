@@ -12,7 +12,7 @@
 namespace volley::reports {
 namespace {
 
-constexpr std::array<std::pair<const char*, const char*>, 11> outcome_classes{{
+constexpr std::array<std::pair<const char*, const char*>, 12> outcome_classes{{
     {"ok", "answered as expected (expect.status)"},
     {"http_4xx", "HTTP 4xx not accepted as ok"},
     {"http_5xx", "HTTP 5xx"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<const char*, const char*>, 11> outcome_classes{{
     {"not_found", "resolver: unknown entity id"},
     {"dropped", "never sent: in-flight limit reached"},
     {"cancelled", "sent, abandoned unanswered when the run was stopped at once"},
+    {"unsent", "never sent: still queued for a connection when the run ended"},
 }};
 
 std::string ms_or_missing(std::optional<double> value) {
@@ -140,8 +141,13 @@ std::vector<KeyFigure> key_figures(const RunSummary& summary) {
                        errors ? fmt::format("{} errors", format_count(*errors)) : "",
                        errors && *errors > 0 ? RowMark::bad : RowMark::none});
     const auto dropped = counted(totals.dropped);
-    figures.push_back({"Dropped", format_optional(dropped, &format_count), "never sent",
+    figures.push_back({"Dropped", format_optional(dropped, &format_count),
+                       "never sent: in-flight limit reached",
                        dropped && *dropped > 0 ? RowMark::bad : RowMark::none});
+    const auto unsent = counted(totals.unsent);
+    figures.push_back({"Unsent", format_optional(unsent, &format_count),
+                       "never sent: still queued when the run ended",
+                       unsent && *unsent > 0 ? RowMark::bad : RowMark::none});
     const auto& latency = summary.latency_ms;
     for (const auto& [label, value] :
          std::array<std::pair<const char*, double>, 4>{{{"p50", latency.p50},
@@ -331,6 +337,7 @@ ReportTable timeline_table(const RunSummary& summary, int max_rows) {
                        {"Target (rps)", true},
                        {"Errors", true},
                        {"Dropped", true},
+                       {"Unsent", true},
                        {"p50 (ms)", true},
                        {"p95 (ms)", true},
                        {"p99 (ms)", true},
@@ -355,7 +362,7 @@ ReportTable timeline_table(const RunSummary& summary, int max_rows) {
     const auto spans = stages(summary);
     for (int first = 0; first < count; first += per_row) {
         const int last = std::min(count, first + per_row);
-        double requests = 0, length = 0, target_weighted = 0, errors = 0, dropped = 0;
+        double requests = 0, length = 0, target_weighted = 0, errors = 0, dropped = 0, unsent = 0;
         double hits = 0, hit_requests = 0;
         std::array<std::optional<double>, 4> worst;  // p50, p95, p99, max
         double start = 0, end = 0;
@@ -371,6 +378,7 @@ ReportTable timeline_table(const RunSummary& summary, int max_rows) {
             target_weighted += row.target_rps * len;
             errors += static_cast<double>(row.errors);
             dropped += static_cast<double>(row.dropped);
+            unsent += static_cast<double>(row.unsent);
             if (row.cache) {
                 hits += row.cache->hit_rate * n;
                 hit_requests += n;
@@ -391,13 +399,15 @@ ReportTable timeline_table(const RunSummary& summary, int max_rows) {
             length > 0 ? format_rps(requests / length) : std::string(missing_value_text),
             length > 0 ? format_rps(target_weighted / length) : std::string(missing_value_text),
             format_count(errors),
-            format_count(dropped)};
+            format_count(dropped),
+            format_count(unsent)};
         for (const auto& value : worst) cells.push_back(format_optional(value, &format_ms));
         if (cache) {
             cells.push_back(hit_requests > 0 ? format_percent(hits / hit_requests)
                                              : std::string(missing_value_text));
         }
-        table.add_row(std::move(cells), errors + dropped > 0 ? RowMark::bad : RowMark::none);
+        table.add_row(std::move(cells),
+                      errors + dropped + unsent > 0 ? RowMark::bad : RowMark::none);
     }
     return table;
 }

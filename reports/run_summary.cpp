@@ -216,6 +216,7 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
                   totals.number("error_rate"), totals.number("throughput_rps"),
                   totals.number("target_rps"), std::nullopt};
     if (totals.has("arrivals_rps")) out.totals.arrivals_rps = totals.number("arrivals_rps");
+    if (totals.has("unsent")) out.totals.unsent = totals.count("unsent");
     out.latency_ms = latency_of(summary.object("latency_ms"));
     out.service_time_ms = latency_of(summary.object("service_time_ms"));
     const auto lag = summary.object("schedule_lag_ms");
@@ -266,6 +267,7 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
             f.number("target_rps"), f.number("p50_ms"),   f.number("p95_ms"),
             f.number("p99_ms"),     f.number("max_ms"),   f.number("lag_p99_ms"),
             f.number("cpu_util"),   std::nullopt};
+        if (f.has("unsent")) row.unsent = f.count("unsent");
         if (const auto hit_rate = f.number_or_null("hit_rate")) {
             const auto shares = f.object("served_by");
             row.cache = CacheShares{*hit_rate,

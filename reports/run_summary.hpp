@@ -63,13 +63,15 @@ struct TargetInfo {
     bool operator==(const TargetInfo&) const = default;
 };
 
-// totals: `requests` counts completed requests (answered or failed, not dropped or
-// cancelled); `error_rate` = errors / requests.
+// totals: `requests` counts completed requests (answered or failed, not dropped, cancelled or
+// unsent); `error_rate` = errors / requests; `dropped` arrivals hit the in-flight limit,
+// `unsent` ones were still queued when the run ended.
 struct Totals {
     std::uint64_t requests = 0, ok = 0, errors = 0, dropped = 0;
     double error_rate = 0, throughput_rps = 0, target_rps = 0;
     // Answered arrivals per second (a journey counts once); only runs of journeys have it.
     std::optional<double> arrivals_rps;
+    std::uint64_t unsent = 0;  // 0 when a summary.json from before `unsent` lacks it
     bool operator==(const Totals&) const = default;
 };
 
@@ -140,6 +142,7 @@ struct IntervalFigures {
     double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0, lag_p99_ms = 0;
     double cpu_util = 0;  // CPU time / interval length (1.0 = one core busy)
     std::optional<CacheShares> cache;
+    std::uint64_t unsent = 0;  // 0 when a summary.json from before `unsent` lacks it
     bool operator==(const IntervalFigures&) const = default;
 };
 

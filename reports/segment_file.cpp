@@ -58,13 +58,17 @@ json::array counts_array(const std::array<std::uint64_t, N>& counts) {
     return out;
 }
 
+// N counts; with `optional_tail`, that many trailing counts may be missing (0): a count added
+// later to the end of the array (outcome `unsent`), so older segment.json files still merge.
 template <std::size_t N>
-void read_counts(const Fields& fields, std::string_view key, std::array<std::uint64_t, N>& into) {
+void read_counts(const Fields& fields, std::string_view key, std::array<std::uint64_t, N>& into,
+                 std::size_t optional_tail = 0) {
     const auto& items = fields.array(key);
-    if (items.size() != N)
+    if (items.size() > N || items.size() + optional_tail < N)
         fields.fail(fields.path_of(key),
                     fmt::format("expected {} counts, found {}", N, items.size()));
-    for (std::size_t i = 0; i < N; ++i)
+    into.fill(0);
+    for (std::size_t i = 0; i < items.size(); ++i)
         into[i] = fields.count_of(items[i], fmt::format("{}[{}]", fields.path_of(key), i));
 }
 
@@ -83,7 +87,8 @@ json::object encode_stats(const engine::IntervalStats& stats) {
                                      {"completed", f.completed},
                                      {"failed", f.failed},
                                      {"dropped", f.dropped},
-                                     {"interrupted", f.interrupted}});
+                                     {"interrupted", f.interrupted},
+                                     {"unsent", f.unsent}});
     }
     json::array counters;
     for (const auto c : stats.counters) counters.emplace_back(c);
@@ -125,7 +130,7 @@ engine::IntervalStats decode_stats(const Fields& fields, const engine::StatsShap
         auto& r = stats.per_request[i];
         decode_histogram_into(f, "response_time", r.response_time);
         decode_histogram_into(f, "service_time", r.service_time);
-        read_counts(f, "outcomes", r.outcomes);
+        read_counts(f, "outcomes", r.outcomes, 1);  // 1: `unsent`, added to the end later
         read_counts(f, "served_by", r.served_by);
     }
     const auto flow_fields = fields.objects("flows", [](const Fields& f) { return f; });
@@ -138,6 +143,7 @@ engine::IntervalStats decode_stats(const Fields& fields, const engine::StatsShap
         flow.failed = f.count("failed");
         flow.dropped = f.count("dropped");
         flow.interrupted = f.count("interrupted");
+        flow.unsent = f.has("unsent") ? f.count("unsent") : 0;  // absent before `unsent`
     }
     for (std::size_t i = 0; i < shape.counters; ++i)
         stats.counters[i] =

@@ -88,6 +88,7 @@ void add_journey_sections(json::object& summary, const engine::RunResult& result
                          {"failed", stats.failed},
                          {"dropped", stats.dropped},
                          {"interrupted", stats.interrupted},
+                         {"unsent", stats.unsent},
                          {"failed_rate", rate_of(stats.failed, stats.completed + stats.failed)},
                          {"duration_ms", latency_ms(stats.duration)}});
     }

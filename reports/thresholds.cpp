@@ -205,7 +205,8 @@ void SpanStats::add_interval(const engine::IntervalStats& stats,
     length_s += interval_end_s - interval_start_s;
     expected_requests += expected;
     for (const auto& one : stats.per_request)
-        all_scheduled += one.completed() + outcome(one.outcomes, Outcome::dropped);
+        all_scheduled += one.completed() + outcome(one.outcomes, Outcome::dropped) +
+                         outcome(one.outcomes, Outcome::unsent);
     if (selection.requests) {
         for (const std::size_t i : *selection.requests) {
             if (i < stats.per_request.size()) add(stats.per_request[i]);
@@ -245,13 +246,15 @@ void SpanStats::reset() {
 std::uint64_t SpanStats::completed() const {
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < engine::kOutcomeCount; ++i) {
-        if (i != static_cast<std::size_t>(Outcome::dropped)) total += outcomes[i];
+        if (i != static_cast<std::size_t>(Outcome::dropped) &&
+            i != static_cast<std::size_t>(Outcome::unsent))
+            total += outcomes[i];
     }
     return total;
 }
 
 std::uint64_t SpanStats::scheduled() const {
-    return completed() + outcome(outcomes, Outcome::dropped);
+    return completed() + outcome(outcomes, Outcome::dropped) + outcome(outcomes, Outcome::unsent);
 }
 
 // ---- single checks --------------------------------------------------------------------------

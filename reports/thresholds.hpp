@@ -93,7 +93,7 @@ struct SpanStats {
                       double expected_requests);
     void reset();
     [[nodiscard]] std::uint64_t completed() const;
-    [[nodiscard]] std::uint64_t scheduled() const;  // completed + dropped
+    [[nodiscard]] std::uint64_t scheduled() const;  // completed + dropped + unsent
 };
 
 // One threshold measured once.

@@ -43,6 +43,7 @@ const std::vector<Column>& columns() {
         {"requests", [](const IntervalFigures& r) { return count(r.requests); }, &format_count},
         {"errors", [](const IntervalFigures& r) { return count(r.errors); }, &format_count},
         {"dropped", [](const IntervalFigures& r) { return count(r.dropped); }, &format_count},
+        {"unsent", [](const IntervalFigures& r) { return count(r.unsent); }, &format_count},
         {"throughput_rps", [](const IntervalFigures& r) { return std::optional(r.throughput_rps); },
          &format_rps},
         {"target_rps", [](const IntervalFigures& r) { return std::optional(r.target_rps); },

@@ -81,6 +81,10 @@ void spike_profile(const MapReader& load, engine::OpenProfile& profile, Plan& pl
     const Nanos hold = load.duration("spike_duration").value_or(30s);
     const Nanos after = load.duration("baseline_after").value_or(1min);
     const double peak = baseline * factor;
+    if (peak > engine::kMaxRateRps) {  // named where it was written (factor, else baseline)
+        reject(load, load.has("factor") ? "factor" : "baseline",
+               "the peak (baseline x factor): " + rate_ceiling_text(peak));
+    }
     profile.start_rps = baseline;
     profile.stages = {
         {before, baseline}, {ramp, peak}, {hold, peak}, {ramp, baseline}, {after, baseline}};

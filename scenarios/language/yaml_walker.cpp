@@ -2,6 +2,8 @@
 
 #include "scenarios/language/units.hpp"
 
+#include "engine/schedule.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -150,6 +152,13 @@ std::optional<engine::Nanos> read_duration(DiagnosticSink& sink, const YAML::Nod
     }
 }
 
+std::string rate_ceiling_text(double rps) {
+    return fmt::format(
+        "{} is more than one load generator can produce: at most {} (one arrival every 100 ns; "
+        "docs/scenarios.md \"load\")",
+        format_rate(rps), fmt::format("{:.0f}/s", engine::kMaxRateRps));
+}
+
 std::optional<double> read_rate(DiagnosticSink& sink, const YAML::Node& node,
                                 const std::string& path, bool allow_zero) {
     const auto text = scalar(sink, node, path, "a rate (e.g. 100/s)");
@@ -158,6 +167,10 @@ std::optional<double> read_rate(DiagnosticSink& sink, const YAML::Node& node,
         const double rps = parse_rate_rps(*text);
         if (rps == 0 && !allow_zero) {
             sink.error(node, path, "must be more than 0/s");
+            return std::nullopt;
+        }
+        if (rps > engine::kMaxRateRps) {
+            sink.error(node, path, rate_ceiling_text(rps));
             return std::nullopt;
         }
         return rps;

@@ -68,7 +68,10 @@ struct DurationRule {
                                                          const YAML::Node& node,
                                                          const std::string& path,
                                                          DurationRule rule = {});
-// Requests per second; `allow_zero` for start rates and baselines that may be 0.
+// Why `rps` is refused: above engine::kMaxRateRps, what one load generator can produce.
+[[nodiscard]] std::string rate_ceiling_text(double rps);
+// Requests per second; `allow_zero` for start rates and baselines that may be 0; above
+// engine::kMaxRateRps refused (rate_ceiling_text).
 [[nodiscard]] std::optional<double> read_rate(DiagnosticSink& sink, const YAML::Node& node,
                                               const std::string& path, bool allow_zero = false);
 [[nodiscard]] std::optional<std::int64_t> read_integer(DiagnosticSink& sink, const YAML::Node& node,

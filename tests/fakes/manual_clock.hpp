@@ -78,6 +78,11 @@ public:
     }
     void advance(engine::Nanos d) { advance_to(now_ + d); }
 
+    // Moves time forward by `d` without firing or running anything, as when the generator's
+    // thread was held up (descheduled, busy): whatever fell due meanwhile is late, and the next
+    // poll of an io_context finds it all due at once.
+    void stall(engine::Nanos d) { now_ += d; }
+
     // Advances to the earliest pending expiry; false when no timer is waiting (nothing can
     // happen any more).
     bool step() {

@@ -78,6 +78,8 @@ TEST_CASE("every field of an interval survives segment.json") {
     stats.per_request[1].service_time.record(700'000);
     stats.per_request[1].outcomes[static_cast<std::size_t>(engine::Outcome::timeout)] = 3;
     stats.per_request[0].outcomes[static_cast<std::size_t>(engine::Outcome::ok)] = 41;
+    stats.per_request[0].outcomes[static_cast<std::size_t>(engine::Outcome::dropped)] = 6;
+    stats.per_request[1].outcomes[static_cast<std::size_t>(engine::Outcome::unsent)] = 4;
     stats.per_request[0].served_by[2] = 17;
     stats.per_flow[0].duration.record(9'000'000);
     stats.per_flow[0].started = 5;
@@ -85,6 +87,7 @@ TEST_CASE("every field of an interval survives segment.json") {
     stats.per_flow[0].failed = 1;
     stats.per_flow[0].dropped = 2;
     stats.per_flow[0].interrupted = 1;
+    stats.per_flow[0].unsent = 3;
     stats.counters = {7, 11};
     stats.connection_wait.record(42'000);
     stats.sent = 44;
@@ -113,6 +116,9 @@ TEST_CASE("every field of an interval survives segment.json") {
     CHECK(s.per_flow[0].failed == 1);
     CHECK(s.per_flow[0].dropped == 2);
     CHECK(s.per_flow[0].interrupted == 1);
+    CHECK(s.per_flow[0].unsent == 3);
+    CHECK(s.per_request[1].outcomes[static_cast<std::size_t>(engine::Outcome::unsent)] == 4);
+    CHECK(s.per_request[0].outcomes[static_cast<std::size_t>(engine::Outcome::dropped)] == 6);
     CHECK(s.counters == stats.counters);
     require_same_buckets(s.connection_wait, stats.connection_wait);
     CHECK(s.sent == 44);
@@ -122,6 +128,23 @@ TEST_CASE("every field of an interval survives segment.json") {
     CHECK(s.error_samples[0].detail == "no response in 5 s");
     CHECK(s.error_samples[0].count == 3);
     CHECK(s.error_samples[0].outcome == engine::Outcome::timeout);
+}
+
+TEST_CASE("a segment.json from before `unsent` (one outcome count fewer) reads as 0 unsent") {
+    IntervalStats stats(kShape);
+    stats.per_request[0].outcomes[static_cast<std::size_t>(engine::Outcome::dropped)] = 5;
+    stats.per_flow[0].dropped = 2;
+    const engine::IntervalReport report{0, Nanos(0), Nanos(1'000'000'000), stats, 10.0, 0, false};
+    auto old = reports::encode_interval(report);
+    auto& encoded = old.at("stats").as_object();
+    for (auto& request : encoded.at("requests").as_array())
+        request.as_object().at("outcomes").as_array().pop_back();
+    encoded.at("flows").as_array()[0].as_object().erase("unsent");
+    const auto back =
+        reports::decode_interval(boost::json::parse(boost::json::serialize(old)), kShape, "old");
+    CHECK(back.stats.per_request[0].outcomes == stats.per_request[0].outcomes);
+    CHECK(back.stats.per_flow[0].dropped == 2);
+    CHECK(back.stats.per_flow[0].unsent == 0);
 }
 
 TEST_CASE("a histogram that cannot be added exactly is refused, naming where it is") {

@@ -180,7 +180,8 @@ requests:
     for (std::size_t r = 0; r < 2; ++r) {
         drawn += run.result.totals.per_request[r].completed() +
                  count(run.result, r, engine::Outcome::dropped) +
-                 count(run.result, r, engine::Outcome::cancelled);
+                 count(run.result, r, engine::Outcome::cancelled) +
+                 count(run.result, r, engine::Outcome::unsent);
     }
     CHECK(drawn == 40);  // every arrival, sent or dropped, was drawn (and drawn in its window)
 }
