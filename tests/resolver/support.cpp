@@ -74,6 +74,7 @@ void check_sample(Resolver& r, const Expected& e, const std::vector<std::string>
 std::vector<std::string> sample_ids(const std::vector<EntityRow>& rows, std::size_t n,
                                     unsigned seed) {
     std::vector<std::string> ids;
+    ids.reserve(rows.size());
     for (const auto& r : rows) ids.push_back(r.entity_id);
     std::mt19937 rng(seed);
     std::shuffle(ids.begin() + 1, ids.end(), rng);
@@ -106,7 +107,7 @@ int free_port() {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = 0;
     socklen_t len = sizeof addr;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    (void)::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     ::close(fd);
     return ntohs(addr.sin_port);
@@ -151,6 +152,7 @@ void RedisProcess::start() {
         "redis-server", "--bind", "127.0.0.1", "--port", port,        "--save",           "",
         "--appendonly", "no",     "--dir",     dir_,     "--logfile", dir_ + "/redis.log"};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     pid_t pid = 0;

@@ -75,6 +75,7 @@ private:
 
 std::vector<std::string> all_ids(const std::vector<EntityRow>& rows) {
     std::vector<std::string> ids;
+    ids.reserve(rows.size());
     for (const auto& r : rows) ids.push_back(r.entity_id);
     return ids;
 }
