@@ -48,6 +48,8 @@ std::vector<std::string> overrides_from_flags(const ReplayOptions& o) {
     if (o.from) sets.push_back(flag_override("--from", "replay.from", *o.from));
     if (o.to) sets.push_back(flag_override("--to", "replay.to", *o.to));
     if (o.max_gap) sets.push_back(flag_override("--max-gap", "replay.max_gap", *o.max_gap));
+    if (o.outlier_gap)
+        sets.push_back(flag_override("--outlier-gap", "replay.outlier_gap", *o.outlier_gap));
     if (o.sample) sets.push_back(flag_override("--sample", "replay.sample", *o.sample));
     if (o.strict) sets.push_back(flag_override("--strict", "replay.strict", "true"));
     if (o.per_connection)
@@ -140,6 +142,9 @@ void add_replay_commands(CLI::App& app, int& exit_code) {
     replay->add_option("--from", o.from, "Start at this capture time (e.g. 10m)");
     replay->add_option("--to", o.to, "Stop at this capture time (e.g. 20m)");
     replay->add_option("--max-gap", o.max_gap, "Shorten idle gaps longer than this (e.g. 5s)");
+    replay->add_option("--outlier-gap", o.outlier_gap,
+                       "Quarantine records further than this from their neighbours' time "
+                       "(default 1h; 0 = off)");
     replay->add_option("--sample", o.sample,
                        "Replay this share of the records (e.g. 10%), the same ones each run");
     replay

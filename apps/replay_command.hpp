@@ -24,7 +24,7 @@ struct ReplayOptions {
     std::optional<std::size_t> loop;
     std::optional<std::size_t> threads;
     std::optional<std::size_t> connections;
-    std::optional<std::string> from, to, max_gap, sample;
+    std::optional<std::string> from, to, max_gap, outlier_gap, sample;
     std::vector<std::string> routes;  // path patterns, each names its requests
     bool strict = false;
     bool per_connection = false;

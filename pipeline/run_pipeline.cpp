@@ -141,6 +141,10 @@ json::object replay_analysis(const replay::ReplaySpec& spec, const replay::Repla
     for (const auto& m : capture.reader.first_malformed) {
         malformed.push_back(json::object{{"location", m.location}, {"reason", m.reason}});
     }
+    json::array outliers;
+    for (const auto& m : capture.first_outliers) {
+        outliers.push_back(json::object{{"location", m.location}, {"reason", m.reason}});
+    }
     return json::object{{"file", spec.file},
                         {"format", std::string(replay::replay_format_name(spec.format))},
                         {"speed", spec.speed},
@@ -150,6 +154,8 @@ json::object replay_analysis(const replay::ReplaySpec& spec, const replay::Repla
                         {"non_requests", capture.reader.non_requests},
                         {"malformed", capture.reader.malformed},
                         {"malformed_first", std::move(malformed)},
+                        {"outliers", capture.outliers},
+                        {"outliers_first", std::move(outliers)},
                         {"late", capture.late},
                         {"before_from", capture.before_from},
                         {"stopped_at_to", capture.stopped_at_to},
@@ -176,6 +182,16 @@ std::vector<std::string> replay_notices(const replay::ReplaySpec& spec,
         out.push_back(fmt::format("replay: {} malformed record(s) skipped in {} ({}); first: {}",
                                   capture.reader.malformed, spec.file, where,
                                   capture.reader.first_malformed.front().reason));
+    }
+    if (capture.outliers > 0) {
+        std::string where;
+        for (const auto& m : capture.first_outliers)
+            where += (where.empty() ? "" : ", ") + m.location;
+        if (capture.outliers > capture.first_outliers.size()) where += ", …";
+        out.push_back(fmt::format(
+            "replay: {} record(s) quarantined in {}, too far from their neighbours' time ({}); "
+            "first: {}",
+            capture.outliers, spec.file, where, capture.first_outliers.front().reason));
     }
     if (capture.late > 0) {
         out.push_back(fmt::format(

@@ -85,25 +85,28 @@ LogFormat compile(const std::string& written) {
     return out;
 }
 
-// "1760104536.125" (seconds with up to 9 decimals) -> ns, exactly.
-std::optional<std::int64_t> parse_decimal_seconds_ns(std::string_view text) {
+// "1760104536.125" (seconds with up to 9 decimals) -> ns, exactly, range-checked.
+CaptureTime parse_decimal_seconds_ns(std::string_view text) {
     const auto dot = text.find('.');
     const std::string_view whole = text.substr(0, dot);
     std::int64_t seconds = 0;
     const auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
-    if (ec != std::errc() || end != whole.data() + whole.size() || seconds < 0) return std::nullopt;
+    if (whole.empty() || whole.front() == '-' || end != whole.data() + whole.size() ||
+        (ec != std::errc() && ec != std::errc::result_out_of_range))
+        return CaptureTime::unreadable();
     std::int64_t fraction_ns = 0;
     if (dot != std::string_view::npos) {
         const std::string_view digits = text.substr(dot + 1);
-        if (digits.empty() || digits.size() > 9) return std::nullopt;
+        if (digits.empty() || digits.size() > 9) return CaptureTime::unreadable();
         std::int64_t scale = kSecondNs;
         for (const char c : digits) {
-            if (c < '0' || c > '9') return std::nullopt;
+            if (c < '0' || c > '9') return CaptureTime::unreadable();
             scale /= 10;
             fraction_ns += (c - '0') * scale;
         }
     }
-    return seconds * kSecondNs + fraction_ns;
+    if (ec == std::errc::result_out_of_range) return CaptureTime::beyond_range();
+    return capture_time_from_units(seconds, kSecondNs, fraction_ns);
 }
 
 // Undoes nginx (\xHH) and Apache (\", \\, \xhh) escaping.
@@ -238,12 +241,13 @@ private:
 
     std::string fill(ReplayRecord& out) {
         const std::string_view time = values_[format_.time_token];
-        std::optional<std::int64_t> when;
+        CaptureTime when;
         if (format_.time == TimeField::local) when = parse_clf_time_ns(time);
         if (format_.time == TimeField::iso8601) when = parse_iso8601_ns(time);
         if (format_.time == TimeField::msec) when = parse_decimal_seconds_ns(time);
-        if (!when) return "the time '" + std::string(time) + "' cannot be read";
-        out.ts_ns = *when;
+        if (when.out_of_range) return "the time '" + std::string(time) + "' " + out_of_range_text();
+        if (!when.ns) return "the time '" + std::string(time) + "' cannot be read";
+        out.ts_ns = *when.ns;
         out.method.clear();
         out.target.clear();
         out.headers.clear();

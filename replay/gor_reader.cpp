@@ -2,6 +2,7 @@
 #include "replay/http_message.hpp"
 #include "replay/input_file.hpp"
 #include "replay/readers.hpp"
+#include "replay/time_text.hpp"
 
 #include <charconv>
 #include <optional>
@@ -13,6 +14,8 @@ struct GorHeader {
     int type = 0;
     std::int64_t timestamp_ns = 0;
     std::string_view connection;  // the optional fifth field, "" when absent
+    std::string_view timestamp_text;
+    bool timestamp_out_of_range = false;  // digits, but not a time of the years 1900 to 2100
 };
 
 // "1 8a3f…c2 1700000000123456789 0" (the latency field is missing in old captures), or with
@@ -31,9 +34,18 @@ std::optional<GorHeader> parse_header(std::string_view line) {
     header.type = fields[0][0] - '0';
     if (count == 5) header.connection = fields[4];
     const auto ts = fields[2];
-    const auto [end, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), header.timestamp_ns);
-    if (ec != std::errc() || end != ts.data() + ts.size() || header.timestamp_ns < 0)
-        return std::nullopt;
+    header.timestamp_text = ts;
+    std::int64_t ns = 0;
+    const auto [end, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), ns);
+    if (ts.empty() || ts.front() == '-' || end != ts.data() + ts.size()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range) {  // more digits than int64 holds
+        header.timestamp_out_of_range = true;
+        return header;
+    }
+    if (ec != std::errc()) return std::nullopt;
+    const CaptureTime time = capture_time_from_units(ns, 1);
+    header.timestamp_out_of_range = !time.ns;
+    header.timestamp_ns = time.ns.value_or(0);
     return header;
 }
 
@@ -64,6 +76,12 @@ public:
                 malformed(line_location(line),
                           "the header line is not '<type> <id> <timestamp_ns> <latency_ns> "
                           "[<connection>]'");
+                continue;
+            }
+            if (header->timestamp_out_of_range) {
+                malformed(line_location(line), "the timestamp " +
+                                                   std::string(header->timestamp_text) + " ns " +
+                                                   out_of_range_text());
                 continue;
             }
             const std::string_view payload = std::string_view(raw_).substr(newline + 1);

@@ -45,8 +45,11 @@ EntryKind read_entry(const json::value& entry, ReplayRecord& out, std::string& e
     if (!object) return error = "the entry is not an object", EntryKind::malformed;
     const auto* started = text_at(*object, "startedDateTime");
     if (!started) return error = "missing startedDateTime", EntryKind::malformed;
-    const auto when = parse_iso8601_ns(*started);
-    if (!when) return error = "startedDateTime is not ISO 8601", EntryKind::malformed;
+    const CaptureTime when = parse_iso8601_ns(*started);
+    if (when.out_of_range)
+        return error = "startedDateTime '" + std::string(*started) + "' " + out_of_range_text(),
+               EntryKind::malformed;
+    if (!when.ns) return error = "startedDateTime is not ISO 8601", EntryKind::malformed;
     const auto* request_value = object->if_contains("request");
     const auto* request = request_value ? request_value->if_object() : nullptr;
     if (!request) return error = "missing request", EntryKind::malformed;
@@ -57,7 +60,7 @@ EntryKind read_entry(const json::value& entry, ReplayRecord& out, std::string& e
     const std::string_view url_text = *url;
     if (url_text.substr(0, 7) != "http://" && url_text.substr(0, 8) != "https://")
         return EntryKind::not_http;
-    out.ts_ns = *when;
+    out.ts_ns = *when.ns;
     // HAR 1.2 `connection`: the id of the TCP/IP connection the entry went over (optional).
     const auto* connection = text_at(*object, "connection");
     out.connection = connection ? connection_id(*connection) : 0;

@@ -17,29 +17,28 @@ namespace json = boost::json;
 
 namespace {
 
-// Unix time by magnitude: seconds below 1e11, ms below 1e14, µs below 1e17, else ns.
-std::optional<std::int64_t> epoch_ns(const json::value& ts) {
+// Unix time by magnitude: seconds below 1e11, ms below 1e14, µs below 1e17, else ns; the unit
+// is chosen first, then the value range-checked before it is multiplied (time_text.hpp).
+CaptureTime epoch_ns(const json::value& ts) {
     if (ts.is_string()) return parse_iso8601_ns(ts.get_string());
-    if (ts.is_int64() || ts.is_uint64()) {
-        const auto raw =
-            ts.is_int64()
-                ? ts.get_int64()
-                : static_cast<std::int64_t>(std::min<std::uint64_t>(ts.get_uint64(), INT64_MAX));
-        if (raw < 0) return std::nullopt;
-        if (raw < 100'000'000'000LL) return raw * 1'000'000'000LL;
-        if (raw < 100'000'000'000'000LL) return raw * 1'000'000LL;
-        if (raw < 100'000'000'000'000'000LL) return raw * 1'000LL;
-        return raw;
+    if (ts.is_uint64()) return CaptureTime::beyond_range();  // above INT64_MAX: beyond any unit
+    if (ts.is_int64()) {
+        const std::int64_t raw = ts.get_int64();
+        if (raw < 0) return CaptureTime::unreadable();
+        if (raw < 100'000'000'000LL) return capture_time_from_units(raw, 1'000'000'000LL);
+        if (raw < 100'000'000'000'000LL) return capture_time_from_units(raw, 1'000'000LL);
+        if (raw < 100'000'000'000'000'000LL) return capture_time_from_units(raw, 1'000LL);
+        return capture_time_from_units(raw, 1);
     }
     if (ts.is_double()) {
         const double value = ts.get_double();
-        if (!std::isfinite(value) || value < 0) return std::nullopt;
-        if (value < 1e11) return std::llround(value * 1e9);
-        if (value < 1e14) return std::llround(value * 1e6);
-        if (value < 1e17) return std::llround(value * 1e3);
-        if (value < 9.2e18) return std::llround(value);
+        if (!std::isfinite(value) || value < 0) return CaptureTime::unreadable();
+        if (value < 1e11) return capture_time_from_double(value, 1e9);
+        if (value < 1e14) return capture_time_from_double(value, 1e6);
+        if (value < 1e17) return capture_time_from_double(value, 1e3);
+        return capture_time_from_double(value, 1);
     }
-    return std::nullopt;
+    return CaptureTime::unreadable();
 }
 
 // Fills `out` from one parsed line; returns why it cannot, or "".
@@ -48,9 +47,10 @@ std::string record_from(const json::value& value, ReplayRecord& out) {
     if (!object) return "the line is not a JSON object";
     const auto* ts = object->if_contains("ts");
     if (!ts) return "missing \"ts\"";
-    const auto when = epoch_ns(*ts);
-    if (!when) return "\"ts\" is not a Unix time (seconds, ms, us or ns) or an ISO 8601 text";
-    out.ts_ns = *when;
+    const CaptureTime when = epoch_ns(*ts);
+    if (when.out_of_range) return "\"ts\" " + json::serialize(*ts) + " " + out_of_range_text();
+    if (!when.ns) return "\"ts\" is not a Unix time (seconds, ms, us or ns) or an ISO 8601 text";
+    out.ts_ns = *when.ns;
     out.method = "GET";
     if (const auto* method = object->if_contains("method")) {
         if (!method->is_string() || method->get_string().empty()) return "\"method\" is not a text";

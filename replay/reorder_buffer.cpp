@@ -33,7 +33,8 @@ void ReorderBuffer::pop_top(ReplayRecord& out) {
 bool ReorderBuffer::pop_ready(ReplayRecord& out) {
     if (heap_.empty()) return false;
     const std::int64_t head = heap_.front().record.ts_ns;
-    if (heap_.size() <= max_records_ && head > newest_ns_ - window_ns_) return false;
+    // Both are capture times (time_text.hpp): their difference fits, whatever the window.
+    if (heap_.size() <= max_records_ && newest_ns_ - head < window_ns_) return false;
     pop_top(out);
     return true;
 }

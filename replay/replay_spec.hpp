@@ -51,7 +51,10 @@ struct ReplaySpec {
     std::optional<engine::Nanos> to;       // keep records before this capture time
     std::optional<engine::Nanos> max_gap;  // capture-time gaps longer than this are shortened to it
     engine::Nanos reorder_window{std::chrono::seconds(5)};  // out-of-order tolerance
-    std::size_t reorder_max_records = 100'000;              // memory bound of the window
+    // A record further than this from its neighbours (capture time) is quarantined, not
+    // replayed (replay/outlier_filter.hpp); 0 = off.
+    engine::Nanos outlier_gap{std::chrono::hours(1)};
+    std::size_t reorder_max_records = 100'000;  // memory bound of the window
     // Each recorded client connection's requests are sent in order, one at a time, on one
     // connection (records without a connection id go out on any free connection).
     bool per_connection = false;

@@ -3,6 +3,22 @@
 #include <cmath>
 
 namespace volley::replay {
+namespace {
+
+// Replay times (ns since the replay's start) are capped here, about 146 years, so that a tiny
+// speed or many loop passes cannot overflow int64; a capped start is never reached in a run.
+constexpr std::int64_t kMaxReplayNs = std::int64_t{1} << 62;
+
+std::int64_t replay_ns(double ns) {
+    return ns >= static_cast<double>(kMaxReplayNs) ? kMaxReplayNs : std::llround(ns);
+}
+
+// Both in [0, kMaxReplayNs].
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+    return a > kMaxReplayNs - b ? kMaxReplayNs : a + b;
+}
+
+}  // namespace
 
 ReplayStream::ReplayStream(const ReplaySpec& spec, ReaderFactory open_reader, std::uint64_t seed,
                            std::size_t worker_index, std::size_t worker_count)
@@ -11,6 +27,7 @@ ReplayStream::ReplayStream(const ReplaySpec& spec, ReaderFactory open_reader, st
       worker_index_(worker_index),
       worker_count_(std::max<std::size_t>(1, worker_count)),
       reader_(open_reader_()),
+      outliers_(spec.outlier_gap, spec.format == ReplayFormat::har),
       reorder_(spec.reorder_window, spec.reorder_max_records),
       selector_(spec, seed),
       rewriter_(spec) {}
@@ -29,20 +46,25 @@ bool ReplayStream::next_sorted(ReplayRecord& out) {
     if (pass_ended_) return false;
     while (true) {
         if (reorder_.pop_ready(out)) return true;
+        ReplayRecord record;
+        if (outliers_.pop(record)) {
+            reorder_.push(std::move(record));
+            continue;
+        }
         if (reader_done_) {
             if (reorder_.pop_any(out)) return true;
             pass_ended_ = true;
             return false;
         }
-        ReplayRecord record;
         if (reader_->next(record)) {
             if (!mine(record)) {  // only its timestamp, method and target matter here
                 std::vector<std::pair<std::string, std::string>>().swap(record.headers);
                 std::string().swap(record.body);
             }
-            reorder_.push(std::move(record));
+            outliers_.push(std::move(record));
         } else {
             reader_done_ = true;
+            outliers_.end_of_input();
         }
     }
 }
@@ -50,6 +72,8 @@ bool ReplayStream::next_sorted(ReplayRecord& out) {
 bool ReplayStream::start_next_pass() {
     if (pass_ == 0) {
         counts_.reader = reader_->counts();
+        counts_.outliers = outliers_.quarantined();
+        counts_.first_outliers = outliers_.first_quarantined();
         counts_.late = reorder_.late();
         counts_.span_ns = compressed_ns_;
         first_pass_ = counts_;
@@ -59,9 +83,9 @@ bool ReplayStream::start_next_pass() {
         if (kept_in_pass_ >= 2) {
             const double gap_ns =
                 static_cast<double>(compressed_ns_) / static_cast<double>(kept_in_pass_ - 1);
-            period_ns_ = std::llround((static_cast<double>(compressed_ns_) + gap_ns) / speed);
+            period_ns_ = replay_ns((static_cast<double>(compressed_ns_) + gap_ns) / speed);
         } else {
-            period_ns_ = std::llround(1e9 / speed);
+            period_ns_ = replay_ns(1e9 / speed);
         }
         period_ns_ = std::max<std::int64_t>(period_ns_, 1);
     }
@@ -77,7 +101,8 @@ bool ReplayStream::start_next_pass() {
         return false;
     }
     ++pass_;
-    pass_offset_ns_ += period_ns_;
+    pass_offset_ns_ = saturating_add(pass_offset_ns_, period_ns_);
+    outliers_.restart();
     reorder_.restart();
     capture_start_ns_.reset();
     previous_kept_ns_.reset();
@@ -125,8 +150,8 @@ std::optional<engine::Nanos> ReplayStream::compute_next_start() {
             if (record.connection != 0) ++counts_.with_connection;
         }
         if (!mine(record)) continue;
-        const std::int64_t offset =
-            pass_offset_ns_ + std::llround(static_cast<double>(compressed_ns_) / spec_.speed);
+        const std::int64_t offset = saturating_add(
+            pass_offset_ns_, replay_ns(static_cast<double>(compressed_ns_) / spec_.speed));
         lane_ = spec_.per_connection ? record.connection : 0;
         (lane_ == 0 ? pending_ : pending_in_lane_[lane_]).push_back(std::move(record));
         ++scheduled_;
@@ -138,6 +163,8 @@ CaptureCounts ReplayStream::first_pass() const {
     if (pass_ > 0 || finished_) return first_pass_;
     CaptureCounts counts = counts_;
     counts.reader = reader_->counts();
+    counts.outliers = outliers_.quarantined();
+    counts.first_outliers = outliers_.first_quarantined();
     counts.late = reorder_.late();
     counts.span_ns = compressed_ns_;
     return counts;

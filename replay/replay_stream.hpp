@@ -1,4 +1,5 @@
-// One worker's replay: capture file -> reorder window -> from/to slice -> filters and sample
+// One worker's replay: capture file -> outlier quarantine -> reorder window -> from/to slice ->
+// filters and sample
 // -> timeline (max_gap, speed, loop) -> this worker's share -> rewrite (docs/replay.md).
 //
 // Every worker reads the whole capture and runs the timeline over every kept record, so all
@@ -12,6 +13,7 @@
 
 #include "engine/schedule.hpp"
 #include "engine/target.hpp"
+#include "replay/outlier_filter.hpp"
 #include "replay/record.hpp"
 #include "replay/reorder_buffer.hpp"
 #include "replay/replay_spec.hpp"
@@ -28,10 +30,12 @@ namespace volley::replay {
 // What one pass over the capture saw (the first pass; later passes see the same).
 struct CaptureCounts {
     ReaderCounts reader;
-    std::uint64_t late = 0;         // behind the reorder window, sent at once
-    std::uint64_t before_from = 0;  // sliced off by `from`
-    bool stopped_at_to = false;     // the pass ended at `to`
-    std::uint64_t filtered = 0;     // method or path filters
+    std::uint64_t outliers = 0;  // quarantined: too far from their neighbours (outlier_gap)
+    std::vector<MalformedRecord> first_outliers;  // at most ReaderCounts::kMaxListed
+    std::uint64_t late = 0;                       // behind the reorder window, sent at once
+    std::uint64_t before_from = 0;                // sliced off by `from`
+    bool stopped_at_to = false;                   // the pass ended at `to`
+    std::uint64_t filtered = 0;                   // method or path filters
     std::uint64_t sampled_out = 0;
     std::uint64_t kept = 0;             // replayed per pass, across all workers
     std::uint64_t with_connection = 0;  // kept records that name their client connection
@@ -76,6 +80,7 @@ private:
     ReaderFactory open_reader_;
     std::size_t worker_index_, worker_count_;
     std::unique_ptr<RecordReader> reader_;
+    OutlierFilter outliers_;
     ReorderBuffer reorder_;
     RecordSelector selector_;
     RequestRewriter rewriter_;

@@ -1,6 +1,7 @@
 #include "replay/time_text.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 
 namespace volley::replay {
@@ -24,9 +25,17 @@ bool valid_clock(int hour, int minute, int second) {
     return hour <= 23 && minute <= 59 && second <= 60;
 }
 
-std::int64_t to_ns(std::int64_t days, int hour, int minute, int second) {
-    return ((days * 24 + hour) * 60 + minute) * 60 * kNanosPerSecond +
-           std::int64_t{second} * kNanosPerSecond;
+// A date and time of the years 1900 to 2100 (the caller has checked the year), less a zone
+// offset (at most ±24 h), plus a fraction (< 1 s) -> the capture time, range-checked. Within
+// those years every intermediate value is below 4.2e18 in magnitude: no overflow.
+CaptureTime to_capture_time(int year, unsigned month, unsigned day, int hour, int minute,
+                            int second, std::int64_t fraction_ns, int offset_s) {
+    if (year < kEarliestCaptureYear || year > kLastCaptureYear) return CaptureTime::beyond_range();
+    const std::int64_t days = days_from_civil(year, month, day);
+    const std::int64_t seconds = ((days * 24 + hour) * 60 + minute) * 60 + second - offset_s;
+    const std::int64_t ns = seconds * kNanosPerSecond + fraction_ns;
+    if (ns < kEarliestCaptureNs || ns >= kEndOfCaptureNs) return CaptureTime::beyond_range();
+    return {ns, false};
 }
 
 // "+02:00", "+0200", "Z", "" -> offset in seconds east of UTC.
@@ -54,19 +63,46 @@ std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
     return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
 }
 
-std::optional<std::int64_t> parse_iso8601_ns(std::string_view text) {
+std::string out_of_range_text() {
+    return "is outside the years " + std::to_string(kEarliestCaptureYear) + " to " +
+           std::to_string(kLastCaptureYear) + " (UTC)";
+}
+
+CaptureTime capture_time_from_units(std::int64_t count, std::int64_t ns_per_unit,
+                                    std::int64_t extra_ns) {
+    // Bounds on `count` first, so that the product cannot overflow.
+    if (count < kEarliestCaptureNs / ns_per_unit - 1 || count > kEndOfCaptureNs / ns_per_unit)
+        return CaptureTime::beyond_range();
+    const std::int64_t ns = count * ns_per_unit + extra_ns;
+    if (ns < kEarliestCaptureNs || ns >= kEndOfCaptureNs) return CaptureTime::beyond_range();
+    return {ns, false};
+}
+
+CaptureTime capture_time_from_double(double count, double ns_per_unit) {
+    if (!std::isfinite(count)) return CaptureTime::unreadable();
+    const double ns = count * ns_per_unit;  // |ns| may be huge: compared as a double first
+    if (!(ns >= static_cast<double>(kEarliestCaptureNs) &&
+          ns < static_cast<double>(kEndOfCaptureNs)))
+        return CaptureTime::beyond_range();
+    const std::int64_t rounded = std::llround(ns);
+    if (rounded < kEarliestCaptureNs || rounded >= kEndOfCaptureNs)
+        return CaptureTime::beyond_range();
+    return {rounded, false};
+}
+
+CaptureTime parse_iso8601_ns(std::string_view text) {
     // YYYY-MM-DDTHH:MM:SS
     const auto year = digits_at(text, 0, 4), month = digits_at(text, 5, 2),
                day = digits_at(text, 8, 2);
     const auto hour = digits_at(text, 11, 2), minute = digits_at(text, 14, 2),
                second = digits_at(text, 17, 2);
-    if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+    if (!year || !month || !day || !hour || !minute || !second) return {};
     if (text[4] != '-' || text[7] != '-' ||
         (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' ||
         text[16] != ':')
-        return std::nullopt;
+        return {};
     if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || !valid_clock(*hour, *minute, *second))
-        return std::nullopt;
+        return {};
     std::size_t pos = 19;
     std::int64_t fraction_ns = 0;
     if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
@@ -78,39 +114,35 @@ std::optional<std::int64_t> parse_iso8601_ns(std::string_view text) {
             scale /= 10;
             ++pos;
         }
-        if (pos == start) return std::nullopt;
+        if (pos == start) return {};
     }
     const auto offset = zone_offset_s(text.substr(pos));
-    if (!offset) return std::nullopt;
-    const auto days =
-        days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
-    return to_ns(days, *hour, *minute, *second) + fraction_ns -
-           std::int64_t{*offset} * kNanosPerSecond;
+    if (!offset) return {};
+    return to_capture_time(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day), *hour,
+                           *minute, *second, fraction_ns, *offset);
 }
 
-std::optional<std::int64_t> parse_clf_time_ns(std::string_view text) {
+CaptureTime parse_clf_time_ns(std::string_view text) {
     // DD/Mon/YYYY:HH:MM:SS +ZZZZ
     static constexpr std::array<std::string_view, 12> kMonths = {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     const auto day = digits_at(text, 0, 2), year = digits_at(text, 7, 4);
     const auto hour = digits_at(text, 12, 2), minute = digits_at(text, 15, 2),
                second = digits_at(text, 18, 2);
-    if (!day || !year || !hour || !minute || !second || text.size() < 20) return std::nullopt;
+    if (!day || !year || !hour || !minute || !second || text.size() < 20) return {};
     if (text[2] != '/' || text[6] != '/' || text[11] != ':' || text[14] != ':' || text[17] != ':')
-        return std::nullopt;
+        return {};
     unsigned month = 0;
     for (std::size_t i = 0; i < kMonths.size(); ++i) {
         if (text.substr(3, 3) == kMonths[i]) month = static_cast<unsigned>(i + 1);
     }
-    if (month == 0 || *day < 1 || *day > 31 || !valid_clock(*hour, *minute, *second))
-        return std::nullopt;
+    if (month == 0 || *day < 1 || *day > 31 || !valid_clock(*hour, *minute, *second)) return {};
     std::string_view zone = text.substr(20);
     while (!zone.empty() && zone.front() == ' ') zone.remove_prefix(1);
     const auto offset = zone_offset_s(zone);
-    if (!offset) return std::nullopt;
-    return to_ns(days_from_civil(*year, month, static_cast<unsigned>(*day)), *hour, *minute,
-                 *second) -
-           std::int64_t{*offset} * kNanosPerSecond;
+    if (!offset) return {};
+    return to_capture_time(*year, month, static_cast<unsigned>(*day), *hour, *minute, *second, 0,
+                           *offset);
 }
 
 }  // namespace volley::replay

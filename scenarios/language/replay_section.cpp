@@ -233,9 +233,9 @@ void read_replay(LoadContext& context, const YAML::Node& node,
     read_run_settings(context, load, target, plan);
     const MapReader replay(
         sink, node, "replay",
-        {"file", "format", "log_format", "speed", "loop", "from", "to", "max_gap", "reorder_window",
-         "reorder_max_records", "sample", "strict", "per_connection", "filters", "rewrite",
-         "routes", "catch_all", "expect"});
+        {"file", "format", "log_format", "speed", "loop", "from", "to", "max_gap", "outlier_gap",
+         "reorder_window", "reorder_max_records", "sample", "strict", "per_connection", "filters",
+         "rewrite", "routes", "catch_all", "expect"});
     replay::ReplaySpec spec;
     if (!replay.is_map()) return;
     if (replay.require("file",
@@ -282,6 +282,8 @@ void read_replay(LoadContext& context, const YAML::Node& node,
                                format_duration(*spec.from)));
     }
     spec.max_gap = replay.duration("max_gap");
+    spec.outlier_gap =
+        replay.duration("outlier_gap", {.allow_zero = true}).value_or(spec.outlier_gap);
     spec.reorder_window =
         replay.duration("reorder_window", {.allow_zero = true}).value_or(spec.reorder_window);
     spec.reorder_max_records = static_cast<std::size_t>(

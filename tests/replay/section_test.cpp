@@ -51,6 +51,7 @@ replay:
   from: 10s
   to: 2m
   max_gap: 5s
+  outlier_gap: 30m
   reorder_window: 2s
   sample: 25%
   filters: {methods: [get, POST], include: ['^/entities/'], exclude: ['\.png$']}
@@ -75,6 +76,7 @@ thresholds:
     CHECK(spec.from == engine::Nanos(10s));
     CHECK(spec.to == engine::Nanos(2min));
     CHECK(spec.max_gap == engine::Nanos(5s));
+    CHECK(spec.outlier_gap == engine::Nanos(30min));
     CHECK(spec.reorder_window == engine::Nanos(2s));
     CHECK(spec.sample_ratio == Approx(0.25));
     CHECK(spec.methods == std::vector<std::string>{"GET", "POST"});
@@ -98,6 +100,7 @@ TEST_CASE("replay defaults: format from the extension, one catch-all name, type 
     REQUIRE(plan.replay);
     CHECK(plan.replay->format == ReplayFormat::combined);
     CHECK(plan.replay->speed == 1);
+    CHECK(plan.replay->outlier_gap == engine::Nanos(1h));
     CHECK(plan.replay->loop == 1);
     CHECK(plan.run.request_names == std::vector<std::string>{"replay"});
     const auto overridden = load(kTarget + "replay: {file: capture.jsonl}\n",
