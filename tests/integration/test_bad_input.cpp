@@ -79,3 +79,16 @@ TEST_CASE("a missing scenario file is a usage error") {
     CHECK(run.exit_code == 2);
     CHECK(run.err.find("/nonexistent/volley.yaml") != std::string::npos);
 }
+
+TEST_CASE("record --listen without an IP address is a usage error naming the flag") {
+    const auto out = make_temp_dir("volley-bad-") + "/capture.gor";
+    for (const std::string listen : {":0", "localhost:0", "[]:8079"}) {
+        INFO(listen);
+        const auto run = run_volley(
+            {"record", "--listen", listen, "--upstream", "http://127.0.0.1:1", "-o", out});
+        CHECK(run.exit_code == 2);
+        INFO(run.err);
+        CHECK(run.err.find("error: --listen '" + listen + "': ") != std::string::npos);
+        CHECK(run.err.find("HOST") != std::string::npos);
+    }
+}
