@@ -257,11 +257,10 @@ private:
         if (ec == http::error::end_of_stream || ec == http::error::partial_message)
             return std::nullopt;
         if (ec == http::error::header_limit) {
-            // The parser keeps the unparsed header in buffer_: no line end yet means the request
-            // line alone is over the limit.
-            const auto* data = static_cast<const char*>(buffer_.data().data());
-            const std::string_view received(data, buffer_.size());
-            if (received.find("\r\n") == std::string_view::npos)
+            // The parser gives the message its target as soon as the request line is complete
+            // (and consumes the line and each whole field): none yet means the request line
+            // alone is over the limit.
+            if (parser_->get().target().empty())
                 return error_response(
                     414, "uri_too_long",
                     fmt::format("the request line is longer than {} bytes", kHeaderLimitBytes));
