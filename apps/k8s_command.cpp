@@ -3,6 +3,7 @@
 #include "apps/k8s_manifests.hpp"
 #include "apps/run_command.hpp"
 #include "apps/start_at.hpp"
+#include "reports/run_outputs.hpp"
 #include "scenarios/language/loader.hpp"
 #include "thresholds/units.hpp"
 
@@ -101,12 +102,15 @@ int k8s_command(const K8sOptions& options) {
     const std::filesystem::path dir(options.out);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        std::cerr << fmt::format("error: cannot create {}: {}\n", dir.string(), ec.message());
+        return kExitCannotRun;
+    }
     for (const auto& manifest : manifests) {
-        std::ofstream file(dir / manifest.file_name, std::ios::binary | std::ios::trunc);
-        file << manifest.yaml;
-        if (!file || ec) {
-            std::cerr << fmt::format("error: cannot write {}\n",
-                                     (dir / manifest.file_name).string());
+        try {
+            reports::write_file_atomically(dir / manifest.file_name, manifest.yaml);
+        } catch (const reports::OutputWriteError& e) {
+            std::cerr << "error: " << e.what() << "\n";
             return kExitCannotRun;
         }
     }

@@ -45,7 +45,8 @@ struct ListenAddress {
     unsigned short port = 0;
 };
 
-// Throws std::invalid_argument naming what is wrong with HOST:PORT.
+// Throws std::invalid_argument naming what is wrong with HOST:PORT. HOST is an IP address
+// literal (IPv6 in brackets); PORT 0 picks a free port.
 ListenAddress parse_listen(const std::string& listen) {
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos) throw std::invalid_argument("expected HOST:PORT");
@@ -53,6 +54,15 @@ ListenAddress parse_listen(const std::string& listen) {
     out.host = listen.substr(0, colon);
     if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']')
         out.host = out.host.substr(1, out.host.size() - 2);
+    if (out.host.empty())
+        throw std::invalid_argument(
+            "the HOST is missing: give the address to listen on, e.g. 127.0.0.1:" +
+            listen.substr(colon + 1));
+    boost::system::error_code address_error;
+    (void)asio::ip::make_address(out.host, address_error);
+    if (address_error)
+        throw std::invalid_argument(fmt::format(
+            "HOST '{}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or [::1])", out.host));
     const std::string port_text = listen.substr(colon + 1);
     try {
         std::size_t used = 0;

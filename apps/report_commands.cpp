@@ -43,8 +43,9 @@ int report_directory(const ReportOptions& o) {
     const auto summary = reports::read_run_summary(o.path);
     const auto files = reports::write_reports(o.path, summary, o.formats);
     std::cout << reports::render_console(summary, o.latency);
-    for (const auto& f : files) std::cout << "  wrote " << f.string() << "\n";
-    return kExitPass;
+    for (const auto& f : files.written) std::cout << "  wrote " << f.string() << "\n";
+    for (const auto& failure : files.failed) std::cerr << "error: " << failure.what() << "\n";
+    return files.failed.empty() ? kExitPass : kExitCannotRun;
 }
 
 // docs/hdr.md §14: what HistogramLogProcessor prints for the log.

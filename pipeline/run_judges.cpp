@@ -95,18 +95,36 @@ PlanRunOutcome RunJudges::finish(const engine::RunResult& result, const RunEndin
     }
     stop["expected"] = !reports::ended_early(result, ending.expectations);
     if (ending.amend_summary) ending.amend_summary(summary);
+    // Every file is tried on its own (reports/run_outputs.hpp): on a full disk the files that
+    // could be written stay whole, each one that could not is named with the reason, exit 1.
+    std::vector<reports::OutputWriteError> failed;
+    if (hlog_) {
+        hlog_->close();
+        if (hlog_->failure()) failed.push_back(*hlog_->failure());
+    }
     try {
-        // The renderers read the typed summary parsed from the object just written, so the files
-        // and summary.json cannot disagree.
-        reports::write_summary_json(dir_, summary);
+        try {
+            reports::write_summary_json(dir_, summary);
+        } catch (const reports::OutputWriteError& e) {
+            failed.push_back(e);
+        }
+        // The renderers read the typed summary parsed from the object summary.json holds, so
+        // the files and summary.json cannot disagree.
         const auto rendered = reports::parse_run_summary(summary, (dir_ / "summary.json").string());
-        reports::write_reports(dir_, rendered, formats_);
+        auto files = reports::write_reports(dir_, rendered, formats_,
+                                            !hlog_ || !hlog_->failure().has_value());
+        for (auto& failure : files.failed) failed.push_back(std::move(failure));
         if (!options.quiet) {
             std::cout << reports::render_console(rendered, options.latency_spectrum);
-            std::cout << "\n  results in " << dir_.string() << "/\n";
+            if (failed.empty()) std::cout << "\n  results in " << dir_.string() << "/\n";
         }
     } catch (const std::exception& e) {
         std::cerr << "error: writing reports: " << e.what() << "\n";
+        return PlanRunOutcome{pipeline::kExitCannotRun, {}};
+    }
+    if (!failed.empty()) {
+        for (const auto& failure : failed) std::cerr << "error: " << failure.what() << "\n";
+        std::cerr << "  the run's other files are whole in " << dir_.string() << "/\n";
         return PlanRunOutcome{pipeline::kExitCannotRun, {}};
     }
 

@@ -10,7 +10,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <fmt/format.h>
+
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -200,7 +204,8 @@ public:
 private:
     void read() {
         parser_.emplace();
-        parser_->body_limit(1 << 20);
+        parser_->header_limit(kHeaderLimitBytes);
+        parser_->body_limit(kBodyLimitBytes);
         stream_.expires_after(std::chrono::seconds(60));
         http::async_read(
             stream_, buffer_, *parser_,
@@ -209,6 +214,10 @@ private:
 
     void on_read(beast::error_code ec) {
         if (ec) {
+            if (const auto refusal = refusal_for(ec)) {
+                refuse(*refusal);
+                return;
+            }
             close();
             return;
         }
@@ -239,11 +248,86 @@ private:
                           });
     }
 
+    // A request the parser gave up on gets its answer instead of a silent close: a request
+    // line over the header limit 414, other header fields over it 431, a body over the body
+    // limit 413, any other malformed request 400. nullopt: the peer went away or timed out.
+    std::optional<ServiceResponse> refusal_for(beast::error_code ec) const {
+        if (ec.category() != beast::http::make_error_code(http::error::bad_target).category())
+            return std::nullopt;
+        if (ec == http::error::end_of_stream || ec == http::error::partial_message)
+            return std::nullopt;
+        if (ec == http::error::header_limit) {
+            // The parser gives the message its target as soon as the request line is complete
+            // (and consumes the line and each whole field): none yet means the request line
+            // alone is over the limit.
+            if (parser_->get().target().empty())
+                return error_response(
+                    414, "uri_too_long",
+                    fmt::format("the request line is longer than {} bytes", kHeaderLimitBytes));
+            return error_response(
+                431, "header_fields_too_large",
+                fmt::format("the request header is longer than {} bytes", kHeaderLimitBytes));
+        }
+        if (ec == http::error::body_limit)
+            return error_response(
+                413, "content_too_large",
+                fmt::format("the request body is longer than {} bytes", kBodyLimitBytes));
+        return error_response(400, "bad_request", "malformed HTTP request: " + ec.message());
+    }
+
+    // Answers `r` and closes: the rest of the refused request cannot be told from the next one.
+    void refuse(const ServiceResponse& r) {
+        res_ = {};
+        res_.version(11);
+        res_.result(static_cast<http::status>(r.status));
+        res_.set(http::field::server, "volley-resolver");
+        res_.set(http::field::content_type, r.content_type);
+        res_.keep_alive(false);
+        res_.body() = r.body;
+        res_.prepare_payload();
+        stream_.expires_after(kLingerTime);
+        http::async_write(stream_, res_,
+                          [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                              if (wec) {
+                                  self->close();
+                                  return;
+                              }
+                              self->linger();
+                          });
+    }
+
+    // Stops sending, then reads and drops what the client is still sending (up to
+    // kLingerTime / kLingerBytes) before closing: closing with unread data would reset the
+    // connection and could destroy the answer before the client reads it.
+    void linger() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        drain(0);
+    }
+
+    void drain(std::size_t drained_bytes) {
+        stream_.async_read_some(
+            asio::buffer(drain_buffer_),
+            [self = shared_from_this(), drained_bytes](beast::error_code ec, std::size_t n) {
+                if (ec || drained_bytes + n > kLingerBytes) {
+                    self->close();
+                    return;
+                }
+                self->drain(drained_bytes + n);
+            });
+    }
+
     void close() {
         beast::error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
         stream_.socket().close(ignored);
     }
+
+    static constexpr std::size_t kHeaderLimitBytes = 8 * 1024;  // request line + fields
+    static constexpr std::size_t kBodyLimitBytes = 1 << 20;
+    static constexpr auto kLingerTime = std::chrono::seconds(5);
+    static constexpr std::size_t kLingerBytes = 4 << 20;
+    std::array<char, 16 * 1024> drain_buffer_{};
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;

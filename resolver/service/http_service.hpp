@@ -10,6 +10,10 @@
 // Lookups carry X-Cache-Tier: L1..L4 (also on 404). Errors: 400 malformed id or body,
 // 404 unknown entity/parent or route, 405 wrong method, 409 move below itself, 503 a required
 // backend is down, 504 timeout. Error bodies are {"error": code, "message": text}.
+// A request the HTTP parser refuses is answered, then the connection is closed (the requests
+// before it on the connection were answered in order): 414 uri_too_long when the request line
+// alone is over 8 KiB, 431 header_fields_too_large when the request line and header fields are,
+// 413 content_too_large for a body over 1 MiB, 400 bad_request for any other malformed request.
 #pragma once
 
 #include "resolver/group.hpp"

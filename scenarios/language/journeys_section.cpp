@@ -398,10 +398,13 @@ void read_journeys(LoadContext& context, const YAML::Node& node, Plan& plan) {
         }
         JourneySpec journey;
         if (map.require("name", "e.g. checkout")) {
-            journey.name = map.string("name").value_or("");
-            if (!is_step_name(journey.name)) {
-                sink.error(*map.get("name"), map.path("name"),
-                           "a journey name is 1..64 letters, digits, _ or -");
+            // A name that is not text (or not UTF-8) is reported by map.string itself.
+            if (auto name = map.string("name")) {
+                journey.name = *name;
+                if (!is_step_name(journey.name)) {
+                    sink.error(*map.get("name"), map.path("name"),
+                               "a journey name is 1..64 letters, digits, _ or -");
+                }
             }
             for (const auto& other : plan.journeys) {
                 if (other.name == journey.name) {

@@ -1,6 +1,7 @@
 #include "scenarios/language/yaml_walker.hpp"
 
 #include "scenarios/language/units.hpp"
+#include "scenarios/language/utf8_text.hpp"
 
 #include "engine/schedule.hpp"
 
@@ -48,10 +49,25 @@ std::string lower(std::string_view text) {
     return out;
 }
 
+// Reports a scalar whose text is not valid UTF-8 (names reach reports, hlog tags and XML).
+bool is_utf8_text(DiagnosticSink& sink, const YAML::Node& node, const std::string& path) {
+    const std::string& text = node.Scalar();
+    const auto bad = first_invalid_utf8(text);
+    if (!bad) return true;
+    sink.error(node, path,
+               fmt::format("is not valid UTF-8 (byte 0x{:02X} at offset {}); scenario text must "
+                           "be UTF-8",
+                           static_cast<unsigned char>(text[*bad]), *bad));
+    return false;
+}
+
 // The scalar text of `node`, or nullopt after reporting what was found instead.
 std::optional<std::string> scalar(DiagnosticSink& sink, const YAML::Node& node,
                                   const std::string& path, std::string_view expected) {
-    if (node.IsScalar()) return node.Scalar();
+    if (node.IsScalar()) {
+        if (!is_utf8_text(sink, node, path)) return std::nullopt;
+        return node.Scalar();
+    }
     sink.error(node, path, fmt::format("expected {}, got {}", expected, describe_node(node)));
     return std::nullopt;
 }
@@ -273,6 +289,10 @@ std::optional<std::vector<std::pair<std::string, std::string>>> read_string_map(
     for (const auto& entry : node) {
         if (!entry.first.IsScalar()) {
             sink.error(entry.first, path, "keys must be plain names");
+            ok = false;
+            continue;
+        }
+        if (!is_utf8_text(sink, entry.first, path)) {
             ok = false;
             continue;
         }

@@ -79,3 +79,38 @@ TEST_CASE("a missing scenario file is a usage error") {
     CHECK(run.exit_code == 2);
     CHECK(run.err.find("/nonexistent/volley.yaml") != std::string::npos);
 }
+
+TEST_CASE("record --listen without an IP address is a usage error naming the flag") {
+    const auto out = make_temp_dir("volley-bad-") + "/capture.gor";
+    for (const std::string listen : {":0", "localhost:0", "[]:8079"}) {
+        INFO(listen);
+        const auto run = run_volley(
+            {"record", "--listen", listen, "--upstream", "http://127.0.0.1:1", "-o", out});
+        CHECK(run.exit_code == 2);
+        INFO(run.err);
+        CHECK(run.err.find("error: --listen '" + listen + "': ") != std::string::npos);
+        CHECK(run.err.find("HOST") != std::string::npos);
+    }
+}
+
+TEST_CASE("a name that is not valid UTF-8 is refused at load with file:line:column and the key") {
+    // \xC3\x28 is a broken two-byte sequence, \xFF is never UTF-8.
+    const auto path = write_scenario(
+        "name: utf8\n"
+        "target:\n"
+        "  http:\n"
+        "    base_url: http://127.0.0.1:1\n"
+        "load:\n"
+        "  rate: 10/s\n"
+        "  duration: 1s\n"
+        "requests:\n"
+        "  - name: \"caf\xC3\x28\"\n"
+        "    path: /\n"
+        "    tags: {tier: \"gold\xFF\"}\n");
+    const auto run = run_volley({"run", path});
+    CHECK(run.exit_code == 2);
+    INFO(run.err);
+    CHECK(run.err.find(path + ":9:11: requests[0].name: is not valid UTF-8") != std::string::npos);
+    CHECK(run.err.find(path + ":11:18: requests[0].tags.tier: is not valid UTF-8") !=
+          std::string::npos);
+}

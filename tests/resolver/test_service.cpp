@@ -140,3 +140,82 @@ TEST_CASE("service: malformed ids never reach a backend", "[unit][service][fake]
     CHECK(backend->calls() == 0);
     CHECK(l2->calls() == 0);
 }
+
+namespace {
+
+// Sends `raw` on a fresh connection after one ordinary request, reads the answers in order;
+// `closed_after` tells whether the service then closed the connection (EOF, not a reset).
+struct RawExchange {
+    int first_status = 0;
+    int status = 0;
+    std::string connection;
+    std::string error_code;
+    bool closed_after = false;
+};
+
+RawExchange send_after_a_good_request(unsigned short port, const std::string& raw) {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket socket(ioc);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    const std::string good = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(good + raw));
+    boost::beast::flat_buffer buffer;
+    RawExchange out;
+    http::response<http::string_body> first;
+    http::read(socket, buffer, first);
+    out.first_status = static_cast<int>(first.result_int());
+    http::response<http::string_body> refused;
+    http::read(socket, buffer, refused);
+    out.status = static_cast<int>(refused.result_int());
+    out.connection = std::string(refused[http::field::connection]);
+    out.error_code = std::string(json::parse(refused.body()).as_object()["error"].as_string());
+    char byte = 0;
+    boost::system::error_code ec;
+    const auto n = socket.read_some(boost::asio::buffer(&byte, 1), ec);
+    out.closed_after = n == 0 && ec == boost::asio::error::eof;
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("service: an oversized request is answered 414/431/413, not dropped", "[unit][service]") {
+    ResolverConfig cfg;
+    cfg.dataset = ResolverConfig::Dataset::geo_seed;
+    ResolverGroup group(cfg);
+    HttpService service(group, ServiceOptions{"127.0.0.1", 0, 2});
+    service.start();
+    struct Case {
+        const char* what;
+        std::string raw;
+        int status;
+        const char* code;
+    };
+    const std::vector<Case> cases{
+        {"a 100,000-character id",
+         "GET /entities/" + std::string(100'000, 'a') +
+             "/ancestors HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+         414, "uri_too_long"},
+        {"a 20,000-byte header field",
+         "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(20'000, 'b') +
+             "\r\n\r\n",
+         431, "header_fields_too_large"},
+        {"a 2 MiB body announced",
+         "POST /entities HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2097152\r\n\r\n{", 413,
+         "content_too_large"},
+        {"a request line that is not HTTP", "GET /healthz HTTP/9.9 what\r\n\r\n", 400,
+         "bad_request"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.what);
+        const auto exchange = send_after_a_good_request(service.port(), c.raw);
+        CHECK(exchange.first_status == 200);  // the request before it, answered in order
+        CHECK(exchange.status == c.status);
+        CHECK(exchange.error_code == c.code);
+        CHECK(exchange.connection == "close");
+        CHECK(exchange.closed_after);
+    }
+    // The service goes on serving.
+    Client after(service.port());
+    CHECK(after.call(http::verb::get, "/entities/france/ancestors").status == 200);
+    service.stop();
+}
