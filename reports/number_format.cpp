@@ -90,7 +90,9 @@ std::string format_seconds(double seconds) {
 }
 
 std::string format_clock(double seconds) {
-    if (!std::isfinite(seconds) || seconds < 0) return "-:--";
+    // Beyond 1e15 s (30 million years, only in a corrupted summary) the cast to an integer
+    // would overflow.
+    if (!std::isfinite(seconds) || seconds < 0 || seconds >= 1e15) return "-:--";
     const auto whole = static_cast<long long>(std::floor(seconds));
     const long long hours = whole / 3600;
     const long long minutes = (whole / 60) % 60;

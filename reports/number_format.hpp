@@ -52,7 +52,7 @@ std::string format_count(double count);
 std::string format_seconds(double seconds);
 
 // A duration as a clock: "m:ss" below one hour, "h:mm:ss" above ("0:07", "1:02:03").
-// Negative or non-finite → "-:--".
+// Negative, non-finite or 1e15 s and longer → "-:--".
 std::string format_clock(double seconds);
 
 // A JSON value as report text: integers as counts, doubles via format_number, strings as

@@ -60,9 +60,13 @@ namespace {
 
 // x position of a percentile level p (0..1) on the 1/(1−p) axis: log10(1/(1−p)). p = 1 has no
 // finite position; it is drawn where 1/(1−p) = total count, past the finest resolvable level.
+// At most 15 decades (99.9999999999999 %): more needs over 10^15 responses, which only a
+// corrupted summary claims (an infinite count would make the axis infinite).
+constexpr double kMaxTailDecades = 15.0;
+
 double tail_position(double percentile, double total_count) {
-    if (percentile < 1.0) return std::log10(1.0 / (1.0 - percentile));
-    return std::log10(std::max(10.0, total_count));
+    if (percentile < 1.0) return std::min(kMaxTailDecades, std::log10(1.0 / (1.0 - percentile)));
+    return std::min(kMaxTailDecades, std::log10(std::max(10.0, total_count)));
 }
 
 // Tick label of decade d on the 1/(1−p) axis: the percentile 1 − 10^−d.

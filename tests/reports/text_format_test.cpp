@@ -66,6 +66,7 @@ TEST_CASE("rates, percentages, counts and durations", "[reports][format]") {
     CHECK(format_clock(7.9) == "0:07");
     CHECK(format_clock(3723) == "1:02:03");
     CHECK(format_clock(-1) == "-:--");
+    CHECK(format_clock(9.88889e40) == "-:--");  // a corrupted summary (fuzz_summary finding)
     CHECK(format_signed(2.5, &format_ms) == "+2.50");
     CHECK(format_signed(-2.5, &format_ms) == "-2.50");
     CHECK(format_signed(0.0001, &format_rps) == "0.0");  // no "+" on a value that shows as zero
