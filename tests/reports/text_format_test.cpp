@@ -79,7 +79,7 @@ TEST_CASE("format_json_scalar renders each JSON kind", "[reports][format]") {
     CHECK(format_json_scalar(boost::json::value(13.52)) == "13.52");
     CHECK(format_json_scalar(boost::json::value("<raw>")) == "<raw>");  // escaping is the caller's
     CHECK(format_optional(std::nullopt, &format_ms) == std::string(missing_value_text));
-    CHECK(format_optional(std::nullopt, &format_ms, "") == "");
+    CHECK(format_optional(std::nullopt, &format_ms, "").empty());
 }
 
 TEST_CASE("format_percentile labels spectrum levels exactly", "[reports][format]") {
