@@ -109,9 +109,9 @@ TEST_CASE("prometheus scrapes volley run --metrics-listen: its figures agree wit
 
     // Range selectors read the raw samples: the staleness markers Prometheus writes once the
     // endpoint is gone do not hide the last scrape.
-    const auto scraped_requests =
-        query(prometheus_port,
-              "sum(max_over_time(volley_requests_total{outcome!~\"dropped|cancelled|unsent\"}[5m]))");
+    const auto scraped_requests = query(
+        prometheus_port,
+        "sum(max_over_time(volley_requests_total{outcome!~\"dropped|cancelled|unsent\"}[5m]))");
     REQUIRE(scraped_requests);
     const double tolerance = kLastStageRps * (kScrapeIntervalS + kExportIntervalS);
     INFO("summary.json requests " << requests << ", Prometheus " << *scraped_requests
