@@ -21,6 +21,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 namespace volley::reports {
 
@@ -162,13 +163,7 @@ void HlogRecorder::close() {
         abandon(errno);
         return;
     }
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) {
-        const int error_number = errno;
-        ::unlink(path_.c_str());
-        failure_.emplace(write_error(path_, error_number));
-    }
+    if (::close(std::exchange(fd_, -1)) != 0) abandon(errno);
 }
 
 std::vector<std::string> formats_to_write(std::vector<std::string> formats) {
