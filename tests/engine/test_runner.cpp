@@ -134,6 +134,25 @@ TEST_CASE("closed model: each virtual user loops request after request") {
     CHECK(result.measured == 1s);
 }
 
+TEST_CASE("closed model without think time sends the next request without a timer") {
+    // A timer already due still costs a timerfd update per request on a real io_context: the
+    // next request of a VU with nothing to wait for is posted instead. 4 VUs x 100 requests;
+    // the fake target's 10 ms answers arm one timer each.
+    FakeTarget target([](Nanos) { return FakeResponse{10ms}; });
+    RunSpec spec;
+    spec.profile = ClosedProfile{4, 1s, {}, 0ns};
+    spec.threads = 2;
+    spec.handle_signals = false;
+    ManualClock clock;
+    RunInputs inputs{
+        target, [](std::size_t, std::size_t) { return std::make_unique<StaticSource>(); }, {}, {}};
+    const auto result = run_stepped(spec, inputs, clock);
+    REQUIRE(count(result, Outcome::ok) == 400);
+    // 400 answers, plus the run's own timers (start, end, intervals, drain) and each VU's
+    // first arm: far from the 800 a timer per request would make.
+    CHECK(clock.timers_armed() < 430);
+}
+
 TEST_CASE("closed model with pacing measures from the intended starts") {
     // Intended starts every 10 ms, answers in 30 ms: request k of a VU is intended at 10k ms but
     // sent at 30k ms (k = 0..33 before the end at 1 s). Response time 20k + 30 ms, service 30 ms.

@@ -93,6 +93,9 @@ public:
         return true;
     }
 
+    // How many waits were armed on this clock's timers since it was created.
+    [[nodiscard]] std::uint64_t timers_armed() const { return armed_; }
+
     [[nodiscard]] std::size_t pending_timers() const {
         return static_cast<std::size_t>(
             std::count_if(timers_.begin(), timers_.end(),
