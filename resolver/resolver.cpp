@@ -106,8 +106,36 @@ Resolver::Resolver(ResolverOptions options, Backends backends)
 
 Resolver::~Resolver() = default;
 
+namespace {
+
+AncestorsResult to_ancestors_result(Resolver::Fetched&& f);
+CountResult to_count_result(Resolver::Fetched&& f);
+
+}  // namespace
+
 AncestorsResult Resolver::ancestors(std::string_view id) {
-    Fetched f = lookup(LookupKind::ancestors, id);
+    return to_ancestors_result(lookup(LookupKind::ancestors, id));
+}
+
+CountResult Resolver::descendant_count(std::string_view id) {
+    return to_count_result(lookup(LookupKind::count, id));
+}
+
+std::optional<AncestorsResult> Resolver::ancestors_in_memory(std::string_view id) {
+    auto f = answer_in_memory(LookupKind::ancestors, id);
+    if (!f) return std::nullopt;
+    return to_ancestors_result(std::move(*f));
+}
+
+std::optional<CountResult> Resolver::descendant_count_in_memory(std::string_view id) {
+    auto f = answer_in_memory(LookupKind::count, id);
+    if (!f) return std::nullopt;
+    return to_count_result(std::move(*f));
+}
+
+namespace {
+
+AncestorsResult to_ancestors_result(Resolver::Fetched&& f) {
     AncestorsResult r;
     r.status = f.status;
     r.served_by = f.tier;
@@ -117,8 +145,7 @@ AncestorsResult Resolver::ancestors(std::string_view id) {
     return r;
 }
 
-CountResult Resolver::descendant_count(std::string_view id) {
-    Fetched f = lookup(LookupKind::count, id);
+CountResult to_count_result(Resolver::Fetched&& f) {
     CountResult r;
     r.status = f.status;
     r.served_by = f.tier;
@@ -128,19 +155,29 @@ CountResult Resolver::descendant_count(std::string_view id) {
     return r;
 }
 
-Resolver::Fetched Resolver::lookup(LookupKind kind, std::string_view id) {
+}  // namespace
+
+std::optional<Resolver::Fetched> Resolver::answer_in_memory(LookupKind kind, std::string_view id) {
     const int k = kind_index(kind);
     if (!valid_id(id)) {
         counters_.outcome(k, Status::invalid_id, Tier::none);
         return Fetched{Status::invalid_id, Tier::none, {}, "malformed entity id", false};
     }
-    const std::uint64_t generation = backends_.clock->current();
-    if (auto hit = l1_.get(kind, id, generation)) {
+    if (auto hit = l1_.get(kind, id, backends_.clock->current())) {
         // L1 probe hits are not counted separately: they equal the answers served by L1.
         const Status s = hit->not_found ? Status::not_found : Status::ok;
         counters_.outcome(k, s, Tier::l1_memory);
         return Fetched{s, Tier::l1_memory, std::move(*hit), {}, false};
     }
+    return std::nullopt;
+}
+
+Resolver::Fetched Resolver::lookup(LookupKind kind, std::string_view id) {
+    if (auto answered = answer_in_memory(kind, id)) return std::move(*answered);
+    // The generation is read after the L1 probe: a refresh between the two makes this fetch
+    // (and its fills) belong to the newer generation, never an older one.
+    const int k = kind_index(kind);
+    const std::uint64_t generation = backends_.clock->current();
     counters_.probe(Tier::l1_memory, ResolverCounters::miss);
     const Deadline deadline = Clock::now() + options_.request_timeout;
 

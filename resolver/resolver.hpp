@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,6 +59,13 @@ public:
     AncestorsResult ancestors(std::string_view id);
     // Number of entities strictly below id.
     CountResult descendant_count(std::string_view id);
+    // The answer when no backend is needed: an L1 hit at the current generation, or a malformed
+    // id; counted exactly as ancestors() / descendant_count() count it. nullopt when a backend
+    // is needed (nothing counted: call ancestors() / descendant_count(), which may block).
+    // Never blocks, so an event loop answers hits in place and hands only misses to threads
+    // that may block (targets/resolver_target.cpp, resolver/service/http_service.cpp).
+    std::optional<AncestorsResult> ancestors_in_memory(std::string_view id);
+    std::optional<CountResult> descendant_count_in_memory(std::string_view id);
 
     // Insert or move (docs/architecture.md "Resolver", POST /entities); on success advances the
     // shared generation, so the next lookup on any instance of the group sees the write.
@@ -76,6 +84,7 @@ public:
 private:
     class Flights;
     Fetched lookup(LookupKind kind, std::string_view id);
+    std::optional<Fetched> answer_in_memory(LookupKind kind, std::string_view id);
     Fetched fetch_below_l1(LookupKind kind, std::string_view id, std::uint64_t generation,
                            Deadline deadline);
     void fill(LookupKind kind, std::string_view id, std::uint64_t generation,

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <optional>
 #include <vector>
 
 namespace volley::targets {
@@ -94,23 +95,18 @@ public:
             complete_later(slot, engine::Completion{Outcome::http_4xx, 0});
             return;
         }
+        // L1 hits and malformed ids are answered here, on the worker's thread: only lookups
+        // that need a backend pay the hand-over to the pool and back.
+        if (auto answered = answer_in_memory(slot, instance, call, id)) {
+            complete_later(slot, *answered);
+            return;
+        }
         ids_[slot].assign(id);  // the request's bytes are only valid during this call
         busy_[slot] = true;
         auto lookup = [this, slot, call, &instance] {
             const auto& key = ids_[slot];
-            // details_[slot] belongs to this lookup until its completion is delivered.
-            engine::Completion completion;
-            auto fill = [&](const auto& result) {
-                completion.outcome = outcome_of(result.status);
-                completion.served_by = static_cast<engine::TierIndex>(result.served_by);
-                if (!result.ok()) describe(details_[slot], result.status, result.error);
-            };
-            if (call == Call::ancestors) {
-                fill(instance.ancestors(key));
-            } else {
-                fill(instance.descendant_count(key));
-            }
-            return completion;
+            return call == Call::ancestors ? completion_of(slot, instance.ancestors(key))
+                                           : completion_of(slot, instance.descendant_count(key));
         };
         if (pool_) {
             ++in_pool_;
@@ -155,6 +151,28 @@ private:
         busy_[slot] = false;
         if (completion.outcome != Outcome::ok) completion.error_detail = details_[slot];
         sink_.on_complete(slot, completion);
+    }
+
+    // The completion of a lookup that needs no backend (Resolver::ancestors_in_memory), or
+    // nullopt: then a backend is needed.
+    std::optional<engine::Completion> answer_in_memory(std::size_t slot,
+                                                       resolver::Resolver& instance, Call call,
+                                                       std::string_view id) {
+        if (call == Call::ancestors) {
+            if (auto r = instance.ancestors_in_memory(id)) return completion_of(slot, *r);
+        } else if (auto r = instance.descendant_count_in_memory(id)) {
+            return completion_of(slot, *r);
+        }
+        return std::nullopt;
+    }
+
+    // A lookup's result as the completion of `slot`; why it failed goes to details_[slot],
+    // which belongs to this lookup until its completion is delivered.
+    template <typename Result>
+    engine::Completion completion_of(std::size_t slot, const Result& result) {
+        if (!result.ok()) describe(details_[slot], result.status, result.error);
+        return engine::Completion{outcome_of(result.status),
+                                  static_cast<engine::TierIndex>(result.served_by)};
     }
 
     void complete_later(std::size_t slot, engine::Completion completion) {

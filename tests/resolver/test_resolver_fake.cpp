@@ -100,6 +100,43 @@ TEST_CASE("lookup order: L3, then L1; another instance gets L2; no view means L4
     CHECK(nov.backend->live_reads == 1);
 }
 
+TEST_CASE("in-memory answers: L1 hits and malformed ids only, counted like lookups",
+          "[unit][fake]") {
+    Rig rig(geo_seed());
+    Resolver r({}, rig.backends);
+    // A miss needs a backend: nothing is answered, nothing counted, no backend touched.
+    CHECK_FALSE(r.ancestors_in_memory("france").has_value());
+    CHECK_FALSE(r.descendant_count_in_memory("europe").has_value());
+    CHECK(r.metrics().requests() == 0);
+    CHECK(rig.backend->calls() == 0);
+    CHECK(rig.l2->calls() == 0);
+
+    REQUIRE(r.ancestors("france").served_by == Tier::l3_view);
+    REQUIRE(r.descendant_count("europe").served_by == Tier::l3_view);
+    const auto hit = r.ancestors_in_memory("france");
+    REQUIRE(hit.has_value());
+    CHECK(hit->served_by == Tier::l1_memory);
+    CHECK(hit->value->ids == std::vector<std::string>{"world", "europe"});
+    const auto count = r.descendant_count_in_memory("europe");
+    REQUIRE(count.has_value());
+    CHECK(count->served_by == Tier::l1_memory);
+    CHECK(count->value == 2);
+    const auto bad = r.ancestors_in_memory("a.b");
+    REQUIRE(bad.has_value());
+    CHECK(bad->status == Status::invalid_id);
+
+    const auto m = r.metrics();
+    CHECK(m.requests() == 5);
+    CHECK(m.served(Tier::l1_memory) == 2);
+    CHECK(m.status_total(Status::invalid_id) == 1);
+    CHECK(accounted(m) == m.requests());
+    CHECK(rig.backend->calls() == 2);  // the two view reads of the filling lookups
+
+    // A new generation makes the L1 entries unusable: a backend is needed again.
+    rig.clock->advance_to(rig.clock->current() + 1);
+    CHECK_FALSE(r.ancestors_in_memory("france").has_value());
+}
+
 TEST_CASE("unknown ids are negatively cached for negative_ttl", "[unit][fake]") {
     Rig rig(geo_seed());
     ResolverOptions o;
