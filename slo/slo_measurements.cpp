@@ -165,8 +165,9 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& plan,
             m.actual = refresh->duration_ms;
             m.details = fmt::format(
                 "wall-clock duration of refresh_views() (both views, CONCURRENTLY), triggered at "
-                "{} s into the {} phase from its own thread under load; generation now {}",
-                fmt_num(r.refresh_triggered_s), name, refresh->generation);
+                "{} s into the {} phase from its own thread under load; generation now {}; load "
+                "{}",
+                fmt_num(r.refresh_triggered_s), name, refresh->generation, r.transport);
         }
         out.push_back(std::move(m));
     }
