@@ -19,9 +19,12 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -48,6 +51,38 @@ std::string read_text(const std::string& path) {
 std::string new_execution_id() {
     std::random_device rd;
     return fmt::format("slo-{:%Y%m%dT%H%M%SZ}-{:08x}", fmt::gmtime(std::time(nullptr)), rd());
+}
+
+std::map<std::string, double> read_baseline(const std::string& path) {
+    return reports::slo_baseline_from_json(boost::json::parse(read_text(path)).as_object());
+}
+
+// Writes `report` to `path`; kExitCannotRun (printed) when it cannot.
+int write_report(const json::object& report, const std::filesystem::path& path) {
+    try {
+        reports::write_file_atomically(path, reports::to_pretty_json(report));
+        return kExitPass;
+    } catch (const std::exception& e) {
+        std::cerr << "error: writing " << path.string() << ": " << e.what() << "\n";
+        return kExitCannotRun;
+    }
+}
+
+void print_report(const std::string& heading, const json::object& report,
+                  const std::filesystem::path& path) {
+    std::cout << "\n"
+              << heading << ": " << std::string(report.at("overall_status").as_string()) << "\n";
+    for (const auto& s : report.at("slos_validated").as_array()) {
+        const auto& so = s.as_object();
+        const auto actual = reports::number_at(so, "actual_value");
+        std::cout << fmt::format("  {:<8} {:<26} {:<17} {:>10} {}\n",
+                                 std::string(so.at("status").as_string()),
+                                 std::string(so.at("metric_name").as_string()),
+                                 std::string(so.at("statistic").as_string()),
+                                 actual ? fmt::format("{:.4g}", *actual) : std::string("-"),
+                                 std::string(so.at("unit").as_string()));
+    }
+    std::cout << "  written to " << path.string() << "\n";
 }
 
 // ---- the command -----------------------------------------------------------------------------
@@ -89,58 +124,77 @@ int slo_command(const SloOptions& o) {
     reports::SloReportInput input;
     input.timestamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
     input.pipeline_execution_id = execution_id;
-    input.measurements =
-        slo::measure(setup.mixed, settings.mixed,
-                     pipeline::resolver_lookup_threads(setup.resolver, setup.mixed.run.connections),
-                     phases.mixed, phases.refresh, phases.refresh_triggered_s);
+    // The http file's input: the same run, its own measurements and baseline.
+    reports::SloReportInput http_input = input;
+    input.measurements = slo::measure(setup.mixed, settings.mixed, phases.mixed);
     if (o.baseline) {
         try {
-            input.baseline = reports::slo_baseline_from_json(
-                boost::json::parse(read_text(*o.baseline)).as_object());
+            input.baseline = read_baseline(*o.baseline);
             input.baseline_source = *o.baseline;
+            // The http phase compares with the http file next to the baseline, when there is one.
+            const auto http_baseline =
+                std::filesystem::path(*o.baseline).parent_path() / "http" / "slo_validation.json";
+            if (phases.http && std::filesystem::exists(http_baseline)) {
+                http_input.baseline = read_baseline(http_baseline.string());
+                http_input.baseline_source = http_baseline.string();
+            }
         } catch (const std::exception& e) {
             std::cerr << "error: --baseline " << *o.baseline << ": " << e.what() << "\n";
             return kExitUsage;
         }
     }
+    const json::object environment{
+        {"resolver", group->describe()},
+        {"hardware_threads", std::max(1U, std::thread::hardware_concurrency())},
+        {"engine_threads", phases.mixed.engine_threads},
+        {"scenario_file", file}};
+    const auto& dir = setup.dir;
+
     json::object phases_json;
     phases_json["cold"] = slo::phase_json(settings.cold, phases.cold);
     phases_json["warm"] = slo::phase_json(settings.warm, phases.warm);
     phases_json["mixed"] = slo::phase_json(settings.mixed, phases.mixed);
-    if (phases.refresh)
-        phases_json["mixed"].as_object()["refresh_triggered_at_s"] = phases.refresh_triggered_s;
+    std::optional<json::object> http_report;
+    if (phases.http) {
+        auto phase = slo::phase_json(settings.http.phase, *phases.http);
+        phase["service_threads"] = settings.http.service_threads;
+        phase["connections"] = settings.http.phase.vus;
+        http_input.measurements = slo::measure(*setup.http, settings.http.phase, *phases.http);
+        http_input.extra["measured_over"] = "http";
+        http_input.extra["phase"] = phase;
+        json::object http_environment = environment;
+        http_environment["engine_threads"] = phases.http->engine_threads;
+        http_environment["service_threads"] = settings.http.service_threads;
+        http_environment["connections"] = settings.http.phase.vus;
+        http_input.extra["environment"] = std::move(http_environment);
+        http_report = reports::make_slo_validation(http_input);
+        if (const int code = write_report(*http_report, dir / "http" / "slo_validation.json");
+            code != kExitPass)
+            return code;
+        phase["slo_validation"] =
+            json::object{{"file", "http/slo_validation.json"},
+                         {"overall_status", http_report->at("overall_status")},
+                         {"blockers", http_report->at("blockers")}};
+        phases_json["http"] = std::move(phase);
+    }
+    input.extra["measured_over"] = "in_process";
     input.extra["phases"] = std::move(phases_json);
-    input.extra["environment"] =
-        json::object{{"resolver", group->describe()},
-                     {"hardware_threads", std::max(1U, std::thread::hardware_concurrency())},
-                     {"engine_threads", phases.mixed.engine_threads},
-                     {"scenario_file", file}};
+    input.extra["environment"] = environment;
 
     const auto report = reports::make_slo_validation(input);
-    const auto& dir = setup.dir;
-    try {
-        reports::write_file_atomically(dir / "slo_validation.json",
-                                       reports::to_pretty_json(report));
-    } catch (const std::exception& e) {
-        std::cerr << "error: writing slo_validation.json: " << e.what() << "\n";
-        return kExitCannotRun;
-    }
-    const std::string overall(report.at("overall_status").as_string());
+    if (const int code = write_report(report, dir / "slo_validation.json"); code != kExitPass)
+        return code;
     if (!o.quiet) {
-        std::cout << "\nSLO validation: " << overall << "\n";
-        for (const auto& s : report.at("slos_validated").as_array()) {
-            const auto& so = s.as_object();
-            const auto actual = reports::number_at(so, "actual_value");
-            std::cout << fmt::format("  {:<8} {:<26} {:<17} {:>10} {}\n",
-                                     std::string(so.at("status").as_string()),
-                                     std::string(so.at("metric_name").as_string()),
-                                     std::string(so.at("statistic").as_string()),
-                                     actual ? fmt::format("{:.4g}", *actual) : std::string("-"),
-                                     std::string(so.at("unit").as_string()));
-        }
-        std::cout << "  written to " << (dir / "slo_validation.json").string() << "\n";
+        print_report("SLO validation (mixed phase, in process)", report,
+                     dir / "slo_validation.json");
+        if (http_report)
+            print_report("SLO validation (http phase, over HTTP)", *http_report,
+                         dir / "http" / "slo_validation.json");
     }
-    return overall == "FAILED" ? kExitThresholdFailed : kExitPass;
+    // Either file FAILED fails the run (docs/scenarios.md "SLO scenario").
+    const bool failed = report.at("overall_status").as_string() == "FAILED" ||
+                        (http_report && http_report->at("overall_status").as_string() == "FAILED");
+    return failed ? kExitThresholdFailed : kExitPass;
 }
 
 }  // namespace
@@ -148,7 +202,8 @@ int slo_command(const SloOptions& o) {
 void add_slo_command(CLI::App& app, int& exit_code) {
     auto options = std::make_shared<SloOptions>();
     auto* cmd = app.add_subcommand(
-        "slo", "Validate the resolver's SLOs: cold, warm and mixed phases -> slo_validation.json");
+        "slo",
+        "Validate the resolver's SLOs: cold, warm, mixed (and http) phases -> slo_validation.json");
     auto& scenario = options->scenario;
     cmd->add_option("scenario", scenario.file,
                     "SLO scenario YAML (e.g. scenarios/slo-resolver.yaml)")

@@ -25,8 +25,14 @@ bool validate_slo(const std::string& file, const std::string& text, std::ostream
         args.file = file;
         const slo::SloSetup setup = slo::plan_slo_phases(text, args);
         const auto& s = setup.settings;
-        out << fmt::format("{}: ok (slo: {}, phases {}, {}, {})\n", file, setup.cold.name,
-                           describe_phase(s.cold), describe_phase(s.warm), describe_phase(s.mixed));
+        const std::string http =
+            s.http.enabled
+                ? fmt::format(", {} over HTTP ({} service thread{})", describe_phase(s.http.phase),
+                              s.http.service_threads, s.http.service_threads == 1 ? "" : "s")
+                : std::string();
+        out << fmt::format("{}: ok (slo: {}, phases {}, {}, {}{})\n", file, setup.cold.name,
+                           describe_phase(s.cold), describe_phase(s.warm), describe_phase(s.mixed),
+                           http);
         return true;
     } catch (const scenarios::ScenarioError& error) {
         for (const auto& diagnostic : error.diagnostics())

@@ -70,33 +70,35 @@ json::object phase_json(const slo::SloPhaseSettings& s, const slo::SloPhaseResul
         {"resolver_hit_rate_pct",
          requests ? 100.0 * static_cast<double>(hits) / static_cast<double>(requests) : 0.0},
         {"resolver_served_by", std::move(served)},
-        {"pool", pool_json(r.pool)}};
+        {"pool", pool_json(r.pool)},
+        {"target", r.url},
+        {"transport", r.transport}};
     if (s.working_set) o["working_set"] = s.working_set;
+    if (r.refresh) o["refresh_triggered_at_s"] = r.refresh_triggered_s;
     return o;
 }
 
-std::vector<reports::SloMeasurement> measure(const scenarios::Plan& mixed_plan,
-                                             const slo::SloPhaseSettings& mixed,
-                                             std::size_t lookup_pool, const slo::SloPhaseResult& r,
-                                             const std::optional<resolver::RefreshResult>& refresh,
-                                             double refresh_triggered_s) {
+std::vector<reports::SloMeasurement> measure(const scenarios::Plan& plan,
+                                             const slo::SloPhaseSettings& phase,
+                                             const slo::SloPhaseResult& r) {
     std::vector<reports::SloMeasurement> out;
+    const std::string& name = phase.name;
+    const auto& refresh = r.refresh;
     const auto latency = [&](const std::string& metric, std::string_view suffix, const char* stat,
                              const char* key, double target, std::optional<double> gate) {
         reports::SloMeasurement m{metric, stat, "ms", false, target, gate, std::nullopt, "", ""};
-        const auto name = request_named_by_path(mixed_plan, suffix);
-        const json::object* req = name ? request_summary(r.summary, *name) : nullptr;
+        const auto request = request_named_by_path(plan, suffix);
+        const json::object* req = request ? request_summary(r.summary, *request) : nullptr;
         if (!req) {
             m.details =
                 fmt::format("not measured: the scenario sends no request ending in {}", suffix);
         } else {
             m.actual = reports::number_at(*req, fmt::format("latency_ms.{}", key));
             m.details = fmt::format(
-                "{} of request '{}' over the mixed phase ({} requests, {} vus, Zipf s={} over {} "
-                "ids); "
-                "response time per request, not per batch",
-                stat, *name, fmt_num(reports::number_at(*req, "requests").value_or(0)), mixed.vus,
-                mixed.zipf_s, mixed.working_set);
+                "{} of request '{}' over the {} phase ({} requests, {} vus on {} engine threads, "
+                "Zipf s={} over {} ids); response time per request, not per batch; {}",
+                stat, *request, name, fmt_num(reports::number_at(*req, "requests").value_or(0)),
+                phase.vus, r.engine_threads, phase.zipf_s, phase.working_set, r.transport);
             if (!m.actual) m.details = "not measured: no completed requests; " + m.details;
         }
         out.push_back(std::move(m));
@@ -112,13 +114,11 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& mixed_plan,
                                   10000.0,      std::nullopt, "",    ""};
         m.actual = reports::number_at(r.summary, "totals.throughput_rps");
         m.details = fmt::format(
-            "completed requests / wall-clock window of the mixed phase: {} requests in {} s; "
-            "closed model, {} vus on {} "
-            "engine threads; machine: {} hardware threads; resolver lookups on {} pool threads (0: "
-            "on the engine threads)",
-            fmt_num(reports::number_at(r.summary, "totals.requests").value_or(0)),
-            fmt_num(reports::number_at(r.summary, "duration_s").value_or(0)), mixed.vus,
-            r.engine_threads, std::max(1U, std::thread::hardware_concurrency()), lookup_pool);
+            "completed requests / wall-clock window of the {} phase: {} requests in {} s; "
+            "closed model, {} vus on {} engine threads; machine: {} hardware threads; {}",
+            name, fmt_num(reports::number_at(r.summary, "totals.requests").value_or(0)),
+            fmt_num(reports::number_at(r.summary, "duration_s").value_or(0)), phase.vus,
+            r.engine_threads, std::max(1U, std::thread::hardware_concurrency()), r.transport);
         out.push_back(std::move(m));
     }
     {
@@ -129,15 +129,15 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& mixed_plan,
         if (requests > 0)
             m.actual = 100.0 * static_cast<double>(hits) / static_cast<double>(requests);
         m.details = fmt::format(
-            "answers from L1 (memory), L2 (redis) or L3 (view) / resolver requests over the mixed "
-            "phase: {} / {} "
-            "(L1 {}, L2 {}, L3 {}, L4 live {}); includes the refresh, which invalidates every "
-            "cached entry",
-            hits, requests,
+            "answers from L1 (memory), L2 (redis) or L3 (view) / resolver requests over the {} "
+            "phase: {} / {} (L1 {}, L2 {}, L3 {}, L4 live {}); includes the refresh, which "
+            "invalidates every cached entry; {}",
+            name, hits, requests,
             r.after.served(resolver::Tier::l1_memory) - r.before.served(resolver::Tier::l1_memory),
             r.after.served(resolver::Tier::l2_redis) - r.before.served(resolver::Tier::l2_redis),
             r.after.served(resolver::Tier::l3_view) - r.before.served(resolver::Tier::l3_view),
-            r.after.served(resolver::Tier::l4_live) - r.before.served(resolver::Tier::l4_live));
+            r.after.served(resolver::Tier::l4_live) - r.before.served(resolver::Tier::l4_live),
+            r.transport);
         out.push_back(std::move(m));
     }
     {
@@ -152,11 +152,11 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& mixed_plan,
                                   ""};
         if (!refresh) {
             m.error =
-                mixed.refresh_at_s
+                phase.refresh_at_s
                     ? fmt::format(
-                          "not triggered: the mixed phase ended before slo.mixed.refresh_at ({} s)",
-                          *mixed.refresh_at_s)
-                    : "not triggered: slo.mixed.refresh_at is not set";
+                          "not triggered: the {0} phase ended before slo.{0}.refresh_at ({1} s)",
+                          name, *phase.refresh_at_s)
+                    : fmt::format("not triggered: slo.{}.refresh_at is not set", name);
         } else if (!refresh->ok()) {
             m.error = fmt::format("refresh_hierarchy_views() failed: {}",
                                   refresh->error.empty() ? "unavailable" : refresh->error);
@@ -165,8 +165,9 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& mixed_plan,
             m.actual = refresh->duration_ms;
             m.details = fmt::format(
                 "wall-clock duration of refresh_views() (both views, CONCURRENTLY), triggered at "
-                "{} s into the mixed phase from its own thread under load; generation now {}",
-                fmt_num(refresh_triggered_s), refresh->generation);
+                "{} s into the {} phase from its own thread under load; generation now {}; load "
+                "{}",
+                fmt_num(r.refresh_triggered_s), name, refresh->generation, r.transport);
         }
         out.push_back(std::move(m));
     }
@@ -185,10 +186,10 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& mixed_plan,
             m.details = fmt::format(
                 "PostgreSQL pool: peak {} of {} connections in use (mean utilisation {} %) over {} "
                 "samples, 5 ms apart, "
-                "during the mixed phase; high-water mark since start {}; acquire timeouts {}",
-                r.pool->max_in_use, r.pool->size, fmt_num(r.pool->mean_pct), r.pool->samples,
+                "during the {} phase; high-water mark since start {}; acquire timeouts {}; {}",
+                r.pool->max_in_use, r.pool->size, fmt_num(r.pool->mean_pct), r.pool->samples, name,
                 r.after.pool ? r.after.pool->max_in_use : 0,
-                r.after.pool ? r.after.pool->acquire_timeouts : 0);
+                r.after.pool ? r.after.pool->acquire_timeouts : 0, r.transport);
         } else {
             m.details =
                 "not measured: the resolver backend exposes no connection pool (embedded backend)";

@@ -11,8 +11,6 @@
 
 #include <boost/json/object.hpp>
 
-#include <cstddef>
-#include <optional>
 #include <vector>
 
 namespace volley::slo {
@@ -21,11 +19,12 @@ namespace volley::slo {
 // resolver's counters over the load and the PostgreSQL pool's use.
 boost::json::object phase_json(const SloPhaseSettings& s, const SloPhaseResult& r);
 
-// The SLO figures, all from the mixed phase. `lookup_pool`: the resolver target's lookup threads.
-std::vector<reports::SloMeasurement> measure(const scenarios::Plan& mixed_plan,
-                                             const SloPhaseSettings& mixed, std::size_t lookup_pool,
-                                             const SloPhaseResult& r,
-                                             const std::optional<resolver::RefreshResult>& refresh,
-                                             double refresh_triggered_s);
+// The SLO figures, all from one phase with a refresh under load: mixed (the top-level
+// slo_validation.json) or http (http/slo_validation.json). The same metrics, statistics and
+// limits for both; the details name the phase and how its load reached the resolver
+// (r.transport).
+std::vector<reports::SloMeasurement> measure(const scenarios::Plan& plan,
+                                             const SloPhaseSettings& phase,
+                                             const SloPhaseResult& r);
 
 }  // namespace volley::slo

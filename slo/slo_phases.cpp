@@ -5,7 +5,10 @@
 #include "pipeline/run_pipeline.hpp"
 #include "pipeline/target_factory.hpp"
 #include "reports/summary_access.hpp"
+#include "resolver/service/http_service.hpp"
 #include "targets/resolver_target.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -98,16 +101,27 @@ private:
     std::uint64_t samples_ = 0;
 };
 
-// One phase: `plan` through execute_plan on a ResolverTarget over the shared group. Returns the
-// exit code, 0 for 99: the phase's own threshold verdict is in its summary.json, the SLO verdict
-// comes from the measurements.
-int run_phase(const scenarios::Plan& plan, const std::shared_ptr<resolver::ResolverGroup>& group,
-              const resolver::ResolverConfig& config, bool quiet,
+// The in-process target of cold, warm and mixed: the resolver target over the shared group.
+pipeline::BuiltTarget resolver_target(const scenarios::Plan& plan,
+                                      const std::shared_ptr<resolver::ResolverGroup>& group,
+                                      const resolver::ResolverConfig& config, SloPhaseResult& out) {
+    const std::size_t lookup_threads =
+        pipeline::resolver_lookup_threads(config, plan.run.connections);
+    out.transport = fmt::format(
+        "in process through the resolver target; resolver lookups on {} pool threads (0: on the "
+        "engine threads)",
+        lookup_threads);
+    out.url = "resolver: " + group->describe();
+    return {std::make_unique<targets::ResolverTarget>(group, lookup_threads), "resolver", out.url,
+            nullptr};
+}
+
+// One phase: `plan` through execute_plan on `target`, which sends to the shared group. Returns
+// the exit code, 0 for 99: the phase's own threshold verdict is in its summary.json, the SLO
+// verdict comes from the measurements.
+int run_phase(const scenarios::Plan& plan, const pipeline::BuiltTarget& target,
+              const std::shared_ptr<resolver::ResolverGroup>& group, bool quiet,
               std::vector<engine::IntervalListener*> listeners, SloPhaseResult& out) {
-    const pipeline::BuiltTarget target{
-        std::make_unique<targets::ResolverTarget>(
-            group, pipeline::resolver_lookup_threads(config, plan.run.connections)),
-        "resolver", "resolver: " + group->describe(), nullptr};
     std::optional<PoolSampler> sampler;
     pipeline::PlanRunExtras extras;
     extras.listeners = std::move(listeners);
@@ -133,6 +147,40 @@ int run_phase(const scenarios::Plan& plan, const std::shared_ptr<resolver::Resol
                                                                : outcome.exit_code;
 }
 
+// A phase with a view refresh triggered at settings.refresh_at_s (when set) under its load.
+int run_refreshing_phase(const scenarios::Plan& plan, const SloPhaseSettings& settings,
+                         const pipeline::BuiltTarget& target,
+                         const std::shared_ptr<resolver::ResolverGroup>& group, bool quiet,
+                         SloPhaseResult& out) {
+    std::optional<RefreshTrigger> trigger;
+    std::vector<engine::IntervalListener*> listeners;
+    if (const auto at_s = settings.refresh_at_s)
+        listeners.push_back(&trigger.emplace(*group, *at_s));
+    const int code = run_phase(plan, target, group, quiet, std::move(listeners), out);
+    if (trigger) {
+        out.refresh = trigger->wait();
+        out.refresh_triggered_s = trigger->triggered_at_s();
+    }
+    return code;
+}
+
+// The http phase's target: the HTTP target of `plan` (its base_url a placeholder until now),
+// sending to the resolver service listening on 127.0.0.1:`port`.
+pipeline::BuiltTarget http_target(const scenarios::Plan& plan, const SloHttpSettings& settings,
+                                  unsigned short port, SloPhaseResult& out) {
+    scenarios::Plan sent = plan;  // the shared plan stays as planned
+    auto& spec = std::get<scenarios::HttpTargetSpec>(sent.target);
+    spec.base_url = fmt::format("http://127.0.0.1:{}", port);
+    out.transport = fmt::format(
+        "over HTTP/1.1 to the resolver service in process on {}: each vu on one keep-alive "
+        "connection ({} connections); {} service thread{} (I/O and lookups)",
+        spec.base_url, settings.phase.vus, settings.service_threads,
+        settings.service_threads == 1 ? "" : "s");
+    auto target = pipeline::make_target(sent);
+    out.url = target.url;
+    return target;
+}
+
 }  // namespace
 
 SloPhasesResult run_slo_phases(const SloSetup& setup,
@@ -142,7 +190,9 @@ SloPhasesResult run_slo_phases(const SloSetup& setup,
         // cold: empty L1 on every instance; L2 is a fresh key namespace for this execution.
         for (std::size_t i = 0; i < group->size(); ++i) group->instance(i).clear_l1();
         if (!quiet) std::cout << "\n== phase cold ==\n";
-        out.exit_code = run_phase(setup.cold, group, setup.resolver, quiet, {}, out.cold);
+        out.exit_code =
+            run_phase(setup.cold, resolver_target(setup.cold, group, setup.resolver, out.cold),
+                      group, quiet, {}, out.cold);
         if (out.exit_code != pipeline::kExitPass) return out;
 
         // warm: the working set loaded into every instance's L1 first.
@@ -154,20 +204,28 @@ SloPhasesResult run_slo_phases(const SloSetup& setup,
             }
         }
         if (!quiet) std::cout << "\n== phase warm ==\n";
-        out.exit_code = run_phase(setup.warm, group, setup.resolver, quiet, {}, out.warm);
+        out.exit_code =
+            run_phase(setup.warm, resolver_target(setup.warm, group, setup.resolver, out.warm),
+                      group, quiet, {}, out.warm);
         if (out.exit_code != pipeline::kExitPass) return out;
 
         if (!quiet) std::cout << "\n== phase mixed ==\n";
-        std::optional<RefreshTrigger> trigger;
-        std::vector<engine::IntervalListener*> listeners;
-        if (const auto at_s = setup.settings.mixed.refresh_at_s)
-            listeners.push_back(&trigger.emplace(*group, *at_s));
         out.exit_code =
-            run_phase(setup.mixed, group, setup.resolver, quiet, std::move(listeners), out.mixed);
-        if (trigger) {
-            out.refresh = trigger->wait();
-            out.refresh_triggered_s = trigger->triggered_at_s();
-        }
+            run_refreshing_phase(setup.mixed, setup.settings.mixed,
+                                 resolver_target(setup.mixed, group, setup.resolver, out.mixed),
+                                 group, quiet, out.mixed);
+        if (out.exit_code != pipeline::kExitPass || !setup.http) return out;
+
+        if (!quiet) std::cout << "\n== phase http ==\n";
+        resolver::HttpService service(
+            *group, resolver::ServiceOptions{"127.0.0.1", 0, setup.settings.http.service_threads});
+        service.start();
+        auto& http = out.http.emplace();
+        out.exit_code = run_refreshing_phase(
+            *setup.http, setup.settings.http.phase,
+            http_target(*setup.http, setup.settings.http, service.port(), http), group, quiet,
+            http);
+        service.stop();
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         out.exit_code = pipeline::kExitUsage;

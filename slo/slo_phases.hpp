@@ -1,7 +1,10 @@
-// The three load phases of `volley slo` on one shared resolver group: cold (every L1 cleared,
-// L2 a fresh namespace), warm (the working set loaded into every L1 first), mixed (a view
-// refresh triggered mid-phase). Each is an ordinary run of its plan (execute_plan), reports in
-// its output.dir; around each load the group's counters are read and its PostgreSQL pool sampled.
+// The load phases of `volley slo` on one shared resolver group: cold (every L1 cleared, L2 a
+// fresh namespace), warm (the working set loaded into every L1 first), mixed (a view refresh
+// triggered mid-phase), all in process through the resolver target; then, when slo.http is on,
+// http: the mixed phase's load over HTTP to resolver::HttpService, started in process on
+// 127.0.0.1 over the same group, with its own refresh mid-phase. Each is an ordinary run of its
+// plan (execute_plan), reports in its output.dir; around each load the group's counters are read
+// and its PostgreSQL pool sampled.
 #pragma once
 
 #include "resolver/group.hpp"
@@ -13,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace volley::slo {
 
@@ -30,18 +34,23 @@ struct SloPhaseResult {
     std::size_t engine_threads = 0;
     resolver::MetricsSnapshot before, after;  // the group's counters around the load
     std::optional<PoolUsage> pool;            // nullopt: no pool (embedded backend) or no sample
+    std::optional<resolver::RefreshResult> refresh;  // nullopt: not triggered
+    double refresh_triggered_s = 0;                  // into the phase
+    // How the load reached the resolver, e.g. "in process through the resolver target; ...":
+    // one sentence for the reports' details.
+    std::string transport;
+    std::string url;  // what the phase's reports name as the target
 };
 
 struct SloPhasesResult {
     int exit_code = 0;  // not 0: a phase could not be carried out or was interrupted (printed)
     SloPhaseResult cold, warm, mixed;
-    std::optional<resolver::RefreshResult> refresh;  // nullopt: not triggered
-    double refresh_triggered_s = 0;                  // into the mixed phase
+    std::optional<SloPhaseResult> http;  // set when the http phase ran
 };
 
-// Runs cold, warm and mixed in that order, stopping at a phase that exits other than 0 or 99
-// (a phase's own threshold verdict does not stop the phases). Prints a heading and each
-// phase's console summary unless `quiet`.
+// Runs cold, warm, mixed and (setup.http set) http in that order, stopping at a phase that
+// exits other than 0 or 99 (a phase's own threshold verdict does not stop the phases). Prints a
+// heading and each phase's console summary unless `quiet`.
 SloPhasesResult run_slo_phases(const SloSetup& setup,
                                const std::shared_ptr<resolver::ResolverGroup>& group, bool quiet);
 

@@ -54,16 +54,8 @@ SplitScenario split_scenario(const std::string& text) {
     throw scenarios::ScenarioError(std::move(sink.diagnostics()));
 }
 
-// slo.<phase>: the keys that phase knows (docs/scenarios.md "SLO scenario").
-void read_phase(scenarios::DiagnosticSink& sink, const YAML::Node& node, SloPhaseSettings& phase) {
-    const std::string path = "slo." + phase.name;
-    const auto reader =
-        phase.name == "cold" ? scenarios::MapReader(sink, node, path, {"rate", "duration"})
-        : phase.name == "warm"
-            ? scenarios::MapReader(sink, node, path, {"vus", "duration", "working_set", "zipf_s"})
-            : scenarios::MapReader(sink, node, path,
-                                   {"vus", "duration", "working_set", "zipf_s", "refresh_at"});
-    if (!reader.is_map()) return;
+// The keys of slo.<phase> that `reader` found (it knows which the phase allows).
+void read_phase_keys(const scenarios::MapReader& reader, SloPhaseSettings& phase) {
     if (const auto duration = reader.duration("duration"))
         phase.duration = scenarios::format_duration(*duration);
     if (reader.has("rate") && reader.rate("rate")) phase.rate = reader.string("rate");
@@ -74,6 +66,30 @@ void read_phase(scenarios::DiagnosticSink& sink, const YAML::Node& node, SloPhas
     if (const auto s = reader.number("zipf_s", 0.0, 100.0)) phase.zipf_s = *s;
     if (const auto at = reader.duration("refresh_at"))
         phase.refresh_at_s = std::chrono::duration<double>(*at).count();
+}
+
+// slo.<phase>: the keys that phase knows (docs/scenarios.md "SLO scenario").
+void read_phase(scenarios::DiagnosticSink& sink, const YAML::Node& node, SloPhaseSettings& phase) {
+    const std::string path = "slo." + phase.name;
+    const auto reader =
+        phase.name == "cold" ? scenarios::MapReader(sink, node, path, {"rate", "duration"})
+        : phase.name == "warm"
+            ? scenarios::MapReader(sink, node, path, {"vus", "duration", "working_set", "zipf_s"})
+            : scenarios::MapReader(sink, node, path,
+                                   {"vus", "duration", "working_set", "zipf_s", "refresh_at"});
+    if (reader.is_map()) read_phase_keys(reader, phase);
+}
+
+// slo.http: the mixed phase's keys plus enabled and service_threads. Present means on.
+void read_http(scenarios::DiagnosticSink& sink, const YAML::Node& node, SloHttpSettings& http) {
+    const scenarios::MapReader reader(
+        sink, node, "slo.http",
+        {"enabled", "vus", "duration", "working_set", "zipf_s", "refresh_at", "service_threads"});
+    if (!reader.is_map()) return;
+    http.enabled = reader.boolean("enabled").value_or(true);
+    read_phase_keys(reader, http.phase);
+    if (const auto threads = reader.integer("service_threads", 1, 1024))
+        http.service_threads = static_cast<int>(*threads);
 }
 
 // id_format: printf-like with exactly one integer conversion (%d, %6d, %06d, %-6d; %% a
@@ -118,12 +134,14 @@ SloBlock read_slo_block(scenarios::DiagnosticSink& sink, const std::string& bloc
     scenarios::apply_overrides(root, slo_sets, sink);
     SloBlock out;
     out.slo = root["slo"];
-    const scenarios::MapReader slo(sink, out.slo, "slo", {"cold", "warm", "mixed", "id_format"});
+    const scenarios::MapReader slo(sink, out.slo, "slo",
+                                   {"cold", "warm", "mixed", "http", "id_format"});
     if (!slo.is_map()) throw_diagnostics(sink);
     SloSettings& s = out.settings;
     if (const auto node = slo.get("cold")) read_phase(sink, *node, s.cold);
     if (const auto node = slo.get("warm")) read_phase(sink, *node, s.warm);
     if (const auto node = slo.get("mixed")) read_phase(sink, *node, s.mixed);
+    if (const auto node = slo.get("http")) read_http(sink, *node, s.http);
     if (const auto format = slo.string("id_format")) {
         if (valid_id_format(*format))
             s.id_format = *format;
@@ -209,6 +227,7 @@ SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args) {
         throw_diagnostics(sink);
     }
     if (settings.mixed.working_set == 0) settings.mixed.working_set = spec->entities;
+    if (settings.http.phase.working_set == 0) settings.http.phase.working_set = spec->entities;
     if (settings.warm.working_set * 2 > spec->l1_capacity * spec->instances) {
         std::cerr << fmt::format(
             "warning: slo.warm.working_set {} x 2 lookups per id exceeds L1 ({} entries)\n",
@@ -232,28 +251,39 @@ SloSetup plan_slo_phases(const std::string& text, const SloScenarioArgs& args) {
     setup.dir = args.out_dir ? std::filesystem::path(*args.out_dir) : pipeline::output_dir(base);
 
     const auto id_var = [&](const std::string& body) { return "variables.id=" + body; };
-    for (auto [phase, plan] :
-         {std::pair{&settings.cold, &setup.cold}, std::pair{&settings.warm, &setup.warm},
-          std::pair{&settings.mixed, &setup.mixed}}) {
+    // The sets of one phase: its load and ids, then `target` (the http phase's).
+    const auto phase_plan = [&](const SloPhaseSettings& phase, std::vector<std::string> target) {
         auto sets = base_sets;
-        sets.push_back("load.duration=" + phase->duration);
-        sets.push_back("output.dir=" + (setup.dir / phase->name).string());
-        if (phase->rate) {
-            sets.push_back("load.vus=~");
-            sets.push_back("load.rate=" + *phase->rate);
-            sets.push_back("load.warmup=0s");
+        sets.push_back("load.duration=" + phase.duration);
+        sets.push_back("output.dir=" + (setup.dir / phase.name).string());
+        if (phase.rate) {
+            sets.emplace_back("load.vus=~");
+            sets.push_back("load.rate=" + *phase.rate);
+            sets.emplace_back("load.warmup=0s");
             // Distinct ids in order: no id is looked up twice, so no lookup can hit L1 or L2.
             sets.push_back(id_var(
                 fmt::format("{{type: counter, start: 0, format: \"{}\"}}", settings.id_format)));
         } else {
-            sets.push_back("load.rate=~");
-            sets.push_back(fmt::format("load.vus={}", phase->vus));
+            sets.emplace_back("load.rate=~");
+            sets.push_back(fmt::format("load.vus={}", phase.vus));
             sets.push_back(
                 id_var(fmt::format("{{type: zipf, n: {}, s: {}, format: \"{}\"}}",
-                                   phase->working_set, phase->zipf_s, settings.id_format)));
+                                   phase.working_set, phase.zipf_s, settings.id_format)));
         }
-        *plan = scenarios::load_plan_from_string(split.scenario, args.file, sets);
-        plan->output.formats = reports::formats_to_write(plan->output.formats);
+        sets.insert(sets.end(), target.begin(), target.end());
+        auto plan = scenarios::load_plan_from_string(split.scenario, args.file, sets);
+        plan.output.formats = reports::formats_to_write(plan.output.formats);
+        return plan;
+    };
+    setup.cold = phase_plan(settings.cold, {});
+    setup.warm = phase_plan(settings.warm, {});
+    setup.mixed = phase_plan(settings.mixed, {});
+    if (settings.http.enabled) {
+        // Setting target.http drops target.resolver (scenarios/language/overrides.cpp). The
+        // service marks each answer's tier in X-Cache-Tier, which the HTTP target counts.
+        setup.http = phase_plan(settings.http.phase,
+                                {fmt::format("target.http.base_url={}", kHttpPhasePlaceholderUrl),
+                                 "target.http.cache.header=X-Cache-Tier"});
     }
     return setup;
 }

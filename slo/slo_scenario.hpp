@@ -21,13 +21,24 @@ struct SloPhaseSettings {
     std::size_t vus = 8;              // closed model (warm, mixed)
     std::size_t working_set = 0;      // ids entity_000000 .. working_set-1
     double zipf_s = 1.0;
-    std::optional<double> refresh_at_s;  // mixed: trigger a view refresh at this time
+    std::optional<double> refresh_at_s;  // mixed, http: trigger a view refresh at this time
+};
+
+// `slo.http`: the mixed phase's load sent over HTTP to the resolver's own service, started in
+// process on 127.0.0.1 (an ephemeral port) over the same group. On when the block is present,
+// unless `enabled: false`. Each VU holds one keep-alive connection (closed model: connections =
+// vus), so there is no connections key.
+struct SloHttpSettings {
+    bool enabled = false;
+    SloPhaseSettings phase{"http", "10s", std::nullopt, 8, 0, 1.0, 5.0};
+    int service_threads = 1;  // resolver::HttpService's I/O + handler threads
 };
 
 struct SloSettings {
     SloPhaseSettings cold{"cold", "5s", std::string("1000/s"), 0, 0, 1.0, std::nullopt};
     SloPhaseSettings warm{"warm", "5s", std::nullopt, 8, 300, 1.0, std::nullopt};
     SloPhaseSettings mixed{"mixed", "10s", std::nullopt, 8, 0, 1.0, 5.0};
+    SloHttpSettings http;
     std::string id_format = "entity_%06d";  // printf-like, exactly one %d
 };
 
@@ -43,9 +54,17 @@ struct SloSetup {
     SloSettings settings;
     // The scenario with its load, variables.id and output.dir (dir/<phase>) replaced per phase.
     scenarios::Plan cold, warm, mixed;
-    resolver::ResolverConfig resolver;  // the group the three phases share
+    // Set when settings.http.enabled: the mixed phase's plan with target.http in place of
+    // target.resolver; its base_url is kHttpPhasePlaceholderUrl until the service listens.
+    std::optional<scenarios::Plan> http;
+    resolver::ResolverConfig resolver;  // the group the phases share
     std::filesystem::path dir;          // -o, or the scenario's output dir
 };
+
+// The http phase plan's target.http.base_url at planning time (the service's port is known only
+// once it listens; the phase runs a copy of the plan with the real URL). Fixed, so that the
+// plan's scenario_hash does not change from run to run.
+inline constexpr const char* kHttpPhasePlaceholderUrl = "http://127.0.0.1:1";
 
 // Whether `text` is an SLO scenario: it has a top-level `slo:` key.
 bool is_slo_scenario(const std::string& text);
