@@ -141,6 +141,7 @@ struct ServeOptions {
     std::string l2 = "auto";
     int instances = 1;
     int threads = 0;
+    int lookup_threads = 4;
     std::size_t l1_size = 1000;
     bool no_l3 = false;
     bool migrate = true;
@@ -177,6 +178,7 @@ int run_serve(const ServeOptions& s, const DataOptions& d) {
         if (port < 0 || port > 65535) throw std::invalid_argument("--listen: port out of range");
         so.port = static_cast<unsigned short>(port);
         so.threads = s.threads;
+        so.lookup_threads = s.lookup_threads;
         cfg.backend = serve_backend(s);
         cfg.postgres_url = s.postgres;
         cfg.postgres_schema = s.schema;
@@ -281,7 +283,12 @@ void add_resolver_commands(CLI::App& app, int& exit_code) {
     serve->add_option("--instances", serve_opts->instances,
                       "Resolver instances sharing L2 (default 1)");
     serve->add_option("--threads", serve_opts->threads,
-                      "HTTP threads (default: cores, at least 2)");
+                      "HTTP I/O threads (default: cores, at least 2)");
+    serve
+        ->add_option("--lookup-threads", serve_opts->lookup_threads,
+                     "Threads for requests that may block on a backend (L1 misses, writes, "
+                     "refreshes; default 4); 0 = on the I/O threads")
+        ->check(CLI::Range(0, 1024));
     serve->add_option("--l1-size", serve_opts->l1_size, "L1 entries per instance (default 1000)");
     serve->add_flag("--no-l3", serve_opts->no_l3, "Disable the view tier (misses go to L4)");
     serve->add_flag("!--no-migrate", serve_opts->migrate,

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
@@ -123,7 +124,57 @@ ServiceResponse healthz(ResolverGroup& group) {
                                                         {"backend", group.describe()}});
 }
 
+// GET /entities/{id}/ancestors[/naive] and /entities/{id}/descendants/count.
+struct LookupRoute {
+    enum class Kind : std::uint8_t { ancestors, naive_ancestors, descendant_count, none };
+    Kind kind = Kind::none;
+    std::string_view id;
+};
+
+// The lookup route of `path`; nullopt when `path` is not under /entities/{id}/ (Kind::none:
+// under it, but no such route).
+std::optional<LookupRoute> lookup_route(std::string_view path) {
+    constexpr std::string_view entities = "/entities/";
+    if (!path.starts_with(entities)) return std::nullopt;
+    std::string_view rest = path.substr(entities.size());
+    const auto slash = rest.find('/');
+    LookupRoute route;
+    route.id = rest.substr(0, slash);
+    const std::string_view tail = slash == std::string_view::npos ? "" : rest.substr(slash);
+    if (tail == "/ancestors") route.kind = LookupRoute::Kind::ancestors;
+    if (tail == "/ancestors/naive") route.kind = LookupRoute::Kind::naive_ancestors;
+    if (tail == "/descendants/count") route.kind = LookupRoute::Kind::descendant_count;
+    return route;
+}
+
+ServiceResponse ancestors_response(std::string_view id, const AncestorsResult& r) {
+    json::array ids;
+    if (r.ok())
+        for (const auto& a : r.value->ids) ids.emplace_back(a);
+    return lookup_response(id, r, "ancestors", ids);
+}
+
+ServiceResponse count_response(std::string_view id, const CountResult& r) {
+    return lookup_response(id, r, "descendant_count", r.value);
+}
+
 }  // namespace
+
+std::optional<ServiceResponse> answer_in_memory(ResolverGroup& group, std::size_t instance,
+                                                std::string_view method, std::string_view target) {
+    if (method != "GET") return std::nullopt;
+    const auto route = lookup_route(target.substr(0, target.find('?')));
+    if (!route) return std::nullopt;
+    Resolver& resolver = group.instance(instance % group.size());
+    if (route->kind == LookupRoute::Kind::ancestors) {
+        if (auto r = resolver.ancestors_in_memory(route->id))
+            return ancestors_response(route->id, *r);
+    } else if (route->kind == LookupRoute::Kind::descendant_count) {
+        if (auto r = resolver.descendant_count_in_memory(route->id))
+            return count_response(route->id, *r);
+    }
+    return std::nullopt;
+}
 
 ServiceResponse handle_request(ResolverGroup& group, std::size_t instance, std::string_view method,
                                std::string_view target, std::string_view body) {
@@ -133,30 +184,24 @@ ServiceResponse handle_request(ResolverGroup& group, std::size_t instance, std::
     const bool get = method == "GET";
     const bool post = method == "POST";
 
-    constexpr std::string_view entities = "/entities/";
-    if (path.starts_with(entities)) {
-        std::string_view rest = path.substr(entities.size());
-        const auto slash = rest.find('/');
-        const std::string_view id = rest.substr(0, slash);
-        const std::string_view tail = slash == std::string_view::npos ? "" : rest.substr(slash);
-        const bool naive = tail == "/ancestors/naive";
-        if (tail != "/ancestors" && !naive && tail != "/descendants/count")
+    if (const auto route = lookup_route(path)) {
+        if (route->kind == LookupRoute::Kind::none)
             return error_response(404, "no_route", "no such route");
         if (!get) return error_response(405, "method_not_allowed", "use GET");
         // Malformed ids are answered 400 by the resolver before any backend call.
-        if (tail == "/ancestors" || naive) {
-            // The naive walk bypasses the tiers: one live-store call per level, same body.
-            const AncestorsResult r =
-                naive ? walk_ancestors_naively(*group.backends().live, id,
-                                               Clock::now() + resolver.options().request_timeout)
-                      : resolver.ancestors(id);
-            json::array ids;
-            if (r.ok())
-                for (const auto& a : r.value->ids) ids.emplace_back(a);
-            return lookup_response(id, r, "ancestors", ids);
+        switch (route->kind) {
+            case LookupRoute::Kind::ancestors:
+                return ancestors_response(route->id, resolver.ancestors(route->id));
+            case LookupRoute::Kind::naive_ancestors:
+                // The naive walk bypasses the tiers: one live-store call per level, same body.
+                return ancestors_response(
+                    route->id,
+                    walk_ancestors_naively(*group.backends().live, route->id,
+                                           Clock::now() + resolver.options().request_timeout));
+            case LookupRoute::Kind::descendant_count:
+            case LookupRoute::Kind::none: break;
         }
-        const CountResult r = resolver.descendant_count(id);
-        return lookup_response(id, r, "descendant_count", r.value);
+        return count_response(route->id, resolver.descendant_count(route->id));
     }
     if (path == "/entities") {
         if (!post) return error_response(405, "method_not_allowed", "use POST");
@@ -196,8 +241,9 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, ResolverGroup& group, std::size_t instance)
-        : stream_(std::move(socket)), group_(group), instance_(instance) {}
+    Session(tcp::socket socket, ResolverGroup& group, std::size_t instance,
+            asio::thread_pool* lookups)
+        : stream_(std::move(socket)), group_(group), instance_(instance), lookups_(lookups) {}
 
     void start() { read(); }
 
@@ -221,20 +267,52 @@ private:
             close();
             return;
         }
-        auto req = parser_->release();
-        ServiceResponse r;
+        req_ = parser_->release();
+        // L1 hits are answered on this thread; whatever may block (a backend, a refresh) runs
+        // on the service's lookup pool, and its answer is written from this session's
+        // executor. One request at a time per connection, as before: no strand is needed.
+        std::optional<ServiceResponse> answered;
         try {
-            r = handle_request(group_, instance_, req.method_string(), req.target(), req.body());
+            answered = answer_in_memory(group_, instance_, req_.method_string(), req_.target());
         } catch (const std::exception& e) {
-            r = error_response(500, "internal", e.what());
+            answered = error_response(500, "internal", e.what());
         }
+        if (answered) {
+            respond(std::move(*answered));
+            return;
+        }
+        if (lookups_ == nullptr) {  // lookup_threads 0: the I/O thread blocks on the backend
+            ServiceResponse r;
+            try {
+                r = handle_request(group_, instance_, req_.method_string(), req_.target(),
+                                   req_.body());
+            } catch (const std::exception& e) {
+                r = error_response(500, "internal", e.what());
+            }
+            respond(std::move(r));
+            return;
+        }
+        asio::post(*lookups_, [self = shared_from_this()] {
+            ServiceResponse r;
+            try {
+                r = handle_request(self->group_, self->instance_, self->req_.method_string(),
+                                   self->req_.target(), self->req_.body());
+            } catch (const std::exception& e) {
+                r = error_response(500, "internal", e.what());
+            }
+            asio::post(self->stream_.get_executor(),
+                       [self, r = std::move(r)]() mutable { self->respond(std::move(r)); });
+        });
+    }
+
+    void respond(ServiceResponse r) {
         res_ = {};
-        res_.version(req.version());
+        res_.version(req_.version());
         res_.result(static_cast<http::status>(r.status));
         res_.set(http::field::server, "volley-resolver");
         res_.set(http::field::content_type, r.content_type);
         for (const auto& [k, v] : r.headers) res_.set(k, v);
-        res_.keep_alive(req.keep_alive());
+        res_.keep_alive(req_.keep_alive());
         res_.body() = std::move(r.body);
         res_.prepare_payload();
         stream_.expires_after(std::chrono::seconds(60));
@@ -332,22 +410,31 @@ private:
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
+    http::request<http::string_body> req_;
     http::response<http::string_body> res_;
     ResolverGroup& group_;
     std::size_t instance_;
+    asio::thread_pool* lookups_;  // nullptr: requests that may block run on the I/O thread
 };
 
 }  // namespace
 
 struct HttpService::Impl {
-    Impl(ResolverGroup& g, ServiceOptions o) : group(g), options(std::move(o)), acceptor(ioc) {}
+    Impl(ResolverGroup& g, ServiceOptions o)
+        : group(g),
+          options(std::move(o)),
+          acceptor(ioc),
+          lookups(options.lookup_threads > 0 ? std::make_unique<asio::thread_pool>(
+                                                   static_cast<std::size_t>(options.lookup_threads))
+                                             : nullptr) {}
 
     void accept() {
         acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
             if (ec) {
                 if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
             } else {
-                std::make_shared<Session>(std::move(socket), group, next_instance++)->start();
+                std::make_shared<Session>(std::move(socket), group, next_instance++, lookups.get())
+                    ->start();
             }
             accept();
         });
@@ -357,6 +444,7 @@ struct HttpService::Impl {
     ServiceOptions options;
     asio::io_context ioc;
     tcp::acceptor acceptor;
+    std::unique_ptr<asio::thread_pool> lookups;
     std::vector<std::thread> threads;
     std::atomic<std::size_t> next_instance{0};
     unsigned short bound_port = 0;
@@ -400,6 +488,9 @@ void HttpService::stop() {
     });
     impl_->ioc.stop();
     for (auto& t : impl_->threads) t.join();
+    // Lookups still running finish; the answers they post to the stopped io_context are dropped
+    // with it.
+    if (impl_->lookups) impl_->lookups->join();
     impl_->threads.clear();
     impl_->running = false;
 }

@@ -19,6 +19,7 @@
 #include "resolver/group.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,8 +42,18 @@ ServiceResponse handle_request(ResolverGroup& group, std::size_t instance, std::
 struct ServiceOptions {
     std::string address = "127.0.0.1";
     unsigned short port = 8080;  // 0 = an ephemeral port (see HttpService::port())
-    int threads = 0;             // I/O + handler threads; 0 = hardware concurrency (at least 2)
+    int threads = 0;             // I/O threads; 0 = hardware concurrency (at least 2)
+    // Threads for requests that may block (lookups that miss L1, writes, refreshes); L1 hits
+    // are answered on the I/O threads. 0: everything runs on the I/O threads, which then block
+    // on the backends.
+    int lookup_threads = 4;
 };
+
+// The response to a request that needs no backend: a lookup answered by L1 or refused for a
+// malformed id (Resolver::ancestors_in_memory), the same as handle_request would give;
+// nullopt for any other request. Never blocks.
+std::optional<ServiceResponse> answer_in_memory(ResolverGroup& group, std::size_t instance,
+                                                std::string_view method, std::string_view target);
 
 class HttpService {
 public:

@@ -141,6 +141,52 @@ TEST_CASE("service: malformed ids never reach a backend", "[unit][service][fake]
     CHECK(l2->calls() == 0);
 }
 
+TEST_CASE("service: L1 hits and malformed ids are answered in memory, as handle_request would",
+          "[unit][service][fake]") {
+    auto store = std::make_shared<EmbeddedStore>();
+    store->load(geo_seed());
+    store->refresh_views(Clock::now());
+    auto backend = std::make_shared<fakes::CountingStore>(store);
+    auto l2 = std::make_shared<fakes::CountingL2>();
+    auto clock = std::make_shared<GenerationClock>();
+    clock->advance_to(store->data_generation(Clock::now()));
+    Backends b{l2, backend, backend, clock};
+    ResolverGroup group(ResolverOptions{}, b, 1);
+
+    // Misses, writes and other routes need the blocking path: no answer, no backend call.
+    CHECK_FALSE(answer_in_memory(group, 0, "GET", "/entities/france/ancestors"));
+    CHECK_FALSE(answer_in_memory(group, 0, "GET", "/entities/europe/descendants/count?x=1"));
+    CHECK_FALSE(answer_in_memory(group, 0, "GET", "/entities/france/ancestors/naive"));
+    CHECK_FALSE(answer_in_memory(group, 0, "POST", "/entities"));
+    CHECK_FALSE(answer_in_memory(group, 0, "GET", "/healthz"));
+    CHECK(backend->calls() == 0);
+
+    const auto filled = handle_request(group, 0, "GET", "/entities/france/ancestors", "");
+    REQUIRE(filled.status == 200);
+    const auto hit = answer_in_memory(group, 0, "GET", "/entities/france/ancestors");
+    REQUIRE(hit);
+    CHECK(hit->status == 200);
+    const auto filled_body = json::parse(filled.body).as_object();
+    const auto hit_body = json::parse(hit->body).as_object();
+    CHECK(hit_body.at("ancestors") == filled_body.at("ancestors"));
+    CHECK(hit_body.at("served_by") == "L1");
+    REQUIRE(hit->headers.size() == 1);
+    CHECK(hit->headers[0] == std::pair<std::string, std::string>{"X-Cache-Tier", "L1"});
+
+    REQUIRE(handle_request(group, 0, "GET", "/entities/europe/descendants/count", "").status ==
+            200);
+    const auto count = answer_in_memory(group, 0, "GET", "/entities/europe/descendants/count");
+    REQUIRE(count);
+    const auto count_body = json::parse(count->body).as_object();
+    CHECK(count_body.at("entity_id") == "europe");
+    CHECK(count_body.at("descendant_count") == 2);
+
+    const auto bad = answer_in_memory(group, 0, "GET", "/entities/a.b/descendants/count");
+    REQUIRE(bad);
+    CHECK(bad->status == 400);
+    CHECK(backend->calls() == 2);  // the filling lookups' view reads only
+}
+
 namespace {
 
 // Sends `raw` on a fresh connection after one ordinary request, reads the answers in order;
