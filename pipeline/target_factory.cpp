@@ -89,6 +89,7 @@ resolver::ResolverConfig resolver_config(const scenarios::ResolverTargetSpec& sp
         case scenarios::ResolverDataset::none: config.dataset = Config::Dataset::none; break;
     }
     config.postgres_url = spec.postgres_url;
+    config.pg_pool_size = spec.pg_pool_size;
     config.redis_url = spec.redis_url;
     if (!spec.redis_url.empty()) config.l2 = Config::L2Mode::redis;
     // A scenario against real servers loads its dataset into them unless told otherwise.

@@ -78,6 +78,12 @@ struct PoolStats {
     std::size_t in_use = 0;      // connections leased right now
     std::size_t max_in_use = 0;  // high-water mark of in_use since start
     std::uint64_t acquire_timeouts = 0;
+    // Leases ended since start and their summed duration (acquire to release, nanoseconds).
+    // Over a window, leases / seconds is the arrival rate and leased_ns / leases the time in
+    // the pool per lease; their product (leased_ns / window ns) is the mean number of
+    // connections in use (Little's law), whatever the sampling misses.
+    std::uint64_t leases = 0;
+    std::uint64_t leased_ns = 0;
     [[nodiscard]] double utilization() const {
         return size == 0 ? 0.0 : static_cast<double>(in_use) / static_cast<double>(size);
     }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -35,13 +37,31 @@ const json::object* request_summary(const json::object& summary, const std::stri
     return nullptr;
 }
 
+// The smallest pool that keeps `busy` connections strictly under `limit_pct` % of its size.
+std::size_t pool_size_under(double busy, double limit_pct) {
+    return static_cast<std::size_t>(std::floor(busy * 100.0 / limit_pct)) + 1;
+}
+
+constexpr double kPoolLimitPct = 80.0;  // the seed's hard gate on peak utilisation
+
+// The pool size the phase's measurements ask for: its sampled peak, or Little's law mean where
+// that is higher, under the gate.
+std::size_t suggested_pool_size(const slo::PoolUsage& pool) {
+    return pool_size_under(std::max(static_cast<double>(pool.max_in_use), pool.mean_in_use),
+                           kPoolLimitPct);
+}
+
 json::value pool_json(const std::optional<slo::PoolUsage>& pool) {
     if (!pool) return nullptr;
     return json::object{{"size", pool->size},
                         {"peak_in_use", pool->max_in_use},
                         {"peak_utilization_pct", pool->peak_pct},
                         {"mean_utilization_pct", pool->mean_pct},
-                        {"samples", pool->samples}};
+                        {"samples", pool->samples},
+                        {"leases_per_s", pool->leases_per_s},
+                        {"mean_lease_ms", pool->mean_lease_ms},
+                        {"mean_in_use", pool->mean_in_use},
+                        {"suggested_size", suggested_pool_size(*pool)}};
 }
 
 }  // namespace
@@ -177,7 +197,7 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& plan,
                                   "%",
                                   false,
                                   std::nullopt,
-                                  80.0,
+                                  kPoolLimitPct,
                                   std::nullopt,
                                   "",
                                   ""};
@@ -185,9 +205,12 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& plan,
             m.actual = r.pool->peak_pct;
             m.details = fmt::format(
                 "PostgreSQL pool: peak {} of {} connections in use (mean utilisation {} %) over {} "
-                "samples, 5 ms apart, "
-                "during the {} phase; high-water mark since start {}; acquire timeouts {}; {}",
+                "samples, 5 ms apart, during the {} phase; Little's law: {} leases/s x {} ms per "
+                "lease = {} connections in use on average; a pool of {} keeps this phase's peak "
+                "under {} %; high-water mark since start {}; acquire timeouts {}; {}",
                 r.pool->max_in_use, r.pool->size, fmt_num(r.pool->mean_pct), r.pool->samples, name,
+                fmt_num(r.pool->leases_per_s), fmt_num(r.pool->mean_lease_ms),
+                fmt_num(r.pool->mean_in_use), suggested_pool_size(*r.pool), kPoolLimitPct,
                 r.after.pool ? r.after.pool->max_in_use : 0,
                 r.after.pool ? r.after.pool->acquire_timeouts : 0, r.transport);
         } else {

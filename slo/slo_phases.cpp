@@ -55,18 +55,22 @@ private:
     resolver::RefreshResult result_;
 };
 
-// Samples the PostgreSQL pool every 5 ms while a phase runs.
+// Samples the PostgreSQL pool every 5 ms while a phase runs, and reads its lease counters at
+// the start and the end (Little's law figures, exact where the samples may miss a peak).
 class PoolSampler {
 public:
     explicit PoolSampler(const resolver::ResolverGroup& group) : group_(group) {
-        if (!group_.backends().live || !group_.backends().live->pool_stats()) return;
+        const auto first = stats();
+        if (!first) return;
+        first_ = *first;
+        started_ = std::chrono::steady_clock::now();
         thread_ = std::thread([this] {
             std::unique_lock lock(mutex_);
             while (!stop_) {
-                if (const auto stats = group_.backends().live->pool_stats()) {
-                    size_ = stats->size;
-                    max_in_use_ = std::max(max_in_use_, stats->in_use);
-                    sum_util_ += stats->utilization();
+                if (const auto now = stats()) {
+                    size_ = now->size;
+                    max_in_use_ = std::max(max_in_use_, now->in_use);
+                    sum_util_ += now->utilization();
                     ++samples_;
                 }
                 cv_.wait_for(lock, std::chrono::milliseconds(5));
@@ -77,20 +81,36 @@ public:
     void stop() {
         {
             std::lock_guard lock(mutex_);
+            if (stop_) return;
             stop_ = true;
         }
         cv_.notify_all();
         if (thread_.joinable()) thread_.join();
+        if (const auto last = stats()) {
+            last_ = *last;
+            window_s_ =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+        }
     }
     // Call after stop(). nullopt: the backend has no pool, or no sample was taken.
     [[nodiscard]] std::optional<PoolUsage> usage() const {
-        if (samples_ == 0 || size_ == 0) return std::nullopt;
-        return PoolUsage{size_, max_in_use_,
-                         100.0 * static_cast<double>(max_in_use_) / static_cast<double>(size_),
-                         100.0 * sum_util_ / static_cast<double>(samples_), samples_};
+        if (samples_ == 0 || size_ == 0 || window_s_ <= 0) return std::nullopt;
+        PoolUsage u{size_, max_in_use_,
+                    100.0 * static_cast<double>(max_in_use_) / static_cast<double>(size_),
+                    100.0 * sum_util_ / static_cast<double>(samples_), samples_};
+        const auto leases = static_cast<double>(last_.leases - first_.leases);
+        const auto leased_s = static_cast<double>(last_.leased_ns - first_.leased_ns) / 1e9;
+        u.leases_per_s = leases / window_s_;
+        u.mean_lease_ms = leases > 0 ? 1000.0 * leased_s / leases : 0.0;
+        u.mean_in_use = leased_s / window_s_;
+        return u;
     }
 
 private:
+    [[nodiscard]] std::optional<resolver::PoolStats> stats() const {
+        return group_.backends().live ? group_.backends().live->pool_stats() : std::nullopt;
+    }
+
     const resolver::ResolverGroup& group_;
     std::mutex mutex_;
     std::condition_variable cv_;
@@ -99,6 +119,9 @@ private:
     std::size_t size_ = 0, max_in_use_ = 0;
     double sum_util_ = 0;
     std::uint64_t samples_ = 0;
+    resolver::PoolStats first_, last_;
+    std::chrono::steady_clock::time_point started_;
+    double window_s_ = 0;
 };
 
 // The in-process target of cold, warm and mixed: the resolver target over the shared group.

@@ -27,6 +27,11 @@ struct PoolUsage {
     double peak_pct = 0;         // max_in_use / size, %
     double mean_pct = 0;         // mean utilisation over the samples, %
     std::uint64_t samples = 0;
+    // Little's law over the phase, from the pool's lease counters (not the samples): leases
+    // per second x time per lease = mean connections in use.
+    double leases_per_s = 0;
+    double mean_lease_ms = 0;
+    double mean_in_use = 0;  // connections
 };
 
 struct SloPhaseResult {

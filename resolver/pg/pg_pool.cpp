@@ -62,7 +62,8 @@ PgPool::PgPool(PgOptions options, OnConnect on_connect)
 
 PgPool::~PgPool() = default;
 
-std::unique_ptr<pqxx::connection> PgPool::acquire(Deadline deadline, bool& fresh) {
+std::unique_ptr<pqxx::connection> PgPool::acquire(Deadline deadline, bool& fresh,
+                                                  Clock::time_point& leased_at) {
     std::unique_lock lock(mu_);
     while (idle_.empty() && open_ >= options_.pool_size) {
         if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
@@ -73,6 +74,7 @@ std::unique_ptr<pqxx::connection> PgPool::acquire(Deadline deadline, bool& fresh
     }
     ++in_use_;
     max_in_use_ = std::max(max_in_use_, in_use_);
+    leased_at = Clock::now();
     if (!idle_.empty()) {
         auto c = std::move(idle_.back());
         idle_.pop_back();
@@ -91,28 +93,35 @@ std::unique_ptr<pqxx::connection> PgPool::acquire(Deadline deadline, bool& fresh
         if (on_connect_) on_connect_(*conn);
         return conn;
     } catch (const std::exception& e) {
-        discard();
+        discard(leased_at);
         throw BackendError(BackendError::Kind::unavailable,
                            std::string("postgres connect: ") + e.what());
     }
 }
 
-void PgPool::release(std::unique_ptr<pqxx::connection> conn) {
+void PgPool::release(std::unique_ptr<pqxx::connection> conn, Clock::time_point leased_at) {
     {
         std::lock_guard lock(mu_);
-        --in_use_;
+        end_lease(leased_at);
         idle_.push_back(std::move(conn));
     }
     cv_.notify_one();
 }
 
-void PgPool::discard() {
+void PgPool::discard(Clock::time_point leased_at) {
     {
         std::lock_guard lock(mu_);
-        --in_use_;
+        end_lease(leased_at);
         --open_;
     }
     cv_.notify_one();
+}
+
+void PgPool::end_lease(Clock::time_point leased_at) {
+    --in_use_;
+    ++leases_;
+    leased_ns_ += static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - leased_at).count());
 }
 
 void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>& fn,
@@ -124,8 +133,9 @@ void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>
             throw BackendError(BackendError::Kind::timeout, "postgres: deadline passed");
         bool fresh = false;
         std::unique_ptr<pqxx::connection> conn;
+        Clock::time_point leased_at;
         try {
-            conn = acquire(deadline, fresh);
+            conn = acquire(deadline, fresh, leased_at);
         } catch (const BackendError& e) {
             if (e.kind() == BackendError::Kind::unavailable) breaker_.on_failure();
             throw;
@@ -141,9 +151,9 @@ void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>
             const bool fired = guard.disarm();
             if (fired) {
                 conn.reset();
-                discard();
+                discard(leased_at);
             } else {
-                release(std::move(conn));
+                release(std::move(conn), leased_at);
             }
             breaker_.on_success();
             return;
@@ -153,14 +163,14 @@ void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>
         } catch (const pqxx::in_doubt_error& e) {
             const bool fired = guard.disarm();
             conn.reset();
-            discard();
+            discard(leased_at);
             throw BackendError(
                 fired ? BackendError::Kind::timeout : BackendError::Kind::unavailable,
                 std::string("postgres: outcome unknown: ") + e.what());
         } catch (const pqxx::sql_error& e) {
             if (e.sqlstate() == "57014") {  // query_canceled: statement_timeout
                 guard.disarm();
-                release(std::move(conn));
+                release(std::move(conn), leased_at);
                 throw BackendError(BackendError::Kind::timeout,
                                    std::string("postgres: statement timeout: ") + e.what());
             }
@@ -168,9 +178,9 @@ void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>
                 const bool fired = guard.disarm();
                 if (fired) {
                     conn.reset();
-                    discard();
+                    discard(leased_at);
                 } else {
-                    release(std::move(conn));
+                    release(std::move(conn), leased_at);
                 }
                 throw;
             }
@@ -181,11 +191,11 @@ void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>
             if (conn->is_open()) {
                 if (guard.disarm()) {
                     conn.reset();
-                    discard();
+                    discard(leased_at);
                     throw BackendError(BackendError::Kind::timeout,
                                        std::string("postgres: deadline passed: ") + e.what());
                 }
-                release(std::move(conn));
+                release(std::move(conn), leased_at);
                 throw;
             }
             lost = true;
@@ -194,7 +204,7 @@ void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>
         // Connection-class failure or watchdog expiry: the connection is unusable.
         const bool fired = guard.disarm();
         conn.reset();
-        discard();
+        discard(leased_at);
         if (fired)
             throw BackendError(BackendError::Kind::timeout,
                                "postgres: deadline passed (" + why + ")");
@@ -206,7 +216,8 @@ void PgPool::run(Deadline deadline, const std::function<void(pqxx::connection&)>
 
 PoolStats PgPool::stats() const {
     std::lock_guard lock(mu_);
-    return PoolStats{options_.pool_size, open_, in_use_, max_in_use_, acquire_timeouts_};
+    return PoolStats{options_.pool_size, open_,   in_use_,   max_in_use_,
+                     acquire_timeouts_,  leases_, leased_ns_};
 }
 
 }  // namespace volley::resolver

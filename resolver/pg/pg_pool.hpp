@@ -59,9 +59,12 @@ public:
     [[nodiscard]] const PgOptions& options() const { return options_; }
 
 private:
-    std::unique_ptr<pqxx::connection> acquire(Deadline deadline, bool& fresh);
-    void release(std::unique_ptr<pqxx::connection> conn);
-    void discard();
+    // A connection and the time its lease began (`leased_at`, for the busy-time figures).
+    std::unique_ptr<pqxx::connection> acquire(Deadline deadline, bool& fresh,
+                                              Clock::time_point& leased_at);
+    void release(std::unique_ptr<pqxx::connection> conn, Clock::time_point leased_at);
+    void discard(Clock::time_point leased_at);
+    void end_lease(Clock::time_point leased_at);  // with mu_ held
 
     PgOptions options_;
     std::string conninfo_;
@@ -75,6 +78,8 @@ private:
     std::size_t in_use_ = 0;
     std::size_t max_in_use_ = 0;
     std::uint64_t acquire_timeouts_ = 0;
+    std::uint64_t leases_ = 0;
+    std::uint64_t leased_ns_ = 0;
 };
 
 }  // namespace volley::resolver

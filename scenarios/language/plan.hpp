@@ -76,6 +76,7 @@ struct ResolverTargetSpec {
     std::string postgres_url, redis_url;  // redis_url empty: no Redis (L2 embedded)
     std::size_t instances = 1;
     std::size_t l1_capacity = 1000;
+    std::size_t pg_pool_size = 8;  // PostgreSQL connections of the group (backend: postgres)
     ResolverDataset dataset = ResolverDataset::generated;
     std::size_t entities = 10000, fanout = 10,
                 depth = 6;  // generated; depth: levels, root = level 1

@@ -279,9 +279,9 @@ TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::s
 
 TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const std::string& path,
                           Plan& plan) {
-    const MapReader map(
-        context.sink, node, path,
-        {"backend", "postgres", "redis", "instances", "l1_capacity", "connections", "dataset"});
+    const MapReader map(context.sink, node, path,
+                        {"backend", "postgres", "redis", "instances", "l1_capacity", "pg_pool_size",
+                         "connections", "dataset"});
     ResolverTargetSpec resolver;
     TargetFacts facts;
     facts.has_tiers = true;
@@ -305,6 +305,12 @@ TargetFacts read_resolver(LoadContext& context, const YAML::Node& node, const st
     }
     if (auto capacity = map.integer("l1_capacity", 0, 1'000'000'000)) {
         resolver.l1_capacity = static_cast<std::size_t>(*capacity);
+    }
+    if (auto pool = map.integer("pg_pool_size", 1, 1024)) {
+        resolver.pg_pool_size = static_cast<std::size_t>(*pool);
+    }
+    if (auto pool = map.integer("pg_pool_size", 1, 1024)) {
+        resolver.pg_pool_size = static_cast<std::size_t>(*pool);
     }
     if (auto connections = map.integer("connections", 1, kMaxConnections)) {
         facts.connections = static_cast<std::size_t>(*connections);

@@ -266,6 +266,14 @@ TEST_CASE("volley slo: four phases against PostgreSQL + Redis write slo_validati
     CHECK(at(warm, {"resolver_served_by", "L1"}) > 0);
     CHECK(at(phases.at("mixed").as_object(), {"refresh_triggered_at_s"}) >= 2.0);
 
+    // The pool's Little's law figures (from its lease counters) agree with each other, and the
+    // suggested size keeps the phase's peak under the 80 % gate.
+    const auto& pool = phases.at("mixed").at("pool").as_object();
+    CHECK(at(pool, {"leases_per_s"}) > 0);
+    CHECK(at(pool, {"mean_in_use"}) ==
+          Approx(at(pool, {"leases_per_s"}) * at(pool, {"mean_lease_ms"}) / 1000.0).epsilon(0.01));
+    CHECK(at(pool, {"suggested_size"}) * 0.8 > at(pool, {"peak_in_use"}));
+
     // The http phase: summarised in the top-level file, its own file beside; every request the
     // load generator completed reached the resolver once, and nothing else did (the resolver's
     // own counters over the phase).

@@ -72,6 +72,9 @@ TEST_CASE("postgres: generated tree answers equal the independent computation on
     const auto m = g.metrics();
     REQUIRE(m.pool);
     CHECK(m.pool->max_in_use <= m.pool->size);
+    // Every view read leased a connection (the generation poll leases more).
+    CHECK(m.pool->leases >= ids.size());
+    CHECK(m.pool->leased_ns > 0);
     CHECK(m.l2_available);
 }
 

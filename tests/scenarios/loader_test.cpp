@@ -137,6 +137,7 @@ target:
     backend: embedded
     instances: 3
     l1_capacity: 500
+    pg_pool_size: 12
     connections: 8
     dataset: {entities: 2000, fanout: 5, depth: 8}
 load: {rate: 10/s, duration: 10s}
@@ -146,6 +147,7 @@ thresholds: [served_by.L1 > 50%]
     const auto& resolver = std::get<ResolverTargetSpec>(plan.target);
     CHECK(resolver.instances == 3);
     CHECK(resolver.l1_capacity == 500);
+    CHECK(resolver.pg_pool_size == 12);
     CHECK(resolver.entities == 2000);
     CHECK(resolver.fanout == 5);
     CHECK(resolver.depth == 8);
