@@ -31,7 +31,7 @@ struct SloPhaseSettings {
 struct SloHttpSettings {
     bool enabled = false;
     SloPhaseSettings phase{"http", "10s", std::nullopt, 8, 0, 1.0, 5.0};
-    int service_threads = 1;  // resolver::HttpService's I/O + handler threads
+    int service_threads = 1;  // resolver::HttpService's I/O threads (ServiceOptions::threads)
 };
 
 struct SloSettings {
