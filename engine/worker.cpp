@@ -353,9 +353,11 @@ void Worker::on_complete(std::size_t slot, const Completion& completion) {
     } else if (completion.outcome == Outcome::cancelled) {
         recorder_.record_cancelled(state.name_index);
     } else {
+        const Nanos waited = completion.stream_wait.value_or(Nanos{0});
         recorder_.record_completion(state.name_index, completion.outcome, completion.served_by,
-                                    now - state.intended, now - state.sent, completion.status,
-                                    completion.error_detail);
+                                    now - state.intended, now - state.sent - waited,
+                                    completion.status, completion.error_detail);
+        if (completion.stream_wait) recorder_.record_stream_wait(waited);
         if (state.arrival) recorder_.record_arrival();
     }
     if (state.flow != kNoFlow && flow_continues(slot, completion, now)) return;

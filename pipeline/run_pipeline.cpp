@@ -123,6 +123,7 @@ reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget
     m.target_kind = target.kind;
     m.target_url = target.url;
     m.target_notices = target.target->notices();
+    m.protocol = target.target->protocol_report();
     if (target.demo) {
         m.target_notices.push_back("the demo service (docs/demo.md), started by volley on " +
                                    target.url + " for this run");
@@ -291,6 +292,7 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
     if (const int code = build_target_or_report([&] { target = make_target(plan); });
         code != pipeline::kExitPass)
         return code;
+    apply_streams_per_connection(target, plan.run);
     PlanRunExtras extras;
     if (replay) extras.replay = &*replay;
     return execute_plan(std::move(plan), target, options, extras).exit_code;

@@ -106,6 +106,7 @@ json::object encode_stats(const engine::IntervalStats& stats) {
                         {"counters", std::move(counters)},
                         {"schedule_lag", encode_histogram(stats.schedule_lag)},
                         {"connection_wait", encode_histogram(stats.connection_wait)},
+                        {"stream_wait", encode_histogram(stats.stream_wait)},
                         {"sent", stats.sent},
                         {"arrivals", stats.arrivals},
                         {"status_counts", std::move(statuses)},
@@ -150,6 +151,7 @@ engine::IntervalStats decode_stats(const Fields& fields, const engine::StatsShap
             fields.count_of(counters[i], fmt::format("{}[{}]", fields.path_of("counters"), i));
     decode_histogram_into(fields, "schedule_lag", stats.schedule_lag);
     decode_histogram_into(fields, "connection_wait", stats.connection_wait);
+    if (fields.has("stream_wait")) decode_histogram_into(fields, "stream_wait", stats.stream_wait);
     stats.sent = fields.count("sent");
     stats.arrivals = fields.count("arrivals");
     const auto statuses = fields.object("status_counts");
