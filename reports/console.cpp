@@ -92,7 +92,9 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
     out += fmt::format("  started {}, measured {} s, {} threads, {} {}\n",
                        clean(summary.started_at), format_seconds(summary.duration_s),
                        count_text(generator.threads), count_text(generator.slots),
-                       scenario.model == "closed" ? "virtual users" : "connections");
+                       scenario.model == "closed"                                  ? "virtual users"
+                       : summary.target.protocol && summary.target.protocol->http2 ? "streams"
+                                                                                   : "connections");
     if (summary.start) out += fmt::format("  {}\n", clean(start_line(*summary.start)));
     const auto& stop = summary.stop;
     const bool planned = stop.expected.value_or(false) && stop.reason == "source_exhausted";

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -24,8 +25,10 @@ constexpr std::size_t kReadBufferBytes = std::size_t{64} * 1024;
 // mem_send output gathered into one write, at most about this much.
 constexpr std::size_t kWriteBatchBytes = std::size_t{64} * 1024;
 
-// The ALPN protocol list volley offers for h2: just "h2" (wire format: length-prefixed).
-constexpr unsigned char kAlpnH2[] = {2, 'h', '2'};
+// The ALPN protocols volley offers for h2 (wire format: length-prefixed): "h2", and
+// "http/1.1" so that a server without HTTP/2 selects it and the error can say so (offered "h2"
+// alone, such a server ends the handshake with a no_application_protocol alert).
+constexpr unsigned char kAlpnH2[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
 std::string_view as_view(const std::uint8_t* data, std::size_t length) {
     return {reinterpret_cast<const char*>(data), length};
@@ -116,6 +119,12 @@ void Http2Connection<Stream>::on_connected(const error_code& ec) {
             if (hec) {
                 if (describe_refused_certificate(*stream_, detail_))
                     return fail(Outcome::tls_error, detail_);
+                if (hec.category() == asio::error::get_ssl_category() &&
+                    ERR_GET_REASON(hec.value()) == SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL) {
+                    return fail(Outcome::tls_error,
+                                "the server accepts none of the protocols offered by ALPN (h2, "
+                                "http/1.1), protocol: h2 requires h2");
+                }
                 return fail(hec, ErrorStage::handshake);
             }
             const unsigned char* selected = nullptr;
@@ -315,6 +324,15 @@ void Http2Connection<Stream>::close_if_done() {
 
 template <class Stream>
 void Http2Connection<Stream>::fail(const error_code& ec, ErrorStage stage) {
+    if ((stage == ErrorStage::read || stage == ErrorStage::write) && state_ == State::connecting) {
+        // The server hung up on the client preface: it does not speak HTTP/2 here.
+        detail_ = fmt::format(
+            "the server closed the connection before its HTTP/2 SETTINGS ({}){}", ec.message(),
+            is_tls_stream<Stream> ? ""
+                                  : ": protocol h2c needs a server that accepts HTTP/2 with prior "
+                                    "knowledge");
+        return fail(Outcome::protocol_error, detail_);
+    }
     const bool exchanging = stage != ErrorStage::connect && stage != ErrorStage::handshake;
     describe_error(detail_, ec, stage, exchanging && got_bytes_, shared_.config.max_body_bytes);
     fail(classify_error(ec, stage, is_tls_stream<Stream>), detail_);

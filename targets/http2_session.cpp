@@ -163,6 +163,10 @@ private:
             request.retried = true;
             ++counters_.retried;
             enqueue(request, /*front=*/true);
+        } else if (error_code == NGHTTP2_REFUSED_STREAM) {
+            complete(request, Outcome::reset,
+                     "refused by the server again after one retry (REFUSED_STREAM: RST_STREAM, "
+                     "or above a GOAWAY's last stream id)");
         } else if (error_code != NGHTTP2_NO_ERROR) {
             detail_ = fmt::format("stream reset by the server (RST_STREAM {})",
                                   nghttp2_http2_strerror(error_code));

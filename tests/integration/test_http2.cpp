@@ -1,0 +1,344 @@
+// HTTP/2 end to end against Debian's nghttpd (package nghttp2-server) on loopback: h2c and h2 over
+// TLS with ALPN count exactly what the server received, a server allowing 2 streams makes
+// requests wait for a stream and the wait shows (stream_wait_ms, response time), and a server
+// that does not speak HTTP/2 is a clear error, not a hang.
+#include "integration/support.hpp"
+#include "support/tls_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include <nghttp2/nghttp2.h>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+using namespace volley::testing;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// An HTTP/2 (h2c) server on nghttp2's server session that answers `streams_per_connection`
+// requests on each connection with 200 "ok", then sends GOAWAY naming the last of them: the
+// client's streams above it are refused unprocessed. Runs on a thread of its own.
+class GoawayServer {
+public:
+    explicit GoawayServer(std::size_t streams_per_connection)
+        : limit_(streams_per_connection), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+        nghttp2_session_callbacks_new(&callbacks_);
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks_, &Connection::on_frame);
+        accept();
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~GoawayServer() {
+        io_.stop();
+        thread_.join();
+        nghttp2_session_callbacks_del(callbacks_);
+    }
+    GoawayServer(const GoawayServer&) = delete;
+    GoawayServer& operator=(const GoawayServer&) = delete;
+
+    [[nodiscard]] std::string url() const {
+        return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+    }
+    [[nodiscard]] std::size_t responses() const { return responses_.load(); }
+
+private:
+    struct Connection : std::enable_shared_from_this<Connection> {
+        Connection(GoawayServer& owner, tcp::socket accepted)
+            : server(owner), socket(std::move(accepted)) {
+            nghttp2_session_server_new(&session, server.callbacks_, this);
+            const nghttp2_settings_entry entry{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100};
+            nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, &entry, 1);
+        }
+        ~Connection() { nghttp2_session_del(session); }
+        Connection(const Connection&) = delete;
+        Connection& operator=(const Connection&) = delete;
+
+        static int on_frame(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+            auto& self = *static_cast<Connection*>(user);
+            const bool request_done =
+                (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+                (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+            if (!request_done || self.answered == self.server.limit_) return 0;
+            static const nghttp2_nv status{
+                const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(":status")),
+                const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>("200")), 7, 3,
+                NGHTTP2_NV_FLAG_NONE};
+            nghttp2_submit_response(session, frame->hd.stream_id, &status, 1, nullptr);
+            ++self.server.responses_;
+            if (++self.answered == self.server.limit_)
+                nghttp2_submit_goaway(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                      NGHTTP2_NO_ERROR, nullptr, 0);
+            return 0;
+        }
+
+        void read() {
+            socket.async_read_some(
+                asio::buffer(in),
+                [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                    if (ec || nghttp2_session_mem_recv(self->session, self->in.data(), n) < 0)
+                        return;
+                    self->flush();
+                });
+        }
+        void flush() {
+            out.clear();
+            const std::uint8_t* data = nullptr;
+            for (ssize_t n; (n = nghttp2_session_mem_send(session, &data)) > 0;)
+                out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+            if (out.empty()) {
+                if (nghttp2_session_want_read(session) != 0) read();
+                return;  // GOAWAY sent and every stream closed: the connection ends here
+            }
+            asio::async_write(
+                socket, asio::buffer(out),
+                [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                    if (!ec) self->flush();
+                });
+        }
+
+        GoawayServer& server;
+        tcp::socket socket;
+        nghttp2_session* session = nullptr;
+        std::array<std::uint8_t, 16384> in{};
+        std::string out;
+        std::size_t answered = 0;
+    };
+
+    void accept() {
+        acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+            if (ec) return;
+            std::make_shared<Connection>(*this, std::move(socket))->flush();
+            accept();
+        });
+    }
+
+    std::size_t limit_;
+    asio::io_context io_;
+    tcp::acceptor acceptor_;
+    nghttp2_session_callbacks* callbacks_ = nullptr;
+    std::atomic<std::size_t> responses_{0};
+    std::thread thread_;
+};
+
+constexpr const char* kNghttpd = "/usr/sbin/nghttpd";
+
+// nghttpd -v on a free port serving a one-file document root; its frame log (stdout) goes to a
+// file, where every request shows as one "recv HEADERS frame" line.
+class Nghttpd {
+public:
+    Nghttpd(bool tls, const std::vector<std::string>& options = {})
+        : dir_(make_temp_dir("volley-h2-")), port_(free_port()) {
+        std::filesystem::create_directories(dir_ + "/www");
+        std::ofstream(dir_ + "/www/index.html") << "hello over HTTP/2\n";
+        std::string command = std::string("exec ") + kNghttpd + " -v -d " + dir_ + "/www";
+        for (const auto& option : options) command += " " + option;
+        command += " " + std::to_string(port_);
+        if (tls) {
+            const auto made =
+                run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                             "-keyout", dir_ + "/key.pem", "-out", dir_ + "/cert.pem", "-days", "1",
+                             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+                            60s);
+            REQUIRE(made.exit_code == 0);
+            command += " " + dir_ + "/key.pem " + dir_ + "/cert.pem";
+        } else {
+            command += " --no-tls";
+        }
+        command += " > " + dir_ + "/frames.log 2>&1";
+        server_.emplace(std::vector<std::string>{"/bin/sh", "-c", command});
+        REQUIRE(wait_for_port(port_, 10s));
+    }
+
+    [[nodiscard]] std::string url(bool tls) const {
+        return std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+    }
+    [[nodiscard]] std::string dir() const { return dir_; }
+    [[nodiscard]] std::string ca_file() const { return dir_ + "/cert.pem"; }
+
+    // Requests the server received: waits (up to 5 s) until the count reaches `expected` or
+    // stops changing, since nghttpd writes its log as it goes.
+    [[nodiscard]] std::size_t requests_received(std::size_t expected) const {
+        std::size_t count = 0;
+        for (int tries = 0; tries < 50; ++tries) {
+            const std::string log = read_file(dir_ + "/frames.log");
+            count = 0;
+            for (auto at = log.find("recv HEADERS frame"); at != std::string::npos;
+                 at = log.find("recv HEADERS frame", at + 1))
+                ++count;
+            if (count >= expected) break;
+            std::this_thread::sleep_for(100ms);
+        }
+        return count;
+    }
+
+private:
+    std::string dir_;
+    std::uint16_t port_;
+    std::optional<BackgroundProcess> server_;
+};
+
+std::string write_scenario(const std::string& dir, const std::string& http_keys,
+                           const std::string& load) {
+    const std::string path = dir + "/h2.yaml";
+    std::ofstream(path) << "name: h2\n"
+                           "target:\n"
+                           "  http:\n"
+                        << http_keys << "load: " << load
+                        << "\n"
+                           "requests: [{name: page, path: /index.html}]\n";
+    return path;
+}
+
+const boost::json::object& protocol_of(const boost::json::object& summary) {
+    return summary.at("target").as_object().at("protocol").as_object();
+}
+
+std::string first_error(const boost::json::object& summary) {
+    const auto& first = summary.at("errors").as_object().at("first").as_array();
+    if (first.empty()) return {};
+    return std::string(first[0].as_object().at("detail").as_string());
+}
+
+}  // namespace
+
+TEST_CASE("h2c: every scheduled request reaches nghttpd over HTTP/2 prior knowledge") {
+    Nghttpd server(false);
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley({"run", "-u", server.url(false) + "/index.html", "--protocol",
+                                 "h2c", "-r", "40", "-d", "1s", "-c", "2", "-q", "-o", dir});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto summary = read_summary(dir);
+    CHECK(at(summary, {"outcomes", "ok"}) == 40);
+    CHECK(server.requests_received(40) == 40);
+    const auto& protocol = protocol_of(summary);
+    CHECK(protocol.at("negotiated").as_string() == "h2c");
+    CHECK(at(protocol, {"streams"}) == 40);
+    CHECK(at(protocol, {"peer_settings", "max_concurrent_streams"}) == 100);  // nghttpd's default
+    CHECK(at(protocol, {"goaway_received"}) == 0);
+    CHECK(summary.contains("stream_wait_ms"));
+}
+
+TEST_CASE("h2 over TLS: ALPN selects h2, the certificate is verified, counts equal the server's") {
+    Nghttpd server(true);
+    const std::string scenario = write_scenario(
+        server.dir(),
+        "    base_url: " + server.url(true) +
+            "\n    protocol: h2\n    connections: 1\n    tls: {ca_file: " + server.ca_file() +
+            "}\n",
+        "{rate: 40/s, duration: 1s}");
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley({"run", scenario, "-q", "-o", dir});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto summary = read_summary(dir);
+    CHECK(at(summary, {"outcomes", "ok"}) == 40);
+    CHECK(server.requests_received(40) == 40);
+    const auto& protocol = protocol_of(summary);
+    CHECK(protocol.at("negotiated").as_string() == "h2");
+    CHECK(at(protocol, {"connections"}) == 1);
+    CHECK(at(protocol, {"window_bytes"}) == 16 * 1024 * 1024);
+}
+
+TEST_CASE("a server allowing 2 streams: requests wait for a stream and the wait is measured") {
+    Nghttpd server(false, {"--max-concurrent-streams=2"});
+    // 8 virtual users without think time on one connection (max_streams 16): at any moment 6 of
+    // them wait for one of the server's 2 streams.
+    const std::string scenario = write_scenario(
+        server.dir(),
+        "    base_url: " + server.url(false) + "\n    protocol: h2c\n    max_streams: 16\n",
+        "{vus: 8, duration: 1s, threads: 1}");
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley({"run", scenario, "-q", "-o", dir});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto summary = read_summary(dir);
+    const double requests = at(summary, {"totals", "requests"});
+    CHECK(requests > 0);
+    CHECK(at(summary, {"outcomes", "ok"}) == requests);
+    CHECK(static_cast<double>(server.requests_received(static_cast<std::size_t>(requests))) ==
+          requests);
+    const auto& protocol = protocol_of(summary);
+    CHECK(at(protocol, {"peer_settings", "max_concurrent_streams"}) == 2);
+    CHECK(at(protocol, {"streams_per_connection", "peak"}) == 2);
+    // Most requests waited: the median wait is above zero, and the response time (from the
+    // intended start) holds the wait on top of the service time (from the stream opening).
+    const double wait_p50 = at(summary, {"stream_wait_ms", "p50"});
+    CHECK(wait_p50 > 0);
+    CHECK(at(summary, {"latency_ms", "p50"}) >= wait_p50);
+    CHECK(at(summary, {"latency_ms", "p50"}) > at(summary, {"service_time_ms", "p50"}));
+}
+
+TEST_CASE("protocol h2 against a TLS server that selects http/1.1 by ALPN: a clear error") {
+    TlsServer server("volley-h2-tls-", {"-alpn", "http/1.1"});
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley({"run", "-u", server.url(), "--protocol", "h2", "-k", "-r", "20",
+                                 "-d", "1s", "-c", "1", "-q", "-o", dir});
+    INFO(run.err);
+    CHECK(run.exit_code == 99);  // no successful response: the run fails
+    const auto summary = read_summary(dir);
+    CHECK(at(summary, {"outcomes", "tls_error"}) == 20);
+    CHECK(first_error(summary) == "server selected http/1.1 (ALPN), protocol: h2 requires h2");
+}
+
+TEST_CASE("protocol h2c against an HTTP/1.1-only server: a protocol error, no hang") {
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const std::string scenario =
+        write_scenario(dir, "    demo: {}\n    protocol: h2c\n", "{rate: 20/s, duration: 1s}");
+    const auto run = run_volley({"run", scenario, "-q", "-o", dir}, 60s);
+    INFO(run.err);
+    CHECK_FALSE(run.timed_out);
+    CHECK(run.exit_code == 99);
+    const auto summary = read_summary(dir);
+    CHECK(at(summary, {"outcomes", "protocol_error"}) == 20);
+    CHECK(first_error(summary).find("h2c needs a server that accepts HTTP/2") != std::string::npos);
+}
+
+TEST_CASE("protocol and URL disagree: h2 with http:// is refused naming the flag") {
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley({"run", "-u", "http://127.0.0.1:9/", "--protocol", "h2", "-r", "1",
+                                 "-d", "1s", "-q", "-o", dir});
+    CHECK(run.exit_code == 2);
+    CHECK(run.err.find("--protocol") != std::string::npos);
+    CHECK(run.err.find("needs an https:// base_url") != std::string::npos);
+}
+
+TEST_CASE("GOAWAY mid-run: refused streams are sent again, no scheduled request is lost") {
+    // 8 virtual users keep up to 8 streams open on one connection; the server answers 5
+    // requests per connection, then GOAWAY: streams above its last stream id are refused and
+    // sent once more (retried); one refused again is an error. None is lost: every sent request
+    // is answered by the server or counted as such an error.
+    GoawayServer server(5);
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const std::string scenario =
+        write_scenario(dir, "    base_url: " + server.url() + "\n    protocol: h2c\n",
+                       "{vus: 8, duration: 1s, think: 5ms, threads: 1}");
+    const auto run = run_volley({"run", scenario, "-q", "-o", dir}, 60s);
+    INFO(run.err);
+    const auto summary = read_summary(dir);
+    const double requests = at(summary, {"totals", "requests"});
+    const double ok = at(summary, {"outcomes", "ok"});
+    const double refused_twice = at(summary, {"outcomes", "reset"});
+    CHECK(requests > 0);
+    CHECK(at(summary, {"totals", "sent"}) == requests);  // every sent request was answered
+    CHECK(ok + refused_twice == requests);
+    CHECK(at(summary, {"outcomes", "cancelled"}) == 0);
+    CHECK(static_cast<double>(server.responses()) == ok);
+    if (refused_twice > 0)
+        CHECK_THAT(first_error(summary), Catch::Contains("refused by the server again"));
+    const auto& protocol = protocol_of(summary);
+    CHECK(at(protocol, {"goaway_received"}) >= 2);
+    CHECK(at(protocol, {"retried"}) > 0);
+    CHECK(at(protocol, {"retried"}) >= refused_twice);
+    // Every stream opened was answered, refused once (then retried), or refused twice.
+    CHECK(at(protocol, {"streams"}) == ok + at(protocol, {"retried"}) + refused_twice);
+}
