@@ -188,7 +188,7 @@ private:
 
 std::string write_scenario(const std::string& dir, const std::string& http_keys,
                            const std::string& load) {
-    const std::string path = dir + "/h2.yaml";
+    std::string path = dir + "/h2.yaml";
     std::ofstream(path) << "name: h2\n"
                            "target:\n"
                            "  http:\n"

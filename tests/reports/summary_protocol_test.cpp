@@ -44,7 +44,7 @@ TEST_CASE("target.protocol round-trips every HTTP/2 figure", "[summary][http2]")
     CHECK(info.negotiated == "h2");
     CHECK(info.http2);
     CHECK(info.max_streams == 100);
-    CHECK(info.window_bytes == 16U * 1024 * 1024);
+    CHECK(info.window_bytes == std::uint64_t{16} * 1024 * 1024);
     CHECK(info.peer_settings);
     CHECK(info.peer_max_concurrent_streams == std::optional<std::uint64_t>(2));
     CHECK(info.peer_initial_window_size == 65535);
