@@ -342,3 +342,35 @@ TEST_CASE("GOAWAY mid-run: refused streams are sent again, no scheduled request 
     // Every stream opened was answered, refused once (then retried), or refused twice.
     CHECK(at(protocol, {"streams"}) == ok + at(protocol, {"retried"}) + refused_twice);
 }
+
+TEST_CASE("protocol auto: h2 when the server selects it by ALPN, else HTTP/1.1") {
+    SECTION("nghttpd selects h2") {
+        Nghttpd server(true);
+        const std::string scenario = write_scenario(
+            server.dir(),
+            "    base_url: " + server.url(true) +
+                "\n    protocol: auto\n    connections: 1\n    tls: {ca_file: " +
+                server.ca_file() + "}\n",
+            "{rate: 20/s, duration: 1s}");
+        const std::string dir = make_temp_dir("volley-h2-run-");
+        const auto run = run_volley({"run", scenario, "-q", "-o", dir});
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        const auto summary = read_summary(dir);
+        CHECK(at(summary, {"outcomes", "ok"}) == 20);
+        CHECK(protocol_of(summary).at("negotiated").as_string() == "h2");
+        CHECK(server.requests_received(20) == 20);
+    }
+    SECTION("a server that selects http/1.1 gets HTTP/1.1") {
+        TlsServer server("volley-h2-tls-", {"-alpn", "http/1.1"});
+        const std::string dir = make_temp_dir("volley-h2-run-");
+        const auto run = run_volley({"run", "-u", server.url(), "--protocol", "auto", "-k", "-r",
+                                     "20", "-d", "1s", "-c", "1", "-q", "-o", dir});
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        const auto summary = read_summary(dir);
+        CHECK(at(summary, {"outcomes", "ok"}) == 20);
+        CHECK(protocol_of(summary).at("negotiated").as_string() == "http/1.1");
+        CHECK_FALSE(summary.contains("stream_wait_ms"));
+    }
+}
