@@ -52,6 +52,7 @@ struct CallbackSet {
         nghttp2_session_callbacks_set_on_header_callback(callbacks, &C::on_header);
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &C::on_data_chunk);
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &C::on_stream_close);
+        nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, &C::on_frame_not_send);
     }
     ~CallbackSet() { nghttp2_session_callbacks_del(callbacks); }
     CallbackSet(const CallbackSet&) = delete;
@@ -282,11 +283,13 @@ void Http2Connection<Stream>::on_read(std::size_t bytes) {
 
 template <class Stream>
 void Http2Connection<Stream>::flush() {
-    if (writing_ || in_recv_ || session_ == nullptr) return;
+    if (writing_ || in_recv_ || in_send_ || session_ == nullptr) return;
     out_.clear();
     while (out_.size() < kWriteBatchBytes) {
         const std::uint8_t* data = nullptr;
+        in_send_ = true;  // a callback that submits more is picked up by this loop
         const auto n = nghttp2_session_mem_send(session_, &data);
+        in_send_ = false;
         if (n < 0) {
             detail_ =
                 fmt::format("HTTP/2 protocol error: {}", nghttp2_strerror(static_cast<int>(n)));
@@ -473,6 +476,23 @@ int Http2Connection<Stream>::on_stream_close(nghttp2_session* session, std::int3
     nghttp2_session_set_stream_user_data(session, stream_id, nullptr);
     self.remove_open(*request);
     self.owner_.on_stream_closed(*request, error_code);
+    return 0;
+}
+
+template <class Stream>
+int Http2Connection<Stream>::on_frame_not_send(nghttp2_session* /*session*/,
+                                               const nghttp2_frame* frame, int /*lib_error_code*/,
+                                               void* user_data) {
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    auto& self = *static_cast<Http2Connection*>(user_data);
+    const auto found = std::find_if(self.open_.begin(), self.open_.end(), [&](const auto* request) {
+        return request->stream_id == frame->hd.stream_id;
+    });
+    if (found == self.open_.end()) return 0;
+    Http2Request& request = **found;
+    self.open_.erase(found);
+    if (self.streams_in_use_ > 0) --self.streams_in_use_;
+    self.owner_.on_stream_closed(request, NGHTTP2_REFUSED_STREAM);
     return 0;
 }
 

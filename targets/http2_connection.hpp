@@ -114,6 +114,10 @@ public:
                              const std::uint8_t* data, std::size_t length, void* user_data);
     static int on_stream_close(nghttp2_session* session, std::int32_t stream_id,
                                std::uint32_t error_code, void* user_data);
+    // A request's HEADERS that nghttp2 did not send (a GOAWAY arrived after it was submitted):
+    // the server never saw it, so it is handed back as refused.
+    static int on_frame_not_send(nghttp2_session* session, const nghttp2_frame* frame,
+                                 int lib_error_code, void* user_data);
     static ssize_t read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buffer,
                              std::size_t length, std::uint32_t* data_flags,
                              nghttp2_data_source* source, void* user_data);
@@ -147,6 +151,7 @@ private:
     std::uint64_t generation_ = 0;  // bumps when the connection closes; stale handlers compare it
     bool writing_ = false;
     bool in_recv_ = false;    // inside nghttp2_session_mem_recv: flush() waits until it returns
+    bool in_send_ = false;    // inside nghttp2_session_mem_send (its callbacks may submit)
     bool got_bytes_ = false;  // the server sent something on this connection
 };
 
