@@ -3,16 +3,11 @@
 // requests wait for a stream and the wait shows (stream_wait_ms, response time), and a server
 // that does not speak HTTP/2 is a clear error, not a hang.
 #include "integration/support.hpp"
+#include "support/h2_test_server.hpp"
 #include "support/tls_server.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
-
-#include <nghttp2/nghttp2.h>
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -20,114 +15,8 @@
 
 using namespace volley::testing;
 using namespace std::chrono_literals;
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 
 namespace {
-
-// An HTTP/2 (h2c) server on nghttp2's server session that answers `streams_per_connection`
-// requests on each connection with 200 "ok", then sends GOAWAY naming the last of them: the
-// client's streams above it are refused unprocessed. Runs on a thread of its own.
-class GoawayServer {
-public:
-    explicit GoawayServer(std::size_t streams_per_connection)
-        : limit_(streams_per_connection), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
-        nghttp2_session_callbacks_new(&callbacks_);
-        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks_, &Connection::on_frame);
-        accept();
-        thread_ = std::thread([this] { io_.run(); });
-    }
-    ~GoawayServer() {
-        io_.stop();
-        thread_.join();
-        nghttp2_session_callbacks_del(callbacks_);
-    }
-    GoawayServer(const GoawayServer&) = delete;
-    GoawayServer& operator=(const GoawayServer&) = delete;
-
-    [[nodiscard]] std::string url() const {
-        return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
-    }
-    [[nodiscard]] std::size_t responses() const { return responses_.load(); }
-
-private:
-    struct Connection : std::enable_shared_from_this<Connection> {
-        Connection(GoawayServer& owner, tcp::socket accepted)
-            : server(owner), socket(std::move(accepted)) {
-            nghttp2_session_server_new(&session, server.callbacks_, this);
-            const nghttp2_settings_entry entry{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100};
-            nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, &entry, 1);
-        }
-        ~Connection() { nghttp2_session_del(session); }
-        Connection(const Connection&) = delete;
-        Connection& operator=(const Connection&) = delete;
-
-        static int on_frame(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
-            auto& self = *static_cast<Connection*>(user);
-            const bool request_done =
-                (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
-                (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
-            if (!request_done || self.answered == self.server.limit_) return 0;
-            static const nghttp2_nv status{
-                const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(":status")),
-                const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>("200")), 7, 3,
-                NGHTTP2_NV_FLAG_NONE};
-            nghttp2_submit_response(session, frame->hd.stream_id, &status, 1, nullptr);
-            ++self.server.responses_;
-            if (++self.answered == self.server.limit_)
-                nghttp2_submit_goaway(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
-                                      NGHTTP2_NO_ERROR, nullptr, 0);
-            return 0;
-        }
-
-        void read() {
-            socket.async_read_some(
-                asio::buffer(in),
-                [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                    if (ec || nghttp2_session_mem_recv(self->session, self->in.data(), n) < 0)
-                        return;
-                    self->flush();
-                });
-        }
-        void flush() {
-            out.clear();
-            const std::uint8_t* data = nullptr;
-            for (ssize_t n; (n = nghttp2_session_mem_send(session, &data)) > 0;)
-                out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
-            if (out.empty()) {
-                if (nghttp2_session_want_read(session) != 0) read();
-                return;  // GOAWAY sent and every stream closed: the connection ends here
-            }
-            asio::async_write(
-                socket, asio::buffer(out),
-                [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                    if (!ec) self->flush();
-                });
-        }
-
-        GoawayServer& server;
-        tcp::socket socket;
-        nghttp2_session* session = nullptr;
-        std::array<std::uint8_t, 16384> in{};
-        std::string out;
-        std::size_t answered = 0;
-    };
-
-    void accept() {
-        acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
-            if (ec) return;
-            std::make_shared<Connection>(*this, std::move(socket))->flush();
-            accept();
-        });
-    }
-
-    std::size_t limit_;
-    asio::io_context io_;
-    tcp::acceptor acceptor_;
-    nghttp2_session_callbacks* callbacks_ = nullptr;
-    std::atomic<std::size_t> responses_{0};
-    std::thread thread_;
-};
 
 constexpr const char* kNghttpd = "/usr/sbin/nghttpd";
 
@@ -317,7 +206,7 @@ TEST_CASE("GOAWAY mid-run: refused streams are sent again, no scheduled request 
     // requests per connection, then GOAWAY: streams above its last stream id are refused and
     // sent once more (retried); one refused again is an error. None is lost: every sent request
     // is answered by the server or counted as such an error.
-    GoawayServer server(5);
+    H2TestServer server({.goaway_after = 5});
     const std::string dir = make_temp_dir("volley-h2-run-");
     const std::string scenario =
         write_scenario(dir, "    base_url: " + server.url() + "\n    protocol: h2c\n",
@@ -349,8 +238,8 @@ TEST_CASE("protocol auto: h2 when the server selects it by ALPN, else HTTP/1.1")
         const std::string scenario = write_scenario(
             server.dir(),
             "    base_url: " + server.url(true) +
-                "\n    protocol: auto\n    connections: 1\n    tls: {ca_file: " +
-                server.ca_file() + "}\n",
+                "\n    protocol: auto\n    connections: 1\n    tls: {ca_file: " + server.ca_file() +
+                "}\n",
             "{rate: 20/s, duration: 1s}");
         const std::string dir = make_temp_dir("volley-h2-run-");
         const auto run = run_volley({"run", scenario, "-q", "-o", dir});
@@ -373,4 +262,31 @@ TEST_CASE("protocol auto: h2 when the server selects it by ALPN, else HTTP/1.1")
         CHECK(protocol_of(summary).at("negotiated").as_string() == "http/1.1");
         CHECK_FALSE(summary.contains("stream_wait_ms"));
     }
+}
+
+TEST_CASE("a stall behind a 2-stream limit shows in the response time, not hidden in a queue") {
+    // 200 requests/s for 3 s; the server allows 2 streams and holds every request arriving in
+    // [1.0 s, 1.5 s) after its first one until 1.5 s. Requests intended during the stall wait
+    // (on the server's 2 streams, or in volley's queue for a stream) until it ends: measured
+    // from their intended start, response times spread evenly over (0, stall], so the slowest 1%
+    // of all are the earliest of those: p99 = stall x (1 - 0.01 x total / stalled).
+    const auto stall = 500ms;
+    H2TestServer server({.max_concurrent_streams = 2, .stall_at = 1000ms, .stall_for = stall});
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley({"run", "-u", server.url() + "/", "--protocol", "h2c", "-r", "200",
+                                 "-d", "3s", "-c", "1", "-t", "1", "-q", "-o", dir});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto summary = read_summary(dir);
+    const double requests = at(summary, {"totals", "requests"});
+    CHECK(at(summary, {"outcomes", "ok"}) == requests);
+    CHECK(static_cast<double>(server.responses()) == requests);
+    const double stall_ms = std::chrono::duration<double, std::milli>(stall).count();
+    const double stalled = stall_ms / 1000 * 200;
+    const double expected_p99 = stall_ms * (1 - 0.01 * requests / stalled);
+    CHECK(at(summary, {"latency_ms", "p99"}) == Approx(expected_p99).epsilon(0.1));
+    CHECK(at(summary, {"latency_ms", "max"}) == Approx(stall_ms).epsilon(0.1));
+    // All but the 2 requests on the server's streams waited in volley for a stream.
+    CHECK(at(summary, {"stream_wait_ms", "max"}) == Approx(stall_ms).epsilon(0.1));
+    CHECK(at(protocol_of(summary), {"streams_per_connection", "peak"}) == 2);
 }
