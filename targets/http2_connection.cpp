@@ -53,6 +53,8 @@ struct CallbackSet {
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &C::on_data_chunk);
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &C::on_stream_close);
         nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, &C::on_frame_not_send);
+        nghttp2_session_callbacks_set_error_callback2(callbacks, &C::on_error);
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &C::on_frame_send);
     }
     ~CallbackSet() { nghttp2_session_callbacks_del(callbacks); }
     CallbackSet(const CallbackSet&) = delete;
@@ -206,6 +208,7 @@ bool Http2Connection<Stream>::open_stream(Http2Request& request, std::string& de
     request.status = 0;
     request.ended = false;
     request.body_too_large = false;
+    request.reset_by_server = false;
     request.body_bytes = 0;
     request.cache_value.clear();
     request.response.clear();
@@ -318,6 +321,7 @@ void Http2Connection<Stream>::close_if_done() {
         nghttp2_session_want_write(session_) != 0)
         return;
     if (!open_.empty()) {
+        if (!session_error_.empty()) return fail(Outcome::protocol_error, session_error_);
         return fail(Outcome::protocol_error,
                     "HTTP/2: the connection ended with streams open (GOAWAY)");
     }
@@ -365,6 +369,7 @@ void Http2Connection<Stream>::close() {
     writing_ = false;
     open_.clear();
     streams_in_use_ = 0;
+    session_error_.clear();
     if (session_ != nullptr) {
         nghttp2_session_del(session_);  // calls no callback
         session_ = nullptr;
@@ -404,7 +409,13 @@ int Http2Connection<Stream>::on_frame_recv(nghttp2_session* session, const nghtt
             ++self.counters_.goaway_received;
             self.state_ = State::draining;
             break;
-        case NGHTTP2_RST_STREAM: ++self.counters_.rst_stream_received; break;
+        case NGHTTP2_RST_STREAM: {
+            ++self.counters_.rst_stream_received;
+            auto* request = static_cast<Http2Request*>(
+                nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+            if (request != nullptr) request->reset_by_server = true;
+            break;
+        }
         case NGHTTP2_HEADERS:
         case NGHTTP2_DATA:
             if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
@@ -476,6 +487,31 @@ int Http2Connection<Stream>::on_stream_close(nghttp2_session* session, std::int3
     nghttp2_session_set_stream_user_data(session, stream_id, nullptr);
     self.remove_open(*request);
     self.owner_.on_stream_closed(*request, error_code);
+    return 0;
+}
+
+template <class Stream>
+int Http2Connection<Stream>::on_error(nghttp2_session* /*session*/, int /*lib_error_code*/,
+                                      const char* message, std::size_t length, void* user_data) {
+    auto& self = *static_cast<Http2Connection*>(user_data);
+    if (self.session_error_.empty())
+        self.session_error_ =
+            fmt::format("HTTP/2 protocol error: {}", std::string_view(message, length));
+    return 0;
+}
+
+template <class Stream>
+int Http2Connection<Stream>::on_frame_send(nghttp2_session* /*session*/, const nghttp2_frame* frame,
+                                           void* user_data) {
+    auto& self = *static_cast<Http2Connection*>(user_data);
+    if (frame->hd.type != NGHTTP2_GOAWAY || frame->goaway.error_code == NGHTTP2_NO_ERROR ||
+        !self.session_error_.empty())
+        return 0;
+    const std::string_view reason(reinterpret_cast<const char*>(frame->goaway.opaque_data),
+                                  frame->goaway.opaque_data_len);
+    self.session_error_ = fmt::format("HTTP/2 protocol error ({}){}{}",
+                                      nghttp2_http2_strerror(frame->goaway.error_code),
+                                      reason.empty() ? "" : ": ", reason);
     return 0;
 }
 

@@ -43,8 +43,9 @@ struct Http2Request {
     std::int32_t stream_id = 0;
     // The response so far.
     int status = 0;
-    bool ended = false;           // END_STREAM arrived from the server
-    bool body_too_large = false;  // the body passed config.max_body_bytes (the stream was reset)
+    bool ended = false;            // END_STREAM arrived from the server
+    bool reset_by_server = false;  // the server sent RST_STREAM (else nghttp2 reset it)
+    bool body_too_large = false;   // the body passed config.max_body_bytes (the stream was reset)
     std::uint64_t body_bytes = 0;
     std::string cache_value;
     ResponseCapture response;  // with `capture`: header lines and body
@@ -116,6 +117,12 @@ public:
                                std::uint32_t error_code, void* user_data);
     // A request's HEADERS that nghttp2 did not send (a GOAWAY arrived after it was submitted):
     // the server never saw it, so it is handed back as refused.
+    // A connection error nghttp2 detected (it then sends GOAWAY and ends the session): its
+    // message is kept for the requests the connection fails.
+    static int on_error(nghttp2_session* session, int lib_error_code, const char* message,
+                        std::size_t length, void* user_data);
+    // Frames nghttp2 sent: a GOAWAY of ours names the connection error it ends the session for.
+    static int on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* user_data);
     static int on_frame_not_send(nghttp2_session* session, const nghttp2_frame* frame,
                                  int lib_error_code, void* user_data);
     static ssize_t read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buffer,
@@ -146,6 +153,7 @@ private:
     std::vector<std::uint8_t> in_;     // read buffer
     std::string out_;                  // bytes being written
     std::string detail_;               // the last error's text
+    std::string session_error_;        // nghttp2's message for a connection error, if any
     std::vector<Http2Request*> lost_;  // scratch for fail()
     engine::SteadyClock::time_point connect_deadline_{};
     std::uint64_t generation_ = 0;  // bumps when the connection closes; stale handlers compare it

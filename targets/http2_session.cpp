@@ -167,10 +167,16 @@ private:
             complete(request, Outcome::reset,
                      "refused by the server again after one retry (REFUSED_STREAM: RST_STREAM, "
                      "or above a GOAWAY's last stream id)");
-        } else if (error_code != NGHTTP2_NO_ERROR) {
+        } else if (error_code != NGHTTP2_NO_ERROR && request.reset_by_server) {
             detail_ = fmt::format("stream reset by the server (RST_STREAM {})",
                                   nghttp2_http2_strerror(error_code));
             complete(request, Outcome::reset, detail_);
+        } else if (error_code != NGHTTP2_NO_ERROR) {
+            // nghttp2 reset the stream: the server's frames for it broke the protocol.
+            detail_ =
+                fmt::format("HTTP/2: the response broke the protocol ({}; volley reset the stream)",
+                            nghttp2_http2_strerror(error_code));
+            complete(request, Outcome::protocol_error, detail_);
         } else {
             complete(request, Outcome::protocol_error,
                      "HTTP/2: the stream ended without a complete response");

@@ -290,3 +290,51 @@ TEST_CASE("a stall behind a 2-stream limit shows in the response time, not hidde
     CHECK(at(summary, {"stream_wait_ms", "max"}) == Approx(stall_ms).epsilon(0.1));
     CHECK(at(protocol_of(summary), {"streams_per_connection", "peak"}) == 2);
 }
+
+namespace {
+
+// One HTTP/2 frame: 9-byte header (RFC 9113 §4.1) and payload.
+std::string frame(std::uint32_t length, std::uint8_t type, std::uint8_t flags,
+                  std::uint32_t stream_id, const std::string& payload) {
+    std::string out;
+    out.push_back(static_cast<char>((length >> 16) & 0xff));
+    out.push_back(static_cast<char>((length >> 8) & 0xff));
+    out.push_back(static_cast<char>(length & 0xff));
+    out.push_back(static_cast<char>(type));
+    out.push_back(static_cast<char>(flags));
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out.push_back(static_cast<char>((stream_id >> shift) & 0xff));
+    return out + payload;
+}
+
+}  // namespace
+
+TEST_CASE("malformed frames from a hostile server are counted protocol errors, no crash or hang") {
+    using Reply = std::function<std::string(std::int32_t)>;
+    const auto id = [](std::int32_t stream) { return static_cast<std::uint32_t>(stream); };
+    const std::vector<std::pair<std::string, Reply>> cases{
+        {"DATA on stream 0", [&](std::int32_t) { return frame(4, 0x0, 0, 0, "abcd"); }},
+        {"a header block HPACK cannot decode",
+         [&](std::int32_t stream) { return frame(3, 0x1, 0x5, id(stream), "\xff\xff\xff"); }},
+        {"a frame longer than SETTINGS_MAX_FRAME_SIZE",
+         [&](std::int32_t stream) { return frame(0xffffff, 0x0, 0, id(stream), "xyz"); }},
+        {"bytes that are no frame", [&](std::int32_t) { return std::string(64, '\x7f'); }},
+    };
+    for (const auto& [name, reply] : cases) {
+        SECTION(name) {
+            H2TestServer server({.hostile_reply = reply});
+            const std::string dir = make_temp_dir("volley-h2-run-");
+            const auto run =
+                run_volley({"run", "-u", server.url() + "/", "--protocol", "h2c", "-r", "20", "-d",
+                            "1s", "-c", "1", "--set", "target.http.timeout=2s", "-q", "-o", dir},
+                           60s);
+            INFO(run.err);
+            CHECK_FALSE(run.timed_out);
+            CHECK(run.exit_code == 99);  // nothing answered ok: the run fails, it does not crash
+            const auto summary = read_summary(dir);
+            CHECK(at(summary, {"totals", "requests"}) == 20);
+            CHECK(at(summary, {"outcomes", "protocol_error"}) == 20);
+            CHECK_THAT(first_error(summary), Catch::StartsWith("HTTP/2 protocol error ("));
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace volley::testing {
@@ -42,6 +43,10 @@ struct H2TestServer::Connection : std::enable_shared_from_this<Connection> {
 
     void on_request(std::int32_t stream_id) {
         const auto& options = server.options_;
+        if (options.hostile_reply) {
+            raw += options.hostile_reply(stream_id);
+            return;
+        }
         if (options.goaway_after != 0 && answered == options.goaway_after) return;
         const auto now = std::chrono::steady_clock::now();
         if (!server.first_request_) server.first_request_ = now;
@@ -83,8 +88,21 @@ struct H2TestServer::Connection : std::enable_shared_from_this<Connection> {
                     return;
                 }
                 self->flush();
-                if (nghttp2_session_want_read(self->session) != 0) self->read();
+                if (nghttp2_session_want_read(self->session) != 0)
+                    self->read();
+                else
+                    self->drain();
             });
+    }
+
+    // After the session ended: reads (and drops) what the client still sends until it closes,
+    // so that closing never resets the connection under the client's unread GOAWAY.
+    void drain() {
+        socket.async_read_some(asio::buffer(in),
+                               [self = shared_from_this()](const error_code& ec, std::size_t) {
+                                   if (ec) return self->close();
+                                   self->drain();
+                               });
     }
 
     void flush() {
@@ -93,10 +111,15 @@ struct H2TestServer::Connection : std::enable_shared_from_this<Connection> {
         const std::uint8_t* data = nullptr;
         for (ssize_t n = 0; (n = nghttp2_session_mem_send(session, &data)) > 0;)
             out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+        out += raw;
+        raw.clear();
         if (out.empty()) {
-            // GOAWAY sent and every stream closed: the connection ends here.
-            if (nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0)
-                close();
+            // GOAWAY sent and every stream closed: the server's side ends here.
+            if (nghttp2_session_want_read(session) == 0 &&
+                nghttp2_session_want_write(session) == 0) {
+                error_code ignored;
+                socket.shutdown(tcp::socket::shutdown_send, ignored);
+            }
             return;
         }
         writing = true;
@@ -120,13 +143,14 @@ struct H2TestServer::Connection : std::enable_shared_from_this<Connection> {
     nghttp2_session* session = nullptr;
     std::array<std::uint8_t, 16384> in{};
     std::string out;
+    std::string raw;                 // hostile bytes to write after nghttp2's
     std::vector<std::int32_t> held;  // streams whose response waits for the stall's end
     std::size_t answered = 0;
     bool writing = false;
 };
 
 H2TestServer::H2TestServer(H2TestServerOptions options)
-    : options_(options), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    : options_(std::move(options)), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
     nghttp2_session_callbacks_new(&callbacks_);
     nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks_, &Connection::on_frame);
     accept();

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct H2TestServerOptions {
     // server received, are answered when the stall ends.
     std::chrono::milliseconds stall_at{0};
     std::chrono::milliseconds stall_for{0};
+    // Set: a request is answered with these raw bytes instead of a response (a hostile server:
+    // malformed frames), given the request's stream id.
+    std::function<std::string(std::int32_t stream_id)> hostile_reply{};
 };
 
 class H2TestServer {
