@@ -292,7 +292,6 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
     if (const int code = build_target_or_report([&] { target = make_target(plan); });
         code != pipeline::kExitPass)
         return code;
-    apply_streams_per_connection(target, plan.run);
     PlanRunExtras extras;
     if (replay) extras.replay = &*replay;
     return execute_plan(std::move(plan), target, options, extras).exit_code;
@@ -301,6 +300,7 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
 PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
                             const ReportOptions& options, const PlanRunExtras& extras) {
     const auto failed = [](int exit_code) { return PlanRunOutcome{exit_code, {}}; };
+    apply_streams_per_connection(target, plan.run);  // HTTP/2: slots are streams
     replay::ReplayRun* const replay = extras.replay;
     const auto dir = output_dir(plan);
     std::error_code ec;
