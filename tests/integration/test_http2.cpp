@@ -338,3 +338,27 @@ TEST_CASE("malformed frames from a hostile server are counted protocol errors, n
         }
     }
 }
+
+TEST_CASE("a server that holds every response: each request times out once, streams are freed") {
+    // The server allows 2 streams and holds every response for 3 s; the request timeout is
+    // 300 ms. Open streams time out (volley resets them, freeing the stream for the next
+    // request), queued requests wait for a stream at most connect + request timeout; each of the
+    // 20 requests ends exactly once, as a timeout.
+    H2TestServer server({.max_concurrent_streams = 2, .stall_for = 3000ms});
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley(
+        {"run", "-u", server.url() + "/", "--protocol", "h2c", "-r", "20", "-d", "1s", "-c", "1",
+         "--set", "target.http.timeout=300ms", "--set", "load.drain=2s", "-q", "-o", dir},
+        60s);
+    INFO(run.err);
+    CHECK_FALSE(run.timed_out);
+    CHECK(run.exit_code == 99);
+    const auto summary = read_summary(dir);
+    CHECK(at(summary, {"totals", "sent"}) == 20);
+    CHECK(at(summary, {"totals", "requests"}) == 20);
+    CHECK(at(summary, {"outcomes", "timeout"}) == 20);
+    CHECK_THAT(first_error(summary), Catch::Contains("within 300ms (timeout)"));
+    CHECK(at(summary, {"errors", "by_class", "timeout"}) == 20);
+    // More than 2 streams were opened over the run: a reset stream frees its place.
+    CHECK(at(protocol_of(summary), {"streams"}) > 2);
+}
