@@ -250,6 +250,7 @@ reports::SegmentHeader segment_header(const scenarios::Plan& plan,
     header.target_url = metadata.target_url;
     header.target_notices = metadata.target_notices;
     header.reports_tiers = metadata.reports_tiers;
+    header.protocol = metadata.protocol;
     header.interval = plan.run.interval;
     header.result = result;
     header.result.totals = engine::IntervalStats();

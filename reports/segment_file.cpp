@@ -4,6 +4,7 @@
 #include "reports/run_outputs.hpp"
 #include "reports/summary_fields.hpp"
 #include "reports/summary_json.hpp"
+#include "reports/summary_protocol.hpp"
 
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
@@ -313,7 +314,7 @@ std::optional<ObservedRun> decode_observed(const Fields& top) {
 
 json::object encode_header(const SegmentHeader& h) {
     const auto& r = h.result;
-    return json::object{
+    json::object out{
         {"schema", kSegmentSchema},
         {"segment", json::object{{"index", r.segment.index}, {"count", r.segment.count}}},
         {"scenario", json::object{{"name", h.scenario_name},
@@ -345,6 +346,8 @@ json::object encode_header(const SegmentHeader& h) {
              {"closed_model", r.closed_model},
              {"slots", r.slots},
              {"start", encode_start(r.start)}}}};
+    if (h.protocol) out["target"].as_object()["protocol"] = protocol_json(*h.protocol);
+    return out;
 }
 
 engine::Nanos nanos(const Fields& fields, std::string_view key) {
@@ -373,6 +376,8 @@ SegmentHeader decode_header(const Fields& top) {
     h.target_url = target.text("url");
     h.target_notices = target.texts("notices");
     h.reports_tiers = target.flag("reports_tiers");
+    if (target.has("protocol"))
+        h.protocol = protocol_report(read_protocol(target.object("protocol")));
     h.interval = nanos(top, "interval_ns");
     const auto run = top.object("run");
     r.request_names = run.texts("request_names");

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 
 namespace volley::reports {
@@ -72,6 +73,54 @@ ProtocolInfo read_protocol(const detail::Fields& protocol) {
     out.goaway_received = protocol.count("goaway_received");
     out.rst_stream_received = protocol.count("rst_stream_received");
     out.retried = protocol.count("retried");
+    return out;
+}
+
+engine::ProtocolReport protocol_report(const ProtocolInfo& p) {
+    engine::ProtocolReport out;
+    out.negotiated = p.negotiated;
+    out.http2 = p.http2;
+    out.max_streams = static_cast<std::uint32_t>(p.max_streams);
+    out.window_bytes = static_cast<std::uint32_t>(p.window_bytes);
+    out.peer_settings_received = p.peer_settings;
+    out.peer_max_concurrent_streams = static_cast<std::uint32_t>(
+        p.peer_max_concurrent_streams.value_or(std::numeric_limits<std::uint32_t>::max()));
+    out.peer_initial_window_size = static_cast<std::uint32_t>(p.peer_initial_window_size);
+    out.peer_max_frame_size = static_cast<std::uint32_t>(p.peer_max_frame_size);
+    out.connections_opened = p.connections;
+    out.streams_opened = p.streams;
+    out.streams_per_connection_peak = static_cast<std::uint32_t>(p.streams_peak);
+    out.streams_per_connection_mean = p.streams_mean;
+    out.goaway_received = p.goaway_received;
+    out.rst_stream_received = p.rst_stream_received;
+    out.retried = p.retried;
+    return out;
+}
+
+engine::ProtocolReport merge_protocol_reports(const std::vector<engine::ProtocolReport>& reports) {
+    if (reports.empty()) return {};
+    engine::ProtocolReport out = reports.front();
+    double weighted_mean =
+        out.streams_per_connection_mean * static_cast<double>(out.streams_opened);
+    for (std::size_t i = 1; i < reports.size(); ++i) {
+        const auto& r = reports[i];
+        if (!out.peer_settings_received && r.peer_settings_received) {
+            out.peer_settings_received = true;
+            out.peer_max_concurrent_streams = r.peer_max_concurrent_streams;
+            out.peer_initial_window_size = r.peer_initial_window_size;
+            out.peer_max_frame_size = r.peer_max_frame_size;
+        }
+        out.connections_opened += r.connections_opened;
+        out.streams_opened += r.streams_opened;
+        weighted_mean += r.streams_per_connection_mean * static_cast<double>(r.streams_opened);
+        out.streams_per_connection_peak =
+            std::max(out.streams_per_connection_peak, r.streams_per_connection_peak);
+        out.goaway_received += r.goaway_received;
+        out.rst_stream_received += r.rst_stream_received;
+        out.retried += r.retried;
+    }
+    out.streams_per_connection_mean =
+        out.streams_opened == 0 ? 0.0 : weighted_mean / static_cast<double>(out.streams_opened);
     return out;
 }
 

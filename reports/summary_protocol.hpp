@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace volley::reports {
 
@@ -38,6 +39,12 @@ boost::json::object protocol_json(const engine::ProtocolReport& report);
 boost::json::object stream_wait_json(const engine::HdrHistogram& stream_wait);
 // Reads target.protocol back; throws SummaryError naming a bad key.
 ProtocolInfo read_protocol(const detail::Fields& protocol);
+// Back to the target's figures (a segment's header, for `volley merge`).
+engine::ProtocolReport protocol_report(const ProtocolInfo& protocol);
+// The figures of several segments' targets as one: counts added, the peak the largest, the
+// mean weighted by streams, the server's SETTINGS and the configuration of the first.
+engine::ProtocolReport merge_protocol_reports(const std::vector<engine::ProtocolReport>& reports);
+
 // The console's lines about it (two-space indent, newline-terminated); empty for HTTP/1.1.
 std::string protocol_console_lines(const ProtocolInfo& protocol);
 

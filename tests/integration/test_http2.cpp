@@ -362,3 +362,24 @@ TEST_CASE("a server that holds every response: each request times out once, stre
     // More than 2 streams were opened over the run: a reset stream frees its place.
     CHECK(at(protocol_of(summary), {"streams"}) > 2);
 }
+
+TEST_CASE("segments of an HTTP/2 run merge their protocol figures and stream waits") {
+    Nghttpd server(false);
+    const std::string root = make_temp_dir("volley-h2-seg-");
+    const auto run = run_volley({"run", "-u", server.url(false) + "/index.html", "--protocol",
+                                 "h2c", "-r", "40", "-d", "1s", "-c", "2", "-t", "1", "--segments",
+                                 "2", "--local", "-q", "-o", root});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto merged = read_summary(root + "/merged");
+    const auto first = read_summary(root + "/segment-0");
+    const auto second = read_summary(root + "/segment-1");
+    CHECK(at(merged, {"outcomes", "ok"}) == 40);
+    CHECK(server.requests_received(40) == 40);
+    const auto& protocol = protocol_of(merged);
+    CHECK(protocol.at("negotiated").as_string() == "h2c");
+    CHECK(at(protocol, {"streams"}) ==
+          at(protocol_of(first), {"streams"}) + at(protocol_of(second), {"streams"}));
+    CHECK(at(protocol, {"streams"}) == 40);
+    CHECK(merged.contains("stream_wait_ms"));
+}

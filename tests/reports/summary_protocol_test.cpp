@@ -1,10 +1,14 @@
 // summary.json target.protocol: written from engine::ProtocolReport, read back, and the console
 // lines (docs/outputs.md).
 #include "reports/summary_protocol.hpp"
+#include "reports/segment_file.hpp"
 #include "reports/summary_fields.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <limits>
 
 using namespace volley;
@@ -87,4 +91,46 @@ TEST_CASE("no stream limit is null; no SETTINGS is said; HTTP/1.1 has only its n
     CHECK(h1.negotiated == "http/1.1");
     CHECK_FALSE(h1.http2);
     CHECK(protocol_console_lines(h1).empty());
+}
+
+TEST_CASE("volley merge: segments' protocol figures add up; segment.json keeps them",
+          "[summary][http2]") {
+    auto first = h2_report();
+    auto second = h2_report();
+    second.connections_opened = 1;
+    second.streams_opened = 40;
+    second.streams_per_connection_peak = 1;
+    second.streams_per_connection_mean = 1.0;
+    second.goaway_received = 0;
+    const auto merged = merge_protocol_reports({first, second});
+    CHECK(merged.negotiated == "h2");
+    CHECK(merged.connections_opened == 4);
+    CHECK(merged.streams_opened == 160);
+    CHECK(merged.streams_per_connection_peak == 2);
+    CHECK(merged.streams_per_connection_mean == Approx((1.5 * 120 + 1.0 * 40) / 160));
+    CHECK(merged.goaway_received == 1);
+    CHECK(merged.rst_stream_received == 8);
+    CHECK(merged.retried == 10);
+    CHECK(merged.peer_max_concurrent_streams == 2);
+
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("volley-segment-h2-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    SegmentHeader header;
+    header.scenario_name = "h2";
+    header.target_kind = "http";
+    header.target_url = "https://127.0.0.1:1";
+    header.protocol = first;
+    header.result.request_names = {"a"};
+    header.result.segment = {0, 2};
+    write_segment_file(dir, header, {});
+    const auto read = read_segment_file(dir);
+    REQUIRE(read.header.protocol.has_value());
+    const auto& back = *read.header.protocol;
+    CHECK(back.negotiated == "h2");
+    CHECK(back.streams_opened == 120);
+    CHECK(back.streams_per_connection_mean == 1.5);
+    CHECK(back.peer_max_concurrent_streams == 2);
+    CHECK(back.retried == 5);
+    std::filesystem::remove_all(dir);
 }
