@@ -164,7 +164,8 @@ void Http2Connection<Stream>::start_session() {
 }
 
 template <class Stream>
-bool Http2Connection<Stream>::open_stream(Http2Request& request, std::string& detail) {
+typename Http2Connection<Stream>::Opened Http2Connection<Stream>::open_stream(Http2Request& request,
+                                                                              std::string& detail) {
     std::array<nghttp2_nv, 64> fixed{};
     std::vector<nghttp2_nv> more;
     std::size_t count = 0;
@@ -199,9 +200,16 @@ bool Http2Connection<Stream>::open_stream(Http2Request& request, std::string& de
     provider.read_callback = &Http2Connection::read_body;
     const std::int32_t id = nghttp2_submit_request(
         session_, nullptr, nva, nvlen, request.body.empty() ? nullptr : &provider, &request);
+    if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
+        // Our GOAWAY ends the session once the open streams are done (close_if_done).
+        state_ = State::draining;
+        nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, 0, NGHTTP2_NO_ERROR, nullptr, 0);
+        flush();
+        return Opened::no_more_streams;
+    }
     if (id < 0) {
         detail = fmt::format("HTTP/2: cannot open a stream: {}", nghttp2_strerror(id));
-        return false;
+        return Opened::no;
     }
     request.stream_id = id;
     request.connection = index_;
@@ -219,7 +227,7 @@ bool Http2Connection<Stream>::open_stream(Http2Request& request, std::string& de
     counters_.open_streams_peak =
         std::max(counters_.open_streams_peak, static_cast<std::uint32_t>(streams_in_use_));
     flush();
-    return true;
+    return Opened::yes;
 }
 
 template <class Stream>

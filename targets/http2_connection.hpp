@@ -95,9 +95,15 @@ public:
     [[nodiscard]] State state() const { return state_; }
     [[nodiscard]] std::size_t streams_in_use() const { return streams_in_use_; }
     [[nodiscard]] std::size_t free_streams() const;
-    // Opens a stream for `request` (ready, free_streams() > 0). False, with `detail` set, when
-    // nghttp2 refuses the request (the connection is unchanged).
-    bool open_stream(Http2Request& request, std::string& detail);
+    enum class Opened : std::uint8_t {
+        yes,
+        // The connection used up its stream ids (2^31 - 1, RFC 9113 §5.1.1): it takes no new
+        // stream and closes once its streams are done; send the request elsewhere.
+        no_more_streams,
+        no,  // nghttp2 refused the request: `detail` says why
+    };
+    // Opens a stream for `request` (ready, free_streams() > 0).
+    Opened open_stream(Http2Request& request, std::string& detail);
     // Forgets `request` (its timeout passed) and resets its stream (RST_STREAM CANCEL).
     void cancel_stream(Http2Request& request);
     // The connect timeout: fails a connection still connecting at `now` past its deadline.

@@ -119,8 +119,19 @@ private:
             request.waited += now - request.queued_at;
             request.state = Http2Request::State::open;
             request.deadline = now + shared_->config.request_timeout;
-            if (!connection->open_stream(request, detail_))
-                complete(request, Outcome::protocol_error, detail_);
+            switch (connection->open_stream(request, detail_)) {
+                case Http2Connection<Stream>::Opened::yes: break;
+                case Http2Connection<Stream>::Opened::no_more_streams:
+                    request.state = Http2Request::State::queued;  // another connection takes it
+                    request.queued_at = now;
+                    request.deadline =
+                        now + shared_->config.connect_timeout + shared_->config.request_timeout;
+                    queue_.push_front(request.slot);
+                    break;
+                case Http2Connection<Stream>::Opened::no:
+                    complete(request, Outcome::protocol_error, detail_);
+                    break;
+            }
         }
         std::size_t expected = 0;  // streams the connections being set up will offer
         for (auto& connection : connections_) {
