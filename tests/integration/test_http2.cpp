@@ -383,3 +383,38 @@ TEST_CASE("segments of an HTTP/2 run merge their protocol figures and stream wai
     CHECK(at(protocol, {"streams"}) == 40);
     CHECK(merged.contains("stream_wait_ms"));
 }
+
+TEST_CASE("a journey over HTTP/2 sees the response's headers and body") {
+    Nghttpd server(false);
+    const std::string path = server.dir() + "/journey.yaml";
+    std::ofstream(path) << "name: h2-journey\n"
+                           "target:\n"
+                           "  http: {base_url: \""
+                        << server.url(false)
+                        << "\", protocol: h2c}\n"
+                           "load: {rate: 10/s, duration: 1s}\n"
+                           "journeys:\n"
+                           "  - name: page\n"
+                           "    steps:\n"
+                           "      - name: get\n"
+                           "        path: /index.html\n"
+                           "        check:\n"
+                           "          - {name: body, body_contains: \"hello over HTTP/2\"}\n"
+                           "          - {name: length, header: Content-Length, equals: \"18\"}\n"
+                           "      - name: again\n"
+                           "        path: /index.html\n";
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley({"run", path, "-q", "-o", dir});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto summary = read_summary(dir);
+    CHECK(at(summary, {"outcomes", "ok"}) == 20);  // 10 journeys of 2 steps
+    CHECK(server.requests_received(20) == 20);
+    const auto& checks = summary.at("checks").as_array();
+    REQUIRE(checks.size() == 2);
+    for (const auto& check : checks) {
+        INFO(boost::json::serialize(check));
+        CHECK(number(check.as_object().at("passed")) == 10);
+        CHECK(number(check.as_object().at("failed")) == 0);
+    }
+}
