@@ -49,8 +49,9 @@ struct RunOptions {
     std::optional<std::string> dump_schedule;
     bool quiet = false;
     bool latency_spectrum = false;
-    bool insecure = false;       // -k: TLS certificate verification off
-    bool no_thresholds = false;  // a quick run without its default threshold
+    bool insecure = false;                // -k: TLS certificate verification off
+    std::optional<std::string> protocol;  // --protocol: target.http.protocol
+    bool no_thresholds = false;           // a quick run without its default threshold
 };
 
 // The threshold a quick run (-u without a scenario file) gets unless --no-thresholds or a

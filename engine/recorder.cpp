@@ -55,6 +55,7 @@ void IntervalStats::add(const IntervalStats& other) {
     for (std::size_t i = 0; i < other.counters.size(); ++i) counters[i] += other.counters[i];
     schedule_lag.add(other.schedule_lag);
     connection_wait.add(other.connection_wait);
+    stream_wait.add(other.stream_wait);
     sent += other.sent;
     arrivals += other.arrivals;
     for (std::size_t i = 0; i < status_counts.size(); ++i)
@@ -80,6 +81,7 @@ void IntervalStats::reset() {
     std::fill(counters.begin(), counters.end(), 0);
     schedule_lag.reset();
     connection_wait.reset();
+    stream_wait.reset();
     sent = 0;
     arrivals = 0;
     status_counts.fill(0);

@@ -78,6 +78,11 @@ struct IntervalStats {
     // Time a sent request waited for a free connection (slot): actual send - when the worker got
     // to it, ns; 0 for a request that found a free slot at once. One value per sent request.
     HdrHistogram connection_wait = HdrHistogram::latency_ns();
+    // Time an answered request waited inside the target for a free stream (HTTP/2: the peer's
+    // SETTINGS_MAX_CONCURRENT_STREAMS, max_streams, a connection being set up), ns: from send()
+    // to the stream that carried it opening (Completion::stream_wait). Only targets that queue
+    // requests report it; empty otherwise.
+    HdrHistogram stream_wait = HdrHistogram::latency_ns();
     std::uint64_t sent = 0;  // requests handed to the target
     // Answered requests that began an arrival of the schedule: a plain request, or a journey's
     // first step (not its later steps). What a rate target is compared with; without journeys
@@ -119,6 +124,8 @@ public:
         ++active_->status_counts[status < kStatusSlots ? status : 0];
         if (outcome != Outcome::ok) active_->note_error(outcome, error_detail, 1);
     }
+    // The wait inside the target before the request's stream opened (IntervalStats::stream_wait).
+    void record_stream_wait(Nanos wait) { active_->stream_wait.record(wait.count()); }
     // The answered request began an arrival (IntervalStats::arrivals).
     void record_arrival() { ++active_->arrivals; }
     // A request abandoned unanswered (stopped at once): counted, in no histogram.

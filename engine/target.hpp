@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,11 @@ struct Completion {
     std::string_view error_detail;
     // Set when the request asked for capture_response and a response arrived; else nullptr.
     const ResponseView* response = nullptr;
+    // Set by a target that queues requests inside itself (HTTP/2 waiting for a free stream):
+    // how long this request waited between send() and the moment it went out. The engine
+    // records it (IntervalStats::stream_wait) and leaves it out of the service time; the
+    // response time still counts from the intended start.
+    std::optional<Nanos> stream_wait;
 };
 
 // Produces the requests of one worker, in send order. Used only on that worker's thread.
@@ -175,6 +181,32 @@ struct SessionContext {
     const RunClock* clock = nullptr;
 };
 
+// The protocol figures of an HTTP target (summary.json target.protocol, docs/outputs.md).
+// Plain data: the report formats it.
+struct ProtocolReport {
+    std::string negotiated;  // "http/1.1", "h2" (HTTP/2 over TLS) or "h2c" (cleartext)
+    bool http2 = false;      // the fields below are set
+    // Configured: streams per connection (target.http.max_streams) and the flow-control
+    // windows volley announces (window_bytes), both for the connection and each stream.
+    std::uint32_t max_streams = 0;
+    std::uint32_t window_bytes = 0;
+    // The server's SETTINGS as last received (RFC 9113 §6.5.2 defaults until any arrived).
+    bool peer_settings_received = false;
+    std::uint32_t peer_max_concurrent_streams = 0;  // 0xffffffff: the server set no limit
+    std::uint32_t peer_initial_window_size = 0;
+    std::uint32_t peer_max_frame_size = 0;
+    std::uint64_t connections_opened = 0;  // HTTP/2 sessions that got the server's SETTINGS
+    std::uint64_t streams_opened = 0;
+    // Streams open on one connection at once, sampled whenever a stream opens.
+    std::uint32_t streams_per_connection_peak = 0;
+    double streams_per_connection_mean = 0;
+    std::uint64_t goaway_received = 0;
+    std::uint64_t rst_stream_received = 0;
+    // Requests the server refused unprocessed (RST_STREAM REFUSED_STREAM, or above a GOAWAY's
+    // last stream id) that went out once more.
+    std::uint64_t retried = 0;
+};
+
 // A target shared by all workers. Thread-safe: open_session is called once per worker.
 class Target {
 public:
@@ -185,6 +217,11 @@ public:
     [[nodiscard]] virtual bool reports_tiers() const { return false; }
     // Free-text lines the report shows about the target (e.g. "TLS verification OFF").
     [[nodiscard]] virtual std::vector<std::string> notices() const { return {}; }
+    // What the target's protocol did, for the report (read after the run, once every session
+    // is closed); nullopt for a target with nothing to say.
+    [[nodiscard]] virtual std::optional<ProtocolReport> protocol_report() const {
+        return std::nullopt;
+    }
 };
 
 }  // namespace volley::engine

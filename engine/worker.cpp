@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 namespace volley::engine {
 
 Worker::Worker(WorkerConfig config, boost::asio::io_context& io, const RunClock& clock,
@@ -365,9 +367,13 @@ void Worker::on_complete(std::size_t slot, const Completion& completion) {
     } else if (completion.outcome == Outcome::cancelled) {
         recorder_.record_cancelled(state.name_index);
     } else {
+        // The target's own wait (measured on its clock) is at most the time since the send.
+        const Nanos waited =
+            std::clamp(completion.stream_wait.value_or(Nanos{0}), Nanos{0}, now - state.sent);
         recorder_.record_completion(state.name_index, completion.outcome, completion.served_by,
-                                    now - state.intended, now - state.sent, completion.status,
-                                    completion.error_detail);
+                                    now - state.intended, now - state.sent - waited,
+                                    completion.status, completion.error_detail);
+        if (completion.stream_wait) recorder_.record_stream_wait(waited);
         if (state.arrival) recorder_.record_arrival();
     }
     if (state.flow != kNoFlow && flow_continues(slot, completion, now)) return;

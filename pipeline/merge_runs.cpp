@@ -5,6 +5,7 @@
 #include "pipeline/exit_codes.hpp"
 #include "pipeline/run_judges.hpp"
 #include "reports/segment_file.hpp"
+#include "reports/summary_protocol.hpp"
 #include "scenarios/language/loader.hpp"
 
 #include <fmt/format.h>
@@ -347,6 +348,10 @@ int merge_runs(const MergeOptions& options) {
     RunEnding ending;
     ending.observed = observed ? &*observed : nullptr;
     ending.metadata = merged_metadata(plan, files.front(), files.size());
+    std::vector<engine::ProtocolReport> protocols;
+    for (const auto& file : files)
+        if (file.header.protocol) protocols.push_back(*file.header.protocol);
+    if (!protocols.empty()) ending.metadata.protocol = reports::merge_protocol_reports(protocols);
     ending.expectations.source_end_expected = source_end_expected(plan);
     ending.amend_summary = [&files, &completed](json::object& summary) {
         summary["merged"] = merged_section(files, completed);

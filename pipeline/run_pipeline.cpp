@@ -123,6 +123,7 @@ reports::RunMetadata metadata_for(const scenarios::Plan& plan, const BuiltTarget
     m.target_kind = target.kind;
     m.target_url = target.url;
     m.target_notices = target.target->notices();
+    m.protocol = target.target->protocol_report();
     if (target.demo) {
         m.target_notices.push_back("the demo service (docs/demo.md), started by volley on " +
                                    target.url + " for this run");
@@ -249,6 +250,7 @@ reports::SegmentHeader segment_header(const scenarios::Plan& plan,
     header.target_url = metadata.target_url;
     header.target_notices = metadata.target_notices;
     header.reports_tiers = metadata.reports_tiers;
+    header.protocol = metadata.protocol;
     header.interval = plan.run.interval;
     header.result = result;
     header.result.totals = engine::IntervalStats();
@@ -299,6 +301,7 @@ int execute_plan(scenarios::Plan plan, const ReportOptions& options) {
 PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
                             const ReportOptions& options, const PlanRunExtras& extras) {
     const auto failed = [](int exit_code) { return PlanRunOutcome{exit_code, {}}; };
+    apply_streams_per_connection(target, plan.run);  // HTTP/2: slots are streams
     replay::ReplayRun* const replay = extras.replay;
     const auto dir = output_dir(plan);
     std::error_code ec;

@@ -61,6 +61,7 @@ struct PlanRunOutcome {
 // execute_plan on a target the caller built and may share between runs (volley slo's phases).
 // Errors are printed; exit codes as execute_plan's. Building the target (build_target_or_report)
 // and reading a replay's capture are the caller's.
+// HTTP/2 targets: the plan's slots become connections x max_streams (apply_streams_per_connection).
 PlanRunOutcome execute_plan(scenarios::Plan plan, const BuiltTarget& target,
                             const ReportOptions& options, const PlanRunExtras& extras = {});
 

@@ -51,9 +51,22 @@ BuiltTarget make_http(const scenarios::Plan& plan, const scenarios::HttpTargetSp
     config.sni = spec.sni;
     if (spec.cache) config.cache = targets::HttpCacheHeader{spec.cache->header, spec.cache->hit};
     for (const auto& request : plan.requests) config.expect_status.push_back(request.expect_status);
+    switch (spec.protocol) {
+        case scenarios::HttpProtocolSpec::h1: config.protocol = targets::HttpProtocol::h1; break;
+        case scenarios::HttpProtocolSpec::h2: config.protocol = targets::HttpProtocol::h2; break;
+        case scenarios::HttpProtocolSpec::h2c: config.protocol = targets::HttpProtocol::h2c; break;
+        case scenarios::HttpProtocolSpec::automatic:
+            config.protocol = targets::HttpProtocol::automatic;
+            break;
+    }
+    config.max_streams = spec.max_streams;
+    config.window_bytes = spec.window_bytes;
     std::string url = config.base_url;
-    return BuiltTarget{std::make_unique<targets::HttpTarget>(std::move(config)), "http",
-                       std::move(url), std::move(demo)};
+    auto target = std::make_unique<targets::HttpTarget>(std::move(config));
+    const std::size_t slots_per_connection = target->slots_per_connection();
+    BuiltTarget built{std::move(target), "http", std::move(url), std::move(demo)};
+    built.slots_per_connection = slots_per_connection;
+    return built;
 }
 
 BuiltTarget make_resolver(const scenarios::Plan& plan, const scenarios::ResolverTargetSpec& spec) {
@@ -105,6 +118,14 @@ std::size_t resolver_lookup_threads(const resolver::ResolverConfig& config,
     return blocking ? std::clamp<std::size_t>(connections, 2,
                                               config.pg_pool_size + config.redis_pool_size)
                     : 0;
+}
+
+void apply_streams_per_connection(const BuiltTarget& target, engine::RunSpec& run) {
+    if (target.slots_per_connection <= 1 ||
+        !std::holds_alternative<engine::OpenProfile>(run.profile))
+        return;
+    run.threads = std::max<std::size_t>(1, std::min(run.threads, run.connections));
+    run.connections *= target.slots_per_connection;
 }
 
 int build_target_or_report(const std::function<void()>& build) {

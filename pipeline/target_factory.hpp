@@ -22,7 +22,14 @@ struct BuiltTarget {
     // `target.http.demo`: the demo service the target sends to, listening on loopback until
     // the last copy of this goes.
     std::shared_ptr<demo::DemoServer> demo;
+    // Requests one connection carries at once: 1, or max_streams for HTTP/2.
+    std::size_t slots_per_connection = 1;
 };
+
+// HTTP/2 (open model): the engine's slots are streams, `connections` x max_streams of them; the
+// threads stay at most one per connection, so each worker's share of slots fills whole
+// connections. The closed model keeps one slot per virtual user.
+void apply_streams_per_connection(const BuiltTarget& target, engine::RunSpec& run);
 
 // Throws std::invalid_argument for a spec the target refuses (bad URL, unreadable TLS files);
 // std::runtime_error when the demo service of `target.http.demo` cannot listen.

@@ -1,5 +1,6 @@
 #include "reports/console.hpp"
 #include "reports/report_observed.hpp"
+#include "reports/summary_protocol.hpp"
 
 #include "reports/number_format.hpp"
 #include "reports/report_journey_tables.hpp"
@@ -91,7 +92,9 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
     out += fmt::format("  started {}, measured {} s, {} threads, {} {}\n",
                        clean(summary.started_at), format_seconds(summary.duration_s),
                        count_text(generator.threads), count_text(generator.slots),
-                       scenario.model == "closed" ? "virtual users" : "connections");
+                       scenario.model == "closed"                                  ? "virtual users"
+                       : summary.target.protocol && summary.target.protocol->http2 ? "streams"
+                                                                                   : "connections");
     if (summary.start) out += fmt::format("  {}\n", clean(start_line(*summary.start)));
     const auto& stop = summary.stop;
     const bool planned = stop.expected.value_or(false) && stop.reason == "source_exhausted";
@@ -155,6 +158,12 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
             fmt::format("  connection wait p50 {} ms, p90 {} ms, p99 {} ms, max {} ms\n",
                         format_ms(w->p50), format_ms(w->p90), format_ms(w->p99), format_ms(w->max));
     }
+    if (const auto& w = summary.stream_wait_ms) {
+        out +=
+            fmt::format("  stream wait   p50 {} ms, p90 {} ms, p99 {} ms, max {} ms\n",
+                        format_ms(w->p50), format_ms(w->p90), format_ms(w->p99), format_ms(w->max));
+    }
+    if (const auto& protocol = summary.target.protocol) out += protocol_console_lines(*protocol);
     out +=
         "  (response time counts from the intended start; service time from the actual send; "
         "schedule lag is\n"

@@ -208,7 +208,8 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
             return StageMarkS{f.number("start_s"), f.number("end_s"), f.number("target_rps")};
         })};
     const auto target = summary.object("target");
-    out.target = {target.text("kind"), target.text("url"), target.texts("notices")};
+    out.target = {target.text("kind"), target.text("url"), target.texts("notices"), std::nullopt};
+    if (target.has("protocol")) out.target.protocol = read_protocol(target.object("protocol"));
 
     const auto totals = summary.object("totals");
     out.totals = {totals.count("requests"),    totals.count("ok"),
@@ -225,6 +226,11 @@ RunSummary parse_run_summary(const json::object& object, std::string_view source
         const auto wait = summary.object("connection_wait_ms");
         out.connection_wait_ms = ConnectionWaitMs{wait.number("p50"), wait.number("p90"),
                                                   wait.number("p99"), wait.number("max")};
+    }
+    if (summary.has("stream_wait_ms")) {
+        const auto wait = summary.object("stream_wait_ms");
+        out.stream_wait_ms = ConnectionWaitMs{wait.number("p50"), wait.number("p90"),
+                                              wait.number("p99"), wait.number("max")};
     }
     const auto outcomes = summary.object("outcomes");
     for (const auto& [name, count] : outcomes.raw())

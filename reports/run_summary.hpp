@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "reports/summary_protocol.hpp"
+
 #include <boost/json/fwd.hpp>
 
 namespace volley::reports {
@@ -60,6 +62,7 @@ struct ScenarioInfo {
 struct TargetInfo {
     std::string kind, url;
     std::vector<std::string> notices;
+    std::optional<ProtocolInfo> protocol;  // target.protocol (runs before HTTP/2 had none)
     bool operator==(const TargetInfo&) const = default;
 };
 
@@ -279,9 +282,10 @@ struct RunSummary {
     LatencyMs latency_ms, service_time_ms;
     ScheduleLagMs schedule_lag_ms;
     std::optional<ConnectionWaitMs> connection_wait_ms;
-    std::vector<OutcomeCount> outcomes;     // in summary.json order
-    std::vector<StatusCount> statuses;      // errors.by_status
-    std::vector<ErrorSample> first_errors;  // errors.first
+    std::optional<ConnectionWaitMs> stream_wait_ms;  // HTTP/2 runs: the wait for a free stream
+    std::vector<OutcomeCount> outcomes;              // in summary.json order
+    std::vector<StatusCount> statuses;               // errors.by_status
+    std::vector<ErrorSample> first_errors;           // errors.first
     std::optional<CacheShares> cache;
     std::vector<RequestFigures> requests;
     // Journeys, tags and checks: empty for a plain request mix (keys absent).

@@ -4,6 +4,7 @@
 #include "reports/run_outputs.hpp"
 #include "reports/summary_fields.hpp"
 #include "reports/summary_json.hpp"
+#include "reports/summary_protocol.hpp"
 
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
@@ -106,6 +107,7 @@ json::object encode_stats(const engine::IntervalStats& stats) {
                         {"counters", std::move(counters)},
                         {"schedule_lag", encode_histogram(stats.schedule_lag)},
                         {"connection_wait", encode_histogram(stats.connection_wait)},
+                        {"stream_wait", encode_histogram(stats.stream_wait)},
                         {"sent", stats.sent},
                         {"arrivals", stats.arrivals},
                         {"status_counts", std::move(statuses)},
@@ -150,6 +152,7 @@ engine::IntervalStats decode_stats(const Fields& fields, const engine::StatsShap
             fields.count_of(counters[i], fmt::format("{}[{}]", fields.path_of("counters"), i));
     decode_histogram_into(fields, "schedule_lag", stats.schedule_lag);
     decode_histogram_into(fields, "connection_wait", stats.connection_wait);
+    if (fields.has("stream_wait")) decode_histogram_into(fields, "stream_wait", stats.stream_wait);
     stats.sent = fields.count("sent");
     stats.arrivals = fields.count("arrivals");
     const auto statuses = fields.object("status_counts");
@@ -311,7 +314,7 @@ std::optional<ObservedRun> decode_observed(const Fields& top) {
 
 json::object encode_header(const SegmentHeader& h) {
     const auto& r = h.result;
-    return json::object{
+    json::object out{
         {"schema", kSegmentSchema},
         {"segment", json::object{{"index", r.segment.index}, {"count", r.segment.count}}},
         {"scenario", json::object{{"name", h.scenario_name},
@@ -343,6 +346,8 @@ json::object encode_header(const SegmentHeader& h) {
              {"closed_model", r.closed_model},
              {"slots", r.slots},
              {"start", encode_start(r.start)}}}};
+    if (h.protocol) out["target"].as_object()["protocol"] = protocol_json(*h.protocol);
+    return out;
 }
 
 engine::Nanos nanos(const Fields& fields, std::string_view key) {
@@ -371,6 +376,8 @@ SegmentHeader decode_header(const Fields& top) {
     h.target_url = target.text("url");
     h.target_notices = target.texts("notices");
     h.reports_tiers = target.flag("reports_tiers");
+    if (target.has("protocol"))
+        h.protocol = protocol_report(read_protocol(target.object("protocol")));
     h.interval = nanos(top, "interval_ns");
     const auto run = top.object("run");
     r.request_names = run.texts("request_names");

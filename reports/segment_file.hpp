@@ -39,6 +39,7 @@ struct SegmentHeader {
     std::string target_kind, target_url;
     std::vector<std::string> target_notices;
     bool reports_tiers = false;
+    std::optional<engine::ProtocolReport> protocol;   // RunMetadata::protocol (target.protocol)
     engine::Nanos interval{std::chrono::seconds(1)};  // RunSpec::interval
     // The engine's result without `totals` and `intervals` (the sum and the rows of the
     // segment's intervals); result.segment says which segment this is.

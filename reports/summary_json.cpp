@@ -1,5 +1,7 @@
 #include "reports/summary_json.hpp"
+
 #include "reports/observed_summary.hpp"
+#include "reports/summary_protocol.hpp"
 
 #include "reports/hgrm.hpp"
 #include "reports/summary_journeys.hpp"
@@ -195,6 +197,8 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
     summary["target"] = json::object{{"kind", metadata.target_kind},
                                      {"url", metadata.target_url},
                                      {"notices", std::move(notices)}};
+    if (metadata.protocol)
+        summary["target"].as_object()["protocol"] = protocol_json(*metadata.protocol);
 
     summary["totals"] = json::object{
         {"requests", completed},
@@ -224,6 +228,8 @@ json::object make_summary(const engine::RunResult& result, const RunMetadata& me
                                                  {"p90", ms(wait.value_at_percentile(90))},
                                                  {"p99", ms(wait.value_at_percentile(99))},
                                                  {"max", ms(wait.max())}};
+    if (metadata.protocol && metadata.protocol->http2)
+        summary["stream_wait_ms"] = stream_wait_json(result.totals.stream_wait);
     summary["outcomes"] = outcomes_object(all);
     summary["errors"] = errors_section(result.totals);
     summary["cache"] = cache_section(all.served_by, metadata.reports_tiers);

@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct RunMetadata {
     std::string target_kind = "http";           // "http" or "resolver"
     std::string target_url;
     std::vector<std::string> target_notices;
+    // engine::Target::protocol_report(): summary.json target.protocol (and, for HTTP/2,
+    // stream_wait_ms).
+    std::optional<engine::ProtocolReport> protocol;
     std::vector<StageMark> stages;
     bool reports_tiers = false;
     // What the run's journeys, steps, tags and checks are (Plan::catalog); empty for a plain

@@ -8,7 +8,7 @@ VOLLEY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VOLLEY_BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libyaml-cpp-dev libpqxx-dev libhiredis-dev libssl-dev zlib1g-dev
+  libyaml-cpp-dev libpqxx-dev libhiredis-dev libssl-dev zlib1g-dev libnghttp2-dev
   libcli11-dev libfmt-dev catch2 libbenchmark-dev
 )
 

@@ -3,6 +3,7 @@
 // built once when the target is made, and the two stream types a connection runs on.
 #pragma once
 
+#include "targets/http2_counters.hpp"
 #include "targets/http_target.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -27,12 +28,21 @@ struct HttpTarget::Shared {
     mutable std::optional<boost::asio::ssl::context> tls;
     std::string host_header;      // "Host: host[:port]\r\n" + the target-wide headers
     std::string cache_header_lc;  // lower-case name of the cache header, empty if none
+    // What the sessions speak: h1, h2 or h2c (config.protocol, `automatic` resolved).
+    HttpProtocol protocol = HttpProtocol::h1;
+    std::string authority;  // HTTP/2 :authority, host_header_value(url)
+    Http2Totals http2_totals;
 };
 
 // Parses the URL, resolves the host (once, blocking) and loads the TLS files. Throws
 // std::invalid_argument (bad URL, unreadable TLS file) or std::runtime_error
 // ("DNS: host: reason").
 std::shared_ptr<HttpTarget::Shared> make_http_shared(const HttpTargetConfig& config);
+
+// protocol: auto over https://: the protocol the server selects by ALPN when offered "h2" and
+// "http/1.1" in one TLS handshake (blocking, within the connect timeout); empty when it selects
+// none or cannot be reached (the run then speaks HTTP/1.1 and its own requests report why).
+std::string alpn_probe(const HttpTarget::Shared& shared);
 
 // The streams a connection runs on: plain TCP for http://, TLS over TCP for https://.
 using PlainStream = boost::asio::ip::tcp::socket;

@@ -1,5 +1,6 @@
 #include "targets/http_target.hpp"
 
+#include "targets/http2_session.hpp"
 #include "targets/http_endpoint.hpp"
 #include "targets/http_session.hpp"
 
@@ -51,9 +52,55 @@ HttpTarget::HttpTarget(HttpTargetConfig config)
 
 HttpTarget::~HttpTarget() = default;
 
+std::string_view protocol_name(HttpProtocol protocol) {
+    switch (protocol) {
+        case HttpProtocol::h1: return "h1";
+        case HttpProtocol::h2: return "h2";
+        case HttpProtocol::h2c: return "h2c";
+        case HttpProtocol::automatic: return "auto";
+    }
+    return "h1";
+}
+
 std::unique_ptr<engine::TargetSession> HttpTarget::open_session(
     const engine::SessionContext& context) {
-    return make_http_session(shared_, context);
+    if (shared_->protocol == HttpProtocol::h1) return make_http_session(shared_, context);
+    return make_http2_session(shared_, context);
+}
+
+HttpProtocol HttpTarget::protocol() const { return shared_->protocol; }
+
+std::size_t HttpTarget::slots_per_connection() const {
+    return shared_->protocol == HttpProtocol::h1 ? 1 : config_.max_streams;
+}
+
+std::optional<engine::ProtocolReport> HttpTarget::protocol_report() const {
+    engine::ProtocolReport report;
+    switch (shared_->protocol) {
+        case HttpProtocol::h1:
+        case HttpProtocol::automatic: report.negotiated = "http/1.1"; return report;
+        case HttpProtocol::h2: report.negotiated = "h2"; break;
+        case HttpProtocol::h2c: report.negotiated = "h2c"; break;
+    }
+    const Http2Counters counters = shared_->http2_totals.snapshot();
+    report.http2 = true;
+    report.max_streams = config_.max_streams;
+    report.window_bytes = config_.window_bytes;
+    report.peer_settings_received = counters.peer_settings_received;
+    report.peer_max_concurrent_streams = counters.peer_max_concurrent_streams;
+    report.peer_initial_window_size = counters.peer_initial_window_size;
+    report.peer_max_frame_size = counters.peer_max_frame_size;
+    report.connections_opened = counters.connections_opened;
+    report.streams_opened = counters.streams_opened;
+    report.streams_per_connection_peak = counters.open_streams_peak;
+    report.streams_per_connection_mean = counters.streams_opened == 0
+                                             ? 0.0
+                                             : static_cast<double>(counters.open_streams_sum) /
+                                                   static_cast<double>(counters.streams_opened);
+    report.goaway_received = counters.goaway_received;
+    report.rst_stream_received = counters.rst_stream_received;
+    report.retried = counters.retried;
+    return report;
 }
 
 std::vector<std::string> HttpTarget::notices() const {

@@ -6,9 +6,11 @@
 #include "engine/target.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,18 @@ struct HttpCacheHeader {
     std::string header;            // e.g. "X-Cache-Tier"
     std::vector<std::string> hit;  // empty: the value names the tier ("L1".."L4")
 };
+
+// Which HTTP the target speaks (docs/scenarios.md "target.http", `protocol`).
+enum class HttpProtocol : std::uint8_t {
+    h1,         // HTTP/1.1 (http:// or https://)
+    h2,         // HTTP/2 over TLS; the server must select "h2" by ALPN
+    h2c,        // HTTP/2 over cleartext TCP with prior knowledge (RFC 9113 §3.3)
+    automatic,  // https://: "h2" when the server selects it by ALPN, else HTTP/1.1; http://: h1
+};
+[[nodiscard]] std::string_view protocol_name(HttpProtocol protocol);  // "h1", "h2", "h2c", "auto"
+
+// Flow-control window volley announces for HTTP/2, per connection and per stream.
+inline constexpr std::uint32_t kDefaultHttp2WindowBytes = std::uint32_t{16} * 1024 * 1024;
 
 struct HttpTargetConfig {
     std::string base_url;  // http[s]://host[:port][/prefix]
@@ -30,6 +44,11 @@ struct HttpTargetConfig {
     std::string ca_file, client_cert, client_key, sni;
     std::optional<HttpCacheHeader> cache;
     std::size_t max_body_bytes = std::size_t{64} * 1024 * 1024;
+    HttpProtocol protocol = HttpProtocol::h1;
+    // HTTP/2: streams one connection carries at once at most (fewer when the server's
+    // SETTINGS_MAX_CONCURRENT_STREAMS says so), and the flow-control windows announced.
+    std::uint32_t max_streams = 100;
+    std::uint32_t window_bytes = kDefaultHttp2WindowBytes;
 };
 
 struct ParsedUrl {
@@ -54,6 +73,11 @@ public:
         const engine::SessionContext& context) override;
     [[nodiscard]] bool reports_tiers() const override { return config_.cache.has_value(); }
     [[nodiscard]] std::vector<std::string> notices() const override;
+    [[nodiscard]] std::optional<engine::ProtocolReport> protocol_report() const override;
+    // The protocol the sessions speak: h1, h2 or h2c (`automatic` resolved when the target was
+    // made), and how many engine slots (requests in flight) one connection carries.
+    [[nodiscard]] HttpProtocol protocol() const;
+    [[nodiscard]] std::size_t slots_per_connection() const;
 
     struct Shared;  // resolved endpoints, TLS context, prebuilt header block
 

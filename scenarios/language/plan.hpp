@@ -51,6 +51,9 @@ struct DemoServiceSpec {
     int items = 50;
 };
 
+// `target.http.protocol` (docs/scenarios.md "target.http").
+enum class HttpProtocolSpec : std::uint8_t { h1, h2, h2c, automatic };
+
 struct HttpTargetSpec {
     std::string base_url;                 // http://host:port[/prefix] or https://…
     std::optional<DemoServiceSpec> demo;  // set: base_url is filled in when the service listens
@@ -61,6 +64,11 @@ struct HttpTargetSpec {
     bool insecure = false;        // skip verification (said loudly in the report)
     std::string ca_file, client_cert, client_key, sni;
     std::optional<CacheHeaderSpec> cache;
+    HttpProtocolSpec protocol = HttpProtocolSpec::h1;
+    // HTTP/2: streams per connection at most, and the flow-control window volley announces
+    // (per connection and per stream), bytes.
+    std::uint32_t max_streams = 100;
+    std::uint32_t window_bytes = std::uint32_t{16} * 1024 * 1024;
 };
 
 // `target.resolver` (docs/scenarios.md "target.resolver"); pipeline/target_factory.cpp turns

@@ -229,11 +229,46 @@ DemoServiceSpec read_demo(DiagnosticSink& sink, const YAML::Node& node, const st
     return demo;
 }
 
+// protocol (h1 | h2 | h2c | auto), max_streams, window_bytes. h2 needs https://, h2c http://.
+void read_protocol(DiagnosticSink& sink, const MapReader& map, HttpTargetSpec& http) {
+    if (auto protocol = map.string("protocol")) {
+        if (*protocol == "h1") {
+            http.protocol = HttpProtocolSpec::h1;
+        } else if (*protocol == "h2") {
+            http.protocol = HttpProtocolSpec::h2;
+        } else if (*protocol == "h2c") {
+            http.protocol = HttpProtocolSpec::h2c;
+        } else if (*protocol == "auto") {
+            http.protocol = HttpProtocolSpec::automatic;
+        } else {
+            sink.error(*map.get("protocol"), map.path("protocol"),
+                       fmt::format("unknown protocol '{}' (h1, h2, h2c or auto)", *protocol));
+        }
+        const bool https = http.base_url.rfind("https://", 0) == 0;
+        if (http.protocol == HttpProtocolSpec::h2 && !https && !http.base_url.empty()) {
+            sink.error(*map.get("protocol"), map.path("protocol"),
+                       "h2 is HTTP/2 over TLS and needs an https:// base_url (h2c: HTTP/2 "
+                       "over cleartext)");
+        }
+        if (http.protocol == HttpProtocolSpec::h2c && https) {
+            sink.error(*map.get("protocol"), map.path("protocol"),
+                       "h2c is HTTP/2 over cleartext TCP and needs an http:// base_url (h2: "
+                       "HTTP/2 over TLS)");
+        }
+    }
+    if (auto streams = map.integer("max_streams", 1, 10000))
+        http.max_streams = static_cast<std::uint32_t>(*streams);
+    // RFC 9113 §6.9.1: a window is at most 2^31-1 bytes; below the default 65535 would slow
+    // every response down.
+    if (auto window = map.integer("window_bytes", 65535, 2147483647))
+        http.window_bytes = static_cast<std::uint32_t>(*window);
+}
+
 TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::string& path,
                       Plan& plan) {
     const MapReader map(context.sink, node, path,
                         {"base_url", "demo", "connections", "timeout", "connect_timeout", "headers",
-                         "tls", "cache"});
+                         "tls", "cache", "protocol", "max_streams", "window_bytes"});
     HttpTargetSpec http;
     TargetFacts facts;
     if (auto demo = map.get("demo")) {
@@ -270,6 +305,7 @@ TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::s
     }
     if (auto tls = map.get("tls")) read_tls(context, *tls, map.path("tls"), http);
     if (auto cache = map.get("cache")) read_cache(context, *cache, map.path("cache"), http);
+    read_protocol(context.sink, map, http);
     facts.request_timeout = http.request_timeout;
     facts.has_cache_signal = http.cache.has_value();
     facts.has_tiers = http.cache.has_value() && http.cache->hit.empty();

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct FakeResponse {
     engine::TierIndex tier = 0;
     std::uint16_t status = 0;  // HTTP status the completion carries (0: none)
     std::string detail{};      // error detail the completion carries
+    // Completion::stream_wait: the part of `delay` spent waiting inside the target.
+    std::optional<engine::Nanos> stream_wait{};
 };
 using FakeBehaviour = std::function<FakeResponse(engine::Nanos run_time)>;
 
@@ -52,8 +55,10 @@ private:
             timer.expires_at(clock_.clock().now() + response.delay);
             timer.async_wait([this, slot, response](bool expired) {
                 if (!expired) return;
-                sink_.on_complete(slot, engine::Completion{response.outcome, response.tier,
-                                                           response.status, response.detail});
+                engine::Completion completion{response.outcome, response.tier, response.status,
+                                              response.detail};
+                completion.stream_wait = response.stream_wait;
+                sink_.on_complete(slot, completion);
             });
         }
         void abort_all() override {

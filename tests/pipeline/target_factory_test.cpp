@@ -72,3 +72,37 @@ TEST_CASE("an embedded resolver target is named by its backend and instances") {
     CHECK(built.kind == "resolver");
     CHECK(built.url == "resolver:embedded (2 instances)");
 }
+
+TEST_CASE("HTTP/2: the engine's slots are connections x max_streams, threads at most connections",
+          "[http2]") {
+    const auto load = [](const std::string& http, const std::string& model) {
+        return scenarios::load_plan_from_string(
+            "target: {http: " + http + "}\nload: " + model + "\n", "factory.yaml", {});
+    };
+    auto plan = load(
+        "{base_url: 'http://127.0.0.1:9', protocol: h2c, connections: 3, "
+        "max_streams: 10}",
+        "{rate: 1/s, duration: 1s, threads: 8}");
+    const auto built = pipeline::make_target(plan);  // h2c: no connection is made here
+    CHECK(built.slots_per_connection == 10);
+    pipeline::apply_streams_per_connection(built, plan.run);
+    CHECK(plan.run.connections == 30);
+    CHECK(plan.run.threads == 3);
+
+    SECTION("the closed model keeps one slot per virtual user") {
+        auto closed = load("{base_url: 'http://127.0.0.1:9', protocol: h2c, max_streams: 10}",
+                           "{vus: 5, duration: 1s, threads: 2}");
+        pipeline::apply_streams_per_connection(pipeline::make_target(closed), closed.run);
+        CHECK(closed.run.connections == 5);
+        CHECK(closed.run.threads == 2);
+    }
+    SECTION("HTTP/1.1 keeps one slot per connection") {
+        auto h1 = load("{base_url: 'http://127.0.0.1:9', connections: 3}",
+                       "{rate: 1/s, duration: 1s, threads: 8}");
+        const auto h1_target = pipeline::make_target(h1);
+        CHECK(h1_target.slots_per_connection == 1);
+        pipeline::apply_streams_per_connection(h1_target, h1.run);
+        CHECK(h1.run.connections == 3);
+        CHECK(h1.run.threads == 8);
+    }
+}

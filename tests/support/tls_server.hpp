@@ -8,13 +8,16 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace volley::testing {
 
 class TlsServer {
 public:
     // Throws std::runtime_error when the certificate cannot be made or the server does not listen.
-    explicit TlsServer(const std::string& temp_prefix = "volley-tls-");
+    // `extra_args` go to s_server (e.g. {"-alpn", "http/1.1"}: it then selects HTTP/1.1 by ALPN).
+    explicit TlsServer(const std::string& temp_prefix = "volley-tls-",
+                       const std::vector<std::string>& extra_args = {});
     [[nodiscard]] std::string url() const {
         return "https://127.0.0.1:" + std::to_string(port_) + "/";
     }

@@ -1,0 +1,67 @@
+// target.http.protocol, max_streams and window_bytes (docs/scenarios.md "target.http").
+#include "scenarios/language/loader.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace volley;
+using namespace volley::scenarios;
+
+namespace {
+
+std::string scenario(const std::string& url, const std::string& keys) {
+    return "target:\n  http: {base_url: \"" + url + "\"" + keys +
+           "}\nload: {rate: 10/s, duration: 1s}\n";
+}
+
+std::string error_of(const std::string& yaml) {
+    try {
+        (void)load_plan_from_string(yaml, "test.yaml", {});
+    } catch (const ScenarioError& error) {
+        REQUIRE(error.diagnostics().size() == 1);
+        return format_diagnostic(error.diagnostics()[0]);
+    }
+    FAIL("expected a ScenarioError");
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("protocol, max_streams and window_bytes are read; HTTP/1.1 is the default",
+          "[loader][http2]") {
+    const auto plain = load_plan_from_string(scenario("http://127.0.0.1:8080", ""), "t.yaml", {});
+    const auto& http1 = std::get<HttpTargetSpec>(plain.target);
+    CHECK(http1.protocol == HttpProtocolSpec::h1);
+    CHECK(http1.max_streams == 100);
+    CHECK(http1.window_bytes == 16U * 1024 * 1024);
+
+    const auto plan = load_plan_from_string(
+        scenario("https://127.0.0.1:8443", ", protocol: h2, max_streams: 8, window_bytes: 1048576"),
+        "t.yaml", {});
+    const auto& http = std::get<HttpTargetSpec>(plan.target);
+    CHECK(http.protocol == HttpProtocolSpec::h2);
+    CHECK(http.max_streams == 8);
+    CHECK(http.window_bytes == 1048576);
+    CHECK(plan.run.connections == 64);  // connections stay connections; streams are the target's
+
+    const auto h2c =
+        load_plan_from_string(scenario("http://127.0.0.1:8080", ", protocol: h2c"), "t.yaml", {});
+    CHECK(std::get<HttpTargetSpec>(h2c.target).protocol == HttpProtocolSpec::h2c);
+    const auto automatic =
+        load_plan_from_string(scenario("https://127.0.0.1:8443", ", protocol: auto"), "t.yaml", {});
+    CHECK(std::get<HttpTargetSpec>(automatic.target).protocol == HttpProtocolSpec::automatic);
+}
+
+TEST_CASE("a protocol that does not fit the URL, or is unknown, names the key", "[loader][http2]") {
+    CHECK_THAT(
+        error_of(scenario("http://127.0.0.1:8080", ", protocol: h2")),
+        Catch::Contains("target.http.protocol") && Catch::Contains("needs an https:// base_url"));
+    CHECK_THAT(
+        error_of(scenario("https://127.0.0.1:8443", ", protocol: h2c")),
+        Catch::Contains("target.http.protocol") && Catch::Contains("needs an http:// base_url"));
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", protocol: http2")),
+               Catch::Contains("unknown protocol 'http2' (h1, h2, h2c or auto)"));
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", max_streams: 0")),
+               Catch::Contains("target.http.max_streams"));
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", window_bytes: 1000")),
+               Catch::Contains("target.http.window_bytes"));
+}
