@@ -98,8 +98,14 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
     const double cpu_util = measured_s > 0 ? result.cpu_seconds / measured_s : 0;
     const auto threads = static_cast<double>(std::max<std::size_t>(1, result.threads));
 
-    // Connections.
-    const auto& wait = result.totals.connection_wait;
+    // Connections. A target that queues requests itself (HTTP/2: waiting for a free stream)
+    // reports that wait apart (stream_wait); whichever wait is longer at p99 is the run's
+    // "waiting for a connection", so a peer's stream limit reads as a shortage of connections.
+    const auto& slot_wait = result.totals.connection_wait;
+    const auto& stream_wait = result.totals.stream_wait;
+    const bool streams_waited = !stream_wait.empty() && stream_wait.value_at_percentile(99) >
+                                                            slot_wait.value_at_percentile(99);
+    const auto& wait = streams_waited ? stream_wait : slot_wait;
     const double waited_share =
         wait.empty() ? 0
                      : std::max(0.0, 1 - wait.percentile_at_or_below(
@@ -140,6 +146,7 @@ json::object bottleneck_analysis(const engine::RunResult& result, const Bottlene
     evidence["connection_wait_ms"] = json::object{{"p50", ms(wait.value_at_percentile(50))},
                                                   {"p99", ms(wait.value_at_percentile(99))},
                                                   {"max", ms(wait.max())}};
+    evidence["wait_kind"] = streams_waited ? "stream" : "connection";
     evidence["waited_share"] = tidy(waited_share);
     evidence["dropped"] = dropped;
     evidence["connections_needed"] = tidy_or_null(needed);

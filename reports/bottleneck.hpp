@@ -62,9 +62,10 @@ struct BottleneckInputs {
 };
 
 // {kind: none|generator|connections|target, text, suggestion, evidence: {lag_p99_ms, cpu_util,
-//  threads, connection_wait_ms: {p50, p99, max}, waited_share, dropped, connections_needed,
-//  connections_available, service_time: {low, high: {target_rps, p50_ms, p99_ms, mean_ms,
-//  responses}} | null, target_error_share, achieved_ratio, late_generator}}
+//  threads, connection_wait_ms: {p50, p99, max} (of the longer wait: wait_kind "connection",
+//  or "stream" when an HTTP/2 target queued requests for streams), waited_share, dropped,
+//  connections_needed, connections_available, service_time: {low, high: {target_rps, p50_ms,
+//  p99_ms, mean_ms, responses}} | null, target_error_share, achieved_ratio, late_generator}}
 boost::json::object bottleneck_analysis(const engine::RunResult& result,
                                         const BottleneckInputs& inputs);
 

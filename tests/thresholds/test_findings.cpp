@@ -314,3 +314,29 @@ TEST_CASE("bottleneck: a late generator reads generator before anything else") {
     result.cpu_seconds = 1.9;
     CHECK(reports::bottleneck_analysis(result, {}).at("kind").as_string() == "generator");
 }
+
+TEST_CASE("bottleneck: HTTP/2 stream waits read as waiting for a connection") {
+    // 100/s x 0.5 s = 50 requests in flight needed; the target queued them for free streams
+    // (stream_wait), so the engine's own slot wait is 0: the connections are still blamed.
+    engine::RunResult result;
+    result.request_names = {"r0"};
+    result.totals = engine::IntervalStats(1);
+    for (int i = 0; i < 100; ++i) {
+        result.totals.connection_wait.record(0);
+        result.totals.stream_wait.record(50'000'000);
+        result.totals.per_request[0].service_time.record(500'000'000);
+        result.totals.per_request[0].response_time.record(550'000'000);
+        ++result.totals.per_request[0].outcomes[0];
+    }
+    result.measured = result.scheduled_duration = 1s;
+    result.target_rps = 100;
+    result.threads = 1;
+    result.slots = 4;
+    result.cpu_seconds = 0.1;
+    const auto b = reports::bottleneck_analysis(result, {});
+    INFO(boost::json::serialize(b));
+    CHECK(b.at("kind").as_string() == "connections");
+    CHECK(b.at("evidence").at("wait_kind").as_string() == "stream");
+    CHECK(number(b.at("evidence").at("connection_wait_ms").as_object(), "p99") ==
+          Approx(50).epsilon(0.01));
+}
