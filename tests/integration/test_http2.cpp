@@ -91,6 +91,15 @@ const boost::json::object& protocol_of(const boost::json::object& summary) {
     return summary.at("target").as_object().at("protocol").as_object();
 }
 
+// `volley run SCENARIO`, which must exit 0; its summary.json.
+boost::json::object run_ok(const std::string& scenario) {
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley({"run", scenario, "-q", "-o", dir});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    return read_summary(dir);
+}
+
 std::string first_error(const boost::json::object& summary) {
     const auto& first = summary.at("errors").as_object().at("first").as_array();
     if (first.empty()) return {};
@@ -125,11 +134,7 @@ TEST_CASE("h2 over TLS: ALPN selects h2, the certificate is verified, counts equ
             "\n    protocol: h2\n    connections: 1\n    tls: {ca_file: " + server.ca_file() +
             "}\n",
         "{rate: 40/s, duration: 1s}");
-    const std::string dir = make_temp_dir("volley-h2-run-");
-    const auto run = run_volley({"run", scenario, "-q", "-o", dir});
-    INFO(run.err);
-    REQUIRE(run.exit_code == 0);
-    const auto summary = read_summary(dir);
+    const auto summary = run_ok(scenario);
     CHECK(at(summary, {"outcomes", "ok"}) == 40);
     CHECK(server.requests_received(40) == 40);
     const auto& protocol = protocol_of(summary);
@@ -146,11 +151,7 @@ TEST_CASE("a server allowing 2 streams: requests wait for a stream and the wait 
         server.dir(),
         "    base_url: " + server.url(false) + "\n    protocol: h2c\n    max_streams: 16\n",
         "{vus: 8, duration: 1s, threads: 1}");
-    const std::string dir = make_temp_dir("volley-h2-run-");
-    const auto run = run_volley({"run", scenario, "-q", "-o", dir});
-    INFO(run.err);
-    REQUIRE(run.exit_code == 0);
-    const auto summary = read_summary(dir);
+    const auto summary = run_ok(scenario);
     const double requests = at(summary, {"totals", "requests"});
     CHECK(requests > 0);
     CHECK(at(summary, {"outcomes", "ok"}) == requests);
@@ -241,11 +242,7 @@ TEST_CASE("protocol auto: h2 when the server selects it by ALPN, else HTTP/1.1")
                 "\n    protocol: auto\n    connections: 1\n    tls: {ca_file: " + server.ca_file() +
                 "}\n",
             "{rate: 20/s, duration: 1s}");
-        const std::string dir = make_temp_dir("volley-h2-run-");
-        const auto run = run_volley({"run", scenario, "-q", "-o", dir});
-        INFO(run.err);
-        REQUIRE(run.exit_code == 0);
-        const auto summary = read_summary(dir);
+        const auto summary = run_ok(scenario);
         CHECK(at(summary, {"outcomes", "ok"}) == 20);
         CHECK(protocol_of(summary).at("negotiated").as_string() == "h2");
         CHECK(server.requests_received(20) == 20);
