@@ -158,6 +158,17 @@ void add_metrics_listen_flag(CLI::App& command, std::optional<std::string>& list
                        "the run (port 0: any free port; docs/metrics.md)");
 }
 
+void add_protocol_flag(CLI::App& command, std::optional<std::string>& protocol) {
+    command.add_option("--protocol", protocol,
+                       "HTTP version: h1, h2 (TLS, ALPN), h2c (cleartext) or auto (default h1)");
+}
+
+void push_protocol_override(const std::optional<std::string>& protocol,
+                            std::vector<std::string>& sets) {
+    if (protocol)
+        sets.push_back(scenarios::flag_override("--protocol", "target.http.protocol", *protocol));
+}
+
 void check_metrics_listen(const std::optional<std::string>& listen) {
     if (!listen) return;
     try {

@@ -53,6 +53,10 @@ void add_history_flags(CLI::App& command, std::vector<std::string>& labels,
 // check: a value that is not HOST:PORT names the flag. Whether the port is free is known only
 // when the run binds it (pipeline::ReportOptions::metrics_listen).
 void add_metrics_listen_flag(CLI::App& command, std::optional<std::string>& listen);
+// `--protocol h1|h2|h2c|auto` of `volley run` and `volley replay`: target.http.protocol.
+void add_protocol_flag(CLI::App& command, std::optional<std::string>& protocol);
+void push_protocol_override(const std::optional<std::string>& protocol,
+                            std::vector<std::string>& sets);
 void check_metrics_listen(const std::optional<std::string>& listen);
 
 void push_history_overrides(const std::vector<std::string>& labels,

@@ -44,8 +44,7 @@ void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
     volley::apps::add_metrics_listen_flag(cmd, o.metrics_listen);
     cmd.add_flag("-k,--insecure", o.insecure,
                  "https: do not verify the server's certificate (said in the report)");
-    cmd.add_option("--protocol", o.protocol,
-                   "HTTP version: h1, h2 (TLS, ALPN), h2c (cleartext) or auto (default h1)");
+    volley::apps::add_protocol_flag(cmd, o.protocol);
     cmd.add_flag("--no-thresholds", o.no_thresholds,
                  "-u runs without a file: drop the default threshold error_rate < 1%");
     cmd.add_option(

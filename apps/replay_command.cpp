@@ -62,6 +62,7 @@ std::vector<std::string> overrides_from_flags(const ReplayOptions& o) {
     if (o.out_dir) sets.push_back(flag_override("-o/--out", "output.dir", *o.out_dir));
     if (o.insecure)
         sets.push_back(flag_override("-k/--insecure", "target.http.tls.insecure", "true"));
+    push_protocol_override(o.protocol, sets);
     push_history_overrides(o.labels, o.store, sets);
     push_observe_overrides(o.observe, sets);
     sets.insert(sets.end(), o.sets.begin(), o.sets.end());
@@ -171,6 +172,7 @@ void add_replay_commands(CLI::App& app, int& exit_code) {
     add_metrics_listen_flag(*replay, o.metrics_listen);
     replay->add_flag("-k,--insecure", o.insecure,
                      "https: do not verify the server's certificate (said in the report)");
+    add_protocol_flag(*replay, o.protocol);
     replay->add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");
     replay->add_flag("--latency", o.latency_spectrum, "Print the full latency percentile spectrum");
     replay->callback([&exit_code, replay_options] { exit_code = replay_command(*replay_options); });

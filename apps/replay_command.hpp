@@ -28,8 +28,9 @@ struct ReplayOptions {
     std::vector<std::string> routes;  // path patterns, each names its requests
     bool strict = false;
     bool per_connection = false;
-    bool insecure = false;          // -k: TLS certificate verification off
-    std::vector<std::string> sets;  // key.path=value
+    bool insecure = false;                // -k: TLS certificate verification off
+    std::optional<std::string> protocol;  // --protocol: target.http.protocol
+    std::vector<std::string> sets;        // key.path=value
     std::optional<std::string> out_dir;
     std::vector<std::string> output_formats;
     std::vector<std::string> labels;            // --label key=value (repeatable)

@@ -156,8 +156,7 @@ void add_common_overrides(const RunOptions& o, std::vector<std::string>& sets) {
     push_observe_overrides(o.observe, sets);
     if (o.insecure)
         sets.push_back(flag_override("-k/--insecure", "target.http.tls.insecure", "true"));
-    if (o.protocol)
-        sets.push_back(flag_override("--protocol", "target.http.protocol", *o.protocol));
+    push_protocol_override(o.protocol, sets);
     sets.insert(sets.end(), o.sets.begin(), o.sets.end());
 }
 

@@ -415,3 +415,28 @@ TEST_CASE("a journey over HTTP/2 sees the response's headers and body") {
         CHECK(number(check.as_object().at("failed")) == 0);
     }
 }
+
+TEST_CASE(
+    "a HAR recorded over HTTP/2 replays over h2c: every replayable entry reaches the server") {
+    // tests/fixtures/replay/browser.har: 6 entries recorded as http/2.0, of which a data: URL
+    // and an unreadable timestamp are skipped: 4 requests (2 GET, 2 POST with bodies).
+    Nghttpd server(false);
+    // nghttpd serves files: give the recorded paths one each, so every answer is a 200.
+    std::filesystem::create_directories(server.dir() + "/www/api/cart");
+    for (const char* path :
+         {"/www/api/cart/index.html", "/www/api/cart/items", "/www/api/products", "/www/login"})
+        std::ofstream(server.dir() + path) << "recorded\n";
+    const std::string dir = make_temp_dir("volley-h2-replay-");
+    const auto run =
+        run_volley({"replay", std::string(VOLLEY_SOURCE_DIR) + "/tests/fixtures/replay/browser.har",
+                    "-u", server.url(false), "--protocol", "h2c", "-q", "-o", dir});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto summary = read_summary(dir);
+    CHECK(at(summary, {"totals", "requests"}) == 4);
+    CHECK(at(summary, {"outcomes", "ok"}) == 4);
+    CHECK(server.requests_received(4) == 4);
+    const auto& protocol = protocol_of(summary);
+    CHECK(protocol.at("negotiated").as_string() == "h2c");
+    CHECK(at(protocol, {"streams"}) == 4);
+}
