@@ -248,6 +248,8 @@ std::string render_html(const RunSummary& summary) {
                          "Latency spectrum: response and service time by percentile") +
             html_table(spectrum_table(summary)));
 
+    if (const auto protocol = protocol_table(summary)) html += table_section(*protocol);
+
     html += "<section id=\"throughput\">\n<h2>Throughput</h2>\n";
     html += chart_figure(throughput_chart(summary), "Achieved vs target throughput (requests/s)");
     html += "</section>\n";

@@ -84,6 +84,7 @@ std::string render_markdown(const RunSummary& summary) {
     md += markdown_section(run_table(summary));
     md += markdown_section(thresholds_table(summary));
     md += markdown_section(latency_table(summary));
+    if (const auto protocol = protocol_table(summary)) md += markdown_section(*protocol);
     md += markdown_section(spectrum_table(summary));
     md += markdown_section(timeline_table(summary));
     md += markdown_section(outcomes_table(summary));

@@ -226,14 +226,17 @@ ReportTable latency_table(const RunSummary& summary) {
         return Row{l.min, l.mean, l.stddev, l.p50, l.p90, l.p95, l.p99, l.p999, l.max};
     };
     const auto& lag = summary.schedule_lag_ms;
-    Row wait{};
-    if (const auto& w = summary.connection_wait_ms)
-        wait = Row{none, none, none, w->p50, w->p90, none, w->p99, none, w->max};
-    for (const auto& [label, values] : std::array<std::pair<const char*, Row>, 4>{
-             {{"Response time", histogram(summary.latency_ms)},
-              {"Service time", histogram(summary.service_time_ms)},
-              {"Schedule lag", Row{none, none, none, lag.p50, none, none, lag.p99, none, lag.max}},
-              {"Connection wait", wait}}}) {
+    const auto waits = [&](const std::optional<ConnectionWaitMs>& w) {
+        return w ? Row{none, none, none, w->p50, w->p90, none, w->p99, none, w->max} : Row{};
+    };
+    std::vector<std::pair<const char*, Row>> rows{
+        {"Response time", histogram(summary.latency_ms)},
+        {"Service time", histogram(summary.service_time_ms)},
+        {"Schedule lag", Row{none, none, none, lag.p50, none, none, lag.p99, none, lag.max}},
+        {"Connection wait", waits(summary.connection_wait_ms)}};
+    // HTTP/2: the wait inside the target for a free stream (service time starts after it).
+    if (summary.stream_wait_ms) rows.emplace_back("Stream wait", waits(summary.stream_wait_ms));
+    for (const auto& [label, values] : rows) {
         std::vector<std::string> row{label};
         for (const auto& value : values) row.push_back(ms_or_missing(value));
         table.add_row(std::move(row));
@@ -265,6 +268,42 @@ ReportTable outcomes_table(const RunSummary& summary) {
                        format_optional(share, &format_percent), meaning},
                       bad ? RowMark::bad : RowMark::none);
     }
+    return table;
+}
+
+std::optional<ReportTable> protocol_table(const RunSummary& summary) {
+    const auto& p = summary.target.protocol;
+    if (!p || !p->http2) return std::nullopt;
+    ReportTable table{"protocol",
+                      "HTTP/2",
+                      fmt::format("Negotiated {}. A request waits inside the target for a free "
+                                  "stream (stream wait) when the server's limit or max_streams is "
+                                  "reached; refused streams are sent again once (retried).",
+                                  p->negotiated),
+                      {{"Measure"}, {"Value", true}},
+                      {},
+                      {}};
+    const auto count = [](std::uint64_t n) { return format_count(static_cast<double>(n)); };
+    if (p->peer_settings) {
+        table.add_row({"Server max_concurrent_streams", p->peer_max_concurrent_streams
+                                                            ? count(*p->peer_max_concurrent_streams)
+                                                            : std::string("no limit")});
+        table.add_row({"Server initial_window_size (bytes)", count(p->peer_initial_window_size)});
+        table.add_row({"Server max_frame_size (bytes)", count(p->peer_max_frame_size)});
+    } else {
+        table.add_row({"Server SETTINGS", "none received"}, RowMark::bad);
+    }
+    table.add_row({"max_streams per connection (configured)", count(p->max_streams)});
+    table.add_row({"Window (bytes, configured)", count(p->window_bytes)});
+    table.add_row({"Connections opened", count(p->connections)});
+    table.add_row({"Streams opened", count(p->streams)});
+    table.add_row({"Streams per connection, peak", format_number(p->streams_peak)});
+    table.add_row({"Streams per connection, mean", format_number(p->streams_mean)});
+    table.add_row({"GOAWAY received", count(p->goaway_received)},
+                  p->goaway_received > 0 ? RowMark::bad : RowMark::none);
+    table.add_row({"RST_STREAM received", count(p->rst_stream_received)},
+                  p->rst_stream_received > 0 ? RowMark::bad : RowMark::none);
+    table.add_row({"Requests retried (refused streams)", count(p->retried)});
     return table;
 }
 

@@ -123,6 +123,9 @@ ReportTable thresholds_table(const RunSummary& summary);
 ReportTable latency_table(const RunSummary& summary);
 ReportTable outcomes_table(const RunSummary& summary);
 std::optional<ReportTable> cache_table(const RunSummary& summary);  // null cache → none
+// HTTP/2 runs: the negotiated protocol, the server's SETTINGS, streams, GOAWAY/RST_STREAM and
+// retries (target.protocol); none for HTTP/1.1.
+std::optional<ReportTable> protocol_table(const RunSummary& summary);
 ReportTable requests_table(const RunSummary& summary);
 // The intervals grouped into at most `max_rows` consecutive windows; latency columns show the
 // highest interval value inside each window.

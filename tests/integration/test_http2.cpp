@@ -124,6 +124,18 @@ TEST_CASE("h2c: every scheduled request reaches nghttpd over HTTP/2 prior knowle
     CHECK(at(protocol, {"peer_settings", "max_concurrent_streams"}) == 100);  // nghttpd's default
     CHECK(at(protocol, {"goaway_received"}) == 0);
     CHECK(summary.contains("stream_wait_ms"));
+    // The reports carry the same figures: an HTTP/2 section and a stream-wait row.
+    for (const char* report : {"/report.md", "/report.html"}) {
+        INFO(report);
+        const std::string text = read_file(dir + report);
+        const bool section = text.find("HTTP/2</h2>") != std::string::npos ||
+                             text.find("## HTTP/2\n") != std::string::npos;
+        CHECK(section);
+        CHECK(text.find("Negotiated h2c.") != std::string::npos);
+        CHECK(text.find("Stream wait") != std::string::npos);
+    }
+    CHECK(read_file(dir + "/report.md").find("| Server max\\_concurrent\\_streams | 100 |") !=
+          std::string::npos);
 }
 
 TEST_CASE("h2 over TLS: ALPN selects h2, the certificate is verified, counts equal the server's") {
