@@ -1,6 +1,7 @@
 #include "targets/http2_connection.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 
@@ -226,7 +227,7 @@ typename Http2Connection<Stream>::Opened Http2Connection<Stream>::open_stream(Ht
     counters_.open_streams_sum += streams_in_use_;
     counters_.open_streams_peak =
         std::max(counters_.open_streams_peak, static_cast<std::uint32_t>(streams_in_use_));
-    flush();
+    flush_soon();
     return Opened::yes;
 }
 
@@ -321,6 +322,18 @@ void Http2Connection<Stream>::flush() {
                       });
 }
 
+template <class Stream>
+void Http2Connection<Stream>::flush_soon() {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    asio::post(stream_->get_executor(), [this, gen = generation_] {
+        if (gen != generation_) return;
+        flush_posted_ = false;
+        flush();
+        if (session_ != nullptr) close_if_done();
+    });
+}
+
 // nghttp2 wants neither to read nor to write: after a GOAWAY (either side's) with every stream
 // closed, or a fatal session error it has already answered with GOAWAY.
 template <class Stream>
@@ -375,6 +388,7 @@ void Http2Connection<Stream>::close() {
     ++generation_;
     state_ = State::idle;
     writing_ = false;
+    flush_posted_ = false;
     open_.clear();
     streams_in_use_ = 0;
     session_error_.clear();

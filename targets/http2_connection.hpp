@@ -141,6 +141,10 @@ private:
     void read();
     void on_read(std::size_t bytes);
     void flush();
+    // flush() once the handler running now returns (one post per turn of the event loop), so
+    // the streams opened in one turn (a closed model's VUs, a batch of due arrivals) share one
+    // write instead of one write each.
+    void flush_soon();
     void close_if_done();
     void fail(engine::Outcome outcome, std::string_view detail);
     void fail(const boost::system::error_code& ec, ErrorStage stage);
@@ -164,9 +168,10 @@ private:
     engine::SteadyClock::time_point connect_deadline_{};
     std::uint64_t generation_ = 0;  // bumps when the connection closes; stale handlers compare it
     bool writing_ = false;
-    bool in_recv_ = false;    // inside nghttp2_session_mem_recv: flush() waits until it returns
-    bool in_send_ = false;    // inside nghttp2_session_mem_send (its callbacks may submit)
-    bool got_bytes_ = false;  // the server sent something on this connection
+    bool flush_posted_ = false;  // flush_soon() is pending for this generation
+    bool in_recv_ = false;       // inside nghttp2_session_mem_recv: flush() waits until it returns
+    bool in_send_ = false;       // inside nghttp2_session_mem_send (its callbacks may submit)
+    bool got_bytes_ = false;     // the server sent something on this connection
 };
 
 extern template class Http2Connection<PlainStream>;
