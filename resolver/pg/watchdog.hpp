@@ -23,7 +23,7 @@ public:
     class Guard {
     public:
         Guard() = default;
-        Guard(Guard&& o) noexcept : dog_(std::exchange(o.dog_, nullptr)), key_(o.key_) {}
+        Guard(Guard&& o) noexcept : dog_(std::exchange(o.dog_, nullptr)), key_(std::move(o.key_)) {}
         Guard& operator=(Guard&&) = delete;
         Guard(const Guard&) = delete;
         ~Guard() { disarm(); }

@@ -401,11 +401,12 @@ private:
         stream_.socket().close(ignored);
     }
 
-    static constexpr std::size_t kHeaderLimitBytes = 8 * 1024;  // request line + fields
+    static constexpr std::size_t kHeaderLimitBytes =
+        std::size_t{8} * 1024;  // request line + fields
     static constexpr std::size_t kBodyLimitBytes = 1 << 20;
     static constexpr auto kLingerTime = std::chrono::seconds(5);
     static constexpr std::size_t kLingerBytes = 4 << 20;
-    std::array<char, 16 * 1024> drain_buffer_{};
+    std::array<char, std::size_t{16} * 1024> drain_buffer_{};
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
