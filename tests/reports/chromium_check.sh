@@ -49,7 +49,10 @@ run_chromium() {
 }
 
 # Chromium's own console lines look like: [pid:tid:time:INFO:CONSOLE:2] "message", source: ...
-console_messages() { grep -E ':CONSOLE[:(]' "$1" || true; }
+# The page's console messages. Messages whose source is one of Chromium's own chrome:// pages
+# (e.g. "Slow network is detected … chrome://resources/…" on a loaded machine) are the
+# browser's, not the report's, and are left out; the canary below still shows the page's own.
+console_messages() { grep -E ':CONSOLE[:(]' "$1" | grep -Ev 'source: chrome://' || true; }
 
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
