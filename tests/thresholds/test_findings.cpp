@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <optional>
 
 using namespace volley;
 using namespace volley::thresholds_test;
@@ -278,24 +279,37 @@ TEST_CASE("bottleneck: target errors read target; a healthy run reads none") {
     CHECK(b.at("suggestion").as_string() == "");
 }
 
-TEST_CASE("bottleneck: a late generator reads generator before anything else") {
-    // A result as the engine would report it when its workers got to arrivals 60 ms late and
-    // requests waited 50 ms for connections: the generator, which added more delay, is blamed.
+namespace {
+
+// A 1 s open-model run at 100/s on 4 slots as the engine would report it: 100 requests, each
+// 0.5 s of service and 0.55 s of response time, with the given waits (ns) per request.
+engine::RunResult waited_run(std::int64_t lag_ns, std::int64_t connection_wait_ns,
+                             std::optional<std::int64_t> stream_wait_ns, std::size_t threads) {
     engine::RunResult result;
     result.request_names = {"r0"};
     result.totals = engine::IntervalStats(1);
     for (int i = 0; i < 100; ++i) {
-        result.totals.schedule_lag.record(60'000'000);
-        result.totals.connection_wait.record(50'000'000);
+        result.totals.schedule_lag.record(lag_ns);
+        result.totals.connection_wait.record(connection_wait_ns);
+        if (stream_wait_ns) result.totals.stream_wait.record(*stream_wait_ns);
         result.totals.per_request[0].service_time.record(500'000'000);
         result.totals.per_request[0].response_time.record(550'000'000);
         ++result.totals.per_request[0].outcomes[0];
     }
     result.measured = result.scheduled_duration = 1s;
     result.target_rps = 100;
-    result.threads = 2;
+    result.threads = threads;
     result.slots = 4;
     result.cpu_seconds = 0.1;
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("bottleneck: a late generator reads generator before anything else") {
+    // A result as the engine would report it when its workers got to arrivals 60 ms late and
+    // requests waited 50 ms for connections: the generator, which added more delay, is blamed.
+    auto result = waited_run(60'000'000, 50'000'000, std::nullopt, 2);
     auto b = reports::bottleneck_analysis(result, {});
     CHECK(b.at("kind").as_string() == "generator");
     CHECK(number(b.at("evidence").as_object(), "lag_p99_ms") == Approx(60).epsilon(0.01));
@@ -318,22 +332,7 @@ TEST_CASE("bottleneck: a late generator reads generator before anything else") {
 TEST_CASE("bottleneck: HTTP/2 stream waits read as waiting for a connection") {
     // 100/s x 0.5 s = 50 requests in flight needed; the target queued them for free streams
     // (stream_wait), so the engine's own slot wait is 0: the connections are still blamed.
-    engine::RunResult result;
-    result.request_names = {"r0"};
-    result.totals = engine::IntervalStats(1);
-    for (int i = 0; i < 100; ++i) {
-        result.totals.connection_wait.record(0);
-        result.totals.stream_wait.record(50'000'000);
-        result.totals.per_request[0].service_time.record(500'000'000);
-        result.totals.per_request[0].response_time.record(550'000'000);
-        ++result.totals.per_request[0].outcomes[0];
-    }
-    result.measured = result.scheduled_duration = 1s;
-    result.target_rps = 100;
-    result.threads = 1;
-    result.slots = 4;
-    result.cpu_seconds = 0.1;
-    const auto b = reports::bottleneck_analysis(result, {});
+    const auto b = reports::bottleneck_analysis(waited_run(0, 0, 50'000'000, 1), {});
     INFO(boost::json::serialize(b));
     CHECK(b.at("kind").as_string() == "connections");
     CHECK(b.at("evidence").at("wait_kind").as_string() == "stream");
