@@ -262,9 +262,7 @@ bool Worker::flow_continues(std::size_t slot, const Completion& completion, Nano
     state.thinking = true;
     ++thinking_;
     state.intended = intended;
-    auto& timer = *step_timers_[slot];
-    timer.expires_at(clock_.at(intended));
-    timer.async_wait([this, slot](bool expired) {
+    wait_until(*step_timers_[slot], intended, [this, slot](bool expired) {
         if (!expired || !slots_[slot].thinking) return;  // abort() interrupted the flow
         slots_[slot].thinking = false;
         --thinking_;
@@ -324,25 +322,23 @@ Nanos Worker::think_time(std::size_t slot) {
 void Worker::closed_arm(std::size_t slot, Nanos intended) {
     if (scheduling_done_) return;
     slots_[slot].intended = intended;
-    if (intended <= clock_.now()) {
-        // Due already (no think time, or a late pacing): posted, not put on a timer. An
-        // already-expired Asio timer still becomes the reactor's earliest deadline, and
-        // reprogramming the timerfd for it is a system call per request (a quarter of the
-        // generator's CPU in a closed run without think time, perf on 2 cores).
-        boost::asio::post(io_, [this, slot] {
-            if (scheduling_done_) return;
-            const Nanos now = clock_.now();
-            send_on(slot, Arrival{slots_[slot].intended, now}, now);
-        });
-        return;
-    }
-    auto& timer = *vu_timers_[slot];
-    timer.expires_at(clock_.at(intended));
-    timer.async_wait([this, slot](bool expired) {
+    wait_until(*vu_timers_[slot], intended, [this, slot](bool expired) {
         if (!expired || scheduling_done_) return;
         const Nanos now = clock_.now();
         send_on(slot, Arrival{slots_[slot].intended, now}, now);
     });
+}
+
+void Worker::wait_until(Timer& timer, Nanos intended, TimerHandler handler) {
+    if (intended <= clock_.now()) {
+        // No think time, or late: an already-expired Asio timer still becomes the reactor's
+        // earliest deadline, and reprogramming the timerfd for it is a system call per wait (a
+        // quarter of the generator's CPU in a closed run without think time, perf on 2 cores).
+        boost::asio::post(io_, [handler = std::move(handler)] { handler(true); });
+        return;
+    }
+    timer.expires_at(clock_.at(intended));
+    timer.async_wait(std::move(handler));
 }
 
 void Worker::closed_next(std::size_t slot, Nanos now) {

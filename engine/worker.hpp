@@ -142,6 +142,10 @@ private:
     // queued arrival takes it, or it is free.
     void release(std::size_t slot, Nanos now);
     void closed_arm(std::size_t slot, Nanos intended);
+    // Calls handler(true) at run time `intended`: on `timer`, or posted when it is due already.
+    // A cancelled timer calls handler(false); a posted call cannot be cancelled, so handlers
+    // check their own state (stop, abort) as they do after a timer.
+    void wait_until(Timer& timer, Nanos intended, TimerHandler handler);
     [[nodiscard]] Nanos think_time(std::size_t slot);  // VU `slot`'s next think time
     void end_scheduling();
     void source_ran_out();

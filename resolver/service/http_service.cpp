@@ -282,27 +282,24 @@ private:
             return;
         }
         if (lookups_ == nullptr) {  // lookup_threads 0: the I/O thread blocks on the backend
-            ServiceResponse r;
-            try {
-                r = handle_request(group_, instance_, req_.method_string(), req_.target(),
-                                   req_.body());
-            } catch (const std::exception& e) {
-                r = error_response(500, "internal", e.what());
-            }
-            respond(std::move(r));
+            respond(answer());
             return;
         }
         asio::post(*lookups_, [self = shared_from_this()] {
-            ServiceResponse r;
-            try {
-                r = handle_request(self->group_, self->instance_, self->req_.method_string(),
-                                   self->req_.target(), self->req_.body());
-            } catch (const std::exception& e) {
-                r = error_response(500, "internal", e.what());
-            }
+            ServiceResponse r = self->answer();
             asio::post(self->stream_.get_executor(),
                        [self, r = std::move(r)]() mutable { self->respond(std::move(r)); });
         });
+    }
+
+    // The answer to req_ (it may block on a backend); an exception is a 500.
+    ServiceResponse answer() {
+        try {
+            return handle_request(group_, instance_, req_.method_string(), req_.target(),
+                                  req_.body());
+        } catch (const std::exception& e) {
+            return error_response(500, "internal", e.what());
+        }
     }
 
     void respond(ServiceResponse r) {
