@@ -65,7 +65,7 @@ public:
     // Descendant count from the view, or nullopt when absent or stale. Throws BackendError.
     virtual std::optional<std::int64_t> view_descendant_count(std::string_view id,
                                                               Deadline deadline) = 0;
-    // Refreshes both views (mv_entity_ancestors, mv_descendant_counts) and returns the data
+    // Refreshes both views (PostgreSQL: the rows the logged changes touched) and returns the data
     // generation after the refresh (a refresh bumps it). Throws BackendError.
     virtual std::uint64_t refresh_views(Deadline deadline) = 0;
     [[nodiscard]] virtual bool view_available() const = 0;

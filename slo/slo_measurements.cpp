@@ -94,7 +94,10 @@ json::object phase_json(const slo::SloPhaseSettings& s, const slo::SloPhaseResul
         {"target", r.url},
         {"transport", r.transport}};
     if (s.working_set) o["working_set"] = s.working_set;
-    if (r.refresh) o["refresh_triggered_at_s"] = r.refresh_triggered_s;
+    if (r.refresh) {
+        o["refresh_triggered_at_s"] = r.refresh_triggered_s;
+        o["refresh_writes_before"] = r.refresh_writes;
+    }
     return o;
 }
 
@@ -181,13 +184,22 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& plan,
             m.error = fmt::format("refresh_hierarchy_views() failed: {}",
                                   refresh->error.empty() ? "unavailable" : refresh->error);
             m.actual = refresh->duration_ms;
+        } else if (!r.refresh_write_error.empty()) {
+            m.actual = refresh->duration_ms;
+            m.error = fmt::format(
+                "{} of the {} writes before the refresh failed (the first: {}): the refresh did "
+                "not take in the changes it is measured with",
+                phase.writes_before_refresh - r.refresh_writes, phase.writes_before_refresh,
+                r.refresh_write_error);
         } else {
             m.actual = refresh->duration_ms;
             m.details = fmt::format(
-                "wall-clock duration of refresh_views() (both views, CONCURRENTLY), triggered at "
-                "{} s into the {} phase from its own thread under load; generation now {}; load "
-                "{}",
-                fmt_num(r.refresh_triggered_s), name, refresh->generation, r.transport);
+                "wall-clock duration of refresh_views() after {} new entities were written "
+                "(slo.{}.writes_before_refresh; the rows those changes touched are recomputed, "
+                "readers never blocked), triggered at {} s into the {} phase from its own thread "
+                "under load; generation now {}; load {}",
+                r.refresh_writes, name, fmt_num(r.refresh_triggered_s), name, refresh->generation,
+                r.transport);
         }
         out.push_back(std::move(m));
     }

@@ -24,18 +24,29 @@ namespace volley::slo {
 namespace {
 
 // Triggers group.refresh_views() once, from a thread of its own, at the first interval end at
-// or after `at_s`; the phase keeps sending meanwhile.
+// or after settings.refresh_at_s; the phase keeps sending meanwhile. Before the refresh, the
+// thread writes settings.writes_before_refresh new leaves (slo_<phase>_<k>) under parents spread
+// over the working set, so that the refresh has changes to take in; only the refresh is timed.
 class RefreshTrigger final : public engine::IntervalListener {
 public:
-    RefreshTrigger(resolver::ResolverGroup& group, double at_s) : group_(group), at_s_(at_s) {}
+    // settings.working_set > 0 (the planner sets it to the entities when the scenario does not).
+    RefreshTrigger(resolver::ResolverGroup& group, const SloPhaseSettings& settings,
+                   std::string id_format)
+        : group_(group),
+          settings_(settings),
+          id_format_(std::move(id_format)),
+          parents_(std::max<std::size_t>(1, settings.working_set)) {}
     ~RefreshTrigger() override {
         if (thread_.joinable()) thread_.join();
     }
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override {
         const double t = std::chrono::duration<double>(report.end).count();
-        if (!thread_.joinable() && t >= at_s_) {
+        if (!thread_.joinable() && settings_.refresh_at_s && t >= *settings_.refresh_at_s) {
             triggered_at_s_ = t;
-            thread_ = std::thread([this] { result_ = group_.refresh_views(); });
+            thread_ = std::thread([this] {
+                write();
+                result_ = group_.refresh_views();
+            });
         }
         return std::nullopt;
     }
@@ -46,11 +57,34 @@ public:
         return result_;
     }
     [[nodiscard]] double triggered_at_s() const { return triggered_at_s_; }
+    [[nodiscard]] std::size_t written() const { return written_; }
+    [[nodiscard]] const std::string& write_error() const { return write_error_; }
 
 private:
+    void write() {
+        const std::size_t count = settings_.writes_before_refresh;
+        const std::size_t stride =
+            std::max<std::size_t>(1, parents_ / std::max<std::size_t>(1, count));
+        for (std::size_t k = 0; k < count; ++k) {
+            const resolver::EntityWrite w{fmt::format("slo_{}_{}", settings_.name, k), "",
+                                          format_id(id_format_, (k * stride) % parents_)};
+            const auto result = group_.upsert_entity(w);
+            if (result.ok()) {
+                ++written_;
+            } else if (write_error_.empty()) {
+                write_error_ =
+                    fmt::format("{} under {}: {}", w.entity_id, w.parent_id, result.error);
+            }
+        }
+    }
+
     resolver::ResolverGroup& group_;
-    double at_s_;
+    const SloPhaseSettings& settings_;
+    std::string id_format_;
+    std::size_t parents_;
     double triggered_at_s_ = 0;
+    std::size_t written_ = 0;
+    std::string write_error_;
     std::thread thread_;
     resolver::RefreshResult result_;
 };
@@ -172,17 +206,18 @@ int run_phase(const scenarios::Plan& plan, const pipeline::BuiltTarget& target,
 
 // A phase with a view refresh triggered at settings.refresh_at_s (when set) under its load.
 int run_refreshing_phase(const scenarios::Plan& plan, const SloPhaseSettings& settings,
-                         const pipeline::BuiltTarget& target,
+                         const std::string& id_format, const pipeline::BuiltTarget& target,
                          const std::shared_ptr<resolver::ResolverGroup>& group, bool quiet,
                          SloPhaseResult& out) {
     std::optional<RefreshTrigger> trigger;
     std::vector<engine::IntervalListener*> listeners;
-    if (const auto at_s = settings.refresh_at_s)
-        listeners.push_back(&trigger.emplace(*group, *at_s));
+    if (settings.refresh_at_s) listeners.push_back(&trigger.emplace(*group, settings, id_format));
     const int code = run_phase(plan, target, group, quiet, std::move(listeners), out);
     if (trigger) {
         out.refresh = trigger->wait();
         out.refresh_triggered_s = trigger->triggered_at_s();
+        out.refresh_writes = trigger->written();
+        out.refresh_write_error = trigger->write_error();
     }
     return code;
 }
@@ -234,7 +269,7 @@ SloPhasesResult run_slo_phases(const SloSetup& setup,
 
         if (!quiet) std::cout << "\n== phase mixed ==\n";
         out.exit_code =
-            run_refreshing_phase(setup.mixed, setup.settings.mixed,
+            run_refreshing_phase(setup.mixed, setup.settings.mixed, setup.settings.id_format,
                                  resolver_target(setup.mixed, group, setup.resolver, out.mixed),
                                  group, quiet, out.mixed);
         if (out.exit_code != pipeline::kExitPass || !setup.http) return out;
@@ -245,7 +280,7 @@ SloPhasesResult run_slo_phases(const SloSetup& setup,
         service.start();
         auto& http = out.http.emplace();
         out.exit_code = run_refreshing_phase(
-            *setup.http, setup.settings.http.phase,
+            *setup.http, setup.settings.http.phase, setup.settings.id_format,
             http_target(*setup.http, setup.settings.http, service.port(), http), group, quiet,
             http);
         service.stop();

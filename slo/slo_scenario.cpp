@@ -66,6 +66,8 @@ void read_phase_keys(const scenarios::MapReader& reader, SloPhaseSettings& phase
     if (const auto s = reader.number("zipf_s", 0.0, 100.0)) phase.zipf_s = *s;
     if (const auto at = reader.duration("refresh_at"))
         phase.refresh_at_s = std::chrono::duration<double>(*at).count();
+    if (const auto writes = reader.integer("writes_before_refresh", 0, 5000))
+        phase.writes_before_refresh = static_cast<std::size_t>(*writes);
 }
 
 // slo.<phase>: the keys that phase knows (docs/scenarios.md "SLO scenario").
@@ -76,15 +78,16 @@ void read_phase(scenarios::DiagnosticSink& sink, const YAML::Node& node, SloPhas
         : phase.name == "warm"
             ? scenarios::MapReader(sink, node, path, {"vus", "duration", "working_set", "zipf_s"})
             : scenarios::MapReader(sink, node, path,
-                                   {"vus", "duration", "working_set", "zipf_s", "refresh_at"});
+                                   {"vus", "duration", "working_set", "zipf_s", "refresh_at",
+                                    "writes_before_refresh"});
     if (reader.is_map()) read_phase_keys(reader, phase);
 }
 
 // slo.http: the mixed phase's keys plus enabled and service_threads. Present means on.
 void read_http(scenarios::DiagnosticSink& sink, const YAML::Node& node, SloHttpSettings& http) {
-    const scenarios::MapReader reader(
-        sink, node, "slo.http",
-        {"enabled", "vus", "duration", "working_set", "zipf_s", "refresh_at", "service_threads"});
+    const scenarios::MapReader reader(sink, node, "slo.http",
+                                      {"enabled", "vus", "duration", "working_set", "zipf_s",
+                                       "refresh_at", "writes_before_refresh", "service_threads"});
     if (!reader.is_map()) return;
     http.enabled = reader.boolean("enabled").value_or(true);
     read_phase_keys(reader, http.phase);

@@ -22,6 +22,9 @@ struct SloPhaseSettings {
     std::size_t working_set = 0;      // ids entity_000000 .. working_set-1
     double zipf_s = 1.0;
     std::optional<double> refresh_at_s;  // mixed, http: trigger a view refresh at this time
+    // mixed, http: entities written (new leaves under parents spread over the working set)
+    // just before the refresh, so that it has changes to take in, as in production.
+    std::size_t writes_before_refresh = 100;
 };
 
 // `slo.http`: the mixed phase's load sent over HTTP to the resolver's own service, started in

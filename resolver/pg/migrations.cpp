@@ -86,10 +86,10 @@ void pg_load_rows(const PgOptions& options, const std::vector<EntityRow>& rows) 
     maintenance.exec("VACUUM ANALYZE entities");
 }
 
-std::uint64_t pg_refresh_views(const PgOptions& options) {
+std::uint64_t pg_refresh_views(const PgOptions& options, ViewRefresh scope) {
     auto c = admin_connection(options);
     pqxx::work tx(c);
-    auto r = tx.exec1("SELECT refresh_hierarchy_views()");
+    auto r = tx.exec_params1("SELECT refresh_hierarchy_views($1)", scope == ViewRefresh::rebuild);
     tx.commit();
     pqxx::nontransaction maintenance(c);
     maintenance.exec("VACUUM ANALYZE hierarchy_changes");

@@ -31,9 +31,14 @@ int pg_migrate(const PgOptions& options);
 // stop answering until the next refresh.
 void pg_load_rows(const PgOptions& options, const std::vector<EntityRow>& rows);
 
-// SELECT refresh_hierarchy_views() (then VACUUM of the change log); returns the data generation
-// after the refresh.
-std::uint64_t pg_refresh_views(const PgOptions& options);
+// How much of the views a refresh recomputes (resolver/sql/004_incremental_views.sql):
+// the rows the logged changes can have touched (every row when more than 5,000 changes are
+// pending, e.g. after a bulk load), or every row.
+enum class ViewRefresh : std::uint8_t { changes, rebuild };
+
+// SELECT refresh_hierarchy_views(rebuild) (then VACUUM of the change log); returns the data
+// generation after the refresh.
+std::uint64_t pg_refresh_views(const PgOptions& options, ViewRefresh scope = ViewRefresh::changes);
 
 // Drops options.schema and everything in it (tests). No-op for an empty schema name.
 void pg_drop_schema(const PgOptions& options);

@@ -16,24 +16,24 @@ namespace {
 // any write that changed the entity's answer left a change at, above or below that path; and
 // every insert logs its path, so a fresh entity existed when the views were computed.
 // An entity written since the refresh but absent from `entities` (deleted) gets no answer.
-// mv_entity_ancestors is keyed by parent path (resolver/sql/003_parent_keyed_views.sql): a
+// view_entity_ancestors is keyed by parent path (resolver/sql/004_incremental_views.sql): a
 // root has no row and no ancestors; any other entity needs its parent path's row.
 constexpr const char* view_ancestors_sql = R"(
 SELECT CASE WHEN e.path_depth = 1 THEN '{}'::text[] ELSE v.ancestor_ids END
   FROM entities e
-  LEFT JOIN mv_entity_ancestors v
-    ON e.path_depth > 1 AND v.ppath = ltree2text(subpath(e.path, 0, e.path_depth - 1))
+  LEFT JOIN view_entity_ancestors v
+    ON e.path_depth > 1 AND v.ppath = subpath(e.path, 0, e.path_depth - 1)
  WHERE e.entity_id = $1
    AND (e.path_depth = 1 OR v.ppath IS NOT NULL)
    AND NOT EXISTS (SELECT 1 FROM hierarchy_changes c
                     WHERE c.path @> e.path
                       AND c.generation > (SELECT view_generation FROM hierarchy_state)))";
 
-// mv_descendant_counts holds entities with descendants; a fresh entity absent there has 0.
+// view_descendant_counts holds entities with descendants; a fresh entity absent there has 0.
 constexpr const char* view_count_sql = R"(
 SELECT COALESCE(d.descendant_count, 0)
   FROM entities e
-  LEFT JOIN mv_descendant_counts d USING (entity_id)
+  LEFT JOIN view_descendant_counts d USING (entity_id)
  WHERE e.entity_id = $1
    AND NOT EXISTS (SELECT 1 FROM hierarchy_changes c
                     WHERE c.path @> e.path

@@ -201,6 +201,8 @@ TEST_CASE("volley slo: four phases against PostgreSQL + Redis write slo_validati
                                  "--set",
                                  "slo.mixed.refresh_at=2s",
                                  "--set",
+                                 "slo.mixed.writes_before_refresh=25",
+                                 "--set",
                                  "slo.http.duration=2s",
                                  "--set",
                                  "slo.http.vus=4",
@@ -265,6 +267,14 @@ TEST_CASE("volley slo: four phases against PostgreSQL + Redis write slo_validati
     CHECK(at(warm, {"resolver_hit_rate_pct"}) > 99.0);
     CHECK(at(warm, {"resolver_served_by", "L1"}) > 0);
     CHECK(at(phases.at("mixed").as_object(), {"refresh_triggered_at_s"}) >= 2.0);
+    // The refresh took in the writes made just before it (every one succeeded).
+    CHECK(at(phases.at("mixed").as_object(), {"refresh_writes_before"}) == 25);
+    CHECK(at(phases.at("http").as_object(), {"refresh_writes_before"}) == 100);
+    for (const auto& s : report.at("slos_validated").as_array())
+        if (s.at("metric_name").as_string() == "materialized_view_refresh" &&
+            s.at("status").as_string() != "FAILED")
+            CHECK(std::string(s.at("details").as_string()).find("after 25 new entities") !=
+                  std::string::npos);
 
     // The pool's Little's law figures (from its lease counters) agree with each other, and the
     // suggested size keeps the phase's peak under the 80 % gate.
