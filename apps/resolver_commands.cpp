@@ -142,6 +142,7 @@ struct ServeOptions {
     int instances = 1;
     int threads = 0;
     int lookup_threads = 4;
+    bool l2_on_lookup_threads = false;
     std::size_t l1_size = 1000;
     bool no_l3 = false;
     bool migrate = true;
@@ -179,6 +180,7 @@ int run_serve(const ServeOptions& s, const DataOptions& d) {
         so.port = static_cast<unsigned short>(port);
         so.threads = s.threads;
         so.lookup_threads = s.lookup_threads;
+        so.async_l2 = !s.l2_on_lookup_threads;
         cfg.backend = serve_backend(s);
         cfg.postgres_url = s.postgres;
         cfg.postgres_schema = s.schema;
@@ -295,6 +297,9 @@ void add_resolver_commands(CLI::App& app, int& exit_code) {
                      "Threads for requests that may block on a backend (L1 misses, writes, "
                      "refreshes; default 4); 0 = on the I/O threads")
         ->check(CLI::Range(0, 1024));
+    serve->add_flag("--l2-on-lookup-threads", serve_opts->l2_on_lookup_threads,
+                    "Read L2 (Redis) on the lookup threads, blocking, instead of on the I/O "
+                    "loop (the default with --redis and lookup threads)");
     serve->add_option("--l1-size", serve_opts->l1_size, "L1 entries per instance (default 1000)");
     serve->add_flag("--no-l3", serve_opts->no_l3, "Disable the view tier (misses go to L4)");
     serve->add_flag("!--no-migrate", serve_opts->migrate,

@@ -172,12 +172,63 @@ std::optional<Resolver::Fetched> Resolver::answer_in_memory(LookupKind kind, std
     return std::nullopt;
 }
 
+std::optional<Resolver::L2Probe> Resolver::l2_probe(LookupKind kind, std::string_view id) const {
+    const L2Cache* l2 = backends_.l2.get();
+    if (l2 == nullptr || !l2->available()) return std::nullopt;
+    L2Probe probe;
+    probe.kind = kind;
+    probe.generation = backends_.clock->current();
+    probe.key = l2_key(options_.l2_key_prefix, kind, probe.generation, id);
+    return probe;
+}
+
+std::optional<Resolver::Fetched> Resolver::answer_from_l2(LookupKind kind, std::string_view id,
+                                                          const L2Probe& probe,
+                                                          const std::optional<std::string>& value) {
+    if (!value) return std::nullopt;
+    auto answer = decode_l2_value(kind, *value);
+    if (!answer) return std::nullopt;
+    counters_.probe(Tier::l1_memory, ResolverCounters::miss);
+    counters_.probe(Tier::l2_redis, ResolverCounters::hit);
+    fill_l1(kind, id, probe.generation, *answer);
+    const Status s = answer->not_found ? Status::not_found : Status::ok;
+    counters_.outcome(kind_index(kind), s, Tier::l2_redis);
+    return Fetched{s, Tier::l2_redis, std::move(*answer), {}, false};
+}
+
+std::optional<AncestorsResult> Resolver::ancestors_from_l2(
+    std::string_view id, const L2Probe& probe, const std::optional<std::string>& value) {
+    auto f = answer_from_l2(LookupKind::ancestors, id, probe, value);
+    if (!f) return std::nullopt;
+    return to_ancestors_result(std::move(*f));
+}
+
+std::optional<CountResult> Resolver::descendant_count_from_l2(
+    std::string_view id, const L2Probe& probe, const std::optional<std::string>& value) {
+    auto f = answer_from_l2(LookupKind::count, id, probe, value);
+    if (!f) return std::nullopt;
+    return to_count_result(std::move(*f));
+}
+
+AncestorsResult Resolver::ancestors_below_l2(std::string_view id, const L2Probe& probe) {
+    return to_ancestors_result(
+        lookup_below_l1(LookupKind::ancestors, id, probe.generation, &probe));
+}
+
+CountResult Resolver::descendant_count_below_l2(std::string_view id, const L2Probe& probe) {
+    return to_count_result(lookup_below_l1(LookupKind::count, id, probe.generation, &probe));
+}
+
 Resolver::Fetched Resolver::lookup(LookupKind kind, std::string_view id) {
     if (auto answered = answer_in_memory(kind, id)) return std::move(*answered);
     // The generation is read after the L1 probe: a refresh between the two makes this fetch
     // (and its fills) belong to the newer generation, never an older one.
+    return lookup_below_l1(kind, id, backends_.clock->current(), nullptr);
+}
+
+Resolver::Fetched Resolver::lookup_below_l1(LookupKind kind, std::string_view id,
+                                            std::uint64_t generation, const L2Probe* probed) {
     const int k = kind_index(kind);
-    const std::uint64_t generation = backends_.clock->current();
     counters_.probe(Tier::l1_memory, ResolverCounters::miss);
     const Deadline deadline = Clock::now() + options_.request_timeout;
 
@@ -192,7 +243,7 @@ Resolver::Fetched Resolver::lookup(LookupKind kind, std::string_view id) {
     Fetched f;
     if (leader) {
         try {
-            f = fetch_below_l1(kind, id, generation, deadline);
+            f = fetch_below_l1(kind, id, generation, deadline, probed);
         } catch (const std::exception& e) {  // bad_alloc and the like: never strand waiters
             f = Fetched{Status::unavailable, Tier::none, {}, e.what(), false};
         }
@@ -212,10 +263,14 @@ Resolver::Fetched Resolver::lookup(LookupKind kind, std::string_view id) {
 }
 
 Resolver::Fetched Resolver::fetch_below_l1(LookupKind kind, std::string_view id,
-                                           std::uint64_t generation, Deadline deadline) {
+                                           std::uint64_t generation, Deadline deadline,
+                                           const L2Probe* probed) {
     std::string key2;
     L2Cache* l2 = backends_.l2.get();
-    if (l2 != nullptr) {
+    if (probed != nullptr) {  // the caller's own L2 read missed; fills still go to L2
+        key2 = probed->key;
+        counters_.probe(Tier::l2_redis, ResolverCounters::miss);
+    } else if (l2 != nullptr) {
         key2 = l2_key(options_.l2_key_prefix, kind, generation, id);
         try {
             if (auto raw = l2->get(key2)) {

@@ -67,6 +67,27 @@ public:
     std::optional<AncestorsResult> ancestors_in_memory(std::string_view id);
     std::optional<CountResult> descendant_count_in_memory(std::string_view id);
 
+    // For a caller that reads L2 itself without blocking (resolver/service/http_service.cpp
+    // GETs Redis on its event loop), after an in-memory miss: the key to read, or nullopt when
+    // L2 is off or known down (then call ancestors() / descendant_count()). Counts nothing.
+    struct L2Probe {
+        LookupKind kind = LookupKind::ancestors;
+        std::uint64_t generation = 0;  // read after the L1 probe, as ancestors() reads it
+        std::string key;
+    };
+    [[nodiscard]] std::optional<L2Probe> l2_probe(LookupKind kind, std::string_view id) const;
+    // L2's value for `probe` (nullopt: no such key): the answer when the value decodes, with L1
+    // filled and everything counted exactly as ancestors() / descendant_count() count an L2
+    // hit; nullopt when it does not (nothing counted: finish with *_below_l2). Never blocks.
+    std::optional<AncestorsResult> ancestors_from_l2(std::string_view id, const L2Probe& probe,
+                                                     const std::optional<std::string>& value);
+    std::optional<CountResult> descendant_count_from_l2(std::string_view id, const L2Probe& probe,
+                                                        const std::optional<std::string>& value);
+    // The rest of a lookup whose L2 read found nothing: L3, then L4 (may block), coalesced and
+    // counted as ancestors() / descendant_count() count a lookup whose L2 probe missed.
+    AncestorsResult ancestors_below_l2(std::string_view id, const L2Probe& probe);
+    CountResult descendant_count_below_l2(std::string_view id, const L2Probe& probe);
+
     // Insert or move (docs/architecture.md "Resolver", POST /entities); on success advances the
     // shared generation, so the next lookup on any instance of the group sees the write.
     WriteResult upsert_entity(const EntityWrite& write);
@@ -84,9 +105,15 @@ public:
 private:
     class Flights;
     Fetched lookup(LookupKind kind, std::string_view id);
+    // The lookup past L1, coalesced; `probed`: the caller read L2 already and it missed.
+    Fetched lookup_below_l1(LookupKind kind, std::string_view id, std::uint64_t generation,
+                            const L2Probe* probed);
     std::optional<Fetched> answer_in_memory(LookupKind kind, std::string_view id);
+    std::optional<Fetched> answer_from_l2(LookupKind kind, std::string_view id,
+                                          const L2Probe& probe,
+                                          const std::optional<std::string>& value);
     Fetched fetch_below_l1(LookupKind kind, std::string_view id, std::uint64_t generation,
-                           Deadline deadline);
+                           Deadline deadline, const L2Probe* probed);
     void fill(LookupKind kind, std::string_view id, std::uint64_t generation,
               const CachedAnswer& answer, const std::string* l2_key_or_null);
     void fill_l1(LookupKind kind, std::string_view id, std::uint64_t generation,

@@ -195,9 +195,9 @@ std::vector<reports::SloMeasurement> measure(const scenarios::Plan& plan,
             m.actual = refresh->duration_ms;
             m.details = fmt::format(
                 "wall-clock duration of refresh_views() after {} new entities were written "
-                "(slo.{}.writes_before_refresh; the rows those changes touched are recomputed, "
-                "readers never blocked), triggered at {} s into the {} phase from its own thread "
-                "under load; generation now {}; load {}",
+                "before the phase (slo.{}.writes_before_refresh; the rows those changes touched "
+                "are recomputed, readers never blocked), triggered at {} s into the {} phase from "
+                "its own thread under load; generation now {}; load {}",
                 r.refresh_writes, name, fmt_num(r.refresh_triggered_s), name, refresh->generation,
                 r.transport);
         }

@@ -24,29 +24,18 @@ namespace volley::slo {
 namespace {
 
 // Triggers group.refresh_views() once, from a thread of its own, at the first interval end at
-// or after settings.refresh_at_s; the phase keeps sending meanwhile. Before the refresh, the
-// thread writes settings.writes_before_refresh new leaves (slo_<phase>_<k>) under parents spread
-// over the working set, so that the refresh has changes to take in; only the refresh is timed.
+// or after `at_s`; the phase keeps sending meanwhile.
 class RefreshTrigger final : public engine::IntervalListener {
 public:
-    // settings.working_set > 0 (the planner sets it to the entities when the scenario does not).
-    RefreshTrigger(resolver::ResolverGroup& group, const SloPhaseSettings& settings,
-                   std::string id_format)
-        : group_(group),
-          settings_(settings),
-          id_format_(std::move(id_format)),
-          parents_(std::max<std::size_t>(1, settings.working_set)) {}
+    RefreshTrigger(resolver::ResolverGroup& group, double at_s) : group_(group), at_s_(at_s) {}
     ~RefreshTrigger() override {
         if (thread_.joinable()) thread_.join();
     }
     std::optional<std::string> on_interval(const engine::IntervalReport& report) override {
         const double t = std::chrono::duration<double>(report.end).count();
-        if (!thread_.joinable() && settings_.refresh_at_s && t >= *settings_.refresh_at_s) {
+        if (!thread_.joinable() && t >= at_s_) {
             triggered_at_s_ = t;
-            thread_ = std::thread([this] {
-                write();
-                result_ = group_.refresh_views();
-            });
+            thread_ = std::thread([this] { result_ = group_.refresh_views(); });
         }
         return std::nullopt;
     }
@@ -57,37 +46,37 @@ public:
         return result_;
     }
     [[nodiscard]] double triggered_at_s() const { return triggered_at_s_; }
-    [[nodiscard]] std::size_t written() const { return written_; }
-    [[nodiscard]] const std::string& write_error() const { return write_error_; }
 
 private:
-    void write() {
-        const std::size_t count = settings_.writes_before_refresh;
-        const std::size_t stride =
-            std::max<std::size_t>(1, parents_ / std::max<std::size_t>(1, count));
-        for (std::size_t k = 0; k < count; ++k) {
-            const resolver::EntityWrite w{fmt::format("slo_{}_{}", settings_.name, k), "",
-                                          format_id(id_format_, (k * stride) % parents_)};
-            const auto result = group_.upsert_entity(w);
-            if (result.ok()) {
-                ++written_;
-            } else if (write_error_.empty()) {
-                write_error_ =
-                    fmt::format("{} under {}: {}", w.entity_id, w.parent_id, result.error);
-            }
-        }
-    }
-
     resolver::ResolverGroup& group_;
-    const SloPhaseSettings& settings_;
-    std::string id_format_;
-    std::size_t parents_;
+    double at_s_;
     double triggered_at_s_ = 0;
-    std::size_t written_ = 0;
-    std::string write_error_;
     std::thread thread_;
     resolver::RefreshResult result_;
 };
+
+// Writes settings.writes_before_refresh new leaves (slo_<phase>_<k>) under parents spread over
+// the working set (> 0: the planner sets it), before the phase's load: the refresh under load
+// then has changes to take in, and the load does not measure a write burst (each write
+// advances the generation, which empties every cache). Sets out.refresh_writes and, on the
+// first failure, out.refresh_write_error.
+void write_before_refresh(resolver::ResolverGroup& group, const SloPhaseSettings& settings,
+                          const std::string& id_format, SloPhaseResult& out) {
+    const std::size_t count = settings.writes_before_refresh;
+    const std::size_t parents = std::max<std::size_t>(1, settings.working_set);
+    const std::size_t stride = std::max<std::size_t>(1, parents / std::max<std::size_t>(1, count));
+    for (std::size_t k = 0; k < count; ++k) {
+        const resolver::EntityWrite w{fmt::format("slo_{}_{}", settings.name, k), "",
+                                      format_id(id_format, (k * stride) % parents)};
+        const auto result = group.upsert_entity(w);
+        if (result.ok()) {
+            ++out.refresh_writes;
+        } else if (out.refresh_write_error.empty()) {
+            out.refresh_write_error =
+                fmt::format("{} under {}: {}", w.entity_id, w.parent_id, result.error);
+        }
+    }
+}
 
 // Samples the PostgreSQL pool every 5 ms while a phase runs, and reads its lease counters at
 // the start and the end (Little's law figures, exact where the samples may miss a peak).
@@ -211,13 +200,14 @@ int run_refreshing_phase(const scenarios::Plan& plan, const SloPhaseSettings& se
                          SloPhaseResult& out) {
     std::optional<RefreshTrigger> trigger;
     std::vector<engine::IntervalListener*> listeners;
-    if (settings.refresh_at_s) listeners.push_back(&trigger.emplace(*group, settings, id_format));
+    if (const auto at_s = settings.refresh_at_s) {
+        write_before_refresh(*group, settings, id_format, out);
+        listeners.push_back(&trigger.emplace(*group, *at_s));
+    }
     const int code = run_phase(plan, target, group, quiet, std::move(listeners), out);
     if (trigger) {
         out.refresh = trigger->wait();
         out.refresh_triggered_s = trigger->triggered_at_s();
-        out.refresh_writes = trigger->written();
-        out.refresh_write_error = trigger->write_error();
     }
     return code;
 }

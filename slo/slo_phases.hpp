@@ -41,7 +41,7 @@ struct SloPhaseResult {
     std::optional<PoolUsage> pool;            // nullopt: no pool (embedded backend) or no sample
     std::optional<resolver::RefreshResult> refresh;  // nullopt: not triggered
     double refresh_triggered_s = 0;                  // into the phase
-    std::size_t refresh_writes = 0;   // entities written just before the refresh (succeeded)
+    std::size_t refresh_writes = 0;   // entities written before the phase (succeeded)
     std::string refresh_write_error;  // the first write that failed, if any
     // How the load reached the resolver, e.g. "in process through the resolver target; ...":
     // one sentence for the reports' details.

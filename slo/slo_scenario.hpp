@@ -23,7 +23,7 @@ struct SloPhaseSettings {
     double zipf_s = 1.0;
     std::optional<double> refresh_at_s;  // mixed, http: trigger a view refresh at this time
     // mixed, http: entities written (new leaves under parents spread over the working set)
-    // just before the refresh, so that it has changes to take in, as in production.
+    // before the phase's load, so that the refresh has changes to take in, as in production.
     std::size_t writes_before_refresh = 100;
 };
 

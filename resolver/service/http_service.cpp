@@ -2,7 +2,9 @@
 
 #include "resolver/id.hpp"
 #include "resolver/naive_walk.hpp"
+#include "resolver/redis/redis_async.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -176,6 +178,48 @@ std::optional<ServiceResponse> answer_in_memory(ResolverGroup& group, std::size_
     return std::nullopt;
 }
 
+namespace {
+
+// A GET of a tiered lookup (ancestors or descendant count) of `target`, for the I/O loop's own
+// L2 read; nullopt for any other request.
+struct TieredLookup {
+    LookupKind kind;
+    std::string_view id;  // a view into the request's target
+};
+std::optional<TieredLookup> tiered_lookup(std::string_view method, std::string_view target) {
+    if (method != "GET") return std::nullopt;
+    const auto route = lookup_route(target.substr(0, target.find('?')));
+    if (!route) return std::nullopt;
+    if (route->kind == LookupRoute::Kind::ancestors)
+        return TieredLookup{LookupKind::ancestors, route->id};
+    if (route->kind == LookupRoute::Kind::descendant_count)
+        return TieredLookup{LookupKind::count, route->id};
+    return std::nullopt;
+}
+
+// The response from L2's value for `probe`, or nullopt (finish with answer_below_l2).
+std::optional<ServiceResponse> answer_from_l2(Resolver& resolver, const TieredLookup& lookup,
+                                              const Resolver::L2Probe& probe,
+                                              const std::optional<std::string>& value) {
+    if (lookup.kind == LookupKind::ancestors) {
+        if (auto r = resolver.ancestors_from_l2(lookup.id, probe, value))
+            return ancestors_response(lookup.id, *r);
+    } else if (auto r = resolver.descendant_count_from_l2(lookup.id, probe, value)) {
+        return count_response(lookup.id, *r);
+    }
+    return std::nullopt;
+}
+
+// The response once L2 had nothing: L3, then L4 (may block).
+ServiceResponse answer_below_l2(Resolver& resolver, const TieredLookup& lookup,
+                                const Resolver::L2Probe& probe) {
+    if (lookup.kind == LookupKind::ancestors)
+        return ancestors_response(lookup.id, resolver.ancestors_below_l2(lookup.id, probe));
+    return count_response(lookup.id, resolver.descendant_count_below_l2(lookup.id, probe));
+}
+
+}  // namespace
+
 ServiceResponse handle_request(ResolverGroup& group, std::size_t instance, std::string_view method,
                                std::string_view target, std::string_view body) {
     std::string_view path = target.substr(0, target.find('?'));
@@ -242,8 +286,12 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket socket, ResolverGroup& group, std::size_t instance,
-            asio::thread_pool* lookups)
-        : stream_(std::move(socket)), group_(group), instance_(instance), lookups_(lookups) {}
+            asio::thread_pool* lookups, AsyncRedisGet* l2)
+        : stream_(std::move(socket)),
+          group_(group),
+          instance_(instance),
+          lookups_(lookups),
+          l2_(l2) {}
 
     void start() { read(); }
 
@@ -281,12 +329,67 @@ private:
             respond(std::move(*answered));
             return;
         }
-        if (lookups_ == nullptr) {  // lookup_threads 0: the I/O thread blocks on the backend
-            respond(answer());
+        if (read_l2()) return;
+        answer_blocking([self = shared_from_this()] { return self->answer(); });
+    }
+
+    // An L1 miss of a tiered lookup when L2 is read on this loop: GET it, answer a hit here;
+    // a miss goes on to L3/L4, an error to the whole lookup, on the lookup threads. False when
+    // this request is not such a lookup (or L2 is off or known down): nothing started.
+    bool read_l2() {
+        if (l2_ == nullptr) return false;
+        const auto lookup = tiered_lookup(req_.method_string(), req_.target());
+        if (!lookup) return false;
+        Resolver& resolver = group_.instance(instance_ % group_.size());
+        auto probe = resolver.l2_probe(lookup->kind, lookup->id);
+        if (!probe) return false;
+        std::string key = probe->key;
+        l2_->get(std::move(key), [self = shared_from_this(), lookup = *lookup,
+                                  probe = std::move(*probe)](AsyncRedisGet::Result result) mutable {
+            asio::dispatch(self->stream_.get_executor(), [self, lookup, probe = std::move(probe),
+                                                          result = std::move(result)]() mutable {
+                self->on_l2(lookup, std::move(probe), result);
+            });
+        });
+        return true;
+    }
+
+    void on_l2(const TieredLookup& lookup, Resolver::L2Probe probe,
+               const AsyncRedisGet::Result& result) {
+        Resolver& resolver = group_.instance(instance_ % group_.size());
+        if (!result.ok) {  // not connected, lost, too slow: the lookup as if never tried
+            answer_blocking([self = shared_from_this()] { return self->answer(); });
             return;
         }
-        asio::post(*lookups_, [self = shared_from_this()] {
-            ServiceResponse r = self->answer();
+        std::optional<ServiceResponse> answered;
+        try {
+            answered = answer_from_l2(resolver, lookup, probe, result.value);
+        } catch (const std::exception& e) {
+            answered = error_response(500, "internal", e.what());
+        }
+        if (answered) {
+            respond(std::move(*answered));
+            return;
+        }
+        answer_blocking([self = shared_from_this(), &resolver, lookup, probe = std::move(probe)] {
+            try {
+                return answer_below_l2(resolver, lookup, probe);
+            } catch (const std::exception& e) {
+                return error_response(500, "internal", e.what());
+            }
+        });
+    }
+
+    // Runs `work` (which may block on a backend) on the lookup threads and answers with its
+    // response from this session's executor; on this thread when there are no lookup threads.
+    template <class Work>
+    void answer_blocking(Work work) {
+        if (lookups_ == nullptr) {  // lookup_threads 0: the I/O thread blocks on the backend
+            respond(work());
+            return;
+        }
+        asio::post(*lookups_, [self = shared_from_this(), work = std::move(work)]() mutable {
+            ServiceResponse r = work();
             asio::post(self->stream_.get_executor(),
                        [self, r = std::move(r)]() mutable { self->respond(std::move(r)); });
         });
@@ -413,6 +516,7 @@ private:
     ResolverGroup& group_;
     std::size_t instance_;
     asio::thread_pool* lookups_;  // nullptr: requests that may block run on the I/O thread
+    AsyncRedisGet* l2_;           // nullptr: L2 is read on the lookup threads
 };
 
 }  // namespace
@@ -424,14 +528,19 @@ struct HttpService::Impl {
           acceptor(ioc),
           lookups(options.lookup_threads > 0 ? std::make_unique<asio::thread_pool>(
                                                    static_cast<std::size_t>(options.lookup_threads))
-                                             : nullptr) {}
+                                             : nullptr) {
+        auto* redis = dynamic_cast<RedisL2*>(group.backends().l2.get());
+        if (options.async_l2 && lookups && redis != nullptr)
+            async_l2 = std::make_unique<AsyncRedisGet>(ioc, redis->options());
+    }
 
     void accept() {
         acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
             if (ec) {
                 if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
             } else {
-                std::make_shared<Session>(std::move(socket), group, next_instance++, lookups.get())
+                std::make_shared<Session>(std::move(socket), group, next_instance++, lookups.get(),
+                                          async_l2.get())
                     ->start();
             }
             accept();
@@ -443,6 +552,7 @@ struct HttpService::Impl {
     asio::io_context ioc;
     tcp::acceptor acceptor;
     std::unique_ptr<asio::thread_pool> lookups;
+    std::unique_ptr<AsyncRedisGet> async_l2;  // after ioc: destroyed before it
     std::vector<std::thread> threads;
     std::atomic<std::size_t> next_instance{0};
     unsigned short bound_port = 0;
@@ -477,6 +587,12 @@ void HttpService::start() {
 }
 
 unsigned short HttpService::port() const { return impl_->bound_port; }
+
+std::optional<HttpService::AsyncL2Stats> HttpService::async_l2_stats() const {
+    if (!impl_->async_l2) return std::nullopt;
+    const auto s = impl_->async_l2->stats();
+    return AsyncL2Stats{s.replies, s.failed, s.connects, s.timeouts};
+}
 
 void HttpService::stop() {
     if (!impl_->running) return;

@@ -18,6 +18,7 @@
 
 #include "resolver/group.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,10 @@ struct ServiceOptions {
     // are answered on the I/O threads. 0: everything runs on the I/O threads, which then block
     // on the backends.
     int lookup_threads = 4;
+    // When L2 is Redis: read it on the I/O loop (resolver/redis/redis_async.hpp) instead of on
+    // a lookup thread, so an L2 hit costs no thread hop; misses and errors go on to the lookup
+    // threads as before. Needs lookup_threads > 0.
+    bool async_l2 = true;
 };
 
 // The response to a request that needs no backend: a lookup answered by L1 or refused for a
@@ -65,6 +70,12 @@ public:
     // Binds and starts the threads. Throws std::runtime_error when the address cannot be bound.
     void start();
     [[nodiscard]] unsigned short port() const;
+    // The I/O loop's L2 reads so far (replies, failures, connections); nullopt when it does not
+    // read L2 itself (ServiceOptions::async_l2 off, no lookup threads, or L2 not Redis).
+    struct AsyncL2Stats {
+        std::uint64_t replies = 0, failed = 0, connects = 0, timeouts = 0;
+    };
+    [[nodiscard]] std::optional<AsyncL2Stats> async_l2_stats() const;
     // Stops accepting, closes connections, joins the threads. Idempotent.
     void stop();
 
