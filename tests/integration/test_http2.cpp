@@ -494,6 +494,7 @@ TEST_CASE("PING health against nghttpd: an idle connection sends PINGs, each is 
     const std::string report = read_file(dir + "/report.md");
     CHECK(report.find("| PINGs sent | " + std::to_string(expected) + " |") != std::string::npos);
     CHECK(report.find("| PING round trip, max (ms) |") != std::string::npos);
+    CHECK(read_file(dir + "/report.html").find("PING round trip, mean (ms)") != std::string::npos);
 }
 
 TEST_CASE("PING health: a connection gone silent is declared dead, no scheduled request is lost") {
@@ -524,7 +525,7 @@ TEST_CASE("PING health: a connection gone silent is declared dead, no scheduled 
     CHECK(at(summary, {"totals", "unsent"}) == 0);
     CHECK(ok + failed == requests);
     CHECK(static_cast<double>(server.responses()) == ok);
-    CHECK(ok >= 10);
+    CHECK(ok > 10);  // the 10 before the silence, and those on the new connection
     CHECK(failed >= 1);
     CHECK(first_error(summary) == "connection failed its health check: no PING ACK within 200ms");
     // Dead within interval + timeout (+ the sweep's lateness and a loaded machine's), not after
