@@ -205,6 +205,16 @@ struct ProtocolReport {
     // Requests the server refused unprocessed (RST_STREAM REFUSED_STREAM, or above a GOAWAY's
     // last stream id) that went out once more.
     std::uint64_t retried = 0;
+    // PING health (target.http.ping_interval_ms; 0: off, and the figures below are 0): the
+    // configured interval and timeout, PINGs sent and ACKs received, the ACKs' round trips,
+    // and connections closed because no ACK came within the timeout.
+    std::uint32_t ping_interval_ms = 0;
+    std::uint32_t ping_timeout_ms = 0;
+    std::uint64_t pings_sent = 0;
+    std::uint64_t ping_acks = 0;
+    double ping_rtt_mean_ms = 0;
+    double ping_rtt_max_ms = 0;
+    std::uint64_t connections_failed_health = 0;
 };
 
 // A target shared by all workers. Thread-safe: open_session is called once per worker.

@@ -61,6 +61,8 @@ BuiltTarget make_http(const scenarios::Plan& plan, const scenarios::HttpTargetSp
     }
     config.max_streams = spec.max_streams;
     config.window_bytes = spec.window_bytes;
+    config.ping_interval = spec.ping_interval;
+    config.ping_timeout = spec.ping_timeout;
     std::string url = config.base_url;
     auto target = std::make_unique<targets::HttpTarget>(std::move(config));
     const std::size_t slots_per_connection = target->slots_per_connection();

@@ -304,6 +304,16 @@ std::optional<ReportTable> protocol_table(const RunSummary& summary) {
     table.add_row({"RST_STREAM received", count(p->rst_stream_received)},
                   p->rst_stream_received > 0 ? RowMark::bad : RowMark::none);
     table.add_row({"Requests retried (refused streams)", count(p->retried)});
+    if (p->ping) {
+        table.add_row({"PING after idle / timeout (ms, configured)",
+                       fmt::format("{} / {}", p->ping_interval_ms, p->ping_timeout_ms)});
+        table.add_row({"PINGs sent", count(p->pings_sent)});
+        table.add_row({"PING ACKs received", count(p->ping_acks)});
+        table.add_row({"PING round trip, mean (ms)", format_number(p->ping_rtt_mean_ms)});
+        table.add_row({"PING round trip, max (ms)", format_number(p->ping_rtt_max_ms)});
+        table.add_row({"Connections failed the health check", count(p->connections_failed_health)},
+                      p->connections_failed_health > 0 ? RowMark::bad : RowMark::none);
+    }
     return table;
 }
 

@@ -41,6 +41,17 @@ json::object protocol_json(const engine::ProtocolReport& report) {
     out["goaway_received"] = report.goaway_received;
     out["rst_stream_received"] = report.rst_stream_received;
     out["retried"] = report.retried;
+    if (report.ping_interval_ms == 0) {
+        out["ping"] = nullptr;
+    } else {
+        out["ping"] = json::object{{"interval_ms", report.ping_interval_ms},
+                                   {"timeout_ms", report.ping_timeout_ms},
+                                   {"sent", report.pings_sent},
+                                   {"acks", report.ping_acks},
+                                   {"rtt_ms", json::object{{"mean", report.ping_rtt_mean_ms},
+                                                           {"max", report.ping_rtt_max_ms}}},
+                                   {"connections_failed", report.connections_failed_health}};
+    }
     return out;
 }
 
@@ -73,6 +84,18 @@ ProtocolInfo read_protocol(const detail::Fields& protocol) {
     out.goaway_received = protocol.count("goaway_received");
     out.rst_stream_received = protocol.count("rst_stream_received");
     out.retried = protocol.count("retried");
+    // Absent from summaries written before PING health existed: off.
+    if (const auto ping = protocol.has("ping") ? protocol.object_or_null("ping") : std::nullopt) {
+        out.ping = true;
+        out.ping_interval_ms = ping->count("interval_ms");
+        out.ping_timeout_ms = ping->count("timeout_ms");
+        out.pings_sent = ping->count("sent");
+        out.ping_acks = ping->count("acks");
+        const auto rtt = ping->object("rtt_ms");
+        out.ping_rtt_mean_ms = rtt.number("mean");
+        out.ping_rtt_max_ms = rtt.number("max");
+        out.connections_failed_health = ping->count("connections_failed");
+    }
     return out;
 }
 
@@ -94,6 +117,13 @@ engine::ProtocolReport protocol_report(const ProtocolInfo& p) {
     out.goaway_received = p.goaway_received;
     out.rst_stream_received = p.rst_stream_received;
     out.retried = p.retried;
+    out.ping_interval_ms = static_cast<std::uint32_t>(p.ping_interval_ms);
+    out.ping_timeout_ms = static_cast<std::uint32_t>(p.ping_timeout_ms);
+    out.pings_sent = p.pings_sent;
+    out.ping_acks = p.ping_acks;
+    out.ping_rtt_mean_ms = p.ping_rtt_mean_ms;
+    out.ping_rtt_max_ms = p.ping_rtt_max_ms;
+    out.connections_failed_health = p.connections_failed_health;
     return out;
 }
 
@@ -102,6 +132,7 @@ engine::ProtocolReport merge_protocol_reports(const std::vector<engine::Protocol
     engine::ProtocolReport out = reports.front();
     double weighted_mean =
         out.streams_per_connection_mean * static_cast<double>(out.streams_opened);
+    double weighted_rtt = out.ping_rtt_mean_ms * static_cast<double>(out.ping_acks);
     for (std::size_t i = 1; i < reports.size(); ++i) {
         const auto& r = reports[i];
         if (!out.peer_settings_received && r.peer_settings_received) {
@@ -118,9 +149,16 @@ engine::ProtocolReport merge_protocol_reports(const std::vector<engine::Protocol
         out.goaway_received += r.goaway_received;
         out.rst_stream_received += r.rst_stream_received;
         out.retried += r.retried;
+        out.pings_sent += r.pings_sent;
+        out.ping_acks += r.ping_acks;
+        weighted_rtt += r.ping_rtt_mean_ms * static_cast<double>(r.ping_acks);
+        out.ping_rtt_max_ms = std::max(out.ping_rtt_max_ms, r.ping_rtt_max_ms);
+        out.connections_failed_health += r.connections_failed_health;
     }
     out.streams_per_connection_mean =
         out.streams_opened == 0 ? 0.0 : weighted_mean / static_cast<double>(out.streams_opened);
+    out.ping_rtt_mean_ms =
+        out.ping_acks == 0 ? 0.0 : weighted_rtt / static_cast<double>(out.ping_acks);
     return out;
 }
 
@@ -142,6 +180,14 @@ std::string protocol_console_lines(const ProtocolInfo& p) {
         "{}) | GOAWAY {}, RST_STREAM {}, retried {}\n",
         p.connections, p.streams, format_number(p.streams_peak), format_number(p.streams_mean),
         p.max_streams, p.goaway_received, p.rst_stream_received, p.retried);
+    if (p.ping) {
+        out += fmt::format(
+            "                PING after {} ms idle, timeout {} ms: {} sent, {} acked, round trip "
+            "mean {} ms, max {} ms | connections failed the health check {}\n",
+            p.ping_interval_ms, p.ping_timeout_ms, p.pings_sent, p.ping_acks,
+            format_number(p.ping_rtt_mean_ms), format_number(p.ping_rtt_max_ms),
+            p.connections_failed_health);
+    }
     return out;
 }
 

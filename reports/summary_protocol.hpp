@@ -1,6 +1,6 @@
 // The target's protocol in summary.json (target.protocol, stream_wait_ms; docs/outputs.md) and
 // back: HTTP version negotiated, the HTTP/2 server's SETTINGS, streams per connection, GOAWAY
-// and RST_STREAM counts, and the wait for a free stream.
+// and RST_STREAM counts, PING health, and the wait for a free stream.
 #pragma once
 
 #include "engine/hdr_histogram.hpp"
@@ -30,6 +30,11 @@ struct ProtocolInfo {
     std::uint64_t connections = 0, streams = 0;
     double streams_peak = 0, streams_mean = 0;
     std::uint64_t goaway_received = 0, rst_stream_received = 0, retried = 0;
+    // PING health (target.protocol.ping; null or absent: off, and these are 0).
+    bool ping = false;
+    std::uint64_t ping_interval_ms = 0, ping_timeout_ms = 0, pings_sent = 0, ping_acks = 0;
+    double ping_rtt_mean_ms = 0, ping_rtt_max_ms = 0;
+    std::uint64_t connections_failed_health = 0;
     bool operator==(const ProtocolInfo&) const = default;
 };
 
@@ -42,7 +47,8 @@ ProtocolInfo read_protocol(const detail::Fields& protocol);
 // Back to the target's figures (a segment's header, for `volley merge`).
 engine::ProtocolReport protocol_report(const ProtocolInfo& protocol);
 // The figures of several segments' targets as one: counts added, the peak the largest, the
-// mean weighted by streams, the server's SETTINGS and the configuration of the first.
+// mean weighted by streams (the PING round trip's by ACKs, its max the largest), the server's
+// SETTINGS and the configuration of the first.
 engine::ProtocolReport merge_protocol_reports(const std::vector<engine::ProtocolReport>& reports);
 
 // The console's lines about it (two-space indent, newline-terminated); empty for HTTP/1.1.

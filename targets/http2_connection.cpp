@@ -278,6 +278,7 @@ void Http2Connection<Stream>::on_read(std::size_t bytes) {
                           "accepts HTTP/2 with prior knowledge");
     }
     got_bytes_ = true;
+    if (pinging()) last_received_ = engine::SteadyClock::now();
     in_recv_ = true;
     const auto used = nghttp2_session_mem_recv(session_, in_.data(), bytes);
     in_recv_ = false;
@@ -384,9 +385,48 @@ void Http2Connection<Stream>::expire_connect_if_due(engine::SteadyClock::time_po
 }
 
 template <class Stream>
+void Http2Connection<Stream>::check_health(engine::SteadyClock::time_point now) {
+    const auto& config = shared_.config;
+    if (!pinging() || session_ == nullptr || (state_ != State::ready && state_ != State::draining))
+        return;
+    if (ping_outstanding_) {
+        if (now - ping_sent_at_ < config.ping_timeout) return;
+        ++counters_.connections_failed_health;
+        detail_ = fmt::format("connection failed its health check: no PING ACK within {}",
+                              duration_text(config.ping_timeout));
+        return fail(Outcome::timeout, detail_);
+    }
+    if (now - last_received_ < config.ping_interval) return;
+    ++ping_sequence_;
+    std::array<std::uint8_t, 8> opaque{};
+    std::memcpy(opaque.data(), &ping_sequence_, opaque.size());
+    if (nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, opaque.data()) != 0) return;
+    ping_outstanding_ = true;
+    ping_sent_at_ = now;
+    ++counters_.pings_sent;
+    flush();
+}
+
+// The ACK of the outstanding PING (an ACK with other opaque data is not ours: ignored).
+template <class Stream>
+void Http2Connection<Stream>::on_ping_ack(const std::uint8_t* opaque) {
+    if (!ping_outstanding_ || std::memcmp(opaque, &ping_sequence_, sizeof ping_sequence_) != 0)
+        return;
+    ping_outstanding_ = false;
+    const auto rtt =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       engine::SteadyClock::now() - ping_sent_at_)
+                                       .count());
+    ++counters_.ping_acks;
+    counters_.ping_rtt_sum_ns += rtt;
+    counters_.ping_rtt_max_ns = std::max(counters_.ping_rtt_max_ns, rtt);
+}
+
+template <class Stream>
 void Http2Connection<Stream>::close() {
     ++generation_;
     state_ = State::idle;
+    ping_outstanding_ = false;
     writing_ = false;
     flush_posted_ = false;
     open_.clear();
@@ -421,6 +461,7 @@ int Http2Connection<Stream>::on_frame_recv(nghttp2_session* session, const nghtt
             if (self.state_ == State::connecting) {
                 self.state_ = State::ready;
                 ++c.connections_opened;
+                self.last_received_ = engine::SteadyClock::now();  // PING health starts here
             }
             // nghttp2 applied the settings before this call; streams the owner opens now go
             // out when mem_recv returns (flush() waits for it).
@@ -438,6 +479,11 @@ int Http2Connection<Stream>::on_frame_recv(nghttp2_session* session, const nghtt
             if (request != nullptr) request->reset_by_server = true;
             break;
         }
+        case NGHTTP2_PING:
+            // nghttp2 answers the server's PINGs itself; an ACK answers ours.
+            if ((frame->hd.flags & NGHTTP2_FLAG_ACK) != 0)
+                self.on_ping_ack(frame->ping.opaque_data);
+            break;
         case NGHTTP2_HEADERS:
         case NGHTTP2_DATA:
             if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {

@@ -79,6 +79,11 @@ public:
 //   stream id as REFUSED_STREAM; once the rest closed, the connection closes and is idle again.
 // - An I/O or protocol error (or the connect timeout, expire_connect_if_due) closes it and hands
 //   its open requests to on_connection_failed; a server closing an idle connection is no error.
+// - PING health (config.ping_interval > 0), driven by the owner's periodic check_health(): a
+//   ready or draining connection that received no bytes for ping_interval sends a PING; when
+//   its ACK (only the ACK counts) has not arrived ping_timeout after it was sent, the
+//   connection is dead: it fails like an I/O error (Outcome::timeout, "connection failed its
+//   health check: …"), handing its open requests to on_connection_failed.
 // - Handlers of a closed connection's operations are ignored (a generation count).
 template <class Stream>
 class Http2Connection {
@@ -108,6 +113,9 @@ public:
     void cancel_stream(Http2Request& request);
     // The connect timeout: fails a connection still connecting at `now` past its deadline.
     void expire_connect_if_due(engine::SteadyClock::time_point now);
+    // PING health at `now` (no-op when off): sends a PING when due, fails the connection when
+    // the outstanding PING's ACK is overdue.
+    void check_health(engine::SteadyClock::time_point now);
     // Closes at once, without telling the owner (the run stops; the owner ends the requests).
     void close();
 
@@ -149,6 +157,8 @@ private:
     void fail(engine::Outcome outcome, std::string_view detail);
     void fail(const boost::system::error_code& ec, ErrorStage stage);
     void remove_open(const Http2Request& request);
+    void on_ping_ack(const std::uint8_t* opaque);
+    [[nodiscard]] bool pinging() const { return shared_.config.ping_interval.count() > 0; }
 
     boost::asio::io_context& io_;
     const HttpTarget::Shared& shared_;
@@ -172,6 +182,12 @@ private:
     bool in_recv_ = false;       // inside nghttp2_session_mem_recv: flush() waits until it returns
     bool in_send_ = false;       // inside nghttp2_session_mem_send (its callbacks may submit)
     bool got_bytes_ = false;     // the server sent something on this connection
+    // PING health (pinging()): when bytes last arrived, and the PING awaiting its ACK, if any
+    // (its opaque data is ping_sequence_).
+    engine::SteadyClock::time_point last_received_{};
+    engine::SteadyClock::time_point ping_sent_at_{};
+    std::uint64_t ping_sequence_ = 0;
+    bool ping_outstanding_ = false;
 };
 
 extern template class Http2Connection<PlainStream>;

@@ -23,6 +23,13 @@ struct Http2Counters {
     std::uint64_t goaway_received = 0;
     std::uint64_t rst_stream_received = 0;
     std::uint64_t retried = 0;  // refused requests sent once more
+    // PING health (config.ping_interval > 0): PINGs sent, ACKs received for them with their
+    // round trips (ns: sum for the mean, largest), connections closed for a missing ACK.
+    std::uint64_t pings_sent = 0;
+    std::uint64_t ping_acks = 0;
+    std::uint64_t ping_rtt_sum_ns = 0;
+    std::uint64_t ping_rtt_max_ns = 0;
+    std::uint64_t connections_failed_health = 0;
 
     void add(const Http2Counters& other) {
         if (other.peer_settings_received) {
@@ -38,6 +45,11 @@ struct Http2Counters {
         goaway_received += other.goaway_received;
         rst_stream_received += other.rst_stream_received;
         retried += other.retried;
+        pings_sent += other.pings_sent;
+        ping_acks += other.ping_acks;
+        ping_rtt_sum_ns += other.ping_rtt_sum_ns;
+        ping_rtt_max_ns = std::max(ping_rtt_max_ns, other.ping_rtt_max_ns);
+        connections_failed_health += other.connections_failed_health;
     }
 };
 

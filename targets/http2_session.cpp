@@ -49,8 +49,14 @@ public:
         for (const auto& [name, value] : shared_->config.headers)
             common_lines_ += name + ": " + value + "\r\n";
         http2_fields(common_lines_, common_fields_);
-        const auto shortest =
-            std::min(shared_->config.connect_timeout, shared_->config.request_timeout);
+        const auto& config = shared_->config;
+        auto shortest = std::min(config.connect_timeout, config.request_timeout);
+        if (config.ping_interval.count() > 0) {
+            // The sweep sends the PINGs and checks their ACKs: a tenth of either bounds the
+            // lateness of both.
+            shortest =
+                std::min<engine::Nanos>({shortest, config.ping_interval, config.ping_timeout});
+        }
         sweep_every_ = std::clamp<engine::Nanos>(shortest / 10, std::chrono::milliseconds(1),
                                                  std::chrono::milliseconds(100));
         arm_sweep();
@@ -251,9 +257,12 @@ private:
     }
 
     // Requests past their deadline complete as `timeout`; connections past their connect
-    // deadline fail.
+    // deadline, or without the ACK of their PING in time, fail; PINGs due go out.
     void expire(SteadyClock::time_point now) {
-        for (auto& connection : connections_) connection->expire_connect_if_due(now);
+        for (auto& connection : connections_) {
+            connection->expire_connect_if_due(now);
+            connection->check_health(now);
+        }
         const auto& config = shared_->config;
         for (auto& request : requests_) {
             if (request.state == Http2Request::State::idle || now < request.deadline) continue;

@@ -26,7 +26,11 @@ namespace volley::targets {
 //   GOAWAY's last stream id) is queued once more at the head of the queue; refused twice, it is
 //   an error. A connection that failed before its SETTINGS fails the queued requests when no
 //   other connection is up or being set up (so nothing waits for a server that is not there).
-// - The counts (streams, GOAWAY, RST_STREAM, retries, the server's SETTINGS) go to
+// - PING health (config.ping_interval > 0): the periodic sweep that expires requests also sends
+//   each connection's PINGs and fails a connection whose ACK is overdue; its open requests end
+//   as `timeout` errors naming the health check (not sent again: the server may have processed
+//   them), its queued ones wait for another connection.
+// - The counts (streams, GOAWAY, RST_STREAM, retries, PINGs, the server's SETTINGS) go to
 //   shared->http2_totals when the session is destroyed.
 std::unique_ptr<engine::TargetSession> make_http2_session(
     std::shared_ptr<HttpTarget::Shared> shared, const engine::SessionContext& context);

@@ -47,8 +47,19 @@ std::string host_header_value(const ParsedUrl& url) {
     return default_port ? host : host + ":" + url.port;
 }
 
+namespace {
+
+// A PING timeout left at 0 with PING health on means the interval (as the scenario key does).
+HttpTargetConfig with_ping_timeout(HttpTargetConfig config) {
+    if (config.ping_interval.count() > 0 && config.ping_timeout.count() == 0)
+        config.ping_timeout = config.ping_interval;
+    return config;
+}
+
+}  // namespace
+
 HttpTarget::HttpTarget(HttpTargetConfig config)
-    : config_(std::move(config)), shared_(make_http_shared(config_)) {}
+    : config_(with_ping_timeout(std::move(config))), shared_(make_http_shared(config_)) {}
 
 HttpTarget::~HttpTarget() = default;
 
@@ -100,6 +111,16 @@ std::optional<engine::ProtocolReport> HttpTarget::protocol_report() const {
     report.goaway_received = counters.goaway_received;
     report.rst_stream_received = counters.rst_stream_received;
     report.retried = counters.retried;
+    report.ping_interval_ms = static_cast<std::uint32_t>(config_.ping_interval.count());
+    report.ping_timeout_ms = static_cast<std::uint32_t>(config_.ping_timeout.count());
+    report.pings_sent = counters.pings_sent;
+    report.ping_acks = counters.ping_acks;
+    report.ping_rtt_mean_ms = counters.ping_acks == 0
+                                  ? 0.0
+                                  : static_cast<double>(counters.ping_rtt_sum_ns) / 1e6 /
+                                        static_cast<double>(counters.ping_acks);
+    report.ping_rtt_max_ms = static_cast<double>(counters.ping_rtt_max_ns) / 1e6;
+    report.connections_failed_health = counters.connections_failed_health;
     return report;
 }
 

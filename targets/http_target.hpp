@@ -49,6 +49,11 @@ struct HttpTargetConfig {
     // SETTINGS_MAX_CONCURRENT_STREAMS says so), and the flow-control windows announced.
     std::uint32_t max_streams = 100;
     std::uint32_t window_bytes = kDefaultHttp2WindowBytes;
+    // HTTP/2 PING health: a connection that received nothing for `ping_interval` sends a PING;
+    // without its ACK within `ping_timeout` the connection is dead (closed, its open requests
+    // fail). ping_interval 0: off; ping_timeout 0: the interval.
+    std::chrono::milliseconds ping_interval{0};
+    std::chrono::milliseconds ping_timeout{0};
 };
 
 struct ParsedUrl {

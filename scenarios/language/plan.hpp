@@ -69,6 +69,11 @@ struct HttpTargetSpec {
     // (per connection and per stream), bytes.
     std::uint32_t max_streams = 100;
     std::uint32_t window_bytes = std::uint32_t{16} * 1024 * 1024;
+    // HTTP/2 PING health (ping_interval_ms, ping_timeout_ms): a connection that received
+    // nothing for ping_interval sends a PING and is dead without its ACK within ping_timeout.
+    // ping_interval 0: off; ping_timeout defaults to ping_interval.
+    std::chrono::milliseconds ping_interval{0};
+    std::chrono::milliseconds ping_timeout{0};
 };
 
 // `target.resolver` (docs/scenarios.md "target.resolver"); pipeline/target_factory.cpp turns

@@ -229,6 +229,44 @@ DemoServiceSpec read_demo(DiagnosticSink& sink, const YAML::Node& node, const st
     return demo;
 }
 
+// ping_interval_ms (0: off, else 10..3600000) and ping_timeout_ms (10..3600000, default: the
+// interval): HTTP/2 only, so an error when the protocol is HTTP/1.1 (h1, or auto with http://).
+void read_ping(DiagnosticSink& sink, const MapReader& map, HttpTargetSpec& http) {
+    constexpr std::int64_t kMinMs = 10;
+    constexpr std::int64_t kMaxMs = 3'600'000;
+    const bool http1 =
+        http.protocol == HttpProtocolSpec::h1 ||
+        (http.protocol == HttpProtocolSpec::automatic && http.base_url.rfind("https://", 0) != 0);
+    if (http1) {
+        for (const std::string_view key : {"ping_interval_ms", "ping_timeout_ms"}) {
+            if (auto node = map.get(key)) {
+                sink.error(*node, map.path(key),
+                           "PING health is HTTP/2 only: set protocol: h2 or h2c (or auto with "
+                           "an https:// base_url)");
+            }
+        }
+        return;
+    }
+    if (auto interval = map.integer("ping_interval_ms", 0, kMaxMs)) {
+        if (*interval != 0 && *interval < kMinMs) {
+            sink.error(
+                *map.get("ping_interval_ms"), map.path("ping_interval_ms"),
+                fmt::format("{} ms is too short: 0 (off) or {}..{}", *interval, kMinMs, kMaxMs));
+        } else {
+            http.ping_interval = std::chrono::milliseconds(*interval);
+        }
+    }
+    if (auto timeout = map.integer("ping_timeout_ms", kMinMs, kMaxMs)) {
+        if (http.ping_interval.count() == 0) {
+            sink.error(*map.get("ping_timeout_ms"), map.path("ping_timeout_ms"),
+                       "ping_timeout_ms needs ping_interval_ms (PING health is off without it)");
+        }
+        http.ping_timeout = std::chrono::milliseconds(*timeout);
+    } else {
+        http.ping_timeout = http.ping_interval;
+    }
+}
+
 // protocol (h1 | h2 | h2c | auto), max_streams, window_bytes. h2 needs https://, h2c http://.
 void read_protocol(DiagnosticSink& sink, const MapReader& map, HttpTargetSpec& http) {
     if (auto protocol = map.string("protocol")) {
@@ -262,13 +300,15 @@ void read_protocol(DiagnosticSink& sink, const MapReader& map, HttpTargetSpec& h
     // every response down.
     if (auto window = map.integer("window_bytes", 65535, 2147483647))
         http.window_bytes = static_cast<std::uint32_t>(*window);
+    read_ping(sink, map, http);
 }
 
 TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::string& path,
                       Plan& plan) {
-    const MapReader map(context.sink, node, path,
-                        {"base_url", "demo", "connections", "timeout", "connect_timeout", "headers",
-                         "tls", "cache", "protocol", "max_streams", "window_bytes"});
+    const MapReader map(
+        context.sink, node, path,
+        {"base_url", "demo", "connections", "timeout", "connect_timeout", "headers", "tls", "cache",
+         "protocol", "max_streams", "window_bytes", "ping_interval_ms", "ping_timeout_ms"});
     HttpTargetSpec http;
     TargetFacts facts;
     if (auto demo = map.get("demo")) {

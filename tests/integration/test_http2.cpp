@@ -56,12 +56,16 @@ public:
     // Requests the server received: waits (up to 5 s) until the count reaches `expected` or
     // stops changing, since nghttpd writes its log as it goes.
     [[nodiscard]] std::size_t requests_received(std::size_t expected) const {
+        return frames_logged("recv HEADERS frame", expected);
+    }
+
+    // Lines of the frame log holding `text`, waiting as requests_received() does.
+    [[nodiscard]] std::size_t frames_logged(const std::string& text, std::size_t expected) const {
         std::size_t count = 0;
         for (int tries = 0; tries < 50; ++tries) {
             const std::string log = read_file(dir_ + "/frames.log");
             count = 0;
-            for (auto at = log.find("recv HEADERS frame"); at != std::string::npos;
-                 at = log.find("recv HEADERS frame", at + 1))
+            for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
                 ++count;
             if (count >= expected) break;
             std::this_thread::sleep_for(100ms);
@@ -451,4 +455,86 @@ TEST_CASE(
     const auto& protocol = protocol_of(summary);
     CHECK(protocol.at("negotiated").as_string() == "h2c");
     CHECK(at(protocol, {"streams"}) == 4);
+}
+
+TEST_CASE("PING health against nghttpd: an idle connection sends PINGs, each is acknowledged") {
+    // 5 requests/s for 2 s on one connection: it is idle for about 200 ms between responses,
+    // so with ping_interval_ms 50 it sends PINGs in every gap; nghttpd acknowledges each.
+    Nghttpd server(false);
+    const std::string scenario =
+        write_scenario(server.dir(),
+                       "    base_url: " + server.url(false) +
+                           "\n    protocol: h2c\n    connections: 1\n    ping_interval_ms: 50\n"
+                           "    ping_timeout_ms: 1000\n",
+                       "{rate: 5/s, duration: 2s}");
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const auto run = run_volley({"run", scenario, "-q", "-o", dir});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto summary = read_summary(dir);
+    CHECK(at(summary, {"outcomes", "ok"}) == 10);
+    CHECK(server.requests_received(10) == 10);
+    const auto& ping = protocol_of(summary).at("ping").as_object();
+    CHECK(at(ping, {"interval_ms"}) == 50);
+    CHECK(at(ping, {"timeout_ms"}) == 1000);
+    const double sent = at(ping, {"sent"});
+    const double acks = at(ping, {"acks"});
+    CHECK(sent >= 5);
+    const auto expected = static_cast<std::size_t>(sent);
+    // The server received every PING volley counted, and acknowledged each; volley counted every
+    // ACK but perhaps the last one's, in flight when the run closed the connection.
+    CHECK(server.frames_logged("recv PING frame", expected) == expected);
+    CHECK(server.frames_logged("send PING frame <length=8, flags=0x01", expected) == expected);
+    CHECK(acks <= sent);
+    CHECK(acks >= sent - 1);
+    CHECK(at(ping, {"rtt_ms", "mean"}) > 0);
+    CHECK(at(ping, {"rtt_ms", "max"}) >= at(ping, {"rtt_ms", "mean"}));
+    CHECK(at(ping, {"connections_failed"}) == 0);
+    CHECK(at(protocol_of(summary), {"connections"}) == 1);
+    const std::string report = read_file(dir + "/report.md");
+    CHECK(report.find("| PINGs sent | " + std::to_string(expected) + " |") != std::string::npos);
+    CHECK(report.find("| PING round trip, max (ms) |") != std::string::npos);
+    CHECK(read_file(dir + "/report.html").find("PING round trip, mean (ms)") != std::string::npos);
+}
+
+TEST_CASE("PING health: a connection gone silent is declared dead, no scheduled request is lost") {
+    // 50 requests/s for 2 s on one connection. The server answers 10 requests on its first
+    // connection, then reads nothing more (no response, no PING ACK) and keeps the socket open,
+    // so no I/O error ever shows. With ping_interval_ms 100 and ping_timeout_ms 200 the
+    // connection is declared dead about 300 ms after its last byte arrived, far before the 10 s
+    // request timeout: the requests it carried end as timeout errors naming the health check,
+    // later ones go out on a new connection and are answered. Each request ends exactly once.
+    H2TestServer server({.silent_after = 10});
+    const std::string dir = make_temp_dir("volley-h2-run-");
+    const std::string scenario =
+        write_scenario(dir,
+                       "    base_url: " + server.url() +
+                           "\n    protocol: h2c\n    connections: 1\n    ping_interval_ms: 100\n"
+                           "    ping_timeout_ms: 200\n",
+                       "{rate: 50/s, duration: 2s}");
+    const auto run = run_volley({"run", scenario, "-q", "-o", dir}, 60s);
+    INFO(run.err);
+    CHECK_FALSE(run.timed_out);
+    const auto summary = read_summary(dir);
+    const double requests = at(summary, {"totals", "requests"});
+    const double ok = at(summary, {"outcomes", "ok"});
+    const double failed = at(summary, {"outcomes", "timeout"});
+    CHECK(requests == 100);
+    CHECK(at(summary, {"totals", "sent"}) == 100);
+    CHECK(at(summary, {"outcomes", "cancelled"}) == 0);
+    CHECK(at(summary, {"totals", "unsent"}) == 0);
+    CHECK(ok + failed == requests);
+    CHECK(static_cast<double>(server.responses()) == ok);
+    CHECK(ok > 10);  // the 10 before the silence, and those on the new connection
+    CHECK(failed >= 1);
+    CHECK(first_error(summary) == "connection failed its health check: no PING ACK within 200ms");
+    // Dead within interval + timeout (+ the sweep's lateness and a loaded machine's), not after
+    // the request timeout.
+    CHECK(at(summary, {"latency_ms", "max"}) < 2000);
+    const auto& protocol = protocol_of(summary);
+    CHECK(at(protocol, {"connections"}) == 2);
+    CHECK(at(protocol, {"ping", "connections_failed"}) == 1);
+    CHECK(at(protocol, {"ping", "sent"}) >= 1);
+    CHECK(read_file(dir + "/report.md").find("| Connections failed the health check | 1 |") !=
+          std::string::npos);
 }

@@ -106,3 +106,26 @@ TEST_CASE("HTTP/2: the engine's slots are connections x max_streams, threads at 
         CHECK(h1.run.threads == 8);
     }
 }
+
+TEST_CASE("HTTP/2 PING health: the keys reach the target, the timeout defaults to the interval",
+          "[http2]") {
+    const auto report_of = [](const std::string& http) {
+        const auto plan = scenarios::load_plan_from_string(
+            "target: {http: " + http + "}\nload: {rate: 1/s, duration: 1s}\n", "factory.yaml", {});
+        const auto built = pipeline::make_target(plan);  // h2c: no connection is made here
+        const auto report = built.target->protocol_report();
+        REQUIRE(report.has_value());
+        return *report;
+    };
+    const auto both = report_of(
+        "{base_url: 'http://127.0.0.1:9', protocol: h2c, ping_interval_ms: 250, "
+        "ping_timeout_ms: 75}");
+    CHECK(both.ping_interval_ms == 250);
+    CHECK(both.ping_timeout_ms == 75);
+    const auto interval_only =
+        report_of("{base_url: 'http://127.0.0.1:9', protocol: h2c, ping_interval_ms: 250}");
+    CHECK(interval_only.ping_timeout_ms == 250);
+    const auto off = report_of("{base_url: 'http://127.0.0.1:9', protocol: h2c}");
+    CHECK(off.ping_interval_ms == 0);
+    CHECK(off.ping_timeout_ms == 0);
+}

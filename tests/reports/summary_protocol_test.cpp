@@ -134,3 +134,60 @@ TEST_CASE("volley merge: segments' protocol figures add up; segment.json keeps t
     CHECK(back.retried == 5);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("PING health: null when off, round-trips when on, merges with an ACK-weighted mean",
+          "[summary][http2]") {
+    const auto off = h2_report();
+    CHECK(protocol_json(off).at("ping").is_null());
+    const auto off_info = round_trip(off);
+    CHECK_FALSE(off_info.ping);
+    CHECK_THAT(protocol_console_lines(off_info), !Catch::Contains("PING"));
+    // A summary written before PING health existed has no "ping" key: off.
+    auto old = protocol_json(off);
+    old.erase("ping");
+    CHECK_FALSE(read_protocol(detail::Fields(old, "target.protocol", "summary.json")).ping);
+
+    auto on = h2_report();
+    on.ping_interval_ms = 1000;
+    on.ping_timeout_ms = 200;
+    on.pings_sent = 7;
+    on.ping_acks = 6;
+    on.ping_rtt_mean_ms = 0.5;
+    on.ping_rtt_max_ms = 1.25;
+    on.connections_failed_health = 1;
+    const auto info = round_trip(on);
+    CHECK(info.ping);
+    CHECK(info.ping_interval_ms == 1000);
+    CHECK(info.ping_timeout_ms == 200);
+    CHECK(info.pings_sent == 7);
+    CHECK(info.ping_acks == 6);
+    CHECK(info.ping_rtt_mean_ms == 0.5);
+    CHECK(info.ping_rtt_max_ms == 1.25);
+    CHECK(info.connections_failed_health == 1);
+    CHECK_THAT(protocol_console_lines(info),
+               Catch::Contains("PING after 1000 ms idle, timeout 200 ms: 7 sent, 6 acked, round "
+                               "trip mean 0.500 ms, max 1.25 ms | connections failed the health "
+                               "check 1"));
+    // Back to the target's figures (a segment's header) unchanged.
+    const auto back = protocol_report(info);
+    CHECK(back.ping_interval_ms == 1000);
+    CHECK(back.ping_timeout_ms == 200);
+    CHECK(back.pings_sent == 7);
+    CHECK(back.ping_acks == 6);
+    CHECK(back.ping_rtt_max_ms == 1.25);
+    CHECK(back.connections_failed_health == 1);
+
+    auto other = on;
+    other.pings_sent = 3;
+    other.ping_acks = 2;
+    other.ping_rtt_mean_ms = 2.0;
+    other.ping_rtt_max_ms = 3.0;
+    other.connections_failed_health = 0;
+    const auto merged = merge_protocol_reports({on, other});
+    CHECK(merged.ping_interval_ms == 1000);
+    CHECK(merged.pings_sent == 10);
+    CHECK(merged.ping_acks == 8);
+    CHECK(merged.ping_rtt_mean_ms == Approx((0.5 * 6 + 2.0 * 2) / 8));
+    CHECK(merged.ping_rtt_max_ms == 3.0);
+    CHECK(merged.connections_failed_health == 1);
+}

@@ -65,3 +65,49 @@ TEST_CASE("a protocol that does not fit the URL, or is unknown, names the key", 
     CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", window_bytes: 1000")),
                Catch::Contains("target.http.window_bytes"));
 }
+
+TEST_CASE(
+    "ping_interval_ms and ping_timeout_ms: off by default, the timeout defaults to the "
+    "interval, HTTP/2 only",
+    "[loader][http2]") {
+    const auto off =
+        load_plan_from_string(scenario("http://127.0.0.1:8080", ", protocol: h2c"), "t.yaml", {});
+    CHECK(std::get<HttpTargetSpec>(off.target).ping_interval.count() == 0);
+    CHECK(std::get<HttpTargetSpec>(off.target).ping_timeout.count() == 0);
+
+    const auto interval_only = load_plan_from_string(
+        scenario("http://127.0.0.1:8080", ", protocol: h2c, ping_interval_ms: 1500"), "t.yaml", {});
+    CHECK(std::get<HttpTargetSpec>(interval_only.target).ping_interval.count() == 1500);
+    CHECK(std::get<HttpTargetSpec>(interval_only.target).ping_timeout.count() == 1500);
+
+    const auto both = load_plan_from_string(
+        scenario("https://127.0.0.1:8443",
+                 ", protocol: auto, ping_interval_ms: 100, ping_timeout_ms: 200"),
+        "t.yaml", {});
+    CHECK(std::get<HttpTargetSpec>(both.target).ping_interval.count() == 100);
+    CHECK(std::get<HttpTargetSpec>(both.target).ping_timeout.count() == 200);
+
+    // HTTP/1.1 (the default protocol, h1, or auto over http://) has no PING.
+    for (const std::string keys : {", ping_interval_ms: 100", ", protocol: h1, ping_timeout_ms: 50",
+                                   ", protocol: auto, ping_interval_ms: 100"}) {
+        INFO(keys);
+        const std::string error = error_of(scenario("http://127.0.0.1:8080", keys));
+        CHECK_THAT(error, Catch::StartsWith("test.yaml:2:"));
+        CHECK_THAT(error, Catch::Contains("target.http.ping_") &&
+                              Catch::Contains("PING health is HTTP/2 only"));
+    }
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", protocol: h2c, ping_interval_ms: 5")),
+               Catch::Contains("target.http.ping_interval_ms") &&
+                   Catch::Contains("5 ms is too short: 0 (off) or 10..3600000"));
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", protocol: h2c, ping_interval_ms: -1")),
+               Catch::Contains("target.http.ping_interval_ms"));
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080",
+                                 ", protocol: h2c, ping_interval_ms: 100, ping_timeout_ms: 0")),
+               Catch::Contains("target.http.ping_timeout_ms"));
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", protocol: h2c, ping_timeout_ms: 100")),
+               Catch::Contains("target.http.ping_timeout_ms") &&
+                   Catch::Contains("needs ping_interval_ms"));
+    CHECK_THAT(
+        error_of(scenario("http://127.0.0.1:8080", ", protocol: h2c, ping_interval_ms: fast")),
+        Catch::Contains("target.http.ping_interval_ms"));
+}

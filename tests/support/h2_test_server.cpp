@@ -16,8 +16,11 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 struct H2TestServer::Connection : std::enable_shared_from_this<Connection> {
-    Connection(H2TestServer& owner, tcp::socket accepted)
-        : server(owner), socket(std::move(accepted)), stall_end(socket.get_executor()) {
+    Connection(H2TestServer& owner, tcp::socket accepted, bool first)
+        : server(owner),
+          socket(std::move(accepted)),
+          stall_end(socket.get_executor()),
+          goes_silent(first && owner.options_.silent_after != 0) {
         nghttp2_session_server_new(&session, server.callbacks_, this);
         const nghttp2_settings_entry entry{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
                                            server.options_.max_concurrent_streams};
@@ -48,6 +51,7 @@ struct H2TestServer::Connection : std::enable_shared_from_this<Connection> {
             return;
         }
         if (options.goaway_after != 0 && answered == options.goaway_after) return;
+        if (goes_silent && received++ >= options.silent_after) return;  // never answered
         const auto now = std::chrono::steady_clock::now();
         if (!server.first_request_) server.first_request_ = now;
         const auto since_first = now - *server.first_request_;
@@ -88,6 +92,12 @@ struct H2TestServer::Connection : std::enable_shared_from_this<Connection> {
                     return;
                 }
                 self->flush();
+                if (self->goes_silent && self->received > self->server.options_.silent_after) {
+                    // No more reading, so nothing more to write once what was submitted went
+                    // out (the answers so far; not the requests after the first silent_after).
+                    self->server.silenced_.push_back(self);
+                    return;
+                }
                 if (nghttp2_session_want_read(self->session) != 0)
                     self->read();
                 else
@@ -146,6 +156,8 @@ struct H2TestServer::Connection : std::enable_shared_from_this<Connection> {
     std::string raw;                 // hostile bytes to write after nghttp2's
     std::vector<std::int32_t> held;  // streams whose response waits for the stall's end
     std::size_t answered = 0;
+    std::size_t received = 0;  // requests received (counted when goes_silent)
+    bool goes_silent = false;  // options.silent_after applies to this connection
     bool writing = false;
 };
 
@@ -170,7 +182,7 @@ std::string H2TestServer::url() const {
 void H2TestServer::accept() {
     acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
         if (ec) return;
-        std::make_shared<Connection>(*this, std::move(socket))->start();
+        std::make_shared<Connection>(*this, std::move(socket), accepted_++ == 0)->start();
         accept();
     });
 }

@@ -1,7 +1,7 @@
 // A small HTTP/2 (h2c) server for tests, on nghttp2's server session and Asio, on 127.0.0.1 and
 // a thread of its own. Answers every request 200 with an empty body, and on cue: sends GOAWAY
 // after a number of requests per connection, announces a stream limit, or holds the responses
-// of requests that arrive during a stall until it ends.
+// of requests that arrive during a stall until it ends, or goes silent on its first connection.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -12,10 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 struct nghttp2_session_callbacks;
 
@@ -33,6 +35,10 @@ struct H2TestServerOptions {
     // Set: a request is answered with these raw bytes instead of a response (a hostile server:
     // malformed frames), given the request's stream id.
     std::function<std::string(std::int32_t stream_id)> hostile_reply{};
+    // Non-zero: the first connection answers this many requests, then goes silent: it keeps the
+    // socket open but reads nothing more, so it answers nothing more (no response, no PING
+    // ACK, no FIN).
+    std::size_t silent_after = 0;
 };
 
 class H2TestServer {
@@ -55,7 +61,11 @@ private:
     nghttp2_session_callbacks* callbacks_ = nullptr;
     std::optional<std::chrono::steady_clock::time_point> first_request_;
     std::atomic<std::size_t> responses_{0};
+    std::size_t accepted_ = 0;  // connections accepted (the server's thread)
     std::thread thread_;
+    // Silent connections, kept open until the server is destroyed (declared last: destroyed
+    // before the io_context their sockets belong to).
+    std::vector<std::shared_ptr<Connection>> silenced_;
 };
 
 }  // namespace volley::testing
