@@ -205,6 +205,9 @@ struct ProtocolReport {
     // Requests the server refused unprocessed (RST_STREAM REFUSED_STREAM, or above a GOAWAY's
     // last stream id) that went out once more.
     std::uint64_t retried = 0;
+    // HTTP/1.1 pipelining depth (target.http.pipeline): requests one connection carries at once;
+    // 0 when not pipelining (depth 1, or HTTP/2).
+    std::uint32_t pipeline = 0;
 };
 
 // A target shared by all workers. Thread-safe: open_session is called once per worker.

@@ -1,6 +1,6 @@
 // The target's protocol in summary.json (target.protocol, stream_wait_ms; docs/outputs.md) and
-// back: HTTP version negotiated, the HTTP/2 server's SETTINGS, streams per connection, GOAWAY
-// and RST_STREAM counts, and the wait for a free stream.
+// back: HTTP version negotiated, the HTTP/1.1 pipelining depth, the HTTP/2 server's SETTINGS,
+// streams per connection, GOAWAY and RST_STREAM counts, and the wait for a free stream.
 #pragma once
 
 #include "engine/hdr_histogram.hpp"
@@ -30,6 +30,7 @@ struct ProtocolInfo {
     std::uint64_t connections = 0, streams = 0;
     double streams_peak = 0, streams_mean = 0;
     std::uint64_t goaway_received = 0, rst_stream_received = 0, retried = 0;
+    std::uint64_t pipeline = 0;  // HTTP/1.1 pipelining depth; 0: not pipelined
     bool operator==(const ProtocolInfo&) const = default;
 };
 

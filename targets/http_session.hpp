@@ -1,5 +1,6 @@
 // The HTTP target's per-worker half (docs/architecture.md "Targets"): one keep-alive
-// HttpConnection per slot, request serialisation, the timeout sweep and the retry policy.
+// HttpConnection per slot (or, with target.http.pipeline N > 1, one HttpPipelineConnection per N
+// slots), request serialisation, the timeout sweep and the retry policy.
 #pragma once
 
 #include "engine/target.hpp"

@@ -69,6 +69,8 @@ struct HttpTargetSpec {
     // (per connection and per stream), bytes.
     std::uint32_t max_streams = 100;
     std::uint32_t window_bytes = std::uint32_t{16} * 1024 * 1024;
+    // HTTP/1.1 pipelining: requests one connection carries at once (1: none).
+    std::uint32_t pipeline = 1;
 };
 
 // `target.resolver` (docs/scenarios.md "target.resolver"); pipeline/target_factory.cpp turns
