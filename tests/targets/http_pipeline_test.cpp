@@ -3,6 +3,7 @@
 // really share a connection, responses are matched in order however they are split over reads,
 // and every request completes exactly once when the server closes or a request times out.
 #include "support/pipeline_server.hpp"
+#include "support/scripted_server.hpp"
 #include "targets/http_target.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -245,4 +246,18 @@ TEST_CASE("http pipelining: abort cancels every request in flight or queued", "[
     for (const auto& [slot, result] : session.completed())
         CHECK(result.outcome == Outcome::cancelled);
     CHECK(server.counts().received == 4);
+}
+
+TEST_CASE("http pipelining: bytes past the last response in flight close the connection",
+          "[pipeline]") {
+    ScriptedServer server([](const ScriptedRequest&) {
+        return ScriptedReply{http_response(200, "ok") + "HTTP/1.1 200 junk"};
+    });
+    Pipelined session(server.url(), 4, 4);
+    for (int round = 0; round < 2; ++round) {
+        const auto done = session.send({{"GET", "/extra"}});
+        CHECK(done.at(0).outcome == Outcome::ok);
+        CHECK(done.at(0).body == "ok");
+    }
+    CHECK(server.connections() == 2);
 }
