@@ -301,6 +301,10 @@ void HttpPipelineConnection<Stream>::fail(const error_code& ec, ErrorStage stage
         describe_error(detail_, ec, stage, false, shared_.config.max_body_bytes);
         return fail_queued(classify_error(ec, stage, is_tls_stream<Stream>), detail_);
     }
+    if (sent_.empty()) {  // every request written was answered before the write's end
+        if (!queued_.empty()) schedule_flush();
+        return;
+    }
     // As HttpConnection: a reused connection the server closed before any byte of the head's
     // response never carried it to the server.
     const std::size_t head_index = sent_.front();
