@@ -3,6 +3,7 @@
 // flag or the key's place.
 #include "integration/support.hpp"
 #include "support/pipeline_server.hpp"
+#include "support/tls_server.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -78,4 +79,34 @@ TEST_CASE(
     const auto yaml = run_volley({"run", file, "-q", "-o", dir});
     CHECK(yaml.exit_code == 2);
     CHECK(yaml.err.find(file + ":5:15: target.http.pipeline") != std::string::npos);
+}
+
+TEST_CASE(
+    "--pipeline with protocol auto: HTTP/1.1 over TLS pipelines; a server selecting h2 is "
+    "refused, exit 2") {
+    SECTION(
+        "the server selects http/1.1 and closes after each response: every request is answered") {
+        // openssl s_server -www answers one request per connection (HTTP/1.0, body to the close):
+        // the requests pipelined behind it go out again on the next connection.
+        TlsServer server("volley-pipeline-tls-", {"-alpn", "http/1.1"});
+        const std::string dir = make_temp_dir("volley-pipeline-tls-");
+        const auto run =
+            run_volley({"run", "-u", server.url(), "--protocol", "auto", "-k", "--pipeline", "4",
+                        "--vus", "4", "-t", "1", "-d", "1s", "-q", "-o", dir});
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        const auto summary = read_summary(dir);
+        CHECK(at(summary, {"outcomes", "ok"}) > 0);
+        CHECK(at(summary, {"totals", "errors"}) == 0);
+        CHECK(at(summary, {"target", "protocol", "pipeline"}) == 4);
+    }
+    SECTION("the server selects h2 by ALPN") {
+        TlsServer server("volley-pipeline-tls-", {"-alpn", "h2"});
+        const std::string dir = make_temp_dir("volley-pipeline-h2-");
+        const auto run = run_volley({"run", "-u", server.url(), "--protocol", "auto", "-k",
+                                     "--pipeline", "4", "-r", "1", "-d", "1s", "-q", "-o", dir});
+        CHECK(run.exit_code == 2);
+        CHECK(run.err.find("error: target: pipeline: 4 is HTTP/1.1 pipelining, but the target "
+                           "speaks h2 (protocol: auto)") != std::string::npos);
+    }
 }
