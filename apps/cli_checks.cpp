@@ -169,6 +169,18 @@ void push_protocol_override(const std::optional<std::string>& protocol,
         sets.push_back(scenarios::flag_override("--protocol", "target.http.protocol", *protocol));
 }
 
+void add_pipeline_flag(CLI::App& command, std::optional<std::string>& depth) {
+    command.add_option("--pipeline", depth,
+                       "HTTP/1.1 pipelining: requests each connection carries at once, 1-256 "
+                       "(default 1: none; said in the report, as it changes what latency means)");
+}
+
+void push_pipeline_override(const std::optional<std::string>& depth,
+                            std::vector<std::string>& sets) {
+    if (depth)
+        sets.push_back(scenarios::flag_override("--pipeline", "target.http.pipeline", *depth));
+}
+
 void check_metrics_listen(const std::optional<std::string>& listen) {
     if (!listen) return;
     try {

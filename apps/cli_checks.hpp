@@ -57,6 +57,11 @@ void add_metrics_listen_flag(CLI::App& command, std::optional<std::string>& list
 void add_protocol_flag(CLI::App& command, std::optional<std::string>& protocol);
 void push_protocol_override(const std::optional<std::string>& protocol,
                             std::vector<std::string>& sets);
+// `--pipeline N` of `volley run` and `volley replay`: target.http.pipeline (HTTP/1.1 pipelining
+// depth; the loader checks the range and the protocol, naming the flag).
+void add_pipeline_flag(CLI::App& command, std::optional<std::string>& depth);
+void push_pipeline_override(const std::optional<std::string>& depth,
+                            std::vector<std::string>& sets);
 void check_metrics_listen(const std::optional<std::string>& listen);
 
 void push_history_overrides(const std::vector<std::string>& labels,

@@ -45,6 +45,7 @@ void add_run_options(CLI::App& cmd, volley::apps::RunOptions& o) {
     cmd.add_flag("-k,--insecure", o.insecure,
                  "https: do not verify the server's certificate (said in the report)");
     volley::apps::add_protocol_flag(cmd, o.protocol);
+    volley::apps::add_pipeline_flag(cmd, o.pipeline);
     cmd.add_flag("--no-thresholds", o.no_thresholds,
                  "-u runs without a file: drop the default threshold error_rate < 1%");
     cmd.add_option(

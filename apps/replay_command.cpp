@@ -63,6 +63,7 @@ std::vector<std::string> overrides_from_flags(const ReplayOptions& o) {
     if (o.insecure)
         sets.push_back(flag_override("-k/--insecure", "target.http.tls.insecure", "true"));
     push_protocol_override(o.protocol, sets);
+    push_pipeline_override(o.pipeline, sets);
     push_history_overrides(o.labels, o.store, sets);
     push_observe_overrides(o.observe, sets);
     sets.insert(sets.end(), o.sets.begin(), o.sets.end());
@@ -173,6 +174,7 @@ void add_replay_commands(CLI::App& app, int& exit_code) {
     replay->add_flag("-k,--insecure", o.insecure,
                      "https: do not verify the server's certificate (said in the report)");
     add_protocol_flag(*replay, o.protocol);
+    add_pipeline_flag(*replay, o.pipeline);
     replay->add_flag("-q,--quiet", o.quiet, "No progress line and no console summary");
     replay->add_flag("--latency", o.latency_spectrum, "Print the full latency percentile spectrum");
     replay->callback([&exit_code, replay_options] { exit_code = replay_command(*replay_options); });

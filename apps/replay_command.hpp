@@ -30,6 +30,7 @@ struct ReplayOptions {
     bool per_connection = false;
     bool insecure = false;                // -k: TLS certificate verification off
     std::optional<std::string> protocol;  // --protocol: target.http.protocol
+    std::optional<std::string> pipeline;  // --pipeline: target.http.pipeline
     std::vector<std::string> sets;        // key.path=value
     std::optional<std::string> out_dir;
     std::vector<std::string> output_formats;

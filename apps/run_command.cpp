@@ -157,6 +157,7 @@ void add_common_overrides(const RunOptions& o, std::vector<std::string>& sets) {
     if (o.insecure)
         sets.push_back(flag_override("-k/--insecure", "target.http.tls.insecure", "true"));
     push_protocol_override(o.protocol, sets);
+    push_pipeline_override(o.pipeline, sets);
     sets.insert(sets.end(), o.sets.begin(), o.sets.end());
 }
 

@@ -51,6 +51,7 @@ struct RunOptions {
     bool latency_spectrum = false;
     bool insecure = false;                // -k: TLS certificate verification off
     std::optional<std::string> protocol;  // --protocol: target.http.protocol
+    std::optional<std::string> pipeline;  // --pipeline: target.http.pipeline
     bool no_thresholds = false;           // a quick run without its default threshold
 };
 

@@ -215,6 +215,9 @@ struct ProtocolReport {
     double ping_rtt_mean_ms = 0;
     double ping_rtt_max_ms = 0;
     std::uint64_t connections_failed_health = 0;
+    // HTTP/1.1 pipelining depth (target.http.pipeline): requests one connection carries at once;
+    // 0 when not pipelining (depth 1, or HTTP/2).
+    std::uint32_t pipeline = 0;
 };
 
 // A target shared by all workers. Thread-safe: open_session is called once per worker.

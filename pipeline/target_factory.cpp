@@ -63,6 +63,7 @@ BuiltTarget make_http(const scenarios::Plan& plan, const scenarios::HttpTargetSp
     config.window_bytes = spec.window_bytes;
     config.ping_interval = spec.ping_interval;
     config.ping_timeout = spec.ping_timeout;
+    config.pipeline = spec.pipeline;
     std::string url = config.base_url;
     auto target = std::make_unique<targets::HttpTarget>(std::move(config));
     const std::size_t slots_per_connection = target->slots_per_connection();

@@ -22,11 +22,13 @@ struct BuiltTarget {
     // `target.http.demo`: the demo service the target sends to, listening on loopback until
     // the last copy of this goes.
     std::shared_ptr<demo::DemoServer> demo;
-    // Requests one connection carries at once: 1, or max_streams for HTTP/2.
+    // Requests one connection carries at once: 1, max_streams for HTTP/2, the pipeline depth for
+    // pipelined HTTP/1.1.
     std::size_t slots_per_connection = 1;
 };
 
-// HTTP/2 (open model): the engine's slots are streams, `connections` x max_streams of them; the
+// HTTP/2 and pipelined HTTP/1.1 (open model): the engine's slots are requests in flight,
+// `connections` x slots_per_connection of them (streams; pipelined requests); the
 // threads stay at most one per connection, so each worker's share of slots fills whole
 // connections. The closed model keeps one slot per virtual user.
 void apply_streams_per_connection(const BuiltTarget& target, engine::RunSpec& run);

@@ -77,6 +77,16 @@ std::string journeys_text(const RunSummary& summary) {
     return out;
 }
 
+// What the generator's slots are: virtual users, HTTP/2 streams, pipelined HTTP/1.1 requests
+// in flight, or connections.
+std::string_view slots_noun(const RunSummary& summary) {
+    const auto& protocol = summary.target.protocol;
+    if (summary.scenario.model == "closed") return "virtual users";
+    if (protocol && protocol->http2) return "streams";
+    if (protocol && protocol->pipeline > 1) return "pipelined requests in flight";
+    return "connections";
+}
+
 }  // namespace
 
 std::string render_console(const RunSummary& summary, bool full_spectrum) {
@@ -89,12 +99,10 @@ std::string render_console(const RunSummary& summary, bool full_spectrum) {
                        clean(summary.target.url));
     for (const auto& notice : summary.target.notices)
         out += fmt::format("  NOTE: {}\n", clean(notice));
-    out += fmt::format("  started {}, measured {} s, {} threads, {} {}\n",
-                       clean(summary.started_at), format_seconds(summary.duration_s),
-                       count_text(generator.threads), count_text(generator.slots),
-                       scenario.model == "closed"                                  ? "virtual users"
-                       : summary.target.protocol && summary.target.protocol->http2 ? "streams"
-                                                                                   : "connections");
+    out +=
+        fmt::format("  started {}, measured {} s, {} threads, {} {}\n", clean(summary.started_at),
+                    format_seconds(summary.duration_s), count_text(generator.threads),
+                    count_text(generator.slots), slots_noun(summary));
     if (summary.start) out += fmt::format("  {}\n", clean(start_line(*summary.start)));
     const auto& stop = summary.stop;
     const bool planned = stop.expected.value_or(false) && stop.reason == "source_exhausted";

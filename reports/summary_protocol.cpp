@@ -20,6 +20,7 @@ double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 json::object protocol_json(const engine::ProtocolReport& report) {
     json::object out{{"negotiated", report.negotiated}};
+    if (report.pipeline > 1) out["pipeline"] = report.pipeline;
     if (!report.http2) return out;
     out["max_streams"] = report.max_streams;
     out["window_bytes"] = report.window_bytes;
@@ -65,6 +66,7 @@ json::object stream_wait_json(const engine::HdrHistogram& wait) {
 ProtocolInfo read_protocol(const detail::Fields& protocol) {
     ProtocolInfo out;
     out.negotiated = protocol.text("negotiated");
+    if (protocol.has("pipeline")) out.pipeline = protocol.count("pipeline");
     if (!protocol.has("max_streams")) return out;
     out.http2 = true;
     out.max_streams = protocol.count("max_streams");
@@ -124,6 +126,7 @@ engine::ProtocolReport protocol_report(const ProtocolInfo& p) {
     out.ping_rtt_mean_ms = p.ping_rtt_mean_ms;
     out.ping_rtt_max_ms = p.ping_rtt_max_ms;
     out.connections_failed_health = p.connections_failed_health;
+    out.pipeline = static_cast<std::uint32_t>(p.pipeline);
     return out;
 }
 

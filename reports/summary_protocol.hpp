@@ -1,6 +1,7 @@
 // The target's protocol in summary.json (target.protocol, stream_wait_ms; docs/outputs.md) and
-// back: HTTP version negotiated, the HTTP/2 server's SETTINGS, streams per connection, GOAWAY
-// and RST_STREAM counts, PING health, and the wait for a free stream.
+// back: HTTP version negotiated, the HTTP/1.1 pipelining depth, the HTTP/2 server's SETTINGS,
+// streams per connection, GOAWAY and RST_STREAM counts, PING health, and the wait for a free
+// stream.
 #pragma once
 
 #include "engine/hdr_histogram.hpp"
@@ -35,6 +36,7 @@ struct ProtocolInfo {
     std::uint64_t ping_interval_ms = 0, ping_timeout_ms = 0, pings_sent = 0, ping_acks = 0;
     double ping_rtt_mean_ms = 0, ping_rtt_max_ms = 0;
     std::uint64_t connections_failed_health = 0;
+    std::uint64_t pipeline = 0;  // HTTP/1.1 pipelining depth; 0: not pipelined
     bool operator==(const ProtocolInfo&) const = default;
 };
 

@@ -2,6 +2,7 @@
 
 #include "targets/http_connection.hpp"
 #include "targets/http_endpoint.hpp"
+#include "targets/http_pipeline_connection.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -18,11 +19,24 @@ template <class Stream>
 class HttpSession final : public engine::TargetSession {
 public:
     HttpSession(std::shared_ptr<HttpTarget::Shared> shared, const engine::SessionContext& context)
-        : shared_(std::move(shared)), sweep_(context.io) {
-        connections_.reserve(context.slots);
-        for (std::size_t slot = 0; slot < context.slots; ++slot)
-            connections_.push_back(
-                std::make_unique<HttpConnection<Stream>>(context.io, *shared_, context.sink, slot));
+        : shared_(std::move(shared)), slots_(context.slots), sweep_(context.io) {
+        const std::size_t depth = std::max<std::uint32_t>(shared_->config.pipeline, 1);
+        if (depth == 1) {
+            connections_.reserve(context.slots);
+            for (std::size_t slot = 0; slot < context.slots; ++slot)
+                connections_.push_back(std::make_unique<HttpConnection<Stream>>(
+                    context.io, *shared_, context.sink, slot));
+        } else {
+            // Slot s on connection s % count, so that slots taken in order spread over them.
+            const std::size_t count = (context.slots + depth - 1) / depth;
+            for (std::size_t first = 0; first < count; ++first) {
+                std::vector<std::size_t> slots;
+                for (std::size_t slot = first; slot < context.slots; slot += count)
+                    slots.push_back(slot);
+                pipelines_.push_back(std::make_unique<HttpPipelineConnection<Stream>>(
+                    context.io, *shared_, context.sink, std::move(slots)));
+            }
+        }
         scratch_.resize(context.slots);
         const auto shortest =
             std::min(shared_->config.connect_timeout, shared_->config.request_timeout);
@@ -31,7 +45,7 @@ public:
         arm_sweep();
     }
 
-    [[nodiscard]] std::size_t slot_count() const override { return connections_.size(); }
+    [[nodiscard]] std::size_t slot_count() const override { return slots_; }
 
     void send(std::size_t slot, const engine::PreparedRequest& request) override {
         Exchange exchange;
@@ -40,13 +54,15 @@ public:
         exchange.head = request.method == "HEAD";
         exchange.retry_if_stale = may_retry_on_fresh_connection(request.method);
         exchange.capture = request.capture_response;
-        connections_[slot]->send(exchange);
+        if (pipelines_.empty()) return connections_[slot]->send(exchange);
+        pipelines_[slot % pipelines_.size()]->send(slot / pipelines_.size(), exchange);
     }
 
     void abort_all() override {
         stopped_ = true;
         sweep_.cancel();
         for (auto& connection : connections_) connection->abort();
+        for (auto& connection : pipelines_) connection->abort();
     }
 
 private:
@@ -88,14 +104,19 @@ private:
             if (ec || stopped_) return;
             const auto now = engine::SteadyClock::now();
             for (auto& connection : connections_) connection->expire_if_due(now);
+            for (auto& connection : pipelines_) connection->expire_if_due(now);
             arm_sweep();
         });
     }
 
     std::shared_ptr<HttpTarget::Shared> shared_;
+    std::size_t slots_;
     asio::steady_timer sweep_;
     engine::Nanos sweep_every_{};
+    // One of the two: a connection per slot (pipeline 1), or pipelined connections carrying up
+    // to target.http.pipeline slots each (slot s on pipelines_[s % size], index s / size).
     std::vector<std::unique_ptr<HttpConnection<Stream>>> connections_;
+    std::vector<std::unique_ptr<HttpPipelineConnection<Stream>>> pipelines_;
     std::unordered_map<std::uint64_t, std::string> static_requests_;
     std::vector<std::string> scratch_;  // per slot
     bool stopped_ = false;

@@ -1,5 +1,6 @@
 // The HTTP target's per-worker half (docs/architecture.md "Targets"): one keep-alive
-// HttpConnection per slot, request serialisation, the timeout sweep and the retry policy.
+// HttpConnection per slot (or, with target.http.pipeline N > 1, one HttpPipelineConnection per N
+// slots), request serialisation, the timeout sweep and the retry policy.
 #pragma once
 
 #include "engine/target.hpp"
@@ -18,6 +19,9 @@ namespace volley::targets {
 //   more on a fresh connection when its method is idempotent (may_retry_on_fresh_connection);
 //   otherwise the error is its completion.
 // - Requests with a static_key are serialised once per session; others in a per-slot buffer.
+// - target.http.pipeline N > 1 (HTTP/1.1 pipelining): ceil(slots / N) HttpPipelineConnections
+//   instead, slot s on connection s mod their count (slots taken in order spread over them); their
+//   deadlines and re-sending rules are in http_pipeline_connection.hpp.
 std::unique_ptr<engine::TargetSession> make_http_session(std::shared_ptr<HttpTarget::Shared> shared,
                                                          const engine::SessionContext& context);
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace volley::targets {
@@ -59,7 +60,14 @@ HttpTargetConfig with_ping_timeout(HttpTargetConfig config) {
 }  // namespace
 
 HttpTarget::HttpTarget(HttpTargetConfig config)
-    : config_(with_ping_timeout(std::move(config))), shared_(make_http_shared(config_)) {}
+    : config_(with_ping_timeout(std::move(config))), shared_(make_http_shared(config_)) {
+    if (config_.pipeline > 1 && shared_->protocol != HttpProtocol::h1) {
+        throw std::invalid_argument(fmt::format(
+            "pipeline: {} is HTTP/1.1 pipelining, but the target speaks {} (protocol: {}); use "
+            "protocol: h1 to pipeline",
+            config_.pipeline, protocol_name(shared_->protocol), protocol_name(config_.protocol)));
+    }
+}
 
 HttpTarget::~HttpTarget() = default;
 
@@ -82,14 +90,18 @@ std::unique_ptr<engine::TargetSession> HttpTarget::open_session(
 HttpProtocol HttpTarget::protocol() const { return shared_->protocol; }
 
 std::size_t HttpTarget::slots_per_connection() const {
-    return shared_->protocol == HttpProtocol::h1 ? 1 : config_.max_streams;
+    return shared_->protocol == HttpProtocol::h1 ? std::max<std::uint32_t>(config_.pipeline, 1)
+                                                 : config_.max_streams;
 }
 
 std::optional<engine::ProtocolReport> HttpTarget::protocol_report() const {
     engine::ProtocolReport report;
     switch (shared_->protocol) {
         case HttpProtocol::h1:
-        case HttpProtocol::automatic: report.negotiated = "http/1.1"; return report;
+        case HttpProtocol::automatic:
+            report.negotiated = "http/1.1";
+            if (config_.pipeline > 1) report.pipeline = config_.pipeline;
+            return report;
         case HttpProtocol::h2: report.negotiated = "h2"; break;
         case HttpProtocol::h2c: report.negotiated = "h2c"; break;
     }
@@ -124,10 +136,18 @@ std::optional<engine::ProtocolReport> HttpTarget::protocol_report() const {
     return report;
 }
 
+std::string pipelining_notice(std::uint32_t depth) {
+    return fmt::format(
+        "HTTP/1.1 pipelining, depth {}: a response's time includes waiting behind the responses "
+        "ahead of it on its connection",
+        depth);
+}
+
 std::vector<std::string> HttpTarget::notices() const {
     std::vector<std::string> out;
     if (shared_->url.tls && config_.insecure)
         out.emplace_back("TLS certificate verification is OFF (insecure: true)");
+    if (config_.pipeline > 1) out.push_back(pipelining_notice(config_.pipeline));
     return out;
 }
 

@@ -1,6 +1,7 @@
 // HTTP/1.1 target on Beast's parser and Asio sockets (docs/architecture.md "Targets"): keep-alive
-// connections, one request in flight per connection, connect and request timeouts, TLS with
-// verification on by default, static requests serialised once per session.
+// connections, one request in flight per connection (or up to target.http.pipeline), connect and
+// request timeouts, TLS with verification on by default, static requests serialised once per
+// session.
 #pragma once
 
 #include "engine/target.hpp"
@@ -30,6 +31,11 @@ enum class HttpProtocol : std::uint8_t {
 };
 [[nodiscard]] std::string_view protocol_name(HttpProtocol protocol);  // "h1", "h2", "h2c", "auto"
 
+// The report's notice of a pipelined run (target.http.pipeline above 1): "HTTP/1.1 pipelining,
+// depth 16: a response's time includes waiting behind the responses ahead of it on its
+// connection".
+[[nodiscard]] std::string pipelining_notice(std::uint32_t depth);
+
 // Flow-control window volley announces for HTTP/2, per connection and per stream.
 inline constexpr std::uint32_t kDefaultHttp2WindowBytes = std::uint32_t{16} * 1024 * 1024;
 
@@ -54,6 +60,9 @@ struct HttpTargetConfig {
     // fail). ping_interval 0: off; ping_timeout 0: the interval.
     std::chrono::milliseconds ping_interval{0};
     std::chrono::milliseconds ping_timeout{0};
+    // HTTP/1.1 pipelining: requests one connection carries at once (1: none, one request at a
+    // time). Above 1 the target must speak HTTP/1.1 (the constructor refuses h2/h2c).
+    std::uint32_t pipeline = 1;
 };
 
 struct ParsedUrl {
@@ -70,8 +79,8 @@ std::string host_header_value(const ParsedUrl& url);
 
 class HttpTarget final : public engine::Target {
 public:
-    // Resolves the host once; throws std::invalid_argument (bad URL, TLS files) or
-    // std::runtime_error (name resolution).
+    // Resolves the host once; throws std::invalid_argument (bad URL, TLS files, pipelining
+    // over HTTP/2) or std::runtime_error (name resolution).
     explicit HttpTarget(HttpTargetConfig config);
     ~HttpTarget() override;
     std::unique_ptr<engine::TargetSession> open_session(
@@ -80,7 +89,8 @@ public:
     [[nodiscard]] std::vector<std::string> notices() const override;
     [[nodiscard]] std::optional<engine::ProtocolReport> protocol_report() const override;
     // The protocol the sessions speak: h1, h2 or h2c (`automatic` resolved when the target was
-    // made), and how many engine slots (requests in flight) one connection carries.
+    // made), and how many engine slots (requests in flight) one connection carries: 1, the
+    // pipeline depth for HTTP/1.1, max_streams for HTTP/2.
     [[nodiscard]] HttpProtocol protocol() const;
     [[nodiscard]] std::size_t slots_per_connection() const;
 

@@ -74,6 +74,8 @@ struct HttpTargetSpec {
     // ping_interval 0: off; ping_timeout defaults to ping_interval.
     std::chrono::milliseconds ping_interval{0};
     std::chrono::milliseconds ping_timeout{0};
+    // HTTP/1.1 pipelining: requests one connection carries at once (1: none).
+    std::uint32_t pipeline = 1;
 };
 
 // `target.resolver` (docs/scenarios.md "target.resolver"); pipeline/target_factory.cpp turns

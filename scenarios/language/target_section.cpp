@@ -14,6 +14,8 @@ namespace volley::scenarios::detail {
 namespace {
 
 constexpr std::int64_t kMaxConnections = 1'000'000;
+// target.http.pipeline: requests one HTTP/1.1 connection carries at once, at most.
+constexpr std::int64_t kMaxPipelineDepth = 256;
 
 bool is_token_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -267,7 +269,8 @@ void read_ping(DiagnosticSink& sink, const MapReader& map, HttpTargetSpec& http)
     }
 }
 
-// protocol (h1 | h2 | h2c | auto), max_streams, window_bytes. h2 needs https://, h2c http://.
+// protocol (h1 | h2 | h2c | auto), max_streams, window_bytes, pipeline. h2 needs https://, h2c
+// http://; pipeline above 1 needs HTTP/1.1 (h1, or auto: the target refuses h2 selected by ALPN).
 void read_protocol(DiagnosticSink& sink, const MapReader& map, HttpTargetSpec& http) {
     if (auto protocol = map.string("protocol")) {
         if (*protocol == "h1") {
@@ -301,14 +304,26 @@ void read_protocol(DiagnosticSink& sink, const MapReader& map, HttpTargetSpec& h
     if (auto window = map.integer("window_bytes", 65535, 2147483647))
         http.window_bytes = static_cast<std::uint32_t>(*window);
     read_ping(sink, map, http);
+    if (auto depth = map.integer("pipeline", 1, kMaxPipelineDepth)) {
+        http.pipeline = static_cast<std::uint32_t>(*depth);
+        const bool http2 =
+            http.protocol == HttpProtocolSpec::h2 || http.protocol == HttpProtocolSpec::h2c;
+        if (http.pipeline > 1 && http2) {
+            sink.error(
+                *map.get("pipeline"), map.path("pipeline"),
+                fmt::format("pipeline: {} is HTTP/1.1 pipelining and protocol is {} "
+                            "(HTTP/2 carries requests at once on streams: max_streams)",
+                            http.pipeline, http.protocol == HttpProtocolSpec::h2 ? "h2" : "h2c"));
+        }
+    }
 }
 
 TargetFacts read_http(LoadContext& context, const YAML::Node& node, const std::string& path,
                       Plan& plan) {
-    const MapReader map(
-        context.sink, node, path,
-        {"base_url", "demo", "connections", "timeout", "connect_timeout", "headers", "tls", "cache",
-         "protocol", "max_streams", "window_bytes", "ping_interval_ms", "ping_timeout_ms"});
+    const MapReader map(context.sink, node, path,
+                        {"base_url", "demo", "connections", "timeout", "connect_timeout", "headers",
+                         "tls", "cache", "protocol", "max_streams", "window_bytes", "pipeline",
+                         "ping_interval_ms", "ping_timeout_ms"});
     HttpTargetSpec http;
     TargetFacts facts;
     if (auto demo = map.get("demo")) {

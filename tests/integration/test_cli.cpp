@@ -99,7 +99,7 @@ TEST_CASE("validate understands every shipped scenario, SLO scenarios included")
     CHECK(contains(
         run.err,
         "slo-resolver.yaml: ok (slo: slo-resolver, phases cold 1000/s for 5s, warm 8 VUs for 5s, "
-        "mixed 8 VUs for 10s, http 8 VUs for 10s over HTTP (1 service thread))"));
+        "mixed 8 VUs for 10s, http 32 VUs for 10s over HTTP (1 service thread))"));
     CHECK(contains(run.err, "smoke.yaml: ok ("));
 }
 

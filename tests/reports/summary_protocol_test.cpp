@@ -191,3 +191,41 @@ TEST_CASE("PING health: null when off, round-trips when on, merges with an ACK-w
     CHECK(merged.ping_rtt_max_ms == 3.0);
     CHECK(merged.connections_failed_health == 1);
 }
+
+TEST_CASE(
+    "HTTP/1.1 pipelining: the depth is in target.protocol, read back, merged and kept in "
+    "segment.json; depth 1 writes nothing",
+    "[summary][pipeline]") {
+    engine::ProtocolReport piped;
+    piped.negotiated = "http/1.1";
+    piped.pipeline = 16;
+    const auto json = protocol_json(piped);
+    CHECK(json.at("pipeline").to_number<std::uint64_t>() == 16);
+    const auto info = round_trip(piped);
+    CHECK(info.pipeline == 16);
+    CHECK_FALSE(info.http2);
+    CHECK(protocol_report(info).pipeline == 16);
+    CHECK(merge_protocol_reports({piped, piped}).pipeline == 16);
+
+    engine::ProtocolReport plain;
+    plain.negotiated = "http/1.1";
+    plain.pipeline = 1;
+    CHECK_FALSE(protocol_json(plain).contains("pipeline"));
+    CHECK(round_trip(plain).pipeline == 0);
+
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("volley-segment-pipeline-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    SegmentHeader header;
+    header.scenario_name = "piped";
+    header.target_kind = "http";
+    header.target_url = "http://127.0.0.1:1";
+    header.protocol = piped;
+    header.result.request_names = {"a"};
+    header.result.segment = {0, 2};
+    write_segment_file(dir, header, {});
+    const auto read = read_segment_file(dir);
+    REQUIRE(read.header.protocol.has_value());
+    CHECK(read.header.protocol->pipeline == 16);
+    std::filesystem::remove_all(dir);
+}

@@ -111,3 +111,29 @@ TEST_CASE(
         error_of(scenario("http://127.0.0.1:8080", ", protocol: h2c, ping_interval_ms: fast")),
         Catch::Contains("target.http.ping_interval_ms"));
 }
+
+TEST_CASE("pipeline: 1 by default, 1..256, HTTP/1.1 only; errors name the key's line and column",
+          "[loader][pipeline]") {
+    const auto plain = load_plan_from_string(scenario("http://127.0.0.1:8080", ""), "t.yaml", {});
+    CHECK(std::get<HttpTargetSpec>(plain.target).pipeline == 1);
+    const auto piped =
+        load_plan_from_string(scenario("http://127.0.0.1:8080", ", pipeline: 16"), "t.yaml", {});
+    CHECK(std::get<HttpTargetSpec>(piped.target).pipeline == 16);
+    const auto automatic = load_plan_from_string(
+        scenario("https://127.0.0.1:8443", ", protocol: auto, pipeline: 4"), "t.yaml", {});
+    CHECK(std::get<HttpTargetSpec>(automatic.target).pipeline == 4);
+
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", pipeline: 0")),
+               Catch::StartsWith("test.yaml:2:") && Catch::Contains("target.http.pipeline") &&
+                   Catch::Contains("between 1 and 256"));
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", pipeline: 257")),
+               Catch::Contains("target.http.pipeline"));
+    CHECK_THAT(error_of(scenario("http://127.0.0.1:8080", ", protocol: h2c, pipeline: 4")),
+               Catch::StartsWith("test.yaml:2:") && Catch::Contains("target.http.pipeline") &&
+                   Catch::Contains("HTTP/1.1 pipelining and protocol is h2c"));
+    CHECK_THAT(error_of(scenario("https://127.0.0.1:8443", ", protocol: h2, pipeline: 2")),
+               Catch::Contains("HTTP/1.1 pipelining and protocol is h2"));
+    // Depth 1 is no pipelining: fine with HTTP/2.
+    CHECK_NOTHROW(load_plan_from_string(
+        scenario("http://127.0.0.1:8080", ", protocol: h2c, pipeline: 1"), "t.yaml", {}));
+}
