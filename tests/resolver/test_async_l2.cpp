@@ -47,7 +47,7 @@ std::string ancestors_path(int n) { return "/entities/" + entity(n) + "/ancestor
 }  // namespace
 
 TEST_CASE("service: L2 hits are read on the I/O loop, counted once; Redis killed and back",
-          "[faults][postgres][service]") {
+          "[faults][postgres][service][async_l2]") {
     RedisProcess redis;
     PgSchema schema(require_env("VOLLEY_PG_URL"));
     const auto rows = generate_tree({500, 5, 6});
@@ -108,7 +108,7 @@ TEST_CASE("service: L2 hits are read on the I/O loop, counted once; Redis killed
 }
 
 TEST_CASE("service: a Redis that never answers costs a lookup its timeout, not the answer",
-          "[postgres][service]") {
+          "[postgres][service][async_l2]") {
     // A listening socket nobody accepts from: connections complete (the kernel's backlog) and
     // commands are taken in, but no reply ever comes.
     boost::asio::io_context io;
