@@ -36,31 +36,19 @@ void HttpConnection<Stream>::connect() {
     deadline_ = engine::SteadyClock::now() + shared_.config.connect_timeout;
     connecting_ = true;
     open_stream(stream_, io_, shared_);
-    asio::async_connect(tcp_layer(*stream_), shared_.endpoints,
-                        [this, gen = generation_](const error_code& ec, const tcp::endpoint&) {
-                            if (gen != generation_) return;
-                            on_connected(ec);
-                        });
-}
-
-template <class Stream>
-void HttpConnection<Stream>::on_connected(const error_code& ec) {
-    if (ec) return fail(ec, ErrorStage::connect);
-    tcp_layer(*stream_).set_option(tcp::no_delay(true));
-    if constexpr (!is_tls_stream<Stream>) {
-        on_ready();
-    } else {
-        stream_->async_handshake(asio::ssl::stream_base::client,
-                                 [this, gen = generation_](const error_code& hec) {
-                                     if (gen != generation_) return;
-                                     if (!hec) return on_ready();
-                                     if (describe_refused_certificate(*stream_, detail_)) {
-                                         close();
-                                         return complete(Outcome::tls_error, detail_);
-                                     }
-                                     fail(hec, ErrorStage::handshake);
-                                 });
-    }
+    connect_stream(
+        stream_, shared_, [this, gen = generation_] { return gen == generation_; },
+        [this](const error_code& ec, ErrorStage stage) {
+            if (!ec) return on_ready();
+            if constexpr (is_tls_stream<Stream>) {
+                if (stage == ErrorStage::handshake &&
+                    describe_refused_certificate(*stream_, detail_)) {
+                    close();
+                    return complete(Outcome::tls_error, detail_);
+                }
+            }
+            fail(ec, stage);
+        });
 }
 
 template <class Stream>

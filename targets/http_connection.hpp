@@ -65,7 +65,6 @@ public:
 
 private:
     void connect();
-    void on_connected(const boost::system::error_code& ec);
     void on_ready();
     void write();
     void read();

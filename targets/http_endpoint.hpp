@@ -4,8 +4,10 @@
 #pragma once
 
 #include "targets/http2_counters.hpp"
+#include "targets/http_errors.hpp"
 #include "targets/http_target.hpp"
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -66,5 +68,33 @@ void open_stream(std::optional<TlsStream>& slot, boost::asio::io_context& io,
 // After a failed handshake: true, with `detail` naming the reason, when the server's certificate
 // was refused (OpenSSL reports that as a generic handshake error).
 bool describe_refused_certificate(TlsStream& stream, std::string& detail);
+
+// Connects the stream in `slot` (fresh from open_stream) to the target: TCP, with TCP_NODELAY,
+// then the client TLS handshake for a TlsStream. Calls done(ec, stage) once: an empty `ec` when
+// the stream is ready, else the error and where it happened (connect or handshake) — unless
+// current() is false by then (the owner closed or replaced the stream meanwhile): nothing more
+// is done and `done` is not called.
+template <class Stream, class Current, class Done>
+void connect_stream(std::optional<Stream>& slot, const HttpTarget::Shared& shared, Current current,
+                    Done done) {
+    boost::asio::async_connect(
+        tcp_layer(*slot), shared.endpoints,
+        [&slot, current, done = std::move(done)](const boost::system::error_code& ec,
+                                                 const boost::asio::ip::tcp::endpoint&) mutable {
+            if (!current()) return;
+            if (ec) return done(ec, ErrorStage::connect);
+            boost::system::error_code ignored;
+            tcp_layer(*slot).set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+            if constexpr (!is_tls_stream<Stream>) {
+                done(ec, ErrorStage::connect);
+            } else {
+                slot->async_handshake(boost::asio::ssl::stream_base::client,
+                                      [current, done = std::move(done)](
+                                          const boost::system::error_code& hec) mutable {
+                                          if (current()) done(hec, ErrorStage::handshake);
+                                      });
+            }
+        });
+}
 
 }  // namespace volley::targets

@@ -105,7 +105,6 @@ private:
     void schedule_flush();
     void flush();
     void connect();
-    void on_connected(const boost::system::error_code& ec);
     void on_ready();
     void read();
     void on_read(const boost::system::error_code& ec, std::size_t bytes);
