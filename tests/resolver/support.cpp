@@ -82,6 +82,20 @@ std::vector<std::string> sample_ids(const std::vector<EntityRow>& rows, std::siz
     return ids;
 }
 
+ResolverConfig pg_test_config(const PgSchema& schema, const std::string& redis_url) {
+    ResolverConfig cfg;
+    cfg.backend = ResolverConfig::Backend::postgres;
+    cfg.postgres_url = schema.options.url;
+    cfg.postgres_schema = schema.options.schema;
+    cfg.pg_migrate = false;
+    cfg.redis_url = redis_url;
+    if (redis_url.empty()) cfg.l2 = ResolverConfig::L2Mode::off;
+    cfg.pg_query_timeout = std::chrono::milliseconds(5000);
+    cfg.resolver.request_timeout = std::chrono::milliseconds(10'000);
+    cfg.generation_poll = std::chrono::milliseconds(0);
+    return cfg;
+}
+
 PgSchema::PgSchema(const std::string& url) {
     options.url = url;
     options.schema = unique_name("volley_test");

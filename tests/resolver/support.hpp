@@ -4,6 +4,7 @@
 // pointers, and throwaway redis-server / PostgreSQL processes for fault tests.
 #pragma once
 
+#include "resolver/config.hpp"
 #include "resolver/datagen.hpp"
 #include "resolver/pg/pg_pool.hpp"
 #include "resolver/resolver.hpp"
@@ -45,6 +46,11 @@ public:
     PgSchema& operator=(const PgSchema&) = delete;
     PgOptions options;
 };
+
+// A group's config on `schema` (migrated already), no generation poll, and timeouts generous
+// for slow, shared CI machines (queries 5 s, lookups 10 s). L2: Redis at `redis_url`, or off
+// when empty.
+ResolverConfig pg_test_config(const PgSchema& schema, const std::string& redis_url = "");
 
 // Runs a shell command; returns its exit status.
 int run_shell(const std::string& command);

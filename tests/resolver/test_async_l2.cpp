@@ -23,19 +23,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Redis timeouts and backoff short enough for a test to see a failure and a comeback.
 ResolverConfig config(const PgSchema& schema, const std::string& redis_url) {
-    ResolverConfig cfg;
-    cfg.backend = ResolverConfig::Backend::postgres;
-    cfg.postgres_url = schema.options.url;
-    cfg.postgres_schema = schema.options.schema;
-    cfg.pg_migrate = false;
-    cfg.redis_url = redis_url;
-    cfg.resolver.request_timeout = 5000ms;
-    cfg.pg_query_timeout = 5000ms;
+    ResolverConfig cfg = pg_test_config(schema, redis_url);
     cfg.redis_timeout = 200ms;
     cfg.backoff_base = 20ms;
     cfg.backoff_max = 200ms;
-    cfg.generation_poll = 0ms;
     return cfg;
 }
 

@@ -76,17 +76,10 @@ void delete_leaf(const PgOptions& options, const std::string& id) {
     tx.commit();
 }
 
+// L3 and L4 only: every answer comes from the views or the source.
 ResolverConfig view_only_config(const PgSchema& schema) {
-    ResolverConfig cfg;
-    cfg.backend = ResolverConfig::Backend::postgres;
-    cfg.postgres_url = schema.options.url;
-    cfg.postgres_schema = schema.options.schema;
-    cfg.pg_migrate = false;
-    cfg.l2 = ResolverConfig::L2Mode::off;
+    ResolverConfig cfg = pg_test_config(schema);
     cfg.resolver.l1_capacity = 0;
-    cfg.pg_query_timeout = 5000ms;
-    cfg.resolver.request_timeout = 10'000ms;
-    cfg.generation_poll = 0ms;
     return cfg;
 }
 
