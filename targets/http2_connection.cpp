@@ -25,6 +25,8 @@ namespace {
 constexpr std::size_t kReadBufferBytes = std::size_t{64} * 1024;
 // mem_send output gathered into one write, at most about this much.
 constexpr std::size_t kWriteBatchBytes = std::size_t{64} * 1024;
+// The largest stream id (RFC 9113 §5.1.1: 31 bits).
+constexpr std::uint32_t kMaxStreamId = 0x7fffffff;
 
 // The ALPN protocols volley offers for h2 (wire format: length-prefixed): "h2", and
 // "http/1.1" so that a server without HTTP/2 selects it and the error can say so (offered "h2"
@@ -53,7 +55,6 @@ struct CallbackSet {
         nghttp2_session_callbacks_set_on_header_callback(callbacks, &C::on_header);
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, &C::on_data_chunk);
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, &C::on_stream_close);
-        nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, &C::on_frame_not_send);
         nghttp2_session_callbacks_set_error_callback2(callbacks, &C::on_error);
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, &C::on_frame_send);
     }
@@ -89,6 +90,11 @@ Http2Connection<Stream>::~Http2Connection() {
 template <class Stream>
 std::size_t Http2Connection<Stream>::free_streams() const {
     if (state_ != State::ready) return 0;
+    // nghttp2 is ending the session (a connection error: its GOAWAY is queued or sent): a
+    // request submitted now would never be sent. Stream ids used up are open_stream()'s case.
+    if (nghttp2_session_get_next_stream_id(session_) <= kMaxStreamId &&
+        nghttp2_session_check_request_allowed(session_) == 0)
+        return 0;
     const std::uint32_t peer =
         nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
     const std::size_t limit = std::min<std::size_t>(shared_.config.max_streams, peer);
@@ -544,6 +550,10 @@ int Http2Connection<Stream>::on_data_chunk(nghttp2_session* session, std::uint8_
     return 0;
 }
 
+// Also for a request whose HEADERS nghttp2 did not send (a GOAWAY arrived after it was
+// submitted, or nghttp2 is ending the session): nghttp2 opened the stream before finding it may
+// not, and closes it with REFUSED_STREAM (after on_frame_not_send, which volley does not set:
+// acting there too would complete the request twice).
 template <class Stream>
 int Http2Connection<Stream>::on_stream_close(nghttp2_session* session, std::int32_t stream_id,
                                              std::uint32_t error_code, void* user_data) {
@@ -580,23 +590,6 @@ int Http2Connection<Stream>::on_frame_send(nghttp2_session* /*session*/, const n
     self.session_error_ = fmt::format("HTTP/2 protocol error ({}){}{}",
                                       nghttp2_http2_strerror(frame->goaway.error_code),
                                       reason.empty() ? "" : ": ", reason);
-    return 0;
-}
-
-template <class Stream>
-int Http2Connection<Stream>::on_frame_not_send(nghttp2_session* /*session*/,
-                                               const nghttp2_frame* frame, int /*lib_error_code*/,
-                                               void* user_data) {
-    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
-    auto& self = *static_cast<Http2Connection*>(user_data);
-    const auto found = std::find_if(self.open_.begin(), self.open_.end(), [&](const auto* request) {
-        return request->stream_id == frame->hd.stream_id;
-    });
-    if (found == self.open_.end()) return 0;
-    Http2Request& request = **found;
-    self.open_.erase(found);
-    if (self.streams_in_use_ > 0) --self.streams_in_use_;
-    self.owner_.on_stream_closed(request, NGHTTP2_REFUSED_STREAM);
     return 0;
 }
 

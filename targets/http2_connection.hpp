@@ -79,6 +79,8 @@ public:
 //   stream id as REFUSED_STREAM; once the rest closed, the connection closes and is idle again.
 // - An I/O or protocol error (or the connect timeout, expire_connect_if_due) closes it and hands
 //   its open requests to on_connection_failed; a server closing an idle connection is no error.
+//   From the moment nghttp2 detects a connection error it offers no free stream; a request whose
+//   HEADERS it then does not send comes back once, through on_stream_closed (REFUSED_STREAM).
 // - PING health (config.ping_interval > 0), driven by the owner's periodic check_health(): a
 //   ready or draining connection that received no bytes for ping_interval sends a PING; when
 //   its ACK (only the ACK counts) has not arrived ping_timeout after it was sent, the
@@ -129,16 +131,12 @@ public:
                              const std::uint8_t* data, std::size_t length, void* user_data);
     static int on_stream_close(nghttp2_session* session, std::int32_t stream_id,
                                std::uint32_t error_code, void* user_data);
-    // A request's HEADERS that nghttp2 did not send (a GOAWAY arrived after it was submitted):
-    // the server never saw it, so it is handed back as refused.
     // A connection error nghttp2 detected (it then sends GOAWAY and ends the session): its
     // message is kept for the requests the connection fails.
     static int on_error(nghttp2_session* session, int lib_error_code, const char* message,
                         std::size_t length, void* user_data);
     // Frames nghttp2 sent: a GOAWAY of ours names the connection error it ends the session for.
     static int on_frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* user_data);
-    static int on_frame_not_send(nghttp2_session* session, const nghttp2_frame* frame,
-                                 int lib_error_code, void* user_data);
     static ssize_t read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buffer,
                              std::size_t length, std::uint32_t* data_flags,
                              nghttp2_data_source* source, void* user_data);
