@@ -141,7 +141,7 @@ struct ServeOptions {
     std::string l2 = "auto";
     int instances = 1;
     int threads = 0;
-    int lookup_threads = 4;
+    int lookup_threads = 2;
     bool l2_on_lookup_threads = false;
     std::size_t l1_size = 1000;
     bool no_l3 = false;
@@ -295,7 +295,7 @@ void add_resolver_commands(CLI::App& app, int& exit_code) {
     serve
         ->add_option("--lookup-threads", serve_opts->lookup_threads,
                      "Threads for requests that may block on a backend (L1 misses, writes, "
-                     "refreshes; default 4); 0 = on the I/O threads")
+                     "refreshes; default 2); 0 = on the I/O threads")
         ->check(CLI::Range(0, 1024));
     serve->add_flag("--l2-on-lookup-threads", serve_opts->l2_on_lookup_threads,
                     "Read L2 (Redis) on the lookup threads, blocking, instead of on the I/O "
