@@ -210,24 +210,27 @@ std::optional<CountResult> Resolver::descendant_count_from_l2(
     return to_count_result(std::move(*f));
 }
 
-AncestorsResult Resolver::ancestors_below_l2(std::string_view id, const L2Probe& probe) {
+AncestorsResult Resolver::ancestors_below_l2(std::string_view id, const L2Probe& probe,
+                                             L2FillSink* fills) {
     return to_ancestors_result(
-        lookup_below_l1(LookupKind::ancestors, id, probe.generation, &probe));
+        lookup_below_l1(LookupKind::ancestors, id, probe.generation, &probe, fills));
 }
 
-CountResult Resolver::descendant_count_below_l2(std::string_view id, const L2Probe& probe) {
-    return to_count_result(lookup_below_l1(LookupKind::count, id, probe.generation, &probe));
+CountResult Resolver::descendant_count_below_l2(std::string_view id, const L2Probe& probe,
+                                                L2FillSink* fills) {
+    return to_count_result(lookup_below_l1(LookupKind::count, id, probe.generation, &probe, fills));
 }
 
 Resolver::Fetched Resolver::lookup(LookupKind kind, std::string_view id) {
     if (auto answered = answer_in_memory(kind, id)) return std::move(*answered);
     // The generation is read after the L1 probe: a refresh between the two makes this fetch
     // (and its fills) belong to the newer generation, never an older one.
-    return lookup_below_l1(kind, id, backends_.clock->current(), nullptr);
+    return lookup_below_l1(kind, id, backends_.clock->current(), nullptr, nullptr);
 }
 
 Resolver::Fetched Resolver::lookup_below_l1(LookupKind kind, std::string_view id,
-                                            std::uint64_t generation, const L2Probe* probed) {
+                                            std::uint64_t generation, const L2Probe* probed,
+                                            L2FillSink* fills) {
     const int k = kind_index(kind);
     counters_.probe(Tier::l1_memory, ResolverCounters::miss);
     const Deadline deadline = Clock::now() + options_.request_timeout;
@@ -243,7 +246,7 @@ Resolver::Fetched Resolver::lookup_below_l1(LookupKind kind, std::string_view id
     Fetched f;
     if (leader) {
         try {
-            f = fetch_below_l1(kind, id, generation, deadline, probed);
+            f = fetch_below_l1(kind, id, generation, deadline, probed, fills);
         } catch (const std::exception& e) {  // bad_alloc and the like: never strand waiters
             f = Fetched{Status::unavailable, Tier::none, {}, e.what(), false};
         }
@@ -264,7 +267,7 @@ Resolver::Fetched Resolver::lookup_below_l1(LookupKind kind, std::string_view id
 
 Resolver::Fetched Resolver::fetch_below_l1(LookupKind kind, std::string_view id,
                                            std::uint64_t generation, Deadline deadline,
-                                           const L2Probe* probed) {
+                                           const L2Probe* probed, L2FillSink* fills) {
     std::string key2;
     L2Cache* l2 = backends_.l2.get();
     if (probed != nullptr) {  // the caller's own L2 read missed; fills still go to L2
@@ -301,7 +304,7 @@ Resolver::Fetched Resolver::fetch_below_l1(LookupKind kind, std::string_view id,
             }
             if (answer) {
                 counters_.probe(Tier::l3_view, ResolverCounters::hit);
-                fill(kind, id, generation, *answer, key2_ptr);
+                fill(kind, id, generation, *answer, key2_ptr, fills);
                 return Fetched{Status::ok, Tier::l3_view, std::move(*answer), {}, false};
             }
             counters_.probe(Tier::l3_view, ResolverCounters::miss);
@@ -329,7 +332,7 @@ Resolver::Fetched Resolver::fetch_below_l1(LookupKind kind, std::string_view id,
         }
         counters_.probe(Tier::l4_live,
                         answer.not_found ? ResolverCounters::miss : ResolverCounters::hit);
-        fill(kind, id, generation, answer, key2_ptr);
+        fill(kind, id, generation, answer, key2_ptr, fills);
         const Status s = answer.not_found ? Status::not_found : Status::ok;
         return Fetched{s, Tier::l4_live, std::move(answer), {}, false};
     } catch (const BackendError& e) {
@@ -343,10 +346,15 @@ Resolver::Fetched Resolver::fetch_below_l1(LookupKind kind, std::string_view id,
 }
 
 void Resolver::fill(LookupKind kind, std::string_view id, std::uint64_t generation,
-                    const CachedAnswer& answer, const std::string* key2) {
+                    const CachedAnswer& answer, const std::string* key2, L2FillSink* fills) {
     if (key2 != nullptr) {
         const auto ttl = answer.not_found ? options_.negative_ttl
                                           : jittered(options_.l2_ttl, options_.l2_ttl_jitter);
+        if (fills != nullptr) {
+            fills->fill(*key2, encode_l2_value(kind, answer), ttl);
+            fill_l1(kind, id, generation, answer);
+            return;
+        }
         try {
             backends_.l2->set(*key2, encode_l2_value(kind, answer), ttl);
         } catch (const BackendError& e) {

@@ -83,10 +83,20 @@ public:
                                                      const std::optional<std::string>& value);
     std::optional<CountResult> descendant_count_from_l2(std::string_view id, const L2Probe& probe,
                                                         const std::optional<std::string>& value);
+    // Where a lookup below L2 sends its L2 fill when the caller writes L2 itself, without
+    // waiting (resolver/service/http_service.cpp); fill errors are then the sink's to count.
+    class L2FillSink {
+    public:
+        virtual ~L2FillSink() = default;
+        virtual void fill(std::string key, std::string value, std::chrono::milliseconds ttl) = 0;
+    };
     // The rest of a lookup whose L2 read found nothing: L3, then L4 (may block), coalesced and
-    // counted as ancestors() / descendant_count() count a lookup whose L2 probe missed.
-    AncestorsResult ancestors_below_l2(std::string_view id, const L2Probe& probe);
-    CountResult descendant_count_below_l2(std::string_view id, const L2Probe& probe);
+    // counted as ancestors() / descendant_count() count a lookup whose L2 probe missed. The L2
+    // fill goes to `fills` when given, else it is written here (blocking).
+    AncestorsResult ancestors_below_l2(std::string_view id, const L2Probe& probe,
+                                       L2FillSink* fills = nullptr);
+    CountResult descendant_count_below_l2(std::string_view id, const L2Probe& probe,
+                                          L2FillSink* fills = nullptr);
 
     // Insert or move (docs/architecture.md "Resolver", POST /entities); on success advances the
     // shared generation, so the next lookup on any instance of the group sees the write.
@@ -107,15 +117,15 @@ private:
     Fetched lookup(LookupKind kind, std::string_view id);
     // The lookup past L1, coalesced; `probed`: the caller read L2 already and it missed.
     Fetched lookup_below_l1(LookupKind kind, std::string_view id, std::uint64_t generation,
-                            const L2Probe* probed);
+                            const L2Probe* probed, L2FillSink* fills);
     std::optional<Fetched> answer_in_memory(LookupKind kind, std::string_view id);
     std::optional<Fetched> answer_from_l2(LookupKind kind, std::string_view id,
                                           const L2Probe& probe,
                                           const std::optional<std::string>& value);
     Fetched fetch_below_l1(LookupKind kind, std::string_view id, std::uint64_t generation,
-                           Deadline deadline, const L2Probe* probed);
+                           Deadline deadline, const L2Probe* probed, L2FillSink* fills);
     void fill(LookupKind kind, std::string_view id, std::uint64_t generation,
-              const CachedAnswer& answer, const std::string* l2_key_or_null);
+              const CachedAnswer& answer, const std::string* l2_key_or_null, L2FillSink* fills);
     void fill_l1(LookupKind kind, std::string_view id, std::uint64_t generation,
                  const CachedAnswer& answer);
 

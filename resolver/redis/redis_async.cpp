@@ -19,7 +19,7 @@ using SteadyClock = std::chrono::steady_clock;
 // readiness it wants (addRead/delRead/addWrite/delWrite); a wait is armed on the socket while
 // it is wanted, and its handler calls redisAsyncHandleRead/Write. `epoch` counts connections:
 // the handler of a wait on an older connection's socket returns without a look.
-struct AsyncRedisGet::State : std::enable_shared_from_this<State> {
+struct AsyncRedis::State : std::enable_shared_from_this<State> {
     State(asio::io_context& io_context, RedisOptions redis_options)
         : io(io_context),
           strand(asio::make_strand(io_context)),
@@ -45,6 +45,25 @@ struct AsyncRedisGet::State : std::enable_shared_from_this<State> {
         (void)pending.release();  // owned by hiredis until on_reply
         waiting.push_back(SteadyClock::now());
         arm_watchdog();
+    }
+
+    void start_set(const std::string& key, const std::string& value,
+                   std::chrono::milliseconds ttl) {
+        if (ac == nullptr) connect();
+        const auto ttl_ms = static_cast<long long>(ttl.count());
+        if (ac == nullptr ||
+            redisAsyncCommand(ac, &State::on_set_reply, this, "SET %b %b PX %lld", key.data(),
+                              key.size(), value.data(), value.size(), ttl_ms) != REDIS_OK)
+            fill_failures.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    // `privdata` is the state: hiredis runs every callback before the context (which the state
+    // outlives) is freed.
+    static void on_set_reply(redisAsyncContext* /*context*/, void* raw_reply, void* privdata) {
+        auto& self = *static_cast<State*>(privdata);
+        const auto* reply = static_cast<const redisReply*>(raw_reply);
+        const bool ok = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
+        (ok ? self.fills : self.fill_failures).fetch_add(1, std::memory_order_relaxed);
     }
 
     void fail(const Done& done) {
@@ -165,30 +184,38 @@ struct AsyncRedisGet::State : std::enable_shared_from_this<State> {
     asio::steady_timer watchdog;
     bool watchdog_armed = false;
     SteadyClock::time_point next_attempt{};
-    std::atomic<std::uint64_t> replies{0}, failed{0}, connects{0}, timeouts{0};
+    std::atomic<std::uint64_t> replies{0}, failed{0}, connects{0}, timeouts{0}, fills{0},
+        fill_failures{0};
 };
 
-AsyncRedisGet::AsyncRedisGet(asio::io_context& io, RedisOptions options)
+AsyncRedis::AsyncRedis(asio::io_context& io, RedisOptions options)
     : state_(std::make_shared<State>(io, std::move(options))) {}
 
-AsyncRedisGet::~AsyncRedisGet() {
+AsyncRedis::~AsyncRedis() {
     // Handlers still queued on the stopped io_context hold the state; the connection goes now.
     if (state_->ac != nullptr) redisAsyncFree(state_->ac);
 }
 
-void AsyncRedisGet::get(std::string key, Done done) {
+void AsyncRedis::get(std::string key, Done done) {
     asio::dispatch(state_->strand,
                    [state = state_, key = std::move(key), done = std::move(done)]() mutable {
                        state->start_get(std::move(key), std::move(done));
                    });
 }
 
-AsyncRedisGet::Stats AsyncRedisGet::stats() const {
+void AsyncRedis::set(std::string key, std::string value, std::chrono::milliseconds ttl) {
+    asio::dispatch(state_->strand, [state = state_, key = std::move(key), value = std::move(value),
+                                    ttl] { state->start_set(key, value, ttl); });
+}
+
+AsyncRedis::Stats AsyncRedis::stats() const {
     Stats s;
     s.replies = state_->replies.load(std::memory_order_relaxed);
     s.failed = state_->failed.load(std::memory_order_relaxed);
     s.connects = state_->connects.load(std::memory_order_relaxed);
     s.timeouts = state_->timeouts.load(std::memory_order_relaxed);
+    s.fills = state_->fills.load(std::memory_order_relaxed);
+    s.fill_failures = state_->fill_failures.load(std::memory_order_relaxed);
     return s;
 }
 

@@ -1,9 +1,9 @@
-// L2 reads on an Asio event loop: hiredis's async API driven by the loop's reactor
+// L2 reads and fills on an Asio event loop: hiredis's async API driven by the loop's reactor
 // (docs/architecture.md "Where lookups run"). For a caller on an event loop that must not block
-// (resolver/service/http_service.cpp): a GET costs no thread hop, and the GETs of concurrent
-// requests share one connection, pipelined, their replies matched in order by hiredis. It is an
-// optimisation of RedisL2's reads only: fills, the circuit breaker and every error's handling
-// stay with RedisL2, which the caller falls back to.
+// (resolver/service/http_service.cpp): a GET costs no thread hop, a fill (SET) is sent without
+// waiting for it, and the commands of concurrent requests share one connection, pipelined,
+// their replies matched in order by hiredis. It is an optimisation only: the circuit breaker
+// and every error's handling stay with RedisL2, which the caller falls back to.
 //
 // Contract:
 // - get(key, done): `done` runs exactly once, on the strand of this object, with the value,
@@ -21,6 +21,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,7 +30,7 @@
 
 namespace volley::resolver {
 
-class AsyncRedisGet {
+class AsyncRedis {
 public:
     struct Result {
         bool ok = false;                   // false: an error (see the contract)
@@ -37,19 +38,24 @@ public:
     };
     using Done = std::function<void(Result)>;
 
-    AsyncRedisGet(boost::asio::io_context& io, RedisOptions options);
-    ~AsyncRedisGet();
-    AsyncRedisGet(const AsyncRedisGet&) = delete;
-    AsyncRedisGet& operator=(const AsyncRedisGet&) = delete;
+    AsyncRedis(boost::asio::io_context& io, RedisOptions options);
+    ~AsyncRedis();
+    AsyncRedis(const AsyncRedis&) = delete;
+    AsyncRedis& operator=(const AsyncRedis&) = delete;
 
     void get(std::string key, Done done);
+    // SET key value PX ttl, not waited for (from any thread): a failure costs a later miss and
+    // is counted in Stats::fill_failures. Sent after every GET and SET already asked for.
+    void set(std::string key, std::string value, std::chrono::milliseconds ttl);
 
     // Counters since construction (read on any thread).
     struct Stats {
-        std::uint64_t replies = 0;   // GETs answered (a value or no such key)
-        std::uint64_t failed = 0;    // GETs that ended in an error
-        std::uint64_t connects = 0;  // connections opened
-        std::uint64_t timeouts = 0;  // connections dropped for a reply later than the timeout
+        std::uint64_t replies = 0;        // GETs answered (a value or no such key)
+        std::uint64_t failed = 0;         // GETs that ended in an error
+        std::uint64_t connects = 0;       // connections opened
+        std::uint64_t timeouts = 0;       // connections dropped for a reply later than the timeout
+        std::uint64_t fills = 0;          // SETs acknowledged
+        std::uint64_t fill_failures = 0;  // SETs not sent, or answered with an error or not at all
     };
     [[nodiscard]] Stats stats() const;
 

@@ -210,13 +210,25 @@ std::optional<ServiceResponse> answer_from_l2(Resolver& resolver, const TieredLo
     return std::nullopt;
 }
 
-// The response once L2 had nothing: L3, then L4 (may block).
+// The response once L2 had nothing: L3, then L4 (may block); the L2 fill goes to `fills`.
 ServiceResponse answer_below_l2(Resolver& resolver, const TieredLookup& lookup,
-                                const Resolver::L2Probe& probe) {
+                                const Resolver::L2Probe& probe, Resolver::L2FillSink& fills) {
     if (lookup.kind == LookupKind::ancestors)
-        return ancestors_response(lookup.id, resolver.ancestors_below_l2(lookup.id, probe));
-    return count_response(lookup.id, resolver.descendant_count_below_l2(lookup.id, probe));
+        return ancestors_response(lookup.id, resolver.ancestors_below_l2(lookup.id, probe, &fills));
+    return count_response(lookup.id, resolver.descendant_count_below_l2(lookup.id, probe, &fills));
 }
+
+// L2 fills sent on the I/O loop's Redis connection, not waited for.
+class AsyncFills final : public Resolver::L2FillSink {
+public:
+    explicit AsyncFills(AsyncRedis& redis) : redis_(redis) {}
+    void fill(std::string key, std::string value, std::chrono::milliseconds ttl) override {
+        redis_.set(std::move(key), std::move(value), ttl);
+    }
+
+private:
+    AsyncRedis& redis_;
+};
 
 }  // namespace
 
@@ -286,7 +298,7 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket socket, ResolverGroup& group, std::size_t instance,
-            asio::thread_pool* lookups, AsyncRedisGet* l2)
+            asio::thread_pool* lookups, AsyncRedis* l2)
         : stream_(std::move(socket)),
           group_(group),
           instance_(instance),
@@ -345,7 +357,7 @@ private:
         if (!probe) return false;
         std::string key = probe->key;
         l2_->get(std::move(key), [self = shared_from_this(), lookup = *lookup,
-                                  probe = std::move(*probe)](AsyncRedisGet::Result result) mutable {
+                                  probe = std::move(*probe)](AsyncRedis::Result result) mutable {
             asio::dispatch(self->stream_.get_executor(), [self, lookup, probe = std::move(probe),
                                                           result = std::move(result)]() mutable {
                 self->on_l2(lookup, std::move(probe), result);
@@ -355,7 +367,7 @@ private:
     }
 
     void on_l2(const TieredLookup& lookup, Resolver::L2Probe probe,
-               const AsyncRedisGet::Result& result) {
+               const AsyncRedis::Result& result) {
         Resolver& resolver = group_.instance(instance_ % group_.size());
         if (!result.ok) {  // not connected, lost, too slow: the lookup as if never tried
             answer_blocking([self = shared_from_this()] { return self->answer(); });
@@ -373,7 +385,8 @@ private:
         }
         answer_blocking([self = shared_from_this(), &resolver, lookup, probe = std::move(probe)] {
             try {
-                return answer_below_l2(resolver, lookup, probe);
+                AsyncFills fills(*self->l2_);
+                return answer_below_l2(resolver, lookup, probe, fills);
             } catch (const std::exception& e) {
                 return error_response(500, "internal", e.what());
             }
@@ -516,7 +529,7 @@ private:
     ResolverGroup& group_;
     std::size_t instance_;
     asio::thread_pool* lookups_;  // nullptr: requests that may block run on the I/O thread
-    AsyncRedisGet* l2_;           // nullptr: L2 is read on the lookup threads
+    AsyncRedis* l2_;              // nullptr: L2 is read on the lookup threads
 };
 
 }  // namespace
@@ -531,7 +544,7 @@ struct HttpService::Impl {
                                              : nullptr) {
         auto* redis = dynamic_cast<RedisL2*>(group.backends().l2.get());
         if (options.async_l2 && lookups && redis != nullptr)
-            async_l2 = std::make_unique<AsyncRedisGet>(ioc, redis->options());
+            async_l2 = std::make_unique<AsyncRedis>(ioc, redis->options());
     }
 
     void accept() {
@@ -552,7 +565,7 @@ struct HttpService::Impl {
     asio::io_context ioc;
     tcp::acceptor acceptor;
     std::unique_ptr<asio::thread_pool> lookups;
-    std::unique_ptr<AsyncRedisGet> async_l2;  // after ioc: destroyed before it
+    std::unique_ptr<AsyncRedis> async_l2;  // after ioc: destroyed before it
     std::vector<std::thread> threads;
     std::atomic<std::size_t> next_instance{0};
     unsigned short bound_port = 0;
@@ -591,7 +604,7 @@ unsigned short HttpService::port() const { return impl_->bound_port; }
 std::optional<HttpService::AsyncL2Stats> HttpService::async_l2_stats() const {
     if (!impl_->async_l2) return std::nullopt;
     const auto s = impl_->async_l2->stats();
-    return AsyncL2Stats{s.replies, s.failed, s.connects, s.timeouts};
+    return AsyncL2Stats{s.replies, s.failed, s.connects, s.timeouts, s.fills, s.fill_failures};
 }
 
 void HttpService::stop() {

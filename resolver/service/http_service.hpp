@@ -72,10 +72,11 @@ public:
     // Binds and starts the threads. Throws std::runtime_error when the address cannot be bound.
     void start();
     [[nodiscard]] unsigned short port() const;
-    // The I/O loop's L2 reads so far (replies, failures, connections); nullopt when it does not
+    // The I/O loop's L2 reads and fills so far; nullopt when it does not
     // read L2 itself (ServiceOptions::async_l2 off, no lookup threads, or L2 not Redis).
     struct AsyncL2Stats {
-        std::uint64_t replies = 0, failed = 0, connects = 0, timeouts = 0;
+        std::uint64_t replies = 0, failed = 0, connects = 0, timeouts = 0, fills = 0,
+                      fill_failures = 0;
     };
     [[nodiscard]] std::optional<AsyncL2Stats> async_l2_stats() const;
     // Stops accepting, closes connections, joins the threads. Idempotent.

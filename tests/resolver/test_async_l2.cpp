@@ -52,8 +52,8 @@ TEST_CASE("service: L2 hits are read on the I/O loop, counted once; Redis killed
     service.start();
     Client client(service.port());
 
-    // First lookups come from L3 and fill L2; with L1 cleared, the same lookups are L2 hits,
-    // each read once by the I/O loop.
+    // First lookups come from L3 and fill L2 (sent by the I/O loop); with L1 cleared, the same
+    // lookups are L2 hits, each read once by the I/O loop.
     for (int n = 0; n < 20; ++n)
         REQUIRE(client.call(http::verb::get, ancestors_path(n)).status == 200);
     group[0].clear_l1();
@@ -70,6 +70,9 @@ TEST_CASE("service: L2 hits are read on the I/O loop, counted once; Redis killed
     }
     const auto after = group.metrics();
     CHECK(service.async_l2_stats()->replies - replies_before == 20);
+    // The first lookups' L2 fills went on the same connection, before these reads.
+    CHECK(service.async_l2_stats()->fills == 20);
+    CHECK(service.async_l2_stats()->fill_failures == 0);
     CHECK(after.served(Tier::l2_redis) - before.served(Tier::l2_redis) == 20);
     CHECK(after.requests() - before.requests() == 20);
 
