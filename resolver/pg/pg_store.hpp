@@ -1,6 +1,7 @@
 // L3 + L4 on PostgreSQL (schema in resolver/sql/). L3 reads view_entity_ancestors /
-// view_descendant_counts (refreshed incrementally) and answers only when hierarchy_changes holds no write since the last
-// refresh at or above the entity's current path (ancestors) or at, above or below it (counts). L4
+// view_descendant_counts (refreshed incrementally) and answers only when hierarchy_changes
+// holds no write since the last refresh at or above the entity's current path (ancestors) or
+// at, above or below it (counts). L4
 // runs the LTREE queries on `entities` (GiST: ancestors `a.path @> e.path AND a.path <> e.path`,
 // descendants `d.path <@ e.path AND d.path <> e.path`). Reads run as prepared statements on
 // the pool with deadline min(call deadline, now + query_timeout); writes and refreshes run in a
