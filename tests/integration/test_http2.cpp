@@ -460,13 +460,18 @@ TEST_CASE(
 TEST_CASE("PING health against nghttpd: an idle connection sends PINGs, each is acknowledged") {
     // 5 requests/s for 2 s on one connection: it is idle for about 200 ms between responses,
     // so with ping_interval_ms 50 it sends PINGs in every gap; nghttpd acknowledges each.
-    Nghttpd server(false);
-    const std::string scenario =
-        write_scenario(server.dir(),
-                       "    base_url: " + server.url(false) +
-                           "\n    protocol: h2c\n    connections: 1\n    ping_interval_ms: 50\n"
-                           "    ping_timeout_ms: 1000\n",
-                       "{rate: 5/s, duration: 2s}");
+    // Over h2c and over TLS (h2 selected by ALPN): the PINGs go through the same session.
+    const bool tls = GENERATE(false, true);
+    INFO((tls ? "h2 over TLS" : "h2c"));
+    Nghttpd server(tls);
+    const std::string target =
+        tls ? "    base_url: " + server.url(true) +
+                  "\n    protocol: h2\n    tls: {ca_file: " + server.ca_file() + "}\n"
+            : "    base_url: " + server.url(false) + "\n    protocol: h2c\n";
+    const std::string scenario = write_scenario(
+        server.dir(),
+        target + "    connections: 1\n    ping_interval_ms: 50\n    ping_timeout_ms: 1000\n",
+        "{rate: 5/s, duration: 2s}");
     const std::string dir = make_temp_dir("volley-h2-run-");
     const auto run = run_volley({"run", scenario, "-q", "-o", dir});
     INFO(run.err);
