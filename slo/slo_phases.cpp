@@ -221,9 +221,10 @@ pipeline::BuiltTarget http_target(const scenarios::Plan& plan, const SloHttpSett
     spec.base_url = fmt::format("http://127.0.0.1:{}", port);
     out.transport = fmt::format(
         "over HTTP/1.1 to the resolver service in process on {}: each vu on one keep-alive "
-        "connection ({} connections); {} service thread{} (I/O and lookups)",
+        "connection ({} connections); {} service thread{} (I/O, L1 and L2) and {} lookup "
+        "threads (L3, L4)",
         spec.base_url, settings.phase.vus, settings.service_threads,
-        settings.service_threads == 1 ? "" : "s");
+        settings.service_threads == 1 ? "" : "s", resolver::ServiceOptions{}.lookup_threads);
     auto target = pipeline::make_target(sent);
     out.url = target.url;
     return target;
