@@ -2,11 +2,9 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/error.hpp>
 
 namespace volley::targets {
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using engine::Outcome;
@@ -20,7 +18,7 @@ void HttpConnection<Stream>::send(const Exchange& exchange) {
     // Bytes that came in while the connection was idle answer no request of ours (a late body
     // after a bodiless response, a 408 before the server closes): on this connection they would
     // pass for the new request's response, so it is dropped and a fresh one carries the request.
-    if (connected_ && idle_bytes_pending()) close();
+    if (connected_ && bytes_waiting(*stream_)) close();
     if (connected_) {
         reused_ = true;
         deadline_ = engine::SteadyClock::now() + shared_.config.request_timeout;
@@ -87,14 +85,9 @@ void HttpConnection<Stream>::read() {
     // body pieces) per call. Interim responses (100 Continue, 103 Early Hints) are skipped in
     // this loop, not by recursion, however many the server sends.
     for (;;) {
-        while (buffer_.size() > 0 && !parser_->is_done()) {
-            error_code ec;
-            const std::size_t used = parser_->put(buffer_.data(), ec);
-            buffer_.consume(used);
-            if (ec == http::error::need_more) break;
-            if (ec) return fail(ec, ErrorStage::read);
-            if (used == 0) break;
-        }
+        error_code ec;
+        parser_->put_buffered(buffer_, ec);
+        if (ec) return fail(ec, ErrorStage::read);
         if (!parser_->is_done()) break;
         if (!parser_->interim()) return on_response();
         start_response();  // the final response follows on this connection
@@ -170,14 +163,6 @@ void HttpConnection<Stream>::fail(const error_code& ec, ErrorStage stage) {
     }
     describe_error(detail_, ec, stage, exchanging && got_bytes_, shared_.config.max_body_bytes);
     complete(classify_error(ec, stage, is_tls_stream<Stream>), detail_);
-}
-
-template <class Stream>
-bool HttpConnection<Stream>::idle_bytes_pending() {
-    // The buffer is empty here: on_response() closes a connection with bytes left in it.
-    error_code ec;
-    const std::size_t available = tcp_layer(*stream_).available(ec);
-    return ec || available > 0;
 }
 
 template <class Stream>

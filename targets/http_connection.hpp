@@ -75,9 +75,6 @@ private:
     void complete(engine::Outcome outcome, std::string_view detail, int status = 0,
                   engine::TierIndex tier = 0, const engine::ResponseView* response = nullptr);
     void fail(const boost::system::error_code& ec, ErrorStage stage);
-    // An idle, connected connection holds bytes no request asked for (TCP level: with TLS, a
-    // record the TLS layer already buffered is not seen).
-    [[nodiscard]] bool idle_bytes_pending();
     void close();
 
     boost::asio::io_context& io_;

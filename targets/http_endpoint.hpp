@@ -69,6 +69,15 @@ void open_stream(std::optional<TlsStream>& slot, boost::asio::io_context& io,
 // was refused (OpenSSL reports that as a generic handshake error).
 bool describe_refused_certificate(TlsStream& stream, std::string& detail);
 
+// An idle, connected stream holds bytes no request asked for (TCP level: with TLS, a record the
+// TLS layer already buffered is not seen); an error counts as bytes (the stream is unusable).
+template <class Stream>
+bool bytes_waiting(Stream& stream) {
+    boost::system::error_code ec;
+    const std::size_t available = tcp_layer(stream).available(ec);
+    return ec || available > 0;
+}
+
 // Connects the stream in `slot` (fresh from open_stream) to the target: TCP, with TCP_NODELAY,
 // then the client TLS handshake for a TlsStream. Calls done(ec, stage) once: an empty `ec` when
 // the stream is ready, else the error and where it happened (connect or handshake) — unless

@@ -3,13 +3,11 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/error.hpp>
 
 #include <fmt/format.h>
 
 namespace volley::targets {
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using engine::Outcome;
@@ -66,7 +64,7 @@ void HttpPipelineConnection<Stream>::flush() {
     const bool idle = sent_.empty();
     // Bytes that came in while nothing was in flight answer no request of ours: on this
     // connection they would pass for the next response (as HttpConnection::send).
-    if (connected_ && idle && idle_bytes_pending()) close();
+    if (connected_ && idle && bytes_waiting(*stream_)) close();
     if (!connected_) return connect();
     if (cautious_ && !idle) return;  // the first response on this connection comes first
     const std::size_t count = cautious_ ? 1 : queued_.size();
@@ -139,14 +137,9 @@ void HttpPipelineConnection<Stream>::read() {
     // Every complete response in the buffer is delivered before reading more; put() takes one
     // step (header, then body pieces) per call. Interim 1xx responses are skipped in the loop.
     while (!sent_.empty()) {
-        while (buffer_.size() > 0 && !parser_->is_done()) {
-            error_code ec;
-            const std::size_t used = parser_->put(buffer_.data(), ec);
-            buffer_.consume(used);
-            if (ec == http::error::need_more) break;
-            if (ec) return fail(ec, ErrorStage::read);
-            if (used == 0) break;
-        }
+        error_code ec;
+        parser_->put_buffered(buffer_, ec);
+        if (ec) return fail(ec, ErrorStage::read);
         if (!parser_->is_done()) break;
         if (parser_->interim()) {
             start_response(/*new_head=*/false);  // the final response follows
@@ -332,14 +325,6 @@ void HttpPipelineConnection<Stream>::complete(std::size_t index, Outcome outcome
     engine::Completion completion(outcome, tier, static_cast<std::uint16_t>(status), detail);
     completion.response = response;
     sink_.on_complete(slots_[index], completion);
-}
-
-template <class Stream>
-bool HttpPipelineConnection<Stream>::idle_bytes_pending() {
-    // The buffer is empty here: a connection with bytes left past its last response is closed.
-    error_code ec;
-    const std::size_t available = tcp_layer(*stream_).available(ec);
-    return ec || available > 0;
 }
 
 template <class Stream>

@@ -126,7 +126,6 @@ private:
     void complete(std::size_t index, engine::Outcome outcome, std::string_view detail,
                   int status = 0, engine::TierIndex tier = 0,
                   const engine::ResponseView* response = nullptr);
-    [[nodiscard]] bool idle_bytes_pending();
     void close();
 
     boost::asio::io_context& io_;

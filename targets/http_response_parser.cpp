@@ -1,5 +1,7 @@
 #include "targets/http_response_parser.hpp"
 
+#include <boost/beast/http/error.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -35,6 +37,19 @@ void ResponseParser::on_field_impl(boost::beast::http::field, string_view name, 
     if (!cache_header_lc_.empty() &&
         iequals(std::string_view(name.data(), name.size()), cache_header_lc_))
         cache_value_.assign(value.data(), value.size());
+}
+
+void ResponseParser::put_buffered(boost::beast::flat_buffer& buffer, error_code& ec) {
+    ec = {};
+    while (buffer.size() > 0 && !is_done()) {
+        const std::size_t used = put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == boost::beast::http::error::need_more) {
+            ec = {};
+            return;
+        }
+        if (ec || used == 0) return;
+    }
 }
 
 engine::TierIndex tier_of(const std::optional<HttpCacheHeader>& cache, std::string_view value) {

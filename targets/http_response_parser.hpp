@@ -6,6 +6,7 @@
 #include "engine/outcome.hpp"
 #include "targets/http_target.hpp"
 
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 
 #include <cstdint>
@@ -57,6 +58,10 @@ public:
     // The connection may carry the next request: the response keeps it alive and did not switch
     // protocols (101).
     [[nodiscard]] bool reusable() const { return keep_alive() && status_ != 101; }
+    // Parses what `buffer` holds, consuming what it used, until the message is done, more bytes
+    // are needed or the bytes are malformed (`ec` set; need_more is not an error). put() takes
+    // one step (header, then body pieces) per call, hence the loop.
+    void put_buffered(boost::beast::flat_buffer& buffer, boost::system::error_code& ec);
 
 private:
     using error_code = boost::system::error_code;

@@ -162,26 +162,10 @@ ServiceResponse count_response(std::string_view id, const CountResult& r) {
 
 }  // namespace
 
-std::optional<ServiceResponse> answer_in_memory(ResolverGroup& group, std::size_t instance,
-                                                std::string_view method, std::string_view target) {
-    if (method != "GET") return std::nullopt;
-    const auto route = lookup_route(target.substr(0, target.find('?')));
-    if (!route) return std::nullopt;
-    Resolver& resolver = group.instance(instance % group.size());
-    if (route->kind == LookupRoute::Kind::ancestors) {
-        if (auto r = resolver.ancestors_in_memory(route->id))
-            return ancestors_response(route->id, *r);
-    } else if (route->kind == LookupRoute::Kind::descendant_count) {
-        if (auto r = resolver.descendant_count_in_memory(route->id))
-            return count_response(route->id, *r);
-    }
-    return std::nullopt;
-}
-
 namespace {
 
-// A GET of a tiered lookup (ancestors or descendant count) of `target`, for the I/O loop's own
-// L2 read; nullopt for any other request.
+// A GET of a tiered lookup (ancestors or descendant count) of `target`: what the service may
+// answer from L1 or L2 without blocking; nullopt for any other request.
 struct TieredLookup {
     LookupKind kind;
     std::string_view id;  // a view into the request's target
@@ -196,6 +180,28 @@ std::optional<TieredLookup> tiered_lookup(std::string_view method, std::string_v
         return TieredLookup{LookupKind::count, route->id};
     return std::nullopt;
 }
+
+// The response when L1 answers `lookup` (or its id is malformed), else nullopt. Never blocks.
+std::optional<ServiceResponse> answer_in_memory(Resolver& resolver, const TieredLookup& lookup) {
+    if (lookup.kind == LookupKind::ancestors) {
+        if (auto r = resolver.ancestors_in_memory(lookup.id))
+            return ancestors_response(lookup.id, *r);
+    } else if (auto r = resolver.descendant_count_in_memory(lookup.id)) {
+        return count_response(lookup.id, *r);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ServiceResponse> answer_in_memory(ResolverGroup& group, std::size_t instance,
+                                                std::string_view method, std::string_view target) {
+    const auto lookup = tiered_lookup(method, target);
+    if (!lookup) return std::nullopt;
+    return answer_in_memory(group.instance(instance % group.size()), *lookup);
+}
+
+namespace {
 
 // The response from L2's value for `probe`, or nullopt (finish with answer_below_l2).
 std::optional<ServiceResponse> answer_from_l2(Resolver& resolver, const TieredLookup& lookup,
@@ -331,32 +337,32 @@ private:
         // L1 hits are answered on this thread; whatever may block (a backend, a refresh) runs
         // on the service's lookup pool, and its answer is written from this session's
         // executor. One request at a time per connection, as before: no strand is needed.
-        std::optional<ServiceResponse> answered;
-        try {
-            answered = answer_in_memory(group_, instance_, req_.method_string(), req_.target());
-        } catch (const std::exception& e) {
-            answered = error_response(500, "internal", e.what());
+        if (const auto lookup = tiered_lookup(req_.method_string(), req_.target())) {
+            std::optional<ServiceResponse> answered;
+            try {
+                answered = answer_in_memory(group_.instance(instance_ % group_.size()), *lookup);
+            } catch (const std::exception& e) {
+                answered = error_response(500, "internal", e.what());
+            }
+            if (answered) {
+                respond(std::move(*answered));
+                return;
+            }
+            if (read_l2(*lookup)) return;
         }
-        if (answered) {
-            respond(std::move(*answered));
-            return;
-        }
-        if (read_l2()) return;
         answer_blocking([self = shared_from_this()] { return self->answer(); });
     }
 
     // An L1 miss of a tiered lookup when L2 is read on this loop: GET it, answer a hit here;
     // a miss goes on to L3/L4, an error to the whole lookup, on the lookup threads. False when
-    // this request is not such a lookup (or L2 is off or known down): nothing started.
-    bool read_l2() {
+    // L2 is not read here (off, known down, or read on the lookup threads): nothing started.
+    bool read_l2(const TieredLookup& lookup) {
         if (l2_ == nullptr) return false;
-        const auto lookup = tiered_lookup(req_.method_string(), req_.target());
-        if (!lookup) return false;
         Resolver& resolver = group_.instance(instance_ % group_.size());
-        auto probe = resolver.l2_probe(lookup->kind, lookup->id);
+        auto probe = resolver.l2_probe(lookup.kind, lookup.id);
         if (!probe) return false;
         std::string key = probe->key;
-        l2_->get(std::move(key), [self = shared_from_this(), lookup = *lookup,
+        l2_->get(std::move(key), [self = shared_from_this(), lookup,
                                   probe = std::move(*probe)](AsyncRedis::Result result) mutable {
             asio::dispatch(self->stream_.get_executor(), [self, lookup, probe = std::move(probe),
                                                           result = std::move(result)]() mutable {

@@ -12,7 +12,6 @@
 #include "targets/http_response_parser.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -24,25 +23,19 @@ namespace {
 
 using volley::targets::ResponseCapture;
 using volley::targets::ResponseParser;
-namespace http = boost::beast::http;
 
-constexpr std::uint64_t kBodyLimitBytes = 64 * 1024;
+constexpr std::uint64_t kBodyLimitBytes = std::uint64_t{64} * 1024;
 
 // Parses what `buffer` holds; skips interim responses. True when the final response is done.
 bool parse_buffered(boost::beast::flat_buffer& buffer, std::optional<ResponseParser>& parser,
                     const std::string& cache_lc, bool head, ResponseCapture* capture,
                     bool& failed) {
     for (;;) {
-        while (buffer.size() > 0 && !parser->is_done()) {
-            boost::system::error_code ec;
-            const std::size_t used = parser->put(buffer.data(), ec);
-            buffer.consume(used);
-            if (ec == http::error::need_more) break;
-            if (ec) {
-                failed = true;
-                return false;
-            }
-            if (used == 0) break;
+        boost::system::error_code ec;
+        parser->put_buffered(buffer, ec);
+        if (ec) {
+            failed = true;
+            return false;
         }
         if (!parser->is_done()) return false;
         if (!parser->interim()) return true;
